@@ -1,0 +1,37 @@
+package io.streamsync;
+
+import io.streamsync.config.ConfigLoader;
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.pipeline.Startup;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point. {@code --config FILE} reads a properties file (local runs); without arguments the
+ * application properties of Managed Service for Apache Flink are read.
+ */
+public final class StreamSyncJob {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamSyncJob.class);
+
+    private StreamSyncJob() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> properties = args.length == 2 && "--config".equals(args[0])
+                ? ConfigLoader.fromFile(Path.of(args[1]))
+                : ConfigLoader.fromManagedFlinkRuntime();
+        JobConfig config = JobConfig.from(properties);
+        LOG.info("streamsync configuration: {}", config.describe());
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamSyncPipeline.configureEnvironment(env, config);
+        StreamSyncPipeline.define(env, config, new DynamoDbStreamsSource(config, Startup.prepare(config)),
+                PipelineSinks.fromConfig(config));
+        env.execute(config.jobName);
+    }
+}

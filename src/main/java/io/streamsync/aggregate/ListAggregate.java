@@ -1,0 +1,72 @@
+package io.streamsync.aggregate;
+
+import java.util.Objects;
+
+/**
+ * What the job publishes for one list after one window: the live item count, the window's activity and a
+ * version. A Flink POJO.
+ *
+ * <p>{@link #version} strictly increases with every change applied to the list, and a given version always
+ * comes with the same {@link #taskCount}: sinks may use it to refuse older values on replay.
+ */
+public class ListAggregate {
+    public String listId;
+    /** Live number of items in the list after every change up to {@link #version}. */
+    public long taskCount;
+
+    public long version;
+    /** Start of the tumbling window (epoch ms, by the records' creation time) whose activity this carries. */
+    public long windowStart;
+
+    public long windowEnd;
+    public long inserted;
+    public long modified;
+    /** Removals in the window, TTL expiries included. */
+    public long removed;
+    /** Of {@link #removed}, how many were TTL expiries. */
+    public long expired;
+    /** Creation time (epoch ms) of the last change applied to the list. */
+    public long updatedAt;
+
+    public ListAggregate() {}
+
+    public ListAggregate(String listId, long taskCount, long version, long windowStart, long windowEnd, long inserted,
+            long modified, long removed, long expired, long updatedAt) {
+        this.listId = listId;
+        this.taskCount = taskCount;
+        this.version = version;
+        this.windowStart = windowStart;
+        this.windowEnd = windowEnd;
+        this.inserted = inserted;
+        this.modified = modified;
+        this.removed = removed;
+        this.expired = expired;
+        this.updatedAt = updatedAt;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ListAggregate)) {
+            return false;
+        }
+        ListAggregate a = (ListAggregate) o;
+        return taskCount == a.taskCount && version == a.version && windowStart == a.windowStart
+                && windowEnd == a.windowEnd && inserted == a.inserted && modified == a.modified
+                && removed == a.removed && expired == a.expired && updatedAt == a.updatedAt
+                && Objects.equals(listId, a.listId);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(listId, version);
+    }
+
+    @Override
+    public String toString() {
+        return "ListAggregate{" + listId + " count=" + taskCount + " v=" + version + " window=[" + windowStart + ","
+                + windowEnd + ") +" + inserted + " ~" + modified + " -" + removed + " ttl=" + expired + "}";
+    }
+}

@@ -1,0 +1,218 @@
+package io.streamsync.aggregate;
+
+import io.streamsync.change.ChangeEvent;
+import io.streamsync.change.ChangeType;
+import io.streamsync.change.SequenceNumbers;
+import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keeps exact per-list aggregates from a stream of item changes keyed by list id.
+ *
+ * <p><b>Exact counts.</b> For every live item the sequence number of the last applied change is kept; for
+ * a removed item its removal's sequence number is kept for {@code tombstoneRetention}. A change whose
+ * sequence number is not above the item's last one is a duplicate or outdated and is ignored, so replays
+ * and reordering cannot move the count. The count follows presence: INSERT or MODIFY of an item not yet
+ * present adds one, REMOVE of a present item subtracts one; an INSERT of a present item or a REMOVE of an
+ * unknown item changes nothing.
+ *
+ * <p><b>Windows.</b> Each applied change belongs to the tumbling window of its creation time. One window is
+ * open per list at a time; it is emitted once, when a change of a later window arrives or when a
+ * processing-time timer fires {@code windowSize} after the window got its first change (so a quiet stream
+ * still sees its last window within one window size). A change whose window was already emitted is counted
+ * in the next window instead, so no window is emitted twice.
+ *
+ * <p><b>Version.</b> Starts at the first change's creation time in microseconds and grows by one per
+ * applied change; it survives the clean-up of empty lists as long as time moves forward, so a list that
+ * comes back never reuses an older version. Items' search documents carry the list version of their change.
+ *
+ * <p><b>Clean-up.</b> A list with no items, no open window and no change for {@code emptyListRetention}
+ * has all its state dropped.
+ */
+public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate> {
+    private static final long serialVersionUID = 1L;
+
+    /** Side output of the item documents to index or delete. */
+    public static final OutputTag<ItemUpdate> ITEM_UPDATES = new OutputTag<>("item-updates", Types.POJO(ItemUpdate.class));
+
+    private final long windowSize;
+    private final Duration tombstoneRetention;
+    private final long emptyListRetention;
+    private final boolean emitItemUpdates;
+
+    private transient ValueState<ListMeta> metaState;
+    private transient MapState<String, String> items;
+    private transient MapState<String, String> tombstones;
+
+    private transient Counter inserts;
+    private transient Counter modifies;
+    private transient Counter removes;
+    private transient Counter ttlRemovals;
+    private transient Counter outdatedIgnored;
+    private transient Counter removesOfUnknownItems;
+    private transient Counter aggregatesEmitted;
+    private transient Counter listsCleanedUp;
+
+    public ListAggregator(Duration windowSize, Duration tombstoneRetention, Duration emptyListRetention,
+            boolean emitItemUpdates) {
+        this.windowSize = windowSize.toMillis();
+        this.tombstoneRetention = tombstoneRetention;
+        this.emptyListRetention = emptyListRetention.toMillis();
+        this.emitItemUpdates = emitItemUpdates;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        metaState = getRuntimeContext().getState(AggregateState.meta());
+        items = getRuntimeContext().getMapState(AggregateState.items());
+        tombstones = getRuntimeContext().getMapState(AggregateState.tombstones(tombstoneRetention));
+        MetricGroup m = getRuntimeContext().getMetricGroup();
+        inserts = m.counter("eventsInsert");
+        modifies = m.counter("eventsModify");
+        removes = m.counter("eventsRemove");
+        ttlRemovals = m.counter("eventsTtlRemove");
+        outdatedIgnored = m.counter("duplicateOrOutdatedIgnored");
+        removesOfUnknownItems = m.counter("removeOfUnknownItem");
+        aggregatesEmitted = m.counter("aggregatesEmitted");
+        listsCleanedUp = m.counter("emptyListsCleanedUp");
+    }
+
+    @Override
+    public void processElement(ChangeEvent e, Context ctx, Collector<ListAggregate> out) throws Exception {
+        countByType(e);
+        String live = items.get(e.itemKey);
+        String last = live != null ? live : tombstones.get(e.itemKey);
+        if (last != null && SequenceNumbers.compare(e.sequenceNumber, last) <= 0) {
+            outdatedIgnored.inc();
+            return;
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        long eventTime = e.approximateCreationTimeMillis >= 0 ? e.approximateCreationTimeMillis : now;
+        ListMeta meta = metaState.value();
+        if (meta == null) {
+            meta = new ListMeta();
+            meta.version = Math.max(0L, eventTime) * 1000L;
+        }
+
+        long window = eventTime - Math.floorMod(eventTime, windowSize);
+        if (meta.hasPendingWindow() && window > meta.pendingWindowStart) {
+            emit(ctx.getCurrentKey(), meta, ctx, out); // the open window is complete: later changes have begun
+        }
+        if (!meta.hasPendingWindow()) {
+            meta.pendingWindowStart = meta.lastEmittedWindowStart == Long.MIN_VALUE
+                    ? window
+                    : Math.max(window, meta.lastEmittedWindowStart + windowSize);
+            meta.emitTimer = now + windowSize;
+            ctx.timerService().registerProcessingTimeTimer(meta.emitTimer);
+        }
+
+        boolean present = live != null;
+        if (e.type == ChangeType.REMOVE) {
+            if (present) {
+                meta.taskCount--;
+                items.remove(e.itemKey);
+            } else {
+                removesOfUnknownItems.inc();
+            }
+            tombstones.put(e.itemKey, e.sequenceNumber);
+            meta.pendingRemoved++;
+            if (e.ttlExpiry) {
+                meta.pendingExpired++;
+            }
+        } else {
+            if (!present) {
+                meta.taskCount++;
+                tombstones.remove(e.itemKey);
+            }
+            items.put(e.itemKey, e.sequenceNumber);
+            if (e.type == ChangeType.INSERT) {
+                meta.pendingInserted++;
+            } else {
+                meta.pendingModified++;
+            }
+        }
+        meta.version++;
+        meta.lastChangeTime = eventTime;
+        meta.lastChangeProcessingTime = now;
+        metaState.update(meta);
+
+        if (emitItemUpdates) {
+            if (e.type == ChangeType.REMOVE) {
+                ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, true, null, meta.version));
+            } else if (e.newImageJson != null) {
+                ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, false, e.newImageJson, meta.version));
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ListAggregate> out) throws Exception {
+        ListMeta meta = metaState.value();
+        if (meta == null) {
+            return;
+        }
+        if (timestamp == meta.emitTimer && meta.hasPendingWindow()) {
+            emit(ctx.getCurrentKey(), meta, ctx, out);
+            metaState.update(meta);
+        } else if (timestamp == meta.cleanupTimer) {
+            meta.cleanupTimer = Long.MIN_VALUE;
+            if (meta.taskCount == 0 && !meta.hasPendingWindow()
+                    && timestamp - meta.lastChangeProcessingTime >= emptyListRetention) {
+                metaState.clear();
+                items.clear();
+                tombstones.clear();
+                listsCleanedUp.inc();
+            } else {
+                metaState.update(meta);
+            }
+        }
+    }
+
+    private void emit(String listId, ListMeta meta, Context ctx, Collector<ListAggregate> out) {
+        out.collect(new ListAggregate(listId, meta.taskCount, meta.version, meta.pendingWindowStart,
+                meta.pendingWindowStart + windowSize, meta.pendingInserted, meta.pendingModified, meta.pendingRemoved,
+                meta.pendingExpired, meta.lastChangeTime));
+        aggregatesEmitted.inc();
+        if (meta.emitTimer != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(meta.emitTimer);
+            meta.emitTimer = Long.MIN_VALUE;
+        }
+        meta.lastEmittedWindowStart = meta.pendingWindowStart;
+        meta.pendingWindowStart = Long.MIN_VALUE;
+        meta.pendingInserted = 0;
+        meta.pendingModified = 0;
+        meta.pendingRemoved = 0;
+        meta.pendingExpired = 0;
+        if (meta.taskCount == 0) {
+            if (meta.cleanupTimer != Long.MIN_VALUE) {
+                ctx.timerService().deleteProcessingTimeTimer(meta.cleanupTimer);
+            }
+            meta.cleanupTimer = ctx.timerService().currentProcessingTime() + emptyListRetention;
+            ctx.timerService().registerProcessingTimeTimer(meta.cleanupTimer);
+        }
+    }
+
+    private void countByType(ChangeEvent e) {
+        switch (e.type) {
+            case INSERT:
+                inserts.inc();
+                break;
+            case MODIFY:
+                modifies.inc();
+                break;
+            default:
+                removes.inc();
+                if (e.ttlExpiry) {
+                    ttlRemovals.inc();
+                }
+        }
+    }
+}

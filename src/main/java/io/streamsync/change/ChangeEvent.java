@@ -1,0 +1,78 @@
+package io.streamsync.change;
+
+import java.util.Objects;
+
+/**
+ * One DynamoDB change record, parsed and converted to plain JSON.
+ *
+ * <p>A Flink POJO (public fields, no-arg constructor) so that it travels between operators with Flink's
+ * POJO serializer, never Kryo. The images are carried as plain-JSON text: they are produced once by
+ * {@link DynamoJson} from the record's attribute maps and consumed as text by the search sink, so a tree
+ * object would only be serialized again on the wire. {@link #sequenceNumber} is a decimal string because
+ * DynamoDB sequence numbers exceed 64 bits; compare them with {@link SequenceNumbers}.
+ */
+public class ChangeEvent {
+    /** {@code eventID} of the record: unique per change. */
+    public String eventId;
+
+    public ChangeType type;
+    /** Source table name when the record says it (Kinesis records, stream ARNs), else null. */
+    public String tableName;
+    /** The partition-key value rendered as text (S as is, N canonical, B base64): the aggregation key. */
+    public String partitionKey;
+    /** Deterministic identifier of the item from its full primary key, see {@link ItemKeys}. */
+    public String itemKey;
+    /** {@code dynamodb.Keys} as plain JSON. */
+    public String keysJson;
+    /** {@code dynamodb.NewImage} as plain JSON, null when the record has none. */
+    public String newImageJson;
+    /** {@code dynamodb.OldImage} as plain JSON, null when the record has none. */
+    public String oldImageJson;
+    /** {@code dynamodb.SequenceNumber}: decimal digits, possibly longer than a long. */
+    public String sequenceNumber;
+    /** {@code dynamodb.ApproximateCreationDateTime} in epoch milliseconds, -1 when the record has none. */
+    public long approximateCreationTimeMillis = -1L;
+
+    public String streamViewType;
+    /** True for a REMOVE made by DynamoDB's time-to-live process (userIdentity of the service). */
+    public boolean ttlExpiry;
+    /** Shard the record was read from, for dead letters and diagnostics; may be null. */
+    public String shardId;
+
+    public ChangeEvent() {}
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof ChangeEvent)) {
+            return false;
+        }
+        ChangeEvent that = (ChangeEvent) o;
+        return approximateCreationTimeMillis == that.approximateCreationTimeMillis
+                && ttlExpiry == that.ttlExpiry
+                && Objects.equals(eventId, that.eventId)
+                && type == that.type
+                && Objects.equals(tableName, that.tableName)
+                && Objects.equals(partitionKey, that.partitionKey)
+                && Objects.equals(itemKey, that.itemKey)
+                && Objects.equals(keysJson, that.keysJson)
+                && Objects.equals(newImageJson, that.newImageJson)
+                && Objects.equals(oldImageJson, that.oldImageJson)
+                && Objects.equals(sequenceNumber, that.sequenceNumber)
+                && Objects.equals(streamViewType, that.streamViewType)
+                && Objects.equals(shardId, that.shardId);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(eventId, type, partitionKey, itemKey, sequenceNumber);
+    }
+
+    @Override
+    public String toString() {
+        return type + " " + itemKey + " seq=" + sequenceNumber + " t=" + approximateCreationTimeMillis
+                + (ttlExpiry ? " ttl" : "");
+    }
+}

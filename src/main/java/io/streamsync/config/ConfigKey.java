@@ -1,0 +1,109 @@
+package io.streamsync.config;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every configuration key the job reads, with its default and meaning. The README's key table and the
+ * deployment template are checked against this list, so it is the single source of truth.
+ *
+ * <p>Keys are flat ({@code source.table.name}). On Managed Service for Apache Flink a property group
+ * {@code source} with the key {@code table.name} gives the same key: the group id is the prefix.
+ */
+public enum ConfigKey {
+    JOB_NAME("job.name", "streamsync", "Name of the Flink job."),
+    JOB_PARALLELISM("job.parallelism", "0", "Default operator parallelism; 0 keeps the cluster's default."),
+    CHECKPOINT_INTERVAL_MS("checkpoint.interval.ms", "10000", "Exactly-once checkpoint interval (ms)."),
+    CHECKPOINT_TIMEOUT_MS("checkpoint.timeout.ms", "600000", "A checkpoint taking longer is aborted (ms)."),
+    STATE_BACKEND("state.backend", "cluster",
+            "cluster (leave it to the cluster, as on Managed Service for Apache Flink), hashmap or rocksdb."),
+    RESTART_ATTEMPTS("restart.attempts", "2147483647",
+            "Fixed-delay restart strategy: attempts before the job fails for good."),
+    RESTART_DELAY_MS("restart.delay.ms", "5000", "Fixed-delay restart strategy: pause between attempts (ms)."),
+
+    AWS_REGION("aws.region", "us-east-1", "AWS region of the source table and the aggregate table."),
+    AWS_ENDPOINT("aws.endpoint", "",
+            "Endpoint override for DynamoDB and DynamoDB Streams (e.g. http://127.0.0.1:8000 for DynamoDB Local); empty on AWS."),
+    AWS_CREDENTIALS_PROVIDER("aws.credentials.provider", "AUTO",
+            "AUTO (default provider chain: the application's IAM role on AWS) or BASIC (the two keys below)."),
+    AWS_ACCESS_KEY_ID("aws.credentials.access.key.id", "", "Access key id when the provider is BASIC."),
+    AWS_SECRET_ACCESS_KEY("aws.credentials.secret.access.key", "", "Secret key when the provider is BASIC."),
+
+    SOURCE_TYPE("source.type", "dynamodb-streams", "Change stream to read: dynamodb-streams."),
+    SOURCE_TABLE_NAME("source.table.name", "todoListTask",
+            "Source table; its LatestStreamArn is looked up when source.stream.arn is empty."),
+    SOURCE_STREAM_ARN("source.stream.arn", "", "DynamoDB stream ARN to read; empty: look it up from the table."),
+    SOURCE_INITIAL_POSITION("source.initial.position", "TRIM_HORIZON",
+            "Where a job without state starts reading: TRIM_HORIZON (all 24 h the stream keeps) or LATEST."),
+    SOURCE_POLL_INTERVAL_MS("source.poll.interval.ms", "200", "Pause between GetRecords calls per shard (ms)."),
+    SOURCE_SHARD_DISCOVERY_INTERVAL_MS("source.shard.discovery.interval.ms", "10000",
+            "How often new shards are looked for (ms)."),
+
+    TABLE_PARTITION_KEY("table.partition.key", "listId", "Partition-key attribute of the source table: the aggregation key."),
+    TABLE_SORT_KEY("table.sort.key", "taskId", "Sort-key attribute of the source table; empty for a simple primary key."),
+
+    AGGREGATE_WINDOW_MS("aggregate.window.ms", "10000",
+            "Tumbling window (by the record's creation time): one aggregate per list per window at most."),
+    AGGREGATE_TOMBSTONE_RETENTION_MS("aggregate.tombstone.retention.ms", "3600000",
+            "How long a removed item's last sequence number is kept to reject late or repeated older changes (ms)."),
+    AGGREGATE_EMPTY_LIST_RETENTION_MS("aggregate.empty.list.retention.ms", "86400000",
+            "A list with no items and no change for this long has all its state dropped (ms)."),
+
+    SINK_DYNAMODB_ENABLED("sink.dynamodb.enabled", "true", "Write aggregates to the DynamoDB aggregate table."),
+    SINK_DYNAMODB_TABLE("sink.dynamodb.table", "todoTaskCount", "Aggregate table (partition key: the list id, type S)."),
+    SINK_DYNAMODB_KEY("sink.dynamodb.key", "listId", "Partition-key attribute name of the aggregate table."),
+    SINK_DYNAMODB_MAX_BATCH_SIZE("sink.dynamodb.max.batch.size", "25", "Items per BatchWriteItem request (1-25)."),
+    SINK_DYNAMODB_MAX_IN_FLIGHT("sink.dynamodb.max.in.flight.requests", "1",
+            "Concurrent BatchWriteItem requests per sink subtask; above 1, two writes of one list may land out of order."),
+    SINK_DYNAMODB_MAX_BUFFER_TIME_MS("sink.dynamodb.max.buffer.time.ms", "500", "Longest time a write waits in the buffer (ms)."),
+
+    SINK_SEARCH_ENABLED("sink.search.enabled", "true", "Write aggregate and item documents to Elasticsearch."),
+    SINK_SEARCH_HOSTS("sink.search.hosts", "http://127.0.0.1:9200", "Comma-separated node URLs (scheme://host:port)."),
+    SINK_SEARCH_AGGREGATE_INDEX("sink.search.aggregate.index", "todo-task-count", "Index of the per-list aggregate documents."),
+    SINK_SEARCH_ITEM_INDEX("sink.search.item.index", "todo-list-task",
+            "Index of the items themselves (one document per item); empty: do not index items."),
+    SINK_SEARCH_BULK_MAX_ACTIONS("sink.search.bulk.max.actions", "1000", "Bulk request size in actions."),
+    SINK_SEARCH_BULK_INTERVAL_MS("sink.search.bulk.interval.ms", "1000", "Longest time between bulk flushes (ms)."),
+
+    DEADLETTER_PATH("deadletter.path", "",
+            "Directory (file:// or s3://) for rejected records, one JSON line each; empty: log them at WARN."),
+    DEADLETTER_MAX_RECORD_BYTES("deadletter.max.record.bytes", "16384",
+            "How much of a rejected raw record is kept in its dead letter.");
+
+    private static final Map<String, ConfigKey> BY_KEY;
+
+    static {
+        Map<String, ConfigKey> m = new LinkedHashMap<>();
+        Arrays.stream(values()).forEach(k -> m.put(k.key, k));
+        BY_KEY = Collections.unmodifiableMap(m);
+    }
+
+    private final String key;
+    private final String defaultValue;
+    private final String description;
+
+    ConfigKey(String key, String defaultValue, String description) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** All keys by name, in declaration order. */
+    public static Map<String, ConfigKey> byKey() {
+        return BY_KEY;
+    }
+}

@@ -1,0 +1,72 @@
+package io.streamsync.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Loads the flat key/value configuration from a properties file (local runs) or from the application
+ * properties of Managed Service for Apache Flink. Both give the same keys: on MSF the property group id
+ * is the key's prefix (group {@code source}, key {@code table.name} = {@code source.table.name}).
+ */
+public final class ConfigLoader {
+    private ConfigLoader() {}
+
+    public static Map<String, String> fromFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist");
+        }
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        return toMap(p);
+    }
+
+    public static Map<String, String> fromStream(InputStream in) throws IOException {
+        Properties p = new Properties();
+        p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+        return toMap(p);
+    }
+
+    /** Flattens MSF property groups: each group id becomes the prefix of its keys. */
+    public static Map<String, String> fromPropertyGroups(Map<String, Properties> groups) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Properties> group : groups.entrySet()) {
+            for (String name : group.getValue().stringPropertyNames()) {
+                String key = group.getKey() + "." + name;
+                if (out.put(key, group.getValue().getProperty(name)) != null) {
+                    throw new ConfigException("config key '" + key + "' is given twice in the property groups");
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Reads the application properties on Managed Service for Apache Flink. */
+    public static Map<String, String> fromManagedFlinkRuntime() {
+        try {
+            return fromPropertyGroups(com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime
+                    .getApplicationProperties());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the application properties of Managed Service for Apache Flink: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> toMap(Properties p) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String name : p.stringPropertyNames()) {
+            out.put(name, p.getProperty(name));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,372 @@
+package io.streamsync.config;
+
+import io.streamsync.change.KeySchema;
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The job's whole configuration, parsed and validated once at start-up. Immutable and serializable, so
+ * operators can carry the parts they need. Every problem is reported at once, each naming the key, the
+ * value and what is expected; unknown keys are errors too (a typo must not silently fall back to a
+ * default).
+ */
+public final class JobConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Where the job's state lives between checkpoints. */
+    public enum StateBackend {
+        CLUSTER,
+        HASHMAP,
+        ROCKSDB
+    }
+
+    /** Which AWS credentials the clients use. */
+    public enum CredentialsProvider {
+        AUTO,
+        BASIC
+    }
+
+    /** Where a job without state starts reading the stream. */
+    public enum InitialPosition {
+        TRIM_HORIZON,
+        LATEST
+    }
+
+    private final Map<String, String> values;
+
+    public final String jobName;
+    public final int parallelism;
+    public final Duration checkpointInterval;
+    public final Duration checkpointTimeout;
+    public final StateBackend stateBackend;
+    public final int restartAttempts;
+    public final Duration restartDelay;
+
+    public final String awsRegion;
+    /** Endpoint override, or null on AWS. */
+    public final URI awsEndpoint;
+
+    public final CredentialsProvider credentialsProvider;
+    public final String accessKeyId;
+    public final String secretAccessKey;
+
+    public final String sourceType;
+    public final String sourceTableName;
+    /** The stream ARN given in config, or null when it is to be looked up from the table. */
+    public final String sourceStreamArn;
+
+    public final InitialPosition initialPosition;
+    public final Duration pollInterval;
+    public final Duration shardDiscoveryInterval;
+
+    public final KeySchema keySchema;
+
+    public final Duration windowSize;
+    public final Duration tombstoneRetention;
+    public final Duration emptyListRetention;
+
+    public final boolean dynamoSinkEnabled;
+    public final String aggregateTable;
+    public final String aggregateTableKey;
+    public final int dynamoMaxBatchSize;
+    public final int dynamoMaxInFlight;
+    public final Duration dynamoMaxBufferTime;
+
+    public final boolean searchSinkEnabled;
+    public final List<URI> searchHosts;
+    public final String aggregateIndex;
+    /** Index of the items, or null when items are not indexed. */
+    public final String itemIndex;
+
+    public final int bulkMaxActions;
+    public final Duration bulkInterval;
+
+    /** Dead-letter directory, or null to log dead letters. */
+    public final String deadLetterPath;
+
+    public final int deadLetterMaxRecordBytes;
+
+    private JobConfig(Reader r) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(r.effective));
+        jobName = r.nonEmpty(ConfigKey.JOB_NAME);
+        parallelism = r.integer(ConfigKey.JOB_PARALLELISM, 0, 4096);
+        checkpointInterval = r.millis(ConfigKey.CHECKPOINT_INTERVAL_MS, 100);
+        checkpointTimeout = r.millis(ConfigKey.CHECKPOINT_TIMEOUT_MS, 1000);
+        stateBackend = r.enumValue(ConfigKey.STATE_BACKEND, StateBackend.class);
+        restartAttempts = r.integer(ConfigKey.RESTART_ATTEMPTS, 0, Integer.MAX_VALUE);
+        restartDelay = r.millis(ConfigKey.RESTART_DELAY_MS, 0);
+
+        awsRegion = r.nonEmpty(ConfigKey.AWS_REGION);
+        awsEndpoint = r.optionalUri(ConfigKey.AWS_ENDPOINT);
+        credentialsProvider = r.enumValue(ConfigKey.AWS_CREDENTIALS_PROVIDER, CredentialsProvider.class);
+        accessKeyId = r.raw(ConfigKey.AWS_ACCESS_KEY_ID);
+        secretAccessKey = r.raw(ConfigKey.AWS_SECRET_ACCESS_KEY);
+        if (credentialsProvider == CredentialsProvider.BASIC) {
+            r.require(!accessKeyId.isEmpty(), ConfigKey.AWS_ACCESS_KEY_ID, "is required when aws.credentials.provider is BASIC");
+            r.require(!secretAccessKey.isEmpty(), ConfigKey.AWS_SECRET_ACCESS_KEY,
+                    "is required when aws.credentials.provider is BASIC");
+        }
+
+        sourceType = r.oneOf(ConfigKey.SOURCE_TYPE, "dynamodb-streams");
+        sourceTableName = r.raw(ConfigKey.SOURCE_TABLE_NAME);
+        String arn = r.raw(ConfigKey.SOURCE_STREAM_ARN);
+        sourceStreamArn = arn.isEmpty() ? null : arn;
+        if (sourceStreamArn == null) {
+            r.require(!sourceTableName.isEmpty(), ConfigKey.SOURCE_TABLE_NAME,
+                    "is required when source.stream.arn is empty (the stream is looked up from the table)");
+        } else {
+            r.require(sourceStreamArn.startsWith("arn:") && sourceStreamArn.contains(":table/")
+                            && sourceStreamArn.contains("/stream/"),
+                    ConfigKey.SOURCE_STREAM_ARN, "must be a DynamoDB stream ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL)");
+        }
+        initialPosition = r.enumValue(ConfigKey.SOURCE_INITIAL_POSITION, InitialPosition.class);
+        pollInterval = r.millis(ConfigKey.SOURCE_POLL_INTERVAL_MS, 1);
+        shardDiscoveryInterval = r.millis(ConfigKey.SOURCE_SHARD_DISCOVERY_INTERVAL_MS, 100);
+
+        keySchema = new KeySchema(r.nonEmpty(ConfigKey.TABLE_PARTITION_KEY), r.raw(ConfigKey.TABLE_SORT_KEY));
+        r.require(!r.raw(ConfigKey.TABLE_PARTITION_KEY).equals(r.raw(ConfigKey.TABLE_SORT_KEY)), ConfigKey.TABLE_SORT_KEY,
+                "must differ from table.partition.key");
+
+        windowSize = r.millis(ConfigKey.AGGREGATE_WINDOW_MS, 100);
+        tombstoneRetention = r.millis(ConfigKey.AGGREGATE_TOMBSTONE_RETENTION_MS, 1000);
+        emptyListRetention = r.millis(ConfigKey.AGGREGATE_EMPTY_LIST_RETENTION_MS, 1000);
+        r.require(emptyListRetention.compareTo(tombstoneRetention) >= 0, ConfigKey.AGGREGATE_EMPTY_LIST_RETENTION_MS,
+                "must be at least aggregate.tombstone.retention.ms (" + tombstoneRetention.toMillis() + ")");
+
+        dynamoSinkEnabled = r.bool(ConfigKey.SINK_DYNAMODB_ENABLED);
+        aggregateTable = r.nonEmpty(ConfigKey.SINK_DYNAMODB_TABLE);
+        aggregateTableKey = r.nonEmpty(ConfigKey.SINK_DYNAMODB_KEY);
+        dynamoMaxBatchSize = r.integer(ConfigKey.SINK_DYNAMODB_MAX_BATCH_SIZE, 1, 25);
+        dynamoMaxInFlight = r.integer(ConfigKey.SINK_DYNAMODB_MAX_IN_FLIGHT, 1, 10_000);
+        dynamoMaxBufferTime = r.millis(ConfigKey.SINK_DYNAMODB_MAX_BUFFER_TIME_MS, 1);
+
+        searchSinkEnabled = r.bool(ConfigKey.SINK_SEARCH_ENABLED);
+        searchHosts = searchSinkEnabled ? r.uriList(ConfigKey.SINK_SEARCH_HOSTS) : List.of();
+        aggregateIndex = r.indexName(ConfigKey.SINK_SEARCH_AGGREGATE_INDEX, true);
+        itemIndex = r.indexName(ConfigKey.SINK_SEARCH_ITEM_INDEX, false);
+        r.require(itemIndex == null || !itemIndex.equals(aggregateIndex), ConfigKey.SINK_SEARCH_ITEM_INDEX,
+                "must differ from sink.search.aggregate.index");
+        bulkMaxActions = r.integer(ConfigKey.SINK_SEARCH_BULK_MAX_ACTIONS, 1, 100_000);
+        bulkInterval = r.millis(ConfigKey.SINK_SEARCH_BULK_INTERVAL_MS, 1);
+
+        String dl = r.raw(ConfigKey.DEADLETTER_PATH);
+        deadLetterPath = dl.isEmpty() ? null : dl;
+        deadLetterMaxRecordBytes = r.integer(ConfigKey.DEADLETTER_MAX_RECORD_BYTES, 256, 1 << 20);
+
+        r.throwIfErrors();
+    }
+
+    /** Parses and validates; throws one {@link ConfigException} listing every problem found. */
+    public static JobConfig from(Map<String, String> properties) {
+        return new JobConfig(new Reader(properties));
+    }
+
+    /** The effective value of every key (defaults filled in), secrets masked: for the start-up log. */
+    public Map<String, String> describe() {
+        Map<String, String> out = new TreeMap<>(values);
+        if (!secretAccessKey.isEmpty()) {
+            out.put(ConfigKey.AWS_SECRET_ACCESS_KEY.key(), "****");
+        }
+        return out;
+    }
+
+    /** Collects values and errors so that one start-up reports every bad key, not just the first. */
+    private static final class Reader {
+        private final Map<String, String> effective = new TreeMap<>();
+        private final List<String> errors = new ArrayList<>();
+
+        Reader(Map<String, String> properties) {
+            for (Map.Entry<String, String> e : properties.entrySet()) {
+                String key = e.getKey().trim();
+                if (!ConfigKey.byKey().containsKey(key)) {
+                    errors.add("unknown config key '" + key + "'" + suggestion(key));
+                } else {
+                    effective.put(key, e.getValue() == null ? "" : e.getValue().trim());
+                }
+            }
+            for (ConfigKey k : ConfigKey.values()) {
+                effective.putIfAbsent(k.key(), k.defaultValue());
+            }
+        }
+
+        private static String suggestion(String key) {
+            String best = null;
+            int bestDistance = Integer.MAX_VALUE;
+            for (String known : ConfigKey.byKey().keySet()) {
+                int d = distance(key, known);
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    best = known;
+                }
+            }
+            return best != null && bestDistance <= 3 ? " (did you mean '" + best + "'?)" : "";
+        }
+
+        private static int distance(String a, String b) {
+            int[] prev = new int[b.length() + 1];
+            int[] cur = new int[b.length() + 1];
+            for (int j = 0; j <= b.length(); j++) {
+                prev[j] = j;
+            }
+            for (int i = 1; i <= a.length(); i++) {
+                cur[0] = i;
+                for (int j = 1; j <= b.length(); j++) {
+                    int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                    cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                }
+                int[] t = prev;
+                prev = cur;
+                cur = t;
+            }
+            return prev[b.length()];
+        }
+
+        String raw(ConfigKey k) {
+            return effective.get(k.key());
+        }
+
+        void require(boolean ok, ConfigKey k, String what) {
+            if (!ok) {
+                errors.add("config key '" + k.key() + "' (value '" + shown(k) + "') " + what);
+            }
+        }
+
+        private String shown(ConfigKey k) {
+            return k == ConfigKey.AWS_SECRET_ACCESS_KEY ? "****" : raw(k);
+        }
+
+        private void bad(ConfigKey k, String expected) {
+            errors.add("config key '" + k.key() + "': bad value '" + shown(k) + "', expected " + expected);
+        }
+
+        String nonEmpty(ConfigKey k) {
+            String v = raw(k);
+            if (v.isEmpty()) {
+                errors.add("config key '" + k.key() + "' must not be empty");
+            }
+            return v;
+        }
+
+        int integer(ConfigKey k, int min, int max) {
+            try {
+                int v = Integer.parseInt(raw(k));
+                if (v < min || v > max) {
+                    bad(k, "an integer from " + min + " to " + max);
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                bad(k, "an integer from " + min + " to " + max);
+                return min;
+            }
+        }
+
+        Duration millis(ConfigKey k, long min) {
+            try {
+                long v = Long.parseLong(raw(k));
+                if (v < min) {
+                    bad(k, "milliseconds, at least " + min);
+                }
+                return Duration.ofMillis(v);
+            } catch (NumberFormatException e) {
+                bad(k, "a whole number of milliseconds");
+                return Duration.ofMillis(Math.max(min, 1));
+            }
+        }
+
+        boolean bool(ConfigKey k) {
+            String v = raw(k).toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                bad(k, "true or false");
+            }
+            return v.equals("true");
+        }
+
+        <E extends Enum<E>> E enumValue(ConfigKey k, Class<E> type) {
+            String v = raw(k).toUpperCase(Locale.ROOT).replace('-', '_');
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equals(v)) {
+                    return e;
+                }
+            }
+            List<String> names = new ArrayList<>();
+            for (E e : type.getEnumConstants()) {
+                names.add(e.name());
+            }
+            bad(k, "one of " + names);
+            return type.getEnumConstants()[0];
+        }
+
+        String oneOf(ConfigKey k, String... allowed) {
+            String v = raw(k);
+            for (String a : allowed) {
+                if (a.equals(v)) {
+                    return v;
+                }
+            }
+            bad(k, "one of " + List.of(allowed));
+            return allowed[0];
+        }
+
+        URI optionalUri(ConfigKey k) {
+            String v = raw(k);
+            return v.isEmpty() ? null : uri(k, v);
+        }
+
+        List<URI> uriList(ConfigKey k) {
+            List<URI> out = new ArrayList<>();
+            for (String part : raw(k).split(",")) {
+                if (!part.trim().isEmpty()) {
+                    out.add(uri(k, part.trim()));
+                }
+            }
+            if (out.isEmpty()) {
+                bad(k, "at least one URL such as http://127.0.0.1:9200");
+            }
+            return out;
+        }
+
+        private URI uri(ConfigKey k, String v) {
+            try {
+                URI u = new URI(v);
+                if (u.getScheme() == null || u.getHost() == null
+                        || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
+                    bad(k, "an http:// or https:// URL with a host, such as http://127.0.0.1:9200");
+                }
+                return u;
+            } catch (java.net.URISyntaxException e) {
+                bad(k, "a URL (" + e.getReason() + ")");
+                return null;
+            }
+        }
+
+        /** Elasticsearch/OpenSearch index names: lower case, no spaces or reserved characters. */
+        String indexName(ConfigKey k, boolean required) {
+            String v = raw(k);
+            if (v.isEmpty()) {
+                if (required) {
+                    errors.add("config key '" + k.key() + "' must not be empty");
+                }
+                return null;
+            }
+            boolean ok = v.equals(v.toLowerCase(Locale.ROOT)) && !v.startsWith("-") && !v.startsWith("_")
+                    && !v.startsWith("+") && v.chars().noneMatch(c -> " \\/*?\"<>|,#:".indexOf(c) >= 0);
+            if (!ok) {
+                bad(k, "an index name: lower case, not starting with - _ +, none of \\ / * ? \" < > | , # : or space");
+            }
+            return v;
+        }
+
+        void throwIfErrors() {
+            if (!errors.isEmpty()) {
+                throw new ConfigException("Invalid configuration:\n  - " + String.join("\n  - ", errors));
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.streamsync.pipeline;
+
+import io.streamsync.change.ChangeEvent;
+import io.streamsync.change.ChangeRecordParser;
+import io.streamsync.change.InvalidRecordException;
+import io.streamsync.change.KeySchema;
+import io.streamsync.sink.deadletter.DeadLetter;
+import io.streamsync.source.RawRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Parses raw stream records into {@link ChangeEvent}s. A record that cannot be parsed, or lacks what the
+ * aggregation needs (a sequence number), goes to {@link #DEAD_LETTERS} with the reason; the job goes on.
+ */
+public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", Types.POJO(DeadLetter.class));
+
+    private final KeySchema keySchema;
+    private final int maxDeadLetterBytes;
+
+    private transient ChangeRecordParser parser;
+    private transient Counter deadLetters;
+
+    public ParseChangeRecords(KeySchema keySchema, int maxDeadLetterBytes) {
+        this.keySchema = keySchema;
+        this.maxDeadLetterBytes = maxDeadLetterBytes;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        parser = new ChangeRecordParser(keySchema);
+        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    }
+
+    @Override
+    public void processElement(RawRecord raw, Context ctx, Collector<ChangeEvent> out) {
+        ChangeEvent e;
+        try {
+            e = parser.parse(raw.data);
+            if (e.sequenceNumber == null) {
+                throw new InvalidRecordException("record has no dynamodb.SequenceNumber");
+            }
+        } catch (InvalidRecordException ex) {
+            deadLetters.inc();
+            ctx.output(DEAD_LETTERS, DeadLetter.of(ex.getMessage(), OperatorIds.PARSE.uid(), raw.shardId,
+                    raw.sequenceNumber, ctx.timerService().currentProcessingTime(), raw.data, maxDeadLetterBytes));
+            return;
+        }
+        e.shardId = raw.shardId;
+        out.collect(e);
+    }
+}

@@ -1,0 +1,43 @@
+package io.streamsync.pipeline;
+
+import io.streamsync.aws.AwsSettings;
+import io.streamsync.config.ConfigException;
+import io.streamsync.config.ConfigKey;
+import io.streamsync.config.JobConfig;
+import io.streamsync.sink.elasticsearch.IndexSetup;
+import io.streamsync.source.StreamArnResolver;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+
+/**
+ * What the job checks and prepares before it builds its graph, so that a wrong table name, a missing
+ * stream or an unreachable endpoint fails the start with a clear message instead of a restart loop.
+ */
+public final class Startup {
+    private Startup() {}
+
+    /** Checks the aggregate table, creates missing indices, and returns the stream ARN to read. */
+    public static String prepare(JobConfig c) {
+        if (c.dynamoSinkEnabled) {
+            checkAggregateTable(c);
+        }
+        if (c.searchSinkEnabled) {
+            IndexSetup.ensureIndices(c);
+        }
+        return StreamArnResolver.resolve(c);
+    }
+
+    private static void checkAggregateTable(JobConfig c) {
+        try (DynamoDbClient ddb = AwsSettings.dynamoDb(c)) {
+            ddb.describeTable(b -> b.tableName(c.aggregateTable));
+        } catch (ResourceNotFoundException e) {
+            throw new ConfigException("aggregate table '" + c.aggregateTable + "' (config key '"
+                    + ConfigKey.SINK_DYNAMODB_TABLE.key() + "') does not exist in region " + c.awsRegion
+                    + "; create it with partition key '" + c.aggregateTableKey + "' (type S)", e);
+        } catch (SdkClientException e) {
+            throw new ConfigException("cannot reach DynamoDB" + (c.awsEndpoint == null ? "" : " at " + c.awsEndpoint
+                    + " (config key '" + ConfigKey.AWS_ENDPOINT.key() + "')") + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.streamsync.source;
+
+import io.streamsync.aws.AwsSettings;
+import io.streamsync.config.ConfigException;
+import io.streamsync.config.ConfigKey;
+import io.streamsync.config.JobConfig;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+
+/**
+ * Finds the stream to read at start-up: the configured ARN, or the source table's LatestStreamArn. Fails
+ * with a message naming the config key when the table does not exist, has no stream, or the endpoint
+ * cannot be reached.
+ */
+public final class StreamArnResolver {
+    private StreamArnResolver() {}
+
+    public static String resolve(JobConfig c) {
+        if (c.sourceStreamArn != null) {
+            return c.sourceStreamArn;
+        }
+        try (DynamoDbClient ddb = AwsSettings.dynamoDb(c)) {
+            DescribeTableResponse r = ddb.describeTable(b -> b.tableName(c.sourceTableName));
+            TableDescription t = r.table();
+            if (t.latestStreamArn() == null || t.streamSpecification() == null
+                    || !Boolean.TRUE.equals(t.streamSpecification().streamEnabled())) {
+                throw new ConfigException("table '" + c.sourceTableName + "' (config key '" + ConfigKey.SOURCE_TABLE_NAME.key()
+                        + "') has no DynamoDB stream enabled; enable one with view type "
+                        + StreamViewType.NEW_AND_OLD_IMAGES + " or set '" + ConfigKey.SOURCE_STREAM_ARN.key() + "'");
+            }
+            return t.latestStreamArn();
+        } catch (ResourceNotFoundException e) {
+            throw new ConfigException("table '" + c.sourceTableName + "' (config key '" + ConfigKey.SOURCE_TABLE_NAME.key()
+                    + "') does not exist in region " + c.awsRegion + where(c), e);
+        } catch (SdkClientException e) {
+            throw new ConfigException("cannot reach DynamoDB" + where(c) + " to look up the stream of table '"
+                    + c.sourceTableName + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static String where(JobConfig c) {
+        return c.awsEndpoint == null ? "" : " at " + c.awsEndpoint + " (config key '" + ConfigKey.AWS_ENDPOINT.key() + "')";
+    }
+}

@@ -1,0 +1,73 @@
+package io.streamsync.testing;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** DynamoDB Local and an Elasticsearch node started side by side, plus job properties pointing at them. */
+public final class LocalServices implements AutoCloseable {
+    public final DynamoDbLocal dynamoDb;
+    public final ElasticsearchNode search;
+
+    private LocalServices(DynamoDbLocal dynamoDb, ElasticsearchNode search) {
+        this.dynamoDb = dynamoDb;
+        this.search = search;
+    }
+
+    /** Starts both services concurrently (Elasticsearch takes several seconds). */
+    public static LocalServices start(int dynamoPort, int searchPort) throws Exception {
+        CompletableFuture<ElasticsearchNode> es = CompletableFuture.supplyAsync(() -> {
+            try {
+                return searchPort > 0 ? ElasticsearchNode.start(searchPort) : ElasticsearchNode.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("Elasticsearch did not start: " + e.getMessage(), e);
+            }
+        });
+        DynamoDbLocal ddb;
+        try {
+            ddb = dynamoPort > 0 ? DynamoDbLocal.start(dynamoPort) : DynamoDbLocal.start();
+        } catch (Exception e) {
+            es.thenAccept(n -> {
+                try {
+                    n.close();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            throw e;
+        }
+        try {
+            return new LocalServices(ddb, es.join());
+        } catch (RuntimeException e) {
+            ddb.close();
+            throw e;
+        }
+    }
+
+    public static LocalServices start() throws Exception {
+        return start(0, 0);
+    }
+
+    /** Job properties for these services: endpoints, static local credentials, fast polling. */
+    public Map<String, String> jobProperties() {
+        Map<String, String> p = new HashMap<>();
+        p.put("aws.region", DynamoDbLocal.REGION);
+        p.put("aws.endpoint", dynamoDb.endpoint().toString());
+        p.put("aws.credentials.provider", "BASIC");
+        p.put("aws.credentials.access.key.id", DynamoDbLocal.ACCESS_KEY);
+        p.put("aws.credentials.secret.access.key", DynamoDbLocal.SECRET_KEY);
+        p.put("sink.search.hosts", search.uri().toString());
+        p.put("source.poll.interval.ms", "50");
+        p.put("source.shard.discovery.interval.ms", "1000");
+        return p;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            search.close();
+        } finally {
+            dynamoDb.close();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.streamsync.testing;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * Random, reproducible traffic on the source table: inserts, updates and deletes of tasks over a number of
+ * lists, including deletes of tasks that do not exist and re-inserts of deleted ones. Items carry most
+ * attribute types (S, N with decimals and 38 digits, BOOL, NULL, SS, NS, B, M, L) so the whole conversion
+ * path is used. Lists hold one type each: Elasticsearch cannot map an array that mixes strings and numbers.
+ */
+public final class TaskWorkload {
+    private final DynamoDbClient ddb;
+    private final String table;
+    private final int lists;
+    private final Random random;
+    private final List<String[]> live = new ArrayList<>();
+    private final Map<String, Integer> liveIndex = new HashMap<>();
+    private final Set<String> deleted = new LinkedHashSet<>();
+    private long nextTask;
+    private long operations;
+
+    public TaskWorkload(DynamoDbClient ddb, String table, int lists, long seed) {
+        this.ddb = ddb;
+        this.table = table;
+        this.lists = lists;
+        this.random = new Random(seed);
+    }
+
+    /** Runs {@code count} operations as fast as the table takes them. */
+    public void run(int count) {
+        for (int i = 0; i < count; i++) {
+            step();
+        }
+    }
+
+    /** Runs at about {@code perSecond} operations per second until the thread is interrupted. */
+    public void runAtRate(double perSecond) {
+        long intervalNanos = (long) (1e9 / perSecond);
+        long next = System.nanoTime();
+        while (!Thread.currentThread().isInterrupted()) {
+            step();
+            next += intervalNanos;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    public long operations() {
+        return operations;
+    }
+
+    /** One random operation. */
+    public void step() {
+        int dice = random.nextInt(100);
+        if (live.isEmpty() || dice < 50) {
+            insert(listId(random.nextInt(lists)), "task-" + nextTask++);
+        } else if (dice < 80) {
+            String[] key = live.get(random.nextInt(live.size()));
+            put(key[0], key[1], random.nextInt(3) == 0);
+        } else if (dice < 95) {
+            String[] key = live.get(random.nextInt(live.size()));
+            delete(key[0], key[1]);
+        } else if (dice < 97) {
+            delete(listId(random.nextInt(lists)), "never-existed-" + random.nextInt(1000));
+        } else if (!deleted.isEmpty()) {
+            String k = deleted.iterator().next();
+            String[] key = k.split("\u0000", 2);
+            insert(key[0], key[1]);
+        } else {
+            insert(listId(random.nextInt(lists)), "task-" + nextTask++);
+        }
+        operations++;
+    }
+
+    public static String listId(int i) {
+        return String.format("list-%03d", i);
+    }
+
+    private void insert(String listId, String taskId) {
+        put(listId, taskId, false);
+    }
+
+    private void put(String listId, String taskId, boolean done) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("listId", AttributeValue.fromS(listId));
+        item.put("taskId", AttributeValue.fromS(taskId));
+        item.put("title", AttributeValue.fromS("Task " + taskId + " \u2713 #" + random.nextInt(1000)));
+        item.put("done", AttributeValue.fromBool(done));
+        item.put("priority", AttributeValue.fromN(Integer.toString(random.nextInt(5))));
+        item.put("estimateHours", AttributeValue.fromN(random.nextInt(40) + "." + random.nextInt(10) + "0"));
+        // 38 digits, DynamoDB's maximum precision: more than a long or a double holds.
+        item.put("bigNumber", AttributeValue.fromN("1234567890123456789012345678901234" + (1000 + random.nextInt(9000))));
+        item.put("assignee", random.nextBoolean() ? AttributeValue.fromNul(true) : AttributeValue.fromS("user" + random.nextInt(9)));
+        item.put("tags", AttributeValue.fromSs(List.of("t" + random.nextInt(3), "x" + random.nextInt(3))));
+        item.put("scores", AttributeValue.fromNs(List.of(Integer.toString(random.nextInt(100)), "0.5")));
+        item.put("checksum", AttributeValue.fromB(SdkBytes.fromByteArray(new byte[] {1, 2, (byte) random.nextInt(256)})));
+        item.put("meta", AttributeValue.fromM(Map.of(
+                "source", AttributeValue.fromS("workload"),
+                "subtasks", AttributeValue.fromL(List.of(
+                        AttributeValue.fromM(Map.of("name", AttributeValue.fromS("plan"),
+                                "done", AttributeValue.fromBool(random.nextBoolean()))),
+                        AttributeValue.fromM(Map.of("name", AttributeValue.fromS("do"),
+                                "done", AttributeValue.fromBool(false))))))));
+        ddb.putItem(b -> b.tableName(table).item(item));
+        String k = listId + "\u0000" + taskId;
+        deleted.remove(k);
+        if (!liveIndex.containsKey(k)) {
+            liveIndex.put(k, live.size());
+            live.add(new String[] {listId, taskId});
+        }
+    }
+
+    private void delete(String listId, String taskId) {
+        ddb.deleteItem(b -> b.tableName(table).key(Map.of("listId", AttributeValue.fromS(listId),
+                "taskId", AttributeValue.fromS(taskId))));
+        String k = listId + "\u0000" + taskId;
+        Integer idx = liveIndex.remove(k);
+        if (idx != null) {
+            String[] last = live.remove(live.size() - 1);
+            if (idx < live.size()) {
+                live.set(idx, last);
+                liveIndex.put(last[0] + "\u0000" + last[1], idx);
+            }
+            deleted.add(k);
+        }
+    }
+}
