@@ -48,12 +48,19 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
                 throw new InvalidRecordException("record has no dynamodb.SequenceNumber");
             }
         } catch (InvalidRecordException ex) {
-            deadLetters.inc();
-            ctx.output(DEAD_LETTERS, DeadLetter.of(ex.getMessage(), OperatorIds.PARSE.uid(), raw.shardId,
-                    raw.sequenceNumber, ctx.timerService().currentProcessingTime(), raw.data, maxDeadLetterBytes));
+            reject(raw, ex.getMessage(), ctx);
+            return;
+        } catch (RuntimeException ex) { // a shape the parser did not foresee must not stop the job either
+            reject(raw, "unexpected parse failure: " + ex, ctx);
             return;
         }
         e.shardId = raw.shardId;
         out.collect(e);
+    }
+
+    private void reject(RawRecord raw, String reason, Context ctx) {
+        deadLetters.inc();
+        ctx.output(DEAD_LETTERS, DeadLetter.of(reason, OperatorIds.PARSE.uid(), raw.shardId, raw.sequenceNumber,
+                ctx.timerService().currentProcessingTime(), raw.data, maxDeadLetterBytes));
     }
 }

@@ -26,8 +26,11 @@ public final class ElasticsearchNode implements AutoCloseable {
         return start(ManagedProcess.freePort());
     }
 
+    /** Starts a node with an empty data directory (what an earlier run left there is removed). */
     public static ElasticsearchNode start(int httpPort) throws Exception {
-        Path dir = Files.createDirectories(ManagedProcess.servicesDir().resolve("es-" + httpPort));
+        Path dir = ManagedProcess.servicesDir().resolve("es-" + httpPort);
+        deleteRecursively(dir);
+        Files.createDirectories(dir);
         ElasticsearchNode n = new ElasticsearchNode(httpPort, ManagedProcess.freePort(), dir);
         n.startProcess();
         return n;
@@ -73,6 +76,17 @@ public final class ElasticsearchNode implements AutoCloseable {
             throw new IllegalStateException("node still running");
         }
         startProcess();
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
     }
 
     @Override

@@ -50,6 +50,17 @@ public final class GroundTruth {
                 + actual.size() + "), e.g. " + diffs.subList(0, Math.min(3, diffs.size()));
     }
 
+    /** How many lists of the aggregate table equal the source table right now, out of how many lists. */
+    public static long[] agreeingLists(DynamoDbClient ddb, String sourceTable, String aggregateTable) {
+        Map<String, Long> truth = TodoTables.countsByList(ddb, sourceTable);
+        Map<String, Long> actual = TodoTables.aggregateCounts(ddb, aggregateTable);
+        Set<String> lists = new TreeSet<>(truth.keySet());
+        lists.addAll(actual.keySet());
+        long equal = lists.stream().filter(l -> truth.getOrDefault(l, 0L).equals(actual.getOrDefault(l, -1L))
+                || truth.getOrDefault(l, 0L) == 0 && !actual.containsKey(l)).count();
+        return new long[] {equal, lists.size()};
+    }
+
     /** All three outputs against one scan; null when all are exact. */
     public static String check(DynamoDbClient ddb, String sourceTable, String aggregateTable, SearchHttp search,
             String aggregateIndex, String itemIndex) throws Exception {

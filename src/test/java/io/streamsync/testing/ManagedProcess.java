@@ -57,6 +57,9 @@ public class ManagedProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         process = pb.start();
+        Process started = process;
+        // whatever ends this JVM short of SIGKILL (Ctrl-C, System.exit, a failed test run) ends the child too
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, name + "-stop"));
     }
 
     /** Waits until the port accepts connections; fails with the log's tail if the process dies first. */

@@ -1,0 +1,246 @@
+package io.streamsync.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamsync.change.ChangeEvent;
+import io.streamsync.change.ChangeType;
+import io.streamsync.change.ItemKeys;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The per-list aggregation, driven through Flink's keyed operator test harness. */
+class ListAggregatorTest {
+    private static final long WINDOW = 10_000;
+    private static final long TOMBSTONES = 60_000;
+    private static final long EMPTY_LIST = 120_000;
+    /** Event time of the records: 2024-01-01T00:00:00Z, the start of a window. */
+    private static final long T0 = 1_704_067_200_000L;
+
+    private KeyedOneInputStreamOperatorTestHarness<String, ChangeEvent, ListAggregate> harness;
+    private long seq = 100;
+
+    @BeforeEach
+    void open() throws Exception {
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ofMillis(TOMBSTONES),
+                        Duration.ofMillis(EMPTY_LIST), true)),
+                e -> e.partitionKey, Types.STRING);
+        harness.setup();
+        harness.open();
+        harness.setProcessingTime(1_000);
+        harness.setStateTtlProcessingTime(1_000);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    private ChangeEvent change(ChangeType type, String list, String task, long eventTime) {
+        return change(type, list, task, eventTime, Long.toString(seq++));
+    }
+
+    private static ChangeEvent change(ChangeType type, String list, String task, long eventTime, String sequenceNumber) {
+        ChangeEvent e = new ChangeEvent();
+        e.type = type;
+        e.partitionKey = list;
+        e.itemKey = ItemKeys.itemKey(list, task);
+        e.sequenceNumber = sequenceNumber;
+        e.approximateCreationTimeMillis = eventTime;
+        e.newImageJson = type == ChangeType.REMOVE ? null : "{\"listId\":\"" + list + "\",\"taskId\":\"" + task + "\"}";
+        return e;
+    }
+
+    private void send(ChangeEvent... events) throws Exception {
+        for (ChangeEvent e : events) {
+            harness.processElement(new StreamRecord<>(e));
+        }
+    }
+
+    private List<ListAggregate> emitted() {
+        return harness.extractOutputValues();
+    }
+
+    private ListAggregate last(String list) {
+        List<ListAggregate> mine = emitted().stream().filter(a -> a.listId.equals(list)).collect(Collectors.toList());
+        assertThat(mine).as("aggregates of %s", list).isNotEmpty();
+        return mine.get(mine.size() - 1);
+    }
+
+    /** Fires every timer due within one window: the quiet-stream emission. */
+    private void quiet() throws Exception {
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+    }
+
+    @Test
+    void countsLiveItemsPerList() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0 + 1),
+                change(ChangeType.INSERT, "b", "1", T0 + 2), change(ChangeType.MODIFY, "a", "1", T0 + 3),
+                change(ChangeType.REMOVE, "a", "2", T0 + 4));
+        quiet();
+        ListAggregate a = last("a");
+        assertThat(a.taskCount).isEqualTo(1);
+        assertThat(a.inserted).isEqualTo(2);
+        assertThat(a.modified).isEqualTo(1);
+        assertThat(a.removed).isEqualTo(1);
+        assertThat(a.windowStart).isEqualTo(T0);
+        assertThat(a.windowEnd).isEqualTo(T0 + WINDOW);
+        assertThat(last("b").taskCount).isEqualTo(1);
+    }
+
+    @Test
+    void countsEachTaskOnceWhenARecordIsReplayed() throws Exception {
+        ChangeEvent insert = change(ChangeType.INSERT, "a", "1", T0);
+        ChangeEvent remove = change(ChangeType.REMOVE, "a", "2", T0);
+        send(change(ChangeType.INSERT, "a", "2", T0, "50"), insert, remove, insert, remove, insert);
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(last("a").inserted).as("the replayed insert is not activity either").isEqualTo(2);
+    }
+
+    @Test
+    void ignoresAnOlderChangeArrivingAfterANewerOne() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0, "300"),
+                change(ChangeType.REMOVE, "a", "1", T0, "200"), // older delete delivered late
+                change(ChangeType.INSERT, "a", "2", T0, "500"),
+                change(ChangeType.REMOVE, "a", "2", T0, "600"),
+                change(ChangeType.INSERT, "a", "2", T0, "550")); // older insert of a removed item
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(1);
+    }
+
+    @Test
+    void comparesSequenceNumbersAsNumbersNotText() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0, "99999999999999999999"),
+                change(ChangeType.REMOVE, "a", "1", T0, "100000000000000000000")); // longer, hence newer
+        quiet();
+        assertThat(last("a").taskCount).isZero();
+    }
+
+    @Test
+    void aRemoveOfAnUnknownItemOrAnInsertOfAKnownOneDoesNotDrift() throws Exception {
+        send(change(ChangeType.REMOVE, "a", "ghost", T0), change(ChangeType.INSERT, "a", "1", T0),
+                change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.MODIFY, "a", "2", T0));
+        quiet();
+        assertThat(last("a").taskCount).as("ghost ignored, 1 counted once, modify of unseen 2 counts it").isEqualTo(2);
+    }
+
+    @Test
+    void emitsAQuietListsWindowWithinOneWindowSizeOfItsFirstChange() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0));
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW - 1);
+        assertThat(emitted()).isEmpty();
+        harness.setProcessingTime(harness.getProcessingTime() + 1);
+        assertThat(emitted()).hasSize(1);
+        assertThat(emitted().get(0).taskCount).isEqualTo(1);
+    }
+
+    @Test
+    void emitsAWindowAsSoonAsALaterWindowBegins() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0 + WINDOW + 5));
+        assertThat(emitted()).hasSize(1);
+        ListAggregate first = emitted().get(0);
+        assertThat(first.windowStart).isEqualTo(T0);
+        assertThat(first.taskCount).as("the window's own state, before the later change").isEqualTo(1);
+        quiet();
+        assertThat(last("a").windowStart).isEqualTo(T0 + WINDOW);
+        assertThat(last("a").taskCount).isEqualTo(2);
+    }
+
+    @Test
+    void emitsAtMostOncePerListAndWindow() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0));
+        quiet();
+        send(change(ChangeType.INSERT, "a", "2", T0 + 1)); // same event-time window, already emitted
+        quiet();
+        List<Long> windows = emitted().stream().map(x -> x.windowStart).collect(Collectors.toList());
+        assertThat(windows).doesNotHaveDuplicates().containsExactly(T0, T0 + WINDOW);
+        assertThat(last("a").taskCount).isEqualTo(2);
+    }
+
+    @Test
+    void versionGrowsWithEveryAppliedChangeOnly() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0));
+        quiet();
+        long v1 = last("a").version;
+        ChangeEvent dup = change(ChangeType.INSERT, "a", "2", T0 + WINDOW);
+        send(dup, dup, change(ChangeType.MODIFY, "a", "2", T0 + WINDOW));
+        quiet();
+        assertThat(last("a").version).isEqualTo(v1 + 2);
+        assertThat(v1).isEqualTo(T0 * 1000 + 1);
+    }
+
+    @Test
+    void indexesOnlyAppliedChangesAndDeletesRemovedItems() throws Exception {
+        ChangeEvent insert = change(ChangeType.INSERT, "a", "1", T0);
+        send(insert, insert, change(ChangeType.REMOVE, "a", "1", T0), change(ChangeType.REMOVE, "a", "ghost", T0));
+        List<ItemUpdate> updates = harness.getSideOutput(ListAggregator.ITEM_UPDATES).stream()
+                .map(StreamRecord::getValue).collect(Collectors.toList());
+        assertThat(updates).extracting(u -> u.itemKey, u -> u.delete)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a|1", false),
+                        org.assertj.core.groups.Tuple.tuple("a|1", true),
+                        org.assertj.core.groups.Tuple.tuple("a|ghost", true));
+        assertThat(updates).extracting(u -> u.version).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void countsTimeToLiveExpiriesAsRemovalsAndSeparately() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0));
+        ChangeEvent expiry = change(ChangeType.REMOVE, "a", "1", T0);
+        expiry.ttlExpiry = true;
+        send(expiry);
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(last("a").removed).isEqualTo(1);
+        assertThat(last("a").expired).isEqualTo(1);
+    }
+
+    @Test
+    void dropsAllStateOfAListThatStaysEmpty() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "b", "1", T0));
+        send(change(ChangeType.REMOVE, "a", "1", T0 + 1));
+        quiet();
+        assertThat(last("a").taskCount).isZero();
+        assertThat(harness.numKeyedStateEntries()).as("a: meta + tombstone, b: meta + item").isEqualTo(4);
+
+        harness.setStateTtlProcessingTime(harness.getProcessingTime() + EMPTY_LIST);
+        harness.setProcessingTime(harness.getProcessingTime() + EMPTY_LIST);
+        assertThat(harness.numKeyedStateEntries()).as("only list b remains").isEqualTo(2);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void aListThatComesBackAfterCleanUpStartsAboveItsOldVersion() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.REMOVE, "a", "1", T0));
+        quiet();
+        long oldVersion = last("a").version;
+        harness.setProcessingTime(harness.getProcessingTime() + EMPTY_LIST);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+
+        long later = T0 + EMPTY_LIST + WINDOW;
+        send(change(ChangeType.INSERT, "a", "2", later));
+        quiet();
+        assertThat(last("a").version).isGreaterThan(oldVersion);
+        assertThat(last("a").taskCount).isEqualTo(1);
+    }
+
+    @Test
+    void keepsTheListWhileItHasItemsAndItsTimerIsRearmedWhenItEmptiesAgain() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.REMOVE, "a", "1", T0));
+        quiet();
+        harness.setProcessingTime(harness.getProcessingTime() + EMPTY_LIST / 2);
+        send(change(ChangeType.INSERT, "a", "2", T0 + EMPTY_LIST)); // back before the clean-up
+        quiet();
+        harness.setProcessingTime(harness.getProcessingTime() + EMPTY_LIST);
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(harness.numKeyedStateEntries()).as("meta + live item kept").isGreaterThanOrEqualTo(2);
+    }
+}

@@ -1,0 +1,123 @@
+package io.streamsync.change;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ChangeRecordParserTest {
+    private final ChangeRecordParser todo = new ChangeRecordParser(new KeySchema("listId", "taskId"));
+
+    private static String record(String eventName, String keys, String extraDynamodb, String extraTop) {
+        return "{\"eventID\":\"e1\"," + (eventName == null ? "" : "\"eventName\":\"" + eventName + "\",")
+                + extraTop + "\"dynamodb\":{\"Keys\":" + keys + ",\"SequenceNumber\":\"100\"" + extraDynamodb + "}}";
+    }
+
+    private static final String TODO_KEYS = "{\"listId\":{\"S\":\"groceries\"},\"taskId\":{\"S\":\"milk\"}}";
+
+    @Test
+    void readsATodoInsertWithItsKeysAndItemKey() {
+        ChangeEvent e = todo.parse(record("INSERT", TODO_KEYS,
+                ",\"NewImage\":{\"listId\":{\"S\":\"groceries\"},\"taskId\":{\"S\":\"milk\"},\"qty\":{\"N\":\"2.50\"}}",
+                "\"eventSourceARN\":\"arn:aws:dynamodb:us-east-1:123456789012:table/todoListTask/stream/2024-01-01T00:00:00.000\","));
+        assertThat(e.type).isEqualTo(ChangeType.INSERT);
+        assertThat(e.partitionKey).isEqualTo("groceries");
+        assertThat(e.itemKey).isEqualTo("groceries|milk");
+        assertThat(e.tableName).isEqualTo("todoListTask");
+        assertThat(e.newImageJson).isEqualTo("{\"listId\":\"groceries\",\"taskId\":\"milk\",\"qty\":2.50}");
+        assertThat(e.oldImageJson).isNull();
+        assertThat(e.sequenceNumber).isEqualTo("100");
+        assertThat(e.ttlExpiry).isFalse();
+    }
+
+    @Test
+    void recognisesATimeToLiveDeleteOnlyOnRemove() throws IOException {
+        ChangeEvent ttl = new ChangeRecordParser(new KeySchema("key", "val"))
+                .parse(CorpusTest.resource("09-lambda-dotnet-ttl-remove.json"));
+        assertThat(ttl.type).isEqualTo(ChangeType.REMOVE);
+        assertThat(ttl.ttlExpiry).isTrue();
+
+        // record 06 carries the service identity on an INSERT, as published: that is not an expiry
+        ChangeEvent insert = new ChangeRecordParser(new KeySchema("key", "val"))
+                .parse(CorpusTest.resource("06-lambda-go-binary-insert.json"));
+        assertThat(insert.type).isEqualTo(ChangeType.INSERT);
+        assertThat(insert.ttlExpiry).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource({
+        "1480642020, , 1480642020000", // DynamoDB Streams: seconds
+        "1640123456789, , 1640123456789", // Kinesis: milliseconds
+        "1720046486486729, MICROSECOND, 1720046486486", // Kinesis with precision
+        "1720046486486, MILLISECOND, 1720046486486",
+        "1720046486486729, , 1720046486486", // microseconds by magnitude
+        "1.635734407123456789E9, , 1635734407123", // a float with more digits than a double
+        "'\"1.46480646E9\"', , 1464806460000", // a string
+        "'\"1678831218.0\"', , 1678831218000"
+    })
+    void readsCreationTimeInEveryPublishedForm(String value, String precision, long expectedMillis) {
+        String extra = ",\"ApproximateCreationDateTime\":" + value
+                + (precision == null ? "" : ",\"ApproximateCreationDateTimePrecision\":\"" + precision + "\"");
+        assertThat(todo.parse(record("MODIFY", TODO_KEYS, extra, "")).approximateCreationTimeMillis).isEqualTo(expectedMillis);
+    }
+
+    @Test
+    void creationTimeIsMinusOneWhenAbsent() {
+        assertThat(todo.parse(record("MODIFY", TODO_KEYS, "", "")).approximateCreationTimeMillis).isEqualTo(-1L);
+    }
+
+    @Test
+    void numericKeysAreCanonicalSoEqualNumbersGiveOneList() {
+        ChangeRecordParser p = new ChangeRecordParser(new KeySchema("id", null));
+        String a = p.parse(record("INSERT", "{\"id\":{\"N\":\"10.0\"}}", "", "")).partitionKey;
+        String b = p.parse(record("INSERT", "{\"id\":{\"N\":\"1E+1\"}}", "", "")).partitionKey;
+        assertThat(a).isEqualTo("10").isEqualTo(b);
+    }
+
+    @Test
+    void itemKeysCannotBeForgedBySeparatorsInValues() {
+        String a = ItemKeys.itemKey("a|b", "c");
+        String b = ItemKeys.itemKey("a", "b|c");
+        assertThat(a).isNotEqualTo(b);
+        assertThat(ItemKeys.itemKey("x\\", "y")).isNotEqualTo(ItemKeys.itemKey("x", "\\y"));
+    }
+
+    @Test
+    void veryLongItemKeysBecomeAHashThatFitsADocumentId() {
+        String id = ItemKeys.itemKey("l".repeat(2048), "t".repeat(1024));
+        assertThat(id).startsWith("sha256:").hasSize(7 + 64);
+        assertThat(ItemKeys.itemKey("l".repeat(2048), "t".repeat(1024))).isEqualTo(id);
+    }
+
+    @Test
+    void inferesTheTypeOfARecordWithoutEventNameFromItsImages() {
+        assertThat(todo.parse(record(null, TODO_KEYS, ",\"NewImage\":{\"a\":{\"S\":\"x\"}}", "")).type)
+                .isEqualTo(ChangeType.MODIFY);
+        assertThat(todo.parse(record(null, TODO_KEYS, ",\"OldImage\":{\"a\":{\"S\":\"x\"}}", "")).type)
+                .isEqualTo(ChangeType.REMOVE);
+        assertThatThrownBy(() -> todo.parse(record(null, TODO_KEYS, "", "")))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("no eventName");
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "{not json | malformed JSON",
+        "[1,2] | not a JSON object",
+        "{\"eventName\":\"INSERT\"} | no 'dynamodb' object",
+        "{\"eventName\":\"UPSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}}}} | unknown eventName 'UPSERT'",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"taskId\":{\"S\":\"b\"}}}} | dynamodb.Keys has no attribute 'listId'",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"BOOL\":true},\"taskId\":{\"S\":\"b\"}}}} | a key must be of type S, N or B",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"NewImage\":{\"x\":{\"Q\":\"1\"}}}} | dynamodb.NewImage.x: unknown attribute type 'Q'",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"NewImage\":{\"x\":{\"N\":\"12abc\"}}}} | dynamodb.NewImage.x: N value '12abc' is not a number",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"NewImage\":{\"x\":{\"NS\":[\"1\",\"x\"]}}}} | dynamodb.NewImage.x[1]: N value 'x' is not a number",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"NewImage\":{\"x\":{\"S\":\"1\",\"N\":\"1\"}}}} | exactly one type tag",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"SequenceNumber\":\"12x\"}} | SequenceNumber '12x' is not a decimal number",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"ApproximateCreationDateTime\":\"soon\"}} | ApproximateCreationDateTime '\"soon\"' is not a number"
+    })
+    void rejectsBadRecordsWithAReasonNamingTheField(String json, String reason) {
+        assertThatThrownBy(() -> todo.parse(json)).isInstanceOf(InvalidRecordException.class).hasMessageContaining(reason);
+    }
+}

@@ -1,0 +1,104 @@
+package io.streamsync.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class JobConfigTest {
+    @Test
+    void defaultsDescribeTheTodoExample() {
+        JobConfig c = JobConfig.from(Map.of());
+        assertThat(c.sourceTableName).isEqualTo("todoListTask");
+        assertThat(c.keySchema.partitionKey()).isEqualTo("listId");
+        assertThat(c.keySchema.sortKey()).isEqualTo("taskId");
+        assertThat(c.aggregateTable).isEqualTo("todoTaskCount");
+        assertThat(c.windowSize.toMillis()).isEqualTo(10_000);
+        assertThat(c.initialPosition).isEqualTo(JobConfig.InitialPosition.TRIM_HORIZON);
+        assertThat(c.awsEndpoint).isNull();
+        assertThat(c.sourceStreamArn).isNull();
+    }
+
+    @Test
+    void reportsEveryBadKeyAtOnceNamingKeyAndValue() {
+        Map<String, String> p = new HashMap<>();
+        p.put("aggregate.window.ms", "ten seconds");
+        p.put("source.initial.position", "BEGINNING");
+        p.put("sink.search.hosts", "127.0.0.1:9200");
+        p.put("sink.dynamodb.max.batch.size", "26");
+        assertThatThrownBy(() -> JobConfig.from(p))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'aggregate.window.ms': bad value 'ten seconds'")
+                .hasMessageContaining("'source.initial.position': bad value 'BEGINNING', expected one of [TRIM_HORIZON, LATEST]")
+                .hasMessageContaining("'sink.search.hosts'")
+                .hasMessageContaining("'sink.dynamodb.max.batch.size': bad value '26', expected an integer from 1 to 25");
+    }
+
+    @Test
+    void anUnknownKeyIsAnErrorWithASuggestion() {
+        assertThatThrownBy(() -> JobConfig.from(Map.of("agregate.window.ms", "1000")))
+                .hasMessageContaining("unknown config key 'agregate.window.ms' (did you mean 'aggregate.window.ms'?)");
+    }
+
+    @Test
+    void basicCredentialsNeedBothKeysAndTheSecretIsNeverShown() {
+        assertThatThrownBy(() -> JobConfig.from(Map.of("aws.credentials.provider", "BASIC",
+                "aws.credentials.secret.access.key", "hunter2")))
+                .hasMessageContaining("'aws.credentials.access.key.id'")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+        JobConfig c = JobConfig.from(Map.of("aws.credentials.provider", "BASIC", "aws.credentials.access.key.id", "id",
+                "aws.credentials.secret.access.key", "hunter2"));
+        assertThat(c.describe().toString()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void aStreamArnMustLookLikeOne() {
+        assertThatThrownBy(() -> JobConfig.from(Map.of("source.stream.arn", "todoListTask")))
+                .hasMessageContaining("'source.stream.arn'").hasMessageContaining("DynamoDB stream ARN");
+        String arn = "arn:aws:dynamodb:us-east-1:123456789012:table/todoListTask/stream/2024-01-01T00:00:00.000";
+        assertThat(JobConfig.from(Map.of("source.stream.arn", arn)).sourceStreamArn).isEqualTo(arn);
+    }
+
+    @Test
+    void inconsistentValuesAreRejected() {
+        assertThatThrownBy(() -> JobConfig.from(Map.of("table.sort.key", "listId")))
+                .hasMessageContaining("'table.sort.key'").hasMessageContaining("must differ from table.partition.key");
+        assertThatThrownBy(() -> JobConfig.from(Map.of("aggregate.empty.list.retention.ms", "1000")))
+                .hasMessageContaining("must be at least aggregate.tombstone.retention.ms");
+        assertThatThrownBy(() -> JobConfig.from(Map.of("sink.search.item.index", "Tasks")))
+                .hasMessageContaining("'sink.search.item.index'").hasMessageContaining("lower case");
+    }
+
+    @Test
+    void msfPropertyGroupsGiveTheSameKeysAsTheFile() {
+        Properties source = new Properties();
+        source.setProperty("table.name", "orders");
+        Properties aggregate = new Properties();
+        aggregate.setProperty("window.ms", "5000");
+        JobConfig c = JobConfig.from(ConfigLoader.fromPropertyGroups(Map.of("source", source, "aggregate", aggregate)));
+        assertThat(c.sourceTableName).isEqualTo("orders");
+        assertThat(c.windowSize.toMillis()).isEqualTo(5000);
+    }
+
+    @Test
+    void theShippedConfigFilesAreValid() throws Exception {
+        for (String f : new String[] {"conf/local.properties", "conf/msf.properties"}) {
+            JobConfig.from(ConfigLoader.fromFile(Path.of(f)));
+        }
+    }
+
+    @Test
+    void theReadmeDocumentsEveryKeyWithItsDefault() throws Exception {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        for (ConfigKey k : ConfigKey.values()) {
+            String row = "| `" + k.key() + "` | `" + k.defaultValue() + "` |";
+            assertThat(readme).as("README row for %s", k.key()).contains(row);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.streamsync.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.OperatorIds;
+import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.sink.deadletter.DeadLetterSinks;
+import io.streamsync.source.RawRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Poison records mixed into good ones on a MiniCluster: each lands, once, in the dead-letter files (the
+ * real FileSink) with its reason and position; the good ones do not, and the job finishes normally.
+ */
+class DeadLetterITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static String good(String list, String task, int seq) {
+        return "{\"eventID\":\"" + seq + "\",\"eventName\":\"INSERT\",\"dynamodb\":{\"ApproximateCreationDateTime\":1700000000,"
+                + "\"Keys\":{\"listId\":{\"S\":\"" + list + "\"},\"taskId\":{\"S\":\"" + task + "\"}},"
+                + "\"NewImage\":{\"listId\":{\"S\":\"" + list + "\"},\"taskId\":{\"S\":\"" + task + "\"}},"
+                + "\"SequenceNumber\":\"" + seq + "\",\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
+    }
+
+    @Test
+    void poisonRecordsBecomeDeadLettersWithTheirReasonAndTheJobGoesOn(@TempDir Path dir) throws Exception {
+        List<RawRecord> input = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            input.add(new RawRecord(good("l" + (i % 3), "t" + i, 100 + i), "shard-1", Integer.toString(100 + i), 0));
+        }
+        String[][] poison = {
+            {"{\"eventName\":\"INSERT\",\"dynamodb\":", "malformed JSON"},
+            {good("l1", "x", 200).replace("{\"S\":\"x\"}}", "{\"S\":\"x\"},\"odd\":{\"Q\":\"1\"}}"), "unknown attribute type 'Q'"},
+            {good("l1", "y", 201).replace("\"listId\":{\"S\":\"l1\"},", ""), "dynamodb.Keys has no attribute 'listId'"},
+            {good("l1", "z", 202).replace("\"taskId\":{\"S\":\"z\"}}", "\"taskId\":{\"S\":\"z\"},\"n\":{\"N\":\"1.2.3\"}}"),
+                "N value '1.2.3' is not a number"},
+            {good("l1", "w", 203).replace(",\"SequenceNumber\":\"203\"", ""), "no dynamodb.SequenceNumber"}
+        };
+        for (int i = 0; i < poison.length; i++) {
+            input.add(5 + 3 * i, new RawRecord(poison[i][0], "shard-2", "90" + i, 0));
+        }
+
+        JobConfig config = JobConfig.from(Map.of("checkpoint.interval.ms", "200", "job.parallelism", "2"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamSyncPipeline.configureEnvironment(env, config);
+        StreamSyncPipeline.define(env, config,
+                e -> e.fromData(Types.POJO(RawRecord.class), input.toArray(new RawRecord[0]))
+                        .uid(OperatorIds.SOURCE.uid()).name(OperatorIds.SOURCE.displayName()),
+                new PipelineSinks(null, null, DeadLetterSinks.files(dir.toUri().toString())));
+        env.execute("dead letters");
+
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> letters = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("dead-letters")).collect(Collectors.toList())) {
+                for (String line : Files.readAllLines(f)) {
+                    letters.add(mapper.readTree(line));
+                }
+            }
+        }
+        assertThat(letters).hasSize(poison.length);
+        for (int i = 0; i < poison.length; i++) {
+            String seq = "90" + i;
+            JsonNode letter = letters.stream().filter(l -> l.get("sequenceNumber").asText().equals(seq)).findFirst().orElseThrow();
+            assertThat(letter.get("reason").asText()).contains(poison[i][1]);
+            assertThat(letter.get("stage").asText()).isEqualTo(OperatorIds.PARSE.uid());
+            assertThat(letter.get("shardId").asText()).isEqualTo("shard-2");
+            assertThat(letter.get("record").asText()).isEqualTo(poison[i][0]);
+            assertThat(letter.get("time").asText()).isNotEmpty();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.streamsync.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamsync.aggregate.ItemUpdate;
+import io.streamsync.aggregate.ListAggregate;
+import io.streamsync.aggregate.ListMeta;
+import io.streamsync.change.ChangeEvent;
+import io.streamsync.config.JobConfig;
+import io.streamsync.sink.deadletter.DeadLetter;
+import io.streamsync.sink.elasticsearch.SearchAction;
+import io.streamsync.source.RawRecord;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.junit.jupiter.api.Test;
+
+/** The job graph as production builds it: every operator has its uid, and nothing goes through Kryo. */
+class PipelineGraphTest {
+    private static final JobConfig CONFIG = JobConfig.from(Map.of("deadletter.path", "file:///tmp/streamsync-test-dl"));
+
+    private static StreamExecutionEnvironment productionGraph() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamSyncPipeline.configureEnvironment(env, CONFIG);
+        RecordSourceForGraph source = new RecordSourceForGraph();
+        StreamSyncPipeline.define(env, CONFIG, source, PipelineSinks.fromConfig(CONFIG));
+        return env;
+    }
+
+    @Test
+    void everyOperatorHasAnExplicitUidFromOperatorIds() {
+        StreamGraph graph = productionGraph().getStreamGraph();
+        Set<String> known = Arrays.stream(OperatorIds.values()).map(OperatorIds::uid).collect(Collectors.toSet());
+        assertThat(graph.getStreamNodes()).hasSizeGreaterThanOrEqualTo(OperatorIds.values().length);
+        for (StreamNode node : graph.getStreamNodes()) {
+            String uid = node.getTransformationUID();
+            assertThat(uid).as("uid of %s", node.getOperatorName()).isNotNull();
+            // sink writers and committers derive their uids from the sink's ("Sink Committer: <uid>")
+            assertThat(known).as("uid %s of %s", uid, node.getOperatorName())
+                    .anyMatch(k -> uid.equals(k) || uid.startsWith(k + ": ") || uid.endsWith(": " + k));
+        }
+    }
+
+    @Test
+    void anOperatorWithoutUidFailsTheGraph() {
+        StreamExecutionEnvironment env = productionGraph();
+        env.fromData(1, 2, 3).uid("numbers").map(x -> x + 1).returns(Types.INT)
+                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>()).uid("discard");
+        assertThatThrownBy(env::getStreamGraph).hasMessageContaining("no UID or hash has been assigned to operator Map");
+    }
+
+    @Test
+    void dataTypesAreFlinkPojosNeverKryo() {
+        ExecutionConfig config = new ExecutionConfig();
+        config.disableGenericTypes();
+        for (Class<?> type : new Class<?>[] {RawRecord.class, ChangeEvent.class, ListAggregate.class, ItemUpdate.class,
+            ListMeta.class, SearchAction.class, DeadLetter.class}) {
+            TypeInformation<?> info = TypeInformation.of(type);
+            assertThat(info).as("%s", type.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
+            TypeSerializer<?> serializer = info.createSerializer(config.getSerializerConfig());
+            assertThat(serializer).isNotInstanceOf(KryoSerializer.class);
+        }
+    }
+
+    /** A source that is never run: the graph only needs its shape and uid. */
+    private static final class RecordSourceForGraph implements io.streamsync.source.RecordSource {
+        @Override
+        public org.apache.flink.streaming.api.datastream.DataStream<RawRecord> create(StreamExecutionEnvironment env) {
+            return env.fromData(Types.POJO(RawRecord.class), new RawRecord("{}", "s", "1", 0))
+                    .uid(OperatorIds.SOURCE.uid()).name(OperatorIds.SOURCE.displayName());
+        }
+    }
+}
