@@ -9,7 +9,9 @@ import java.util.Objects;
  * <p>{@link #version} strictly increases with every change applied to the list, and a given version always
  * comes with the same {@link #taskCount}: sinks may use it to refuse older values on replay.
  */
-public class ListAggregate {
+public class ListAggregate implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     public String listId;
     /** Live number of items in the list after every change up to {@link #version}. */
     public long taskCount;

@@ -40,6 +40,18 @@ public final class AwsSettings {
                 : DefaultCredentialsProvider.create();
     }
 
+    /** The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with backoff). */
+    public static software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient dynamoDbAsync(JobConfig c) {
+        software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder b =
+                software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient.builder()
+                        .region(Region.of(c.awsRegion))
+                        .credentialsProvider(credentials(c));
+        if (c.awsEndpoint != null) {
+            b.endpointOverride(c.awsEndpoint);
+        }
+        return b.build();
+    }
+
     /** A synchronous DynamoDB client for start-up checks (never used inside operators). */
     public static DynamoDbClient dynamoDb(JobConfig c) {
         DynamoDbClientBuilder b = DynamoDbClient.builder()

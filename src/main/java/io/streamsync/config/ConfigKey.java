@@ -54,9 +54,9 @@ public enum ConfigKey {
     SINK_DYNAMODB_ENABLED("sink.dynamodb.enabled", "true", "Write aggregates to the DynamoDB aggregate table."),
     SINK_DYNAMODB_TABLE("sink.dynamodb.table", "todoTaskCount", "Aggregate table (partition key: the list id, type S)."),
     SINK_DYNAMODB_KEY("sink.dynamodb.key", "listId", "Partition-key attribute name of the aggregate table."),
-    SINK_DYNAMODB_MAX_BATCH_SIZE("sink.dynamodb.max.batch.size", "25", "Items per BatchWriteItem request (1-25)."),
-    SINK_DYNAMODB_MAX_IN_FLIGHT("sink.dynamodb.max.in.flight.requests", "1",
-            "Concurrent BatchWriteItem requests per sink subtask; above 1, two writes of one list may land out of order."),
+    SINK_DYNAMODB_MAX_BATCH_SIZE("sink.dynamodb.max.batch.size", "25", "Conditional PutItems sent together per batch (1-100)."),
+    SINK_DYNAMODB_MAX_IN_FLIGHT("sink.dynamodb.max.in.flight.requests", "4",
+            "Concurrent batches per sink subtask (order does not matter: writes are version-guarded)."),
     SINK_DYNAMODB_MAX_BUFFER_TIME_MS("sink.dynamodb.max.buffer.time.ms", "500", "Longest time a write waits in the buffer (ms)."),
 
     SINK_SEARCH_ENABLED("sink.search.enabled", "true", "Write aggregate and item documents to Elasticsearch."),
@@ -66,6 +66,8 @@ public enum ConfigKey {
             "Index of the items themselves (one document per item); empty: do not index items."),
     SINK_SEARCH_BULK_MAX_ACTIONS("sink.search.bulk.max.actions", "1000", "Bulk request size in actions."),
     SINK_SEARCH_BULK_INTERVAL_MS("sink.search.bulk.interval.ms", "1000", "Longest time between bulk flushes (ms)."),
+    SINK_SEARCH_MAX_IN_FLIGHT("sink.search.max.in.flight.requests", "4",
+            "Concurrent bulk requests per sink subtask (order does not matter: writes are version-guarded)."),
 
     DEADLETTER_PATH("deadletter.path", "",
             "Directory (file:// or s3://) for rejected records, one JSON line each; empty: log them at WARN."),

@@ -87,6 +87,7 @@ public final class JobConfig implements Serializable {
 
     public final int bulkMaxActions;
     public final Duration bulkInterval;
+    public final int searchMaxInFlight;
 
     /** Dead-letter directory, or null to log dead letters. */
     public final String deadLetterPath;
@@ -143,7 +144,7 @@ public final class JobConfig implements Serializable {
         dynamoSinkEnabled = r.bool(ConfigKey.SINK_DYNAMODB_ENABLED);
         aggregateTable = r.nonEmpty(ConfigKey.SINK_DYNAMODB_TABLE);
         aggregateTableKey = r.nonEmpty(ConfigKey.SINK_DYNAMODB_KEY);
-        dynamoMaxBatchSize = r.integer(ConfigKey.SINK_DYNAMODB_MAX_BATCH_SIZE, 1, 25);
+        dynamoMaxBatchSize = r.integer(ConfigKey.SINK_DYNAMODB_MAX_BATCH_SIZE, 1, 100);
         dynamoMaxInFlight = r.integer(ConfigKey.SINK_DYNAMODB_MAX_IN_FLIGHT, 1, 10_000);
         dynamoMaxBufferTime = r.millis(ConfigKey.SINK_DYNAMODB_MAX_BUFFER_TIME_MS, 1);
 
@@ -155,6 +156,7 @@ public final class JobConfig implements Serializable {
                 "must differ from sink.search.aggregate.index");
         bulkMaxActions = r.integer(ConfigKey.SINK_SEARCH_BULK_MAX_ACTIONS, 1, 100_000);
         bulkInterval = r.millis(ConfigKey.SINK_SEARCH_BULK_INTERVAL_MS, 1);
+        searchMaxInFlight = r.integer(ConfigKey.SINK_SEARCH_MAX_IN_FLIGHT, 1, 1000);
 
         String dl = r.raw(ConfigKey.DEADLETTER_PATH);
         deadLetterPath = dl.isEmpty() ? null : dl;

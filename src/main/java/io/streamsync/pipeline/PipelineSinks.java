@@ -21,8 +21,10 @@ public final class PipelineSinks {
 
     public static PipelineSinks fromConfig(io.streamsync.config.JobConfig c) {
         return new PipelineSinks(
-                c.dynamoSinkEnabled ? io.streamsync.sink.dynamodb.AggregateTableSink.create(c) : null,
-                c.searchSinkEnabled ? io.streamsync.sink.elasticsearch.SearchIndexSink.create(c) : null,
+                c.dynamoSinkEnabled ? new io.streamsync.sink.dynamodb.ConditionalAggregateSink(c) : null,
+                c.searchSinkEnabled ? new io.streamsync.sink.elasticsearch.GuardedBulkSink(
+                        io.streamsync.sink.elasticsearch.SearchClientSettings.from(c), c.deadLetterPath, c.bulkMaxActions,
+                        c.searchMaxInFlight, c.bulkInterval.toMillis()) : null,
                 c.deadLetterPath != null
                         ? io.streamsync.sink.deadletter.DeadLetterSinks.files(c.deadLetterPath)
                         : io.streamsync.sink.deadletter.DeadLetterSinks.log());

@@ -31,13 +31,13 @@ class JobConfigTest {
         p.put("aggregate.window.ms", "ten seconds");
         p.put("source.initial.position", "BEGINNING");
         p.put("sink.search.hosts", "127.0.0.1:9200");
-        p.put("sink.dynamodb.max.batch.size", "26");
+        p.put("sink.dynamodb.max.batch.size", "101");
         assertThatThrownBy(() -> JobConfig.from(p))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'aggregate.window.ms': bad value 'ten seconds'")
                 .hasMessageContaining("'source.initial.position': bad value 'BEGINNING', expected one of [TRIM_HORIZON, LATEST]")
                 .hasMessageContaining("'sink.search.hosts'")
-                .hasMessageContaining("'sink.dynamodb.max.batch.size': bad value '26', expected an integer from 1 to 25");
+                .hasMessageContaining("'sink.dynamodb.max.batch.size': bad value '101', expected an integer from 1 to 100");
     }
 
     @Test

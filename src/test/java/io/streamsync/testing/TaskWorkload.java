@@ -105,6 +105,8 @@ public final class TaskWorkload {
         item.put("estimateHours", AttributeValue.fromN(random.nextInt(40) + "." + random.nextInt(10) + "0"));
         // 38 digits, DynamoDB's maximum precision: more than a long or a double holds.
         item.put("bigNumber", AttributeValue.fromN("1234567890123456789012345678901234" + (1000 + random.nextInt(9000))));
+        // more significant digits than a double holds: must reach the index exactly
+        item.put("preciseRatio", AttributeValue.fromN("1234567890." + (100000000 + random.nextInt(899999999)) + "123456789"));
         item.put("assignee", random.nextBoolean() ? AttributeValue.fromNul(true) : AttributeValue.fromS("user" + random.nextInt(9)));
         item.put("tags", AttributeValue.fromSs(List.of("t" + random.nextInt(3), "x" + random.nextInt(3))));
         item.put("scores", AttributeValue.fromNs(List.of(Integer.toString(random.nextInt(100)), "0.5")));

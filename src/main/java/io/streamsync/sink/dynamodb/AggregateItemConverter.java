@@ -4,28 +4,19 @@ import io.streamsync.aggregate.ListAggregate;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.connector.base.sink.writer.ElementConverter;
-import org.apache.flink.connector.dynamodb.sink.DynamoDbWriteRequest;
-import org.apache.flink.connector.dynamodb.sink.DynamoDbWriteRequestType;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * Turns a {@link ListAggregate} into the aggregate table's item (a full PUT, keyed by list id): the write is
- * deterministic, so writing it again after a replay leaves the same item.
+ * Turns a {@link ListAggregate} into the aggregate table's item (keyed by list id). Deterministic: the same
+ * aggregate always gives the same item.
  */
-public class AggregateItemConverter implements ElementConverter<ListAggregate, DynamoDbWriteRequest> {
+public class AggregateItemConverter implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     private final String keyAttribute;
 
     public AggregateItemConverter(String keyAttribute) {
         this.keyAttribute = keyAttribute;
-    }
-
-    @Override
-    public DynamoDbWriteRequest apply(ListAggregate a, SinkWriter.Context context) {
-        return DynamoDbWriteRequest.builder().setType(DynamoDbWriteRequestType.PUT).setItem(item(a)).build();
     }
 
     /** The item as stored: counts and times as numbers, plus an ISO-8601 copy of {@code updatedAt}. */

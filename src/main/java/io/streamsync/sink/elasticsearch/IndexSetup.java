@@ -5,7 +5,6 @@ import io.streamsync.config.ConfigKey;
 import io.streamsync.config.JobConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.apache.http.HttpHost;
 import org.apache.http.util.EntityUtils;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
@@ -17,16 +16,17 @@ import org.elasticsearch.client.RestClient;
  * keys as {@code keyword}, counts and versions as {@code long}, times as {@code date}; in the item index every
  * number is indexed as {@code double} (DynamoDB numbers have up to 38 digits, more than a {@code long}; the
  * exact value stays in {@code _source}) and malformed values are left unindexed instead of rejecting the
- * document. Existing indices are left as they are.
+ * document. Deleted documents keep their version for {@value #GC_DELETES} ({@code index.gc_deletes}), so a
+ * replayed older write cannot bring a deleted item back within that time. Existing indices are left as
+ * they are.
  */
 public final class IndexSetup {
+    static final String GC_DELETES = "1h";
+
     private IndexSetup() {}
 
     public static void ensureIndices(JobConfig c) {
-        HttpHost[] hosts = c.searchHosts.stream()
-                .map(u -> new HttpHost(u.getHost(), u.getPort() > 0 ? u.getPort() : 9200, u.getScheme()))
-                .toArray(HttpHost[]::new);
-        try (RestClient client = RestClient.builder(hosts).build()) {
+        try (RestClient client = SearchClientSettings.from(c).newClient()) {
             ensure(client, c.aggregateIndex, aggregateMapping(c.keySchema.partitionKey()));
             if (c.itemIndex != null) {
                 ensure(client, c.itemIndex, itemMapping(c.keySchema.partitionKey(), c.keySchema.sortKey()));
@@ -66,7 +66,7 @@ public final class IndexSetup {
     static String itemMapping(String partitionKey, String sortKey) {
         String keys = "\"" + partitionKey + "\":{\"type\":\"keyword\"}"
                 + (sortKey == null ? "" : ",\"" + sortKey + "\":{\"type\":\"keyword\"}");
-        return "{\"settings\":{\"index.mapping.ignore_malformed\":true},"
+        return "{\"settings\":{\"index.mapping.ignore_malformed\":true,\"index.gc_deletes\":\"" + GC_DELETES + "\"},"
                 + "\"mappings\":{\"dynamic_templates\":["
                 + "{\"integers_as_double\":{\"match_mapping_type\":\"long\",\"mapping\":{\"type\":\"double\"}}},"
                 + "{\"decimals_as_double\":{\"match_mapping_type\":\"double\",\"mapping\":{\"type\":\"double\"}}}],"

@@ -6,7 +6,9 @@ import java.util.Objects;
  * One write to the search index: index {@link #sourceJson} under {@link #id}, or delete {@link #id}. Both the
  * aggregate documents and the item documents become these, so one bulk writer serves both. A Flink POJO.
  */
-public class SearchAction {
+public class SearchAction implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     public String index;
     public String id;
     /** The document as JSON; null means delete. */
