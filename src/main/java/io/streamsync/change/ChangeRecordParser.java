@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.util.Base64;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Parses one DynamoDB change record (DynamoDB-JSON text, as delivered by DynamoDB Streams, Lambda or
@@ -74,6 +76,11 @@ public final class ChangeRecordParser {
         e.keysJson = keys.toString();
         e.newImageJson = newImage == null ? null : newImage.toString();
         e.oldImageJson = oldImage == null ? null : oldImage.toString();
+        int expectedKeys = keySchema.sortKey() == null ? 1 : 2;
+        if (keys.size() != expectedKeys) {
+            throw new InvalidRecordException("dynamodb.Keys " + keys.properties().stream().map(Map.Entry::getKey)
+                    .collect(Collectors.toList()) + " do not match the configured key schema (" + keySchema + ")");
+        }
         e.partitionKey = keyValue(ddb.get("Keys"), keySchema.partitionKey());
         e.itemKey = ItemKeys.itemKey(
                 e.partitionKey, keySchema.sortKey() == null ? null : keyValue(ddb.get("Keys"), keySchema.sortKey()));

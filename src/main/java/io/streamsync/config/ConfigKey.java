@@ -41,6 +41,9 @@ public enum ConfigKey {
     SOURCE_SHARD_DISCOVERY_INTERVAL_MS("source.shard.discovery.interval.ms", "10000",
             "How often new shards are looked for (ms)."),
 
+    SOURCE_MAX_RECORD_BYTES("source.max.record.bytes", "1048576",
+            "A change record larger than this is a dead letter (DynamoDB items are at most 400 KB; a record holds two images)."),
+
     TABLE_PARTITION_KEY("table.partition.key", "listId", "Partition-key attribute of the source table: the aggregation key."),
     TABLE_SORT_KEY("table.sort.key", "taskId", "Sort-key attribute of the source table; empty for a simple primary key."),
 

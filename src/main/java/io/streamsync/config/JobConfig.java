@@ -66,6 +66,8 @@ public final class JobConfig implements Serializable {
     public final Duration pollInterval;
     public final Duration shardDiscoveryInterval;
 
+    public final int maxRecordBytes;
+
     public final KeySchema keySchema;
 
     public final Duration windowSize;
@@ -131,6 +133,7 @@ public final class JobConfig implements Serializable {
         pollInterval = r.millis(ConfigKey.SOURCE_POLL_INTERVAL_MS, 1);
         shardDiscoveryInterval = r.millis(ConfigKey.SOURCE_SHARD_DISCOVERY_INTERVAL_MS, 100);
 
+        maxRecordBytes = r.integer(ConfigKey.SOURCE_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE);
         keySchema = new KeySchema(r.nonEmpty(ConfigKey.TABLE_PARTITION_KEY), r.raw(ConfigKey.TABLE_SORT_KEY));
         r.require(!r.raw(ConfigKey.TABLE_PARTITION_KEY).equals(r.raw(ConfigKey.TABLE_SORT_KEY)), ConfigKey.TABLE_SORT_KEY,
                 "must differ from table.partition.key");

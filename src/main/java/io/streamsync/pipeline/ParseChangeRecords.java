@@ -23,13 +23,15 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", Types.POJO(DeadLetter.class));
 
     private final KeySchema keySchema;
+    private final int maxRecordBytes;
     private final int maxDeadLetterBytes;
 
     private transient ChangeRecordParser parser;
     private transient Counter deadLetters;
 
-    public ParseChangeRecords(KeySchema keySchema, int maxDeadLetterBytes) {
+    public ParseChangeRecords(KeySchema keySchema, int maxRecordBytes, int maxDeadLetterBytes) {
         this.keySchema = keySchema;
+        this.maxRecordBytes = maxRecordBytes;
         this.maxDeadLetterBytes = maxDeadLetterBytes;
     }
 
@@ -43,6 +45,15 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
     public void processElement(RawRecord raw, Context ctx, Collector<ChangeEvent> out) {
         ChangeEvent e;
         try {
+            if (raw.data == null) {
+                throw new InvalidRecordException("empty record");
+            }
+            // a UTF-8 byte count only when the characters alone could exceed the limit
+            if (raw.data.length() * 3L > maxRecordBytes
+                    && raw.data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxRecordBytes) {
+                throw new InvalidRecordException("record of " + raw.data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                        + " bytes exceeds source.max.record.bytes (" + maxRecordBytes + ")");
+            }
             e = parser.parse(raw.data);
             if (e.sequenceNumber == null) {
                 throw new InvalidRecordException("record has no dynamodb.SequenceNumber");

@@ -69,7 +69,7 @@ public final class StreamSyncPipeline {
         DataStream<RawRecord> records = source.create(env);
 
         SingleOutputStreamOperator<ChangeEvent> events = records
-                .process(new ParseChangeRecords(c.keySchema, c.deadLetterMaxRecordBytes))
+                .process(new ParseChangeRecords(c.keySchema, c.maxRecordBytes, c.deadLetterMaxRecordBytes))
                 .returns(Types.POJO(ChangeEvent.class))
                 .uid(OperatorIds.PARSE.uid())
                 .name(OperatorIds.PARSE.displayName());

@@ -50,7 +50,9 @@ class DeadLetterITCase {
         String[][] poison = {
             {"{\"eventName\":\"INSERT\",\"dynamodb\":", "malformed JSON"},
             {good("l1", "x", 200).replace("{\"S\":\"x\"}}", "{\"S\":\"x\"},\"odd\":{\"Q\":\"1\"}}"), "unknown attribute type 'Q'"},
-            {good("l1", "y", 201).replace("\"listId\":{\"S\":\"l1\"},", ""), "dynamodb.Keys has no attribute 'listId'"},
+            {good("l1", "y", 201).replace("\"listId\":{\"S\":\"l1\"},", ""), "do not match the configured key schema"},
+            {good("l1", "v", 204).replace("\"taskId\":{\"S\":\"v\"}}", "\"taskId\":{\"S\":\"v\"},\"pad\":{\"S\":\"" + "x".repeat(3000) + "\"}}"),
+                "exceeds source.max.record.bytes (2048)"},
             {good("l1", "z", 202).replace("\"taskId\":{\"S\":\"z\"}}", "\"taskId\":{\"S\":\"z\"},\"n\":{\"N\":\"1.2.3\"}}"),
                 "N value '1.2.3' is not a number"},
             {good("l1", "w", 203).replace(",\"SequenceNumber\":\"203\"", ""), "no dynamodb.SequenceNumber"}
@@ -59,7 +61,8 @@ class DeadLetterITCase {
             input.add(5 + 3 * i, new RawRecord(poison[i][0], "shard-2", "90" + i, 0));
         }
 
-        JobConfig config = JobConfig.from(Map.of("checkpoint.interval.ms", "200", "job.parallelism", "2"));
+        JobConfig config = JobConfig.from(Map.of("checkpoint.interval.ms", "200", "job.parallelism", "2",
+                "source.max.record.bytes", "2048"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);
         StreamSyncPipeline.define(env, config,
@@ -84,7 +87,7 @@ class DeadLetterITCase {
             assertThat(letter.get("reason").asText()).contains(poison[i][1]);
             assertThat(letter.get("stage").asText()).isEqualTo(OperatorIds.PARSE.uid());
             assertThat(letter.get("shardId").asText()).isEqualTo("shard-2");
-            assertThat(letter.get("record").asText()).isEqualTo(poison[i][0]);
+            assertThat(poison[i][0]).startsWith(letter.get("record").asText());
             assertThat(letter.get("time").asText()).isNotEmpty();
         }
     }

@@ -74,15 +74,23 @@ public final class SearchHttp {
         }
         post("/" + index + "/_refresh", "{}");
         JsonNode page = post("/" + index + "/_search?scroll=1m", "{\"size\":1000,\"sort\":[\"_doc\"]}");
-        while (true) {
-            JsonNode hits = page.path("hits").path("hits");
-            if (hits.size() == 0) {
-                break;
+        String scrollId = page.get("_scroll_id").asText();
+        try {
+            while (true) {
+                JsonNode hits = page.path("hits").path("hits");
+                if (hits.size() == 0) {
+                    break;
+                }
+                for (JsonNode hit : hits) {
+                    out.put(hit.get("_id").asText(), hit.get("_source"));
+                }
+                page = post("/_search/scroll", "{\"scroll\":\"1m\",\"scroll_id\":\"" + scrollId + "\"}");
+                scrollId = page.get("_scroll_id").asText();
             }
-            for (JsonNode hit : hits) {
-                out.put(hit.get("_id").asText(), hit.get("_source"));
-            }
-            page = post("/_search/scroll", "{\"scroll\":\"1m\",\"scroll_id\":\"" + page.get("_scroll_id").asText() + "\"}");
+        } finally {
+            // free the scroll context at once: pollers call this many times a second
+            send(HttpRequest.newBuilder(base.resolve("/_search/scroll")).header("Content-Type", "application/json")
+                    .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"scroll_id\":\"" + scrollId + "\"}")));
         }
         return out;
     }

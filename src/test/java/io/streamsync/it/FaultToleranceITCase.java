@@ -1,0 +1,384 @@
+package io.streamsync.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.Startup;
+import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.RecordSource;
+import io.streamsync.testing.FaultyDynamoDbProxy;
+import io.streamsync.testing.GroundTruth;
+import io.streamsync.testing.LocalServices;
+import io.streamsync.testing.Poll;
+import io.streamsync.testing.SearchHttp;
+import io.streamsync.testing.StreamCapture;
+import io.streamsync.testing.TaskWorkload;
+import io.streamsync.testing.TodoTables;
+import io.streamsync.testing.VersionWatcher;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+
+/**
+ * Exactly-once in effect, under injected faults, on real DynamoDB Local, a real Elasticsearch node and a
+ * MiniCluster. Each test writes random traffic, injects its faults mid-run, then polls until the aggregate
+ * table, the aggregate documents and the item index equal a fresh scan of the source table; a reader
+ * polls both aggregate outputs all along and must never see a list's version go backwards.
+ */
+class FaultToleranceITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    /** Failures injected by {@link FailOnce}, by test: each fires once, across restarts. */
+    private static final Map<String, AtomicBoolean> FIRED = new ConcurrentHashMap<>();
+
+    private static final Duration CONVERGE = Duration.ofSeconds(180);
+    private static LocalServices services;
+    private static DynamoDbClient ddb;
+    private static SearchHttp search;
+
+    @BeforeAll
+    static void startServices() throws Exception {
+        services = LocalServices.start();
+        ddb = services.dynamoDb.client();
+        search = new SearchHttp(services.search.uri());
+    }
+
+    @AfterAll
+    static void stopServices() throws Exception {
+        if (ddb != null) {
+            ddb.close();
+        }
+        if (services != null) {
+            services.close();
+        }
+    }
+
+    /** Tables, indices and config of one test. */
+    private static final class Run {
+        final String name;
+        final String source;
+        final String counts;
+        final String countIndex;
+        final String itemIndex;
+        final Map<String, String> props;
+
+        Run(String name, Path deadLetters) {
+            this.name = name;
+            this.source = name + "Tasks";
+            this.counts = name + "Counts";
+            this.countIndex = name.toLowerCase() + "-counts";
+            this.itemIndex = name.toLowerCase() + "-tasks";
+            TodoTables.createSourceTable(ddb, source, StreamViewType.NEW_AND_OLD_IMAGES);
+            TodoTables.createAggregateTable(ddb, counts);
+            props = services.jobProperties();
+            props.put("source.table.name", source);
+            props.put("sink.dynamodb.table", counts);
+            props.put("sink.search.aggregate.index", countIndex);
+            props.put("sink.search.item.index", itemIndex);
+            props.put("aggregate.window.ms", "1000");
+            props.put("checkpoint.interval.ms", "1000");
+            props.put("restart.delay.ms", "500");
+            props.put("job.parallelism", "2");
+            props.put("deadletter.path", deadLetters.toUri().toString());
+        }
+
+        JobConfig config() {
+            return JobConfig.from(props);
+        }
+
+        JobClient start(UnaryOperator<RecordSource> wrap, Configuration envConf) throws Exception {
+            JobConfig c = config();
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(envConf);
+            StreamSyncPipeline.configureEnvironment(env, c);
+            StreamSyncPipeline.define(env, c, wrap.apply(new DynamoDbStreamsSource(c, Startup.prepare(c))),
+                    PipelineSinks.fromConfig(c));
+            return env.executeAsync(name);
+        }
+
+        JobClient start() throws Exception {
+            return start(s -> s, new Configuration());
+        }
+
+        VersionWatcher watch() {
+            return new VersionWatcher(ddb, counts, search, countIndex);
+        }
+
+        String check() throws Exception {
+            return GroundTruth.check(ddb, source, counts, search, countIndex, itemIndex);
+        }
+
+        Thread traffic(int operations, long seed) {
+            Thread t = new Thread(() -> new TaskWorkload(ddb, source, 40, seed).run(operations), name + "-traffic");
+            t.start();
+            return t;
+        }
+    }
+
+    private static void awaitOperations(Run run, long rows) throws Exception {
+        Poll.until(Duration.ofSeconds(60), () -> TodoTables.scan(ddb, run.source).size() >= rows ? null
+                : "source table below " + rows + " items");
+    }
+
+    @Test
+    void staysExactThroughTaskManagerLossesAndInjectedFailures(@TempDir Path dir,
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        Run run = new Run("tmLoss", dir);
+        String key = run.name;
+        JobClient job = run.start(s -> env -> s.create(env)
+                .map(new FailOnce(key + "-a", 700)).returns(Types.POJO(RawRecord.class)).uid("fail-once-a")
+                .map(new FailOnce(key + "-b", 1900)).returns(Types.POJO(RawRecord.class)).uid("fail-once-b"),
+                new Configuration());
+        int faults = 2; // the two FailOnce operators
+        try (VersionWatcher watcher = run.watch()) {
+            Thread traffic = run.traffic(3000, 1L);
+            for (long rows : new long[] {150, 450}) {
+                awaitOperations(run, rows);
+                cluster.terminateTaskManager(0).get();
+                cluster.startTaskManager();
+                faults++;
+            }
+            traffic.join();
+            Poll.until(CONVERGE, run::check);
+            assertThat(FIRED.get(key + "-a").get()).isTrue();
+            assertThat(FIRED.get(key + "-b").get()).isTrue();
+            assertThat(faults).isEqualTo(4);
+            assertThat(watcher.observations()).isGreaterThan(100);
+            assertThat(watcher.regressions()).isEmpty();
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
+    void staysExactWhenTheSearchNodeIsKilledAndComesBack(@TempDir Path dir) throws Exception {
+        Run run = new Run("esKill", dir);
+        JobClient job = run.start();
+        try (VersionWatcher watcher = run.watch()) {
+            Thread traffic = run.traffic(2500, 2L);
+            awaitOperations(run, 300);
+            services.search.kill();
+            awaitOperations(run, 600);
+            services.search.restart();
+            traffic.join();
+            Poll.until(CONVERGE, run::check);
+            assertThat(watcher.regressions()).isEmpty();
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    @Test
+    void staysExactWhenAggregateWritesAreThrottledAndTheTableIsUnavailable(@TempDir Path dir) throws Exception {
+        Run run = new Run("throttle", dir);
+        try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(services.dynamoDb.endpoint())) {
+            run.props.put("aws.endpoint", proxy.endpoint().toString());
+            proxy.throttle(0.3);
+            JobClient job = run.start();
+            try (VersionWatcher watcher = run.watch()) {
+                Thread traffic = run.traffic(2500, 3L);
+                awaitOperations(run, 400);
+                proxy.outage(true);
+                Thread.sleep(5000); // the outage lasts this long while traffic goes on
+                proxy.outage(false);
+                traffic.join();
+                Poll.until(CONVERGE, run::check);
+                proxy.throttle(0);
+                assertThat(proxy.throttled.get()).isGreaterThan(10);
+                assertThat(proxy.refused.get()).isGreaterThan(0);
+                assertThat(watcher.regressions()).isEmpty();
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    @Test
+    void resumesExactlyFromASavepointTakenWhileTrafficGoesOn(@TempDir Path dir) throws Exception {
+        Run run = new Run("savepoint", dir);
+        JobClient first = run.start();
+        JobClient second = null;
+        try (VersionWatcher watcher = run.watch()) {
+            Thread traffic = run.traffic(2500, 4L);
+            awaitOperations(run, 400);
+            String savepoint = first.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
+                    SavepointFormatType.CANONICAL).get();
+            awaitOperations(run, 700); // traffic goes on while no job runs
+            Configuration restore = new Configuration();
+            restore.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+            second = run.start(s -> s, restore);
+            traffic.join();
+            Poll.until(CONVERGE, run::check);
+            assertThat(watcher.regressions()).isEmpty();
+        } finally {
+            if (second != null) {
+                second.cancel().get();
+            }
+        }
+    }
+
+    @Test
+    void countsStayExactWithDuplicatedAndReorderedRecords(@TempDir Path dir) throws Exception {
+        Run run = new Run("reorder", dir);
+        // the real stream of a workload, captured, then delivered with duplicates and reordering
+        new TaskWorkload(ddb, run.source, 40, 5L).run(2500);
+        String arn = ddb.describeTable(b -> b.tableName(run.source)).table().latestStreamArn();
+        List<RawRecord> captured = StreamCapture.readAll(services.dynamoDb.streamsClient(), arn);
+        assertThat(captured).as("deletes of absent items leave no record").hasSizeGreaterThan(2000);
+        List<RawRecord> delivered = disorder(captured, new Random(5));
+        assertThat(delivered.size()).isGreaterThan(captured.size());
+
+        // the live stream of an empty table keeps the job running after the fixture records
+        String idle = run.source + "Idle";
+        TodoTables.createSourceTable(ddb, idle, StreamViewType.NEW_AND_OLD_IMAGES);
+        run.props.put("source.table.name", idle);
+        JobClient job = run.start(s -> env -> s.create(env).union(env.fromData(Types.POJO(RawRecord.class),
+                delivered.toArray(new RawRecord[0])).uid("disordered-records")), new Configuration());
+        run.props.put("source.table.name", run.source);
+        try {
+            Poll.until(CONVERGE, run::check);
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /** Shuffles within blocks of 60, repeats a quarter of the records later in their block, replays one block. */
+    private static List<RawRecord> disorder(List<RawRecord> records, Random random) {
+        List<RawRecord> out = new ArrayList<>();
+        for (int start = 0; start < records.size(); start += 60) {
+            List<RawRecord> block = new ArrayList<>(records.subList(start, Math.min(records.size(), start + 60)));
+            List<RawRecord> copies = block.stream().filter(r -> random.nextInt(4) == 0).collect(Collectors.toList());
+            block.addAll(copies);
+            Collections.shuffle(block, random);
+            out.addAll(block);
+        }
+        out.addAll(records.subList(records.size() / 2, records.size() / 2 + 60)); // a late replay
+        return out;
+    }
+
+    @Test
+    void poisonRecordsAndRejectedDocumentsAreDeadLettersAndTheRestIsExact(@TempDir Path dir) throws Exception {
+        Run run = new Run("poison", dir);
+        List<RawRecord> poison = List.of(
+                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":", "poison", "1", -1),
+                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
+                        + "\"taskId\":{\"S\":\"p\"}},\"NewImage\":{\"x\":{\"Q\":\"1\"}},\"SequenceNumber\":\"9\"}}", "poison", "2", -1),
+                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"taskId\":{\"S\":\"p\"}},"
+                        + "\"SequenceNumber\":\"9\"}}", "poison", "3", -1),
+                new RawRecord("{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
+                        + "\"taskId\":{\"S\":\"p\"}},\"SequenceNumber\":\"9\",\"ApproximateCreationDateTime\":\"later\"}}", "poison", "4", -1),
+                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
+                        + "\"taskId\":{\"S\":\"p\"}},\"NewImage\":{\"n\":{\"N\":\"1.2.3\"}},\"SequenceNumber\":\"9\"}}", "poison", "5", -1));
+        JobClient job = run.start(s -> env -> s.create(env).union(env.fromData(Types.POJO(RawRecord.class),
+                poison.toArray(new RawRecord[0])).uid("poison-records")), new Configuration());
+        try {
+            Thread traffic = run.traffic(2000, 6L);
+            traffic.join();
+            // an item the search engine refuses: one array mixing a string and a number
+            Map<String, AttributeValue> mixed = new HashMap<>();
+            mixed.put("listId", AttributeValue.fromS("list-002"));
+            mixed.put("taskId", AttributeValue.fromS("mixed"));
+            mixed.put("mixedList", AttributeValue.fromL(List.of(AttributeValue.fromS("a"), AttributeValue.fromN("1"))));
+            ddb.putItem(b -> b.tableName(run.source).item(mixed));
+
+            Poll.until(CONVERGE, () -> {
+                String counts = GroundTruth.check(ddb, run.source, run.counts, search, run.countIndex, null);
+                if (counts != null) {
+                    return counts;
+                }
+                Map<String, JsonNode> truth = TodoTables.itemsById(ddb, run.source);
+                truth.remove("list-002|mixed");
+                return GroundTruth.compareItems(truth, search.allDocuments(run.itemIndex));
+            });
+            Poll.until(Duration.ofSeconds(30), () -> lines(dir, "dead-letters").size() >= poison.size()
+                    && !lines(dir, "rejected-").isEmpty() ? null : "dead letters not all written yet");
+        } finally {
+            job.cancel().get();
+        }
+        List<JsonNode> letters = lines(dir, "dead-letters");
+        assertThat(letters).extracting(l -> l.get("sequenceNumber").asText())
+                .containsExactlyInAnyOrder("1", "2", "3", "4", "5");
+        assertThat(letters).extracting(l -> l.get("reason").asText()).anyMatch(r -> r.startsWith("malformed JSON"))
+                .anyMatch(r -> r.contains("unknown attribute type 'Q'"))
+                .anyMatch(r -> r.contains("do not match the configured key schema"))
+                .anyMatch(r -> r.contains("ApproximateCreationDateTime"))
+                .anyMatch(r -> r.contains("N value '1.2.3' is not a number"));
+        List<JsonNode> rejected = lines(dir, "rejected-");
+        assertThat(rejected).extracting(l -> l.get("id").asText()).contains("list-002|mixed");
+        assertThat(rejected.get(0).get("reason").asText()).startsWith("400 ");
+    }
+
+    private static List<JsonNode> lines(Path dir, String prefix) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        List<JsonNode> out = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith(prefix)
+                    && !p.getFileName().toString().startsWith(".")).collect(Collectors.toList())) {
+                for (String line : Files.readAllLines(f)) {
+                    if (!line.isBlank()) {
+                        out.add(mapper.readTree(line));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Throws once, at the n-th record it sees in its subtask 0, across all restarts of the job. */
+    static final class FailOnce extends RichMapFunction<RawRecord, RawRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String key;
+        private final long at;
+        private long seen;
+
+        FailOnce(String key, long at) {
+            this.key = key;
+            this.at = at;
+        }
+
+        @Override
+        public RawRecord map(RawRecord r) {
+            AtomicBoolean fired = FIRED.computeIfAbsent(key, k -> new AtomicBoolean());
+            if (++seen >= at / 2 && !fired.get() && fired.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure " + key);
+            }
+            return r;
+        }
+    }
+}
