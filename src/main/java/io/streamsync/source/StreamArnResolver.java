@@ -32,6 +32,14 @@ public final class StreamArnResolver {
                         + "') has no DynamoDB stream enabled; enable one with view type "
                         + StreamViewType.NEW_AND_OLD_IMAGES + " or set '" + ConfigKey.SOURCE_STREAM_ARN.key() + "'");
             }
+            StreamViewType view = t.streamSpecification().streamViewType();
+            if (c.searchSinkEnabled && c.itemIndex != null
+                    && (view == StreamViewType.KEYS_ONLY || view == StreamViewType.OLD_IMAGE)) {
+                throw new ConfigException("config key '" + ConfigKey.SINK_SEARCH_ITEM_INDEX.key() + "' asks for item documents, but the stream of table '"
+                        + c.sourceTableName + "' has view type " + view + ", which carries no new image; enable a stream with "
+                        + StreamViewType.NEW_IMAGE + " or " + StreamViewType.NEW_AND_OLD_IMAGES + ", or set '"
+                        + ConfigKey.SINK_SEARCH_ITEM_INDEX.key() + "' empty");
+            }
             return t.latestStreamArn();
         } catch (ResourceNotFoundException e) {
             throw new ConfigException("table '" + c.sourceTableName + "' (config key '" + ConfigKey.SOURCE_TABLE_NAME.key()

@@ -1,0 +1,92 @@
+package io.streamsync.it;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamsync.config.ConfigException;
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.Startup;
+import io.streamsync.testing.DynamoDbLocal;
+import io.streamsync.testing.ManagedProcess;
+import io.streamsync.testing.TodoTables;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+
+/** Start-up fails with the key to fix, against a real DynamoDB Local, instead of a job in a restart loop. */
+class StartupChecksITCase {
+    private static DynamoDbLocal dynamo;
+    private static DynamoDbClient ddb;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dynamo = DynamoDbLocal.start();
+        ddb = dynamo.client();
+        TodoTables.createAggregateTable(ddb, "counts");
+        TodoTables.createSourceTable(ddb, "keysOnly", StreamViewType.KEYS_ONLY);
+        ddb.createTable(b -> b.tableName("noStream")
+                .attributeDefinitions(a -> a.attributeName("listId").attributeType(ScalarAttributeType.S))
+                .keySchema(KeySchemaElement.builder().attributeName("listId").keyType(KeyType.HASH).build())
+                .billingMode("PAY_PER_REQUEST"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        ddb.close();
+        dynamo.close();
+    }
+
+    private static Map<String, String> props(String... kv) {
+        Map<String, String> p = new HashMap<>();
+        p.put("aws.endpoint", dynamo.endpoint().toString());
+        p.put("aws.credentials.provider", "BASIC");
+        p.put("aws.credentials.access.key.id", "local");
+        p.put("aws.credentials.secret.access.key", "local");
+        p.put("sink.search.enabled", "false");
+        p.put("sink.dynamodb.table", "counts");
+        for (int i = 0; i < kv.length; i += 2) {
+            p.put(kv[i], kv[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void aMissingAggregateTableIsNamedWithItsKey() {
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("sink.dynamodb.table", "nope"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("aggregate table 'nope' (config key 'sink.dynamodb.table') does not exist");
+    }
+
+    @Test
+    void aTableWithoutStreamIsNamedWithItsKey() {
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "noStream"))))
+                .hasMessageContaining("table 'noStream' (config key 'source.table.name') has no DynamoDB stream enabled");
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "missing"))))
+                .hasMessageContaining("table 'missing' (config key 'source.table.name') does not exist");
+    }
+
+    @Test
+    void itemDocumentsNeedAStreamThatCarriesNewImages() {
+        Map<String, String> p = props("source.table.name", "keysOnly", "sink.search.enabled", "true",
+                "sink.search.hosts", "http://127.0.0.1:" + ManagedProcess.freePort());
+        // with no search node there, that is reported first, with its key
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(p)))
+                .hasMessageContaining("cannot reach the search cluster").hasMessageContaining("'sink.search.hosts'");
+        assertThatThrownBy(() -> io.streamsync.source.StreamArnResolver.resolve(JobConfig.from(p)))
+                .hasMessageContaining("'sink.search.item.index' asks for item documents")
+                .hasMessageContaining("view type KEYS_ONLY");
+    }
+
+    @Test
+    void anUnreachableDynamoDbIsReportedWithTheEndpointAndItsKey() {
+        String nowhere = "http://127.0.0.1:" + ManagedProcess.freePort();
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("aws.endpoint", nowhere))))
+                .hasMessageContaining("cannot reach DynamoDB at " + nowhere + " (config key 'aws.endpoint')");
+    }
+}
