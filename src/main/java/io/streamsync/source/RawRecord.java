@@ -5,7 +5,9 @@ package io.streamsync.source;
  * from. A Flink POJO. Parsing happens in its own operator so that a bad record becomes a dead letter
  * instead of failing the source.
  */
-public class RawRecord {
+public class RawRecord implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     public String data;
     public String shardId;
     public String sequenceNumber;

@@ -1,0 +1,175 @@
+package io.streamsync.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamsync.config.ConfigKey;
+import io.streamsync.config.JobConfig;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/** Checks the Managed Service for Apache Flink template offline: config keys, IAM scope, runtime, jar name. */
+class DeploymentTemplateTest {
+    private static Map<String, Object> template;
+
+    @BeforeAll
+    @SuppressWarnings("unchecked")
+    static void parse() throws Exception {
+        try (Reader in = Files.newBufferedReader(Path.of("deploy/cloudformation/streamsync.yaml"))) {
+            template = (Map<String, Object>) new Yaml().load(in);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o, String... path) {
+        Object cur = o;
+        for (String p : path) {
+            cur = ((Map<String, Object>) cur).get(p);
+            assertThat(cur).as("template path %s", String.join(".", path)).isNotNull();
+        }
+        return (Map<String, Object>) cur;
+    }
+
+    private static Map<String, Object> application() {
+        return map(template, "Resources", "Application", "Properties");
+    }
+
+    /** Parameter defaults, and plausible values for the parameters without one, to resolve Ref and Fn::Sub. */
+    private static Map<String, String> parameterValues() {
+        Map<String, String> v = new LinkedHashMap<>();
+        map(template, "Parameters").forEach((name, spec) -> {
+            Object d = ((Map<?, ?>) spec).get("Default");
+            v.put(name, d == null ? "" : d.toString());
+        });
+        v.put("SearchEndpoint", "https://search-todo.eu-west-1.es.amazonaws.com:443");
+        v.put("DeadLetterBucketName", "dead-letters");
+        v.put("AWS::Region", "eu-west-1");
+        return v;
+    }
+
+    private static String resolve(Object value, Map<String, String> params) {
+        if (value instanceof Map) {
+            Map<?, ?> fn = (Map<?, ?>) value;
+            if (fn.containsKey("Ref")) {
+                String name = fn.get("Ref").toString();
+                assertThat(params).as("Ref %s", name).containsKey(name);
+                return params.get(name);
+            }
+            if (fn.containsKey("Fn::Sub")) {
+                Matcher m = Pattern.compile("\\$\\{([^}]+)}").matcher(fn.get("Fn::Sub").toString());
+                StringBuilder sb = new StringBuilder();
+                while (m.find()) {
+                    assertThat(params).as("Sub ${%s}", m.group(1)).containsKey(m.group(1));
+                    m.appendReplacement(sb, Matcher.quoteReplacement(params.get(m.group(1))));
+                }
+                m.appendTail(sb);
+                return sb.toString();
+            }
+            throw new AssertionError("unexpected intrinsic in a property value: " + fn);
+        }
+        return value.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> propertyGroupsAsConfig() {
+        Map<String, String> config = new LinkedHashMap<>();
+        Map<String, String> params = parameterValues();
+        List<Map<String, Object>> groups = (List<Map<String, Object>>) map(application(), "ApplicationConfiguration",
+                "EnvironmentProperties").get("PropertyGroups");
+        for (Map<String, Object> g : groups) {
+            ((Map<String, Object>) g.get("PropertyMap")).forEach((k, v) ->
+                    config.put(g.get("PropertyGroupId") + "." + k, resolve(v, params)));
+        }
+        return config;
+    }
+
+    @Test
+    void everyConfigKeyIsInThePropertyGroupsWithAValidValue() {
+        Map<String, String> config = propertyGroupsAsConfig();
+        assertThat(config.keySet()).containsExactlyInAnyOrderElementsOf(ConfigKey.byKey().keySet());
+        JobConfig parsed = JobConfig.from(config); // throws, naming the key, when a default is invalid
+        assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
+        assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);
+        assertThat(parsed.awsEndpoint).isNull();
+        assertThat(parsed.deadLetterPath).startsWith("s3://");
+    }
+
+    @Test
+    void runtimeIsFlink120AndTheCodeIsTheJarTheBuildMakes() {
+        assertThat(application().get("RuntimeEnvironment")).isEqualTo("FLINK-1_20");
+        String jar = System.getProperty("streamsync.jar.name");
+        assertThat(jar).as("jar name from the build").isNotBlank();
+        assertThat(map(template, "Parameters", "CodeKey").get("Default")).isEqualTo(jar);
+        Map<String, Object> app = map(application(), "ApplicationConfiguration");
+        assertThat(map(app, "ApplicationSnapshotConfiguration").get("SnapshotsEnabled")).isEqualTo(true);
+        assertThat(map(app, "FlinkApplicationConfiguration", "CheckpointConfiguration").get("ConfigurationType"))
+                .isEqualTo("CUSTOM");
+        assertThat(map(application(), "RunConfiguration", "ApplicationRestoreConfiguration").get("ApplicationRestoreType"))
+                .isEqualTo("RESTORE_FROM_LATEST_SNAPSHOT");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void iamGrantsNoWildcardActionAndNoWildcardResourceWhereANarrowerOneExists() {
+        List<Map<String, Object>> statements = new ArrayList<>();
+        Map<String, Object> role = map(template, "Resources", "ServiceRole", "Properties");
+        for (Map<String, Object> policy : (List<Map<String, Object>>) role.get("Policies")) {
+            statements.addAll((List<Map<String, Object>>) map(policy, "PolicyDocument").get("Statement"));
+        }
+        statements.addAll((List<Map<String, Object>>) map(template, "Resources", "VpcAccessPolicy", "Properties",
+                "PolicyDocument").get("Statement"));
+        // EC2 Describe calls have no resource-level permissions: the only place "*" is allowed
+        Set<String> starResourceAllowed = Set.of("ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+                "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces");
+        for (Map<String, Object> st : statements) {
+            assertThat(st.get("Effect")).isEqualTo("Allow");
+            List<String> actions = asList(st.get("Action"));
+            assertThat(actions).as("actions of %s", st.get("Sid")).allSatisfy(a -> assertThat(a).doesNotContain("*"));
+            List<String> resources = asList(st.get("Resource")).stream().map(r -> r.toString()).collect(Collectors.toList());
+            if (resources.contains("*")) {
+                assertThat(starResourceAllowed).as("statement %s uses Resource *", st.get("Sid")).containsAll(actions);
+            }
+        }
+        List<String> allActions = statements.stream().flatMap(st -> asList(st.get("Action")).stream()).collect(Collectors.toList());
+        assertThat(allActions).contains("dynamodb:GetRecords", "dynamodb:PutItem", "es:ESHttpPost")
+                .doesNotContain("dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "es:ESHttpDelete",
+                        "s3:PutObject*");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> asList(Object o) {
+        if (o instanceof List) {
+            return ((List<Object>) o).stream().map(x -> x instanceof String ? (String) x : x.toString()).collect(Collectors.toList());
+        }
+        return List.of(o.toString());
+    }
+
+    @Test
+    void theDeployScriptsParseAndPrintTheirUsage() throws Exception {
+        try (Stream<Path> scripts = Files.list(Path.of("deploy/scripts"))) {
+            for (Path s : scripts.filter(p -> p.toString().endsWith(".sh")).collect(Collectors.toList())) {
+                Process syntax = new ProcessBuilder("bash", "-n", s.toString()).redirectErrorStream(true).start();
+                assertThat(syntax.waitFor()).as("bash -n %s: %s", s, new String(syntax.getInputStream().readAllBytes()))
+                        .isZero();
+                if (!s.getFileName().toString().equals("common.sh")) {
+                    Process usage = new ProcessBuilder("bash", s.toString()).redirectErrorStream(true).start();
+                    String out = new String(usage.getInputStream().readAllBytes());
+                    assertThat(usage.waitFor()).as("%s without arguments", s).isNotZero();
+                    assertThat(out).as("%s without arguments", s).contains("usage:");
+                }
+            }
+        }
+    }
+}
