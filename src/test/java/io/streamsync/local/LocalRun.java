@@ -18,9 +18,12 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
@@ -34,7 +37,9 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * <p>System properties: {@code streamsync.local.rate} (operations/s, default 20), {@code
  * streamsync.local.lists} (default 30), {@code streamsync.local.ui.port} (default 8081), {@code
  * streamsync.local.seconds} (stop after that long, then wait for the outputs to catch up and exit 0 only if
- * they are exact: a smoke test).
+ * they are exact: a smoke test), {@code streamsync.local.drill} (the upgrade drill: halfway through, stop
+ * the job with a savepoint while the traffic goes on, start the job again from that savepoint, and check at
+ * the end as above).
  */
 public final class LocalRun {
     private LocalRun() {}
@@ -46,7 +51,11 @@ public final class LocalRun {
         double rate = Double.parseDouble(System.getProperty("streamsync.local.rate", "20"));
         int lists = Integer.getInteger("streamsync.local.lists", 30);
         int uiPort = Integer.getInteger("streamsync.local.ui.port", 8081);
+        boolean drill = Boolean.getBoolean("streamsync.local.drill");
         long seconds = Long.getLong("streamsync.local.seconds", 0L);
+        if (drill && seconds <= 0) {
+            seconds = 60;
+        }
 
         int ddbPort = localPort(config.awsEndpoint, "aws.endpoint");
         int esPort = localPort(config.searchHosts.get(0), "sink.search.hosts");
@@ -68,21 +77,15 @@ public final class LocalRun {
         Thread traffic = new Thread(() -> workload.runAtRate(rate), "traffic");
         traffic.setDaemon(true);
 
-        Configuration flinkConf = new Configuration();
-        flinkConf.set(RestOptions.PORT, uiPort);
-        flinkConf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flinkConf);
-        StreamSyncPipeline.configureEnvironment(env, config);
-        StreamSyncPipeline.define(env, config, new DynamoDbStreamsSource(config, Startup.prepare(config)),
-                PipelineSinks.fromConfig(config));
-        JobClient job = env.executeAsync(config.jobName);
+        String streamArn = Startup.prepare(config);
+        AtomicReference<JobClient> job = new AtomicReference<>(startJob(config, streamArn, uiPort, null));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            say("stopping: traffic, job " + job.getJobID() + ", DynamoDB Local pid " + services.dynamoDb.pid()
+            say("stopping: traffic, job " + job.get().getJobID() + ", DynamoDB Local pid " + services.dynamoDb.pid()
                     + ", Elasticsearch pid " + services.search.pid());
             traffic.interrupt();
             try {
-                job.cancel().get();
+                job.get().cancel().get();
             } catch (Exception e) {
                 // the MiniCluster goes down with this JVM anyway
             }
@@ -108,12 +111,25 @@ public final class LocalRun {
 
         SearchHttp search = new SearchHttp(es);
         long start = System.nanoTime();
+        boolean upgraded = false;
         while (seconds <= 0 || System.nanoTime() - start < Duration.ofSeconds(seconds).toNanos()) {
             Thread.sleep(10_000);
             long[] agree = GroundTruth.agreeingLists(ddb, config.sourceTableName, config.aggregateTable);
-            say(workload.operations() + " changes written; job " + job.getJobStatus().get() + "; " + agree[0] + " of "
+            say(workload.operations() + " changes written; job " + job.get().getJobStatus().get() + "; " + agree[0] + " of "
                     + agree[1] + " lists in the aggregate table equal the source table right now (a list changing "
                     + "all the time lags by up to one " + config.windowSize.toSeconds() + " s window)");
+            if (drill && !upgraded && System.nanoTime() - start > Duration.ofSeconds(seconds / 2).toNanos()) {
+                upgraded = true;
+                say("upgrade drill: stopping the job with a savepoint while the traffic goes on ...");
+                String savepoint = job.get().stopWithSavepoint(false,
+                        Path.of("target/local-run/savepoints").toAbsolutePath().toUri().toString(),
+                        SavepointFormatType.CANONICAL).get();
+                say("upgrade drill: savepoint " + savepoint + "; " + workload.operations()
+                        + " changes written so far; starting the job from it in 5 s");
+                Thread.sleep(5000);
+                job.set(startJob(config, streamArn, uiPort, savepoint));
+                say("upgrade drill: job " + job.get().getJobID() + " restored from the savepoint");
+            }
         }
 
         traffic.interrupt();
@@ -128,6 +144,19 @@ public final class LocalRun {
         say(problem == null ? "OK: aggregate table, aggregate documents and item index equal a scan of "
                 + config.sourceTableName : "MISMATCH: " + problem);
         System.exit(problem == null ? 0 : 1);
+    }
+
+    private static JobClient startJob(JobConfig config, String streamArn, int uiPort, String savepoint) throws Exception {
+        Configuration flinkConf = new Configuration();
+        flinkConf.set(RestOptions.PORT, uiPort);
+        flinkConf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        if (savepoint != null) {
+            flinkConf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flinkConf);
+        StreamSyncPipeline.configureEnvironment(env, config);
+        StreamSyncPipeline.define(env, config, new DynamoDbStreamsSource(config, streamArn), PipelineSinks.fromConfig(config));
+        return env.executeAsync(config.jobName);
     }
 
     private static String check(DynamoDbClient ddb, JobConfig c, SearchHttp search) {
