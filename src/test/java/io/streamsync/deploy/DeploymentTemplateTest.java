@@ -89,6 +89,8 @@ class DeploymentTemplateTest {
         List<Map<String, Object>> groups = (List<Map<String, Object>>) map(application(), "ApplicationConfiguration",
                 "EnvironmentProperties").get("PropertyGroups");
         for (Map<String, Object> g : groups) {
+            assertThat(g.get("PropertyGroupId").toString()).matches("[a-zA-Z0-9_.-]{1,50}");
+            assertThat((Map<String, Object>) g.get("PropertyMap")).as("entries of a property group").hasSizeLessThanOrEqualTo(50);
             ((Map<String, Object>) g.get("PropertyMap")).forEach((k, v) ->
                     config.put(g.get("PropertyGroupId") + "." + k, resolve(v, params)));
         }
@@ -98,7 +100,16 @@ class DeploymentTemplateTest {
     @Test
     void everyConfigKeyIsInThePropertyGroupsWithAValidValue() {
         Map<String, String> config = propertyGroupsAsConfig();
-        assertThat(config.keySet()).containsExactlyInAnyOrderElementsOf(ConfigKey.byKey().keySet());
+        // MSF refuses empty property values: keys whose default is empty are left out (they take the default)
+        Set<String> emptyByDefault = ConfigKey.byKey().values().stream().filter(k -> k.defaultValue().isEmpty())
+                .map(ConfigKey::key).collect(Collectors.toSet());
+        assertThat(config).allSatisfy((k, v) -> assertThat(v).as("value of %s", k).isNotEmpty().hasSizeLessThanOrEqualTo(2048));
+        Set<String> expected = new java.util.TreeSet<>(ConfigKey.byKey().keySet());
+        expected.removeAll(emptyByDefault);
+        expected.add(ConfigKey.DEADLETTER_PATH.key()); // set to the dead-letter bucket on AWS
+        assertThat(config.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.credentials.access.key.id",
+                "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path");
         JobConfig parsed = JobConfig.from(config); // throws, naming the key, when a default is invalid
         assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
         assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);
