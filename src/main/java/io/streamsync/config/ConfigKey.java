@@ -17,6 +17,8 @@ public enum ConfigKey {
     JOB_PARALLELISM("job.parallelism", "0", "Default operator parallelism; 0 keeps the cluster's default."),
     CHECKPOINT_INTERVAL_MS("checkpoint.interval.ms", "10000", "Exactly-once checkpoint interval (ms)."),
     CHECKPOINT_TIMEOUT_MS("checkpoint.timeout.ms", "600000", "A checkpoint taking longer is aborted (ms)."),
+    CHECKPOINT_DIR("checkpoint.dir", "",
+            "Checkpoint storage directory (file:// or s3://); empty: the cluster's (Managed Service for Apache Flink manages it)."),
     STATE_BACKEND("state.backend", "cluster",
             "cluster (leave it to the cluster, as on Managed Service for Apache Flink), hashmap or rocksdb."),
     RESTART_ATTEMPTS("restart.attempts", "2147483647",

@@ -45,6 +45,9 @@ public final class JobConfig implements Serializable {
     public final int parallelism;
     public final Duration checkpointInterval;
     public final Duration checkpointTimeout;
+    /** Checkpoint storage directory, or null for the cluster's. */
+    public final String checkpointDir;
+
     public final StateBackend stateBackend;
     public final int restartAttempts;
     public final Duration restartDelay;
@@ -102,6 +105,10 @@ public final class JobConfig implements Serializable {
         parallelism = r.integer(ConfigKey.JOB_PARALLELISM, 0, 4096);
         checkpointInterval = r.millis(ConfigKey.CHECKPOINT_INTERVAL_MS, 100);
         checkpointTimeout = r.millis(ConfigKey.CHECKPOINT_TIMEOUT_MS, 1000);
+        String dir = r.raw(ConfigKey.CHECKPOINT_DIR);
+        checkpointDir = dir.isEmpty() ? null : dir;
+        r.require(checkpointDir == null || checkpointDir.matches("[a-z0-9]+://.+"), ConfigKey.CHECKPOINT_DIR,
+                "must be an absolute URI such as file:///var/flink/checkpoints or s3://bucket/checkpoints");
         stateBackend = r.enumValue(ConfigKey.STATE_BACKEND, StateBackend.class);
         restartAttempts = r.integer(ConfigKey.RESTART_ATTEMPTS, 0, Integer.MAX_VALUE);
         restartDelay = r.millis(ConfigKey.RESTART_DELAY_MS, 0);

@@ -48,6 +48,10 @@ public final class StreamSyncPipeline {
         env.enableCheckpointing(c.checkpointInterval.toMillis(), CheckpointingMode.EXACTLY_ONCE);
         env.getCheckpointConfig().setCheckpointTimeout(c.checkpointTimeout.toMillis());
         env.getCheckpointConfig().setMinPauseBetweenCheckpoints(Math.min(1000, c.checkpointInterval.toMillis() / 2));
+        if (c.checkpointDir != null) {
+            // without it a local MiniCluster keeps checkpoints in the JobManager's memory (5 MB at most)
+            env.getCheckpointConfig().setCheckpointStorage(c.checkpointDir);
+        }
         if (c.parallelism > 0) {
             env.setParallelism(c.parallelism);
         }

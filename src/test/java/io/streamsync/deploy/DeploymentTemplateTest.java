@@ -109,7 +109,7 @@ class DeploymentTemplateTest {
         expected.add(ConfigKey.DEADLETTER_PATH.key()); // set to the dead-letter bucket on AWS
         assertThat(config.keySet()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.credentials.access.key.id",
-                "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path");
+                "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path", "checkpoint.dir");
         JobConfig parsed = JobConfig.from(config); // throws, naming the key, when a default is invalid
         assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
         assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);

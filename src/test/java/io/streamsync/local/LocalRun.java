@@ -47,6 +47,8 @@ public final class LocalRun {
     public static void main(String[] args) throws Exception {
         Path confFile = Path.of(args.length > 0 ? args[0] : "conf/local.properties");
         Map<String, String> properties = ConfigLoader.fromFile(confFile);
+        // the MiniCluster would keep checkpoints in memory (5 MB at most): give it a directory
+        properties.putIfAbsent("checkpoint.dir", Path.of("target/local-run/checkpoints").toAbsolutePath().toUri().toString());
         JobConfig config = JobConfig.from(properties);
         double rate = Double.parseDouble(System.getProperty("streamsync.local.rate", "20"));
         int lists = Integer.getInteger("streamsync.local.lists", 30);

@@ -1,0 +1,131 @@
+package io.streamsync.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code mvn -Pbench}: runs the benchmarks, prints each figure with its baseline from the same run and
+ * their ratio, and writes the Markdown results to the file given as the first argument.
+ */
+public final class Benchmarks {
+    private Benchmarks() {}
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args.length > 0 ? args[0] : "target/bench-results.md");
+        long records = Long.getLong("streamsync.bench.records", 400_000L);
+        int repeats = Integer.getInteger("streamsync.bench.repeats", 3);
+        List<String> md = new ArrayList<>();
+        md.add("# Benchmark results");
+        md.add("");
+        md.add("Produced by `mvn -Pbench -Dstreamsync.bench.records=" + records + " -Dstreamsync.bench.repeats=" + repeats
+                + "` on " + Instant.now() + ", " + machine() + ".");
+        md.add("");
+
+        conversion(md);
+        pipeline(md, records, repeats);
+
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.write(out, md, StandardCharsets.UTF_8);
+        System.out.println("\nwritten to " + out.toAbsolutePath());
+        System.exit(0);
+    }
+
+    private static String machine() throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("unknown CPU");
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), "
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB heap, Java " + System.getProperty("java.version")
+                + ", Flink 1.20.5";
+    }
+
+    private static void conversion(List<String> md) throws Exception {
+        Options opt = new OptionsBuilder().include(ConversionBenchmark.class.getName()).forks(1).threads(1)
+                .warmupIterations(3).warmupTime(TimeValue.seconds(2)).measurementIterations(5)
+                .measurementTime(TimeValue.seconds(2)).jvmArgs("-Xmx1g").build();
+        double bytes = ConversionBenchmark.averageRecordBytes();
+        double bare = 0;
+        double full = 0;
+        double bareErr = 0;
+        double fullErr = 0;
+        for (RunResult r : new Runner(opt).run()) {
+            String name = r.getParams().getBenchmark();
+            double score = r.getPrimaryResult().getScore();
+            double err = r.getPrimaryResult().getScoreError();
+            if (name.endsWith("bareJacksonParse")) {
+                bare = score;
+                bareErr = err;
+            } else {
+                full = score;
+                fullErr = err;
+            }
+        }
+        String line1 = String.format("bare Jackson parse   %,10.0f records/s ± %,.0f  %6.1f MB/s", bare, bareErr, bare * bytes / 1e6);
+        String line2 = String.format("record -> ChangeEvent %,10.0f records/s ± %,.0f  %6.1f MB/s", full, fullErr, full * bytes / 1e6);
+        String ratio = String.format("ratio converter / bare parse: %.2f", full / bare);
+        System.out.println(line1 + "\n" + line2 + "\n" + ratio);
+        md.add("## Conversion (JMH, one thread, 1 fork, 5 x 2 s after 3 x 2 s warm-up)");
+        md.add("");
+        md.add(String.format("Records: MODIFY with both images, 20-40 attributes, average %.0f bytes.", bytes));
+        md.add("");
+        md.add("| what | records/s (± 99.9% CI) | MB/s |");
+        md.add("|---|---|---|");
+        md.add(String.format("| bare Jackson parse (floor) | %,.0f ± %,.0f | %.1f |", bare, bareErr, bare * bytes / 1e6));
+        md.add(String.format("| record -> ChangeEvent | %,.0f ± %,.0f | %.1f |", full, fullErr, full * bytes / 1e6));
+        md.add("");
+        md.add(String.format("Converter / floor: **%.2f** (target: at least 0.5).", full / bare));
+        md.add("");
+    }
+
+    private static void pipeline(List<String> md, long n, int repeats) throws Exception {
+        md.add("## Pipeline throughput (MiniCluster, bounded source -> parse -> key -> aggregate -> discarding sinks)");
+        md.add("");
+        md.add(String.format("%,d records per run, %d runs each; median (min-max) events/s; the floor is the same source "
+                + "straight into a discarding sink. `lists` is the key space: a run touches at most as many lists as it "
+                + "has records.", n, repeats));
+        md.add("");
+        md.add("| parallelism | state | lists | floor events/s | pipeline events/s | pipeline / floor |");
+        md.add("|---|---|---|---|---|---|");
+        Object[][] cases = {
+            {1, "hashmap", 10}, {2, "hashmap", 10}, {1, "rocksdb", 10}, {2, "rocksdb", 10},
+            {2, "hashmap", 10_000}, {2, "hashmap", 1_000_000}, {2, "rocksdb", 10_000}, {2, "rocksdb", 1_000_000}};
+        for (Object[] c : cases) {
+            int p = (Integer) c[0];
+            String backend = (String) c[1];
+            int keys = (Integer) c[2];
+            double[] floor = new double[repeats];
+            double[] job = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                floor[i] = n / PipelineThroughput.run(true, p, backend, keys, n);
+                job[i] = n / PipelineThroughput.run(false, p, backend, keys, n);
+            }
+            String row = String.format("| %d | %s | %,d | %s | %s | %.2f |", p, backend, keys, spread(floor), spread(job),
+                    median(job) / median(floor));
+            System.out.println(row);
+            md.add(row);
+        }
+        md.add("");
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static String spread(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return String.format("%,.0f (%,.0f-%,.0f)", median(v), s[0], s[s.length - 1]);
+    }
+}

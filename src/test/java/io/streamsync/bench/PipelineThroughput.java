@@ -1,0 +1,100 @@
+package io.streamsync.bench;
+
+import io.streamsync.aggregate.ListAggregate;
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.OperatorIds;
+import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.sink.elasticsearch.SearchAction;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.RecordSource;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * Events/s of the whole job graph (parse, key by list, per-list aggregation) on a MiniCluster, from a
+ * bounded source of generated stream records into discarding sinks, against the Flink floor: the same
+ * source straight into a discarding sink.
+ */
+public final class PipelineThroughput {
+    private PipelineThroughput() {}
+
+    /** Records from a pool of templates; list id, task id and sequence number made from the index. */
+    static final class ToRecord implements MapFunction<Long, RawRecord> {
+        private static final long serialVersionUID = 1L;
+        private final int keys;
+        private transient String[][] templates;
+
+        ToRecord(int keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public RawRecord map(Long i) {
+            if (templates == null) {
+                // each template cut at its placeholders once, so a record is one concatenation
+                Random r = new Random(7);
+                templates = new String[256][];
+                for (int t = 0; t < templates.length; t++) {
+                    templates[t] = BenchRecords.record(r, "\u0001", "\u0002", 1)
+                            .replace("\"100000000000000001\"", "\"\u0003\"").split("[\u0001\u0002\u0003]", -1);
+                }
+            }
+            String list = "list-" + (i % keys);
+            String task = "task-" + i;
+            String seq = Long.toString(100000000000000000L + i);
+            String[] parts = templates[(int) (i & 255)];
+            StringBuilder sb = new StringBuilder(4096);
+            for (int p = 0; p < parts.length; p++) {
+                if (p > 0) {
+                    sb.append(placeholder(parts, p, list, task, seq));
+                }
+                sb.append(parts[p]);
+            }
+            return new RawRecord(sb.toString(), "bench", seq, -1);
+        }
+    }
+
+    /** The value for the gap before part {@code p}: the template's placeholders come in a fixed order. */
+    private static String placeholder(String[] parts, int p, String list, String task, String seq) {
+        // order in a record: Keys (list, task), NewImage (list, task), OldImage (list, task), SequenceNumber
+        int k = (p - 1) % 2;
+        return p == parts.length - 1 ? seq : (k == 0 ? list : task);
+    }
+
+    static RecordSource source(long n, int keys) {
+        return env -> env.fromSequence(0, n - 1).uid(OperatorIds.SOURCE.uid())
+                .map(new ToRecord(keys)).returns(Types.POJO(RawRecord.class)).uid("to-record");
+    }
+
+    /** Seconds to push {@code n} records through the floor or the job graph. */
+    public static double run(boolean floor, int parallelism, String backend, int keys, long n) throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(512));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        JobConfig c = JobConfig.from(Map.of("state.backend", backend, "checkpoint.interval.ms", "600000",
+                "checkpoint.dir", java.nio.file.Path.of("target/bench-checkpoints").toAbsolutePath().toUri().toString(),
+                "job.parallelism", Integer.toString(parallelism), "aggregate.window.ms", "10000"));
+        StreamSyncPipeline.configureEnvironment(env, c);
+        if (floor) {
+            DataStream<RawRecord> records = source(n, keys).create(env);
+            records.sinkTo(new DiscardingSink<>()).uid("discard");
+        } else {
+            StreamSyncPipeline.define(env, c, source(n, keys),
+                    new PipelineSinks(new DiscardingSink<ListAggregate>(), new DiscardingSink<SearchAction>(),
+                            new DiscardingSink<String>()));
+        }
+        long start = System.nanoTime();
+        env.execute(floor ? "floor" : "pipeline");
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+}
