@@ -32,8 +32,16 @@ public final class Benchmarks {
                 + "` on " + Instant.now() + ", " + machine() + ".");
         md.add("");
 
-        conversion(md);
-        pipeline(md, records, repeats);
+        String only = System.getProperty("streamsync.bench.only", "");
+        if (only.isEmpty() || only.equals("conversion")) {
+            conversion(md);
+        }
+        if (only.isEmpty() || only.equals("pipeline")) {
+            pipeline(md, records, repeats);
+        }
+        if (only.isEmpty() || only.equals("writecost")) {
+            writeCost(md, Integer.getInteger("streamsync.bench.writecost.changes", 10_000));
+        }
 
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.write(out, md, StandardCharsets.UTF_8);
@@ -113,6 +121,34 @@ public final class Benchmarks {
                     median(job) / median(floor));
             System.out.println(row);
             md.add(row);
+        }
+        md.add("");
+    }
+
+    private static void writeCost(List<String> md, int changes) throws Exception {
+        int lists = 100;
+        md.add("## Write cost (DynamoDB Local behind a counting proxy)");
+        md.add("");
+        md.add(String.format("%,d random changes over %d lists, written as fast as DynamoDB Local takes them while the job "
+                + "runs; writes to the aggregate table per 1,000 stream events. The baseline is the per-event design: one "
+                + "`UpdateItem ADD taskCount :delta` per INSERT or REMOVE event (it skips MODIFY events, which favours it); "
+                + "its final counts are checked too.", changes, lists));
+        md.add("");
+        md.add("| design | window | stream events | aggregate writes | writes per 1,000 events | reduction vs baseline |");
+        md.add("|---|---|---|---|---|---|");
+        try (io.streamsync.testing.DynamoDbLocal ddb = io.streamsync.testing.DynamoDbLocal.start()) {
+            WriteCost.Result base = WriteCost.perEventBaseline(ddb, changes, lists, "baseline");
+            String baseRow = String.format("| per-event UpdateItem | - | %,d | %,d | %.1f | 1.0 |", base.events, base.writes,
+                    base.perThousand());
+            System.out.println(baseRow);
+            md.add(baseRow);
+            for (long window : new long[] {1_000, 10_000, 60_000}) {
+                WriteCost.Result job = WriteCost.job(ddb, window, changes, lists, "job" + window);
+                String row = String.format("| streamsync | %d s | %,d | %,d | %.1f | %.1fx |", window / 1000, job.events,
+                        job.writes, job.perThousand(), base.perThousand() / job.perThousand());
+                System.out.println(row);
+                md.add(row);
+            }
         }
         md.add("");
     }
