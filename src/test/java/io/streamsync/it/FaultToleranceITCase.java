@@ -13,7 +13,7 @@ import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
 import io.streamsync.testing.FaultyDynamoDbProxy;
 import io.streamsync.testing.GroundTruth;
-import io.streamsync.testing.LocalServices;
+import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.SearchHttp;
 import io.streamsync.testing.StreamCapture;
@@ -45,8 +45,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,30 +63,15 @@ class FaultToleranceITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
+    @RegisterExtension
+    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+
     /** Failures injected by {@link FailOnce}, by test: each fires once, across restarts. */
     private static final Map<String, AtomicBoolean> FIRED = new ConcurrentHashMap<>();
 
     private static final Duration CONVERGE = Duration.ofSeconds(180);
-    private static LocalServices services;
-    private static DynamoDbClient ddb;
-    private static SearchHttp search;
 
-    @BeforeAll
-    static void startServices() throws Exception {
-        services = LocalServices.start();
-        ddb = services.dynamoDb.client();
-        search = new SearchHttp(services.search.uri());
-    }
 
-    @AfterAll
-    static void stopServices() throws Exception {
-        if (ddb != null) {
-            ddb.close();
-        }
-        if (services != null) {
-            services.close();
-        }
-    }
 
     /** Tables, indices and config of one test. */
     private static final class Run {
@@ -105,9 +88,9 @@ class FaultToleranceITCase {
             this.counts = name + "Counts";
             this.countIndex = name.toLowerCase() + "-counts";
             this.itemIndex = name.toLowerCase() + "-tasks";
-            TodoTables.createSourceTable(ddb, source, StreamViewType.NEW_AND_OLD_IMAGES);
-            TodoTables.createAggregateTable(ddb, counts);
-            props = services.jobProperties();
+            TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+            TodoTables.createAggregateTable(SERVICES.ddb(), counts);
+            props = SERVICES.services().jobProperties();
             props.put("source.table.name", source);
             props.put("sink.dynamodb.table", counts);
             props.put("sink.search.aggregate.index", countIndex);
@@ -137,22 +120,22 @@ class FaultToleranceITCase {
         }
 
         VersionWatcher watch() {
-            return new VersionWatcher(ddb, counts, search, countIndex);
+            return new VersionWatcher(SERVICES.ddb(), counts, SERVICES.search(), countIndex);
         }
 
         String check() throws Exception {
-            return GroundTruth.check(ddb, source, counts, search, countIndex, itemIndex);
+            return GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(), countIndex, itemIndex);
         }
 
         Thread traffic(int operations, long seed) {
-            Thread t = new Thread(() -> new TaskWorkload(ddb, source, 40, seed).run(operations), name + "-traffic");
+            Thread t = new Thread(() -> new TaskWorkload(SERVICES.ddb(), source, 40, seed).run(operations), name + "-traffic");
             t.start();
             return t;
         }
     }
 
     private static void awaitOperations(Run run, long rows) throws Exception {
-        Poll.until(Duration.ofSeconds(60), () -> TodoTables.scan(ddb, run.source).size() >= rows ? null
+        Poll.until(Duration.ofSeconds(60), () -> TodoTables.scan(SERVICES.ddb(), run.source).size() >= rows ? null
                 : "source table below " + rows + " items");
     }
 
@@ -193,9 +176,9 @@ class FaultToleranceITCase {
         try (VersionWatcher watcher = run.watch()) {
             Thread traffic = run.traffic(2500, 2L);
             awaitOperations(run, 300);
-            services.search.kill();
+            SERVICES.services().search.kill();
             awaitOperations(run, 600);
-            services.search.restart();
+            SERVICES.services().search.restart();
             traffic.join();
             Poll.until(CONVERGE, run::check);
             assertThat(watcher.regressions()).isEmpty();
@@ -207,7 +190,7 @@ class FaultToleranceITCase {
     @Test
     void staysExactWhenAggregateWritesAreThrottledAndTheTableIsUnavailable(@TempDir Path dir) throws Exception {
         Run run = new Run("throttle", dir);
-        try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(services.dynamoDb.endpoint())) {
+        try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(SERVICES.services().dynamoDb.endpoint())) {
             run.props.put("aws.endpoint", proxy.endpoint().toString());
             proxy.throttle(0.3);
             JobClient job = run.start();
@@ -257,16 +240,16 @@ class FaultToleranceITCase {
     void countsStayExactWithDuplicatedAndReorderedRecords(@TempDir Path dir) throws Exception {
         Run run = new Run("reorder", dir);
         // the real stream of a workload, captured, then delivered with duplicates and reordering
-        new TaskWorkload(ddb, run.source, 40, 5L).run(2500);
-        String arn = ddb.describeTable(b -> b.tableName(run.source)).table().latestStreamArn();
-        List<RawRecord> captured = StreamCapture.readAll(services.dynamoDb.streamsClient(), arn);
+        new TaskWorkload(SERVICES.ddb(), run.source, 40, 5L).run(2500);
+        String arn = SERVICES.ddb().describeTable(b -> b.tableName(run.source)).table().latestStreamArn();
+        List<RawRecord> captured = StreamCapture.readAll(SERVICES.services().dynamoDb.streamsClient(), arn);
         assertThat(captured).as("deletes of absent items leave no record").hasSizeGreaterThan(2000);
         List<RawRecord> delivered = disorder(captured, new Random(5));
         assertThat(delivered.size()).isGreaterThan(captured.size());
 
         // the live stream of an empty table keeps the job running after the fixture records
         String idle = run.source + "Idle";
-        TodoTables.createSourceTable(ddb, idle, StreamViewType.NEW_AND_OLD_IMAGES);
+        TodoTables.createSourceTable(SERVICES.ddb(), idle, StreamViewType.NEW_AND_OLD_IMAGES);
         run.props.put("source.table.name", idle);
         JobClient job = run.start(s -> env -> s.create(env).union(env.fromData(Types.POJO(RawRecord.class),
                 delivered.toArray(new RawRecord[0])).uid("disordered-records")), new Configuration());
@@ -310,21 +293,21 @@ class FaultToleranceITCase {
         try {
             Thread traffic = run.traffic(2000, 6L);
             traffic.join();
-            // an item the search engine refuses: one array mixing a string and a number
+            // an item the SERVICES.search() engine refuses: one array mixing a string and a number
             Map<String, AttributeValue> mixed = new HashMap<>();
             mixed.put("listId", AttributeValue.fromS("list-002"));
             mixed.put("taskId", AttributeValue.fromS("mixed"));
             mixed.put("mixedList", AttributeValue.fromL(List.of(AttributeValue.fromS("a"), AttributeValue.fromN("1"))));
-            ddb.putItem(b -> b.tableName(run.source).item(mixed));
+            SERVICES.ddb().putItem(b -> b.tableName(run.source).item(mixed));
 
             Poll.until(CONVERGE, () -> {
-                String counts = GroundTruth.check(ddb, run.source, run.counts, search, run.countIndex, null);
+                String counts = GroundTruth.check(SERVICES.ddb(), run.source, run.counts, SERVICES.search(), run.countIndex, null);
                 if (counts != null) {
                     return counts;
                 }
-                Map<String, JsonNode> truth = TodoTables.itemsById(ddb, run.source);
+                Map<String, JsonNode> truth = TodoTables.itemsById(SERVICES.ddb(), run.source);
                 truth.remove("list-002|mixed");
-                return GroundTruth.compareItems(truth, search.allDocuments(run.itemIndex));
+                return GroundTruth.compareItems(truth, SERVICES.search().allDocuments(run.itemIndex));
             });
             Poll.until(Duration.ofSeconds(30), () -> lines(dir, "dead-letters").size() >= poison.size()
                     && !lines(dir, "rejected-").isEmpty() ? null : "dead letters not all written yet");

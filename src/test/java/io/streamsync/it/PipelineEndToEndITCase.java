@@ -8,7 +8,7 @@ import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.DynamoDbStreamsSource;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.testing.GroundTruth;
-import io.streamsync.testing.LocalServices;
+import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.SearchHttp;
 import io.streamsync.testing.TaskWorkload;
@@ -19,8 +19,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -36,30 +34,17 @@ class PipelineEndToEndITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
-    private static LocalServices services;
-    private static DynamoDbClient ddb;
+    @RegisterExtension
+    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
-    @BeforeAll
-    static void startServices() throws Exception {
-        services = LocalServices.start();
-        ddb = services.dynamoDb.client();
-    }
 
-    @AfterAll
-    static void stopServices() throws Exception {
-        if (ddb != null) {
-            ddb.close();
-        }
-        if (services != null) {
-            services.close();
-        }
-    }
+
 
     @Test
     void aggregatesAndIndexEqualTheSourceTableAfterRandomTraffic() throws Exception {
-        TodoTables.createSourceTable(ddb, "e2eTasks", StreamViewType.NEW_AND_OLD_IMAGES);
-        TodoTables.createAggregateTable(ddb, "e2eCounts");
-        Map<String, String> props = services.jobProperties();
+        TodoTables.createSourceTable(SERVICES.ddb(), "e2eTasks", StreamViewType.NEW_AND_OLD_IMAGES);
+        TodoTables.createAggregateTable(SERVICES.ddb(), "e2eCounts");
+        Map<String, String> props = SERVICES.services().jobProperties();
         props.put("source.table.name", "e2eTasks");
         props.put("sink.dynamodb.table", "e2eCounts");
         props.put("sink.search.aggregate.index", "e2e-counts");
@@ -75,14 +60,14 @@ class PipelineEndToEndITCase {
                 PipelineSinks.fromConfig(config));
         JobClient job = env.executeAsync("e2e");
         try {
-            TaskWorkload workload = new TaskWorkload(ddb, "e2eTasks", 50, 42L);
+            TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), "e2eTasks", 50, 42L);
             workload.run(2000);
-            assertThat(TodoTables.countsByList(ddb, "e2eTasks")).hasSizeGreaterThan(40);
+            assertThat(TodoTables.countsByList(SERVICES.ddb(), "e2eTasks")).hasSizeGreaterThan(40);
 
-            SearchHttp search = new SearchHttp(services.search.uri());
+            SearchHttp search = SERVICES.search();
             Poll.until(Duration.ofSeconds(120),
-                    () -> GroundTruth.check(ddb, "e2eTasks", "e2eCounts", search, "e2e-counts", "e2e-tasks"));
-            assertThat(search.allDocuments("e2e-tasks")).hasSize(TodoTables.scan(ddb, "e2eTasks").size());
+                    () -> GroundTruth.check(SERVICES.ddb(), "e2eTasks", "e2eCounts", search, "e2e-counts", "e2e-tasks"));
+            assertThat(SERVICES.search().allDocuments("e2e-tasks")).hasSize(TodoTables.scan(SERVICES.ddb(), "e2eTasks").size());
         } finally {
             job.cancel().get();
         }

@@ -10,7 +10,7 @@ import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.testing.GroundTruth;
-import io.streamsync.testing.LocalServices;
+import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.TodoTables;
 import io.streamsync.upgrade.FixtureSource;
@@ -38,8 +38,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,21 +53,12 @@ class SavepointCompatibilityITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
+    @RegisterExtension
+    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+
     private static final SavepointFixture FIXTURE = new SavepointFixture();
-    private static LocalServices services;
-    private static DynamoDbClient ddb;
 
-    @BeforeAll
-    static void start() throws Exception {
-        services = LocalServices.start();
-        ddb = services.dynamoDb.client();
-    }
 
-    @AfterAll
-    static void stop() throws Exception {
-        ddb.close();
-        services.close();
-    }
 
     static List<Path> goldenSavepoints() throws Exception {
         try (Stream<Path> dirs = Files.list(Path.of("src/test/resources/savepoints"))) {
@@ -97,13 +86,13 @@ class SavepointCompatibilityITCase {
     @Test
     void everyGoldenSavepointRestoresIntoTheCurrentJobWhichCountsOnExactly(@TempDir Path dir) throws Exception {
         for (Path savepoint : goldenSavepoints()) {
-            JobConfig c = GoldenSavepoint.config(services, dir.resolve("dl"), Map.of(
+            JobConfig c = GoldenSavepoint.config(SERVICES.services(), dir.resolve("dl"), Map.of(
                     "sink.dynamodb.table", "restored" + savepoint.getFileName().toString().replace(".", "")));
-            GoldenSavepoint.prepare(services, c);
+            GoldenSavepoint.prepare(SERVICES.services(), c);
             JobClient job = restore(c, savepoint, false);
             try {
                 Poll.until(Duration.ofSeconds(120), () -> GroundTruth.compareCounts("aggregate table",
-                        FIXTURE.countsAfter, TodoTables.aggregateCounts(ddb, c.aggregateTable)));
+                        FIXTURE.countsAfter, TodoTables.aggregateCounts(SERVICES.ddb(), c.aggregateTable)));
             } finally {
                 job.cancel().get();
             }
@@ -113,9 +102,9 @@ class SavepointCompatibilityITCase {
     @Test
     void aJobWithoutAnOperatorOfTheSavepointNeedsAllowNonRestoredState(@TempDir Path dir) throws Exception {
         Path savepoint = goldenSavepoints().get(0);
-        JobConfig noSearch = GoldenSavepoint.config(services, dir.resolve("dl"),
+        JobConfig noSearch = GoldenSavepoint.config(SERVICES.services(), dir.resolve("dl"),
                 Map.of("sink.search.enabled", "false", "sink.dynamodb.table", "droppedOperator"));
-        GoldenSavepoint.prepare(services, noSearch);
+        GoldenSavepoint.prepare(SERVICES.services(), noSearch);
         // Flink names the operator by its hash, which is derived from the uid
         List<String> droppedHashes = Stream.of(OperatorIds.AGGREGATE_DOCUMENTS, OperatorIds.ITEM_DOCUMENTS,
                 OperatorIds.SEARCH_SINK).map(o -> OperatorIdentifier.forUid(o.uid()).getOperatorId().toHexString())
@@ -127,7 +116,7 @@ class SavepointCompatibilityITCase {
         JobClient job = restore(noSearch, savepoint, true);
         try {
             Poll.until(Duration.ofSeconds(120), () -> GroundTruth.compareCounts("aggregate table",
-                    FIXTURE.countsAfter, TodoTables.aggregateCounts(ddb, noSearch.aggregateTable)));
+                    FIXTURE.countsAfter, TodoTables.aggregateCounts(SERVICES.ddb(), noSearch.aggregateTable)));
         } finally {
             job.cancel().get();
         }
