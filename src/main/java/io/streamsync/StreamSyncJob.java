@@ -4,7 +4,7 @@ import io.streamsync.config.ConfigLoader;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.pipeline.Startup;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,7 +30,7 @@ public final class StreamSyncJob {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);
-        StreamSyncPipeline.define(env, config, new DynamoDbStreamsSource(config, Startup.prepare(config)),
+        StreamSyncPipeline.define(env, config, RecordSources.fromConfig(config, Startup.prepare(config)),
                 PipelineSinks.fromConfig(config));
         env.execute(config.jobName);
     }

@@ -24,6 +24,12 @@ import org.apache.flink.util.OutputTag;
  * present adds one, REMOVE of a present item subtracts one; an INSERT of a present item or a REMOVE of an
  * unknown item changes nothing.
  *
+ * <p><b>Bootstrap scan.</b> A {@link ChangeType#SNAPSHOT} (an item read by the scan of the table) is applied
+ * only to an item the job knows nothing of (neither live nor tombstone): it makes the item live with the
+ * sequence number {@value #SNAPSHOT_SEQUENCE}, below every stream record, so every later change record of
+ * the item applies on top of it, and a snapshot arriving after a change record of its item is ignored. See
+ * the README's "Bootstrap" section for why this converges to the table's contents.
+ *
  * <p><b>Windows.</b> Each applied change belongs to the tumbling window of its creation time. One window is
  * open per list at a time; it is emitted once, when a change of a later window arrives or when a
  * processing-time timer fires {@code windowSize} after the window got its first change (so a quiet stream
@@ -41,6 +47,12 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private static final long serialVersionUID = 1L;
 
     /** Side output of the item documents to index or delete. */
+    /**
+     * The last sequence number kept for an item known only from the bootstrap scan: below every real stream
+     * sequence number, so any change record of the item is applied after it.
+     */
+    static final String SNAPSHOT_SEQUENCE = "0";
+
     public static final OutputTag<ItemUpdate> ITEM_UPDATES = new OutputTag<>("item-updates", Types.POJO(ItemUpdate.class));
 
     private final long windowSize;
@@ -57,6 +69,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient Counter removes;
     private transient Counter ttlRemovals;
     private transient Counter outdatedIgnored;
+    private transient Counter scanItems;
+    private transient Counter scanSuperseded;
     private transient Counter removesOfUnknownItems;
     private transient Counter aggregatesEmitted;
     private transient Counter listsCleanedUp;
@@ -80,6 +94,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         removes = m.counter("eventsRemove");
         ttlRemovals = m.counter("eventsTtlRemove");
         outdatedIgnored = m.counter("duplicateOrOutdatedIgnored");
+        scanItems = m.counter("scanItems");
+        scanSuperseded = m.counter("scanItemsSupersededByStream");
         removesOfUnknownItems = m.counter("removeOfUnknownItem");
         aggregatesEmitted = m.counter("aggregatesEmitted");
         listsCleanedUp = m.counter("emptyListsCleanedUp");
@@ -90,7 +106,12 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         countByType(e);
         String live = items.get(e.itemKey);
         String last = live != null ? live : tombstones.get(e.itemKey);
-        if (last != null && SequenceNumbers.compare(e.sequenceNumber, last) <= 0) {
+        if (e.type == ChangeType.SNAPSHOT) {
+            if (last != null) {
+                scanSuperseded.inc(); // the stream already told this item's story: it wins over the scan
+                return;
+            }
+        } else if (last != null && SequenceNumbers.compare(e.sequenceNumber, last) <= 0) {
             outdatedIgnored.inc();
             return;
         }
@@ -132,12 +153,12 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 meta.taskCount++;
                 tombstones.remove(e.itemKey);
             }
-            items.put(e.itemKey, e.sequenceNumber);
+            items.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
             if (e.type == ChangeType.INSERT) {
                 meta.pendingInserted++;
-            } else {
+            } else if (e.type == ChangeType.MODIFY) {
                 meta.pendingModified++;
-            }
+            } // a SNAPSHOT is no activity of the window: it only makes an existing item known
         }
         meta.version++;
         meta.lastChangeTime = eventTime;
@@ -207,6 +228,9 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 break;
             case MODIFY:
                 modifies.inc();
+                break;
+            case SNAPSHOT:
+                scanItems.inc();
                 break;
             default:
                 removes.inc();

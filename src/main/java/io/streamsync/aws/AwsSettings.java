@@ -52,11 +52,19 @@ public final class AwsSettings {
         return b.build();
     }
 
-    /** A synchronous DynamoDB client for start-up checks (never used inside operators). */
+    /** A synchronous DynamoDB client, with the SDK's default retries (start-up checks, the scan's enumerator). */
     public static DynamoDbClient dynamoDb(JobConfig c) {
+        return dynamoDb(c, null);
+    }
+
+    /** A synchronous DynamoDB client with the given retry policy (null: the SDK's default). */
+    public static DynamoDbClient dynamoDb(JobConfig c, software.amazon.awssdk.core.retry.RetryPolicy retries) {
         DynamoDbClientBuilder b = DynamoDbClient.builder()
                 .region(Region.of(c.awsRegion))
                 .credentialsProvider(credentials(c));
+        if (retries != null) {
+            b.overrideConfiguration(o -> o.retryPolicy(retries));
+        }
         if (c.awsEndpoint != null) {
             b.endpointOverride(c.awsEndpoint);
         }

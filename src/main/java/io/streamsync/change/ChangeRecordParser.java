@@ -28,6 +28,12 @@ public final class ChangeRecordParser {
     private static final BigDecimal MICROS_FROM = BigDecimal.valueOf(100_000_000_000_000L);
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
+    /**
+     * {@code eventSource} of the records the bootstrap scan makes from scanned items (DynamoDB's own records
+     * say {@code aws:dynamodb}): they are parsed as {@link ChangeType#SNAPSHOT}.
+     */
+    public static final String SCAN_EVENT_SOURCE = "streamsync:table-scan";
+
     private final KeySchema keySchema;
     private final ObjectMapper mapper;
 
@@ -73,6 +79,12 @@ public final class ChangeRecordParser {
         ObjectNode oldImage = present(oldImageRaw) ? DynamoJson.toPlainObject(oldImageRaw, "dynamodb.OldImage") : null;
 
         e.type = changeType(text(root, "eventName"), newImage != null, oldImage != null);
+        if (SCAN_EVENT_SOURCE.equals(text(root, "eventSource"))) {
+            if (e.type != ChangeType.INSERT || newImage == null) {
+                throw new InvalidRecordException("a record of the table scan must be an INSERT with a NewImage");
+            }
+            e.type = ChangeType.SNAPSHOT;
+        }
         e.keysJson = keys.toString();
         e.newImageJson = newImage == null ? null : newImage.toString();
         e.oldImageJson = oldImage == null ? null : oldImage.toString();

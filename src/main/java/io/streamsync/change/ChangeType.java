@@ -1,8 +1,13 @@
 package io.streamsync.change;
 
-/** The three kinds of DynamoDB change record ({@code eventName}). */
+/**
+ * The three kinds of DynamoDB change record ({@code eventName}), plus {@link #SNAPSHOT}: an item as read by
+ * the bootstrap scan of the table, not a change (see {@code io.streamsync.source.scan}).
+ */
 public enum ChangeType {
     INSERT,
     MODIFY,
-    REMOVE
+    REMOVE,
+    /** The item exists, as read by a scan; any change record of the item from the stream takes precedence. */
+    SNAPSHOT
 }

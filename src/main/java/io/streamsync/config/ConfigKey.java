@@ -43,6 +43,19 @@ public enum ConfigKey {
     SOURCE_SHARD_DISCOVERY_INTERVAL_MS("source.shard.discovery.interval.ms", "10000",
             "How often new shards are looked for (ms)."),
 
+    BOOTSTRAP_MODE("bootstrap.mode", "none",
+            "none, or scan: on a start without state, also read the whole source table (parallel Scan) so counts and index include items older than the stream."),
+    BOOTSTRAP_SCAN_SEGMENTS("bootstrap.scan.segments", "0",
+            "Scan segments (TotalSegments, 1-1000000), handed to the readers one at a time; 0: four per source subtask."),
+    BOOTSTRAP_SCAN_PAGE_SIZE("bootstrap.scan.page.size", "0", "Items per Scan page (Limit); 0: DynamoDB's 1 MB pages."),
+    BOOTSTRAP_SCAN_READ_UNITS_PER_SECOND("bootstrap.scan.read.units.per.second", "0",
+            "Read capacity units per second the whole scan may use (shared by its readers); 0: no limit."),
+    BOOTSTRAP_SCAN_CONSISTENT_READ("bootstrap.scan.consistent.read", "false",
+            "Strongly consistent Scan (twice the read units); not needed for exact results, see the README."),
+    BOOTSTRAP_SCAN_PROGRESS_INTERVAL_MS("bootstrap.scan.progress.interval.ms", "30000", "How often the scan logs its progress (ms)."),
+    BOOTSTRAP_SCAN_ID("bootstrap.scan.id", "1",
+            "Identity of the scan: a restored job scans again only when this changes (a new value is a new scan operator)."),
+
     SOURCE_MAX_RECORD_BYTES("source.max.record.bytes", "1048576",
             "A change record larger than this is a dead letter (DynamoDB items are at most 400 KB; a record holds two images)."),
 

@@ -33,6 +33,12 @@ public final class JobConfig implements Serializable {
         BASIC
     }
 
+    /** Whether a job without state also reads the whole table. */
+    public enum BootstrapMode {
+        NONE,
+        SCAN
+    }
+
     /** Where a job without state starts reading the stream. */
     public enum InitialPosition {
         TRIM_HORIZON,
@@ -70,6 +76,17 @@ public final class JobConfig implements Serializable {
     public final Duration shardDiscoveryInterval;
 
     public final int maxRecordBytes;
+
+    public final BootstrapMode bootstrapMode;
+    /** Scan segments, or 0 for four per source subtask. */
+    public final int bootstrapScanSegments;
+    /** Scan page size (Limit), or 0 for DynamoDB's 1 MB pages. */
+    public final int bootstrapScanPageSize;
+    /** Read units per second for the whole scan, or 0 for no limit. */
+    public final double bootstrapScanReadUnitsPerSecond;
+    public final boolean bootstrapScanConsistentRead;
+    public final Duration bootstrapScanProgressInterval;
+    public final String bootstrapScanId;
 
     public final KeySchema keySchema;
 
@@ -141,6 +158,21 @@ public final class JobConfig implements Serializable {
         shardDiscoveryInterval = r.millis(ConfigKey.SOURCE_SHARD_DISCOVERY_INTERVAL_MS, 100);
 
         maxRecordBytes = r.integer(ConfigKey.SOURCE_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE);
+
+        bootstrapMode = r.enumValue(ConfigKey.BOOTSTRAP_MODE, BootstrapMode.class);
+        bootstrapScanSegments = r.integer(ConfigKey.BOOTSTRAP_SCAN_SEGMENTS, 0, 1_000_000);
+        bootstrapScanPageSize = r.integer(ConfigKey.BOOTSTRAP_SCAN_PAGE_SIZE, 0, Integer.MAX_VALUE);
+        bootstrapScanReadUnitsPerSecond = r.decimal(ConfigKey.BOOTSTRAP_SCAN_READ_UNITS_PER_SECOND, 0);
+        bootstrapScanConsistentRead = r.bool(ConfigKey.BOOTSTRAP_SCAN_CONSISTENT_READ);
+        bootstrapScanProgressInterval = r.millis(ConfigKey.BOOTSTRAP_SCAN_PROGRESS_INTERVAL_MS, 100);
+        bootstrapScanId = r.nonEmpty(ConfigKey.BOOTSTRAP_SCAN_ID);
+        r.require(bootstrapScanId.matches("[A-Za-z0-9_.-]{1,64}"), ConfigKey.BOOTSTRAP_SCAN_ID,
+                "must be 1-64 letters, digits, '.', '_' or '-' (it is part of an operator uid)");
+        if (bootstrapMode == BootstrapMode.SCAN) {
+            r.require(initialPosition == InitialPosition.TRIM_HORIZON, ConfigKey.SOURCE_INITIAL_POSITION,
+                    "must be TRIM_HORIZON when bootstrap.mode is scan (with LATEST, changes made while the stream"
+                            + " reader starts could be missed by both the stream and the scan)");
+        }
         keySchema = new KeySchema(r.nonEmpty(ConfigKey.TABLE_PARTITION_KEY), r.raw(ConfigKey.TABLE_SORT_KEY));
         r.require(!r.raw(ConfigKey.TABLE_PARTITION_KEY).equals(r.raw(ConfigKey.TABLE_SORT_KEY)), ConfigKey.TABLE_SORT_KEY,
                 "must differ from table.partition.key");
@@ -173,6 +205,15 @@ public final class JobConfig implements Serializable {
         deadLetterMaxRecordBytes = r.integer(ConfigKey.DEADLETTER_MAX_RECORD_BYTES, 256, 1 << 20);
 
         r.throwIfErrors();
+    }
+
+    /** The table the bootstrap scan reads: source.table.name, else the table of source.stream.arn. */
+    public String sourceTable() {
+        if (!sourceTableName.isEmpty() || sourceStreamArn == null) {
+            return sourceTableName;
+        }
+        int start = sourceStreamArn.indexOf(":table/") + 7;
+        return sourceStreamArn.substring(start, sourceStreamArn.indexOf('/', start));
     }
 
     /** Parses and validates; throws one {@link ConfigException} listing every problem found. */
@@ -289,6 +330,19 @@ public final class JobConfig implements Serializable {
             } catch (NumberFormatException e) {
                 bad(k, "a whole number of milliseconds");
                 return Duration.ofMillis(Math.max(min, 1));
+            }
+        }
+
+        double decimal(ConfigKey k, double min) {
+            try {
+                double v = Double.parseDouble(raw(k));
+                if (!(v >= min) || Double.isInfinite(v)) {
+                    bad(k, "a number, at least " + min);
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                bad(k, "a number, at least " + min);
+                return min;
             }
         }
 

@@ -243,4 +243,112 @@ class ListAggregatorTest {
         assertThat(last("a").taskCount).isEqualTo(1);
         assertThat(harness.numKeyedStateEntries()).as("meta + live item kept").isGreaterThanOrEqualTo(2);
     }
+
+    // ---- bootstrap scan: SNAPSHOT records merged with the stream ----
+
+    private static ChangeEvent snapshot(String list, String task) {
+        return change(ChangeType.SNAPSHOT, list, task, -1, "0");
+    }
+
+    @Test
+    void aScannedItemIsCountedOnceWhateverTheOrderWithItsStreamRecords() throws Exception {
+        send(snapshot("a", "1"), change(ChangeType.MODIFY, "a", "1", T0, "10"), // scan first, then the stream
+                change(ChangeType.INSERT, "a", "2", T0, "20"), snapshot("a", "2"), // stream first, then the scan
+                snapshot("a", "3")); // known from the scan only
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(3);
+        assertThat(last("a").inserted).as("scanned items are no activity of the window").isEqualTo(1);
+        assertThat(last("a").modified).isEqualTo(1);
+    }
+
+    @Test
+    void aScanOfAnItemTheStreamHasRemovedSinceIsIgnoredEvenWhenItArrivesLate() throws Exception {
+        send(change(ChangeType.REMOVE, "a", "1", T0, "30"), // the stream's removal overtakes...
+                snapshot("a", "1"), // ...the scan that read the item just before it was removed
+                snapshot("a", "2"), change(ChangeType.REMOVE, "a", "2", T0, "40"));
+        quiet();
+        assertThat(last("a").taskCount).isZero();
+    }
+
+    @Test
+    void aScannedItemIsIndexedWithItsImage() throws Exception {
+        send(snapshot("a", "1"));
+        quiet();
+        List<ItemUpdate> updates = harness.getSideOutput(ListAggregator.ITEM_UPDATES).stream()
+                .map(StreamRecord::getValue).collect(Collectors.toList());
+        assertThat(updates).hasSize(1);
+        assertThat(updates.get(0).delete).isFalse();
+        assertThat(updates.get(0).documentJson).contains("\"taskId\":\"1\"");
+    }
+
+    /**
+     * The merge argument of the README, checked on random histories: items are put and deleted over time;
+     * the stream holds every change after a trim point; the scan reads each item once at a random time after
+     * the trim point and its record may be delivered anywhere among the stream's records. The final counts
+     * must equal the table's contents, whatever the interleaving.
+     */
+    @Test
+    void scanAndStreamConvergeToTheTableForAnyInterleaving() throws Exception {
+        for (int trial = 0; trial < 20; trial++) {
+            close();
+            open();
+            java.util.Random random = new java.util.Random(trial);
+            int lists = 5;
+            int itemsPerList = 40;
+            int steps = 60;
+            int trim = 20; // changes at or before this step are no longer in the stream
+            java.util.Map<String, Boolean> table = new java.util.HashMap<>();
+            java.util.Map<String, long[]> readAt = new java.util.HashMap<>();
+            java.util.List<ChangeEvent> stream = new java.util.ArrayList<>();
+            java.util.List<ChangeEvent> scan = new java.util.ArrayList<>();
+            long sequence = 1000;
+            for (int step = 1; step <= steps; step++) {
+                for (int l = 0; l < lists; l++) {
+                    for (int i = 0; i < itemsPerList; i++) {
+                        String list = "l" + l;
+                        String task = "t" + i;
+                        String key = list + "/" + task;
+                        if (step == trim + 1 + (i * 7 + l * 3) % (steps - trim)) {
+                            // the scan reads this item now (each item once, at a point after the trim)
+                            if (table.getOrDefault(key, false)) {
+                                scan.add(snapshot(list, task));
+                            }
+                            readAt.put(key, new long[] {step});
+                        }
+                        if (random.nextInt(10) != 0) {
+                            continue;
+                        }
+                        boolean present = table.getOrDefault(key, false);
+                        ChangeType type = random.nextBoolean() ? (present ? ChangeType.MODIFY : ChangeType.INSERT)
+                                : (present ? ChangeType.REMOVE : null);
+                        if (type == null) {
+                            continue;
+                        }
+                        table.put(key, type != ChangeType.REMOVE);
+                        sequence += 1 + random.nextInt(5);
+                        if (step > trim) {
+                            stream.add(change(type, list, task, T0 + step * 1000L, Long.toString(sequence)));
+                        }
+                    }
+                }
+            }
+            // deliver: the stream in order, each scan record at a random position
+            java.util.List<ChangeEvent> delivery = new java.util.ArrayList<>(stream);
+            for (ChangeEvent s : scan) {
+                delivery.add(random.nextInt(delivery.size() + 1), s);
+            }
+            send(delivery.toArray(new ChangeEvent[0]));
+            harness.setProcessingTime(harness.getProcessingTime() + WINDOW * 3);
+            java.util.Map<String, Long> expected = new java.util.TreeMap<>();
+            table.forEach((k, present) -> expected.merge(k.substring(0, k.indexOf('/')), present ? 1L : 0L, Long::sum));
+            java.util.Map<String, Long> actual = new java.util.TreeMap<>();
+            for (ListAggregate a : emitted()) {
+                actual.put(a.listId, a.taskCount); // in order: the last one wins
+            }
+            expected.keySet().forEach(list -> actual.putIfAbsent(list, 0L)); // a list never touched counts 0
+            assertThat(actual).as("trial %d: %d stream records, %d scanned items", trial, stream.size(), scan.size())
+                    .isEqualTo(expected);
+            assertThat(scan).as("the trial scans something").isNotEmpty();
+        }
+    }
 }

@@ -41,6 +41,23 @@ class JobConfigTest {
     }
 
     @Test
+    void bootstrapScanNeedsTrimHorizonAndChecksItsSettings() {
+        assertThat(JobConfig.from(Map.of()).bootstrapMode).isEqualTo(JobConfig.BootstrapMode.NONE);
+        assertThatThrownBy(() -> JobConfig.from(Map.of("bootstrap.mode", "scan", "source.initial.position", "LATEST",
+                "bootstrap.scan.read.units.per.second", "-1", "bootstrap.scan.id", "no spaces", "bootstrap.scan.segments", "0x10")))
+                .hasMessageContaining("'source.initial.position' (value 'LATEST') must be TRIM_HORIZON when bootstrap.mode is scan")
+                .hasMessageContaining("'bootstrap.scan.read.units.per.second': bad value '-1', expected a number, at least 0")
+                .hasMessageContaining("'bootstrap.scan.id' (value 'no spaces') must be 1-64 letters")
+                .hasMessageContaining("'bootstrap.scan.segments': bad value '0x10'");
+        JobConfig c = JobConfig.from(Map.of("bootstrap.mode", "scan", "bootstrap.scan.read.units.per.second", "12.5",
+                "source.table.name", "", "source.stream.arn",
+                "arn:aws:dynamodb:eu-west-1:123456789012:table/todoListTask/stream/2024-01-01T00:00:00.000"));
+        assertThat(c.bootstrapMode).isEqualTo(JobConfig.BootstrapMode.SCAN);
+        assertThat(c.bootstrapScanReadUnitsPerSecond).isEqualTo(12.5);
+        assertThat(c.sourceTable()).as("taken from the stream ARN").isEqualTo("todoListTask");
+    }
+
+    @Test
     void anUnknownKeyIsAnErrorWithASuggestion() {
         assertThatThrownBy(() -> JobConfig.from(Map.of("agregate.window.ms", "1000")))
                 .hasMessageContaining("unknown config key 'agregate.window.ms' (did you mean 'aggregate.window.ms'?)");

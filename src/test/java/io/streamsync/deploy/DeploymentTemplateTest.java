@@ -136,9 +136,20 @@ class DeploymentTemplateTest {
     void iamGrantsNoWildcardActionAndNoWildcardResourceWhereANarrowerOneExists() {
         List<Map<String, Object>> statements = new ArrayList<>();
         Map<String, Object> role = map(template, "Resources", "ServiceRole", "Properties");
+        List<String> conditional = new ArrayList<>();
         for (Map<String, Object> policy : (List<Map<String, Object>>) role.get("Policies")) {
-            statements.addAll((List<Map<String, Object>>) map(policy, "PolicyDocument").get("Statement"));
+            for (Map<String, Object> st : (List<Map<String, Object>>) map(policy, "PolicyDocument").get("Statement")) {
+                if (st.containsKey("Fn::If")) { // granted only under a condition: checked like the others
+                    List<Object> branches = (List<Object>) st.get("Fn::If");
+                    conditional.add(branches.get(0) + ":" + ((Map<String, Object>) branches.get(1)).get("Sid"));
+                    statements.add((Map<String, Object>) branches.get(1));
+                    assertThat(branches.get(2)).isEqualTo(Map.of("Ref", "AWS::NoValue"));
+                } else {
+                    statements.add(st);
+                }
+            }
         }
+        assertThat(conditional).as("Scan only when bootstrapping").containsExactly("Bootstrap:ScanSourceTableForBootstrap");
         statements.addAll((List<Map<String, Object>>) map(template, "Resources", "VpcAccessPolicy", "Properties",
                 "PolicyDocument").get("Statement"));
         // EC2 Describe calls have no resource-level permissions: the only place "*" is allowed

@@ -5,7 +5,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.pipeline.Startup;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServices;
 import io.streamsync.testing.ManagedProcess;
@@ -157,7 +157,7 @@ public final class LocalRun {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flinkConf);
         StreamSyncPipeline.configureEnvironment(env, config);
-        StreamSyncPipeline.define(env, config, new DynamoDbStreamsSource(config, streamArn), PipelineSinks.fromConfig(config));
+        StreamSyncPipeline.define(env, config, RecordSources.fromConfig(config, streamArn), PipelineSinks.fromConfig(config));
         return env.executeAsync(config.jobName);
     }
 

@@ -1,0 +1,95 @@
+package io.streamsync.source.scan;
+
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.OperatorIds;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.RecordSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceReader;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The bootstrap: a parallel Scan of the source table, as a bounded Flink source whose items join the change
+ * stream in the same per-list state (as SNAPSHOT records, see {@link ScannedItems}).
+ *
+ * <p>The table is cut into {@code bootstrap.scan.segments} Scan segments, handed out one at a time to the
+ * readers that ask (so fast readers take more). A reader's position in its segment (the next page's
+ * ExclusiveStartKey) is its checkpointed state, the segments not yet handed out are the enumerator's: a
+ * restarted job resumes every segment at the page after its checkpoint, and a job restored after the scan
+ * ended has nothing left to scan. Only a job without state for this operator (its first start, or a new
+ * {@code bootstrap.scan.id}) scans the table.
+ */
+public final class TableScanSource implements Source<RawRecord, TableScanSplit, TableScanEnumeratorState>, RecordSource {
+    private static final long serialVersionUID = 1L;
+
+    private final JobConfig config;
+    private final String tableName;
+
+    public TableScanSource(JobConfig config, String tableName) {
+        this.config = config;
+        this.tableName = tableName;
+    }
+
+    /** The operator uid: a new {@code bootstrap.scan.id} is a new operator, without state, that scans again. */
+    public static String uid(JobConfig c) {
+        return "1".equals(c.bootstrapScanId) ? OperatorIds.BOOTSTRAP_SCAN.uid()
+                : OperatorIds.BOOTSTRAP_SCAN.uid() + "-" + c.bootstrapScanId;
+    }
+
+    @Override
+    public DataStream<RawRecord> create(StreamExecutionEnvironment env) {
+        return env.fromSource(this, WatermarkStrategy.noWatermarks(), OperatorIds.BOOTSTRAP_SCAN.displayName(),
+                        Types.POJO(RawRecord.class))
+                .uid(uid(config))
+                .name(OperatorIds.BOOTSTRAP_SCAN.displayName());
+    }
+
+    @Override
+    public Boundedness getBoundedness() {
+        return Boundedness.BOUNDED;
+    }
+
+    @Override
+    public SourceReader<RawRecord, TableScanSplit> createReader(SourceReaderContext context) {
+        return new TableScanReader(context, config, tableName);
+    }
+
+    @Override
+    public SplitEnumerator<TableScanSplit, TableScanEnumeratorState> createEnumerator(
+            SplitEnumeratorContext<TableScanSplit> context) {
+        int segments = config.bootstrapScanSegments > 0 ? config.bootstrapScanSegments
+                : Math.max(1, 4 * context.currentParallelism());
+        List<TableScanSplit> all = new ArrayList<>(segments);
+        for (int s = 0; s < segments; s++) {
+            all.add(TableScanSplit.unread(s, segments));
+        }
+        return new TableScanEnumerator(context, config, tableName,
+                new TableScanEnumeratorState(all, segments, 0, 0, System.currentTimeMillis()), false);
+    }
+
+    @Override
+    public SplitEnumerator<TableScanSplit, TableScanEnumeratorState> restoreEnumerator(
+            SplitEnumeratorContext<TableScanSplit> context, TableScanEnumeratorState state) {
+        return new TableScanEnumerator(context, config, tableName, state, true);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<TableScanSplit> getSplitSerializer() {
+        return new TableScanSerializers.Split();
+    }
+
+    @Override
+    public SimpleVersionedSerializer<TableScanEnumeratorState> getEnumeratorCheckpointSerializer() {
+        return new TableScanSerializers.EnumeratorState();
+    }
+}
