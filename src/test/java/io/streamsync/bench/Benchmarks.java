@@ -28,16 +28,20 @@ public final class Benchmarks {
         List<String> md = new ArrayList<>();
         md.add("# Benchmark results");
         md.add("");
+        String only = System.getProperty("streamsync.bench.only", "");
         md.add("Produced by `mvn -Pbench -Dstreamsync.bench.records=" + records + " -Dstreamsync.bench.repeats=" + repeats
+                + (only.isEmpty() ? "" : " -Dstreamsync.bench.only=" + only + " -Dstreamsync.bench.out=" + out.getFileName())
                 + "` on " + Instant.now() + ", " + machine() + ".");
         md.add("");
 
-        String only = System.getProperty("streamsync.bench.only", "");
         if (only.isEmpty() || only.equals("conversion")) {
             conversion(md);
         }
         if (only.isEmpty() || only.equals("pipeline")) {
             pipeline(md, records, repeats);
+        }
+        if (only.isEmpty() || only.equals("scan")) {
+            scan(md, Integer.getInteger("streamsync.bench.scan.items", 50_000), repeats);
         }
         if (only.isEmpty() || only.equals("writecost")) {
             writeCost(md, Integer.getInteger("streamsync.bench.writecost.changes", 10_000));
@@ -146,6 +150,47 @@ public final class Benchmarks {
                 WriteCost.Result job = WriteCost.job(ddb, window, changes, lists, "job" + window);
                 String row = String.format("| streamsync | %d s | %,d | %,d | %.1f | %.1fx |", window / 1000, job.events,
                         job.writes, job.perThousand(), base.perThousand() / job.perThousand());
+                System.out.println(row);
+                md.add(row);
+            }
+        }
+        md.add("");
+    }
+
+    private static void scan(List<String> md, int items, int repeats) throws Exception {
+        md.add("## Bootstrap scan throughput (DynamoDB Local)");
+        md.add("");
+        md.add(String.format("A table of %,d workload tasks (about 250 bytes each, 200 lists); %d runs each, median (min-max) "
+                + "items/s. Baselines: plain SDK Scan loops in the same process that only count the items (one thread, "
+                + "sequential; and 2 threads over 8 parallel segments). The job's scan source renders every item as a "
+                + "change record and sends it into a discarding sink; it uses four segments per reader and no read limit.",
+                items, repeats));
+        md.add("");
+        md.add("| reader | items/s | vs sequential SDK Scan |");
+        md.add("|---|---|---|");
+        try (io.streamsync.testing.DynamoDbLocal ddb = io.streamsync.testing.DynamoDbLocal.start();
+                software.amazon.awssdk.services.dynamodb.DynamoDbClient client = ddb.client()) {
+            long t0 = System.nanoTime();
+            String table = ScanThroughput.preload(client, items);
+            System.out.printf("pre-loaded %,d items in %.1f s%n", items, (System.nanoTime() - t0) / 1e9);
+            ScanThroughput.sdkScan(client, table, 1, 1, items); // warm-up
+            double[] seq = new double[repeats];
+            double[] par = new double[repeats];
+            double[] job1 = new double[repeats];
+            double[] job2 = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                seq[i] = items / ScanThroughput.sdkScan(client, table, 1, 1, items);
+                par[i] = items / ScanThroughput.sdkScan(client, table, 2, 8, items);
+                job1[i] = items / ScanThroughput.jobScan(ddb, table, 1);
+                job2[i] = items / ScanThroughput.jobScan(ddb, table, 2);
+            }
+            String[][] rows = {
+                {"SDK Scan, 1 thread, sequential (baseline)", spread(seq), "1.00"},
+                {"SDK Scan, 2 threads, 8 segments", spread(par), String.format("%.2f", median(par) / median(seq))},
+                {"job scan source, parallelism 1", spread(job1), String.format("%.2f", median(job1) / median(seq))},
+                {"job scan source, parallelism 2", spread(job2), String.format("%.2f", median(job2) / median(seq))}};
+            for (String[] r : rows) {
+                String row = "| " + r[0] + " | " + r[1] + " | " + r[2] + " |";
                 System.out.println(row);
                 md.add(row);
             }

@@ -90,16 +90,7 @@ class FaultToleranceITCase {
             this.itemIndex = name.toLowerCase() + "-tasks";
             TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
             TodoTables.createAggregateTable(SERVICES.ddb(), counts);
-            props = SERVICES.services().jobProperties();
-            props.put("source.table.name", source);
-            props.put("sink.dynamodb.table", counts);
-            props.put("sink.search.aggregate.index", countIndex);
-            props.put("sink.search.item.index", itemIndex);
-            props.put("aggregate.window.ms", "1000");
-            props.put("checkpoint.interval.ms", "1000");
-            props.put("restart.delay.ms", "500");
-            props.put("job.parallelism", "2");
-            props.put("deadletter.path", deadLetters.toUri().toString());
+            props = SERVICES.services().testJobProperties(name, deadLetters);
         }
 
         JobConfig config() {

@@ -53,6 +53,22 @@ class PipelineGraphTest {
     }
 
     @Test
+    void theBootstrapScanIsAStatefulSourceWithItsOwnUidAndANewIdIsANewOperator() {
+        for (String id : new String[] {"1", "2024-rescan"}) {
+            JobConfig c = JobConfig.from(Map.of("bootstrap.mode", "scan", "bootstrap.scan.id", id));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            StreamSyncPipeline.configureEnvironment(env, c);
+            StreamSyncPipeline.define(env, c, io.streamsync.source.RecordSources.union(new RecordSourceForGraph(),
+                    new io.streamsync.source.scan.TableScanSource(c, c.sourceTable())), PipelineSinks.fromConfig(c));
+            Set<String> uids = env.getStreamGraph().getStreamNodes().stream().map(StreamNode::getTransformationUID)
+                    .collect(Collectors.toSet());
+            String expected = id.equals("1") ? "bootstrap-table-scan" : "bootstrap-table-scan-" + id;
+            assertThat(uids).contains(expected, OperatorIds.SOURCE.uid(), OperatorIds.AGGREGATE.uid());
+        }
+        assertThat(JobConfig.from(Map.of()).bootstrapMode).isEqualTo(JobConfig.BootstrapMode.NONE);
+    }
+
+    @Test
     void anOperatorWithoutUidFailsTheGraph() {
         StreamExecutionEnvironment env = productionGraph();
         env.fromData(1, 2, 3).uid("numbers").map(x -> x + 1).returns(Types.INT)

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * test's own scans) passes through.
  */
 public final class FaultyDynamoDbProxy implements AutoCloseable {
+    private static final java.util.regex.Pattern SCAN_COUNT = java.util.regex.Pattern.compile("\"Count\":(\\d+)");
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade");
 
     private final HttpServer server;
@@ -35,6 +36,11 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
     public final AtomicLong throttled = new AtomicLong();
     public final AtomicLong refused = new AtomicLong();
     public final AtomicLong putItems = new AtomicLong();
+    public final AtomicLong scans = new AtomicLong();
+    public final AtomicLong scansThrottled = new AtomicLong();
+    /** Items returned by all Scan calls (their "Count"): more than the table holds means pages read again. */
+    public final AtomicLong scannedItems = new AtomicLong();
+    private volatile double scanThrottleShare;
 
     public FaultyDynamoDbProxy(URI target) throws IOException {
         this.target = target;
@@ -50,6 +56,11 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
 
     public void throttle(double share) {
         this.throttleShare = share;
+    }
+
+    /** Refuses this share of Scan calls with a ThrottlingException. */
+    public void throttleScans(double share) {
+        this.scanThrottleShare = share;
     }
 
     public void outage(boolean on) {
@@ -68,14 +79,14 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
                             + "\"message\":\"injected outage\"}");
                     return;
                 }
-                boolean throttle;
-                synchronized (random) {
-                    throttle = random.nextDouble() < throttleShare;
+                if (throttled(ex, throttleShare, throttled)) {
+                    return;
                 }
-                if (throttle) {
-                    throttled.incrementAndGet();
-                    reply(ex, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\","
-                            + "\"message\":\"injected throttling\"}");
+            }
+            boolean scan = operation != null && operation.endsWith(".Scan");
+            if (scan) {
+                scans.incrementAndGet();
+                if (throttled(ex, scanThrottleShare, scansThrottled)) {
                     return;
                 }
             }
@@ -92,6 +103,12 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
                     ex.getResponseHeaders().put(name, values);
                 }
             });
+            if (scan && resp.statusCode() == 200) {
+                java.util.regex.Matcher m = SCAN_COUNT.matcher(new String(resp.body(), StandardCharsets.UTF_8));
+                if (m.find()) {
+                    scannedItems.addAndGet(Long.parseLong(m.group(1)));
+                }
+            }
             ex.sendResponseHeaders(resp.statusCode(), resp.body().length == 0 ? -1 : resp.body().length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(resp.body());
@@ -102,6 +119,20 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
         } catch (IOException e) {
             ex.close();
         }
+    }
+
+    /** Answers with a ThrottlingException for this share of calls; true when it did. */
+    private boolean throttled(HttpExchange ex, double share, AtomicLong counter) throws IOException {
+        boolean throttle;
+        synchronized (random) {
+            throttle = random.nextDouble() < share;
+        }
+        if (throttle) {
+            counter.incrementAndGet();
+            reply(ex, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\","
+                    + "\"message\":\"injected throttling\"}");
+        }
+        return throttle;
     }
 
     private static void reply(HttpExchange ex, int status, String json) throws IOException {

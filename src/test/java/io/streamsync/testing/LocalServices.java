@@ -62,6 +62,24 @@ public final class LocalServices implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The properties of one test's job: its own source and aggregate tables and indices (named after the
+     * test), 1 s windows and checkpoints, quick restarts, parallelism 2, dead letters under the given path.
+     */
+    public Map<String, String> testJobProperties(String name, java.nio.file.Path deadLetters) {
+        Map<String, String> p = jobProperties();
+        p.put("source.table.name", name + "Tasks");
+        p.put("sink.dynamodb.table", name + "Counts");
+        p.put("sink.search.aggregate.index", name.toLowerCase(java.util.Locale.ROOT) + "-counts");
+        p.put("sink.search.item.index", name.toLowerCase(java.util.Locale.ROOT) + "-tasks");
+        p.put("aggregate.window.ms", "1000");
+        p.put("checkpoint.interval.ms", "1000");
+        p.put("restart.delay.ms", "500");
+        p.put("job.parallelism", "2");
+        p.put("deadletter.path", deadLetters.toUri().toString());
+        return p;
+    }
+
     @Override
     public void close() throws InterruptedException {
         try {

@@ -25,6 +25,10 @@ public final class TaskWorkload {
     private final List<String[]> live = new ArrayList<>();
     private final Map<String, Integer> liveIndex = new HashMap<>();
     private final Set<String> deleted = new LinkedHashSet<>();
+    /** Items written or deleted by {@link #step} (not by {@link #preload}): the ones any stream has seen. */
+    private final Set<String> touched = new java.util.HashSet<>();
+    private boolean preloading;
+    private long created;
     private long nextTask;
     private long operations;
 
@@ -58,6 +62,49 @@ public final class TaskWorkload {
                 }
             }
         }
+    }
+
+    /**
+     * Fills the table with {@code items} tasks spread evenly over the lists, with BatchWriteItem, as live
+     * tasks that later steps update and delete like any other. Returns the number written.
+     */
+    public int preload(int items) {
+        preloading = true;
+        try {
+            List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch = new ArrayList<>();
+            for (int i = 0; i < items; i++) {
+                String listId = listId(i % lists);
+                String taskId = "task-" + nextTask++;
+                batch.add(software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
+                        .putRequest(p -> p.item(item(listId, taskId, false))).build());
+                register(listId, taskId);
+                if (batch.size() == 25 || i == items - 1) {
+                    writeBatch(batch);
+                    batch.clear();
+                }
+            }
+            return items;
+        } finally {
+            preloading = false;
+        }
+    }
+
+    private void writeBatch(List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch) {
+        Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> pending = Map.of(table, new ArrayList<>(batch));
+        while (!pending.isEmpty()) {
+            Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> request = pending;
+            pending = ddb.batchWriteItem(b -> b.requestItems(request)).unprocessedItems();
+        }
+    }
+
+    /** Keys ("listId\u0000taskId") of the items the steps have written or deleted. */
+    public Set<String> touched() {
+        return touched;
+    }
+
+    /** Items the steps created (inserts of new or deleted items): the table never held more than preloaded + this. */
+    public long created() {
+        return created;
     }
 
     public long operations() {
@@ -96,6 +143,26 @@ public final class TaskWorkload {
     }
 
     private void put(String listId, String taskId, boolean done) {
+        ddb.putItem(b -> b.tableName(table).item(item(listId, taskId, done)));
+        register(listId, taskId);
+    }
+
+    private void register(String listId, String taskId) {
+        String k = listId + "\u0000" + taskId;
+        if (!preloading) {
+            touched.add(k);
+        }
+        deleted.remove(k);
+        if (!liveIndex.containsKey(k)) {
+            if (!preloading) {
+                created++;
+            }
+            liveIndex.put(k, live.size());
+            live.add(new String[] {listId, taskId});
+        }
+    }
+
+    private Map<String, AttributeValue> item(String listId, String taskId, boolean done) {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("listId", AttributeValue.fromS(listId));
         item.put("taskId", AttributeValue.fromS(taskId));
@@ -118,19 +185,14 @@ public final class TaskWorkload {
                                 "done", AttributeValue.fromBool(random.nextBoolean()))),
                         AttributeValue.fromM(Map.of("name", AttributeValue.fromS("do"),
                                 "done", AttributeValue.fromBool(false))))))));
-        ddb.putItem(b -> b.tableName(table).item(item));
-        String k = listId + "\u0000" + taskId;
-        deleted.remove(k);
-        if (!liveIndex.containsKey(k)) {
-            liveIndex.put(k, live.size());
-            live.add(new String[] {listId, taskId});
-        }
+        return item;
     }
 
     private void delete(String listId, String taskId) {
         ddb.deleteItem(b -> b.tableName(table).key(Map.of("listId", AttributeValue.fromS(listId),
                 "taskId", AttributeValue.fromS(taskId))));
         String k = listId + "\u0000" + taskId;
+        touched.add(k);
         Integer idx = liveIndex.remove(k);
         if (idx != null) {
             String[] last = live.remove(live.size() - 1);

@@ -52,6 +52,28 @@ public final class TodoTables {
         return ddb.describeTable(b -> b.tableName(name)).table().latestStreamArn();
     }
 
+    /** Creates the source table without a stream: a table that existed before anyone streamed it. */
+    public static void createSourceTableWithoutStream(DynamoDbClient ddb, String name) {
+        ddb.createTable(b -> b.tableName(name)
+                .attributeDefinitions(attr("listId"), attr("taskId"))
+                .keySchema(KeySchemaElement.builder().attributeName("listId").keyType(KeyType.HASH).build(),
+                        KeySchemaElement.builder().attributeName("taskId").keyType(KeyType.RANGE).build())
+                .billingMode(BillingMode.PAY_PER_REQUEST));
+        awaitActive(ddb, name);
+    }
+
+    /** Turns the table's stream on; returns its ARN. Changes before this are in no stream. */
+    public static String enableStream(DynamoDbClient ddb, String name, StreamViewType viewType) {
+        ddb.updateTable(b -> b.tableName(name)
+                .streamSpecification(StreamSpecification.builder().streamEnabled(true).streamViewType(viewType).build()));
+        awaitActive(ddb, name);
+        String arn = ddb.describeTable(b -> b.tableName(name)).table().latestStreamArn();
+        if (arn == null) {
+            throw new IllegalStateException("table " + name + " has no stream after UpdateTable");
+        }
+        return arn;
+    }
+
     /** Creates the aggregate table, key {@code listId} (S). */
     public static void createAggregateTable(DynamoDbClient ddb, String name) {
         try {
