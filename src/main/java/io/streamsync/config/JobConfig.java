@@ -39,6 +39,19 @@ public final class JobConfig implements Serializable {
         SCAN
     }
 
+    /** Which search engine's client the job uses. */
+    public enum SearchEngine {
+        ELASTICSEARCH,
+        OPENSEARCH
+    }
+
+    /** How the job authenticates to the search cluster. */
+    public enum SearchAuth {
+        NONE,
+        BASIC,
+        SIGV4
+    }
+
     /** Where a job without state starts reading the stream. */
     public enum InitialPosition {
         TRIM_HORIZON,
@@ -103,6 +116,20 @@ public final class JobConfig implements Serializable {
 
     public final boolean searchSinkEnabled;
     public final List<URI> searchHosts;
+    public final SearchEngine searchEngine;
+    public final SearchAuth searchAuth;
+    public final String searchUsername;
+    /** Environment variable with the password, or null. */
+    public final String searchPasswordEnv;
+    /** Secrets Manager secret with the password, or null. */
+    public final String searchPasswordSecret;
+    public final String searchSigV4Region;
+    public final String searchSigV4Service;
+    /** PEM file (or classpath:NAME) of the CAs to trust, or null for the JVM's trust store. */
+    public final String searchTlsCaFile;
+    /** Item index settings and mappings file (or classpath:NAME), or null for the built-in ones. */
+    public final String itemMappingFile;
+    public final boolean searchWriteAlias;
     public final String aggregateIndex;
     /** Index of the items, or null when items are not indexed. */
     public final String itemIndex;
@@ -192,6 +219,26 @@ public final class JobConfig implements Serializable {
 
         searchSinkEnabled = r.bool(ConfigKey.SINK_SEARCH_ENABLED);
         searchHosts = searchSinkEnabled ? r.uriList(ConfigKey.SINK_SEARCH_HOSTS) : List.of();
+        searchEngine = r.enumValue(ConfigKey.SINK_SEARCH_ENGINE, SearchEngine.class);
+        searchAuth = r.enumValue(ConfigKey.SINK_SEARCH_AUTH, SearchAuth.class);
+        searchUsername = r.raw(ConfigKey.SINK_SEARCH_USERNAME);
+        searchPasswordEnv = r.optional(ConfigKey.SINK_SEARCH_PASSWORD_ENV);
+        searchPasswordSecret = r.optional(ConfigKey.SINK_SEARCH_PASSWORD_SECRET);
+        String sigRegion = r.raw(ConfigKey.SINK_SEARCH_SIGV4_REGION);
+        searchSigV4Region = sigRegion.isEmpty() ? awsRegion : sigRegion;
+        searchSigV4Service = r.oneOf(ConfigKey.SINK_SEARCH_SIGV4_SERVICE, "es", "aoss");
+        searchTlsCaFile = r.optional(ConfigKey.SINK_SEARCH_TLS_CA_FILE);
+        itemMappingFile = r.optional(ConfigKey.SINK_SEARCH_ITEM_MAPPING_FILE);
+        searchWriteAlias = r.bool(ConfigKey.SINK_SEARCH_WRITE_ALIAS);
+        if (searchSinkEnabled && searchAuth == SearchAuth.BASIC) {
+            r.require(!searchUsername.isEmpty(), ConfigKey.SINK_SEARCH_USERNAME, "is required when sink.search.auth is basic");
+            r.require((searchPasswordEnv == null) != (searchPasswordSecret == null), ConfigKey.SINK_SEARCH_PASSWORD_ENV,
+                    "or sink.search.password.secret (exactly one of them) is required when sink.search.auth is basic");
+        }
+        if (searchSinkEnabled && searchAuth == SearchAuth.SIGV4) {
+            r.require(searchHosts.stream().allMatch(u -> u != null && "https".equals(u.getScheme())), ConfigKey.SINK_SEARCH_HOSTS,
+                    "must be https:// URLs when sink.search.auth is sigv4 (AWS endpoints are HTTPS only)");
+        }
         aggregateIndex = r.indexName(ConfigKey.SINK_SEARCH_AGGREGATE_INDEX, true);
         itemIndex = r.indexName(ConfigKey.SINK_SEARCH_ITEM_INDEX, false);
         r.require(itemIndex == null || !itemIndex.equals(aggregateIndex), ConfigKey.SINK_SEARCH_ITEM_INDEX,
@@ -378,6 +425,11 @@ public final class JobConfig implements Serializable {
             }
             bad(k, "one of " + List.of(allowed));
             return allowed[0];
+        }
+
+        String optional(ConfigKey k) {
+            String v = raw(k);
+            return v.isEmpty() ? null : v;
         }
 
         URI optionalUri(ConfigKey k) {

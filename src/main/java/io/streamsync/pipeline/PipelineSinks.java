@@ -1,7 +1,7 @@
 package io.streamsync.pipeline;
 
 import io.streamsync.aggregate.ListAggregate;
-import io.streamsync.sink.elasticsearch.SearchAction;
+import io.streamsync.sink.search.SearchAction;
 import org.apache.flink.api.connector.sink2.Sink;
 
 /**
@@ -22,8 +22,8 @@ public final class PipelineSinks {
     public static PipelineSinks fromConfig(io.streamsync.config.JobConfig c) {
         return new PipelineSinks(
                 c.dynamoSinkEnabled ? new io.streamsync.sink.dynamodb.ConditionalAggregateSink(c) : null,
-                c.searchSinkEnabled ? new io.streamsync.sink.elasticsearch.GuardedBulkSink(
-                        io.streamsync.sink.elasticsearch.SearchClientSettings.from(c), c.deadLetterPath, c.bulkMaxActions,
+                c.searchSinkEnabled ? new io.streamsync.sink.search.GuardedBulkSink(
+                        io.streamsync.sink.search.SearchClientSettings.from(c), c.deadLetterPath, c.bulkMaxActions,
                         c.searchMaxInFlight, c.bulkInterval.toMillis()) : null,
                 c.deadLetterPath != null
                         ? io.streamsync.sink.deadletter.DeadLetterSinks.files(c.deadLetterPath)

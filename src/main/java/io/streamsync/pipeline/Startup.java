@@ -4,7 +4,7 @@ import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.ConfigException;
 import io.streamsync.config.ConfigKey;
 import io.streamsync.config.JobConfig;
-import io.streamsync.sink.elasticsearch.IndexSetup;
+import io.streamsync.sink.search.IndexSetup;
 import io.streamsync.source.StreamArnResolver;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;

@@ -5,7 +5,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.sink.elasticsearch.SearchAction;
+import io.streamsync.sink.search.SearchAction;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
 import java.util.Map;

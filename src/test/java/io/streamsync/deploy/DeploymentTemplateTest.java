@@ -109,12 +109,16 @@ class DeploymentTemplateTest {
         expected.add(ConfigKey.DEADLETTER_PATH.key()); // set to the dead-letter bucket on AWS
         assertThat(config.keySet()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.credentials.access.key.id",
-                "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path", "checkpoint.dir");
+                "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path", "checkpoint.dir",
+                "sink.search.username", "sink.search.password.env", "sink.search.password.secret", "sink.search.sigv4.region",
+                "sink.search.tls.ca.file", "sink.search.item.mapping.file");
         JobConfig parsed = JobConfig.from(config); // throws, naming the key, when a default is invalid
         assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
         assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);
         assertThat(parsed.awsEndpoint).isNull();
         assertThat(parsed.deadLetterPath).startsWith("s3://");
+        assertThat(parsed.searchEngine).isEqualTo(JobConfig.SearchEngine.OPENSEARCH);
+        assertThat(parsed.searchAuth).as("IAM-signed requests on AWS").isEqualTo(JobConfig.SearchAuth.SIGV4);
     }
 
     @Test

@@ -9,7 +9,7 @@ import io.streamsync.aggregate.ListMeta;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.config.JobConfig;
 import io.streamsync.sink.deadletter.DeadLetter;
-import io.streamsync.sink.elasticsearch.SearchAction;
+import io.streamsync.sink.search.SearchAction;
 import io.streamsync.source.RawRecord;
 import java.util.Arrays;
 import java.util.Map;

@@ -4,23 +4,32 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** DynamoDB Local and an Elasticsearch node started side by side, plus job properties pointing at them. */
+/** DynamoDB Local and a search node (Elasticsearch or OpenSearch) started side by side, plus job properties pointing at them. */
 public final class LocalServices implements AutoCloseable {
     public final DynamoDbLocal dynamoDb;
-    public final ElasticsearchNode search;
+    public final SearchNode search;
 
-    private LocalServices(DynamoDbLocal dynamoDb, ElasticsearchNode search) {
+    private LocalServices(DynamoDbLocal dynamoDb, SearchNode search) {
         this.dynamoDb = dynamoDb;
         this.search = search;
     }
 
     /** Starts both services concurrently (Elasticsearch takes several seconds). */
     public static LocalServices start(int dynamoPort, int searchPort) throws Exception {
-        CompletableFuture<ElasticsearchNode> es = CompletableFuture.supplyAsync(() -> {
+        return start(dynamoPort, searchPort, false);
+    }
+
+    /** DynamoDB Local and an OpenSearch 2.13 node instead of Elasticsearch, on free ports. */
+    public static LocalServices startWithOpenSearch() throws Exception {
+        return start(0, 0, true);
+    }
+
+    private static LocalServices start(int dynamoPort, int searchPort, boolean openSearch) throws Exception {
+        CompletableFuture<SearchNode> es = CompletableFuture.supplyAsync(() -> {
             try {
-                return searchPort > 0 ? ElasticsearchNode.start(searchPort) : ElasticsearchNode.start();
+                return openSearch ? SearchNode.startOpenSearch() : searchPort > 0 ? SearchNode.start(searchPort) : SearchNode.start();
             } catch (Exception e) {
-                throw new IllegalStateException("Elasticsearch did not start: " + e.getMessage(), e);
+                throw new IllegalStateException((openSearch ? "OpenSearch" : "Elasticsearch") + " did not start: " + e.getMessage(), e);
             }
         });
         DynamoDbLocal ddb;
@@ -57,6 +66,7 @@ public final class LocalServices implements AutoCloseable {
         p.put("aws.credentials.access.key.id", DynamoDbLocal.ACCESS_KEY);
         p.put("aws.credentials.secret.access.key", DynamoDbLocal.SECRET_KEY);
         p.put("sink.search.hosts", search.uri().toString());
+        p.put("sink.search.engine", search.engine().toLowerCase(java.util.Locale.ROOT));
         p.put("source.poll.interval.ms", "50");
         p.put("source.shard.discovery.interval.ms", "1000");
         return p;

@@ -10,13 +10,28 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * before its first test, stopped (by PID) after its last, with a DynamoDB client and a search client.
  */
 public final class LocalServicesExtension implements BeforeAllCallback, AfterAllCallback {
+    private final boolean openSearch;
     private LocalServices services;
     private DynamoDbClient ddb;
     private SearchHttp search;
 
+    /** With an Elasticsearch 7.10.2 node. */
+    public LocalServicesExtension() {
+        this(false);
+    }
+
+    private LocalServicesExtension(boolean openSearch) {
+        this.openSearch = openSearch;
+    }
+
+    /** With an OpenSearch 2.13 node instead. */
+    public static LocalServicesExtension withOpenSearch() {
+        return new LocalServicesExtension(true);
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        services = LocalServices.start();
+        services = openSearch ? LocalServices.startWithOpenSearch() : LocalServices.start();
         ddb = services.dynamoDb.client();
         search = new SearchHttp(services.search.uri());
     }

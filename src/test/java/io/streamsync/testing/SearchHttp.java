@@ -31,6 +31,11 @@ public final class SearchHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    public JsonNode put(String path, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     private JsonNode send(HttpRequest.Builder b) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() >= 300) {

@@ -3,7 +3,7 @@ package io.streamsync.upgrade;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.sink.elasticsearch.IndexSetup;
+import io.streamsync.sink.search.IndexSetup;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServices;
 import io.streamsync.testing.Poll;

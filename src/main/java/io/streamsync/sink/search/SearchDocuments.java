@@ -1,4 +1,4 @@
-package io.streamsync.sink.elasticsearch;
+package io.streamsync.sink.search;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package io.streamsync.sink.elasticsearch;
+package io.streamsync.sink.search;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -9,7 +9,6 @@ import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.sink.rejections.RejectionLog;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,24 +19,15 @@ import org.apache.flink.connector.base.sink.writer.ElementConverter;
 import org.apache.flink.connector.base.sink.writer.ResultHandler;
 import org.apache.flink.connector.base.sink.writer.config.AsyncSinkWriterConfiguration;
 import org.apache.flink.metrics.Counter;
-import org.apache.http.entity.ContentType;
-import org.apache.http.nio.entity.NStringEntity;
-import org.apache.http.util.EntityUtils;
-import org.elasticsearch.client.Request;
-import org.elasticsearch.client.Response;
-import org.elasticsearch.client.ResponseException;
-import org.elasticsearch.client.ResponseListener;
-import org.elasticsearch.client.RestClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The writer of {@link GuardedBulkSink}: one {@code _bulk} request per batch, item results sorted out one by one. */
 class GuardedBulkWriter extends AsyncSinkWriter<SearchAction, SearchAction> {
     private static final Logger LOG = LoggerFactory.getLogger(GuardedBulkWriter.class);
-    private static final ContentType NDJSON = ContentType.create("application/x-ndjson", StandardCharsets.UTF_8);
     private static final int MAX_REJECTED_SOURCE_CHARS = 16_384;
 
-    private final RestClient client;
+    private final SearchTransport transport;
     private final RejectionLog rejections;
     private final ObjectMapper mapper = new ObjectMapper();
     private final JsonFactory json = new JsonFactory();
@@ -53,7 +43,7 @@ class GuardedBulkWriter extends AsyncSinkWriter<SearchAction, SearchAction> {
         super(converter, context, AsyncSinkWriterConfiguration.builder().setMaxBatchSize(maxBatchSize)
                 .setMaxBatchSizeInBytes(maxBatchBytes).setMaxInFlightRequests(maxInFlight).setMaxBufferedRequests(maxBuffered)
                 .setMaxTimeInBufferMS(maxTimeInBufferMs).setMaxRecordSizeInBytes(maxRecordBytes).build(), state);
-        this.client = settings.newClient();
+        this.transport = settings.newTransport();
         this.rejections = new RejectionLog(deadLetterPath, OperatorIds.SEARCH_SINK.uid(), context.getSubtaskId());
         this.conflicts = context.metricGroup().counter("searchVersionConflicts");
         this.rejected = context.metricGroup().counter("searchDocumentsRejected");
@@ -62,27 +52,22 @@ class GuardedBulkWriter extends AsyncSinkWriter<SearchAction, SearchAction> {
 
     @Override
     protected void submitRequestEntries(List<SearchAction> actions, ResultHandler<SearchAction> result) {
-        Request request = new Request("POST", "/_bulk");
-        request.setEntity(new NStringEntity(bulkBody(actions), NDJSON));
-        client.performRequestAsync(request, new ResponseListener() {
-            @Override
-            public void onSuccess(Response response) {
-                try {
-                    handle(actions, mapper.readTree(EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8)), result);
-                } catch (Exception e) {
-                    result.completeExceptionally(e);
-                }
-            }
-
-            @Override
-            public void onFailure(Exception e) {
-                if (e instanceof ResponseException && retryable(((ResponseException) e).getResponse().getStatusLine().getStatusCode())) {
+        transport.send("POST", "/_bulk", bulkBody(actions), SearchTransport.NDJSON).whenComplete((answer, failure) -> {
+            try {
+                if (failure != null) {
+                    // unreachable cluster: fail over, nothing is dropped
+                    result.completeExceptionally(failure instanceof Exception ? (Exception) failure : new IOException(failure));
+                } else if (answer.ok()) {
+                    handle(actions, mapper.readTree(answer.body), result);
+                } else if (retryable(answer.status)) {
                     retried.inc(actions.size());
                     result.retryForEntries(actions);
                 } else {
-                    // unreachable cluster, authentication, a malformed request: fail over, nothing is dropped
-                    result.completeExceptionally(e);
+                    // authentication, authorization, a malformed request: fail over, nothing is dropped
+                    result.completeExceptionally(new IOException("bulk request refused: " + answer));
                 }
+            } catch (Exception e) {
+                result.completeExceptionally(e);
             }
         });
     }
@@ -181,7 +166,7 @@ class GuardedBulkWriter extends AsyncSinkWriter<SearchAction, SearchAction> {
         super.close();
         try {
             rejections.close();
-            client.close();
+            transport.close();
         } catch (IOException e) {
             LOG.warn("closing the search client: {}", e.getMessage());
         }

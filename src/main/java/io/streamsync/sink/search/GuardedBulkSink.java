@@ -1,4 +1,4 @@
-package io.streamsync.sink.elasticsearch;
+package io.streamsync.sink.search;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -1,0 +1,169 @@
+package io.streamsync.sink.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamsync.config.ConfigException;
+import io.streamsync.config.ConfigFiles;
+import io.streamsync.config.ConfigKey;
+import io.streamsync.config.JobConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure the indices exist before the job writes, and that existing ones can take its documents.
+ *
+ * <p>Mappings: in the aggregate index list ids are {@code keyword}, counts and versions {@code long}, times
+ * {@code date} (strict: nothing else). The item index takes its settings and mappings from
+ * {@code sink.search.item.mapping.file} (default: the built-in {@code streamsync/item-index.json}, the same
+ * as {@code conf/item-index.json}): item fields are dynamic, every number indexed as {@code double}
+ * (DynamoDB numbers have up to 38 digits; the exact value stays in {@code _source}), malformed values left
+ * unindexed; the key attributes are always {@code keyword}. Deleted documents keep their version for
+ * {@code index.gc_deletes} (default {@value #GC_DELETES}), so a replayed older write cannot bring a deleted
+ * item back within that time.
+ *
+ * <p>With {@code sink.search.write.alias=true} the configured names are aliases: a missing one is created
+ * as {@code NAME-000001} with the alias as its write index. An existing index (or the indices behind an
+ * existing alias) whose mapping contradicts the job's (a field of another type, or a missing field under
+ * strict mapping) stops the start with every conflict listed.
+ */
+public final class IndexSetup {
+    static final String GC_DELETES = "1h";
+    private static final Logger LOG = LoggerFactory.getLogger(IndexSetup.class);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private IndexSetup() {}
+
+    public static void ensureIndices(JobConfig c) {
+        try (SearchTransport t = SearchClientSettings.from(c).newTransport()) {
+            ensure(t, c, c.aggregateIndex, ConfigKey.SINK_SEARCH_AGGREGATE_INDEX, aggregateIndexBody(c.keySchema.partitionKey()));
+            if (c.itemIndex != null) {
+                ensure(t, c, c.itemIndex, ConfigKey.SINK_SEARCH_ITEM_INDEX, itemIndexBody(c));
+            }
+        } catch (IOException e) {
+            throw new ConfigException("cannot reach the search cluster at " + c.searchHosts + " (config key '"
+                    + ConfigKey.SINK_SEARCH_HOSTS.key() + "'): " + e.getMessage(), e);
+        }
+    }
+
+    private static void ensure(SearchTransport t, JobConfig c, String name, ConfigKey key, ObjectNode body) throws IOException {
+        SearchResponse existing = t.call("GET", "/" + name + "/_mapping", null);
+        if (existing.status == 401 || existing.status == 403) {
+            throw new ConfigException("the search cluster refused the job (" + existing.status + ") reading index '" + name
+                    + "': check config keys '" + ConfigKey.SINK_SEARCH_AUTH.key() + "' and the user's or role's permissions: "
+                    + existing);
+        }
+        if (existing.ok()) {
+            checkMapping(name, key, body.path("mappings"), MAPPER.readTree(existing.body));
+            return;
+        }
+        if (existing.status != 404) {
+            throw new ConfigException("cannot read the mapping of index '" + name + "' (config key '" + key.key() + "'): " + existing);
+        }
+        String physical = name;
+        if (c.searchWriteAlias) {
+            physical = name + "-000001";
+            body.putObject("aliases").putObject(name).put("is_write_index", true);
+        }
+        SearchResponse created = t.call("PUT", "/" + physical, body.toString());
+        if (created.ok()) {
+            LOG.info("created index '{}'{}", physical, c.searchWriteAlias ? " behind the write alias '" + name + "'" : "");
+        } else if (!created.body.contains("resource_already_exists_exception")) { // created concurrently: fine
+            throw new ConfigException("cannot create index '" + physical + "' (config key '" + key.key() + "'): " + created);
+        }
+    }
+
+    /**
+     * Compares the fields the job needs with the mapping of every index the name resolves to (several
+     * behind an alias). Throws one ConfigException listing every conflict.
+     */
+    static void checkMapping(String name, ConfigKey key, JsonNode wanted, JsonNode existing) {
+        List<String> conflicts = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> indices = existing.fields(); indices.hasNext(); ) {
+            Map.Entry<String, JsonNode> index = indices.next();
+            JsonNode mappings = index.getValue().path("mappings");
+            JsonNode have = mappings.path("properties");
+            boolean strict = "strict".equals(mappings.path("dynamic").asText("true"));
+            for (Iterator<Map.Entry<String, JsonNode>> fields = wanted.path("properties").fields(); fields.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                String needed = f.getValue().path("type").asText("object");
+                JsonNode actual = have.get(f.getKey());
+                if (actual == null) {
+                    if (strict) {
+                        conflicts.add("index '" + index.getKey() + "' has no field '" + f.getKey()
+                                + "' and its mapping is strict (the job writes it as " + needed + ")");
+                    }
+                } else if (!needed.equals(actual.path("type").asText("object"))) {
+                    conflicts.add("index '" + index.getKey() + "' maps '" + f.getKey() + "' as "
+                            + actual.path("type").asText("object") + "; the job needs " + needed);
+                }
+            }
+        }
+        if (!conflicts.isEmpty()) {
+            throw new ConfigException("index '" + name + "' (config key '" + key.key() + "') has a mapping the job cannot"
+                    + " write to:\n  - " + String.join("\n  - ", conflicts) + "\nReindex it into an index with the job's"
+                    + " mapping (README: Search engines, Index management) or set '" + key.key() + "' to a new name.");
+        }
+    }
+
+    static ObjectNode aggregateIndexBody(String listField) {
+        ObjectNode body = MAPPER.createObjectNode();
+        ObjectNode mappings = body.putObject("mappings");
+        mappings.put("dynamic", "strict");
+        ObjectNode p = mappings.putObject("properties");
+        p.putObject(listField).put("type", "keyword");
+        for (String f : new String[] {"taskCount", "version", "inserted", "modified", "removed", "expired"}) {
+            p.putObject(f).put("type", "long");
+        }
+        for (String f : new String[] {"windowStart", "windowEnd", "updatedAt"}) {
+            p.putObject(f).put("type", "date");
+        }
+        return body;
+    }
+
+    /** The item index's settings and mappings: the file's (or the built-in ones), keys forced to keyword. */
+    static ObjectNode itemIndexBody(JobConfig c) {
+        JsonNode template;
+        try {
+            if (c.itemMappingFile != null) {
+                template = MAPPER.readTree(ConfigFiles.read(ConfigKey.SINK_SEARCH_ITEM_MAPPING_FILE, c.itemMappingFile));
+            } else {
+                try (InputStream in = IndexSetup.class.getResourceAsStream("/streamsync/item-index.json")) {
+                    template = MAPPER.readTree(in);
+                }
+            }
+        } catch (IOException e) {
+            throw new ConfigException("config key '" + ConfigKey.SINK_SEARCH_ITEM_MAPPING_FILE.key() + "': '" + c.itemMappingFile
+                    + "' is not valid JSON: " + e.getMessage(), e);
+        }
+        if (template == null || !template.isObject() || !template.path("mappings").isObject()) {
+            throw new ConfigException("config key '" + ConfigKey.SINK_SEARCH_ITEM_MAPPING_FILE.key() + "': '" + c.itemMappingFile
+                    + "' must be a JSON object with a \"mappings\" object (and optionally \"settings\"), like conf/item-index.json");
+        }
+        ObjectNode body = (ObjectNode) template.deepCopy();
+        ObjectNode settings = body.has("settings") ? (ObjectNode) body.get("settings") : body.putObject("settings");
+        if (!settings.has("index.gc_deletes") && !settings.path("index").has("gc_deletes")) {
+            settings.put("index.gc_deletes", GC_DELETES);
+        }
+        ObjectNode mappings = (ObjectNode) body.get("mappings");
+        ObjectNode properties = mappings.has("properties") ? (ObjectNode) mappings.get("properties") : mappings.putObject("properties");
+        for (String k : new String[] {c.keySchema.partitionKey(), c.keySchema.sortKey()}) {
+            if (k == null) {
+                continue;
+            }
+            JsonNode declared = properties.get(k);
+            if (declared != null && !"keyword".equals(declared.path("type").asText())) {
+                throw new ConfigException("config key '" + ConfigKey.SINK_SEARCH_ITEM_MAPPING_FILE.key() + "': key attribute '"
+                        + k + "' must be mapped as keyword, the file maps it as " + declared.path("type").asText("object"));
+            }
+            properties.putObject(k).put("type", "keyword");
+        }
+        return body;
+    }
+}
