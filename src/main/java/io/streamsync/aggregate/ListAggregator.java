@@ -59,6 +59,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private final Duration tombstoneRetention;
     private final long emptyListRetention;
     private final boolean emitItemUpdates;
+    private final boolean ttlExpiryRemoves;
 
     private transient ValueState<ListMeta> metaState;
     private transient MapState<String, String> items;
@@ -70,6 +71,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient Counter ttlRemovals;
     private transient Counter outdatedIgnored;
     private transient Counter scanItems;
+    private transient Counter ttlKept;
     private transient Counter scanSuperseded;
     private transient Counter removesOfUnknownItems;
     private transient Counter aggregatesEmitted;
@@ -77,6 +79,16 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
 
     public ListAggregator(Duration windowSize, Duration tombstoneRetention, Duration emptyListRetention,
             boolean emitItemUpdates) {
+        this(windowSize, tombstoneRetention, emptyListRetention, emitItemUpdates, true);
+    }
+
+    /**
+     * @param ttlExpiryRemoves true: a TTL expiry removes the item like any delete; false: the item stays
+     *     counted and indexed (archives). Either way the expiry is counted in the window's {@code expired}.
+     */
+    public ListAggregator(Duration windowSize, Duration tombstoneRetention, Duration emptyListRetention,
+            boolean emitItemUpdates, boolean ttlExpiryRemoves) {
+        this.ttlExpiryRemoves = ttlExpiryRemoves;
         this.windowSize = windowSize.toMillis();
         this.tombstoneRetention = tombstoneRetention;
         this.emptyListRetention = emptyListRetention.toMillis();
@@ -95,6 +107,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         ttlRemovals = m.counter("eventsTtlRemove");
         outdatedIgnored = m.counter("duplicateOrOutdatedIgnored");
         scanItems = m.counter("scanItems");
+        ttlKept = m.counter("ttlExpiriesKept");
         scanSuperseded = m.counter("scanItemsSupersededByStream");
         removesOfUnknownItems = m.counter("removeOfUnknownItem");
         aggregatesEmitted = m.counter("aggregatesEmitted");
@@ -136,7 +149,17 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
 
         boolean present = live != null;
-        if (e.type == ChangeType.REMOVE) {
+        boolean keptExpiry = e.type == ChangeType.REMOVE && e.ttlExpiry && !ttlExpiryRemoves;
+        if (keptExpiry) {
+            // the table deleted it, the aggregate keeps it: still counted and indexed, the expiry only noted
+            if (present) {
+                items.put(e.itemKey, e.sequenceNumber);
+            } else {
+                tombstones.put(e.itemKey, e.sequenceNumber);
+            }
+            meta.pendingExpired++;
+            ttlKept.inc();
+        } else if (e.type == ChangeType.REMOVE) {
             if (present) {
                 meta.taskCount--;
                 items.remove(e.itemKey);
@@ -165,7 +188,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         meta.lastChangeProcessingTime = now;
         metaState.update(meta);
 
-        if (emitItemUpdates) {
+        if (emitItemUpdates && !keptExpiry) {
             if (e.type == ChangeType.REMOVE) {
                 ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, true, null, meta.version));
             } else if (e.newImageJson != null) {

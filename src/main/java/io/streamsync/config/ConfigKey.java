@@ -69,6 +69,9 @@ public enum ConfigKey {
     AGGREGATE_EMPTY_LIST_RETENTION_MS("aggregate.empty.list.retention.ms", "86400000",
             "A list with no items and no change for this long has all its state dropped (ms)."),
 
+    AGGREGATE_TTL_EXPIRY("aggregate.ttl.expiry", "remove",
+            "What a TTL deletion does: remove (the item leaves the count and the index) or keep (counted and indexed on, for archives); counted in 'expired' either way."),
+
     SINK_DYNAMODB_ENABLED("sink.dynamodb.enabled", "true", "Write aggregates to the DynamoDB aggregate table."),
     SINK_DYNAMODB_TABLE("sink.dynamodb.table", "todoTaskCount", "Aggregate table (partition key: the list id, type S)."),
     SINK_DYNAMODB_KEY("sink.dynamodb.key", "listId", "Partition-key attribute name of the aggregate table."),

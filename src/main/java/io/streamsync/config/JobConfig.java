@@ -106,6 +106,8 @@ public final class JobConfig implements Serializable {
     public final Duration windowSize;
     public final Duration tombstoneRetention;
     public final Duration emptyListRetention;
+    /** True: a TTL deletion removes the item; false: it stays counted and indexed. */
+    public final boolean ttlExpiryRemoves;
 
     public final boolean dynamoSinkEnabled;
     public final String aggregateTable;
@@ -207,6 +209,7 @@ public final class JobConfig implements Serializable {
         windowSize = r.millis(ConfigKey.AGGREGATE_WINDOW_MS, 100);
         tombstoneRetention = r.millis(ConfigKey.AGGREGATE_TOMBSTONE_RETENTION_MS, 1000);
         emptyListRetention = r.millis(ConfigKey.AGGREGATE_EMPTY_LIST_RETENTION_MS, 1000);
+        ttlExpiryRemoves = r.oneOf(ConfigKey.AGGREGATE_TTL_EXPIRY, "remove", "keep").equals("remove");
         r.require(emptyListRetention.compareTo(tombstoneRetention) >= 0, ConfigKey.AGGREGATE_EMPTY_LIST_RETENTION_MS,
                 "must be at least aggregate.tombstone.retention.ms (" + tombstoneRetention.toMillis() + ")");
 

@@ -81,7 +81,8 @@ public final class StreamSyncPipeline {
         boolean indexItems = sinks.searchIndex != null && c.itemIndex != null;
         SingleOutputStreamOperator<ListAggregate> aggregates = events
                 .keyBy(e -> e.partitionKey, Types.STRING)
-                .process(new ListAggregator(c.windowSize, c.tombstoneRetention, c.emptyListRetention, indexItems))
+                .process(new ListAggregator(c.windowSize, c.tombstoneRetention, c.emptyListRetention, indexItems,
+                        c.ttlExpiryRemoves))
                 .returns(Types.POJO(ListAggregate.class))
                 .uid(OperatorIds.AGGREGATE.uid())
                 .name(OperatorIds.AGGREGATE.displayName());

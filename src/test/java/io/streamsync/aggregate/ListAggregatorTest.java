@@ -351,4 +351,61 @@ class ListAggregatorTest {
             assertThat(scan).as("the trial scans something").isNotEmpty();
         }
     }
+
+    // ---- TTL expiries: remove (default) or keep ----
+
+    /** The published TTL deletion of the corpus, and the insert of the same item before it, as the job parses them. */
+    private static ChangeEvent[] ttlFixture() throws Exception {
+        io.streamsync.change.ChangeRecordParser parser =
+                new io.streamsync.change.ChangeRecordParser(new io.streamsync.change.KeySchema("key", "val"));
+        String removal = new String(ListAggregatorTest.class.getResourceAsStream("/corpus/09-lambda-dotnet-ttl-remove.json")
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        ChangeEvent expiry = parser.parse(removal);
+        com.fasterxml.jackson.databind.node.ObjectNode insert =
+                (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(removal);
+        insert.put("eventName", "INSERT");
+        insert.remove("userIdentity");
+        com.fasterxml.jackson.databind.node.ObjectNode ddb = (com.fasterxml.jackson.databind.node.ObjectNode) insert.get("dynamodb");
+        ddb.set("NewImage", ddb.remove("OldImage"));
+        ddb.put("SequenceNumber", "1405400000000002063282000"); // before the expiry
+        return new ChangeEvent[] {parser.parse(insert.toString()), expiry};
+    }
+
+    @Test
+    void theCorpusTtlDeletionRemovesTheItemByDefault() throws Exception {
+        ChangeEvent[] f = ttlFixture();
+        assertThat(f[1].ttlExpiry).as("recognised as a TTL expiry").isTrue();
+        send(f[0], f[1], f[1]); // the expiry delivered twice
+        quiet();
+        ListAggregate a = last("binary");
+        assertThat(a.taskCount).isZero();
+        assertThat(a.removed).isEqualTo(1);
+        assertThat(a.expired).isEqualTo(1);
+        assertThat(harness.getSideOutput(ListAggregator.ITEM_UPDATES).stream().map(StreamRecord::getValue)
+                .filter(u -> u.delete).count()).isEqualTo(1);
+    }
+
+    @Test
+    void inKeepModeATtlDeletionLeavesTheItemCountedAndIndexedButIsCountedAsExpired() throws Exception {
+        close();
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ofMillis(TOMBSTONES),
+                        Duration.ofMillis(EMPTY_LIST), true, false)),
+                e -> e.partitionKey, Types.STRING);
+        harness.setup();
+        harness.open();
+        harness.setProcessingTime(1_000);
+        ChangeEvent[] f = ttlFixture();
+        ChangeEvent userDelete = change(ChangeType.REMOVE, "binary", "other", f[1].approximateCreationTimeMillis, "1405400000000002063282900");
+        send(f[0], change(ChangeType.INSERT, "binary", "other", f[0].approximateCreationTimeMillis, "1405400000000002063282100"),
+                f[1], f[1], userDelete); // expiry twice, then a user's delete of another item
+        quiet();
+        ListAggregate a = last("binary");
+        assertThat(a.taskCount).as("the expired item stays, the deleted one goes").isEqualTo(1);
+        assertThat(a.expired).as("the duplicate expiry is not counted twice").isEqualTo(1);
+        assertThat(a.removed).as("an expiry kept is no removal").isEqualTo(1);
+        assertThat(harness.getSideOutput(ListAggregator.ITEM_UPDATES).stream().map(StreamRecord::getValue)
+                .filter(u -> u.delete).map(u -> u.itemKey).collect(Collectors.toList()))
+                .as("only the user's delete reaches the index").containsExactly(userDelete.itemKey);
+    }
 }
