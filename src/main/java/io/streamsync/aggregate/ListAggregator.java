@@ -30,6 +30,11 @@ import org.apache.flink.util.OutputTag;
  * the item applies on top of it, and a snapshot arriving after a change record of its item is ignored. See
  * the README's "Bootstrap" section for why this converges to the table's contents.
  *
+ * <p><b>Filters.</b> With an event filter, the count is of the live items whose last change matched it. A
+ * record marked {@link ChangeEvent#filteredOut} (INSERT, MODIFY or SNAPSHOT that does not match) takes a
+ * counted item out of the count and the index; it is otherwise ignored. A REMOVE always removes a counted
+ * item, whether it matches or not: a filter cannot keep a deleted item counted.
+ *
  * <p><b>Windows.</b> Each applied change belongs to the tumbling window of its creation time. One window is
  * open per list at a time; it is emitted once, when a change of a later window arrives or when a
  * processing-time timer fires {@code windowSize} after the window got its first change (so a quiet stream
@@ -39,11 +44,14 @@ import org.apache.flink.util.OutputTag;
  * <p><b>Version.</b> Starts at the first change's creation time in microseconds and grows by one per
  * applied change; it survives the clean-up of empty lists as long as time moves forward, so a list that
  * comes back never reuses an older version. Items' search documents carry the list version of their change.
+ * After a restore, a list's next version starts at the restore's wall-clock time in microseconds at least,
+ * above anything written before the failure (see {@link #restoreFloor}).
  *
  * <p><b>Clean-up.</b> A list with no items, no open window and no change for {@code emptyListRetention}
  * has all its state dropped.
  */
-public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate> {
+public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate>
+        implements org.apache.flink.streaming.api.checkpoint.CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     /** Side output of the item documents to index or delete. */
@@ -61,6 +69,14 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private final boolean emitItemUpdates;
     private final boolean ttlExpiryRemoves;
 
+    /**
+     * After a restore: the wall-clock time of the restore in microseconds, a floor for every list's version
+     * (0 otherwise). What the job wrote after its last checkpoint and before the failure carries versions
+     * below it; the changes read again after the restore may arrive in another order (two sources, the scan
+     * read again), so they must not reuse those versions: a sink would refuse the newer state as "not newer".
+     */
+    private transient long restoreFloor;
+
     private transient ValueState<ListMeta> metaState;
     private transient MapState<String, String> items;
     private transient MapState<String, String> tombstones;
@@ -72,6 +88,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient Counter outdatedIgnored;
     private transient Counter scanItems;
     private transient Counter ttlKept;
+    private transient Counter filteredIgnored;
+    private transient Counter itemsLeftFilter;
     private transient Counter scanSuperseded;
     private transient Counter removesOfUnknownItems;
     private transient Counter aggregatesEmitted;
@@ -108,6 +126,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         outdatedIgnored = m.counter("duplicateOrOutdatedIgnored");
         scanItems = m.counter("scanItems");
         ttlKept = m.counter("ttlExpiriesKept");
+        filteredIgnored = m.counter("filteredOutIgnored");
+        itemsLeftFilter = m.counter("itemsLeftFilter");
         scanSuperseded = m.counter("scanItemsSupersededByStream");
         removesOfUnknownItems = m.counter("removeOfUnknownItem");
         aggregatesEmitted = m.counter("aggregatesEmitted");
@@ -128,12 +148,21 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             outdatedIgnored.inc();
             return;
         }
+        boolean leaving = e.filteredOut && e.type != ChangeType.REMOVE;
+        if (leaving && live == null) {
+            // outside the filtered set and staying out; remembered so that an older matching record cannot bring it in
+            tombstones.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
+            filteredIgnored.inc();
+            return;
+        }
         long now = ctx.timerService().currentProcessingTime();
         long eventTime = e.approximateCreationTimeMillis >= 0 ? e.approximateCreationTimeMillis : now;
         ListMeta meta = metaState.value();
         if (meta == null) {
             meta = new ListMeta();
-            meta.version = Math.max(0L, eventTime) * 1000L;
+            meta.version = Math.max(Math.max(0L, eventTime) * 1000L, restoreFloor);
+        } else if (meta.version < restoreFloor) {
+            meta.version = restoreFloor; // first change of this list since the restore
         }
 
         long window = eventTime - Math.floorMod(eventTime, windowSize);
@@ -159,17 +188,21 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             }
             meta.pendingExpired++;
             ttlKept.inc();
-        } else if (e.type == ChangeType.REMOVE) {
+        } else if (e.type == ChangeType.REMOVE || leaving) {
             if (present) {
                 meta.taskCount--;
                 items.remove(e.itemKey);
             } else {
                 removesOfUnknownItems.inc();
             }
-            tombstones.put(e.itemKey, e.sequenceNumber);
-            meta.pendingRemoved++;
-            if (e.ttlExpiry) {
-                meta.pendingExpired++;
+            tombstones.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
+            if (leaving) {
+                itemsLeftFilter.inc(); // no longer matches the filter: out of the count, not a removal of the window
+            } else {
+                meta.pendingRemoved++;
+                if (e.ttlExpiry) {
+                    meta.pendingExpired++;
+                }
             }
         } else {
             if (!present) {
@@ -189,12 +222,22 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         metaState.update(meta);
 
         if (emitItemUpdates && !keptExpiry) {
-            if (e.type == ChangeType.REMOVE) {
+            if (e.type == ChangeType.REMOVE || leaving) {
                 ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, true, null, meta.version));
             } else if (e.newImageJson != null) {
                 ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, false, e.newImageJson, meta.version));
             }
         }
+    }
+
+    @Override
+    public void initializeState(org.apache.flink.runtime.state.FunctionInitializationContext context) {
+        restoreFloor = context.isRestored() ? System.currentTimeMillis() * 1000L : 0L;
+    }
+
+    @Override
+    public void snapshotState(org.apache.flink.runtime.state.FunctionSnapshotContext context) {
+        // all state is keyed state
     }
 
     @Override

@@ -51,6 +51,11 @@ public final class ChangeRecordParser {
     }
 
     public ChangeEvent parse(String json) {
+        return parse(readTree(json));
+    }
+
+    /** The record's JSON tree (numbers exact), or an InvalidRecordException with the reason. */
+    public JsonNode readTree(String json) {
         JsonNode root;
         try {
             root = mapper.readTree(json);
@@ -60,7 +65,7 @@ public final class ChangeRecordParser {
         if (root == null || !root.isObject()) {
             throw new InvalidRecordException("record is not a JSON object");
         }
-        return parse(root);
+        return root;
     }
 
     public ChangeEvent parse(JsonNode root) {

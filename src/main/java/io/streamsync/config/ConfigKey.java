@@ -59,6 +59,9 @@ public enum ConfigKey {
     SOURCE_MAX_RECORD_BYTES("source.max.record.bytes", "1048576",
             "A change record larger than this is a dead letter (DynamoDB items are at most 400 KB; a record holds two images)."),
 
+    FILTER_PATTERNS("filter.patterns", "",
+            "Event filter: one pattern or a JSON array of patterns in the syntax of Lambda filter criteria (EventBridge patterns), on the change record; empty: no filter."),
+
     TABLE_PARTITION_KEY("table.partition.key", "listId", "Partition-key attribute of the source table: the aggregation key."),
     TABLE_SORT_KEY("table.sort.key", "taskId", "Sort-key attribute of the source table; empty for a simple primary key."),
 

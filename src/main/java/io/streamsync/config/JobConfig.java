@@ -102,6 +102,8 @@ public final class JobConfig implements Serializable {
     public final String bootstrapScanId;
 
     public final KeySchema keySchema;
+    /** The event filter, or null when every record counts. */
+    public final io.streamsync.filter.EventFilter eventFilter;
 
     public final Duration windowSize;
     public final Duration tombstoneRetention;
@@ -202,6 +204,16 @@ public final class JobConfig implements Serializable {
                     "must be TRIM_HORIZON when bootstrap.mode is scan (with LATEST, changes made while the stream"
                             + " reader starts could be missed by both the stream and the scan)");
         }
+        String patterns = r.raw(ConfigKey.FILTER_PATTERNS);
+        io.streamsync.filter.EventFilter filter = null;
+        if (!patterns.isEmpty()) {
+            try {
+                filter = io.streamsync.filter.EventFilter.parse(patterns);
+            } catch (io.streamsync.filter.PatternException e) {
+                r.require(false, ConfigKey.FILTER_PATTERNS, "is not a valid filter: " + e.getMessage());
+            }
+        }
+        eventFilter = filter;
         keySchema = new KeySchema(r.nonEmpty(ConfigKey.TABLE_PARTITION_KEY), r.raw(ConfigKey.TABLE_SORT_KEY));
         r.require(!r.raw(ConfigKey.TABLE_PARTITION_KEY).equals(r.raw(ConfigKey.TABLE_SORT_KEY)), ConfigKey.TABLE_SORT_KEY,
                 "must differ from table.partition.key");

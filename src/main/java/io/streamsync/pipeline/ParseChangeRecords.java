@@ -26,19 +26,30 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
     private final int maxRecordBytes;
     private final int maxDeadLetterBytes;
 
+    private final io.streamsync.filter.EventFilter filter;
+
     private transient ChangeRecordParser parser;
     private transient Counter deadLetters;
+    private transient Counter filteredOut;
 
     public ParseChangeRecords(KeySchema keySchema, int maxRecordBytes, int maxDeadLetterBytes) {
+        this(keySchema, maxRecordBytes, maxDeadLetterBytes, null);
+    }
+
+    /** With an event filter (null: none): records that do not match it are marked {@link ChangeEvent#filteredOut}. */
+    public ParseChangeRecords(KeySchema keySchema, int maxRecordBytes, int maxDeadLetterBytes,
+            io.streamsync.filter.EventFilter filter) {
         this.keySchema = keySchema;
         this.maxRecordBytes = maxRecordBytes;
         this.maxDeadLetterBytes = maxDeadLetterBytes;
+        this.filter = filter;
     }
 
     @Override
     public void open(OpenContext openContext) {
         parser = new ChangeRecordParser(keySchema);
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+        filteredOut = getRuntimeContext().getMetricGroup().counter("eventsFilteredOut");
     }
 
     @Override
@@ -54,7 +65,12 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
                 throw new InvalidRecordException("record of " + raw.data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
                         + " bytes exceeds source.max.record.bytes (" + maxRecordBytes + ")");
             }
-            e = parser.parse(raw.data);
+            com.fasterxml.jackson.databind.JsonNode root = parser.readTree(raw.data);
+            e = parser.parse(root);
+            if (filter != null && !filter.matches(root)) {
+                e.filteredOut = true;
+                filteredOut.inc();
+            }
             if (e.sequenceNumber == null) {
                 throw new InvalidRecordException("record has no dynamodb.SequenceNumber");
             }

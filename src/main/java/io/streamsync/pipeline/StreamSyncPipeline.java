@@ -73,7 +73,7 @@ public final class StreamSyncPipeline {
         DataStream<RawRecord> records = source.create(env);
 
         SingleOutputStreamOperator<ChangeEvent> events = records
-                .process(new ParseChangeRecords(c.keySchema, c.maxRecordBytes, c.deadLetterMaxRecordBytes))
+                .process(new ParseChangeRecords(c.keySchema, c.maxRecordBytes, c.deadLetterMaxRecordBytes, c.eventFilter))
                 .returns(Types.POJO(ChangeEvent.class))
                 .uid(OperatorIds.PARSE.uid())
                 .name(OperatorIds.PARSE.displayName());

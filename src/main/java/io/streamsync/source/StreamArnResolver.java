@@ -40,6 +40,7 @@ public final class StreamArnResolver {
                         + StreamViewType.NEW_IMAGE + " or " + StreamViewType.NEW_AND_OLD_IMAGES + ", or set '"
                         + ConfigKey.SINK_SEARCH_ITEM_INDEX.key() + "' empty");
             }
+            checkFilterImages(c, view);
             return t.latestStreamArn();
         } catch (ResourceNotFoundException e) {
             throw new ConfigException("table '" + c.sourceTableName + "' (config key '" + ConfigKey.SOURCE_TABLE_NAME.key()
@@ -47,6 +48,22 @@ public final class StreamArnResolver {
         } catch (SdkClientException e) {
             throw new ConfigException("cannot reach DynamoDB" + where(c) + " to look up the stream of table '"
                     + c.sourceTableName + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** A filter on an image the stream does not carry would never match: refused at start-up. */
+    static void checkFilterImages(JobConfig c, StreamViewType view) {
+        if (c.eventFilter == null || view == StreamViewType.NEW_AND_OLD_IMAGES) {
+            return;
+        }
+        java.util.Set<String> paths = c.eventFilter.referencedPaths();
+        if (paths.contains("dynamodb.NewImage") && view != StreamViewType.NEW_IMAGE) {
+            throw new ConfigException("config key '" + ConfigKey.FILTER_PATTERNS.key() + "' filters on dynamodb.NewImage, but the"
+                    + " stream of table '" + c.sourceTableName + "' has view type " + view + ", which carries no new image");
+        }
+        if (paths.contains("dynamodb.OldImage") && view != StreamViewType.OLD_IMAGE) {
+            throw new ConfigException("config key '" + ConfigKey.FILTER_PATTERNS.key() + "' filters on dynamodb.OldImage, but the"
+                    + " stream of table '" + c.sourceTableName + "' has view type " + view + ", which carries no old image");
         }
     }
 

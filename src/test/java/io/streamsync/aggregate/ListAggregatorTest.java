@@ -408,4 +408,69 @@ class ListAggregatorTest {
                 .filter(u -> u.delete).map(u -> u.itemKey).collect(Collectors.toList()))
                 .as("only the user's delete reaches the index").containsExactly(userDelete.itemKey);
     }
+
+    // ---- event filters: the count is of the live items whose last change matched ----
+
+    private static ChangeEvent filteredOut(ChangeEvent e) {
+        e.filteredOut = true;
+        return e;
+    }
+
+    @Test
+    void anItemThatStopsMatchingTheFilterLeavesTheCountAndTheIndex() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0, "10"), change(ChangeType.INSERT, "a", "2", T0, "11"),
+                filteredOut(change(ChangeType.MODIFY, "a", "1", T0, "12")), // no longer matches: leaves
+                change(ChangeType.MODIFY, "a", "1", T0, "11"), // an older matching record arriving late: ignored
+                filteredOut(change(ChangeType.INSERT, "a", "3", T0, "13")), // never matched: never counted
+                change(ChangeType.MODIFY, "a", "2", T0, "14"));
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(last("a").removed).as("leaving the filter is no removal").isZero();
+        assertThat(harness.getSideOutput(ListAggregator.ITEM_UPDATES).stream().map(StreamRecord::getValue)
+                .filter(u -> u.delete).map(u -> u.itemKey).collect(Collectors.toList()))
+                .containsExactly(ItemKeys.itemKey("a", "1"));
+
+        send(change(ChangeType.MODIFY, "a", "1", T0 + WINDOW, "20")); // matches again: back in
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(2);
+    }
+
+    @Test
+    void aRemovalThatDoesNotMatchTheFilterStillRemovesACountedItem() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0, "10"), change(ChangeType.INSERT, "a", "2", T0, "11"),
+                filteredOut(change(ChangeType.REMOVE, "a", "1", T0, "12")));
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(last("a").removed).isEqualTo(1);
+    }
+
+    @Test
+    void afterARestoreVersionsStartAboveEverythingWrittenBeforeTheFailure() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0, "10"));
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        // after the checkpoint, written, then the failure: item 4's document goes out at version v+3
+        send(change(ChangeType.INSERT, "a", "2", T0, "20"), change(ChangeType.INSERT, "a", "3", T0, "21"),
+                change(ChangeType.INSERT, "a", "4", T0, "22"));
+        long item4BeforeFailure = itemVersion(ItemKeys.itemKey("a", "4"));
+        close();
+        long restoredAt = System.currentTimeMillis() * 1000L;
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ofMillis(TOMBSTONES),
+                        Duration.ofMillis(EMPTY_LIST), true)),
+                e -> e.partitionKey, Types.STRING);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.setProcessingTime(1_000);
+        // the replay meets item 4 first (another source's record won the race this time), with a newer image
+        send(change(ChangeType.INSERT, "a", "4", T0, "23"));
+        long item4AfterRestore = itemVersion(ItemKeys.itemKey("a", "4"));
+        assertThat(item4AfterRestore).as("a sink must take the newer image: its version must be higher")
+                .isGreaterThan(item4BeforeFailure).isGreaterThanOrEqualTo(restoredAt);
+    }
+
+    private long itemVersion(String itemKey) {
+        return harness.getSideOutput(ListAggregator.ITEM_UPDATES).stream().map(StreamRecord::getValue)
+                .filter(u -> u.itemKey.equals(itemKey)).mapToLong(u -> u.version).max().orElseThrow();
+    }
 }

@@ -111,7 +111,7 @@ class DeploymentTemplateTest {
         assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.credentials.access.key.id",
                 "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path", "checkpoint.dir",
                 "sink.search.username", "sink.search.password.env", "sink.search.password.secret", "sink.search.sigv4.region",
-                "sink.search.tls.ca.file", "sink.search.item.mapping.file");
+                "sink.search.tls.ca.file", "sink.search.item.mapping.file", "filter.patterns");
         JobConfig parsed = JobConfig.from(config); // throws, naming the key, when a default is invalid
         assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
         assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);

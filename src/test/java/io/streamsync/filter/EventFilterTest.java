@@ -1,0 +1,153 @@
+package io.streamsync.filter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The EventBridge / Lambda filter-criteria syntax, operator by operator, with the examples and edge cases of
+ * the AWS documentation on filter rule syntax (numbers compared numerically, arrays match when any element
+ * does, missing fields), on DynamoDB change records.
+ */
+class EventFilterTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A DynamoDB change record as Lambda and Kinesis deliver it. */
+    private static JsonNode record(String eventName, String newImage) throws Exception {
+        return JSON.readTree("{\"eventID\":\"1\",\"eventName\":\"" + eventName + "\",\"eventSource\":\"aws:dynamodb\","
+                + "\"userIdentity\":null,\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-1\"},\"taskId\":{\"S\":\"t1\"}}"
+                + (newImage == null ? "" : ",\"NewImage\":" + newImage) + ",\"SequenceNumber\":\"100\"}}");
+    }
+
+    private static final String TASK = "{\"listId\":{\"S\":\"list-1\"},\"taskId\":{\"S\":\"t1\"},\"status\":{\"S\":\"Done\"},"
+            + "\"title\":{\"S\":\"report.PNG\"},\"priority\":{\"N\":\"5\"},\"estimate\":{\"N\":\"2.50\"},\"done\":{\"BOOL\":true},"
+            + "\"assignee\":{\"NULL\":true},\"tags\":{\"SS\":[\"home\",\"urgent\"]},\"path\":{\"S\":\"dir/sub/file.txt\"}}";
+
+    private static boolean matches(String pattern, JsonNode record) {
+        return EventFilter.parse(pattern).matches(record);
+    }
+
+    private static boolean onTask(String imagePattern) throws Exception {
+        return matches("{\"dynamodb\":{\"NewImage\":" + imagePattern + "}}", record("MODIFY", TASK));
+    }
+
+    @Test
+    void exactMatchOnStringsBooleansAndNull() throws Exception {
+        assertThat(matches("{\"eventName\":[\"INSERT\",\"MODIFY\"]}", record("MODIFY", TASK))).isTrue();
+        assertThat(matches("{\"eventName\":[\"INSERT\"]}", record("MODIFY", TASK))).isFalse();
+        assertThat(onTask("{\"status\":{\"S\":[\"Done\"]}}")).isTrue();
+        assertThat(onTask("{\"status\":{\"S\":[\"done\"]}}")).as("case-sensitive").isFalse();
+        assertThat(onTask("{\"done\":{\"BOOL\":[true]}}")).isTrue();
+        assertThat(onTask("{\"done\":{\"BOOL\":[false]}}")).isFalse();
+        assertThat(onTask("{\"assignee\":{\"NULL\":[true]}}")).isTrue();
+        assertThat(matches("{\"userIdentity\":[null]}", record("MODIFY", TASK))).as("null matches a JSON null").isTrue();
+    }
+
+    @Test
+    void numbersCompareNumericallyIncludingDynamoDbNStrings() throws Exception {
+        assertThat(onTask("{\"priority\":{\"N\":[5]}}")).isTrue();
+        assertThat(onTask("{\"priority\":{\"N\":[5.0]}}")).as("5 = 5.0").isTrue();
+        assertThat(onTask("{\"estimate\":{\"N\":[2.5]}}")).as("\"2.50\" = 2.5").isTrue();
+        assertThat(onTask("{\"priority\":{\"N\":[\"5\"]}}")).as("the text literal matches the text").isTrue();
+        assertThat(onTask("{\"priority\":{\"N\":[\"5.0\"]}}")).as("text compares as text").isFalse();
+        assertThat(onTask("{\"priority\":{\"N\":[{\"numeric\":[\">\",0,\"<=\",5]}]}}")).isTrue();
+        assertThat(onTask("{\"priority\":{\"N\":[{\"numeric\":[\">\",5]}]}}")).isFalse();
+        assertThat(onTask("{\"priority\":{\"N\":[{\"numeric\":[\">=\",5]}]}}")).isTrue();
+        assertThat(onTask("{\"priority\":{\"N\":[{\"numeric\":[\"=\",5]}]}}")).isTrue();
+        assertThat(onTask("{\"estimate\":{\"N\":[{\"numeric\":[\"<\",2.51]}]}}")).isTrue();
+        assertThat(onTask("{\"status\":{\"S\":[{\"numeric\":[\">\",0]}]}}")).as("not a number: no match").isFalse();
+        assertThat(matches("{\"n\":[{\"numeric\":[\">\",1e3]}]}", JSON.readTree("{\"n\":12345678901234567890}"))).isTrue();
+    }
+
+    @Test
+    void arraysInTheRecordMatchWhenAnyElementMatches() throws Exception {
+        assertThat(onTask("{\"tags\":{\"SS\":[\"urgent\"]}}")).isTrue();
+        assertThat(onTask("{\"tags\":{\"SS\":[\"work\"]}}")).isFalse();
+        assertThat(onTask("{\"tags\":{\"SS\":[{\"prefix\":\"ur\"}]}}")).isTrue();
+    }
+
+    @Test
+    void missingFields() throws Exception {
+        JsonNode removal = record("REMOVE", null);
+        assertThat(matches("{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"Done\"]}}}}", removal)).isFalse();
+        assertThat(matches("{\"dynamodb\":{\"NewImage\":{\"status\":[{\"exists\":false}]}}}", removal))
+                .as("a missing parent: the field does not exist").isTrue();
+        assertThat(onTask("{\"archived\":[{\"exists\":false}]}")).isTrue();
+        assertThat(onTask("{\"archived\":[{\"exists\":true}]}")).isFalse();
+        assertThat(onTask("{\"status\":[{\"exists\":true}]}")).isTrue();
+        assertThat(onTask("{\"archived\":{\"S\":[{\"anything-but\":\"x\"}]}}")).as("anything-but needs a value").isFalse();
+    }
+
+    @Test
+    void prefixSuffixEqualsIgnoreCaseAndWildcard() throws Exception {
+        assertThat(onTask("{\"title\":{\"S\":[{\"prefix\":\"rep\"}]}}")).isTrue();
+        assertThat(onTask("{\"title\":{\"S\":[{\"prefix\":\"Rep\"}]}}")).isFalse();
+        assertThat(onTask("{\"title\":{\"S\":[{\"prefix\":{\"equals-ignore-case\":\"REP\"}}]}}")).isTrue();
+        assertThat(onTask("{\"title\":{\"S\":[{\"suffix\":\".PNG\"}]}}")).isTrue();
+        assertThat(onTask("{\"title\":{\"S\":[{\"suffix\":\".png\"}]}}")).isFalse();
+        assertThat(onTask("{\"title\":{\"S\":[{\"suffix\":{\"equals-ignore-case\":\".png\"}}]}}")).isTrue();
+        assertThat(onTask("{\"status\":{\"S\":[{\"equals-ignore-case\":\"DONE\"}]}}")).isTrue();
+        assertThat(onTask("{\"path\":{\"S\":[{\"wildcard\":\"dir/*/file.txt\"}]}}")).isTrue();
+        assertThat(onTask("{\"path\":{\"S\":[{\"wildcard\":\"dir/*.txt\"}]}}")).isTrue();
+        assertThat(onTask("{\"path\":{\"S\":[{\"wildcard\":\"*.png\"}]}}")).isFalse();
+        assertThat(matches("{\"k\":[{\"wildcard\":\"a\\\\*b\"}]}", JSON.readTree("{\"k\":\"a*b\"}"))).as("escaped star").isTrue();
+        assertThat(matches("{\"k\":[{\"wildcard\":\"a\\\\*b\"}]}", JSON.readTree("{\"k\":\"axb\"}"))).isFalse();
+        assertThat(onTask("{\"priority\":{\"N\":[{\"prefix\":\"5\"}]}}")).as("prefix on the N text").isTrue();
+    }
+
+    @Test
+    void anythingBut() throws Exception {
+        assertThat(onTask("{\"status\":{\"S\":[{\"anything-but\":\"Open\"}]}}")).isTrue();
+        assertThat(onTask("{\"status\":{\"S\":[{\"anything-but\":[\"Open\",\"Done\"]}]}}")).isFalse();
+        assertThat(onTask("{\"priority\":{\"N\":[{\"anything-but\":[1,2,3]}]}}")).isTrue();
+        assertThat(onTask("{\"priority\":{\"N\":[{\"anything-but\":5}]}}")).isFalse();
+        assertThat(onTask("{\"title\":{\"S\":[{\"anything-but\":{\"prefix\":\"rep\"}}]}}")).isFalse();
+        assertThat(onTask("{\"title\":{\"S\":[{\"anything-but\":{\"prefix\":\"draft\"}}]}}")).isTrue();
+        assertThat(onTask("{\"title\":{\"S\":[{\"anything-but\":{\"suffix\":\".PNG\"}}]}}")).isFalse();
+        assertThat(onTask("{\"status\":{\"S\":[{\"anything-but\":{\"equals-ignore-case\":[\"done\",\"closed\"]}}]}}")).isFalse();
+        assertThat(onTask("{\"path\":{\"S\":[{\"anything-but\":{\"wildcard\":\"dir/*\"}}]}}")).isFalse();
+        assertThat(matches("{\"userIdentity\":{\"type\":[{\"anything-but\":\"Service\"}]}}", record("REMOVE", null)))
+                .as("no userIdentity: anything-but does not match a missing field").isFalse();
+    }
+
+    @Test
+    void orAndSeveralPatterns() throws Exception {
+        String or = "{\"$or\":[{\"eventName\":[\"INSERT\"]},{\"dynamodb\":{\"NewImage\":{\"priority\":{\"N\":[{\"numeric\":[\">\",4]}]}}}}]}";
+        assertThat(matches(or, record("MODIFY", TASK))).isTrue();
+        assertThat(matches(or, record("INSERT", "{\"priority\":{\"N\":\"1\"}}"))).isTrue();
+        assertThat(matches(or, record("MODIFY", "{\"priority\":{\"N\":\"1\"}}"))).isFalse();
+        String nestedOr = "{\"dynamodb\":{\"NewImage\":{\"$or\":[{\"status\":{\"S\":[\"Open\"]}},{\"done\":{\"BOOL\":[true]}}]}}}";
+        assertThat(matches(nestedOr, record("MODIFY", TASK))).isTrue();
+        String several = "[{\"eventName\":[\"REMOVE\"]},{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"Done\"]}}}}]";
+        assertThat(matches(several, record("MODIFY", TASK))).isTrue();
+        assertThat(matches(several, record("REMOVE", null))).isTrue();
+        assertThat(matches(several, record("INSERT", "{\"status\":{\"S\":\"Open\"}}"))).isFalse();
+        assertThat(EventFilter.parse(several).referencedPaths()).containsExactly("dynamodb.NewImage", "eventName");
+    }
+
+    @Test
+    void invalidPatternsAreRefusedWithTheirPosition() {
+        assertThatThrownBy(() -> EventFilter.parse("{\"eventName\": [\"INSERT\"],\n \"dynamodb\": {\"NewImage\": {\"s\": [{\"prefixx\": \"a\"}]}}}"))
+                .isInstanceOf(PatternException.class)
+                .hasMessageContaining("filter pattern 1, line 2")
+                .hasMessageContaining("($.dynamodb.NewImage.s[0].prefixx)")
+                .hasMessageContaining("unknown operator 'prefixx'");
+        assertThatThrownBy(() -> EventFilter.parse("[{\"eventName\":[\"INSERT\"]}, {\"eventName\":\"INSERT\"}]"))
+                .hasMessageContaining("filter pattern 2, line 1, column ")
+                .hasMessageContaining("($[1].eventName)").hasMessageContaining("write [\"INSERT\"]");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\":[{\"numeric\":[\"!=\",1]}]}")).hasMessageContaining("expected an operator");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\":[{\"numeric\":[\">\",5,\"<\",1]}]}")).hasMessageContaining("low <= high");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\":[{\"numeric\":[\">\",\"5\"]}]}")).hasMessageContaining("needs a number");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\":[]}")).hasMessageContaining("an empty list matches nothing");
+        assertThatThrownBy(() -> EventFilter.parse("{\"$or\":[{\"n\":[1]}]}")).hasMessageContaining("at least two patterns");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\":[{\"wildcard\":\"a**\"}]}")).hasMessageContaining("consecutive '*'");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\":[{\"exists\":\"yes\"}]}")).hasMessageContaining("exists takes true or false");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\":[{\"prefix\":\"a\",\"suffix\":\"b\"}]}")).hasMessageContaining("one operator per object");
+        assertThatThrownBy(() -> EventFilter.parse("{\"n\": [1,}")).hasMessageContaining("not valid JSON at line 1, column");
+        assertThatThrownBy(() -> EventFilter.parse("[]")).hasMessageContaining("no pattern");
+        assertThatThrownBy(() -> EventFilter.parse("{}")).hasMessageContaining("an empty pattern");
+    }
+}
