@@ -33,7 +33,8 @@ public enum ConfigKey {
     AWS_ACCESS_KEY_ID("aws.credentials.access.key.id", "", "Access key id when the provider is BASIC."),
     AWS_SECRET_ACCESS_KEY("aws.credentials.secret.access.key", "", "Secret key when the provider is BASIC."),
 
-    SOURCE_TYPE("source.type", "dynamodb-streams", "Change stream to read: dynamodb-streams."),
+    SOURCE_TYPE("source.type", "dynamodb-streams",
+            "Change stream to read: dynamodb-streams (the table's DynamoDB stream) or kinesis (Kinesis Data Streams for DynamoDB)."),
     SOURCE_TABLE_NAME("source.table.name", "todoListTask",
             "Source table; its LatestStreamArn is looked up when source.stream.arn is empty."),
     SOURCE_STREAM_ARN("source.stream.arn", "", "DynamoDB stream ARN to read; empty: look it up from the table."),
@@ -55,6 +56,13 @@ public enum ConfigKey {
     BOOTSTRAP_SCAN_PROGRESS_INTERVAL_MS("bootstrap.scan.progress.interval.ms", "30000", "How often the scan logs its progress (ms)."),
     BOOTSTRAP_SCAN_ID("bootstrap.scan.id", "1",
             "Identity of the scan: a restored job scans again only when this changes (a new value is a new scan operator)."),
+
+    SOURCE_KINESIS_STREAM("source.kinesis.stream", "",
+            "Kinesis data stream (name or ARN) the table streams its changes to; required when source.type is kinesis."),
+    SOURCE_KINESIS_ENDPOINT("source.kinesis.endpoint", "", "Endpoint override for Kinesis (e.g. http://127.0.0.1:4567 for kinesalite); empty on AWS."),
+    SOURCE_KINESIS_READER("source.kinesis.reader", "polling",
+            "polling (GetRecords, shared throughput) or efo (enhanced fan-out: a dedicated 2 MB/s per shard, AWS only)."),
+    SOURCE_KINESIS_EFO_CONSUMER("source.kinesis.efo.consumer", "streamsync", "Name of the enhanced fan-out consumer the job registers."),
 
     SOURCE_MAX_RECORD_BYTES("source.max.record.bytes", "1048576",
             "A change record larger than this is a dead letter (DynamoDB items are at most 400 KB; a record holds two images)."),

@@ -90,6 +90,13 @@ public final class JobConfig implements Serializable {
 
     public final int maxRecordBytes;
 
+    /** Kinesis stream name (from the name or ARN given), or null when the source is DynamoDB Streams. */
+    public final String kinesisStream;
+    /** Kinesis endpoint override, or null on AWS. */
+    public final URI kinesisEndpoint;
+    public final boolean kinesisEnhancedFanOut;
+    public final String kinesisEfoConsumer;
+
     public final BootstrapMode bootstrapMode;
     /** Scan segments, or 0 for four per source subtask. */
     public final int bootstrapScanSegments;
@@ -172,7 +179,7 @@ public final class JobConfig implements Serializable {
                     "is required when aws.credentials.provider is BASIC");
         }
 
-        sourceType = r.oneOf(ConfigKey.SOURCE_TYPE, "dynamodb-streams");
+        sourceType = r.oneOf(ConfigKey.SOURCE_TYPE, "dynamodb-streams", "kinesis");
         sourceTableName = r.raw(ConfigKey.SOURCE_TABLE_NAME);
         String arn = r.raw(ConfigKey.SOURCE_STREAM_ARN);
         sourceStreamArn = arn.isEmpty() ? null : arn;
@@ -189,6 +196,20 @@ public final class JobConfig implements Serializable {
         shardDiscoveryInterval = r.millis(ConfigKey.SOURCE_SHARD_DISCOVERY_INTERVAL_MS, 100);
 
         maxRecordBytes = r.integer(ConfigKey.SOURCE_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE);
+
+        String stream = r.raw(ConfigKey.SOURCE_KINESIS_STREAM);
+        if (stream.startsWith("arn:")) {
+            r.require(stream.matches("arn:[^:]+:kinesis:[^:]*:[^:]*:stream/[A-Za-z0-9_.-]+"), ConfigKey.SOURCE_KINESIS_STREAM,
+                    "must be a stream name or a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)");
+            stream = stream.substring(stream.indexOf(":stream/") + 8);
+        }
+        kinesisStream = isKinesis() ? stream : null;
+        if (isKinesis()) {
+            r.require(!stream.isEmpty(), ConfigKey.SOURCE_KINESIS_STREAM, "is required when source.type is kinesis");
+        }
+        kinesisEndpoint = r.optionalUri(ConfigKey.SOURCE_KINESIS_ENDPOINT);
+        kinesisEnhancedFanOut = r.oneOf(ConfigKey.SOURCE_KINESIS_READER, "polling", "efo").equals("efo");
+        kinesisEfoConsumer = r.nonEmpty(ConfigKey.SOURCE_KINESIS_EFO_CONSUMER);
 
         bootstrapMode = r.enumValue(ConfigKey.BOOTSTRAP_MODE, BootstrapMode.class);
         bootstrapScanSegments = r.integer(ConfigKey.BOOTSTRAP_SCAN_SEGMENTS, 0, 1_000_000);
@@ -267,6 +288,11 @@ public final class JobConfig implements Serializable {
         deadLetterMaxRecordBytes = r.integer(ConfigKey.DEADLETTER_MAX_RECORD_BYTES, 256, 1 << 20);
 
         r.throwIfErrors();
+    }
+
+    /** True when the changes come from Kinesis Data Streams for DynamoDB. */
+    public boolean isKinesis() {
+        return "kinesis".equals(sourceType);
     }
 
     /** The table the bootstrap scan reads: source.table.name, else the table of source.stream.arn. */

@@ -7,6 +7,7 @@ package io.streamsync.pipeline;
  */
 public enum OperatorIds {
     SOURCE("dynamodb-stream-source", "DynamoDB stream source"),
+    KINESIS_SOURCE("kinesis-stream-source", "Kinesis stream source"),
     BOOTSTRAP_SCAN("bootstrap-table-scan", "Bootstrap table scan"),
     PARSE("parse-change-records", "Parse change records"),
     AGGREGATE("list-aggregator", "Per-list aggregates"),

@@ -27,18 +27,32 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
     private final int maxDeadLetterBytes;
 
     private final io.streamsync.filter.EventFilter filter;
+    private final boolean kinesisRecords;
+    private final String expectedTable;
 
     private transient ChangeRecordParser parser;
     private transient Counter deadLetters;
     private transient Counter filteredOut;
 
     public ParseChangeRecords(KeySchema keySchema, int maxRecordBytes, int maxDeadLetterBytes) {
-        this(keySchema, maxRecordBytes, maxDeadLetterBytes, null);
+        this(keySchema, maxRecordBytes, maxDeadLetterBytes, null, false, null);
     }
 
     /** With an event filter (null: none): records that do not match it are marked {@link ChangeEvent#filteredOut}. */
     public ParseChangeRecords(KeySchema keySchema, int maxRecordBytes, int maxDeadLetterBytes,
             io.streamsync.filter.EventFilter filter) {
+        this(keySchema, maxRecordBytes, maxDeadLetterBytes, filter, false, null);
+    }
+
+    /**
+     * @param kinesisRecords the records come from Kinesis Data Streams for DynamoDB: ordered by
+     *     {@link io.streamsync.change.KinesisOrdering}, and records of another table than
+     *     {@code expectedTable} (when given) are dead letters
+     */
+    public ParseChangeRecords(KeySchema keySchema, int maxRecordBytes, int maxDeadLetterBytes,
+            io.streamsync.filter.EventFilter filter, boolean kinesisRecords, String expectedTable) {
+        this.kinesisRecords = kinesisRecords;
+        this.expectedTable = expectedTable == null || expectedTable.isEmpty() ? null : expectedTable;
         this.keySchema = keySchema;
         this.maxRecordBytes = maxRecordBytes;
         this.maxDeadLetterBytes = maxDeadLetterBytes;
@@ -67,6 +81,14 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
             }
             com.fasterxml.jackson.databind.JsonNode root = parser.readTree(raw.data);
             e = parser.parse(root);
+            if (kinesisRecords && e.sequenceNumber == null && e.type != io.streamsync.change.ChangeType.SNAPSHOT) {
+                e.sequenceNumber = io.streamsync.change.KinesisOrdering.sequenceNumber(root);
+            }
+            if (expectedTable != null && e.tableName != null && !expectedTable.equals(e.tableName)
+                    && e.type != io.streamsync.change.ChangeType.SNAPSHOT) {
+                throw new InvalidRecordException("record of table '" + e.tableName + "', expected '" + expectedTable
+                        + "' (config key 'source.table.name')");
+            }
             if (filter != null && !filter.matches(root)) {
                 e.filteredOut = true;
                 filteredOut.inc();

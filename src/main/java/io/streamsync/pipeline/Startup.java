@@ -17,13 +17,17 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 public final class Startup {
     private Startup() {}
 
-    /** Checks the aggregate table, creates missing indices, and returns the stream ARN to read. */
+    /** Checks the aggregate table, creates missing indices, and returns the DynamoDB stream ARN to read (null for Kinesis). */
     public static String prepare(JobConfig c) {
         if (c.dynamoSinkEnabled) {
             checkAggregateTable(c);
         }
         if (c.searchSinkEnabled) {
             IndexSetup.ensureIndices(c);
+        }
+        if (c.isKinesis()) {
+            io.streamsync.source.KinesisStreamCheck.check(c);
+            return null; // Kinesis records carry both images: no view type to check
         }
         return StreamArnResolver.resolve(c);
     }

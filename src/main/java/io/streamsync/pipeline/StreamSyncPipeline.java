@@ -73,7 +73,8 @@ public final class StreamSyncPipeline {
         DataStream<RawRecord> records = source.create(env);
 
         SingleOutputStreamOperator<ChangeEvent> events = records
-                .process(new ParseChangeRecords(c.keySchema, c.maxRecordBytes, c.deadLetterMaxRecordBytes, c.eventFilter))
+                .process(new ParseChangeRecords(c.keySchema, c.maxRecordBytes, c.deadLetterMaxRecordBytes, c.eventFilter,
+                        c.isKinesis(), c.isKinesis() ? c.sourceTableName : null))
                 .returns(Types.POJO(ChangeEvent.class))
                 .uid(OperatorIds.PARSE.uid())
                 .name(OperatorIds.PARSE.displayName());

@@ -7,9 +7,9 @@ import io.streamsync.source.scan.TableScanSource;
 public final class RecordSources {
     private RecordSources() {}
 
-    /** The stream source, united with the bootstrap scan of the table when {@code bootstrap.mode} is scan. */
+    /** The stream source (DynamoDB Streams, or Kinesis when {@code source.type} is kinesis), united with the bootstrap scan of the table when {@code bootstrap.mode} is scan. */
     public static RecordSource fromConfig(JobConfig c, String streamArn) {
-        RecordSource stream = new DynamoDbStreamsSource(c, streamArn);
+        RecordSource stream = c.isKinesis() ? new KinesisStreamSource(c) : new DynamoDbStreamsSource(c, streamArn);
         return c.bootstrapMode == JobConfig.BootstrapMode.SCAN ? union(stream, new TableScanSource(c, c.sourceTable())) : stream;
     }
 

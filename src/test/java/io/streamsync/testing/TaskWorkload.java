@@ -28,6 +28,19 @@ public final class TaskWorkload {
     /** Items written or deleted by {@link #step} (not by {@link #preload}): the ones any stream has seen. */
     private final Set<String> touched = new java.util.HashSet<>();
     private boolean preloading;
+    private ChangeListener listener;
+
+    /** Told of every change a step makes, with the item's images before and after (null when absent). */
+    @FunctionalInterface
+    public interface ChangeListener {
+        void changed(Map<String, AttributeValue> key, Map<String, AttributeValue> oldImage, Map<String, AttributeValue> newImage);
+    }
+
+    /** Reports every change to {@code l} (the writes then ask DynamoDB for the old image). */
+    public TaskWorkload onChange(ChangeListener l) {
+        this.listener = l;
+        return this;
+    }
     private long created;
     private long nextTask;
     private long operations;
@@ -143,8 +156,19 @@ public final class TaskWorkload {
     }
 
     private void put(String listId, String taskId, boolean done) {
-        ddb.putItem(b -> b.tableName(table).item(item(listId, taskId, done)));
+        Map<String, AttributeValue> item = item(listId, taskId, done);
+        if (listener == null) {
+            ddb.putItem(b -> b.tableName(table).item(item));
+        } else {
+            Map<String, AttributeValue> old = ddb.putItem(b -> b.tableName(table).item(item)
+                    .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
+            listener.changed(key(listId, taskId), old == null || old.isEmpty() ? null : old, item);
+        }
         register(listId, taskId);
+    }
+
+    private static Map<String, AttributeValue> key(String listId, String taskId) {
+        return Map.of("listId", AttributeValue.fromS(listId), "taskId", AttributeValue.fromS(taskId));
     }
 
     private void register(String listId, String taskId) {
@@ -189,8 +213,12 @@ public final class TaskWorkload {
     }
 
     private void delete(String listId, String taskId) {
-        ddb.deleteItem(b -> b.tableName(table).key(Map.of("listId", AttributeValue.fromS(listId),
-                "taskId", AttributeValue.fromS(taskId))));
+        Map<String, AttributeValue> old = ddb.deleteItem(b -> b.tableName(table).key(key(listId, taskId))
+                .returnValues(listener == null ? software.amazon.awssdk.services.dynamodb.model.ReturnValue.NONE
+                        : software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
+        if (listener != null && old != null && !old.isEmpty()) { // deleting nothing writes no change record
+            listener.changed(key(listId, taskId), old, null);
+        }
         String k = listId + "\u0000" + taskId;
         touched.add(k);
         Integer idx = liveIndex.remove(k);
