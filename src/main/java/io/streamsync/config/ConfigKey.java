@@ -44,6 +44,13 @@ public enum ConfigKey {
     SOURCE_SHARD_DISCOVERY_INTERVAL_MS("source.shard.discovery.interval.ms", "10000",
             "How often new shards are looked for (ms)."),
 
+    SOURCE_KINESIS_STREAM("source.kinesis.stream", "",
+            "Kinesis data stream (name or ARN) the table streams its changes to; required when source.type is kinesis."),
+    SOURCE_KINESIS_ENDPOINT("source.kinesis.endpoint", "", "Endpoint override for Kinesis (e.g. http://127.0.0.1:4567 for kinesalite); empty on AWS."),
+    SOURCE_KINESIS_READER("source.kinesis.reader", "polling",
+            "polling (GetRecords, shared throughput) or efo (enhanced fan-out: a dedicated 2 MB/s per shard, AWS only)."),
+    SOURCE_KINESIS_EFO_CONSUMER("source.kinesis.efo.consumer", "streamsync", "Name of the enhanced fan-out consumer the job registers."),
+
     BOOTSTRAP_MODE("bootstrap.mode", "none",
             "none, or scan: on a start without state, also read the whole source table (parallel Scan) so counts and index include items older than the stream."),
     BOOTSTRAP_SCAN_SEGMENTS("bootstrap.scan.segments", "0",
@@ -56,13 +63,6 @@ public enum ConfigKey {
     BOOTSTRAP_SCAN_PROGRESS_INTERVAL_MS("bootstrap.scan.progress.interval.ms", "30000", "How often the scan logs its progress (ms)."),
     BOOTSTRAP_SCAN_ID("bootstrap.scan.id", "1",
             "Identity of the scan: a restored job scans again only when this changes (a new value is a new scan operator)."),
-
-    SOURCE_KINESIS_STREAM("source.kinesis.stream", "",
-            "Kinesis data stream (name or ARN) the table streams its changes to; required when source.type is kinesis."),
-    SOURCE_KINESIS_ENDPOINT("source.kinesis.endpoint", "", "Endpoint override for Kinesis (e.g. http://127.0.0.1:4567 for kinesalite); empty on AWS."),
-    SOURCE_KINESIS_READER("source.kinesis.reader", "polling",
-            "polling (GetRecords, shared throughput) or efo (enhanced fan-out: a dedicated 2 MB/s per shard, AWS only)."),
-    SOURCE_KINESIS_EFO_CONSUMER("source.kinesis.efo.consumer", "streamsync", "Name of the enhanced fan-out consumer the job registers."),
 
     SOURCE_MAX_RECORD_BYTES("source.max.record.bytes", "1048576",
             "A change record larger than this is a dead letter (DynamoDB items are at most 400 KB; a record holds two images)."),

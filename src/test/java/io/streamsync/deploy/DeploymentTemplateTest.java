@@ -64,6 +64,9 @@ class DeploymentTemplateTest {
             Map<?, ?> fn = (Map<?, ?>) value;
             if (fn.containsKey("Ref")) {
                 String name = fn.get("Ref").toString();
+                if (name.equals("AWS::NoValue")) {
+                    return null; // the key is left out
+                }
                 assertThat(params).as("Ref %s", name).containsKey(name);
                 return params.get(name);
             }
@@ -77,6 +80,13 @@ class DeploymentTemplateTest {
                 m.appendTail(sb);
                 return sb.toString();
             }
+            if (fn.containsKey("Fn::If")) { // conditions here compare a parameter with a value
+                List<?> branches = (List<?>) fn.get("Fn::If");
+                Map<?, ?> condition = (Map<?, ?>) map(template, "Conditions").get(branches.get(0).toString());
+                List<?> equals = (List<?>) condition.get("Fn::Equals");
+                boolean holds = resolve(equals.get(0), params).equals(resolve(equals.get(1), params));
+                return resolve(branches.get(holds ? 1 : 2), params);
+            }
             throw new AssertionError("unexpected intrinsic in a property value: " + fn);
         }
         return value.toString();
@@ -84,15 +94,25 @@ class DeploymentTemplateTest {
 
     @SuppressWarnings("unchecked")
     private static Map<String, String> propertyGroupsAsConfig() {
+        return propertyGroupsAsConfig(Map.of());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> propertyGroupsAsConfig(Map<String, String> parameters) {
         Map<String, String> config = new LinkedHashMap<>();
         Map<String, String> params = parameterValues();
+        params.putAll(parameters);
         List<Map<String, Object>> groups = (List<Map<String, Object>>) map(application(), "ApplicationConfiguration",
                 "EnvironmentProperties").get("PropertyGroups");
         for (Map<String, Object> g : groups) {
             assertThat(g.get("PropertyGroupId").toString()).matches("[a-zA-Z0-9_.-]{1,50}");
             assertThat((Map<String, Object>) g.get("PropertyMap")).as("entries of a property group").hasSizeLessThanOrEqualTo(50);
-            ((Map<String, Object>) g.get("PropertyMap")).forEach((k, v) ->
-                    config.put(g.get("PropertyGroupId") + "." + k, resolve(v, params)));
+            ((Map<String, Object>) g.get("PropertyMap")).forEach((k, v) -> {
+                String resolved = resolve(v, params);
+                if (resolved != null) {
+                    config.put(g.get("PropertyGroupId") + "." + k, resolved);
+                }
+            });
         }
         return config;
     }
@@ -111,7 +131,8 @@ class DeploymentTemplateTest {
         assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.credentials.access.key.id",
                 "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path", "checkpoint.dir",
                 "sink.search.username", "sink.search.password.env", "sink.search.password.secret", "sink.search.sigv4.region",
-                "sink.search.tls.ca.file", "sink.search.item.mapping.file", "filter.patterns");
+                "sink.search.tls.ca.file", "sink.search.item.mapping.file", "filter.patterns", "source.kinesis.stream",
+                "source.kinesis.endpoint");
         JobConfig parsed = JobConfig.from(config); // throws, naming the key, when a default is invalid
         assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
         assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);
@@ -119,6 +140,17 @@ class DeploymentTemplateTest {
         assertThat(parsed.deadLetterPath).startsWith("s3://");
         assertThat(parsed.searchEngine).isEqualTo(JobConfig.SearchEngine.OPENSEARCH);
         assertThat(parsed.searchAuth).as("IAM-signed requests on AWS").isEqualTo(JobConfig.SearchAuth.SIGV4);
+    }
+
+    @Test
+    void withSourceTypeKinesisTheJobReadsTheNamedKinesisStream() {
+        Map<String, String> config = propertyGroupsAsConfig(Map.of("SourceType", "kinesis", "KinesisStreamName", "todo-changes",
+                "KinesisReader", "efo"));
+        JobConfig parsed = JobConfig.from(config);
+        org.assertj.core.api.Assertions.assertThat(parsed.isKinesis()).isTrue();
+        org.assertj.core.api.Assertions.assertThat(parsed.kinesisStream).isEqualTo("todo-changes");
+        org.assertj.core.api.Assertions.assertThat(parsed.kinesisEnhancedFanOut).isTrue();
+        org.assertj.core.api.Assertions.assertThat(propertyGroupsAsConfig()).doesNotContainKey("source.kinesis.stream");
     }
 
     @Test
@@ -153,7 +185,8 @@ class DeploymentTemplateTest {
                 }
             }
         }
-        assertThat(conditional).as("Scan only when bootstrapping").containsExactly("Bootstrap:ScanSourceTableForBootstrap");
+        assertThat(conditional).as("Kinesis reads only from Kinesis, Scan only when bootstrapping")
+                .containsExactly("FromKinesis:ReadSourceKinesisStream", "Bootstrap:ScanSourceTableForBootstrap");
         statements.addAll((List<Map<String, Object>>) map(template, "Resources", "VpcAccessPolicy", "Properties",
                 "PolicyDocument").get("Statement"));
         // EC2 Describe calls have no resource-level permissions: the only place "*" is allowed

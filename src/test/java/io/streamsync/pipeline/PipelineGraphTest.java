@@ -42,7 +42,17 @@ class PipelineGraphTest {
     void everyOperatorHasAnExplicitUidFromOperatorIds() {
         StreamGraph graph = productionGraph().getStreamGraph();
         Set<String> known = Arrays.stream(OperatorIds.values()).map(OperatorIds::uid).collect(Collectors.toSet());
-        assertThat(graph.getStreamNodes()).hasSizeGreaterThanOrEqualTo(OperatorIds.values().length);
+        // every operator of the default (DynamoDB Streams, no bootstrap) graph is there; the other sources
+        // are alternatives that the default graph does not contain
+        Set<OperatorIds> alternatives = Set.of(OperatorIds.KINESIS_SOURCE, OperatorIds.BOOTSTRAP_SCAN);
+        Set<String> uids = graph.getStreamNodes().stream().map(StreamNode::getTransformationUID)
+                .collect(Collectors.toSet());
+        for (OperatorIds id : OperatorIds.values()) {
+            if (!alternatives.contains(id)) {
+                assertThat(uids).as("operator %s in the graph", id)
+                        .anyMatch(u -> u.equals(id.uid()) || u.startsWith(id.uid() + ": ") || u.endsWith(": " + id.uid()));
+            }
+        }
         for (StreamNode node : graph.getStreamNodes()) {
             String uid = node.getTransformationUID();
             assertThat(uid).as("uid of %s", node.getOperatorName()).isNotNull();
@@ -66,6 +76,19 @@ class PipelineGraphTest {
             assertThat(uids).contains(expected, OperatorIds.SOURCE.uid(), OperatorIds.AGGREGATE.uid());
         }
         assertThat(JobConfig.from(Map.of()).bootstrapMode).isEqualTo(JobConfig.BootstrapMode.NONE);
+    }
+
+    @Test
+    void theKinesisSourceHasItsOwnUidAndIsTheOnlySource() {
+        JobConfig c = JobConfig.from(Map.of("source.type", "kinesis", "source.kinesis.stream", "todo-changes",
+                "aws.region", "eu-west-1"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamSyncPipeline.configureEnvironment(env, c);
+        StreamSyncPipeline.define(env, c, io.streamsync.source.RecordSources.fromConfig(c, null), PipelineSinks.fromConfig(c));
+        Set<String> uids = env.getStreamGraph().getStreamNodes().stream().map(StreamNode::getTransformationUID)
+                .collect(Collectors.toSet());
+        assertThat(uids).contains(OperatorIds.KINESIS_SOURCE.uid(), OperatorIds.PARSE.uid(), OperatorIds.AGGREGATE.uid())
+                .doesNotContain(OperatorIds.SOURCE.uid());
     }
 
     @Test
