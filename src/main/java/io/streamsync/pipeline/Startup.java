@@ -17,19 +17,25 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 public final class Startup {
     private Startup() {}
 
-    /** Checks the aggregate table, creates missing indices, and returns the DynamoDB stream ARN to read (null for Kinesis). */
+    /**
+     * Checks the aggregate table and the source (stream exists, its view type carries what the configured
+     * features need), then creates missing indices, and returns the DynamoDB stream ARN to read (null for
+     * Kinesis). Everything that can refuse the start runs before anything is created.
+     */
     public static String prepare(JobConfig c) {
         if (c.dynamoSinkEnabled) {
             checkAggregateTable(c);
         }
+        String streamArn = null;
+        if (c.isKinesis()) {
+            io.streamsync.source.KinesisStreamCheck.check(c); // Kinesis records carry both images
+        } else {
+            streamArn = StreamArnResolver.resolve(c);
+        }
         if (c.searchSinkEnabled) {
             IndexSetup.ensureIndices(c);
         }
-        if (c.isKinesis()) {
-            io.streamsync.source.KinesisStreamCheck.check(c);
-            return null; // Kinesis records carry both images: no view type to check
-        }
-        return StreamArnResolver.resolve(c);
+        return streamArn;
     }
 
     private static void checkAggregateTable(JobConfig c) {

@@ -53,6 +53,7 @@ class StreamViewTypesITCase {
         if (!newImages) {
             assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props))).isInstanceOf(ConfigException.class)
                     .hasMessageContaining("has view type " + view + ", which carries no new image");
+            assertThat(SERVICES.search().indexExists(name + "-counts")).as("a refused start creates nothing").isFalse();
             props.put("sink.search.item.index", "");
         }
         JobConfig c = JobConfig.from(props);

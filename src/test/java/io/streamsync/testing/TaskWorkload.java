@@ -36,7 +36,7 @@ public final class TaskWorkload {
         void changed(Map<String, AttributeValue> key, Map<String, AttributeValue> oldImage, Map<String, AttributeValue> newImage);
     }
 
-    /** Reports every change to {@code l} (the writes then ask DynamoDB for the old image). */
+    /** Reports every change to {@code l} (the writes then ask DynamoDB for the old image and read the new one back). */
     public TaskWorkload onChange(ChangeListener l) {
         this.listener = l;
         return this;
@@ -162,7 +162,11 @@ public final class TaskWorkload {
         } else {
             Map<String, AttributeValue> old = ddb.putItem(b -> b.tableName(table).item(item)
                     .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
-            listener.changed(key(listId, taskId), old == null || old.isEmpty() ? null : old, item);
+            // the new image as DynamoDB stores it (numbers normalised, its order of map keys and set
+            // elements), as its change records carry it, not as this client sent it
+            Map<String, AttributeValue> stored = ddb.getItem(b -> b.tableName(table).key(key(listId, taskId))
+                    .consistentRead(true)).item();
+            listener.changed(key(listId, taskId), old == null || old.isEmpty() ? null : old, stored);
         }
         register(listId, taskId);
     }
