@@ -115,7 +115,7 @@ public enum ConfigKey {
     SINK_SEARCH_ITEM_INDEX("sink.search.item.index", "todo-list-task",
             "Index of the items themselves (one document per item); empty: do not index items."),
     SINK_SEARCH_BULK_MAX_ACTIONS("sink.search.bulk.max.actions", "1000", "Bulk request size in actions."),
-    SINK_SEARCH_BULK_INTERVAL_MS("sink.search.bulk.interval.ms", "1000", "Longest time between bulk flushes (ms)."),
+    SINK_SEARCH_BULK_INTERVAL_MS("sink.search.bulk.interval.ms", "500", "Longest time between bulk flushes (ms)."),
     SINK_SEARCH_MAX_IN_FLIGHT("sink.search.max.in.flight.requests", "4",
             "Concurrent bulk requests per sink subtask (order does not matter: writes are version-guarded)."),
 
