@@ -34,8 +34,12 @@ public final class WriteCost {
     public static final class Result {
         public final long events;
         public final long writes;
+        /** How long the workload took to write its changes (the job ran meanwhile, except for the baseline). */
+        public double writeSeconds;
+        /** INSERT and REMOVE events on the stream: the writes of the per-event baseline. */
+        public long countingEvents;
 
-        Result(long events, long writes) {
+        public Result(long events, long writes) {
             this.events = events;
             this.writes = writes;
         }
@@ -45,8 +49,24 @@ public final class WriteCost {
         }
     }
 
-    /** The job, live, while the workload writes {@code changes} changes over {@code lists} lists. */
-    public static Result job(DynamoDbLocal ddbLocal, long windowMs, int changes, int lists, String name) throws Exception {
+    /** Writes a workload's changes into the named source table. */
+    @FunctionalInterface
+    public interface Workload {
+        void write(DynamoDbClient ddb, String table);
+    }
+
+    /** The workload of the tests: one PutItem or DeleteItem at a time, {@code changes} over {@code lists} lists. */
+    public static Workload oneAtATime(int changes, int lists) {
+        return (ddb, table) -> new TaskWorkload(ddb, table, lists, 99L).run(changes);
+    }
+
+    /** {@code changes} changes over 100 lists with BatchWriteItem, as fast as DynamoDB Local takes them. */
+    public static Workload batched(int changes) {
+        return (ddb, table) -> RecoveryTime.writeBacklog(ddb, table, changes, new java.util.Random(changes));
+    }
+
+    /** The job, live, while the workload writes its changes. */
+    public static Result job(DynamoDbLocal ddbLocal, long windowMs, Workload workload, String name) throws Exception {
         try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(ddbLocal.endpoint());
                 DynamoDbClient ddb = ddbLocal.client()) {
             String source = name + "Tasks";
@@ -62,20 +82,27 @@ public final class WriteCost {
             StreamSyncPipeline.configureEnvironment(env, c);
             StreamSyncPipeline.define(env, c, new DynamoDbStreamsSource(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
             JobClient job = env.executeAsync("write-cost-" + windowMs);
+            double writeSeconds;
             try {
-                new TaskWorkload(ddb, source, lists, 99L).run(changes);
+                long t0 = System.nanoTime();
+                workload.write(ddb, source);
+                writeSeconds = (System.nanoTime() - t0) / 1e9;
                 Poll.until(Duration.ofMillis(windowMs * 3 + 60_000), () -> GroundTruth.compareCounts("aggregate table",
                         TodoTables.countsByList(ddb, source), TodoTables.aggregateCounts(ddb, counts)));
             } finally {
                 job.cancel().get();
             }
-            long events = StreamCapture.readAll(ddbLocal.streamsClient(), arn).size();
-            return new Result(events, proxy.putItems.get());
+            List<RawRecord> records = StreamCapture.readAll(ddbLocal.streamsClient(), arn);
+            long events = records.size();
+            Result r = new Result(events, proxy.putItems.get());
+            r.countingEvents = records.stream().filter(e -> !e.data.contains("\"eventName\":\"MODIFY\"")).count();
+            r.writeSeconds = writeSeconds;
+            return r;
         }
     }
 
     /** The per-event baseline over the same kind of workload: one UpdateItem ADD per stream event. */
-    public static Result perEventBaseline(DynamoDbLocal ddbLocal, int changes, int lists, String name) throws Exception {
+    public static Result perEventBaseline(DynamoDbLocal ddbLocal, Workload workload, String name) throws Exception {
         try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(ddbLocal.endpoint());
                 DynamoDbClient ddb = ddbLocal.client();
                 DynamoDbClient viaProxy = DynamoDbClient.builder().endpointOverride(proxy.endpoint())
@@ -87,7 +114,9 @@ public final class WriteCost {
             String counts = name + "Counts";
             String arn = TodoTables.createSourceTable(ddb, source, StreamViewType.NEW_AND_OLD_IMAGES);
             TodoTables.createAggregateTable(ddb, counts);
-            new TaskWorkload(ddb, source, lists, 99L).run(changes);
+            long t0 = System.nanoTime();
+            workload.write(ddb, source);
+            double writeSeconds = (System.nanoTime() - t0) / 1e9;
             List<RawRecord> events = StreamCapture.readAll(ddbLocal.streamsClient(), arn);
             long writes = 0;
             for (RawRecord e : events) {
@@ -107,7 +136,9 @@ public final class WriteCost {
             if (problem != null) {
                 throw new IllegalStateException("the per-event baseline is wrong: " + problem);
             }
-            return new Result(events.size(), writes);
+            Result r = new Result(events.size(), writes);
+            r.writeSeconds = writeSeconds;
+            return r;
         }
     }
 }
