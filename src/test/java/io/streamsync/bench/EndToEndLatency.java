@@ -59,15 +59,8 @@ public final class EndToEndLatency {
         String source = "latTasks";
         String counts = "latCounts";
         String countIndex = "lat-counts";
-        Map<String, String> props = services.jobProperties();
-        props.remove("source.poll.interval.ms"); // the job's defaults, not the tests' fast polling
-        props.remove("source.shard.discovery.interval.ms");
-        props.put("source.table.name", source);
-        props.put("sink.dynamodb.table", counts);
-        props.put("sink.search.aggregate.index", countIndex);
-        props.put("sink.search.item.index", "lat-tasks");
+        Map<String, String> props = jobDefaults(services, source, counts, countIndex, "lat-tasks");
         props.put("aggregate.window.ms", "1000");
-        props.put("job.parallelism", "2");
         JobConfig c = JobConfig.from(props);
         Result result = new Result();
         result.settings.put("aggregate.window.ms", "1000");
@@ -154,6 +147,23 @@ public final class EndToEndLatency {
             stop.set(true);
             job.cancel().get();
         }
+    }
+
+    /**
+     * Properties of a benchmark job on these services: its tables and indices, parallelism 2, and otherwise
+     * the job's defaults (not the tests' fast polling).
+     */
+    static Map<String, String> jobDefaults(LocalServices services, String source, String counts, String countIndex,
+            String itemIndex) {
+        Map<String, String> props = services.jobProperties();
+        props.remove("source.poll.interval.ms");
+        props.remove("source.shard.discovery.interval.ms");
+        props.put("source.table.name", source);
+        props.put("sink.dynamodb.table", counts);
+        props.put("sink.search.aggregate.index", countIndex);
+        props.put("sink.search.item.index", itemIndex);
+        props.put("job.parallelism", "2");
+        return props;
     }
 
     private static String listId(int l) {

@@ -64,14 +64,7 @@ public final class RecoveryTime {
         DynamoDbClient ddb = services.dynamoDb.client();
         String arn = TodoTables.createSourceTable(ddb, source, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(ddb, counts);
-        Map<String, String> props = services.jobProperties();
-        props.remove("source.poll.interval.ms"); // the job's defaults, not the tests' fast polling
-        props.remove("source.shard.discovery.interval.ms");
-        props.put("source.table.name", source);
-        props.put("sink.dynamodb.table", counts);
-        props.put("sink.search.aggregate.index", countIndex);
-        props.put("sink.search.item.index", itemIndex);
-        props.put("job.parallelism", "2");
+        Map<String, String> props = EndToEndLatency.jobDefaults(services, source, counts, countIndex, itemIndex);
         props.put("restart.delay.ms", "1000");
         JobConfig c = JobConfig.from(props);
         SearchHttp search = new SearchHttp(services.search.uri());
