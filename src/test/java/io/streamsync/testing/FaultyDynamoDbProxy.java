@@ -23,6 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * test's own scans) passes through.
  */
 public final class FaultyDynamoDbProxy implements AutoCloseable {
+    static {
+        // The JDK's HttpServer leaves Nagle's algorithm on: its separate header and body writes then wait for the
+        // client's delayed ACK, about 40 ms per request (measured: 49 ms per UpdateItem through the proxy against
+        // 4 ms direct; 6 ms with this). Read once, when the first HttpServer of the JVM is created.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private static final java.util.regex.Pattern SCAN_COUNT = java.util.regex.Pattern.compile("\"Count\":(\\d+)");
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade");
 
@@ -36,6 +43,7 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
     public final AtomicLong throttled = new AtomicLong();
     public final AtomicLong refused = new AtomicLong();
     public final AtomicLong putItems = new AtomicLong();
+    public final AtomicLong updateItems = new AtomicLong();
     public final AtomicLong scans = new AtomicLong();
     public final AtomicLong scansThrottled = new AtomicLong();
     /** Items returned by all Scan calls (their "Count"): more than the table holds means pages read again. */
@@ -82,6 +90,9 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
                 if (throttled(ex, throttleShare, throttled)) {
                     return;
                 }
+            }
+            if (operation != null && operation.endsWith(".UpdateItem")) {
+                updateItems.incrementAndGet();
             }
             boolean scan = operation != null && operation.endsWith(".Scan");
             if (scan) {
