@@ -1,25 +1,33 @@
 package io.streamsync.change;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.List;
 
 /**
  * Parses one DynamoDB change record (DynamoDB-JSON text, as delivered by DynamoDB Streams, Lambda or
- * Kinesis Data Streams for DynamoDB) into a {@link ChangeEvent}.
+ * Kinesis Data Streams for DynamoDB) into a {@link ChangeEvent}, in one pass over the text: the parser's
+ * tokens go straight into the plain-JSON renderings of the keys and images (see {@link DynamoJson}), and
+ * fields nobody reads are skipped, so no tree of the record is ever built.
  *
  * <p>Tolerant of the shapes found in the wild: {@code ApproximateCreationDateTime} as integer seconds,
  * milliseconds or microseconds, a float, a string, or missing; missing {@code userIdentity},
- * {@code eventVersion} or {@code eventSourceARN}. A record without {@code eventName} is read as a MODIFY
- * when it carries a NewImage (the item exists with that image) and as a REMOVE when it carries only an
- * OldImage; otherwise it is rejected. Anything that cannot be read raises {@link InvalidRecordException}
- * with the reason. Not thread-safe: one instance per operator instance (it holds an ObjectMapper).
+ * {@code eventVersion} or {@code eventSourceARN}; fields in any order. A record without {@code eventName}
+ * is read as a MODIFY when it carries a NewImage (the item exists with that image) and as a REMOVE when it
+ * carries only an OldImage; otherwise it is rejected. A field given twice in one object is malformed JSON
+ * here (which of the two would count is not defined). Anything that cannot be read raises
+ * {@link InvalidRecordException} with the reason. Not thread-safe: one instance per operator instance.
  */
 public final class ChangeRecordParser {
     /** epoch seconds below this are seconds (year 5138); between this and {@link #MICROS_FROM} they are ms. */
@@ -35,14 +43,39 @@ public final class ChangeRecordParser {
     public static final String SCAN_EVENT_SOURCE = "streamsync:table-scan";
 
     private final KeySchema keySchema;
+    private final JsonFactory factory;
     private final ObjectMapper mapper;
+    private final DynamoJson.Path path = new DynamoJson.Path("dynamodb");
+    private final TextOut text = new TextOut();
+    private boolean renderOldImage = true;
+    private boolean kinesisOrdering;
 
     public ChangeRecordParser(KeySchema keySchema) {
         this.keySchema = keySchema;
         this.mapper = newMapper();
+        this.factory = mapper.getFactory().copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 
-    /** The mapper settings the parser needs: floats and plain JSON numbers read and written exactly. */
+    /**
+     * Whether {@link ChangeEvent#oldImageJson} is rendered (default true). When false, an old image is still
+     * read and validated (a malformed one makes the record a dead letter, whatever consumes it) but not
+     * written out: the job's operators never read it.
+     */
+    public ChangeRecordParser renderOldImage(boolean render) {
+        this.renderOldImage = render;
+        return this;
+    }
+
+    /**
+     * Records from Kinesis Data Streams for DynamoDB carry no sequence number: when set, a record without one
+     * (other than a scan snapshot) gets its order from {@link KinesisOrdering}.
+     */
+    public ChangeRecordParser kinesisOrdering(boolean on) {
+        this.kinesisOrdering = on;
+        return this;
+    }
+
+    /** The mapper settings for reading records as trees (event filters): floats and numbers read exactly. */
     public static ObjectMapper newMapper() {
         ObjectMapper m = new ObjectMapper();
         m.setNodeFactory(DynamoJson.NODES);
@@ -50,11 +83,7 @@ public final class ChangeRecordParser {
         return m;
     }
 
-    public ChangeEvent parse(String json) {
-        return parse(readTree(json));
-    }
-
-    /** The record's JSON tree (numbers exact), or an InvalidRecordException with the reason. */
+    /** The record's JSON tree (numbers exact), or an InvalidRecordException with the reason: for event filters. */
     public JsonNode readTree(String json) {
         JsonNode root;
         try {
@@ -68,54 +97,268 @@ public final class ChangeRecordParser {
         return root;
     }
 
-    public ChangeEvent parse(JsonNode root) {
-        JsonNode ddb = root.get("dynamodb");
-        if (ddb == null || !ddb.isObject()) {
+    public ChangeEvent parse(String json) {
+        try (JsonParser p = factory.createParser(json)) {
+            return read(p);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading a String: not expected
+        }
+    }
+
+    /** What one record says, as read; turned into a ChangeEvent once the whole record is read. */
+    private static final class Fields {
+        String eventId;
+        String eventName;
+        String eventSource;
+        String eventSourceArn;
+        String tableName;
+        String identityType;
+        String identityPrincipal;
+        boolean dynamodb;
+        String keysJson;
+        final List<String> keyNames = new ArrayList<>(2);
+        String partitionType;
+        String partitionText;
+        String sortType;
+        String sortText;
+        boolean hasNewImage;
+        String newImageJson;
+        boolean hasOldImage;
+        String oldImageJson;
+        String sequenceNumber;
+        JsonNode creationTime;
+        String creationPrecision;
+        String streamViewType;
+    }
+
+    private ChangeEvent read(JsonParser p) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+            throw new InvalidRecordException("record is not a JSON object");
+        }
+        Fields f = new Fields();
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "eventID":
+                    f.eventId = scalarText(p);
+                    break;
+                case "eventName":
+                    f.eventName = scalarText(p);
+                    break;
+                case "eventSource":
+                    f.eventSource = scalarText(p);
+                    break;
+                case "eventSourceARN":
+                    f.eventSourceArn = scalarText(p);
+                    break;
+                case "tableName":
+                    f.tableName = scalarText(p);
+                    break;
+                case "userIdentity":
+                    readIdentity(p, f);
+                    break;
+                case "dynamodb":
+                    if (t != JsonToken.START_OBJECT) {
+                        throw new InvalidRecordException("record has no 'dynamodb' object");
+                    }
+                    readDynamodb(p, f);
+                    f.dynamodb = true;
+                    break;
+                default:
+                    p.skipChildren();
+            }
+        }
+        if (!f.dynamodb) {
             throw new InvalidRecordException("record has no 'dynamodb' object");
         }
+        return event(f);
+    }
+
+    private void readDynamodb(JsonParser p, Fields f) throws IOException {
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "Keys":
+                    readKeys(p, f);
+                    break;
+                case "NewImage":
+                    if (t != JsonToken.VALUE_NULL) {
+                        f.hasNewImage = true;
+                        f.newImageJson = image(p, "dynamodb.NewImage", true);
+                    }
+                    break;
+                case "OldImage":
+                    if (t != JsonToken.VALUE_NULL) {
+                        f.hasOldImage = true;
+                        f.oldImageJson = image(p, "dynamodb.OldImage", renderOldImage);
+                    }
+                    break;
+                case "SequenceNumber":
+                    f.sequenceNumber = scalarText(p);
+                    break;
+                case "ApproximateCreationDateTime":
+                    f.creationTime = timeValue(p, t);
+                    break;
+                case "ApproximateCreationDateTimePrecision":
+                    f.creationPrecision = scalarText(p);
+                    break;
+                case "StreamViewType":
+                    f.streamViewType = scalarText(p);
+                    break;
+                default:
+                    p.skipChildren();
+            }
+        }
+    }
+
+    /** An attribute map rendered as plain JSON, or only validated (null) when {@code render} is false. */
+    private String image(JsonParser p, String where, boolean render) throws IOException {
+        if (!render) {
+            DynamoJson.writePlainObject(p, null, path.reset(where));
+            return null;
+        }
+        try (JsonGenerator g = factory.createGenerator(text.reset())) {
+            DynamoJson.writePlainObject(p, g, path.reset(where));
+        }
+        return text.toString();
+    }
+
+    /** Keys rendered as plain JSON, and the key attributes' values kept for the aggregation key. */
+    private void readKeys(JsonParser p, Fields f) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw new InvalidRecordException("dynamodb.Keys: expected an attribute map (JSON object)");
+        }
+        f.keyNames.clear();
+        try (JsonGenerator g = factory.createGenerator(text.reset())) {
+            g.writeStartObject();
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                g.writeFieldName(name);
+                p.nextToken();
+                DynamoJson.Path at = path.reset("dynamodb.Keys");
+                at.pushName(name);
+                if (p.currentToken() == JsonToken.START_OBJECT) {
+                    String type = p.nextFieldName();
+                    JsonToken v = p.nextToken();
+                    String value = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    if (("S".equals(type) || "N".equals(type) || "B".equals(type)) && value != null
+                            && p.nextFieldName() == null) {
+                        if ("N".equals(type)) {
+                            DynamoJson.writeNumber(value, g, at);
+                        } else {
+                            g.writeString(value);
+                        }
+                        f.keyNames.add(name);
+                        if (name.equals(keySchema.partitionKey())) {
+                            f.partitionType = type;
+                            f.partitionText = value;
+                        } else if (name.equals(keySchema.sortKey())) {
+                            f.sortType = type;
+                            f.sortText = value;
+                        }
+                        continue;
+                    }
+                }
+                throw new InvalidRecordException(at + ": a key must be of type S, N or B");
+            }
+            g.writeEndObject();
+        }
+        f.keysJson = text.toString();
+    }
+
+    private static void readIdentity(JsonParser p, Fields f) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return;
+        }
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            p.nextToken();
+            if ("type".equals(name)) {
+                f.identityType = scalarText(p);
+            } else if ("principalId".equals(name)) {
+                f.identityPrincipal = scalarText(p);
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    /** A scalar field's text (numbers as written, booleans as true/false), null for null, "" for a container. */
+    private static String scalarText(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return "";
+        }
+        return p.getText();
+    }
+
+    /** ApproximateCreationDateTime as a small node: a number exactly, a string as it is (parsed later). */
+    private static JsonNode timeValue(JsonParser p, JsonToken t) throws IOException {
+        switch (t) {
+            case VALUE_NUMBER_INT:
+            case VALUE_NUMBER_FLOAT:
+                return DynamoJson.NODES.numberNode(p.getDecimalValue());
+            case VALUE_STRING:
+                return DynamoJson.NODES.textNode(p.getText());
+            case VALUE_NULL:
+                return null;
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return DynamoJson.NODES.booleanNode(t == JsonToken.VALUE_TRUE);
+            default:
+                p.skipChildren();
+                return t == JsonToken.START_ARRAY ? DynamoJson.NODES.arrayNode() : DynamoJson.NODES.objectNode();
+        }
+    }
+
+    private ChangeEvent event(Fields f) {
+        if (f.keysJson == null) {
+            throw new InvalidRecordException("dynamodb.Keys: expected an attribute map (JSON object)");
+        }
         ChangeEvent e = new ChangeEvent();
-        e.eventId = text(root, "eventID");
-        e.tableName = tableName(root);
-
-        ObjectNode keys = DynamoJson.toPlainObject(ddb.get("Keys"), "dynamodb.Keys");
-        JsonNode newImageRaw = ddb.get("NewImage");
-        JsonNode oldImageRaw = ddb.get("OldImage");
-        ObjectNode newImage = present(newImageRaw) ? DynamoJson.toPlainObject(newImageRaw, "dynamodb.NewImage") : null;
-        ObjectNode oldImage = present(oldImageRaw) ? DynamoJson.toPlainObject(oldImageRaw, "dynamodb.OldImage") : null;
-
-        e.type = changeType(text(root, "eventName"), newImage != null, oldImage != null);
-        if (SCAN_EVENT_SOURCE.equals(text(root, "eventSource"))) {
-            if (e.type != ChangeType.INSERT || newImage == null) {
+        e.eventId = f.eventId;
+        e.tableName = tableName(f.tableName, f.eventSourceArn);
+        e.type = changeType(f.eventName, f.hasNewImage, f.hasOldImage);
+        if (SCAN_EVENT_SOURCE.equals(f.eventSource)) {
+            if (e.type != ChangeType.INSERT || !f.hasNewImage) {
                 throw new InvalidRecordException("a record of the table scan must be an INSERT with a NewImage");
             }
             e.type = ChangeType.SNAPSHOT;
         }
-        e.keysJson = keys.toString();
-        e.newImageJson = newImage == null ? null : newImage.toString();
-        e.oldImageJson = oldImage == null ? null : oldImage.toString();
+        e.keysJson = f.keysJson;
+        e.newImageJson = f.newImageJson;
+        e.oldImageJson = f.oldImageJson;
         int expectedKeys = keySchema.sortKey() == null ? 1 : 2;
-        if (keys.size() != expectedKeys) {
-            throw new InvalidRecordException("dynamodb.Keys " + keys.properties().stream().map(Map.Entry::getKey)
-                    .collect(Collectors.toList()) + " do not match the configured key schema (" + keySchema + ")");
+        if (f.keyNames.size() != expectedKeys) {
+            throw new InvalidRecordException("dynamodb.Keys " + f.keyNames + " do not match the configured key schema ("
+                    + keySchema + ")");
         }
-        e.partitionKey = keyValue(ddb.get("Keys"), keySchema.partitionKey());
+        e.partitionKey = keyValue(keySchema.partitionKey(), f.partitionType, f.partitionText);
         e.itemKey = ItemKeys.itemKey(
-                e.partitionKey, keySchema.sortKey() == null ? null : keyValue(ddb.get("Keys"), keySchema.sortKey()));
+                e.partitionKey, keySchema.sortKey() == null ? null : keyValue(keySchema.sortKey(), f.sortType, f.sortText));
 
-        String seq = text(ddb, "SequenceNumber");
+        String seq = f.sequenceNumber;
         if (seq != null && !SequenceNumbers.isValid(seq)) {
             throw new InvalidRecordException("dynamodb.SequenceNumber '" + DynamoJson.abbreviate(seq) + "' is not a decimal number");
         }
         e.sequenceNumber = seq;
-        e.approximateCreationTimeMillis =
-                epochMillis(ddb.get("ApproximateCreationDateTime"), text(ddb, "ApproximateCreationDateTimePrecision"));
-        e.streamViewType = text(ddb, "StreamViewType");
-        e.ttlExpiry = e.type == ChangeType.REMOVE && isTimeToLive(root.get("userIdentity"));
+        e.approximateCreationTimeMillis = epochMillis(f.creationTime, f.creationPrecision);
+        e.streamViewType = f.streamViewType;
+        e.ttlExpiry = e.type == ChangeType.REMOVE
+                && "Service".equals(f.identityType) && "dynamodb.amazonaws.com".equals(f.identityPrincipal);
+        if (kinesisOrdering && e.sequenceNumber == null && e.type != ChangeType.SNAPSHOT) {
+            e.sequenceNumber = KinesisOrdering.sequenceNumber(f.creationTime, f.creationPrecision, f.eventId);
+        }
         return e;
-    }
-
-    private static boolean present(JsonNode n) {
-        return n != null && !n.isNull() && !n.isMissingNode();
     }
 
     private static ChangeType changeType(String eventName, boolean hasNew, boolean hasOld) {
@@ -144,43 +387,35 @@ public final class ChangeRecordParser {
      * Renders a key attribute as text: S as is, B as its base64 text, N in canonical form (DynamoDB treats
      * {@code 1} and {@code 1.0} as the same key, so they must give the same aggregation key).
      */
-    private String keyValue(JsonNode rawKeys, String attribute) {
-        JsonNode av = rawKeys.get(attribute);
-        if (av == null) {
+    private String keyValue(String attribute, String type, String value) {
+        if (type == null) {
             throw new InvalidRecordException("dynamodb.Keys has no attribute '" + attribute + "' (configured key schema: "
                     + keySchema + ")");
         }
-        JsonNode s = av.get("S");
-        if (s != null && s.isTextual()) {
-            return s.textValue();
+        switch (type) {
+            case "N":
+                try {
+                    BigDecimal d = new BigDecimal(value).stripTrailingZeros();
+                    return d.signum() == 0 ? "0" : d.toPlainString();
+                } catch (NumberFormatException ex) {
+                    throw new InvalidRecordException("dynamodb.Keys." + attribute + ": N value is not a number");
+                }
+            case "B":
+                try {
+                    Base64.getDecoder().decode(value);
+                } catch (IllegalArgumentException ex) {
+                    throw new InvalidRecordException("dynamodb.Keys." + attribute + ": B value is not base64");
+                }
+                return value;
+            default:
+                return value;
         }
-        JsonNode n = av.get("N");
-        if (n != null && n.isTextual()) {
-            try {
-                BigDecimal d = new BigDecimal(n.textValue()).stripTrailingZeros();
-                return d.signum() == 0 ? "0" : d.toPlainString();
-            } catch (NumberFormatException ex) {
-                throw new InvalidRecordException("dynamodb.Keys." + attribute + ": N value is not a number");
-            }
-        }
-        JsonNode b = av.get("B");
-        if (b != null && b.isTextual()) {
-            try {
-                Base64.getDecoder().decode(b.textValue());
-            } catch (IllegalArgumentException ex) {
-                throw new InvalidRecordException("dynamodb.Keys." + attribute + ": B value is not base64");
-            }
-            return b.textValue();
-        }
-        throw new InvalidRecordException("dynamodb.Keys." + attribute + ": a key must be of type S, N or B");
     }
 
-    private static String tableName(JsonNode root) {
-        String name = text(root, "tableName");
+    private static String tableName(String name, String arn) {
         if (name != null) {
             return name;
         }
-        String arn = text(root, "eventSourceARN");
         if (arn != null) {
             int table = arn.indexOf(":table/");
             if (table >= 0) {
@@ -189,12 +424,6 @@ public final class ChangeRecordParser {
             }
         }
         return null;
-    }
-
-    private static boolean isTimeToLive(JsonNode identity) {
-        return identity != null
-                && "Service".equals(text(identity, "type"))
-                && "dynamodb.amazonaws.com".equals(text(identity, "principalId"));
     }
 
     /**
@@ -237,8 +466,39 @@ public final class ChangeRecordParser {
         return millis.longValue();
     }
 
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? null : v.asText();
+    /** A Writer into a reused StringBuilder: one per parser, no synchronisation. */
+    private static final class TextOut extends java.io.Writer {
+        private final StringBuilder sb = new StringBuilder(1024);
+
+        TextOut reset() {
+            sb.setLength(0);
+            return this;
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) {
+            sb.append(cbuf, off, len);
+        }
+
+        @Override
+        public void write(String str, int off, int len) {
+            sb.append(str, off, off + len);
+        }
+
+        @Override
+        public void write(int c) {
+            sb.append((char) c);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+
+        @Override
+        public String toString() {
+            return sb.toString();
+        }
     }
 }

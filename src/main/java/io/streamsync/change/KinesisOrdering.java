@@ -20,10 +20,8 @@ import java.security.NoSuchAlgorithmException;
 public final class KinesisOrdering {
     private KinesisOrdering() {}
 
-    public static String sequenceNumber(JsonNode record) {
-        JsonNode ddb = record.path("dynamodb");
-        JsonNode time = ddb.get("ApproximateCreationDateTime");
-        String eventId = record.path("eventID").asText(null);
+    /** From a record's creation time (a number or a numeric string), its precision (may be null) and eventID. */
+    public static String sequenceNumber(JsonNode time, String precision, String eventId) {
         if (time == null || time.isNull()) {
             throw new InvalidRecordException("a Kinesis record needs dynamodb.ApproximateCreationDateTime to be ordered");
         }
@@ -36,7 +34,6 @@ public final class KinesisOrdering {
         } catch (NumberFormatException e) {
             throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime is not a number");
         }
-        String precision = ddb.path("ApproximateCreationDateTimePrecision").asText("");
         long micros;
         if ("MICROSECOND".equals(precision)) {
             micros = value.longValue();

@@ -61,7 +61,9 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
 
     @Override
     public void open(OpenContext openContext) {
-        parser = new ChangeRecordParser(keySchema);
+        // no operator after this one reads the old image: it is validated (a malformed one is a dead letter) but
+        // not rendered, nor shipped through the key-by
+        parser = new ChangeRecordParser(keySchema).renderOldImage(false).kinesisOrdering(kinesisRecords);
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         filteredOut = getRuntimeContext().getMetricGroup().counter("eventsFilteredOut");
     }
@@ -79,17 +81,14 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
                 throw new InvalidRecordException("record of " + raw.data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
                         + " bytes exceeds source.max.record.bytes (" + maxRecordBytes + ")");
             }
-            com.fasterxml.jackson.databind.JsonNode root = parser.readTree(raw.data);
-            e = parser.parse(root);
-            if (kinesisRecords && e.sequenceNumber == null && e.type != io.streamsync.change.ChangeType.SNAPSHOT) {
-                e.sequenceNumber = io.streamsync.change.KinesisOrdering.sequenceNumber(root);
-            }
+            e = parser.parse(raw.data);
             if (expectedTable != null && e.tableName != null && !expectedTable.equals(e.tableName)
                     && e.type != io.streamsync.change.ChangeType.SNAPSHOT) {
                 throw new InvalidRecordException("record of table '" + e.tableName + "', expected '" + expectedTable
                         + "' (config key 'source.table.name')");
             }
-            if (filter != null && !filter.matches(root)) {
+            // filters read the record as a tree (a second parse, only when a filter is configured)
+            if (filter != null && !filter.matches(parser.readTree(raw.data))) {
                 e.filteredOut = true;
                 filteredOut.inc();
             }
@@ -104,10 +103,6 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
             return;
         }
         e.shardId = raw.shardId;
-        // The old image is converted (so a malformed one is a dead letter, as before) and filters have seen it
-        // in the raw record, but no operator after this one reads it: not shipping it through the key-by
-        // shuffle halves the bytes per MODIFY record of a NEW_AND_OLD_IMAGES stream.
-        e.oldImageJson = null;
         out.collect(e);
     }
 

@@ -122,4 +122,53 @@ class ChangeRecordParserTest {
     void rejectsBadRecordsWithAReasonNamingTheField(String json, String reason) {
         assertThatThrownBy(() -> todo.parse(json)).isInstanceOf(InvalidRecordException.class).hasMessageContaining(reason);
     }
+
+    @Test
+    void readsFieldsInAnyOrder() {
+        ChangeEvent e = todo.parse("{\"dynamodb\":{\"SequenceNumber\":\"7\",\"NewImage\":{\"n\":{\"N\":\"1.0\"}},\"Keys\":"
+                + TODO_KEYS + "},\"ignored\":{\"deep\":[1,{\"eventName\":\"REMOVE\"}]},\"eventName\":\"INSERT\"}");
+        assertThat(e.type).isEqualTo(ChangeType.INSERT);
+        assertThat(e.itemKey).isEqualTo("groceries|milk");
+        assertThat(e.newImageJson).isEqualTo("{\"n\":1.0}");
+        assertThat(e.sequenceNumber).isEqualTo("7");
+    }
+
+    @Test
+    void aFieldGivenTwiceIsMalformed() {
+        assertThatThrownBy(() -> todo.parse(record("INSERT", TODO_KEYS,
+                ",\"NewImage\":{\"a\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"}}", "")))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("malformed JSON").hasMessageContaining("'a'");
+    }
+
+    @Test
+    void anOldImageLeftUnrenderedIsStillValidated() {
+        ChangeRecordParser lean = new ChangeRecordParser(new KeySchema("listId", "taskId")).renderOldImage(false);
+        String good = record("MODIFY", TODO_KEYS, ",\"NewImage\":{\"a\":{\"S\":\"new\"}},\"OldImage\":{\"a\":{\"S\":\"old\"}}", "");
+        assertThat(todo.parse(good).oldImageJson).isEqualTo("{\"a\":\"old\"}");
+        ChangeEvent e = lean.parse(good);
+        assertThat(e.oldImageJson).isNull();
+        assertThat(e.newImageJson).isEqualTo("{\"a\":\"new\"}");
+
+        String bad = record("MODIFY", TODO_KEYS, ",\"NewImage\":{\"a\":{\"S\":\"new\"}},\"OldImage\":{\"a\":{\"N\":\"x1\"}}", "");
+        assertThatThrownBy(() -> lean.parse(bad)).isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("dynamodb.OldImage.a: N value 'x1' is not a number");
+        // an old image alone still makes a record without eventName a REMOVE
+        assertThat(lean.parse(record(null, TODO_KEYS, ",\"OldImage\":{\"a\":{\"S\":\"x\"}}", "")).type)
+                .isEqualTo(ChangeType.REMOVE);
+    }
+
+    @Test
+    void kinesisRecordsGetTheirOrderFromCreationTimeAndEventId() {
+        ChangeRecordParser kinesis = new ChangeRecordParser(new KeySchema("listId", "taskId")).kinesisOrdering(true);
+        String first = "{\"eventID\":\"a\",\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":" + TODO_KEYS
+                + ",\"ApproximateCreationDateTime\":1720046486486729,\"ApproximateCreationDateTimePrecision\":\"MICROSECOND\"}}";
+        String later = first.replace("486729", "486730").replace("\"a\"", "\"b\"");
+        String s1 = kinesis.parse(first).sequenceNumber;
+        assertThat(s1).hasSize(32).startsWith("01720046486486729");
+        assertThat(kinesis.parse(first).sequenceNumber).as("a duplicate gets the same number").isEqualTo(s1);
+        assertThat(SequenceNumbers.compare(kinesis.parse(later).sequenceNumber, s1)).isPositive();
+        assertThat(todo.parse(first).sequenceNumber).as("without the option").isNull();
+        assertThatThrownBy(() -> kinesis.parse(first.replace("\"eventID\":\"a\",", "")))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("eventID");
+    }
 }
