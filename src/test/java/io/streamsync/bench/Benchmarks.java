@@ -82,36 +82,38 @@ public final class Benchmarks {
                 .warmupIterations(3).warmupTime(TimeValue.seconds(2)).measurementIterations(5)
                 .measurementTime(TimeValue.seconds(2)).jvmArgs("-Xmx1g").build();
         double bytes = ConversionBenchmark.averageRecordBytes();
-        double bare = 0;
-        double full = 0;
-        double bareErr = 0;
-        double fullErr = 0;
+        Map<String, double[]> score = new java.util.HashMap<>();
         for (RunResult r : new Runner(opt).run()) {
             String name = r.getParams().getBenchmark();
-            double score = r.getPrimaryResult().getScore();
-            double err = r.getPrimaryResult().getScoreError();
-            if (name.endsWith("bareJacksonParse")) {
-                bare = score;
-                bareErr = err;
-            } else {
-                full = score;
-                fullErr = err;
-            }
+            score.put(name.substring(name.lastIndexOf('.') + 1),
+                    new double[] {r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()});
         }
-        String line1 = String.format("bare Jackson parse   %,10.0f records/s ± %,.0f  %6.1f MB/s", bare, bareErr, bare * bytes / 1e6);
-        String line2 = String.format("record -> ChangeEvent %,10.0f records/s ± %,.0f  %6.1f MB/s", full, fullErr, full * bytes / 1e6);
-        String ratio = String.format("ratio converter / bare parse: %.2f", full / bare);
-        System.out.println(line1 + "\n" + line2 + "\n" + ratio);
+        double tokens = score.get("bareJacksonTokens")[0];
+        double tree = score.get("bareJacksonParse")[0];
         md.add("## Conversion (JMH, one thread, 1 fork, 5 x 2 s after 3 x 2 s warm-up)");
         md.add("");
-        md.add(String.format("Records: MODIFY with both images, 20-40 attributes, average %.0f bytes.", bytes));
+        md.add(String.format("Records: MODIFY with both images, 20-40 attributes, average %.0f bytes. The converter reads the "
+                + "record token by token and writes the plain JSON as it goes (no tree), so its floor is Jackson's tokenizer "
+                + "over the same bytes; reading the record into a Jackson tree, the floor of a tree-based converter, is "
+                + "shown too.", bytes));
         md.add("");
-        md.add("| what | records/s (± 99.9% CI) | MB/s |");
-        md.add("|---|---|---|");
-        md.add(String.format("| bare Jackson parse (floor) | %,.0f ± %,.0f | %.1f |", bare, bareErr, bare * bytes / 1e6));
-        md.add(String.format("| record -> ChangeEvent | %,.0f ± %,.0f | %.1f |", full, fullErr, full * bytes / 1e6));
+        md.add("| what | records/s (± 99.9% CI) | MB/s | / tokenizer (floor) | / tree parse |");
+        md.add("|---|---|---|---|---|");
+        String[][] rows = {
+            {"bareJacksonTokens", "Jackson tokenizer only (floor)"},
+            {"bareJacksonParse", "Jackson tree parse (readTree)"},
+            {"parseToChangeEvent", "record -> ChangeEvent, all images rendered"},
+            {"parseAsTheJob", "record -> ChangeEvent as the job runs it (old image validated, not rendered)"}};
+        for (String[] row : rows) {
+            double[] s = score.get(row[0]);
+            String line = String.format("| %s | %,.0f ± %,.0f | %.1f | %.2f | %.2f |", row[1], s[0], s[1], s[0] * bytes / 1e6,
+                    s[0] / tokens, s[0] / tree);
+            System.out.println(line);
+            md.add(line);
+        }
         md.add("");
-        md.add(String.format("Converter / floor: **%.2f** (target: at least 0.5).", full / bare));
+        md.add(String.format("Converter / floor: **%.2f** with all images, **%.2f** as the job runs it (target: at least 0.5).",
+                score.get("parseToChangeEvent")[0] / tokens, score.get("parseAsTheJob")[0] / tokens));
         md.add("");
     }
 
