@@ -33,12 +33,23 @@ public final class AggregateState {
     /**
      * Removed items of one list: item key to the sequence number of its removal, so that a repeated or
      * older change of a removed item is recognised. Entries expire after {@code retention}.
+     *
+     * <p>Clean-up of expired entries: RocksDB drops them in compaction, full snapshots leave them out, and
+     * on the heap {@link ListAggregator} prunes a list's expired entries when it emits the list's first
+     * window of each retention period. Flink's default incremental heap clean-up is switched off: it
+     * walks the state table on every access of this state, and with few tombstones (the common case) it
+     * restarts that walk over all key groups each time, which was 23% of the job's CPU time in the pipeline
+     * benchmark. The clean-up strategy is not part of a savepoint; the TTL itself (and so the state's
+     * serialized form) is unchanged.
      */
     public static MapStateDescriptor<String, String> tombstones(Duration retention) {
         MapStateDescriptor<String, String> d = new MapStateDescriptor<>(TOMBSTONES, Types.STRING, Types.STRING);
         d.enableTimeToLive(StateTtlConfig.newBuilder(retention)
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .disableCleanupInBackground()
+                .cleanupFullSnapshot()
+                .cleanupInRocksdbCompactFilter(1000)
                 .build());
         return d;
     }

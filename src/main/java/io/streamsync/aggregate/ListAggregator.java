@@ -268,6 +268,11 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 meta.pendingWindowStart + windowSize, meta.pendingInserted, meta.pendingModified, meta.pendingRemoved,
                 meta.pendingExpired, meta.lastChangeTime));
         aggregatesEmitted.inc();
+        long retention = tombstoneRetention.toMillis();
+        if (meta.lastEmittedWindowStart == Long.MIN_VALUE
+                || Math.floorDiv(meta.pendingWindowStart, retention) != Math.floorDiv(meta.lastEmittedWindowStart, retention)) {
+            pruneExpiredTombstones();
+        }
         if (meta.emitTimer != Long.MIN_VALUE) {
             ctx.timerService().deleteProcessingTimeTimer(meta.emitTimer);
             meta.emitTimer = Long.MIN_VALUE;
@@ -284,6 +289,25 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             }
             meta.cleanupTimer = ctx.timerService().currentProcessingTime() + emptyListRetention;
             ctx.timerService().registerProcessingTimeTimer(meta.cleanupTimer);
+        }
+    }
+
+    /**
+     * Walks this list's tombstones once: the TTL state's iterator removes the expired ones as it meets them
+     * (see {@link AggregateState#tombstones}); an emptied map is dropped.
+     */
+    private void pruneExpiredTombstones() {
+        try {
+            boolean any = false;
+            for (java.util.Iterator<String> it = tombstones.keys().iterator(); it.hasNext(); ) {
+                it.next();
+                any = true;
+            }
+            if (!any) {
+                tombstones.clear();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the removed items of the list", e);
         }
     }
 

@@ -218,6 +218,20 @@ class ListAggregatorTest {
     }
 
     @Test
+    void expiredTombstonesLeaveMemoryWhenTheListEmitsInALaterRetentionPeriod() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0));
+        send(change(ChangeType.REMOVE, "a", "1", T0));
+        quiet();
+        assertThat(harness.numKeyedStateEntries()).as("a: meta, items, tombstones").isEqualTo(3);
+
+        harness.setStateTtlProcessingTime(harness.getProcessingTime() + TOMBSTONES + 1);
+        send(change(ChangeType.MODIFY, "a", "2", T0 + TOMBSTONES + 1));
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(harness.numKeyedStateEntries()).as("the expired tombstone is gone: meta, items").isEqualTo(2);
+    }
+
+    @Test
     void aListThatComesBackAfterCleanUpStartsAboveItsOldVersion() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.REMOVE, "a", "1", T0));
         quiet();
