@@ -25,8 +25,9 @@ import java.util.List;
  * milliseconds or microseconds, a float, a string, or missing; missing {@code userIdentity},
  * {@code eventVersion} or {@code eventSourceARN}; fields in any order. A record without {@code eventName}
  * is read as a MODIFY when it carries a NewImage (the item exists with that image) and as a REMOVE when it
- * carries only an OldImage; otherwise it is rejected. A field given twice in one object is malformed JSON
- * here (which of the two would count is not defined). Anything that cannot be read raises
+ * carries only an OldImage; otherwise it is rejected. An attribute given twice in one attribute map is
+ * refused (which of the two would count is not defined); a record field given twice counts with its last
+ * value. Anything that cannot be read raises
  * {@link InvalidRecordException} with the reason. Not thread-safe: one instance per operator instance.
  */
 public final class ChangeRecordParser {
@@ -53,7 +54,7 @@ public final class ChangeRecordParser {
     public ChangeRecordParser(KeySchema keySchema) {
         this.keySchema = keySchema;
         this.mapper = newMapper();
-        this.factory = mapper.getFactory().copy().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        this.factory = mapper.getFactory();
     }
 
     /**

@@ -134,10 +134,22 @@ class ChangeRecordParserTest {
     }
 
     @Test
-    void aFieldGivenTwiceIsMalformed() {
+    void anAttributeGivenTwiceIsRefusedAtAnyDepth() {
         assertThatThrownBy(() -> todo.parse(record("INSERT", TODO_KEYS,
-                ",\"NewImage\":{\"a\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"}}", "")))
-                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("malformed JSON").hasMessageContaining("'a'");
+                ",\"NewImage\":{\"a\":{\"S\":\"x\"},\"b\":{\"N\":\"1\"},\"a\":{\"S\":\"y\"}}", "")))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("dynamodb.NewImage: attribute 'a' is given twice");
+        assertThatThrownBy(() -> todo.parse(record("INSERT", TODO_KEYS,
+                ",\"NewImage\":{\"m\":{\"M\":{\"k\":{\"S\":\"x\"},\"k\":{\"S\":\"x\"}}}}", "")))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("dynamodb.NewImage.m: attribute 'k' is given twice");
+        // the same name in sibling maps, and many names in one map, are fine; a failed record leaves no trace
+        StringBuilder many = new StringBuilder(",\"NewImage\":{");
+        for (int i = 0; i < 300; i++) {
+            many.append(i == 0 ? "" : ",").append("\"a").append(i).append("\":{\"M\":{\"k\":{\"N\":\"").append(i).append("\"}}}");
+        }
+        ChangeEvent e = todo.parse(record("INSERT", TODO_KEYS, many.append("}").toString(), ""));
+        assertThat(e.newImageJson).startsWith("{\"a0\":{\"k\":0},\"a1\":{\"k\":1}").endsWith("\"a299\":{\"k\":299}}");
+        assertThat(todo.parse(record("INSERT", TODO_KEYS, ",\"NewImage\":{\"a\":{\"S\":\"x\"}}", "")).newImageJson)
+                .isEqualTo("{\"a\":\"x\"}");
     }
 
     @Test

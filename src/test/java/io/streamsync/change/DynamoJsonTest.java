@@ -44,4 +44,60 @@ class DynamoJsonTest {
         assertThat(plain("{\"M\":{\"l\":{\"L\":[{\"NULL\":true},{\"BOOL\":false},{\"M\":{}},{\"B\":\"AQID\"}]}}}"))
                 .isEqualTo("{\"l\":[null,false,{},\"AQID\"]}");
     }
+
+    /** Number-like texts: digits with leading zeros, signs, points, exponents, the odd stray character. */
+    private static String numberLike(java.util.Random r) {
+        String alphabet = r.nextInt(4) == 0 ? "0123456789-+.eE" : "0000123456789";
+        StringBuilder sb = new StringBuilder();
+        if (r.nextBoolean()) {
+            sb.append('-');
+        }
+        int len = 1 + r.nextInt(r.nextInt(5) == 0 ? 45 : 8);
+        for (int i = 0; i < len; i++) {
+            sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+            if (r.nextInt(10) == 0 && sb.indexOf(".") < 0) {
+                sb.append('.');
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void numbersCopiedAsWrittenAreExactlyWhatBigDecimalWouldWrite() {
+        java.util.Random r = new java.util.Random(5);
+        int copied = 0;
+        int converted = 0;
+        int refused = 0;
+        for (int i = 0; i < 200_000; i++) {
+            String text = numberLike(r);
+            String expected;
+            try {
+                expected = new java.math.BigDecimal(text).toString();
+            } catch (NumberFormatException e) {
+                expected = null;
+            }
+            if (DynamoJson.isCanonical(text)) {
+                assertThat(text).as("copied as written").isEqualTo(expected);
+                copied++;
+            } else if (expected != null) {
+                converted++;
+            } else {
+                refused++;
+            }
+            if (expected == null) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}"))
+                        .isInstanceOf(InvalidRecordException.class).hasMessageContaining("is not a number");
+            } else {
+                assertThat(DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}")).as(text).isEqualTo(expected);
+            }
+        }
+        assertThat(copied).as("the fast path is exercised").isGreaterThan(10_000);
+        assertThat(converted).as("and so is BigDecimal").isGreaterThan(10_000);
+        assertThat(refused).isGreaterThan(1_000);
+        for (String edge : new String[] {"0", "-0", "0.000000", "0.0000000", "-0.0", "0.000001", "0.0000001", "0.0000012",
+            "1.0000001", "100", "1E+2", "00", "0.", ".5", "12345678901234567890.123456789012345678901"}) {
+            assertThat(DynamoJson.toPlainJson("{\"N\":\"" + edge + "\"}")).as(edge)
+                    .isEqualTo(new java.math.BigDecimal(edge).toString());
+        }
+    }
 }
