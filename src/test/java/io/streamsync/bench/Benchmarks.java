@@ -56,10 +56,10 @@ public final class Benchmarks {
         }
         if (only.isEmpty() || parts.contains("latency")) {
             latency(md, Integer.getInteger("streamsync.bench.latency.rate", 50),
-                    Integer.getInteger("streamsync.bench.latency.seconds", 70));
+                    Integer.getInteger("streamsync.bench.latency.seconds", 70), repeats);
         }
         if (only.isEmpty() || parts.contains("recovery")) {
-            recovery(md, System.getProperty("streamsync.bench.recovery.backlogs", "10000,100000"));
+            recovery(md, System.getProperty("streamsync.bench.recovery.backlogs", "10000,100000"), repeats);
         }
 
         if (!only.equals("charts")) {
@@ -216,65 +216,111 @@ public final class Benchmarks {
         md.add("");
     }
 
-    private static void latency(List<String> md, int rate, int seconds) throws Exception {
+    private static void latency(List<String> md, int rate, int seconds, int repeats) throws Exception {
         int lists = 20;
         int warmup = 10;
+        List<EndToEndLatency.Result> runs = new ArrayList<>();
         try (io.streamsync.testing.LocalServices services = io.streamsync.testing.LocalServices.start()) {
-            EndToEndLatency.Result r = EndToEndLatency.run(services, rate, seconds, lists, warmup);
-            md.add("## End-to-end latency (DynamoDB Local + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
-            md.add("");
-            md.add(String.format("One writer inserts %d new tasks/s over %d lists (%.1f changes per list per second) for %d s "
-                    + "(took %.1f s); the first %d s are warm-up. %,d writes measured, from the moment each PutItem is "
-                    + "sent until an output first shows its effect (observers poll every 25 ms). Job settings: %s. The "
-                    + "floor is a bare reader polling the stream at the job's poll interval. The searchable row also waits "
-                    + "for Elasticsearch's refresh (`index.refresh_interval` 1 s).", rate, lists, (double) rate / lists,
-                    seconds, r.seconds, warmup, r.writes, r.settings));
-            md.add("");
-            md.add("| output | p50 ms | p95 ms | p99 ms | max ms | p50 / floor p50 |");
-            md.add("|---|---|---|---|---|---|");
-            double floor50 = 0;
-            for (Map.Entry<String, double[]> e : r.latenciesMs.entrySet()) {
-                double[] v = e.getValue();
-                double p50 = EndToEndLatency.percentile(v, 0.50);
-                if (floor50 == 0) {
-                    floor50 = p50;
-                }
-                String row = String.format("| %s | %.0f | %.0f | %.0f | %.0f | %.1f |", e.getKey(), p50,
-                        EndToEndLatency.percentile(v, 0.95), EndToEndLatency.percentile(v, 0.99), v[v.length - 1],
-                        p50 / floor50);
-                System.out.println(row);
-                md.add(row);
+            for (int i = 0; i < repeats; i++) {
+                EndToEndLatency.Result r = EndToEndLatency.run(services, "lat" + i, rate, seconds, lists, warmup);
+                System.out.printf("latency run %d: %,d writes in %.1f s%n", i + 1, r.writes, r.seconds);
+                runs.add(r);
             }
-            md.add("");
-            md.add("Target: p99 under window + 1 s = 2,000 ms for the aggregate outputs.");
-            md.add("");
         }
+        EndToEndLatency.Result first = runs.get(0);
+        md.add("## End-to-end latency (DynamoDB Local + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
+        md.add("");
+        md.add(String.format("One writer inserts %d new tasks/s over %d lists (%.1f changes per list per second) for %d s; "
+                + "the first %d s are warm-up; %d runs (a new job, tables and indices each, same services), %s writes "
+                + "measured, from the moment each PutItem is sent until an output first shows its effect (observers poll "
+                + "every 25 ms). Each percentile is the median of the runs' percentiles (min-max over the runs). Job "
+                + "settings: %s. The floor is a bare reader polling the stream at the job's poll interval. The searchable "
+                + "row also waits for Elasticsearch's refresh (`index.refresh_interval` 1 s).", rate, lists,
+                (double) rate / lists, seconds, warmup, repeats,
+                runs.stream().map(r -> String.format("%,d", r.writes)).collect(java.util.stream.Collectors.joining(" / ")),
+                first.settings));
+        md.add("");
+        md.add("| output | p50 ms | p95 ms | p99 ms | max ms | p50 / floor p50 |");
+        md.add("|---|---|---|---|---|---|");
+        double floor50 = 0;
+        for (String output : first.latenciesMs.keySet()) {
+            double[][] q = new double[4][repeats];
+            for (int i = 0; i < repeats; i++) {
+                double[] v = runs.get(i).latenciesMs.get(output);
+                q[0][i] = EndToEndLatency.percentile(v, 0.50);
+                q[1][i] = EndToEndLatency.percentile(v, 0.95);
+                q[2][i] = EndToEndLatency.percentile(v, 0.99);
+                q[3][i] = v[v.length - 1];
+            }
+            if (floor50 == 0) {
+                floor50 = median(q[0]);
+            }
+            String row = String.format("| %s | %s | %s | %s | %s | %.1f |", output, msSpread(q[0]), msSpread(q[1]),
+                    msSpread(q[2]), msSpread(q[3]), median(q[0]) / floor50);
+            System.out.println(row);
+            md.add(row);
+        }
+        md.add("");
+        md.add("Target: p99 under window + 1 s = 2,000 ms for the aggregate outputs.");
+        md.add("");
     }
 
-    private static void recovery(List<String> md, String backlogs) throws Exception {
+    /** Median (min-max) of a few millisecond figures. */
+    private static String msSpread(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length == 1 ? String.format("%,.0f", s[0])
+                : String.format("%,.0f (%,.0f-%,.0f)", median(s), s[0], s[s.length - 1]);
+    }
+
+    private static void recovery(List<String> md, String backlogs, int repeats) throws Exception {
         md.add("## Recovery time (DynamoDB Local + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
         md.add("");
-        md.add("The job runs exact on 100 lists; its only TaskManager is killed; a backlog of changes (70% new tasks, 15% "
-                + "overwrites, 15% deletes, BatchWriteItem) is written while no TaskManager exists; a TaskManager starts and "
-                + "the job restores its last checkpoint. Times from the TaskManager's start; the outputs are compared with a "
-                + "scan taken before it. Floor: a bare GetRecords loop reading the whole stream, no processing, same run. "
-                + "Job defaults (poll interval 200 ms, checkpoints every 10 s).");
+        md.add(String.format("The job runs exact on 100 lists; its only TaskManager is killed; a backlog of changes (70%% new "
+                + "tasks, 15%% overwrites, 15%% deletes, BatchWriteItem) is written while no TaskManager exists; a TaskManager "
+                + "starts and the job restores its last checkpoint. Times from the TaskManager's start; the outputs are "
+                + "compared with a scan taken before it. Floor: a bare GetRecords loop reading the whole stream, no "
+                + "processing, same run. Job defaults (poll interval 200 ms, checkpoints every 10 s). %d runs per backlog, "
+                + "each on fresh services (DynamoDB Local slows down as the streams it holds grow); median (min-max).",
+                repeats));
         md.add("");
-        md.add("| backlog changes | stream records | counts exact (table + documents) s | item index exact s (check takes) "
+        md.add("| backlog changes | stream records | counts exact (table + documents) s | item index exact s "
                 + "| floor: read the stream s | counts / floor |");
         md.add("|---|---|---|---|---|---|");
-        try (io.streamsync.testing.LocalServices services = io.streamsync.testing.LocalServices.start()) {
-            for (String b : backlogs.split(",")) {
-                int n = Integer.parseInt(b.trim());
-                RecoveryTime.Result r = RecoveryTime.run(services, n, "rec" + n);
-                String row = String.format("| %,d (written in %.0f s) | %,d | %.1f | %.1f (%.1f) | %.1f | %.1f |", n,
-                        r.writeSeconds, r.streamRecords, r.countsExactSeconds, r.allExactSeconds, r.checkSeconds,
-                        r.floorReadSeconds, r.countsExactSeconds / r.floorReadSeconds);
-                System.out.println(row);
-                md.add(row);
+        for (String b : backlogs.split(",")) {
+            int n = Integer.parseInt(b.trim());
+            double[] counts = new double[repeats];
+            double[] all = new double[repeats];
+            double[] floor = new double[repeats];
+            double[] ratio = new double[repeats];
+            long records = 0;
+            for (int i = 0; i < repeats; i++) {
+                try (io.streamsync.testing.LocalServices services = io.streamsync.testing.LocalServices.start()) {
+                    RecoveryTime.Result r = RecoveryTime.run(services, n, "rec" + n);
+                    System.out.printf("recovery %,d run %d: counts %.1f s, items %.1f s (check %.1f s), floor %.1f s, "
+                            + "backlog written in %.0f s%n", n, i + 1, r.countsExactSeconds, r.allExactSeconds, r.checkSeconds,
+                            r.floorReadSeconds, r.writeSeconds);
+                    counts[i] = r.countsExactSeconds;
+                    all[i] = r.allExactSeconds;
+                    floor[i] = r.floorReadSeconds;
+                    ratio[i] = r.countsExactSeconds / r.floorReadSeconds;
+                    records = r.streamRecords;
+                }
             }
+            String row = String.format("| %,d | %,d | %s | %s | %s | %s |", n, records, secSpread(counts), secSpread(all),
+                    secSpread(floor), secSpread(ratio));
+            System.out.println(row);
+            md.add(row);
         }
         md.add("");
+    }
+
+    /** Median (min-max) of a few second figures, one decimal. */
+    private static String secSpread(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length == 1 ? String.format("%.1f", s[0])
+                : String.format("%.1f (%.1f-%.1f)", median(s), s[0], s[s.length - 1]);
     }
 
     private static void scan(List<String> md, int items, int repeats) throws Exception {

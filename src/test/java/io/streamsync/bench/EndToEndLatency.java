@@ -55,11 +55,13 @@ public final class EndToEndLatency {
     }
 
     /** One writer at {@code rate} inserts/s over {@code lists} lists for {@code seconds}; the first {@code warmupSeconds} are not counted. */
-    public static Result run(LocalServices services, int rate, int seconds, int lists, int warmupSeconds) throws Exception {
-        String source = "latTasks";
-        String counts = "latCounts";
-        String countIndex = "lat-counts";
-        Map<String, String> props = jobDefaults(services, source, counts, countIndex, "lat-tasks");
+    public static Result run(LocalServices services, String name, int rate, int seconds, int lists, int warmupSeconds)
+            throws Exception {
+        String source = name + "Tasks";
+        String counts = name + "Counts";
+        String countIndex = name.toLowerCase(java.util.Locale.ROOT) + "-counts";
+        Map<String, String> props = jobDefaults(services, source, counts, countIndex,
+                name.toLowerCase(java.util.Locale.ROOT) + "-tasks");
         props.put("aggregate.window.ms", "1000");
         JobConfig c = JobConfig.from(props);
         Result result = new Result();
