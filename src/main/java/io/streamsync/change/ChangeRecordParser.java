@@ -242,29 +242,21 @@ public final class ChangeRecordParser {
                 p.nextToken();
                 DynamoJson.Path at = path.reset("dynamodb.Keys");
                 at.pushName(name);
-                if (p.currentToken() == JsonToken.START_OBJECT) {
-                    String type = p.nextFieldName();
-                    JsonToken v = p.nextToken();
-                    String value = v == JsonToken.VALUE_STRING ? p.getText() : null;
-                    if (("S".equals(type) || "N".equals(type) || "B".equals(type)) && value != null
-                            && p.nextFieldName() == null) {
-                        if ("N".equals(type)) {
-                            DynamoJson.writeNumber(value, g, at);
-                        } else {
-                            g.writeString(value);
-                        }
-                        f.keyNames.add(name);
-                        if (name.equals(keySchema.partitionKey())) {
-                            f.partitionType = type;
-                            f.partitionText = value;
-                        } else if (name.equals(keySchema.sortKey())) {
-                            f.sortType = type;
-                            f.sortText = value;
-                        }
-                        continue;
-                    }
+                // converted and checked like any attribute (so a bad one gets the same reason), then held to S, N or B
+                String type = DynamoJson.writePlain(p, g, at.keepScalar(true));
+                String value = at.scalar();
+                at.keepScalar(false);
+                if (!"S".equals(type) && !"N".equals(type) && !"B".equals(type)) {
+                    throw new InvalidRecordException(at + ": a key must be of type S, N or B");
                 }
-                throw new InvalidRecordException(at + ": a key must be of type S, N or B");
+                f.keyNames.add(name);
+                if (name.equals(keySchema.partitionKey())) {
+                    f.partitionType = type;
+                    f.partitionText = value;
+                } else if (name.equals(keySchema.sortKey())) {
+                    f.sortType = type;
+                    f.sortText = value;
+                }
             }
             g.writeEndObject();
         }

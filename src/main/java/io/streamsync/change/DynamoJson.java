@@ -90,6 +90,9 @@ public final class DynamoJson {
                 if (value != JsonToken.VALUE_STRING) {
                     throw new InvalidRecordException(path + ": " + type + " must be a string, got " + describe(p));
                 }
+                if (path.keepScalar) {
+                    path.scalar = p.getText();
+                }
                 if (g != null) {
                     g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
                 }
@@ -98,7 +101,11 @@ public final class DynamoJson {
                 if (value != JsonToken.VALUE_STRING) {
                     throw new InvalidRecordException(path + ": N must be a string, got " + describe(p));
                 }
-                writeNumber(p.getText(), g, path);
+                String number = p.getText();
+                if (path.keepScalar) {
+                    path.scalar = number;
+                }
+                writeNumber(number, g, path);
                 break;
             case "BOOL":
                 if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE) {
@@ -306,6 +313,9 @@ public final class DynamoJson {
         private int[] indices = new int[16];
         private int depth;
 
+        private boolean keepScalar;
+        private String scalar;
+
         /** The attribute names of each attribute map being converted, outermost first, reused across records. */
         private NameSet[] objects = new NameSet[4];
         private int openObjects;
@@ -322,6 +332,18 @@ public final class DynamoJson {
                 closeObject(); // left open by a record that failed half-way
             }
             return this;
+        }
+
+        /** While on, the text of each S, N or B value converted is kept (for key attributes); see {@link #scalar}. */
+        public Path keepScalar(boolean on) {
+            this.keepScalar = on;
+            this.scalar = null;
+            return this;
+        }
+
+        /** The text of the last S, N or B value converted while {@link #keepScalar} was on. */
+        public String scalar() {
+            return scalar;
         }
 
         NameSet openObject() {

@@ -112,6 +112,8 @@ class ChangeRecordParserTest {
         "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"taskId\":{\"S\":\"b\"},\"x\":{\"S\":\"b\"}}}} | dynamodb.Keys has no attribute 'listId'",
         "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"},\"x\":{\"S\":\"c\"}}}} | do not match the configured key schema",
         "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"BOOL\":true},\"taskId\":{\"S\":\"b\"}}}} | a key must be of type S, N or B",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"},\"odd\":{\"Q\":\"1\"}}}} | dynamodb.Keys.odd: unknown attribute type 'Q'",
+        "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"N\":\"1x\"},\"taskId\":{\"S\":\"b\"}}}} | dynamodb.Keys.listId: N value '1x' is not a number",
         "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"NewImage\":{\"x\":{\"Q\":\"1\"}}}} | dynamodb.NewImage.x: unknown attribute type 'Q'",
         "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"NewImage\":{\"x\":{\"N\":\"12abc\"}}}} | dynamodb.NewImage.x: N value '12abc' is not a number",
         "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"NewImage\":{\"x\":{\"NS\":[\"1\",\"x\"]}}}} | dynamodb.NewImage.x[1]: N value 'x' is not a number",
