@@ -49,6 +49,7 @@ public final class ChangeRecordParser {
     private final DynamoJson.Path path = new DynamoJson.Path("dynamodb");
     private final TextOut text = new TextOut();
     private boolean renderOldImage = true;
+    private boolean renderNewImage = true;
     private boolean kinesisOrdering;
 
     public ChangeRecordParser(KeySchema keySchema) {
@@ -64,6 +65,15 @@ public final class ChangeRecordParser {
      */
     public ChangeRecordParser renderOldImage(boolean render) {
         this.renderOldImage = render;
+        return this;
+    }
+
+    /**
+     * Whether {@link ChangeEvent#newImageJson} is rendered (default true). When false (a job without an item
+     * index: nothing reads it), the new image is read and validated only, as {@link #renderOldImage} does.
+     */
+    public ChangeRecordParser renderNewImage(boolean render) {
+        this.renderNewImage = render;
         return this;
     }
 
@@ -189,7 +199,7 @@ public final class ChangeRecordParser {
                 case "NewImage":
                     if (t != JsonToken.VALUE_NULL) {
                         f.hasNewImage = true;
-                        f.newImageJson = image(p, "dynamodb.NewImage", true);
+                        f.newImageJson = image(p, "dynamodb.NewImage", renderNewImage);
                     }
                     break;
                 case "OldImage":

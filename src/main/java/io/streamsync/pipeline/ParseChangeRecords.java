@@ -30,6 +30,8 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
     private final boolean kinesisRecords;
     private final String expectedTable;
 
+    private boolean renderNewImage = true;
+
     private transient ChangeRecordParser parser;
     private transient Counter deadLetters;
     private transient Counter filteredOut;
@@ -59,11 +61,21 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
         this.filter = filter;
     }
 
+    /**
+     * Whether the new image is rendered into {@link ChangeEvent#newImageJson} (default true); without an item
+     * index nothing reads it, and it is then only validated.
+     */
+    public ParseChangeRecords renderNewImage(boolean render) {
+        this.renderNewImage = render;
+        return this;
+    }
+
     @Override
     public void open(OpenContext openContext) {
         // no operator after this one reads the old image: it is validated (a malformed one is a dead letter) but
         // not rendered, nor shipped through the key-by
-        parser = new ChangeRecordParser(keySchema).renderOldImage(false).kinesisOrdering(kinesisRecords);
+        parser = new ChangeRecordParser(keySchema).renderOldImage(false).renderNewImage(renderNewImage)
+                .kinesisOrdering(kinesisRecords);
         deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
         filteredOut = getRuntimeContext().getMetricGroup().counter("eventsFilteredOut");
     }

@@ -72,14 +72,14 @@ public final class StreamSyncPipeline {
     public static void define(StreamExecutionEnvironment env, JobConfig c, RecordSource source, PipelineSinks sinks) {
         DataStream<RawRecord> records = source.create(env);
 
+        boolean indexItems = sinks.searchIndex != null && c.itemIndex != null;
         SingleOutputStreamOperator<ChangeEvent> events = records
                 .process(new ParseChangeRecords(c.keySchema, c.maxRecordBytes, c.deadLetterMaxRecordBytes, c.eventFilter,
-                        c.isKinesis(), c.isKinesis() ? c.sourceTableName : null))
+                        c.isKinesis(), c.isKinesis() ? c.sourceTableName : null).renderNewImage(indexItems))
                 .returns(Types.POJO(ChangeEvent.class))
                 .uid(OperatorIds.PARSE.uid())
                 .name(OperatorIds.PARSE.displayName());
 
-        boolean indexItems = sinks.searchIndex != null && c.itemIndex != null;
         SingleOutputStreamOperator<ListAggregate> aggregates = events
                 .keyBy(e -> e.partitionKey, Types.STRING)
                 .process(new ListAggregator(c.windowSize, c.tombstoneRetention, c.emptyListRetention, indexItems,

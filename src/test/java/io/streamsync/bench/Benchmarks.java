@@ -147,6 +147,27 @@ public final class Benchmarks {
             md.add(row);
         }
         md.add("");
+        md.add("Without an item index (`sink.search.item.index` empty: the job keeps only the aggregates, so the parser "
+                + "validates the new image without rendering it and events cross the key-by without it), heap state, 10 lists, "
+                + "same records; the with-index figure is measured again alongside:");
+        md.add("");
+        md.add("| parallelism | item index | pipeline events/s | vs with item index |");
+        md.add("|---|---|---|---|");
+        for (int p : new int[] {1, 2}) {
+            double[] with = new double[repeats];
+            double[] without = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                with[i] = n / PipelineThroughput.run(false, p, "hashmap", 10, n, true);
+                without[i] = n / PipelineThroughput.run(false, p, "hashmap", 10, n, false);
+            }
+            for (String row : new String[] {
+                String.format("| %d | yes | %s | 1.00 |", p, spread(with)),
+                String.format("| %d | no | %s | %.2f |", p, spread(without), median(without) / median(with))}) {
+                System.out.println(row);
+                md.add(row);
+            }
+        }
+        md.add("");
     }
 
     private static void writeCost(List<String> md, int changes) throws Exception {

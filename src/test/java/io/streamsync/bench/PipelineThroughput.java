@@ -77,12 +77,19 @@ public final class PipelineThroughput {
 
     /** Seconds to push {@code n} records through the floor or the job graph. */
     public static double run(boolean floor, int parallelism, String backend, int keys, long n) throws Exception {
+        return run(floor, parallelism, backend, keys, n, true);
+    }
+
+    /** The same; {@code itemIndex} false: a job that keeps only the aggregates (no item documents). */
+    public static double run(boolean floor, int parallelism, String backend, int keys, long n, boolean itemIndex)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(512));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         JobConfig c = JobConfig.from(Map.of("state.backend", backend, "checkpoint.interval.ms", "600000",
                 "checkpoint.dir", java.nio.file.Path.of("target/bench-checkpoints").toAbsolutePath().toUri().toString(),
-                "job.parallelism", Integer.toString(parallelism), "aggregate.window.ms", "10000"));
+                "job.parallelism", Integer.toString(parallelism), "aggregate.window.ms", "10000",
+                "sink.search.item.index", itemIndex ? "todo-list-task" : ""));
         StreamSyncPipeline.configureEnvironment(env, c);
         if (floor) {
             DataStream<RawRecord> records = source(n, keys).create(env);

@@ -172,6 +172,19 @@ class ChangeRecordParserTest {
     }
 
     @Test
+    void aNewImageLeftUnrenderedIsStillValidatedAndStillMakesTheType() {
+        ChangeRecordParser countsOnly = new ChangeRecordParser(new KeySchema("listId", "taskId")).renderNewImage(false);
+        ChangeEvent e = countsOnly.parse(record(null, TODO_KEYS, ",\"NewImage\":{\"a\":{\"S\":\"x\"}}", ""));
+        assertThat(e.newImageJson).isNull();
+        assertThat(e.type).as("a NewImage without eventName still means MODIFY").isEqualTo(ChangeType.MODIFY);
+        assertThatThrownBy(() -> countsOnly.parse(record("INSERT", TODO_KEYS, ",\"NewImage\":{\"a\":{\"SS\":[1]}}", "")))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("dynamodb.NewImage.a[0]: SS members must be strings");
+        String scan = "{\"eventName\":\"INSERT\",\"eventSource\":\"" + ChangeRecordParser.SCAN_EVENT_SOURCE
+                + "\",\"dynamodb\":{\"Keys\":" + TODO_KEYS + ",\"NewImage\":{\"a\":{\"S\":\"x\"}}}}";
+        assertThat(countsOnly.parse(scan).type).isEqualTo(ChangeType.SNAPSHOT);
+    }
+
+    @Test
     void kinesisRecordsGetTheirOrderFromCreationTimeAndEventId() {
         ChangeRecordParser kinesis = new ChangeRecordParser(new KeySchema("listId", "taskId")).kinesisOrdering(true);
         String first = "{\"eventID\":\"a\",\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":" + TODO_KEYS
