@@ -102,6 +102,23 @@ public final class ChangeRecordParser {
         } catch (JsonProcessingException e) {
             throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
         }
+        return object(root);
+    }
+
+    /** As {@link #readTree(String)}, from UTF-8 bytes. */
+    public JsonNode readTree(byte[] utf8) {
+        JsonNode root;
+        try {
+            root = mapper.readTree(utf8);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading an array: not expected
+        }
+        return object(root);
+    }
+
+    private static JsonNode object(JsonNode root) {
         if (root == null || !root.isObject()) {
             throw new InvalidRecordException("record is not a JSON object");
         }
@@ -115,6 +132,17 @@ public final class ChangeRecordParser {
             throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e); // reading a String: not expected
+        }
+    }
+
+    /** As {@link #parse(String)}, from the record's UTF-8 bytes (as the stream delivers them). */
+    public ChangeEvent parse(byte[] utf8) {
+        try (JsonParser p = factory.createParser(utf8)) {
+            return read(p);
+        } catch (JsonProcessingException e) {
+            throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // reading an array: not expected
         }
     }
 

@@ -87,10 +87,8 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
             if (raw.data == null) {
                 throw new InvalidRecordException("empty record");
             }
-            // a UTF-8 byte count only when the characters alone could exceed the limit
-            if (raw.data.length() * 3L > maxRecordBytes
-                    && raw.data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxRecordBytes) {
-                throw new InvalidRecordException("record of " + raw.data.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+            if (raw.data.length > maxRecordBytes) {
+                throw new InvalidRecordException("record of " + raw.data.length
                         + " bytes exceeds source.max.record.bytes (" + maxRecordBytes + ")");
             }
             e = parser.parse(raw.data);
@@ -121,6 +119,6 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
     private void reject(RawRecord raw, String reason, Context ctx) {
         deadLetters.inc();
         ctx.output(DEAD_LETTERS, DeadLetter.of(reason, OperatorIds.PARSE.uid(), raw.shardId, raw.sequenceNumber,
-                ctx.timerService().currentProcessingTime(), raw.data, maxDeadLetterBytes));
+                ctx.timerService().currentProcessingTime(), raw.text(), maxDeadLetterBytes));
     }
 }

@@ -1,12 +1,11 @@
 package io.streamsync.source;
 
-import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.connectors.kinesis.serialization.KinesisDeserializationSchema;
 
 /**
- * Keeps the record's bytes as text together with its shard and sequence number. It never throws: a record
+ * Keeps the record's bytes together with its shard and sequence number. It never throws: a record
  * that is not valid JSON still becomes a {@link RawRecord} and is rejected, with its reason, by the parse
  * operator.
  */
@@ -16,7 +15,7 @@ public class RawRecordDeserializationSchema implements KinesisDeserializationSch
     @Override
     public RawRecord deserialize(byte[] recordValue, String partitionKey, String seqNum, long approxArrivalTimestamp,
             String stream, String shardId) {
-        return new RawRecord(new String(recordValue, StandardCharsets.UTF_8), shardId, seqNum, approxArrivalTimestamp);
+        return new RawRecord(recordValue, shardId, seqNum, approxArrivalTimestamp);
     }
 
     @Override

@@ -95,7 +95,7 @@ public final class WriteCost {
             List<RawRecord> records = StreamCapture.readAll(ddbLocal.streamsClient(), arn);
             long events = records.size();
             Result r = new Result(events, proxy.putItems.get());
-            r.countingEvents = records.stream().filter(e -> !e.data.contains("\"eventName\":\"MODIFY\"")).count();
+            r.countingEvents = records.stream().filter(e -> !e.text().contains("\"eventName\":\"MODIFY\"")).count();
             r.writeSeconds = writeSeconds;
             return r;
         }
@@ -119,12 +119,13 @@ public final class WriteCost {
             double writeSeconds = (System.nanoTime() - t0) / 1e9;
             List<RawRecord> events = StreamCapture.readAll(ddbLocal.streamsClient(), arn);
             for (RawRecord e : events) {
-                String type = e.data.contains("\"eventName\":\"INSERT\"") ? "INSERT"
-                        : e.data.contains("\"eventName\":\"REMOVE\"") ? "REMOVE" : "MODIFY";
+                String text = e.text();
+                String type = text.contains("\"eventName\":\"INSERT\"") ? "INSERT"
+                        : text.contains("\"eventName\":\"REMOVE\"") ? "REMOVE" : "MODIFY";
                 if (type.equals("MODIFY")) {
                     continue; // a count-only Lambda skips updates, but it is still invoked for them
                 }
-                String list = e.data.replaceFirst("(?s).*?\"Keys\":\\{[^}]*?\"listId\":\\{\"S\":\"([^\"]+)\".*", "$1");
+                String list = text.replaceFirst("(?s).*?\"Keys\":\\{[^}]*?\"listId\":\\{\"S\":\"([^\"]+)\".*", "$1");
                 viaProxy.updateItem(b -> b.tableName(counts).key(Map.of("listId", AttributeValue.fromS(list)))
                         .updateExpression("ADD taskCount :d")
                         .expressionAttributeValues(Map.of(":d", AttributeValue.fromN(type.equals("INSERT") ? "1" : "-1"))));

@@ -10,6 +10,7 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.sink.deadletter.DeadLetterSinks;
 import io.streamsync.source.RawRecord;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +61,17 @@ class DeadLetterITCase {
         for (int i = 0; i < poison.length; i++) {
             input.add(5 + 3 * i, new RawRecord(poison[i][0], "shard-2", "90" + i, 0));
         }
+        // bytes that are not UTF-8 (0xC3 0x28: a lead byte without its continuation) in a string value: refused
+        // with the reason, not silently replaced
+        String text = good("l2", "u", 205);
+        int at = text.indexOf("{\"S\":\"u\"}") + 6; // the value's one character, replaced by the two bytes
+        byte[] ascii = text.getBytes(StandardCharsets.UTF_8);
+        byte[] withBad = new byte[ascii.length + 1];
+        System.arraycopy(ascii, 0, withBad, 0, at);
+        withBad[at] = (byte) 0xC3;
+        withBad[at + 1] = (byte) 0x28;
+        System.arraycopy(ascii, at + 1, withBad, at + 2, ascii.length - at - 1);
+        input.add(4, new RawRecord(withBad, "shard-3", "999", 0));
 
         JobConfig config = JobConfig.from(Map.of("checkpoint.interval.ms", "200", "job.parallelism", "2",
                 "source.max.record.bytes", "2048"));
@@ -80,7 +92,11 @@ class DeadLetterITCase {
                 }
             }
         }
-        assertThat(letters).hasSize(poison.length);
+        assertThat(letters).hasSize(poison.length + 1);
+        JsonNode badBytes = letters.stream().filter(l -> l.get("sequenceNumber").asText().equals("999")).findFirst().orElseThrow();
+        assertThat(badBytes.get("reason").asText()).contains("malformed JSON").contains("Invalid UTF-8");
+        assertThat(badBytes.get("shardId").asText()).isEqualTo("shard-3");
+        assertThat(badBytes.get("record").asText()).contains("{\"S\":\"\uFFFD(\"}");
         for (int i = 0; i < poison.length; i++) {
             String seq = "90" + i;
             JsonNode letter = letters.stream().filter(l -> l.get("sequenceNumber").asText().equals(seq)).findFirst().orElseThrow();
