@@ -8,6 +8,7 @@ import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.sink.search.SearchAction;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Random;
 import org.apache.flink.api.common.functions.MapFunction;
@@ -31,7 +32,7 @@ public final class PipelineThroughput {
     static final class ToRecord implements MapFunction<Long, RawRecord> {
         private static final long serialVersionUID = 1L;
         private final int keys;
-        private transient String[][] templates;
+        private transient byte[][][] templates;
 
         ToRecord(int keys) {
             this.keys = keys;
@@ -40,34 +41,48 @@ public final class PipelineThroughput {
         @Override
         public RawRecord map(Long i) {
             if (templates == null) {
-                // each template cut at its placeholders once, so a record is one concatenation
+                // each template cut at its placeholders and encoded once, so a record is one copy of its parts,
+                // as bytes: a stream source hands the job bytes too
                 Random r = new Random(7);
-                templates = new String[256][];
+                templates = new byte[256][][];
                 for (int t = 0; t < templates.length; t++) {
-                    templates[t] = BenchRecords.record(r, "\u0001", "\u0002", 1)
+                    String[] parts = BenchRecords.record(r, "\u0001", "\u0002", 1)
                             .replace("\"100000000000000001\"", "\"\u0003\"").split("[\u0001\u0002\u0003]", -1);
+                    templates[t] = new byte[parts.length][];
+                    for (int p = 0; p < parts.length; p++) {
+                        templates[t][p] = parts[p].getBytes(StandardCharsets.UTF_8);
+                    }
                 }
             }
-            String list = "list-" + (i % keys);
-            String task = "task-" + i;
-            String seq = Long.toString(100000000000000000L + i);
-            String[] parts = templates[(int) (i & 255)];
-            StringBuilder sb = new StringBuilder(4096);
+            byte[] list = ("list-" + (i % keys)).getBytes(StandardCharsets.US_ASCII);
+            byte[] task = ("task-" + i).getBytes(StandardCharsets.US_ASCII);
+            String seqText = Long.toString(100000000000000000L + i);
+            byte[] seq = seqText.getBytes(StandardCharsets.US_ASCII);
+            byte[][] parts = templates[(int) (i & 255)];
+            int size = 0;
+            for (int p = 0; p < parts.length; p++) {
+                size += parts[p].length + (p > 0 ? placeholder(parts.length, p, list, task, seq).length : 0);
+            }
+            byte[] out = new byte[size];
+            int at = 0;
             for (int p = 0; p < parts.length; p++) {
                 if (p > 0) {
-                    sb.append(placeholder(parts, p, list, task, seq));
+                    byte[] v = placeholder(parts.length, p, list, task, seq);
+                    System.arraycopy(v, 0, out, at, v.length);
+                    at += v.length;
                 }
-                sb.append(parts[p]);
+                System.arraycopy(parts[p], 0, out, at, parts[p].length);
+                at += parts[p].length;
             }
-            return new RawRecord(sb.toString(), "bench", seq, -1);
+            return new RawRecord(out, "bench", seqText, -1);
         }
     }
 
     /** The value for the gap before part {@code p}: the template's placeholders come in a fixed order. */
-    private static String placeholder(String[] parts, int p, String list, String task, String seq) {
+    private static byte[] placeholder(int parts, int p, byte[] list, byte[] task, byte[] seq) {
         // order in a record: Keys (list, task), NewImage (list, task), OldImage (list, task), SequenceNumber
         int k = (p - 1) % 2;
-        return p == parts.length - 1 ? seq : (k == 0 ? list : task);
+        return p == parts - 1 ? seq : (k == 0 ? list : task);
     }
 
     static RecordSource source(long n, int keys) {
