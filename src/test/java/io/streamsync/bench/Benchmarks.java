@@ -81,7 +81,7 @@ public final class Benchmarks {
 
     private static void conversion(List<String> md) throws Exception {
         Options opt = new OptionsBuilder().include(ConversionBenchmark.class.getName()).forks(3).threads(1)
-                .warmupIterations(4).warmupTime(TimeValue.seconds(2)).measurementIterations(4)
+                .warmupIterations(6).warmupTime(TimeValue.seconds(2)).measurementIterations(4)
                 .measurementTime(TimeValue.seconds(2)).jvmArgs("-Xmx1g").build();
         double bytes = ConversionBenchmark.averageRecordBytes();
         Map<String, double[]> score = new java.util.HashMap<>();
@@ -92,10 +92,11 @@ public final class Benchmarks {
         }
         double tokens = score.get("tokenizerBytes")[0];
         double tree = score.get("treeBytes")[0];
-        md.add("## Conversion (JMH, one thread, 3 forks, each 4 x 2 s after 4 x 2 s warm-up)");
+        md.add("## Conversion (JMH, one thread, 3 forks, each 4 x 2 s after 6 x 2 s warm-up)");
         md.add("");
-        md.add("Three forks because one fork's JIT can land 20-30% off another's on this machine (seen with one fork: "
-                + "the same benchmark at 45k and 65k records/s in two forks); the CI is over the 12 iterations.");
+        md.add("Three forks because the JIT does not always settle on the same code: on this machine a fork of the same "
+                + "benchmark can run 30-40% below the others for all its iterations (seen: 41k against 68k records/s); the "
+                + "score and its CI are over all 12 iterations, so such a fork shows as a wide CI.");
         md.add("");
         md.add(String.format("Records: MODIFY with both images, 20-40 attributes, average %.0f bytes. The converter reads the "
                 + "record's UTF-8 bytes (as the stream delivers them) token by token and writes the plain JSON as it goes "
