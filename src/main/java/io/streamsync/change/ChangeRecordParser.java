@@ -94,55 +94,44 @@ public final class ChangeRecordParser {
         return m;
     }
 
-    /** The record's JSON tree (numbers exact), or an InvalidRecordException with the reason: for event filters. */
-    public JsonNode readTree(String json) {
-        JsonNode root;
-        try {
-            root = mapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
-        }
-        return object(root);
-    }
-
-    /** As {@link #readTree(String)}, from UTF-8 bytes. */
+    /**
+     * The record's JSON tree (numbers exact), from its UTF-8 bytes, or an InvalidRecordException with the
+     * reason: for event filters.
+     */
     public JsonNode readTree(byte[] utf8) {
-        JsonNode root;
-        try {
-            root = mapper.readTree(utf8);
-        } catch (JsonProcessingException e) {
-            throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // reading an array: not expected
-        }
-        return object(root);
-    }
-
-    private static JsonNode object(JsonNode root) {
+        JsonNode root = withParser(() -> factory.createParser(utf8), mapper::readTree);
         if (root == null || !root.isObject()) {
             throw new InvalidRecordException("record is not a JSON object");
         }
         return root;
     }
 
+    /** The record, given as text, as a ChangeEvent; an InvalidRecordException with the reason if it is not one. */
     public ChangeEvent parse(String json) {
-        try (JsonParser p = factory.createParser(json)) {
-            return read(p);
-        } catch (JsonProcessingException e) {
-            throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // reading a String: not expected
-        }
+        return withParser(() -> factory.createParser(json), this::read);
     }
 
-    /** As {@link #parse(String)}, from the record's UTF-8 bytes (as the stream delivers them). */
+    /** As {@link #parse(String)}, from the record's UTF-8 bytes (as the stream delivers them: the job's path). */
     public ChangeEvent parse(byte[] utf8) {
-        try (JsonParser p = factory.createParser(utf8)) {
-            return read(p);
+        return withParser(() -> factory.createParser(utf8), this::read);
+    }
+
+    private interface Open {
+        JsonParser open() throws IOException;
+    }
+
+    private interface Read<T> {
+        T read(JsonParser p) throws IOException;
+    }
+
+    /** Reads in-memory input; malformed JSON (bytes that are not UTF-8 included) is an invalid record. */
+    private static <T> T withParser(Open input, Read<T> reader) {
+        try (JsonParser p = input.open()) {
+            return reader.read(p);
         } catch (JsonProcessingException e) {
             throw new InvalidRecordException("malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException(e); // reading an array: not expected
+            throw new UncheckedIOException(e); // reading memory: not expected
         }
     }
 

@@ -34,6 +34,35 @@ class ChangeRecordParserTest {
     }
 
     @Test
+    void readsTheSameFromUtf8BytesAndRefusesBytesThatAreNotUtf8() {
+        String text = record("INSERT", "{\"listId\":{\"S\":\"caf\u00e9\"},\"taskId\":{\"S\":\"\ud83e\udd5b\"}}",
+                ",\"NewImage\":{\"listId\":{\"S\":\"caf\u00e9\"},\"taskId\":{\"S\":\"\ud83e\udd5b\"},\"n\":{\"N\":\"0.10\"}}", "");
+        byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(todo.parse(utf8)).isEqualTo(todo.parse(text));
+        assertThat(todo.parse(utf8).partitionKey).isEqualTo("caf\u00e9");
+
+        byte[] bad = utf8.clone();
+        int at = text.indexOf("caf") + 3; // the first byte of the two that encode the e-acute
+        bad[at + 1] = 'x'; // its continuation byte is gone
+        assertThatThrownBy(() -> todo.parse(bad)).isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("malformed JSON").hasMessageContaining("Invalid UTF-8");
+    }
+
+    @Test
+    void readsTheTreeForFiltersFromBytesWithExactNumbers() {
+        String text = record("INSERT", TODO_KEYS, "", "\"big\":12345678901234567890123,\"dec\":0.10,");
+        com.fasterxml.jackson.databind.JsonNode tree = todo.readTree(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(tree.get("big").bigIntegerValue()).isEqualTo(new java.math.BigInteger("12345678901234567890123"));
+        assertThat(tree.get("dec").decimalValue()).isEqualTo(new java.math.BigDecimal("0.10"));
+        assertThatThrownBy(() -> todo.readTree("[1]".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("not a JSON object");
+        assertThatThrownBy(() -> todo.readTree("{\"a\":".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("malformed JSON");
+        assertThatThrownBy(() -> todo.readTree(new byte[0]))
+                .isInstanceOf(InvalidRecordException.class).hasMessageContaining("not a JSON object");
+    }
+
+    @Test
     void recognisesATimeToLiveDeleteOnlyOnRemove() throws IOException {
         ChangeEvent ttl = new ChangeRecordParser(new KeySchema("key", "val"))
                 .parse(CorpusTest.resource("09-lambda-dotnet-ttl-remove.json"));
