@@ -27,7 +27,7 @@ public enum ConfigKey {
 
     AWS_REGION("aws.region", "us-east-1", "AWS region of the source table and the aggregate table."),
     AWS_ENDPOINT("aws.endpoint", "",
-            "Endpoint override for DynamoDB and DynamoDB Streams (e.g. http://127.0.0.1:8000 for DynamoDB Local); empty on AWS."),
+            "Endpoint override for DynamoDB and DynamoDB Streams (e.g. http://127.0.0.1:8000 for a local moto server); empty on AWS."),
     AWS_CREDENTIALS_PROVIDER("aws.credentials.provider", "AUTO",
             "AUTO (default provider chain: the application's IAM role on AWS) or BASIC (the two keys below)."),
     AWS_ACCESS_KEY_ID("aws.credentials.access.key.id", "", "Access key id when the provider is BASIC."),

@@ -187,10 +187,10 @@ public final class Benchmarks {
     private static void writeCost(List<String> md, int changes) throws Exception {
         int lists = 100;
         int batched = Integer.getInteger("streamsync.bench.writecost.batched", 50_000);
-        md.add("## Write cost (DynamoDB Local behind a counting proxy, a fresh instance per case)");
+        md.add("## Write cost (moto 5.2.1 behind a counting proxy, a fresh server per case)");
         md.add("");
         md.add(String.format("Writes to the aggregate table per 1,000 stream events, for two workloads over %d lists: "
-                + "**one at a time**, %,d random changes (PutItem/DeleteItem, one writer, as fast as DynamoDB Local answers "
+                + "**one at a time**, %,d random changes (PutItem/DeleteItem, one writer, as fast as moto answers "
                 + "while the job runs), and **batched**, %,d changes with BatchWriteItem (70%% new tasks, 15%% overwrites, 15%% "
                 + "deletes), a heavier load per list. The baseline is the per-event design on the same workload: one "
                 + "`UpdateItem ADD taskCount :delta` per INSERT or REMOVE event (it skips MODIFY events, which favours it); "
@@ -200,8 +200,8 @@ public final class Benchmarks {
         md.add("");
         md.add("| workload | design | window | stream events | events per list per s | aggregate writes | writes per 1,000 events | reduction vs baseline |");
         md.add("|---|---|---|---|---|---|---|---|");
-        // every case on a DynamoDB Local of its own: one instance slows down as the streams of the earlier
-        // cases' tables grow (a batched run on a shared instance wrote 16 times slower in its third case)
+        // every case on a moto server of its own, so that no case pays for the tables and streams the earlier
+        // cases left behind (moto keeps every stream record and shard iterator in memory)
         Object[][] workloads = {
             {"one at a time", WriteCost.oneAtATime(changes, lists)},
             {"batched", WriteCost.batched(batched)}};
@@ -217,7 +217,7 @@ public final class Benchmarks {
             boolean perform = !"counted".equals(System.getProperty("streamsync.bench.writecost.baseline"));
             WriteCost.Result base = null;
             if (perform) {
-                try (io.streamsync.testing.DynamoDbLocal ddb = io.streamsync.testing.DynamoDbLocal.start()) {
+                try (io.streamsync.testing.Moto ddb = io.streamsync.testing.Moto.start()) {
                     base = WriteCost.perEventBaseline(ddb, workload, tag + "Baseline");
                 }
             }
@@ -229,7 +229,7 @@ public final class Benchmarks {
             }
             for (long window : new long[] {1_000, 10_000, 60_000}) {
                 WriteCost.Result job;
-                try (io.streamsync.testing.DynamoDbLocal ddb = io.streamsync.testing.DynamoDbLocal.start()) {
+                try (io.streamsync.testing.Moto ddb = io.streamsync.testing.Moto.start()) {
                     job = WriteCost.job(ddb, window, workload, tag + "Job" + window);
                 }
                 if (base == null) {
@@ -263,7 +263,7 @@ public final class Benchmarks {
             }
         }
         EndToEndLatency.Result first = runs.get(0);
-        md.add("## End-to-end latency (DynamoDB Local + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
+        md.add("## End-to-end latency (moto 5.2.1 + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
         md.add("");
         md.add(String.format("One writer inserts %d new tasks/s over %d lists (%.1f changes per list per second) for %d s; "
                 + "the first %d s are warm-up; %d runs (a new job, tables and indices each, same services), %s writes "
@@ -309,14 +309,14 @@ public final class Benchmarks {
     }
 
     private static void recovery(List<String> md, String backlogs, int repeats) throws Exception {
-        md.add("## Recovery time (DynamoDB Local + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
+        md.add("## Recovery time (moto 5.2.1 + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
         md.add("");
         md.add(String.format("The job runs exact on 100 lists; its only TaskManager is killed; a backlog of changes (70%% new "
                 + "tasks, 15%% overwrites, 15%% deletes, BatchWriteItem) is written while no TaskManager exists; a TaskManager "
                 + "starts and the job restores its last checkpoint. Times from the TaskManager's start; the outputs are "
                 + "compared with a scan taken before it. Floor: a bare GetRecords loop reading the whole stream, no "
                 + "processing, same run. Job defaults (poll interval 200 ms, checkpoints every 10 s). %d runs per backlog, "
-                + "each on fresh services (DynamoDB Local slows down as the streams it holds grow); median (min-max).",
+                + "each on fresh services (no run pays for the streams an earlier one left in moto); median (min-max).",
                 repeats));
         md.add("");
         md.add("| backlog changes | stream records | counts exact (table + documents) s | item index exact s "
@@ -359,7 +359,7 @@ public final class Benchmarks {
     }
 
     private static void scan(List<String> md, int items, int repeats) throws Exception {
-        md.add("## Bootstrap scan throughput (DynamoDB Local)");
+        md.add("## Bootstrap scan throughput (moto 5.2.1)");
         md.add("");
         md.add(String.format("A table of %,d workload tasks (about 250 bytes each, 200 lists); %d runs each, median (min-max) "
                 + "items/s. Baselines: plain SDK Scan loops in the same process that only count the items (one thread, "
@@ -369,7 +369,7 @@ public final class Benchmarks {
         md.add("");
         md.add("| reader | items/s | vs sequential SDK Scan |");
         md.add("|---|---|---|");
-        try (io.streamsync.testing.DynamoDbLocal ddb = io.streamsync.testing.DynamoDbLocal.start();
+        try (io.streamsync.testing.Moto ddb = io.streamsync.testing.Moto.start();
                 software.amazon.awssdk.services.dynamodb.DynamoDbClient client = ddb.client()) {
             long t0 = System.nanoTime();
             String table = ScanThroughput.preload(client, items);

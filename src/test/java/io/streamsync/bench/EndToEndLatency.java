@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
  * End-to-end latency: from a write to the source table until its effect is visible in the aggregate table,
- * in the aggregate documents (real-time GET, and searchable after a refresh), on DynamoDB Local and
+ * in the aggregate documents (real-time GET, and searchable after a refresh), on moto and
  * Elasticsearch, at a steady rate, with the job's default settings and a 1 s window.
  *
  * <p>The writer only inserts new tasks, so a list's count grows by one per write: the k-th insert into a

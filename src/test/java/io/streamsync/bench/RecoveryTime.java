@@ -39,7 +39,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * its last checkpoint. Measured: from the TaskManager's start until the aggregate table and the aggregate
  * documents are exact, and until the item index is exact too (the outputs against a scan of the source
  * table taken before the restart; the table does not change during recovery). Baseline in the same run: a
- * bare reader of the same stream (GetRecords as fast as DynamoDB Local answers, 1,000 records a call, no
+ * bare reader of the same stream (GetRecords as fast as moto answers, 1,000 records a call, no
  * processing), the time any consumer needs merely to read the backlog.
  */
 public final class RecoveryTime {

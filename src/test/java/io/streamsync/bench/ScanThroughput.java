@@ -3,7 +3,7 @@ package io.streamsync.bench;
 import io.streamsync.config.JobConfig;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.scan.TableScanSource;
-import io.streamsync.testing.DynamoDbLocal;
+import io.streamsync.testing.Moto;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TodoTables;
 import java.util.Map;
@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
 /**
- * Items per second of the bootstrap scan on DynamoDB Local: the job's scan source (records rendered as change
+ * Items per second of the bootstrap scan on moto: the job's scan source (records rendered as change
  * records, into a discarding sink) at parallelism 1 and 2, against plain SDK Scan loops of the same table in
  * the same process (one thread, sequential; and as many threads as the job has readers, parallel segments),
  * which do nothing with the items: the floor a loader cannot beat against this server.
@@ -74,10 +74,10 @@ public final class ScanThroughput {
     }
 
     /** Seconds for the job's scan source at the given parallelism to read the table into a discarding sink. */
-    public static double jobScan(DynamoDbLocal ddb, String table, int parallelism) throws Exception {
+    public static double jobScan(Moto ddb, String table, int parallelism) throws Exception {
         JobConfig c = JobConfig.from(Map.of("aws.endpoint", ddb.endpoint().toString(), "aws.credentials.provider", "BASIC",
-                "aws.credentials.access.key.id", DynamoDbLocal.ACCESS_KEY, "aws.credentials.secret.access.key",
-                DynamoDbLocal.SECRET_KEY, "source.table.name", table, "bootstrap.mode", "scan",
+                "aws.credentials.access.key.id", Moto.ACCESS_KEY, "aws.credentials.secret.access.key",
+                Moto.SECRET_KEY, "source.table.name", table, "bootstrap.mode", "scan",
                 "job.parallelism", Integer.toString(parallelism), "checkpoint.interval.ms", "600000"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
         env.getConfig().disableGenericTypes();

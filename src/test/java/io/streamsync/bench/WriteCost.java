@@ -6,7 +6,7 @@ import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.DynamoDbStreamsSource;
 import io.streamsync.source.RawRecord;
-import io.streamsync.testing.DynamoDbLocal;
+import io.streamsync.testing.Moto;
 import io.streamsync.testing.FaultyDynamoDbProxy;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.Poll;
@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 /**
  * Writes to the aggregate table per 1,000 change events: the job (one conditional PutItem per list and
  * window) against the per-event design it replaces (one {@code UpdateItem ADD taskCount :delta} per stream
- * event, as a Lambda per event does), both on DynamoDB Local behind a counting proxy, same workload.
+ * event, as a Lambda per event does), both on moto behind a counting proxy, same workload.
  */
 public final class WriteCost {
     private WriteCost() {}
@@ -60,13 +60,13 @@ public final class WriteCost {
         return (ddb, table) -> new TaskWorkload(ddb, table, lists, 99L).run(changes);
     }
 
-    /** {@code changes} changes over 100 lists with BatchWriteItem, as fast as DynamoDB Local takes them. */
+    /** {@code changes} changes over 100 lists with BatchWriteItem, as fast as moto takes them. */
     public static Workload batched(int changes) {
         return (ddb, table) -> RecoveryTime.writeBacklog(ddb, table, changes, new java.util.Random(changes));
     }
 
     /** The job, live, while the workload writes its changes. */
-    public static Result job(DynamoDbLocal ddbLocal, long windowMs, Workload workload, String name) throws Exception {
+    public static Result job(Moto ddbLocal, long windowMs, Workload workload, String name) throws Exception {
         try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(ddbLocal.endpoint());
                 DynamoDbClient ddb = ddbLocal.client()) {
             String source = name + "Tasks";
@@ -102,11 +102,11 @@ public final class WriteCost {
     }
 
     /** The per-event baseline over the same kind of workload: one UpdateItem ADD per stream event. */
-    public static Result perEventBaseline(DynamoDbLocal ddbLocal, Workload workload, String name) throws Exception {
+    public static Result perEventBaseline(Moto ddbLocal, Workload workload, String name) throws Exception {
         try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(ddbLocal.endpoint());
                 DynamoDbClient ddb = ddbLocal.client();
                 DynamoDbClient viaProxy = DynamoDbClient.builder().endpointOverride(proxy.endpoint())
-                        .region(software.amazon.awssdk.regions.Region.of(DynamoDbLocal.REGION))
+                        .region(software.amazon.awssdk.regions.Region.of(Moto.REGION))
                         .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                                 software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("local", "local")))
                         .build()) {

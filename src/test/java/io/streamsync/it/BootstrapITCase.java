@@ -39,7 +39,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
  * Bootstrap from a table that already holds 20,000 tasks over 200 lists, written before its stream was
- * turned on, on DynamoDB Local, a real Elasticsearch node and a MiniCluster. Traffic updates, deletes and
+ * turned on, on moto, a real Elasticsearch node and a MiniCluster. Traffic updates, deletes and
  * re-inserts pre-loaded tasks while the job scans; a failure is injected in the middle of the scan, after a
  * checkpoint; a fifth of the Scan calls are throttled. The aggregate table, the aggregate documents and the
  * item index must then equal a fresh scan of the table, and the Scan calls must show the scan resumed from

@@ -53,7 +53,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * Exactly-once in effect, under injected faults, on real DynamoDB Local, a real Elasticsearch node and a
+ * Exactly-once in effect, under injected faults, on a real moto server (DynamoDB and Streams), a real Elasticsearch node and a
  * MiniCluster. Each test writes random traffic, injects its faults mid-run, then polls until the aggregate
  * table, the aggregate documents and the item index equal a fresh scan of the source table; a reader
  * polls both aggregate outputs all along and must never see a list's version go backwards.

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The Kinesis source against a real kinesalite: random traffic on a DynamoDB Local table, each change
+ * The Kinesis source against a real kinesalite: random traffic on a moto DynamoDB table, each change
  * written to a 2-shard Kinesis stream in the exact record format of Kinesis Data Streams for DynamoDB
  * (tableName, recordFormat, userIdentity, ApproximateCreationDateTime in microseconds with its precision,
  * no sequence number), a tenth of them twice (the copy to another shard), shuffled in blocks of 40, and

@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
  * The job with {@code sink.search.engine=opensearch} against a real OpenSearch 2.13 node (own JVM) and
- * DynamoDB Local: the workload and ground-truth comparison of the Elasticsearch tests, with the indices
+ * moto: the workload and ground-truth comparison of the Elasticsearch tests, with the indices
  * behind write aliases and the item mapping from conf/item-index.json; and a start refused, with the
  * conflict listed, when an existing index maps a field the job writes with another type.
  */

@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * The whole job on a MiniCluster against real DynamoDB Local (with its stream) and a real Elasticsearch
+ * The whole job on a MiniCluster against a real moto server (DynamoDB with its stream) and a real Elasticsearch
  * node: random traffic, then the aggregate table, the aggregate documents and the item index must equal
  * what a scan of the source table says.
  */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamsync.config.ConfigException;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.Startup;
-import io.streamsync.testing.DynamoDbLocal;
+import io.streamsync.testing.Moto;
 import io.streamsync.testing.ManagedProcess;
 import io.streamsync.testing.TodoTables;
 import java.util.HashMap;
@@ -19,14 +19,14 @@ import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
-/** Start-up fails with the key to fix, against a real DynamoDB Local, instead of a job in a restart loop. */
+/** Start-up fails with the key to fix, against a real moto server, instead of a job in a restart loop. */
 class StartupChecksITCase {
-    private static DynamoDbLocal dynamo;
+    private static Moto dynamo;
     private static DynamoDbClient ddb;
 
     @BeforeAll
     static void start() throws Exception {
-        dynamo = DynamoDbLocal.start();
+        dynamo = Moto.start();
         ddb = dynamo.client();
         TodoTables.createAggregateTable(ddb, "counts");
         TodoTables.createSourceTable(ddb, "keysOnly", StreamViewType.KEYS_ONLY);

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * The workload once per stream view type on DynamoDB Local: counts are exact with all four; the item index
+ * The workload once per stream view type on moto: counts are exact with all four; the item index
  * (which needs new images) is exact with NEW_IMAGE and NEW_AND_OLD_IMAGES and refused at start-up, naming
  * the view type, with KEYS_ONLY and OLD_IMAGE, where the job then runs with counts only.
  */

@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * The local run behind {@code mvn -Plocal}: starts DynamoDB Local and an Elasticsearch node on the ports
+ * The local run behind {@code mvn -Plocal}: starts moto (DynamoDB and DynamoDB Streams) and an Elasticsearch node on the ports
  * of the config file, creates the example tables, writes random task traffic, runs the job on a local
  * MiniCluster with the Flink web UI, and every 10 s prints whether the outputs equal a scan of the source
  * table. Ctrl-C stops the traffic, the job and both services (child processes, by PID).
@@ -68,9 +68,9 @@ public final class LocalRun {
             }
         }
 
-        say("starting DynamoDB Local on :" + ddbPort + " and Elasticsearch on :" + esPort + " ...");
+        say("starting moto (DynamoDB + Streams) on :" + ddbPort + " and Elasticsearch on :" + esPort + " ...");
         LocalServices services = LocalServices.start(ddbPort, esPort);
-        say("DynamoDB Local pid " + services.dynamoDb.pid() + ", Elasticsearch pid " + services.search.pid());
+        say("moto pid " + services.dynamoDb.pid() + ", Elasticsearch pid " + services.search.pid());
         DynamoDbClient ddb = services.dynamoDb.client();
         TodoTables.createSourceTable(ddb, config.sourceTableName, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(ddb, config.aggregateTable);
@@ -83,7 +83,7 @@ public final class LocalRun {
         AtomicReference<JobClient> job = new AtomicReference<>(startJob(config, streamArn, uiPort, null));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            say("stopping: traffic, job " + job.get().getJobID() + ", DynamoDB Local pid " + services.dynamoDb.pid()
+            say("stopping: traffic, job " + job.get().getJobID() + ", moto pid " + services.dynamoDb.pid()
                     + ", Elasticsearch pid " + services.search.pid());
             traffic.interrupt();
             try {

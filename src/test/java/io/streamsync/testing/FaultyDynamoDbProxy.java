@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An HTTP proxy in front of DynamoDB Local (127.0.0.1 only) that injects faults into the writes of the
+ * An HTTP proxy in front of the DynamoDB endpoint (moto in tests) (127.0.0.1 only) that injects faults into the writes of the
  * aggregate table: a share of PutItem calls answered with a ThrottlingException (HTTP 400, as DynamoDB
  * does), and an outage mode in which every PutItem gets HTTP 503. Everything else (the stream reads, the
  * test's own scans) passes through.
@@ -30,7 +30,7 @@ public final class FaultyDynamoDbProxy implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
-    private static final java.util.regex.Pattern SCAN_COUNT = java.util.regex.Pattern.compile("\"Count\":(\\d+)");
+    private static final java.util.regex.Pattern SCAN_COUNT = java.util.regex.Pattern.compile("\"Count\"\\s*:\\s*(\\d+)");
     private static final Set<String> RESTRICTED = Set.of("host", "connection", "content-length", "expect", "upgrade");
 
     private final HttpServer server;

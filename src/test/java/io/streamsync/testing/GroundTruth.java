@@ -64,7 +64,8 @@ public final class GroundTruth {
     /** All three outputs against one scan; null when all are exact. */
     public static String check(DynamoDbClient ddb, String sourceTable, String aggregateTable, SearchHttp search,
             String aggregateIndex, String itemIndex) throws Exception {
-        Map<String, Long> truth = TodoTables.countsByList(ddb, sourceTable);
+        List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> scanned = TodoTables.scan(ddb, sourceTable);
+        Map<String, Long> truth = TodoTables.countsByList(scanned);
         String problem = compareCounts("aggregate table", truth, TodoTables.aggregateCounts(ddb, aggregateTable));
         if (problem != null || search == null) {
             return problem;
@@ -75,6 +76,6 @@ public final class GroundTruth {
         if (problem != null || itemIndex == null) {
             return problem;
         }
-        return compareItems(TodoTables.itemsById(ddb, sourceTable), search.allDocuments(itemIndex));
+        return compareItems(TodoTables.itemsById(scanned), search.allDocuments(itemIndex));
     }
 }

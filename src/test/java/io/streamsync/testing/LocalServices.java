@@ -4,12 +4,12 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** DynamoDB Local and a search node (Elasticsearch or OpenSearch) started side by side, plus job properties pointing at them. */
+/** moto (DynamoDB + DynamoDB Streams) and a search node (Elasticsearch or OpenSearch) started side by side, plus job properties pointing at them. */
 public final class LocalServices implements AutoCloseable {
-    public final DynamoDbLocal dynamoDb;
+    public final Moto dynamoDb;
     public final SearchNode search;
 
-    private LocalServices(DynamoDbLocal dynamoDb, SearchNode search) {
+    private LocalServices(Moto dynamoDb, SearchNode search) {
         this.dynamoDb = dynamoDb;
         this.search = search;
     }
@@ -19,7 +19,7 @@ public final class LocalServices implements AutoCloseable {
         return start(dynamoPort, searchPort, false);
     }
 
-    /** DynamoDB Local and an OpenSearch 2.13 node instead of Elasticsearch, on free ports. */
+    /** moto and an OpenSearch 2.13 node instead of Elasticsearch, on free ports. */
     public static LocalServices startWithOpenSearch() throws Exception {
         return start(0, 0, true);
     }
@@ -32,9 +32,9 @@ public final class LocalServices implements AutoCloseable {
                 throw new IllegalStateException((openSearch ? "OpenSearch" : "Elasticsearch") + " did not start: " + e.getMessage(), e);
             }
         });
-        DynamoDbLocal ddb;
+        Moto ddb;
         try {
-            ddb = dynamoPort > 0 ? DynamoDbLocal.start(dynamoPort) : DynamoDbLocal.start();
+            ddb = dynamoPort > 0 ? Moto.start(dynamoPort) : Moto.start();
         } catch (Exception e) {
             es.thenAccept(n -> {
                 try {
@@ -60,11 +60,11 @@ public final class LocalServices implements AutoCloseable {
     /** Job properties for these services: endpoints, static local credentials, fast polling. */
     public Map<String, String> jobProperties() {
         Map<String, String> p = new HashMap<>();
-        p.put("aws.region", DynamoDbLocal.REGION);
+        p.put("aws.region", Moto.REGION);
         p.put("aws.endpoint", dynamoDb.endpoint().toString());
         p.put("aws.credentials.provider", "BASIC");
-        p.put("aws.credentials.access.key.id", DynamoDbLocal.ACCESS_KEY);
-        p.put("aws.credentials.secret.access.key", DynamoDbLocal.SECRET_KEY);
+        p.put("aws.credentials.access.key.id", Moto.ACCESS_KEY);
+        p.put("aws.credentials.secret.access.key", Moto.SECRET_KEY);
         p.put("sink.search.hosts", search.uri().toString());
         p.put("sink.search.engine", search.engine().toLowerCase(java.util.Locale.ROOT));
         p.put("source.poll.interval.ms", "50");

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * DynamoDB Local and an Elasticsearch node for one test class ({@code @RegisterExtension static}): started
+ * moto (DynamoDB + Streams) and an Elasticsearch node for one test class ({@code @RegisterExtension static}): started
  * before its first test, stopped (by PID) after its last, with a DynamoDB client and a search client.
  */
 public final class LocalServicesExtension implements BeforeAllCallback, AfterAllCallback {

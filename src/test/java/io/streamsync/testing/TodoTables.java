@@ -123,8 +123,13 @@ public final class TodoTables {
 
     /** Ground truth: number of items per list, from a scan of the source table. */
     public static Map<String, Long> countsByList(DynamoDbClient ddb, String table) {
+        return countsByList(scan(ddb, table));
+    }
+
+    /** Ground truth: number of items per list, from a scan's items. */
+    public static Map<String, Long> countsByList(List<Map<String, AttributeValue>> scanned) {
         Map<String, Long> counts = new TreeMap<>();
-        for (Map<String, AttributeValue> item : scan(ddb, table)) {
+        for (Map<String, AttributeValue> item : scanned) {
             counts.merge(item.get("listId").s(), 1L, Long::sum);
         }
         return counts;
@@ -132,8 +137,13 @@ public final class TodoTables {
 
     /** Ground truth: every item as plain JSON, by its document id. */
     public static Map<String, JsonNode> itemsById(DynamoDbClient ddb, String table) {
+        return itemsById(scan(ddb, table));
+    }
+
+    /** Ground truth: every item of a scan as plain JSON, by its document id. */
+    public static Map<String, JsonNode> itemsById(List<Map<String, AttributeValue>> scanned) {
         Map<String, JsonNode> out = new TreeMap<>();
-        for (Map<String, AttributeValue> item : scan(ddb, table)) {
+        for (Map<String, AttributeValue> item : scanned) {
             out.put(ItemKeys.itemKey(item.get("listId").s(), item.get("taskId").s()), plain(item));
         }
         return out;

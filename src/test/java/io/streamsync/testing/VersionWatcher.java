@@ -30,7 +30,7 @@ public final class VersionWatcher implements AutoCloseable {
                                 Long.parseLong(row.get("taskCount").n()));
                     }
                 } catch (RuntimeException e) {
-                    // DynamoDB Local busy: try again
+                    // moto busy: try again
                 }
                 if (search != null) {
                     try {

@@ -25,7 +25,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * Produces the golden savepoint of the current release ({@code mvn -Pgolden-savepoint}): runs the job on
- * the first half of {@link SavepointFixture} against DynamoDB Local and Elasticsearch, waits until the
+ * the first half of {@link SavepointFixture} against moto and Elasticsearch, waits until the
  * aggregate table holds the fixture's counts, stops the job with a canonical savepoint and copies it to
  * {@code src/test/resources/savepoints/<version>/}. Commit that folder with each release.
  */

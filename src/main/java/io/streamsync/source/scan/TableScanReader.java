@@ -141,7 +141,7 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
         pagesRead.inc();
         double units = page.consumedCapacity() != null && page.consumedCapacity().capacityUnits() != null
                 ? page.consumedCapacity().capacityUnits()
-                : page.items().size() * 0.5; // not reported (DynamoDB Local): an estimate for small items
+                : page.items().size() * 0.5; // not reported (local emulators): an estimate for small items
         if (unitsPerSecond > 0) {
             nextFetchNanos = Math.max(nextFetchNanos, System.nanoTime()) + (long) (units / unitsPerSecond * 1e9);
         }
