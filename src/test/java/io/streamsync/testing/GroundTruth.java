@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Compares the job's outputs (aggregate table, aggregate documents, item documents) with the truth computed
@@ -64,7 +65,7 @@ public final class GroundTruth {
     /** All three outputs against one scan; null when all are exact. */
     public static String check(DynamoDbClient ddb, String sourceTable, String aggregateTable, SearchHttp search,
             String aggregateIndex, String itemIndex) throws Exception {
-        List<Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue>> scanned = TodoTables.scan(ddb, sourceTable);
+        List<Map<String, AttributeValue>> scanned = TodoTables.scan(ddb, sourceTable);
         Map<String, Long> truth = TodoTables.countsByList(scanned);
         String problem = compareCounts("aggregate table", truth, TodoTables.aggregateCounts(ddb, aggregateTable));
         if (problem != null || search == null) {
