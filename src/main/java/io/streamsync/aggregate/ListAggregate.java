@@ -9,7 +9,7 @@ import java.util.Objects;
  * <p>{@link #version} strictly increases with every change applied to the list, and a given version always
  * comes with the same {@link #taskCount}: sinks may use it to refuse older values on replay.
  */
-public class ListAggregate implements java.io.Serializable {
+public class ListAggregate implements io.streamsync.sink.commit.Versioned {
     private static final long serialVersionUID = 1L;
 
     public String listId;
@@ -44,6 +44,16 @@ public class ListAggregate implements java.io.Serializable {
         this.removed = removed;
         this.expired = expired;
         this.updatedAt = updatedAt;
+    }
+
+    @Override
+    public String commitKey() {
+        return listId;
+    }
+
+    @Override
+    public long commitVersion() {
+        return version;
     }
 
     @Override

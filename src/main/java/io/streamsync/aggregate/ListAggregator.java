@@ -44,23 +44,24 @@ import org.apache.flink.util.OutputTag;
  * <p><b>Version.</b> Starts at the first change's creation time in microseconds and grows by one per
  * applied change; it survives the clean-up of empty lists as long as time moves forward, so a list that
  * comes back never reuses an older version. Items' search documents carry the list version of their change.
- * After a restore, a list's next version starts at the restore's wall-clock time in microseconds at least,
- * above anything written before the failure (see {@link #restoreFloor}).
+ * It depends on the data only, never on a clock: a restored list goes on from the version of its
+ * checkpoint. What was computed after that checkpoint and lost with the failure was never published (the
+ * sinks publish completed checkpoints only, see {@link io.streamsync.sink.commit.CheckpointCommittingSink}),
+ * so the versions it used are free again.
  *
  * <p><b>Clean-up.</b> A list with no items, no open window and no change for {@code emptyListRetention}
  * has all its state dropped.
  */
-public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate>
-        implements org.apache.flink.streaming.api.checkpoint.CheckpointedFunction {
+public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate> {
     private static final long serialVersionUID = 1L;
 
-    /** Side output of the item documents to index or delete. */
     /**
      * The last sequence number kept for an item known only from the bootstrap scan: below every real stream
      * sequence number, so any change record of the item is applied after it.
      */
     static final String SNAPSHOT_SEQUENCE = "0";
 
+    /** Side output of the item documents to index or delete. */
     public static final OutputTag<ItemUpdate> ITEM_UPDATES = new OutputTag<>("item-updates", Types.POJO(ItemUpdate.class));
 
     private final long windowSize;
@@ -68,14 +69,6 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private final long emptyListRetention;
     private final boolean emitItemUpdates;
     private final boolean ttlExpiryRemoves;
-
-    /**
-     * After a restore: the wall-clock time of the restore in microseconds, a floor for every list's version
-     * (0 otherwise). What the job wrote after its last checkpoint and before the failure carries versions
-     * below it; the changes read again after the restore may arrive in another order (two sources, the scan
-     * read again), so they must not reuse those versions: a sink would refuse the newer state as "not newer".
-     */
-    private transient long restoreFloor;
 
     private transient ValueState<ListMeta> metaState;
     private transient MapState<String, String> items;
@@ -160,9 +153,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         ListMeta meta = metaState.value();
         if (meta == null) {
             meta = new ListMeta();
-            meta.version = Math.max(Math.max(0L, eventTime) * 1000L, restoreFloor);
-        } else if (meta.version < restoreFloor) {
-            meta.version = restoreFloor; // first change of this list since the restore
+            meta.version = Math.max(0L, eventTime) * 1000L;
         }
 
         long window = eventTime - Math.floorMod(eventTime, windowSize);
@@ -228,16 +219,6 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, false, e.newImageJson, meta.version));
             }
         }
-    }
-
-    @Override
-    public void initializeState(org.apache.flink.runtime.state.FunctionInitializationContext context) {
-        restoreFloor = context.isRestored() ? System.currentTimeMillis() * 1000L : 0L;
-    }
-
-    @Override
-    public void snapshotState(org.apache.flink.runtime.state.FunctionSnapshotContext context) {
-        // all state is keyed state
     }
 
     @Override

@@ -123,7 +123,6 @@ public final class JobConfig implements Serializable {
     public final String aggregateTableKey;
     public final int dynamoMaxBatchSize;
     public final int dynamoMaxInFlight;
-    public final Duration dynamoMaxBufferTime;
 
     public final boolean searchSinkEnabled;
     public final List<URI> searchHosts;
@@ -146,8 +145,10 @@ public final class JobConfig implements Serializable {
     public final String itemIndex;
 
     public final int bulkMaxActions;
-    public final Duration bulkInterval;
+    public final long bulkMaxBytes;
     public final int searchMaxInFlight;
+    /** How long publishing one completed checkpoint's outputs retries before the job fails over. */
+    public final Duration commitRetryTimeout;
 
     /** Dead-letter directory, or null to log dead letters. */
     public final String deadLetterPath;
@@ -251,7 +252,6 @@ public final class JobConfig implements Serializable {
         aggregateTableKey = r.nonEmpty(ConfigKey.SINK_DYNAMODB_KEY);
         dynamoMaxBatchSize = r.integer(ConfigKey.SINK_DYNAMODB_MAX_BATCH_SIZE, 1, 100);
         dynamoMaxInFlight = r.integer(ConfigKey.SINK_DYNAMODB_MAX_IN_FLIGHT, 1, 10_000);
-        dynamoMaxBufferTime = r.millis(ConfigKey.SINK_DYNAMODB_MAX_BUFFER_TIME_MS, 1);
 
         searchSinkEnabled = r.bool(ConfigKey.SINK_SEARCH_ENABLED);
         searchHosts = searchSinkEnabled ? r.uriList(ConfigKey.SINK_SEARCH_HOSTS) : List.of();
@@ -280,8 +280,10 @@ public final class JobConfig implements Serializable {
         r.require(itemIndex == null || !itemIndex.equals(aggregateIndex), ConfigKey.SINK_SEARCH_ITEM_INDEX,
                 "must differ from sink.search.aggregate.index");
         bulkMaxActions = r.integer(ConfigKey.SINK_SEARCH_BULK_MAX_ACTIONS, 1, 100_000);
-        bulkInterval = r.millis(ConfigKey.SINK_SEARCH_BULK_INTERVAL_MS, 1);
+        bulkMaxBytes = r.integer(ConfigKey.SINK_SEARCH_BULK_MAX_BYTES, 4096, Integer.MAX_VALUE);
         searchMaxInFlight = r.integer(ConfigKey.SINK_SEARCH_MAX_IN_FLIGHT, 1, 1000);
+
+        commitRetryTimeout = r.millis(ConfigKey.SINK_COMMIT_RETRY_TIMEOUT_MS, 1);
 
         String dl = r.raw(ConfigKey.DEADLETTER_PATH);
         deadLetterPath = dl.isEmpty() ? null : dl;
@@ -318,6 +320,11 @@ public final class JobConfig implements Serializable {
         return out;
     }
 
+    /** Keys of earlier releases that this one no longer reads, with what replaces them. */
+    private static final Map<String, String> RETIRED = Map.of(
+            "sink.dynamodb.max.buffer.time.ms", "outputs are published when a checkpoint completes (see checkpoint.interval.ms)",
+            "sink.search.bulk.interval.ms", "outputs are published when a checkpoint completes (see checkpoint.interval.ms)");
+
     /** Collects values and errors so that one start-up reports every bad key, not just the first. */
     private static final class Reader {
         private final Map<String, String> effective = new TreeMap<>();
@@ -326,7 +333,9 @@ public final class JobConfig implements Serializable {
         Reader(Map<String, String> properties) {
             for (Map.Entry<String, String> e : properties.entrySet()) {
                 String key = e.getKey().trim();
-                if (!ConfigKey.byKey().containsKey(key)) {
+                if (RETIRED.containsKey(key)) {
+                    errors.add("config key '" + key + "' is no longer used: " + RETIRED.get(key));
+                } else if (!ConfigKey.byKey().containsKey(key)) {
                     errors.add("unknown config key '" + key + "'" + suggestion(key));
                 } else {
                     effective.put(key, e.getValue() == null ? "" : e.getValue().trim());

@@ -21,10 +21,8 @@ public final class PipelineSinks {
 
     public static PipelineSinks fromConfig(io.streamsync.config.JobConfig c) {
         return new PipelineSinks(
-                c.dynamoSinkEnabled ? new io.streamsync.sink.dynamodb.ConditionalAggregateSink(c) : null,
-                c.searchSinkEnabled ? new io.streamsync.sink.search.GuardedBulkSink(
-                        io.streamsync.sink.search.SearchClientSettings.from(c), c.deadLetterPath, c.bulkMaxActions,
-                        c.searchMaxInFlight, c.bulkInterval.toMillis()) : null,
+                c.dynamoSinkEnabled ? io.streamsync.sink.dynamodb.AggregateTablePublisher.sink(c) : null,
+                c.searchSinkEnabled ? io.streamsync.sink.search.SearchIndexPublisher.sink(c) : null,
                 c.deadLetterPath != null
                         ? io.streamsync.sink.deadletter.DeadLetterSinks.files(c.deadLetterPath)
                         : io.streamsync.sink.deadletter.DeadLetterSinks.log());

@@ -55,20 +55,19 @@ public final class EndToEndLatency {
     }
 
     /** One writer at {@code rate} inserts/s over {@code lists} lists for {@code seconds}; the first {@code warmupSeconds} are not counted. */
-    public static Result run(LocalServices services, String name, int rate, int seconds, int lists, int warmupSeconds)
-            throws Exception {
+    public static Result run(LocalServices services, String name, int rate, int seconds, int lists, int warmupSeconds,
+            long checkpointMs) throws Exception {
         String source = name + "Tasks";
         String counts = name + "Counts";
         String countIndex = name.toLowerCase(java.util.Locale.ROOT) + "-counts";
         Map<String, String> props = jobDefaults(services, source, counts, countIndex,
                 name.toLowerCase(java.util.Locale.ROOT) + "-tasks");
         props.put("aggregate.window.ms", "1000");
+        props.put("checkpoint.interval.ms", Long.toString(checkpointMs));
         JobConfig c = JobConfig.from(props);
         Result result = new Result();
         result.settings.put("aggregate.window.ms", "1000");
         result.settings.put("source.poll.interval.ms", Long.toString(c.pollInterval.toMillis()));
-        result.settings.put("sink.dynamodb.max.buffer.time.ms", Long.toString(c.dynamoMaxBufferTime.toMillis()));
-        result.settings.put("sink.search.bulk.interval.ms", Long.toString(c.bulkInterval.toMillis()));
         result.settings.put("checkpoint.interval.ms", Long.toString(c.checkpointInterval.toMillis()));
 
         DynamoDbClient ddb = services.dynamoDb.client();
@@ -88,7 +87,7 @@ public final class EndToEndLatency {
                 put(ddb, source, l, "warm-" + l);
                 perList[l] = 1;
             }
-            Poll.until(Duration.ofSeconds(120), () -> TodoTables.aggregateCounts(ddb, counts).size() == lists ? null
+            Poll.until(Duration.ofSeconds(120 + 2 * checkpointMs / 1000), () -> TodoTables.aggregateCounts(ddb, counts).size() == lists ? null
                     : "job not writing yet");
 
             Map<String, Long> tableSeen = new ConcurrentHashMap<>();
@@ -126,7 +125,7 @@ public final class EndToEndLatency {
             for (int l = 0; l < lists; l++) {
                 last.put(listId(l) + "|" + perList[l], 0L);
             }
-            Poll.until(Duration.ofSeconds(60), () -> {
+            Poll.until(Duration.ofSeconds(60 + 2 * checkpointMs / 1000), () -> {
                 for (String k : last.keySet()) {
                     if (!tableSeen.containsKey(k) || !getSeen.containsKey(k) || !searchSeen.containsKey(k)) {
                         return "not all outputs have reached " + k;

@@ -114,6 +114,15 @@ class JobConfigTest {
     }
 
     @Test
+    void keysThisReleaseNoLongerReadsAreNamedWithWhatReplacesThem() {
+        assertThatThrownBy(() -> JobConfig.from(Map.of("sink.search.bulk.interval.ms", "500",
+                "sink.dynamodb.max.buffer.time.ms", "500")))
+                .hasMessageContaining("config key 'sink.search.bulk.interval.ms' is no longer used: outputs are published"
+                        + " when a checkpoint completes")
+                .hasMessageContaining("config key 'sink.dynamodb.max.buffer.time.ms' is no longer used");
+    }
+
+    @Test
     void theShippedConfigFilesAreValid() throws Exception {
         for (String f : new String[] {"conf/local.properties", "conf/msf.properties"}) {
             JobConfig.from(ConfigLoader.fromFile(Path.of(f)));

@@ -28,6 +28,14 @@ public final class StreamCapture {
 
     public static List<RawRecord> readAll(DynamoDbStreamsClient streams, String streamArn) {
         List<RawRecord> out = new ArrayList<>();
+        records(streams, streamArn, (shardId, record) ->
+                out.add(new RawRecord(render(record), shardId, record.dynamodb().sequenceNumber(), -1)));
+        return out;
+    }
+
+    /** Every record of the stream as the SDK returns it, shard by shard (moto has one), in stream order. */
+    public static void records(DynamoDbStreamsClient streams, String streamArn,
+            java.util.function.BiConsumer<String, Record> each) {
         for (Shard shard : streams.describeStream(b -> b.streamArn(streamArn)).streamDescription().shards()) {
             String iterator = streams.getShardIterator(b -> b.streamArn(streamArn).shardId(shard.shardId())
                     .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
@@ -35,7 +43,7 @@ public final class StreamCapture {
                 String it = iterator;
                 GetRecordsResponse r = streams.getRecords(b -> b.shardIterator(it).limit(1000));
                 for (Record record : r.records()) {
-                    out.add(new RawRecord(render(record), shard.shardId(), record.dynamodb().sequenceNumber(), -1));
+                    each.accept(shard.shardId(), record);
                 }
                 if (r.records().isEmpty()) {
                     break; // an open shard: caught up
@@ -43,7 +51,6 @@ public final class StreamCapture {
                 iterator = r.nextShardIterator();
             }
         }
-        return out;
     }
 
     static String render(Record r) {

@@ -6,7 +6,7 @@ import java.util.Objects;
  * One write to the search index: index {@link #sourceJson} under {@link #id}, or delete {@link #id}. Both the
  * aggregate documents and the item documents become these, so one bulk writer serves both. A Flink POJO.
  */
-public class SearchAction implements java.io.Serializable {
+public class SearchAction implements io.streamsync.sink.commit.Versioned {
     private static final long serialVersionUID = 1L;
 
     public String index;
@@ -27,6 +27,17 @@ public class SearchAction implements java.io.Serializable {
 
     public boolean isDelete() {
         return sourceJson == null;
+    }
+
+    /** One document: index and id ('/' cannot occur in an index name). */
+    @Override
+    public String commitKey() {
+        return index + "/" + id;
+    }
+
+    @Override
+    public long commitVersion() {
+        return version;
     }
 
     @Override

@@ -13,7 +13,10 @@ import java.time.Instant;
 public final class SearchDocuments {
     private SearchDocuments() {}
 
-    /** One document per list, id = list id. */
+    /**
+     * One document per list; its id is the list id, escaped and hashed by the rule of item ids
+     * ({@link io.streamsync.change.ItemKeys}): a list id over 512 bytes becomes {@code sha256:<hex>}.
+     */
     public static SearchAction aggregate(String index, String listField, ListAggregate a) {
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
         doc.put(listField, a.listId);
@@ -26,7 +29,7 @@ public final class SearchDocuments {
         doc.put("removed", a.removed);
         doc.put("expired", a.expired);
         doc.put("updatedAt", Instant.ofEpochMilli(a.updatedAt).toString());
-        return new SearchAction(index, a.listId, doc.toString(), a.version);
+        return new SearchAction(index, io.streamsync.change.ItemKeys.itemKey(a.listId, null), doc.toString(), a.version);
     }
 
     /** One document per item, id derived from its primary key; its source is the item's new image. */

@@ -8,7 +8,7 @@ import java.util.concurrent.ExecutionException;
 /**
  * The HTTP calls the job makes to a search cluster, over one engine's own low-level REST client: the
  * engine-specific part of the search sink, nothing else. The requests (bulk bodies, index creation,
- * mappings) are built once, in {@link GuardedBulkWriter} and {@link IndexSetup}, for both engines.
+ * mappings) are built once, in {@link SearchIndexPublisher} and {@link IndexSetup}, for both engines.
  */
 public interface SearchTransport extends Closeable {
     /** NDJSON, for {@code _bulk}. */

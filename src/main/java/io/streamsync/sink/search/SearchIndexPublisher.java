@@ -1,0 +1,271 @@
+package io.streamsync.sink.search;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.OperatorIds;
+import io.streamsync.sink.commit.Backoff;
+import io.streamsync.sink.commit.CheckpointCommittingSink;
+import io.streamsync.sink.commit.Publisher;
+import io.streamsync.sink.rejections.RejectionLog;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes {@link SearchAction}s to Elasticsearch or OpenSearch through {@code _bulk} with
+ * {@code version_type=external}: a document only changes when the write carries a higher version than the
+ * one stored, so publishing a batch again never moves a document back.
+ *
+ * <p>Per action: 2xx is done; 409 (version conflict) means "already this version or newer" and is counted;
+ * 404 is done only for a delete whose document is already gone ({@code result: not_found}), any other 404
+ * (an index that does not exist, an alias without a write index) is a rejection; 429 and 5xx are retried;
+ * any other status is a rejection: the document goes to the {@link RejectionLog} with the reason. Per
+ * request: no answer, 429 and 5xx are retried with backoff until {@code sink.commit.retry.timeout.ms}; 413
+ * splits the request in two; any other refusal (authentication, authorization) fails the job over.
+ *
+ * <p>Requests hold at most {@code sink.search.bulk.max.actions} actions and
+ * {@code sink.search.bulk.max.bytes} bytes; a single action larger than that is a rejection. The JSON of
+ * each document is sent as it is (a high-level client would re-encode it and round decimals to doubles).
+ */
+public final class SearchIndexPublisher implements Publisher<SearchAction> {
+    private static final Logger LOG = LoggerFactory.getLogger(SearchIndexPublisher.class);
+    private static final int MAX_REJECTED_SOURCE_CHARS = 16_384;
+
+    private final SearchTransport transport;
+    private final RejectionLog rejections;
+    private final int maxActions;
+    private final long maxBytes;
+    private final int maxInFlight;
+    private final Duration retryTimeout;
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final JsonFactory json = new JsonFactory();
+    private final Counter written;
+    private final Counter conflicts;
+    private final Counter rejected;
+    private final Counter retried;
+    private final Counter splits;
+
+    SearchIndexPublisher(SearchTransport transport, RejectionLog rejections, int maxActions, long maxBytes, int maxInFlight,
+            Duration retryTimeout, MetricGroup metrics) {
+        this.transport = transport;
+        this.rejections = rejections;
+        this.maxActions = maxActions;
+        this.maxBytes = maxBytes;
+        this.maxInFlight = maxInFlight;
+        this.retryTimeout = retryTimeout;
+        this.written = metrics.counter("searchDocumentsWritten");
+        this.conflicts = metrics.counter("searchVersionConflicts");
+        this.rejected = metrics.counter("searchDocumentsRejected");
+        this.retried = metrics.counter("searchWritesRetried");
+        this.splits = metrics.counter("searchBulkRequestsSplit");
+    }
+
+    /** The job's search sink: aggregate and item documents. */
+    public static CheckpointCommittingSink<SearchAction> sink(JobConfig config) {
+        SearchClientSettings settings = SearchClientSettings.from(config);
+        String deadLetters = config.deadLetterPath;
+        int maxActions = config.bulkMaxActions;
+        long maxBytes = config.bulkMaxBytes;
+        int inFlight = config.searchMaxInFlight;
+        Duration timeout = config.commitRetryTimeout;
+        return new CheckpointCommittingSink<>(new SearchActionCodec(), (metrics, subtask) -> new SearchIndexPublisher(
+                settings.newTransport(), new RejectionLog(deadLetters, OperatorIds.SEARCH_SINK.uid(), subtask), maxActions,
+                maxBytes, inFlight, timeout, metrics));
+    }
+
+    /** One bulk request: its actions and their NDJSON lines. */
+    private static final class Request {
+        final List<SearchAction> actions = new ArrayList<>();
+        final List<String> lines = new ArrayList<>();
+        long bytes;
+
+        String body() {
+            StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 8, bytes));
+            lines.forEach(sb::append);
+            return sb.toString();
+        }
+    }
+
+    @Override
+    public void publish(List<SearchAction> actions) throws IOException, InterruptedException {
+        Backoff backoff = new Backoff(retryTimeout);
+        List<Request> todo = pack(actions);
+        while (!todo.isEmpty()) {
+            Semaphore permits = new Semaphore(maxInFlight);
+            List<CompletableFuture<SearchResponse>> answers = new ArrayList<>(todo.size());
+            for (Request r : todo) {
+                permits.acquire();
+                CompletableFuture<SearchResponse> answer = transport.send("POST", "/_bulk", r.body(), SearchTransport.NDJSON);
+                answer.whenComplete((a, e) -> permits.release());
+                answers.add(answer);
+            }
+            List<SearchAction> retry = new ArrayList<>();
+            List<Request> next = new ArrayList<>();
+            String lastProblem = null;
+            for (int i = 0; i < todo.size(); i++) {
+                Request r = todo.get(i);
+                SearchResponse answer;
+                try {
+                    answer = answers.get(i).join();
+                } catch (RuntimeException noAnswer) {
+                    retry.addAll(r.actions); // unreachable: try again until the timeout, nothing is dropped
+                    lastProblem = String.valueOf(noAnswer.getCause() != null ? noAnswer.getCause() : noAnswer);
+                    continue;
+                }
+                if (answer.ok()) {
+                    lastProblem = handleItems(r.actions, mapper.readTree(answer.body), retry, lastProblem);
+                } else if (answer.status == 413) {
+                    if (r.actions.size() == 1) {
+                        reject(r.actions.get(0), "413 the cluster refused a request of " + r.bytes + " bytes holding only"
+                                + " this document (Request Entity Too Large)");
+                    } else {
+                        splits.inc();
+                        next.addAll(halves(r)); // no pause: the halves are smaller, not the same request again
+                    }
+                } else if (retryable(answer.status)) {
+                    retry.addAll(r.actions);
+                    lastProblem = "bulk request answered " + answer.status;
+                } else {
+                    // authentication, authorization, a malformed request: fail over, nothing is dropped
+                    throw new IOException("bulk request refused: " + answer);
+                }
+            }
+            rejections.flush();
+            if (!retry.isEmpty()) {
+                retried.inc(retry.size());
+                backoff.pause(retry.size() + " search actions still failing, last: " + lastProblem);
+                next.addAll(pack(retry));
+            }
+            todo = next;
+        }
+    }
+
+    private String handleItems(List<SearchAction> actions, JsonNode response, List<SearchAction> retry, String lastProblem)
+            throws IOException {
+        JsonNode items = response.path("items");
+        if (items.size() != actions.size()) {
+            throw new IOException("bulk response has " + items.size() + " items for " + actions.size() + " actions");
+        }
+        for (int i = 0; i < actions.size(); i++) {
+            SearchAction a = actions.get(i);
+            JsonNode item = items.get(i).elements().next();
+            int status = item.path("status").asInt();
+            if (status < 300 || status == 404 && a.isDelete() && "not_found".equals(item.path("result").asText())) {
+                written.inc(); // a delete of a missing document still records its version
+            } else if (status == 409) {
+                conflicts.inc(); // the stored document is already at this version or newer
+            } else if (retryable(status)) {
+                retry.add(a);
+                lastProblem = status + " " + item.path("error").path("type").asText();
+            } else {
+                JsonNode error = item.path("error");
+                reject(a, status + " " + error.path("type").asText() + ": " + error.path("reason").asText());
+            }
+        }
+        return lastProblem;
+    }
+
+    /** Packs actions into requests within the action and byte limits; an action over the byte limit alone is rejected. */
+    List<Request> pack(List<SearchAction> actions) throws IOException {
+        List<Request> requests = new ArrayList<>();
+        Request current = new Request();
+        for (SearchAction a : actions) {
+            String lines = lines(a);
+            long size = lines.getBytes(StandardCharsets.UTF_8).length;
+            if (size > maxBytes) {
+                reject(a, "413 the document's bulk lines are " + size + " bytes, over sink.search.bulk.max.bytes (" + maxBytes
+                        + "): no request can carry it");
+                continue;
+            }
+            if (!current.actions.isEmpty() && (current.actions.size() >= maxActions || current.bytes + size > maxBytes)) {
+                requests.add(current);
+                current = new Request();
+            }
+            current.actions.add(a);
+            current.lines.add(lines);
+            current.bytes += size;
+        }
+        if (!current.actions.isEmpty()) {
+            requests.add(current);
+        }
+        rejections.flush();
+        return requests;
+    }
+
+    private static List<Request> halves(Request r) {
+        int mid = r.actions.size() / 2;
+        List<Request> out = new ArrayList<>(2);
+        for (int[] range : new int[][] {{0, mid}, {mid, r.actions.size()}}) {
+            Request half = new Request();
+            for (int i = range[0]; i < range[1]; i++) {
+                half.actions.add(r.actions.get(i));
+                half.lines.add(r.lines.get(i));
+                half.bytes += r.lines.get(i).getBytes(StandardCharsets.UTF_8).length;
+            }
+            out.add(half);
+        }
+        return out;
+    }
+
+    /** The action's NDJSON lines: the action line, and for an index its source. */
+    String lines(SearchAction a) {
+        StringWriter line = new StringWriter(128);
+        try (JsonGenerator g = json.createGenerator(line)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart(a.isDelete() ? "delete" : "index");
+            g.writeStringField("_index", a.index);
+            g.writeStringField("_id", a.id);
+            g.writeNumberField("version", a.version);
+            g.writeStringField("version_type", "external");
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // a StringWriter does not fail
+        }
+        return a.isDelete() ? line + "\n" : line + "\n" + a.sourceJson + "\n";
+    }
+
+    private void reject(SearchAction a, String reason) throws IOException {
+        rejected.inc();
+        ObjectNode line = mapper.createObjectNode();
+        line.put("time", Instant.now().toString());
+        line.put("stage", OperatorIds.SEARCH_SINK.uid());
+        line.put("reason", reason);
+        line.put("index", a.index);
+        line.put("id", a.id);
+        line.put("version", a.version);
+        String source = a.sourceJson;
+        line.put("truncated", source != null && source.length() > MAX_REJECTED_SOURCE_CHARS);
+        line.put("document", source == null || source.length() <= MAX_REJECTED_SOURCE_CHARS
+                ? source : source.substring(0, MAX_REJECTED_SOURCE_CHARS));
+        LOG.warn("search index rejected {}/{} v{}: {}", a.index, a.id, a.version, reason);
+        rejections.write(line.toString());
+    }
+
+    private static boolean retryable(int status) {
+        return status == 429 || status >= 500;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            rejections.close();
+        } finally {
+            transport.close();
+        }
+    }
+}

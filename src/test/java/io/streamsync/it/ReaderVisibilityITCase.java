@@ -1,0 +1,238 @@
+package io.streamsync.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.Startup;
+import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.testing.GroundTruth;
+import io.streamsync.testing.LocalServicesExtension;
+import io.streamsync.testing.Poll;
+import io.streamsync.testing.RecordingSearchProxy;
+import io.streamsync.testing.SearchHttp;
+import io.streamsync.testing.StreamCapture;
+import io.streamsync.testing.StreamHistory;
+import io.streamsync.testing.TaskWorkload;
+import io.streamsync.testing.TodoTables;
+import io.streamsync.testing.VisibilityAuditor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+
+/**
+ * No reader ever sees a state that a failure, a restore, a rescale or a rollback takes back, checked on every
+ * observation of a reader polling the outputs every 50 ms and on every write each output accepted: the
+ * aggregate table's own DynamoDB stream records its accepted rows, and a recording proxy in front of the
+ * search node records the documents it accepted.
+ *
+ * <p>Ground truth is the source table's stream, read by a bare reader ({@link StreamHistory}): a list's
+ * version counts the list's changes, so every output carrying version v must show the list (or the item)
+ * exactly as the stream left it after that change. A value a failure took back, or a version inflated by a
+ * clock, fails that check; showing an older version than before fails the order check.
+ */
+class ReaderVisibilityITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @RegisterExtension
+    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+
+    private static final String[] INSERT_ONLY = {"ins-a", "ins-b", "ins-c"};
+
+    @Test
+    void noOutputEverShowsAStateThatAFailureARestoreARescaleOrARollbackTakesBack(@TempDir Path dir,
+            @InjectMiniCluster MiniCluster cluster) throws Exception {
+        String name = "visible";
+        String source = name + "Tasks";
+        String counts = name + "Counts";
+        String countIndex = name + "-counts";
+        String itemIndex = name + "-tasks";
+        String sourceArn = TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+        TodoTables.createAggregateTable(SERVICES.ddb(), counts);
+        String countsArn = TodoTables.enableStream(SERVICES.ddb(), counts, StreamViewType.NEW_IMAGE);
+        SearchHttp search = SERVICES.search();
+
+        try (RecordingSearchProxy proxy = new RecordingSearchProxy(SERVICES.services().search.uri());
+                VisibilityAuditor reader = new VisibilityAuditor(SERVICES.ddb(), counts, search, countIndex, itemIndex)) {
+            Map<String, String> props = SERVICES.services().testJobProperties(name, dir);
+            props.put("sink.search.hosts", proxy.endpoint().toString());
+
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread mixed = new Thread(() -> new TaskWorkload(SERVICES.ddb(), source, 8, 21L).runAtRate(25), "mixed");
+            Thread inserts = new Thread(() -> insertOnly(source, stop), "insert-only");
+            JobClient job = start(props, 2, null);
+            mixed.start();
+            inserts.start();
+            List<String> steps = new ArrayList<>();
+            try {
+                awaitRows(source, 60);
+                String older = job.triggerSavepoint(dir.resolve("sp-old").toUri().toString(), SavepointFormatType.CANONICAL)
+                        .get();
+                steps.add("savepoint taken, job goes on");
+
+                awaitRows(source, 140);
+                cluster.terminateTaskManager(0).get();
+                cluster.startTaskManager();
+                steps.add("TaskManager lost");
+
+                awaitRows(source, 220);
+                cluster.terminateTaskManager(0).get();
+                cluster.startTaskManager();
+                steps.add("TaskManager lost again");
+
+                awaitRows(source, 300);
+                String stopped = job.stopWithSavepoint(false, dir.resolve("sp-stop").toUri().toString(),
+                        SavepointFormatType.CANONICAL).get();
+                steps.add("stop-with-savepoint");
+                awaitRows(source, 330); // traffic goes on while no job runs
+                job = start(props, 1, stopped);
+                steps.add("restored at parallelism 1");
+
+                awaitRows(source, 420);
+                job.stopWithSavepoint(false, dir.resolve("sp-stop2").toUri().toString(), SavepointFormatType.CANONICAL).get();
+                job = start(props, 2, older);
+                steps.add("rolled back to the older savepoint, parallelism 2");
+
+                awaitRows(source, 500);
+            } finally {
+                mixed.interrupt();
+                stop.set(true);
+                mixed.join();
+                inserts.join();
+            }
+            try {
+                Poll.until(Duration.ofSeconds(240), () -> GroundTruth.check(SERVICES.ddb(), source, counts, search, countIndex,
+                        itemIndex));
+            } finally {
+                job.cancel().get();
+            }
+            Thread.sleep(500); // the reader's last rounds
+            reader.close();
+
+            StreamHistory history = StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), sourceArn);
+            assertThat(history.lists()).contains(INSERT_ONLY);
+
+            // every row the aggregate table accepted, in order, from the table's own stream
+            Map<String, Long> lastVersion = new HashMap<>();
+            Map<String, Long> lastCount = new HashMap<>();
+            List<String> problems = new ArrayList<>();
+            int[] rows = {0};
+            StreamCapture.records(SERVICES.services().dynamoDb.streamsClient(), countsArn, (shard, r) -> {
+                Map<String, AttributeValue> row = r.dynamodb().newImage();
+                String list = row.get("listId").s();
+                long version = Long.parseLong(row.get("version").n());
+                long count = Long.parseLong(row.get("taskCount").n());
+                rows[0]++;
+                String p = history.checkAggregate(list, version, count);
+                if (p != null) {
+                    problems.add("aggregate table accepted " + p);
+                }
+                Long before = lastVersion.put(list, version);
+                if (before != null && version <= before) {
+                    problems.add("aggregate table accepted " + list + " v" + version + " after v" + before);
+                }
+                Long countBefore = lastCount.put(list, count);
+                if (list.startsWith("ins-") && countBefore != null && count < countBefore) {
+                    problems.add("insert-only " + list + " went from " + countBefore + " to " + count);
+                }
+            });
+
+            // every document the search node accepted
+            List<RecordingSearchProxy.Write> accepted = proxy.accepted();
+            Map<String, Long> lastDoc = new HashMap<>();
+            for (RecordingSearchProxy.Write w : accepted) {
+                String p = w.index.equals(countIndex)
+                        ? history.checkAggregate(w.id, w.version, w.source.get("taskCount").asLong())
+                        : history.checkItem(VisibilityAuditor.listOf(w.id), w.id, w.version, w.source);
+                if (p != null) {
+                    problems.add(w.index + " accepted " + p);
+                }
+                Long before = lastDoc.put(w.index + "/" + w.id, w.version);
+                if (before != null && w.version == before) {
+                    problems.add(w.index + " accepted " + w.id + " v" + w.version + " twice");
+                }
+            }
+
+            // everything the reader saw
+            List<VisibilityAuditor.Seen> seen = reader.seen();
+            problems.addAll(reader.problems(history));
+            for (String list : INSERT_ONLY) {
+                long max = -1;
+                for (VisibilityAuditor.Seen s : seen) {
+                    if (s.key.equals(list) && s.output.equals("table")) {
+                        if (s.count < max) {
+                            problems.add("reader: insert-only " + list + " went from " + max + " to " + s.count);
+                        }
+                        max = Math.max(max, s.count);
+                    }
+                }
+            }
+
+            System.out.printf("%s; %,d stream changes; aggregate table accepted %,d rows; search node accepted %,d "
+                    + "documents; the reader made %,d observations%n", steps, history.changes(), rows[0], accepted.size(),
+                    seen.size());
+            assertThat(steps).hasSize(6);
+            assertThat(rows[0]).isGreaterThan(50);
+            assertThat(accepted).hasSizeGreaterThan(200);
+            assertThat(seen.stream().filter(s -> s.output.equals("item document")).count()).isGreaterThan(1000);
+            assertThat(seen.stream().filter(s -> s.output.equals("table")).count()).isGreaterThan(1000);
+            assertThat(problems).isEmpty();
+        }
+    }
+
+    private static JobClient start(Map<String, String> props, int parallelism, String savepoint) throws Exception {
+        Map<String, String> p = new HashMap<>(props);
+        p.put("job.parallelism", Integer.toString(parallelism));
+        JobConfig c = JobConfig.from(p);
+        Configuration conf = new Configuration();
+        if (savepoint != null) {
+            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamSyncPipeline.configureEnvironment(env, c);
+        StreamSyncPipeline.define(env, c, new DynamoDbStreamsSource(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+        return env.executeAsync("visibility");
+    }
+
+    /** Three lists that only ever get new tasks: their counts must never shrink, anywhere. */
+    private static void insertOnly(String table, AtomicBoolean stop) {
+        int n = 0;
+        while (!stop.get()) {
+            String list = INSERT_ONLY[n % INSERT_ONLY.length];
+            SERVICES.ddb().putItem(b -> b.tableName(table).item(Map.of("listId", AttributeValue.fromS(list),
+                    "taskId", AttributeValue.fromS("t" + System.nanoTime()), "title", AttributeValue.fromS("insert only"))));
+            n++;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static void awaitRows(String source, int rows) throws Exception {
+        Poll.until(Duration.ofSeconds(90), () -> TodoTables.scan(SERVICES.ddb(), source).size() >= rows ? null
+                : "source table below " + rows + " items");
+    }
+}

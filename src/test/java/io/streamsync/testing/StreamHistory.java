@@ -1,0 +1,123 @@
+package io.streamsync.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamsync.change.ItemKeys;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+import software.amazon.awssdk.services.dynamodb.model.OperationType;
+import software.amazon.awssdk.services.dynamodb.model.Record;
+
+/**
+ * Every list's history as the source table's stream tells it, read by a bare reader (no code of the job):
+ * the n-th change of the list, its item, its new image, and the list's item count after it.
+ *
+ * <p>It tells what the job must show for a version. A list's version is the creation time (ms) of the list's
+ * first change times 1,000, plus the number of its changes applied so far; every change of the stream is
+ * applied exactly once, in stream order per list (the stream has no duplicates here, and a delete of an
+ * absent item leaves no record). So an output that carries version {@code v} must show the list's state
+ * after its change number {@code v - base}: anything else is a state the job never had, or one a failure
+ * took back.
+ */
+public final class StreamHistory {
+    /** One change: the item's document id, whether it removed it, its new image in plain JSON, the count after. */
+    public static final class Change {
+        public final String itemId;
+        public final boolean remove;
+        public final JsonNode newImage;
+        public final long countAfter;
+
+        Change(String itemId, boolean remove, JsonNode newImage, long countAfter) {
+            this.itemId = itemId;
+            this.remove = remove;
+            this.newImage = newImage;
+            this.countAfter = countAfter;
+        }
+    }
+
+    private final Map<String, List<Change>> byList = new HashMap<>();
+    private final Map<String, Long> base = new HashMap<>();
+    private long changes;
+
+    private StreamHistory() {}
+
+    /** Reads the whole stream of a table keyed {@code listId} / {@code taskId}. */
+    public static StreamHistory read(DynamoDbStreamsClient streams, String streamArn) {
+        StreamHistory h = new StreamHistory();
+        Map<String, Set<String>> live = new HashMap<>();
+        StreamCapture.records(streams, streamArn, (shard, r) -> h.add(r, live));
+        return h;
+    }
+
+    private void add(Record r, Map<String, Set<String>> live) {
+        Map<String, AttributeValue> keys = r.dynamodb().keys();
+        String list = keys.get("listId").s();
+        String item = ItemKeys.itemKey(list, keys.get("taskId").s());
+        boolean remove = r.eventName() == OperationType.REMOVE;
+        Set<String> items = live.computeIfAbsent(list, l -> new HashSet<>());
+        if (remove) {
+            items.remove(item);
+        } else {
+            items.add(item);
+        }
+        base.putIfAbsent(list, r.dynamodb().approximateCreationDateTime().toEpochMilli() * 1000L);
+        byList.computeIfAbsent(list, l -> new ArrayList<>()).add(new Change(item, remove,
+                remove ? null : TodoTables.plain(r.dynamodb().newImage()), items.size()));
+        changes++;
+    }
+
+    public long changes() {
+        return changes;
+    }
+
+    public Set<String> lists() {
+        return byList.keySet();
+    }
+
+    /** The change a list's version stands for, or null when there is none. */
+    public Change at(String list, long version) {
+        List<Change> h = byList.get(list);
+        Long b = base.get(list);
+        if (h == null || b == null || version - b < 1 || version - b > h.size()) {
+            return null;
+        }
+        return h.get((int) (version - b - 1));
+    }
+
+    /** Null when {@code count} at {@code version} is the list's state after that change; otherwise what is wrong. */
+    public String checkAggregate(String list, long version, long count) {
+        Change c = at(list, version);
+        if (c == null) {
+            return list + " v" + version + ": no such change (base " + base.get(list) + ", "
+                    + byList.getOrDefault(list, List.of()).size() + " changes)";
+        }
+        return c.countAfter == count ? null : list + " v" + version + ": count " + count + ", the stream says " + c.countAfter;
+    }
+
+    /**
+     * Null when the item document {@code id} at {@code version} is the item after that change: removed for a
+     * delete ({@code source} null), the change's new image otherwise.
+     */
+    public String checkItem(String list, String id, long version, JsonNode source) {
+        Change c = at(list, version);
+        if (c == null) {
+            return id + " v" + version + ": no such change of " + list;
+        }
+        if (!c.itemId.equals(id)) {
+            return id + " v" + version + ": that change is of " + c.itemId;
+        }
+        if (source == null) {
+            return c.remove ? null : id + " v" + version + ": deleted, but that change wrote it";
+        }
+        if (c.remove) {
+            return id + " v" + version + ": shown, but that change removed it";
+        }
+        return JsonCompare.same(c.newImage, source) ? null
+                : id + " v" + version + ": document " + source + ", the stream says " + c.newImage;
+    }
+}
