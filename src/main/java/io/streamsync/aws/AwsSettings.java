@@ -57,6 +57,18 @@ public final class AwsSettings {
         return dynamoDb(c, null);
     }
 
+    /** A synchronous DynamoDB Streams client (start-up checks of a configured stream ARN). */
+    public static software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient dynamoDbStreams(JobConfig c) {
+        software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClientBuilder b =
+                software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient.builder()
+                        .region(Region.of(c.awsRegion))
+                        .credentialsProvider(credentials(c));
+        if (c.awsEndpoint != null) {
+            b.endpointOverride(c.awsEndpoint);
+        }
+        return b.build();
+    }
+
     /** A synchronous DynamoDB client with the given retry policy (null: the SDK's default). */
     public static DynamoDbClient dynamoDb(JobConfig c, software.amazon.awssdk.core.retry.RetryPolicy retries) {
         DynamoDbClientBuilder b = DynamoDbClient.builder()

@@ -14,13 +14,15 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 /**
  * Finds the stream to read at start-up: the configured ARN, or the source table's LatestStreamArn. Fails
  * with a message naming the config key when the table does not exist, has no stream, or the endpoint
- * cannot be reached.
+ * cannot be reached. Either way the stream's view type is checked against what the configuration needs.
  */
 public final class StreamArnResolver {
     private StreamArnResolver() {}
 
     public static String resolve(JobConfig c) {
         if (c.sourceStreamArn != null) {
+            checkView(c, describeConfiguredStream(c), "the stream " + c.sourceStreamArn + " (config key '"
+                    + ConfigKey.SOURCE_STREAM_ARN.key() + "')");
             return c.sourceStreamArn;
         }
         try (DynamoDbClient ddb = AwsSettings.dynamoDb(c)) {
@@ -32,15 +34,7 @@ public final class StreamArnResolver {
                         + "') has no DynamoDB stream enabled; enable one with view type "
                         + StreamViewType.NEW_AND_OLD_IMAGES + " or set '" + ConfigKey.SOURCE_STREAM_ARN.key() + "'");
             }
-            StreamViewType view = t.streamSpecification().streamViewType();
-            if (c.searchSinkEnabled && c.itemIndex != null
-                    && (view == StreamViewType.KEYS_ONLY || view == StreamViewType.OLD_IMAGE)) {
-                throw new ConfigException("config key '" + ConfigKey.SINK_SEARCH_ITEM_INDEX.key() + "' asks for item documents, but the stream of table '"
-                        + c.sourceTableName + "' has view type " + view + ", which carries no new image; enable a stream with "
-                        + StreamViewType.NEW_IMAGE + " or " + StreamViewType.NEW_AND_OLD_IMAGES + ", or set '"
-                        + ConfigKey.SINK_SEARCH_ITEM_INDEX.key() + "' empty");
-            }
-            checkFilterImages(c, view);
+            checkView(c, t.streamSpecification().streamViewType(), "the stream of table '" + c.sourceTableName + "'");
             return t.latestStreamArn();
         } catch (ResourceNotFoundException e) {
             throw new ConfigException("table '" + c.sourceTableName + "' (config key '" + ConfigKey.SOURCE_TABLE_NAME.key()
@@ -51,19 +45,44 @@ public final class StreamArnResolver {
         }
     }
 
+    /** The view type of the configured stream ARN (DescribeStream). */
+    private static StreamViewType describeConfiguredStream(JobConfig c) {
+        try (software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient streams = AwsSettings.dynamoDbStreams(c)) {
+            return streams.describeStream(b -> b.streamArn(c.sourceStreamArn).limit(1)).streamDescription().streamViewType();
+        } catch (ResourceNotFoundException e) {
+            throw new ConfigException("the stream " + c.sourceStreamArn + " (config key '" + ConfigKey.SOURCE_STREAM_ARN.key()
+                    + "') does not exist in region " + c.awsRegion + where(c), e);
+        } catch (SdkClientException e) {
+            throw new ConfigException("cannot reach DynamoDB Streams" + where(c) + " to describe the stream "
+                    + c.sourceStreamArn + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Item documents and image filters need images the stream's view type may not carry: refused at start-up. */
+    static void checkView(JobConfig c, StreamViewType view, String stream) {
+        if (c.searchSinkEnabled && c.itemIndex != null
+                && (view == StreamViewType.KEYS_ONLY || view == StreamViewType.OLD_IMAGE)) {
+            throw new ConfigException("config key '" + ConfigKey.SINK_SEARCH_ITEM_INDEX.key() + "' asks for item documents, but "
+                    + stream + " has view type " + view + ", which carries no new image; enable a stream with "
+                    + StreamViewType.NEW_IMAGE + " or " + StreamViewType.NEW_AND_OLD_IMAGES + ", or set '"
+                    + ConfigKey.SINK_SEARCH_ITEM_INDEX.key() + "' empty");
+        }
+        checkFilterImages(c, view, stream);
+    }
+
     /** A filter on an image the stream does not carry would never match: refused at start-up. */
-    static void checkFilterImages(JobConfig c, StreamViewType view) {
+    static void checkFilterImages(JobConfig c, StreamViewType view, String stream) {
         if (c.eventFilter == null || view == StreamViewType.NEW_AND_OLD_IMAGES) {
             return;
         }
         java.util.Set<String> paths = c.eventFilter.referencedPaths();
         if (paths.contains("dynamodb.NewImage") && view != StreamViewType.NEW_IMAGE) {
-            throw new ConfigException("config key '" + ConfigKey.FILTER_PATTERNS.key() + "' filters on dynamodb.NewImage, but the"
-                    + " stream of table '" + c.sourceTableName + "' has view type " + view + ", which carries no new image");
+            throw new ConfigException("config key '" + ConfigKey.FILTER_PATTERNS.key() + "' filters on dynamodb.NewImage, but "
+                    + stream + " has view type " + view + ", which carries no new image");
         }
         if (paths.contains("dynamodb.OldImage") && view != StreamViewType.OLD_IMAGE) {
-            throw new ConfigException("config key '" + ConfigKey.FILTER_PATTERNS.key() + "' filters on dynamodb.OldImage, but the"
-                    + " stream of table '" + c.sourceTableName + "' has view type " + view + ", which carries no old image");
+            throw new ConfigException("config key '" + ConfigKey.FILTER_PATTERNS.key() + "' filters on dynamodb.OldImage, but "
+                    + stream + " has view type " + view + ", which carries no old image");
         }
     }
 

@@ -75,6 +75,20 @@ class OpenSearchITCase {
     }
 
     @Test
+    void anExistingItemIndexThatForgetsDeletionsTooSoonStopsTheStartSayingWhatToSet(@TempDir Path dir) throws Exception {
+        SERVICES.search().put("/gc-tasks", "{\"settings\":{\"index.gc_deletes\":\"60s\"}}");
+        Map<String, String> props = SERVICES.services().testJobProperties("gc", dir);
+        TodoTables.createSourceTable(SERVICES.ddb(), "gcTasks", StreamViewType.NEW_AND_OLD_IMAGES);
+        TodoTables.createAggregateTable(SERVICES.ddb(), "gcCounts");
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("index 'gc-tasks' has index.gc_deletes=60s (config key 'sink.search.item.index')")
+                .hasMessageContaining("PUT /gc-tasks/_settings {\"index.gc_deletes\":\"3600000ms\"}");
+        SERVICES.search().put("/gc-tasks/_settings", "{\"index.gc_deletes\":\"3600000ms\"}");
+        Startup.prepare(JobConfig.from(props)); // as the message says: the start goes on
+    }
+
+    @Test
     void anExistingIndexWithAConflictingMappingStopsTheStart(@TempDir Path dir) throws Exception {
         SERVICES.search().put("/conflict-counts", "{\"mappings\":{\"properties\":{\"listId\":{\"type\":\"keyword\"},"
                 + "\"taskCount\":{\"type\":\"text\"},\"updatedAt\":{\"type\":\"long\"}}}}");

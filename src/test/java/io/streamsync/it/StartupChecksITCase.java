@@ -86,6 +86,19 @@ class StartupChecksITCase {
     }
 
     @Test
+    void aConfiguredStreamArnIsCheckedLikeALookedUpOne() {
+        String arn = ddb.describeTable(b -> b.tableName("keysOnly")).table().latestStreamArn();
+        Map<String, String> p = props("source.stream.arn", arn, "sink.search.enabled", "true",
+                "sink.search.hosts", "http://127.0.0.1:" + ManagedProcess.freePort());
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(p)))
+                .hasMessageContaining("'sink.search.item.index' asks for item documents")
+                .hasMessageContaining("the stream " + arn + " (config key 'source.stream.arn') has view type KEYS_ONLY");
+        String missing = arn.replace("keysOnly", "gone");
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.stream.arn", missing))))
+                .hasMessageContaining("the stream " + missing + " (config key 'source.stream.arn') does not exist");
+    }
+
+    @Test
     void anUnreachableDynamoDbIsReportedWithTheEndpointAndItsKey() {
         String nowhere = "http://127.0.0.1:" + ManagedProcess.freePort();
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("aws.endpoint", nowhere))))

@@ -21,16 +21,16 @@ class StreamViewTypeChecksTest {
         JobConfig onOld = filter("{\"dynamodb\":{\"OldImage\":{\"status\":[{\"exists\":true}]}}}");
         JobConfig onName = filter("{\"eventName\":[\"INSERT\",\"REMOVE\"]}");
         for (StreamViewType v : new StreamViewType[] {StreamViewType.KEYS_ONLY, StreamViewType.OLD_IMAGE}) {
-            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onNew, v)).isInstanceOf(ConfigException.class)
+            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onNew, v, "the stream")).isInstanceOf(ConfigException.class)
                     .hasMessageContaining("filters on dynamodb.NewImage").hasMessageContaining("view type " + v);
         }
         for (StreamViewType v : new StreamViewType[] {StreamViewType.KEYS_ONLY, StreamViewType.NEW_IMAGE}) {
-            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onOld, v)).hasMessageContaining("view type " + v);
+            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onOld, v, "the stream")).hasMessageContaining("view type " + v);
         }
         for (StreamViewType v : StreamViewType.knownValues()) {
-            assertThatCode(() -> StreamArnResolver.checkFilterImages(onName, v)).doesNotThrowAnyException();
+            assertThatCode(() -> StreamArnResolver.checkFilterImages(onName, v, "the stream")).doesNotThrowAnyException();
         }
-        assertThatCode(() -> StreamArnResolver.checkFilterImages(onNew, StreamViewType.NEW_AND_OLD_IMAGES)).doesNotThrowAnyException();
-        assertThatCode(() -> StreamArnResolver.checkFilterImages(onOld, StreamViewType.OLD_IMAGE)).doesNotThrowAnyException();
+        assertThatCode(() -> StreamArnResolver.checkFilterImages(onNew, StreamViewType.NEW_AND_OLD_IMAGES, "the stream")).doesNotThrowAnyException();
+        assertThatCode(() -> StreamArnResolver.checkFilterImages(onOld, StreamViewType.OLD_IMAGE, "the stream")).doesNotThrowAnyException();
     }
 }

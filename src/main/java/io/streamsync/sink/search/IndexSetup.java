@@ -9,6 +9,7 @@ import io.streamsync.config.ConfigKey;
 import io.streamsync.config.JobConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -25,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * as {@code conf/item-index.json}): item fields are dynamic, every number indexed as {@code double}
  * (DynamoDB numbers have up to 38 digits; the exact value stays in {@code _source}), malformed values left
  * unindexed; the key attributes are always {@code keyword}. Deleted documents keep their version for
- * {@code index.gc_deletes} (default {@value #GC_DELETES}), so a replayed older write cannot bring a deleted
- * item back within that time.
+ * {@code index.gc_deletes}, so a replayed older write cannot bring a deleted item back within that time: a
+ * new item index gets {@value #GC_DELETES} or {@code aggregate.tombstone.retention.ms} if longer (the job's
+ * own memory of deletions), and an existing one (or a mapping file) with less stops the start, saying
+ * what to set.
  *
  * <p>With {@code sink.search.write.alias=true} the configured names are aliases: a missing one is created
  * as {@code NAME-000001} with the alias as its write index. An existing index (or the indices behind an
@@ -45,6 +48,7 @@ public final class IndexSetup {
             ensure(t, c, c.aggregateIndex, ConfigKey.SINK_SEARCH_AGGREGATE_INDEX, aggregateIndexBody(c.keySchema.partitionKey()));
             if (c.itemIndex != null) {
                 ensure(t, c, c.itemIndex, ConfigKey.SINK_SEARCH_ITEM_INDEX, itemIndexBody(c));
+                checkGcDeletes(t, c.itemIndex, ConfigKey.SINK_SEARCH_ITEM_INDEX, gcDeletesNeeded(c));
             }
         } catch (IOException e) {
             throw new ConfigException("cannot reach the search cluster at " + c.searchHosts + " (config key '"
@@ -76,6 +80,63 @@ public final class IndexSetup {
             LOG.info("created index '{}'{}", physical, c.searchWriteAlias ? " behind the write alias '" + name + "'" : "");
         } else if (!created.body.contains("resource_already_exists_exception")) { // created concurrently: fine
             throw new ConfigException("cannot create index '" + physical + "' (config key '" + key.key() + "'): " + created);
+        }
+    }
+
+    /** How long the item index must keep deleted documents' versions: the job's tombstone retention, 1 h at least. */
+    static Duration gcDeletesNeeded(JobConfig c) {
+        Duration hour = Duration.ofHours(1);
+        return c.tombstoneRetention.compareTo(hour) > 0 ? c.tombstoneRetention : hour;
+    }
+
+    /** Refuses an item index (or any index behind the alias) that forgets deleted documents' versions too soon. */
+    static void checkGcDeletes(SearchTransport t, String name, ConfigKey key, Duration needed) throws IOException {
+        SearchResponse r = t.call("GET", "/" + name + "/_settings?include_defaults=true&flat_settings=true", null);
+        if (!r.ok()) {
+            throw new ConfigException("cannot read the settings of index '" + name + "' (config key '" + key.key() + "'): " + r);
+        }
+        List<String> problems = new ArrayList<>();
+        MAPPER.readTree(r.body).fields().forEachRemaining(index -> {
+            JsonNode value = index.getValue().path("settings").path("index.gc_deletes");
+            if (value.isMissingNode()) {
+                value = index.getValue().path("defaults").path("index.gc_deletes");
+            }
+            String text = value.asText("60s");
+            Duration kept = parseTimeValue(text);
+            if (kept == null || kept.compareTo(needed) < 0) {
+                problems.add("index '" + index.getKey() + "' has index.gc_deletes=" + text);
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new ConfigException(String.join("; ", problems) + " (config key '" + key.key() + "'): deleted documents"
+                    + " must keep their version at least " + needed.toMillis() + " ms (aggregate.tombstone.retention.ms, 1 h at"
+                    + " least), or a replayed older write can bring a deleted item back; set it, a dynamic setting: PUT /"
+                    + name + "/_settings {\"index.gc_deletes\":\"" + needed.toMillis() + "ms\"}");
+        }
+    }
+
+    /** An Elasticsearch time value ({@code 60s}, {@code 1h}, {@code 500ms}, ...); null when it is not one. */
+    static Duration parseTimeValue(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(nanos|micros|ms|s|m|h|d)").matcher(text.trim());
+        if (!m.matches()) {
+            return null;
+        }
+        long n = Long.parseLong(m.group(1));
+        switch (m.group(2)) {
+            case "nanos":
+                return Duration.ofNanos(n);
+            case "micros":
+                return Duration.ofNanos(n * 1000);
+            case "ms":
+                return Duration.ofMillis(n);
+            case "s":
+                return Duration.ofSeconds(n);
+            case "m":
+                return Duration.ofMinutes(n);
+            case "h":
+                return Duration.ofHours(n);
+            default:
+                return Duration.ofDays(n);
         }
     }
 
@@ -149,7 +210,8 @@ public final class IndexSetup {
         ObjectNode body = (ObjectNode) template.deepCopy();
         ObjectNode settings = body.has("settings") ? (ObjectNode) body.get("settings") : body.putObject("settings");
         if (!settings.has("index.gc_deletes") && !settings.path("index").has("gc_deletes")) {
-            settings.put("index.gc_deletes", GC_DELETES);
+            Duration needed = gcDeletesNeeded(c);
+            settings.put("index.gc_deletes", needed.equals(Duration.ofHours(1)) ? GC_DELETES : needed.toMillis() + "ms");
         }
         ObjectNode mappings = (ObjectNode) body.get("mappings");
         ObjectNode properties = mappings.has("properties") ? (ObjectNode) mappings.get("properties") : mappings.putObject("properties");
