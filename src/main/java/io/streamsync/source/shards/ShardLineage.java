@@ -1,0 +1,178 @@
+package io.streamsync.source.shards;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The enumerator's view of a stream's shard graph: which shards exist, which are being read, which are
+ * finished, and which may start. A shard starts only once every parent it has is finished (or gone from
+ * the stream: trimmed before the job saw it), so all changes of an item are read in the order they were
+ * written, across splits (one parent) and merges (two). No I/O and no Flink: the enumerator feeds it
+ * listings and readers' reports, and checkpoints it with {@link ShardLineageSerializer}.
+ *
+ * <p>Every report is idempotent: a shard reported finished twice (a reader re-reports the finished shards of
+ * its restored state, because the first report may have reached the enumerator after the enumerator's
+ * checkpoint) or listed again changes nothing.
+ *
+ * <p>Where the first readers start: the {@code initial} position applies to the shards of the first listing
+ * only. With {@link StartPosition#LATEST} the closed shards of that listing count as finished (nothing will
+ * be added to them) and its open shards start at their head; every shard listed later starts at its
+ * beginning, so nothing written after the job started is skipped. With {@code TRIM_HORIZON} or
+ * {@code AT_TIMESTAMP}, the first listing's shards start there, parents before children.
+ */
+public final class ShardLineage {
+    /** What the lineage knows of one shard. */
+    public enum Status {
+        /** Listed, not handed to a reader yet (waiting for its parents, or ready). */
+        WAITING,
+        /** Handed to a reader, which reads it. */
+        ASSIGNED,
+        /** Read to its end (or nothing to read in it). */
+        FINISHED
+    }
+
+    static final class Tracked {
+        final String id;
+        final List<String> parents;
+        final StartPosition start;
+        Status status;
+        /** When it was reported finished (epoch ms), for pruning. */
+        long finishedAt;
+
+        Tracked(String id, List<String> parents, StartPosition start, Status status, long finishedAt) {
+            this.id = id;
+            this.parents = List.copyOf(parents);
+            this.start = start;
+            this.status = status;
+            this.finishedAt = finishedAt;
+        }
+    }
+
+    private final StartPosition initial;
+    private final Map<String, Tracked> shards = new LinkedHashMap<>();
+    private boolean listedBefore;
+
+    public ShardLineage(StartPosition initial) {
+        if (initial.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER) {
+            throw new IllegalArgumentException("an initial position is TRIM_HORIZON, LATEST or AT_TIMESTAMP");
+        }
+        this.initial = initial;
+    }
+
+    /** Takes a complete listing of the stream (all pages); shards it knows already are left as they are. */
+    public void listed(Collection<ListedShard> listing, long nowMillis) {
+        boolean first = !listedBefore;
+        for (ListedShard s : listing) {
+            if (shards.containsKey(s.id)) {
+                continue;
+            }
+            if (!first) {
+                shards.put(s.id, new Tracked(s.id, s.parents, StartPosition.TRIM_HORIZON, Status.WAITING, 0));
+            } else if (initial.type == StartPosition.Type.LATEST) {
+                shards.put(s.id, s.closed
+                        ? new Tracked(s.id, s.parents, StartPosition.LATEST, Status.FINISHED, nowMillis)
+                        : new Tracked(s.id, List.of(), StartPosition.LATEST, Status.WAITING, 0));
+            } else {
+                shards.put(s.id, new Tracked(s.id, s.parents, initial, Status.WAITING, 0));
+            }
+        }
+        listedBefore = true;
+    }
+
+    /** The shards that may start now, marked assigned: their parents are finished or unknown (gone). */
+    public List<ShardSplit> takeReady() {
+        List<ShardSplit> ready = new ArrayList<>();
+        for (Tracked t : shards.values()) {
+            if (t.status == Status.WAITING && parentsDone(t)) {
+                t.status = Status.ASSIGNED;
+                ready.add(new ShardSplit(t.id, t.start));
+            }
+        }
+        return ready;
+    }
+
+    private boolean parentsDone(Tracked t) {
+        for (String p : t.parents) {
+            Tracked parent = shards.get(p);
+            if (parent != null && parent.status != Status.FINISHED) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A reader read the shard to its end. Unknown shards are recorded too (their listing may come later). */
+    public void finished(String shardId, long nowMillis) {
+        Tracked t = shards.get(shardId);
+        if (t == null) {
+            shards.put(shardId, new Tracked(shardId, List.of(), StartPosition.TRIM_HORIZON, Status.FINISHED, nowMillis));
+        } else if (t.status != Status.FINISHED) {
+            t.status = Status.FINISHED;
+            t.finishedAt = nowMillis;
+        }
+    }
+
+    /** A split came back unread to its end (its reader failed before a checkpoint): it waits to be assigned again. */
+    public void returned(String shardId) {
+        Tracked t = shards.get(shardId);
+        if (t != null && t.status == Status.ASSIGNED) {
+            t.status = Status.WAITING;
+        }
+    }
+
+    /**
+     * Forgets finished shards that the stream no longer lists and that finished longer than {@code retention}
+     * ago (the stream's retention: they are trimmed). Returns how many were forgotten. A child listed later
+     * whose parent was forgotten starts at once, which is right: its parent was finished.
+     */
+    public int prune(Set<String> listedNow, long nowMillis, Duration retention) {
+        int before = shards.size();
+        shards.values().removeIf(t -> t.status == Status.FINISHED && !listedNow.contains(t.id)
+                && nowMillis - t.finishedAt >= retention.toMillis());
+        return before - shards.size();
+    }
+
+    public Status status(String shardId) {
+        Tracked t = shards.get(shardId);
+        return t == null ? null : t.status;
+    }
+
+    public int size() {
+        return shards.size();
+    }
+
+    /** How many shards are in each status, for metrics. */
+    public Map<Status, Integer> counts() {
+        Map<Status, Integer> out = new LinkedHashMap<>();
+        for (Status s : Status.values()) {
+            out.put(s, 0);
+        }
+        shards.values().forEach(t -> out.merge(t.status, 1, Integer::sum));
+        return out;
+    }
+
+    boolean listedBefore() {
+        return listedBefore;
+    }
+
+    StartPosition initial() {
+        return initial;
+    }
+
+    Collection<Tracked> tracked() {
+        return Collections.unmodifiableCollection(shards.values());
+    }
+
+    static ShardLineage restore(StartPosition initial, boolean listedBefore, List<Tracked> tracked) {
+        ShardLineage l = new ShardLineage(initial);
+        l.listedBefore = listedBefore;
+        tracked.forEach(t -> l.shards.put(t.id, t));
+        return l;
+    }
+}
