@@ -15,7 +15,8 @@ import java.util.Map;
 public enum ConfigKey {
     JOB_NAME("job.name", "streamsync", "Name of the Flink job."),
     JOB_PARALLELISM("job.parallelism", "0", "Default operator parallelism; 0 keeps the cluster's default."),
-    CHECKPOINT_INTERVAL_MS("checkpoint.interval.ms", "10000", "Exactly-once checkpoint interval (ms)."),
+    CHECKPOINT_INTERVAL_MS("checkpoint.interval.ms", "10000",
+            "Exactly-once checkpoint interval (ms); outputs are published when a checkpoint completes, so this adds up to its length to their delay."),
     CHECKPOINT_TIMEOUT_MS("checkpoint.timeout.ms", "600000", "A checkpoint taking longer is aborted (ms)."),
     CHECKPOINT_DIR("checkpoint.dir", "",
             "Checkpoint storage directory (file:// or s3://); empty: the cluster's (Managed Service for Apache Flink manages it)."),
