@@ -6,7 +6,6 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RecordSources;
 import io.streamsync.pipeline.Startup;
-import java.nio.file.Path;
 import java.util.Map;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -22,9 +21,7 @@ public final class StreamSyncJob {
     private StreamSyncJob() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> properties = args.length == 2 && "--config".equals(args[0])
-                ? ConfigLoader.fromFile(Path.of(args[1]))
-                : ConfigLoader.fromManagedFlinkRuntime();
+        Map<String, String> properties = ConfigLoader.fromArguments(args);
         JobConfig config = JobConfig.from(properties);
         LOG.info("streamsync configuration: {}", config.describe());
 

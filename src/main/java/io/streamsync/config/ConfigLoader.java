@@ -18,6 +18,25 @@ import java.util.Properties;
 public final class ConfigLoader {
     private ConfigLoader() {}
 
+    /** What the job reads, by its arguments. */
+    public static final String USAGE = "usage: streamsync [--config FILE] (no arguments: the application properties of"
+            + " Managed Service for Apache Flink; --config FILE: a properties file)";
+
+    /**
+     * The job's arguments: none reads the application properties of Managed Service for Apache Flink,
+     * {@code --config FILE} reads a properties file; anything else is a usage error (it must not fall back
+     * to the runtime's properties silently).
+     */
+    public static Map<String, String> fromArguments(String[] args) {
+        if (args.length == 0) {
+            return fromManagedFlinkRuntime();
+        }
+        if (args.length == 2 && "--config".equals(args[0]) && !args[1].isBlank()) {
+            return fromFile(Path.of(args[1]));
+        }
+        throw new ConfigException("unexpected arguments " + java.util.Arrays.toString(args) + "; " + USAGE);
+    }
+
     public static Map<String, String> fromFile(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException("config file " + file.toAbsolutePath() + " does not exist");

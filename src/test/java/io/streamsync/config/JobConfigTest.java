@@ -114,6 +114,17 @@ class JobConfigTest {
     }
 
     @Test
+    void argumentsOtherThanNoneOrAConfigFileAreAUsageError() {
+        for (String[] args : new String[][] {{"--config"}, {"conf/local.properties"}, {"--conf", "conf/local.properties"},
+            {"--config", "conf/local.properties", "--extra"}, {"--config", " "}}) {
+            assertThatThrownBy(() -> ConfigLoader.fromArguments(args)).as(String.join(" ", args))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("usage: streamsync [--config FILE]");
+        }
+        assertThat(ConfigLoader.fromArguments(new String[] {"--config", "conf/local.properties"}))
+                .containsEntry("source.table.name", "todoListTask");
+    }
+
+    @Test
     void keysThisReleaseNoLongerReadsAreNamedWithWhatReplacesThem() {
         assertThatThrownBy(() -> JobConfig.from(Map.of("sink.search.bulk.interval.ms", "500",
                 "sink.dynamodb.max.buffer.time.ms", "500")))
