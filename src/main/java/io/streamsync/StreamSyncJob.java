@@ -6,7 +6,6 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RecordSources;
 import io.streamsync.pipeline.Startup;
-import java.util.Map;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +20,7 @@ public final class StreamSyncJob {
     private StreamSyncJob() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> properties = ConfigLoader.fromArguments(args);
-        JobConfig config = JobConfig.from(properties);
+        JobConfig config = ConfigLoader.fromArguments(args);
         LOG.info("streamsync configuration: {}", config.describe());
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -27,14 +27,23 @@ public final class ConfigLoader {
      * {@code --config FILE} reads a properties file; anything else is a usage error (it must not fall back
      * to the runtime's properties silently).
      */
-    public static Map<String, String> fromArguments(String[] args) {
+    public static JobConfig fromArguments(String[] args) {
         if (args.length == 0) {
-            return fromManagedFlinkRuntime();
+            return JobConfig.fromManagedFlink(fromManagedFlinkRuntime(), runtimeRegion());
         }
         if (args.length == 2 && "--config".equals(args[0]) && !args[1].isBlank()) {
-            return fromFile(Path.of(args[1]));
+            return JobConfig.from(fromFile(Path.of(args[1])));
         }
         throw new ConfigException("unexpected arguments " + java.util.Arrays.toString(args) + "; " + USAGE);
+    }
+
+    /** The region the job runs in, by the AWS SDK's region chain (environment, system property, instance data); null if none. */
+    static String runtimeRegion() {
+        try {
+            return new software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain().getRegion().id();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     public static Map<String, String> fromFile(Path file) {

@@ -308,7 +308,42 @@ public final class JobConfig implements Serializable {
 
     /** Parses and validates; throws one {@link ConfigException} listing every problem found. */
     public static JobConfig from(Map<String, String> properties) {
-        return new JobConfig(new Reader(properties));
+        return new JobConfig(new Reader(properties, List.of()));
+    }
+
+    /**
+     * The same for the application properties of Managed Service for Apache Flink, where the defaults that fit
+     * a local run only do not apply: {@code aws.region} defaults to the runtime's region ({@code runtimeRegion},
+     * null when it cannot be determined), and the tables and search hosts of the enabled features must be
+     * given (their defaults name the local example's tables and a node on 127.0.0.1).
+     */
+    public static JobConfig fromManagedFlink(Map<String, String> properties, String runtimeRegion) {
+        Map<String, String> p = new java.util.LinkedHashMap<>(properties);
+        List<String> problems = new ArrayList<>();
+        if (!p.containsKey(ConfigKey.AWS_REGION.key())) {
+            if (runtimeRegion == null) {
+                problems.add("config key 'aws.region' is not set and the runtime's region cannot be determined: set it");
+            } else {
+                p.put(ConfigKey.AWS_REGION.key(), runtimeRegion);
+            }
+        }
+        List<ConfigKey> required = new ArrayList<>();
+        if (!p.containsKey(ConfigKey.SOURCE_STREAM_ARN.key())) {
+            required.add(ConfigKey.SOURCE_TABLE_NAME);
+        }
+        if (!"false".equalsIgnoreCase(p.getOrDefault(ConfigKey.SINK_DYNAMODB_ENABLED.key(), "").trim())) {
+            required.add(ConfigKey.SINK_DYNAMODB_TABLE);
+        }
+        if (!"false".equalsIgnoreCase(p.getOrDefault(ConfigKey.SINK_SEARCH_ENABLED.key(), "").trim())) {
+            required.add(ConfigKey.SINK_SEARCH_HOSTS);
+        }
+        for (ConfigKey k : required) {
+            if (!p.containsKey(k.key())) {
+                problems.add("config key '" + k.key() + "' must be set on Managed Service for Apache Flink (its default '"
+                        + k.defaultValue() + "' fits a local run only)");
+            }
+        }
+        return new JobConfig(new Reader(p, problems));
     }
 
     /** The effective value of every key (defaults filled in), secrets masked: for the start-up log. */
@@ -330,7 +365,8 @@ public final class JobConfig implements Serializable {
         private final Map<String, String> effective = new TreeMap<>();
         private final List<String> errors = new ArrayList<>();
 
-        Reader(Map<String, String> properties) {
+        Reader(Map<String, String> properties, List<String> problems) {
+            errors.addAll(problems);
             for (Map.Entry<String, String> e : properties.entrySet()) {
                 String key = e.getKey().trim();
                 if (RETIRED.containsKey(key)) {

@@ -120,8 +120,24 @@ class JobConfigTest {
             assertThatThrownBy(() -> ConfigLoader.fromArguments(args)).as(String.join(" ", args))
                     .isInstanceOf(ConfigException.class).hasMessageContaining("usage: streamsync [--config FILE]");
         }
-        assertThat(ConfigLoader.fromArguments(new String[] {"--config", "conf/local.properties"}))
-                .containsEntry("source.table.name", "todoListTask");
+        assertThat(ConfigLoader.fromArguments(new String[] {"--config", "conf/local.properties"}).sourceTableName)
+                .isEqualTo("todoListTask");
+    }
+
+    @Test
+    void onManagedFlinkTheRegionIsTheRuntimesAndLocalOnlyDefaultsMustBeReplaced() {
+        assertThatThrownBy(() -> JobConfig.fromManagedFlink(Map.of(), null))
+                .hasMessageContaining("config key 'aws.region' is not set and the runtime's region cannot be determined")
+                .hasMessageContaining("config key 'source.table.name' must be set on Managed Service for Apache Flink")
+                .hasMessageContaining("config key 'sink.dynamodb.table' must be set")
+                .hasMessageContaining("config key 'sink.search.hosts' must be set");
+        Map<String, String> p = new HashMap<>(Map.of("source.table.name", "orders", "sink.dynamodb.table", "orderCounts",
+                "sink.search.enabled", "false"));
+        JobConfig c = JobConfig.fromManagedFlink(p, "eu-west-1");
+        assertThat(c.awsRegion).isEqualTo("eu-west-1");
+        p.put("aws.region", "ap-south-1");
+        assertThat(JobConfig.fromManagedFlink(p, "eu-west-1").awsRegion).as("a configured region wins").isEqualTo("ap-south-1");
+        assertThat(JobConfig.from(Map.of()).awsRegion).as("local runs keep the local defaults").isEqualTo("us-east-1");
     }
 
     @Test

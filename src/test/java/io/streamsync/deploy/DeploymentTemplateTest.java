@@ -133,7 +133,7 @@ class DeploymentTemplateTest {
                 "sink.search.username", "sink.search.password.env", "sink.search.password.secret", "sink.search.sigv4.region",
                 "sink.search.tls.ca.file", "sink.search.item.mapping.file", "filter.patterns", "source.kinesis.stream",
                 "source.kinesis.endpoint");
-        JobConfig parsed = JobConfig.from(config); // throws, naming the key, when a default is invalid
+        JobConfig parsed = JobConfig.fromManagedFlink(config, null); // throws, naming the key, when a value is invalid or a required key missing
         assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
         assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);
         assertThat(parsed.awsEndpoint).isNull();
@@ -146,7 +146,7 @@ class DeploymentTemplateTest {
     void withSourceTypeKinesisTheJobReadsTheNamedKinesisStream() {
         Map<String, String> config = propertyGroupsAsConfig(Map.of("SourceType", "kinesis", "KinesisStreamName", "todo-changes",
                 "KinesisReader", "efo"));
-        JobConfig parsed = JobConfig.from(config);
+        JobConfig parsed = JobConfig.fromManagedFlink(config, null);
         org.assertj.core.api.Assertions.assertThat(parsed.isKinesis()).isTrue();
         org.assertj.core.api.Assertions.assertThat(parsed.kinesisStream).isEqualTo("todo-changes");
         org.assertj.core.api.Assertions.assertThat(parsed.kinesisEnhancedFanOut).isTrue();
