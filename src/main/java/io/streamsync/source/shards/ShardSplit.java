@@ -1,29 +1,60 @@
 package io.streamsync.source.shards;
 
 import java.util.Objects;
+import org.apache.flink.api.connector.source.SourceSplit;
 
-/** A shard to read, handed to one reader, and where to start in it. */
-public final class ShardSplit {
+/**
+ * A shard to read, handed to one reader, and where to go on in it. The reader checkpoints its splits as
+ * these: the start moves to {@code AFTER_SEQUENCE_NUMBER} of the last record it emitted. A split read to its
+ * end stays in the reader's state, {@link #finished}, until the enumerator has a checkpoint that knows it,
+ * so that a restore never loses the report (the enumerator checkpoints before the readers do).
+ */
+public final class ShardSplit implements SourceSplit {
     public final String shardId;
     public final StartPosition start;
+    public final boolean finished;
 
     public ShardSplit(String shardId, StartPosition start) {
+        this(shardId, start, false);
+    }
+
+    public ShardSplit(String shardId, StartPosition start, boolean finished) {
         this.shardId = Objects.requireNonNull(shardId);
         this.start = Objects.requireNonNull(start);
+        this.finished = finished;
+    }
+
+    @Override
+    public String splitId() {
+        return shardId;
+    }
+
+    /** The same split, to go on after {@code sequenceNumber}. */
+    public ShardSplit after(String sequenceNumber) {
+        return new ShardSplit(shardId, StartPosition.afterSequenceNumber(sequenceNumber), finished);
+    }
+
+    /** The same split, read to its end. */
+    public ShardSplit asFinished() {
+        return new ShardSplit(shardId, start, true);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ShardSplit && shardId.equals(((ShardSplit) o).shardId) && start.equals(((ShardSplit) o).start);
+        if (!(o instanceof ShardSplit)) {
+            return false;
+        }
+        ShardSplit s = (ShardSplit) o;
+        return shardId.equals(s.shardId) && start.equals(s.start) && finished == s.finished;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(shardId, start);
+        return Objects.hash(shardId, start, finished);
     }
 
     @Override
     public String toString() {
-        return shardId + "@" + start;
+        return shardId + "@" + start + (finished ? " (finished)" : "");
     }
 }

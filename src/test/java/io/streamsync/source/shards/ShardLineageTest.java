@@ -170,6 +170,19 @@ class ShardLineageTest {
         assertThatThrownBy(() -> ser.deserialize(2, ser.serialize(l))).hasMessageContaining("unknown shard lineage version 2");
     }
 
+    @Test
+    void splitsKeepTheirPositionAndFinishedFlagThroughTheirSerializer() throws Exception {
+        ShardSplitSerializer ser = new ShardSplitSerializer();
+        for (ShardSplit s : List.of(new ShardSplit("shardId-1", StartPosition.TRIM_HORIZON),
+                new ShardSplit("shardId-2", StartPosition.LATEST).after("4900000000000000000000000001234567890"),
+                new ShardSplit("shardId-3", StartPosition.atTimestamp(T)).asFinished())) {
+            assertThat(ser.deserialize(ser.getVersion(), ser.serialize(s))).isEqualTo(s);
+        }
+        assertThat(new ShardSplit("a", StartPosition.TRIM_HORIZON).after("7").start)
+                .isEqualTo(StartPosition.afterSequenceNumber("7"));
+        assertThatThrownBy(() -> ser.deserialize(9, new byte[0])).hasMessageContaining("unknown shard split version 9");
+    }
+
     /**
      * Random shard graphs (DynamoDB-style splits and Kinesis-style merges over generations), read by readers
      * that finish shards in random order, with listings that lag, duplicated reports, and checkpoints restored
