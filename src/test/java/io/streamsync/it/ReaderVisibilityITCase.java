@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -34,6 +35,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -61,6 +63,7 @@ class ReaderVisibilityITCase {
     private static final String[] INSERT_ONLY = {"ins-a", "ins-b", "ins-c"};
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void noOutputEverShowsAStateThatAFailureARestoreARescaleOrARollbackTakesBack(@TempDir Path dir,
             @InjectMiniCluster MiniCluster cluster) throws Exception {
         String name = "visible";
@@ -88,29 +91,29 @@ class ReaderVisibilityITCase {
             try {
                 awaitRows(source, 60);
                 String older = job.triggerSavepoint(dir.resolve("sp-old").toUri().toString(), SavepointFormatType.CANONICAL)
-                        .get();
+                        .get(3, TimeUnit.MINUTES);
                 steps.add("savepoint taken, job goes on");
 
                 awaitRows(source, 140);
-                cluster.terminateTaskManager(0).get();
+                cluster.terminateTaskManager(0).get(3, TimeUnit.MINUTES);
                 cluster.startTaskManager();
                 steps.add("TaskManager lost");
 
                 awaitRows(source, 220);
-                cluster.terminateTaskManager(0).get();
+                cluster.terminateTaskManager(0).get(3, TimeUnit.MINUTES);
                 cluster.startTaskManager();
                 steps.add("TaskManager lost again");
 
                 awaitRows(source, 300);
                 String stopped = job.stopWithSavepoint(false, dir.resolve("sp-stop").toUri().toString(),
-                        SavepointFormatType.CANONICAL).get();
+                        SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
                 steps.add("stop-with-savepoint");
                 awaitRows(source, 330); // traffic goes on while no job runs
                 job = start(props, 1, stopped);
                 steps.add("restored at parallelism 1");
 
                 awaitRows(source, 420);
-                job.stopWithSavepoint(false, dir.resolve("sp-stop2").toUri().toString(), SavepointFormatType.CANONICAL).get();
+                job.stopWithSavepoint(false, dir.resolve("sp-stop2").toUri().toString(), SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
                 job = start(props, 2, older);
                 steps.add("rolled back to the older savepoint, parallelism 2");
 
@@ -125,7 +128,7 @@ class ReaderVisibilityITCase {
                 Poll.until(Duration.ofSeconds(240), () -> GroundTruth.check(SERVICES.ddb(), source, counts, search, countIndex,
                         itemIndex));
             } finally {
-                job.cancel().get();
+                job.cancel().get(3, TimeUnit.MINUTES);
             }
             Thread.sleep(500); // the reader's last rounds
             reader.close();
@@ -199,6 +202,33 @@ class ReaderVisibilityITCase {
             assertThat(seen.stream().filter(s -> s.output.equals("table")).count()).isGreaterThan(1000);
             assertThat(problems).isEmpty();
         }
+    }
+
+    /**
+     * Nothing is published before a checkpoint completes, and stop-with-savepoint publishes what the job has
+     * computed: with checkpoints a minute apart, the outputs stay empty while the job reads the changes, and
+     * are exact as soon as the stop returns.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void outputsAppearOnlyWithACompletedCheckpointAndStopWithSavepointPublishesThem(@TempDir Path dir) throws Exception {
+        String name = "stopped";
+        String source = name + "Tasks";
+        String counts = name + "Counts";
+        TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+        TodoTables.createAggregateTable(SERVICES.ddb(), counts);
+        Map<String, String> props = SERVICES.services().testJobProperties(name, dir);
+        props.put("checkpoint.interval.ms", "600000");
+        JobClient job = start(props, 2, null);
+        new TaskWorkload(SERVICES.ddb(), source, 10, 31L).run(300);
+        Thread.sleep(8000); // the job reads the changes (it polls every 50 ms) and aggregates them
+        assertThat(TodoTables.scan(SERVICES.ddb(), counts)).as("published before any checkpoint").isEmpty();
+        assertThat(SERVICES.search().allDocuments(name + "-counts")).isEmpty();
+        assertThat(SERVICES.search().allDocuments(name + "-tasks")).isEmpty();
+
+        job.stopWithSavepoint(false, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
+        assertThat(GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(), name + "-counts", name + "-tasks"))
+                .as("the outputs once the stop returned").isNull();
     }
 
     private static JobClient start(Map<String, String> props, int parallelism, String savepoint) throws Exception {

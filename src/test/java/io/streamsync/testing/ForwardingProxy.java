@@ -60,7 +60,7 @@ public abstract class ForwardingProxy implements AutoCloseable {
                 return;
             }
             HttpRequest.Builder req = HttpRequest.newBuilder(target.resolve(ex.getRequestURI()))
-                    .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+                    .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(60));
             ex.getRequestHeaders().forEach((name, values) -> {
                 if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
                     values.forEach(v -> req.header(name, v));
