@@ -119,7 +119,8 @@ public final class LocalRun {
             long[] agree = GroundTruth.agreeingLists(ddb, config.sourceTableName, config.aggregateTable);
             say(workload.operations() + " changes written; job " + job.get().getJobStatus().get() + "; " + agree[0] + " of "
                     + agree[1] + " lists in the aggregate table equal the source table right now (a list changing "
-                    + "all the time lags by up to one " + config.windowSize.toSeconds() + " s window)");
+                    + "all the time lags by up to one " + config.windowSize.toSeconds() + " s window and one "
+                    + config.checkpointInterval.toSeconds() + " s checkpoint interval)");
             if (drill && !upgraded && System.nanoTime() - start > Duration.ofSeconds(seconds / 2).toNanos()) {
                 upgraded = true;
                 say("upgrade drill: stopping the job with a savepoint while the traffic goes on ...");
