@@ -33,6 +33,7 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
  * Flink's {@code DynamoDbSink} cannot do this: it uses BatchWriteItem, which has no conditions.
  */
 public final class AggregateTablePublisher implements Publisher<ListAggregate> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AggregateTablePublisher.class);
     private final DynamoDbAsyncClient client;
     private final String table;
     private final String key;
@@ -102,6 +103,8 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
             }
             if (!retry.isEmpty()) {
                 retried.inc(retry.size());
+                LOG.warn("{} of {} aggregate writes to {} failed and are retried: {}", retry.size(), todo.size(), table,
+                        String.valueOf(lastRetryable));
                 backoff.pause(retry.size() + " aggregate writes still failing, last: " + lastRetryable);
             }
             todo = retry;

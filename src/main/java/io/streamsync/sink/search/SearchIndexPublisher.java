@@ -147,6 +147,7 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
             rejections.flush();
             if (!retry.isEmpty()) {
                 retried.inc(retry.size());
+                LOG.warn("{} search actions failed and are retried: {}", retry.size(), lastProblem);
                 backoff.pause(retry.size() + " search actions still failing, last: " + lastProblem);
                 next.addAll(pack(retry));
             }
