@@ -48,7 +48,7 @@ public final class Charts {
                 data.addValue(leadingNumber(row.get(2)), "p95", output);
                 data.addValue(leadingNumber(row.get(3)), "p99", output);
             }
-            written.add(save(ChartFactory.createBarChart("End-to-end latency, 1 s window (ms after the write)", "output",
+            written.add(save(ChartFactory.createBarChart("End-to-end latency, 1 s window, checkpoints every 1 s (ms after the write)", "output",
                     "ms", data, PlotOrientation.VERTICAL, true, false, false), dir.resolve("latency.png")));
         }
         return written;
