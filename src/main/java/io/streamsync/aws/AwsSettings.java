@@ -1,7 +1,6 @@
 package io.streamsync.aws;
 
 import io.streamsync.config.JobConfig;
-import java.util.Properties;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -11,28 +10,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
- * Turns the job's AWS settings into what each client wants: the connectors' property keys
- * ({@code aws.region}, {@code aws.endpoint}, {@code aws.credentials.provider...}) and SDK v2 clients.
+ * Turns the job's AWS settings into SDK v2 clients and credentials.
  */
 public final class AwsSettings {
     private AwsSettings() {}
-
-    /** Properties understood by the Kinesis/DynamoDB Streams consumer and the DynamoDB sink. */
-    public static Properties connectorProperties(JobConfig c) {
-        Properties p = new Properties();
-        p.setProperty("aws.region", c.awsRegion);
-        if (c.awsEndpoint != null) {
-            p.setProperty("aws.endpoint", c.awsEndpoint.toString());
-        }
-        if (c.credentialsProvider == JobConfig.CredentialsProvider.BASIC) {
-            p.setProperty("aws.credentials.provider", "BASIC");
-            p.setProperty("aws.credentials.provider.basic.accesskeyid", c.accessKeyId);
-            p.setProperty("aws.credentials.provider.basic.secretkey", c.secretAccessKey);
-        } else {
-            p.setProperty("aws.credentials.provider", "AUTO");
-        }
-        return p;
-    }
 
     public static AwsCredentialsProvider credentials(JobConfig c) {
         return c.credentialsProvider == JobConfig.CredentialsProvider.BASIC

@@ -55,7 +55,8 @@ public final class JobConfig implements Serializable {
     /** Where a job without state starts reading the stream. */
     public enum InitialPosition {
         TRIM_HORIZON,
-        LATEST
+        LATEST,
+        AT_TIMESTAMP
     }
 
     private final Map<String, String> values;
@@ -94,8 +95,11 @@ public final class JobConfig implements Serializable {
     public final String kinesisStream;
     /** Kinesis endpoint override, or null on AWS. */
     public final URI kinesisEndpoint;
-    public final boolean kinesisEnhancedFanOut;
-    public final String kinesisEfoConsumer;
+    /** With {@link InitialPosition#AT_TIMESTAMP}: where to start; else null. */
+    public final java.time.Instant initialTimestamp;
+    public final int maxRecordsPerCall;
+    public final boolean continueOnTrimmedData;
+    public final Duration sourceRetryTimeout;
 
     public final BootstrapMode bootstrapMode;
     /** Scan segments, or 0 for four per source subtask. */
@@ -209,8 +213,21 @@ public final class JobConfig implements Serializable {
             r.require(!stream.isEmpty(), ConfigKey.SOURCE_KINESIS_STREAM, "is required when source.type is kinesis");
         }
         kinesisEndpoint = r.optionalUri(ConfigKey.SOURCE_KINESIS_ENDPOINT);
-        kinesisEnhancedFanOut = r.oneOf(ConfigKey.SOURCE_KINESIS_READER, "polling", "efo").equals("efo");
-        kinesisEfoConsumer = r.nonEmpty(ConfigKey.SOURCE_KINESIS_EFO_CONSUMER);
+        String timestamp = r.raw(ConfigKey.SOURCE_INITIAL_TIMESTAMP);
+        java.time.Instant at = null;
+        if (initialPosition == InitialPosition.AT_TIMESTAMP) {
+            r.require(isKinesis(), ConfigKey.SOURCE_INITIAL_POSITION, "AT_TIMESTAMP is for source.type kinesis only"
+                    + " (DynamoDB Streams has no timestamp iterator)");
+            at = parseInstant(timestamp);
+            r.require(at != null, ConfigKey.SOURCE_INITIAL_TIMESTAMP, "must be an ISO-8601 instant (2026-12-01T10:00:00Z) or"
+                    + " epoch milliseconds when source.initial.position is AT_TIMESTAMP, not '" + timestamp + "'");
+        } else {
+            r.require(timestamp.isEmpty(), ConfigKey.SOURCE_INITIAL_TIMESTAMP, "is only used when source.initial.position is AT_TIMESTAMP");
+        }
+        initialTimestamp = at;
+        maxRecordsPerCall = r.integer(ConfigKey.SOURCE_GETRECORDS_MAX_RECORDS, 1, 10_000);
+        continueOnTrimmedData = r.oneOf(ConfigKey.SOURCE_ON_TRIMMED_DATA, "fail", "continue").equals("continue");
+        sourceRetryTimeout = r.millis(ConfigKey.SOURCE_RETRY_TIMEOUT_MS, 1000);
 
         bootstrapMode = r.enumValue(ConfigKey.BOOTSTRAP_MODE, BootstrapMode.class);
         bootstrapScanSegments = r.integer(ConfigKey.BOOTSTRAP_SCAN_SEGMENTS, 0, 1_000_000);
@@ -356,7 +373,18 @@ public final class JobConfig implements Serializable {
     }
 
     /** Keys of earlier releases that this one no longer reads, with what replaces them. */
+    /** An ISO-8601 instant or epoch milliseconds; null if neither. */
+    private static java.time.Instant parseInstant(String text) {
+        try {
+            return text.matches("\\d{1,15}") ? java.time.Instant.ofEpochMilli(Long.parseLong(text)) : java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
     private static final Map<String, String> RETIRED = Map.of(
+            "source.kinesis.reader", "the change-stream source reads Kinesis by polling (GetRecords); enhanced fan-out is not supported, remove the key",
+            "source.kinesis.efo.consumer", "the change-stream source reads Kinesis by polling (GetRecords); enhanced fan-out is not supported, remove the key",
             "sink.dynamodb.max.buffer.time.ms", "outputs are published when a checkpoint completes (see checkpoint.interval.ms)",
             "sink.search.bulk.interval.ms", "outputs are published when a checkpoint completes (see checkpoint.interval.ms)");
 

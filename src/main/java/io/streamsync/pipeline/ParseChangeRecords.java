@@ -82,6 +82,10 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
 
     @Override
     public void processElement(RawRecord raw, Context ctx, Collector<ChangeEvent> out) {
+        if (raw.gap != null) { // not a record: data the source could not read any more
+            reject(raw, raw.gap, ctx);
+            return;
+        }
         ChangeEvent e;
         try {
             if (raw.data == null) {

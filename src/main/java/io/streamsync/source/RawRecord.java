@@ -18,6 +18,11 @@ public class RawRecord implements java.io.Serializable {
     public String sequenceNumber;
     /** When the stream received the record (epoch ms), as reported by the source; -1 if unknown. */
     public long arrivalTime = -1L;
+    /**
+     * Not a record: the source skipped data it could no longer read (trimmed), and says which; the parse
+     * operator makes it a dead letter. Null for a record.
+     */
+    public String gap;
 
     public RawRecord() {}
 
@@ -31,6 +36,13 @@ public class RawRecord implements java.io.Serializable {
     /** A record given as text: kept as its UTF-8 bytes. */
     public RawRecord(String data, String shardId, String sequenceNumber, long arrivalTime) {
         this(data == null ? null : data.getBytes(StandardCharsets.UTF_8), shardId, sequenceNumber, arrivalTime);
+    }
+
+    /** A marker for data lost in a shard (see {@link #gap}). */
+    public static RawRecord gap(String shardId, String description) {
+        RawRecord r = new RawRecord((byte[]) null, shardId, null, -1L);
+        r.gap = description;
+        return r;
     }
 
     /** The record as text (invalid UTF-8 shown as U+FFFD), for dead letters and diagnostics; null if none. */

@@ -1,7 +1,13 @@
 package io.streamsync.source;
 
 import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.source.scan.TableScanSource;
+import io.streamsync.source.shards.ChangeStreamSource;
+import io.streamsync.source.shards.ShardSourceSettings;
+import io.streamsync.source.stream.StreamEndpoint;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 
 /** The job's record sources as configured: the change stream, plus the table scan when bootstrapping. */
 public final class RecordSources {
@@ -9,8 +15,23 @@ public final class RecordSources {
 
     /** The stream source (DynamoDB Streams, or Kinesis when {@code source.type} is kinesis), united with the bootstrap scan of the table when {@code bootstrap.mode} is scan. */
     public static RecordSource fromConfig(JobConfig c, String streamArn) {
-        RecordSource stream = c.isKinesis() ? new KinesisStreamSource(c) : new DynamoDbStreamsSource(c, streamArn);
+        RecordSource stream = changeStream(c, streamArn);
         return c.bootstrapMode == JobConfig.BootstrapMode.SCAN ? union(stream, new TableScanSource(c, c.sourceTable())) : stream;
+    }
+
+    /** The change-stream source: the DynamoDB stream {@code streamArn}, or the configured Kinesis stream. */
+    public static RecordSource changeStream(JobConfig c, String streamArn) {
+        StreamEndpoint endpoint = c.isKinesis() ? StreamEndpoint.kinesis(c) : StreamEndpoint.dynamoDbStreams(c, streamArn);
+        return changeStream(ShardSourceSettings.fromConfig(c, endpoint));
+    }
+
+    /** The change-stream source with the given settings (tests and benchmarks adjust them). */
+    public static RecordSource changeStream(ShardSourceSettings settings) {
+        OperatorIds id = settings.endpoint.service == StreamEndpoint.Service.KINESIS ? OperatorIds.KINESIS_SOURCE : OperatorIds.SOURCE;
+        return env -> env.fromSource(new ChangeStreamSource(settings), WatermarkStrategy.noWatermarks(), id.displayName(),
+                        Types.POJO(RawRecord.class))
+                .uid(id.uid())
+                .name(id.displayName());
     }
 
     /** Both sources' records in one stream (no order between them: the aggregation does not need one). */

@@ -5,7 +5,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.testing.LocalServices;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.SearchHttp;
@@ -75,7 +75,7 @@ public final class EndToEndLatency {
         TodoTables.createAggregateTable(ddb, counts);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
         StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, new DynamoDbStreamsSource(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+        StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
         JobClient job = env.executeAsync("latency");
         SearchHttp search = new SearchHttp(services.search.uri());
         AtomicBoolean stop = new AtomicBoolean();

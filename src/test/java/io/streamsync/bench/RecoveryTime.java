@@ -5,7 +5,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServices;
 import io.streamsync.testing.Poll;
@@ -78,7 +78,7 @@ public final class RecoveryTime {
         try {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             StreamSyncPipeline.configureEnvironment(env, c);
-            StreamSyncPipeline.define(env, c, new DynamoDbStreamsSource(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+            StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
             JobClient job = env.executeAsync(name);
             try {
                 new TaskWorkload(ddb, source, 100, 11L).run(1_000);

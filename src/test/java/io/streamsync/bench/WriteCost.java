@@ -4,7 +4,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.source.RawRecord;
 import io.streamsync.testing.Moto;
 import io.streamsync.testing.FaultyDynamoDbProxy;
@@ -80,7 +80,7 @@ public final class WriteCost {
                     "job.parallelism", "2"));
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
             StreamSyncPipeline.configureEnvironment(env, c);
-            StreamSyncPipeline.define(env, c, new DynamoDbStreamsSource(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+            StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
             JobClient job = env.executeAsync("write-cost-" + windowMs);
             double writeSeconds;
             try {

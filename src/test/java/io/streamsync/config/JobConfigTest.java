@@ -35,7 +35,7 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.from(p))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'aggregate.window.ms': bad value 'ten seconds'")
-                .hasMessageContaining("'source.initial.position': bad value 'BEGINNING', expected one of [TRIM_HORIZON, LATEST]")
+                .hasMessageContaining("'source.initial.position': bad value 'BEGINNING', expected one of [TRIM_HORIZON, LATEST, AT_TIMESTAMP]")
                 .hasMessageContaining("'sink.search.hosts'")
                 .hasMessageContaining("'sink.dynamodb.max.batch.size': bad value '101', expected an integer from 1 to 100");
     }

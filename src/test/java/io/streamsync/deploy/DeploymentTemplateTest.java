@@ -132,7 +132,7 @@ class DeploymentTemplateTest {
                 "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path", "checkpoint.dir",
                 "sink.search.username", "sink.search.password.env", "sink.search.password.secret", "sink.search.sigv4.region",
                 "sink.search.tls.ca.file", "sink.search.item.mapping.file", "filter.patterns", "source.kinesis.stream",
-                "source.kinesis.endpoint");
+                "source.kinesis.endpoint", "source.initial.timestamp");
         JobConfig parsed = JobConfig.fromManagedFlink(config, null); // throws, naming the key, when a value is invalid or a required key missing
         assertThat(parsed.stateBackend).isEqualTo(JobConfig.StateBackend.CLUSTER);
         assertThat(parsed.credentialsProvider).isEqualTo(JobConfig.CredentialsProvider.AUTO);
@@ -144,12 +144,10 @@ class DeploymentTemplateTest {
 
     @Test
     void withSourceTypeKinesisTheJobReadsTheNamedKinesisStream() {
-        Map<String, String> config = propertyGroupsAsConfig(Map.of("SourceType", "kinesis", "KinesisStreamName", "todo-changes",
-                "KinesisReader", "efo"));
+        Map<String, String> config = propertyGroupsAsConfig(Map.of("SourceType", "kinesis", "KinesisStreamName", "todo-changes"));
         JobConfig parsed = JobConfig.fromManagedFlink(config, null);
         org.assertj.core.api.Assertions.assertThat(parsed.isKinesis()).isTrue();
         org.assertj.core.api.Assertions.assertThat(parsed.kinesisStream).isEqualTo("todo-changes");
-        org.assertj.core.api.Assertions.assertThat(parsed.kinesisEnhancedFanOut).isTrue();
         org.assertj.core.api.Assertions.assertThat(propertyGroupsAsConfig()).doesNotContainKey("source.kinesis.stream");
     }
 

@@ -8,7 +8,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
 import io.streamsync.testing.FaultyDynamoDbProxy;
@@ -104,7 +104,7 @@ class FaultToleranceITCase {
             JobConfig c = config();
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(envConf);
             StreamSyncPipeline.configureEnvironment(env, c);
-            StreamSyncPipeline.define(env, c, wrap.apply(new DynamoDbStreamsSource(c, Startup.prepare(c))),
+            StreamSyncPipeline.define(env, c, wrap.apply(RecordSources.changeStream(c, Startup.prepare(c))),
                     PipelineSinks.fromConfig(c));
             return env.executeAsync(name);
         }

@@ -8,7 +8,6 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.KinesisStreamCheck;
 import io.streamsync.source.RecordSources;
 import io.streamsync.source.scan.ScannedItems;
 import io.streamsync.testing.GroundTruth;
@@ -18,7 +17,6 @@ import io.streamsync.testing.Poll;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TodoTables;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,11 +27,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.kinesis.shaded.com.amazonaws.services.kinesis.AmazonKinesis;
-import org.apache.flink.kinesis.shaded.com.amazonaws.services.kinesis.model.PutRecordsRequest;
-import org.apache.flink.kinesis.shaded.com.amazonaws.services.kinesis.model.PutRecordsRequestEntry;
-import org.apache.flink.kinesis.shaded.com.amazonaws.services.kinesis.model.PutRecordsResult;
-import org.apache.flink.kinesis.shaded.com.amazonaws.services.kinesis.model.Shard;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.Shard;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -76,7 +74,7 @@ class KinesisSourceITCase {
 
     /** Writes change records as DynamoDB's Kinesis destination does, with duplicates and reordering. */
     private static final class KinesisDestination {
-        private final AmazonKinesis kinesis;
+        private final KinesisClient kinesis;
         private final String stream;
         private final String table;
         private final ObjectMapper json = new ObjectMapper();
@@ -86,7 +84,7 @@ class KinesisSourceITCase {
         long records;
         long duplicates;
 
-        KinesisDestination(AmazonKinesis kinesis, String stream, String table) {
+        KinesisDestination(KinesisClient kinesis, String stream, String table) {
             this.kinesis = kinesis;
             this.stream = stream;
             this.table = table;
@@ -119,10 +117,10 @@ class KinesisSourceITCase {
             r.put("eventSource", "aws:dynamodb");
             byte[] data = r.toString().getBytes(StandardCharsets.UTF_8);
             String partitionKey = key.get("listId").s() + "|" + key.get("taskId").s();
-            block.add(new PutRecordsRequestEntry().withData(ByteBuffer.wrap(data)).withPartitionKey(partitionKey));
+            block.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(data)).partitionKey(partitionKey).build());
             records++;
             if (random.nextInt(10) == 0) { // delivered twice, the copy through another partition key
-                block.add(new PutRecordsRequestEntry().withData(ByteBuffer.wrap(data)).withPartitionKey("dup-" + random.nextInt()));
+                block.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(data)).partitionKey("dup-" + random.nextInt()).build());
                 duplicates++;
             }
             if (block.size() >= 40) {
@@ -138,10 +136,11 @@ class KinesisSourceITCase {
             List<PutRecordsRequestEntry> pending = new ArrayList<>(block);
             block.clear();
             while (!pending.isEmpty()) {
-                PutRecordsResult result = kinesis.putRecords(new PutRecordsRequest().withStreamName(stream).withRecords(pending));
+                List<PutRecordsRequestEntry> batch = pending;
+                PutRecordsResponse result = kinesis.putRecords(b -> b.streamName(stream).records(batch));
                 List<PutRecordsRequestEntry> retry = new ArrayList<>();
                 for (int i = 0; i < pending.size(); i++) {
-                    if (result.getRecords().get(i).getErrorCode() != null) {
+                    if (result.records().get(i).errorCode() != null) {
                         retry.add(pending.get(i));
                     }
                 }
@@ -159,8 +158,10 @@ class KinesisSourceITCase {
         TodoTables.createSourceTableWithoutStream(SERVICES.ddb(), "kdsTasks");
         TodoTables.createAggregateTable(SERVICES.ddb(), "kdsCounts");
         JobConfig c = JobConfig.from(props);
-        AmazonKinesis kinesis = KinesisStreamCheck.client(c);
-        kinesis.createStream("todo-changes", 2);
+        KinesisClient kinesis = kinesalite.client();
+        kinesis.createStream(b -> b.streamName("todo-changes").shardCount(2));
+        Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream(b -> b.streamName("todo-changes"))
+                .streamDescription().streamStatusAsString()) ? null : "stream not ACTIVE");
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, c);
@@ -171,15 +172,16 @@ class KinesisSourceITCase {
             TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), "kdsTasks", 30, 5L).onChange(destination::changed);
             workload.run(1000);
             destination.flush();
-            Shard first = kinesis.describeStream("todo-changes").getStreamDescription().getShards().get(0);
-            BigInteger low = new BigInteger(first.getHashKeyRange().getStartingHashKey());
-            BigInteger high = new BigInteger(first.getHashKeyRange().getEndingHashKey());
-            kinesis.splitShard("todo-changes", first.getShardId(), low.add(high).shiftRight(1).toString());
-            Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream("todo-changes")
-                    .getStreamDescription().getStreamStatus()) ? null : "stream not ACTIVE after the split");
+            Shard first = kinesis.describeStream(b -> b.streamName("todo-changes")).streamDescription().shards().get(0);
+            BigInteger low = new BigInteger(first.hashKeyRange().startingHashKey());
+            BigInteger high = new BigInteger(first.hashKeyRange().endingHashKey());
+            kinesis.splitShard(b -> b.streamName("todo-changes").shardToSplit(first.shardId())
+                    .newStartingHashKey(low.add(high).shiftRight(1).toString()));
+            Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream(b -> b.streamName("todo-changes"))
+                    .streamDescription().streamStatusAsString()) ? null : "stream not ACTIVE after the split");
             workload.run(1000);
             destination.flush();
-            int shards = kinesis.describeStream("todo-changes").getStreamDescription().getShards().size();
+            int shards = kinesis.describeStream(b -> b.streamName("todo-changes")).streamDescription().shards().size();
             System.out.printf("[kinesis] %d change records, %d duplicates, %d shards after the split%n",
                     destination.records, destination.duplicates, shards);
             assertThat(shards).as("2 shards, one split in two").isEqualTo(4);
@@ -188,7 +190,7 @@ class KinesisSourceITCase {
                     SERVICES.search(), "kds-counts", "kds-tasks"));
         } finally {
             job.cancel().get();
-            kinesis.shutdown();
+            kinesis.close();
         }
     }
 }

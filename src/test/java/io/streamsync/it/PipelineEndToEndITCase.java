@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
@@ -56,7 +56,7 @@ class PipelineEndToEndITCase {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);
-        StreamSyncPipeline.define(env, config, new DynamoDbStreamsSource(config, Startup.prepare(config)),
+        StreamSyncPipeline.define(env, config, RecordSources.changeStream(config, Startup.prepare(config)),
                 PipelineSinks.fromConfig(config));
         JobClient job = env.executeAsync("e2e");
         try {

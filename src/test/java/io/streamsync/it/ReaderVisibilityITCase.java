@@ -6,7 +6,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.DynamoDbStreamsSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -241,7 +241,7 @@ class ReaderVisibilityITCase {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, new DynamoDbStreamsSource(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+        StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
         return env.executeAsync("visibility");
     }
 

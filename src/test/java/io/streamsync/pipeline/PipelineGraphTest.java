@@ -44,7 +44,8 @@ class PipelineGraphTest {
         Set<String> known = Arrays.stream(OperatorIds.values()).map(OperatorIds::uid).collect(Collectors.toSet());
         // every operator of the default (DynamoDB Streams, no bootstrap) graph is there; the other sources
         // are alternatives that the default graph does not contain
-        Set<OperatorIds> alternatives = Set.of(OperatorIds.KINESIS_SOURCE, OperatorIds.BOOTSTRAP_SCAN);
+        Set<OperatorIds> alternatives = Set.of(OperatorIds.KINESIS_SOURCE, OperatorIds.BOOTSTRAP_SCAN,
+                OperatorIds.LEGACY_SOURCE, OperatorIds.LEGACY_KINESIS_SOURCE);
         Set<String> uids = graph.getStreamNodes().stream().map(StreamNode::getTransformationUID)
                 .collect(Collectors.toSet());
         for (OperatorIds id : OperatorIds.values()) {

@@ -44,6 +44,17 @@ public final class Kinesalite implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port);
     }
 
+    /** An SDK v2 Kinesis client for tests (CBOR is off in the test JVM). */
+    public software.amazon.awssdk.services.kinesis.KinesisClient client() {
+        return software.amazon.awssdk.services.kinesis.KinesisClient.builder()
+                .endpointOverride(endpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))
+                .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder())
+                .build();
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.close();

@@ -3,7 +3,8 @@ package io.streamsync.source.shards;
 import java.util.Objects;
 
 /** Where a reader starts in a shard: the beginning, the head, a timestamp (Kinesis), or after a sequence number. */
-public final class StartPosition {
+public final class StartPosition implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     public enum Type {
         TRIM_HORIZON,
         LATEST,

@@ -1,5 +1,6 @@
-package io.streamsync.source;
+package io.streamsync.bench.legacy;
 
+import io.streamsync.source.RawRecord;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.connectors.kinesis.serialization.KinesisDeserializationSchema;
@@ -9,7 +10,7 @@ import org.apache.flink.streaming.connectors.kinesis.serialization.KinesisDeseri
  * that is not valid JSON still becomes a {@link RawRecord} and is rejected, with its reason, by the parse
  * operator.
  */
-public class RawRecordDeserializationSchema implements KinesisDeserializationSchema<RawRecord> {
+public class LegacyRawRecordDeserializationSchema implements KinesisDeserializationSchema<RawRecord> {
     private static final long serialVersionUID = 1L;
 
     @Override

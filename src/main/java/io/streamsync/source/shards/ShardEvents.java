@@ -1,0 +1,42 @@
+package io.streamsync.source.shards;
+
+import java.util.List;
+import org.apache.flink.api.connector.source.SourceEvent;
+
+/** Events between the shard readers and the enumerator. */
+public final class ShardEvents {
+    private ShardEvents() {}
+
+    /** Reader to enumerator: these shards are read to their end (sent again after a restore: idempotent). */
+    public static final class ShardsFinished implements SourceEvent {
+        private static final long serialVersionUID = 1L;
+        public final List<String> shardIds;
+
+        public ShardsFinished(List<String> shardIds) {
+            this.shardIds = List.copyOf(shardIds);
+        }
+
+        @Override
+        public String toString() {
+            return "ShardsFinished" + shardIds;
+        }
+    }
+
+    /**
+     * Enumerator to reader: the enumerator has recorded these shards as finished. The reader drops them from
+     * its state after the next checkpoint completes (the enumerator's part of that checkpoint has them).
+     */
+    public static final class FinishedRecorded implements SourceEvent {
+        private static final long serialVersionUID = 1L;
+        public final List<String> shardIds;
+
+        public FinishedRecorded(List<String> shardIds) {
+            this.shardIds = List.copyOf(shardIds);
+        }
+
+        @Override
+        public String toString() {
+            return "FinishedRecorded" + shardIds;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.streamsync.source.shards;
+
+import io.streamsync.source.RawRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.source.reader.RecordEmitter;
+import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSourceReaderBase;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * Reads the shards assigned to one source subtask (GetRecords in {@link ShardSplitReader}, on one fetcher
+ * thread) and keeps their positions for checkpoints.
+ *
+ * <p>A shard read to its end is reported to the enumerator, and it stays in this reader's checkpoints,
+ * marked finished, until the enumerator has confirmed it and a checkpoint after that confirmation has
+ * completed. So a restore never loses the report (which would leave its children unread), whether the
+ * checkpoint fell before or after the report reached the enumerator: restored finished shards are reported
+ * again, and the enumerator takes a repeated report as a no-op.
+ */
+final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord, RawRecord, ShardSplit, ShardSplitState> {
+    /** Finished shards not yet known to be in an enumerator checkpoint, with their last position. */
+    private final Map<String, ShardSplit> finishedUnconfirmed = new LinkedHashMap<>();
+    /** Confirmed by the enumerator: dropped when the checkpoint taken after the confirmation completes. */
+    private final Map<String, Long> confirmedDropAt = new LinkedHashMap<>();
+
+    ShardReader(Supplier<SplitReader<RawRecord, ShardSplit>> splitReader, Histogram latency, Configuration config,
+            SourceReaderContext context) {
+        super(splitReader, new Emitter(latency), config, context);
+    }
+
+    static ShardReader create(ShardSourceSettings settings, Configuration config, SourceReaderContext context) {
+        Histogram latency = context.metricGroup().histogram("writeToReadLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        ShardReaderMetrics metrics = new ShardReaderMetrics(context.metricGroup());
+        return new ShardReader(() -> new ShardSplitReader(settings, metrics), latency, config, context);
+    }
+
+    @Override
+    public void addSplits(List<ShardSplit> splits) {
+        List<ShardSplit> toRead = new ArrayList<>();
+        List<String> alreadyFinished = new ArrayList<>();
+        for (ShardSplit s : splits) {
+            if (s.finished) {
+                finishedUnconfirmed.put(s.shardId, s);
+                alreadyFinished.add(s.shardId);
+            } else {
+                toRead.add(s);
+            }
+        }
+        if (!alreadyFinished.isEmpty()) {
+            context.sendSourceEventToCoordinator(new ShardEvents.ShardsFinished(alreadyFinished));
+        }
+        if (!toRead.isEmpty()) {
+            super.addSplits(toRead);
+        }
+    }
+
+    @Override
+    protected void onSplitFinished(Map<String, ShardSplitState> finished) {
+        List<String> ids = new ArrayList<>();
+        finished.forEach((id, state) -> {
+            finishedUnconfirmed.put(id, state.toSplit().asFinished());
+            ids.add(id);
+        });
+        context.sendSourceEventToCoordinator(new ShardEvents.ShardsFinished(ids));
+    }
+
+    @Override
+    public void handleSourceEvents(SourceEvent event) {
+        if (event instanceof ShardEvents.FinishedRecorded) {
+            for (String id : ((ShardEvents.FinishedRecorded) event).shardIds) {
+                if (finishedUnconfirmed.containsKey(id)) {
+                    confirmedDropAt.putIfAbsent(id, Long.MAX_VALUE);
+                }
+            }
+        } else {
+            super.handleSourceEvents(event);
+        }
+    }
+
+    @Override
+    public List<ShardSplit> snapshotState(long checkpointId) {
+        List<ShardSplit> state = new ArrayList<>(super.snapshotState(checkpointId));
+        state.addAll(finishedUnconfirmed.values());
+        // confirmed before this checkpoint: every later checkpoint's enumerator part (taken after this) holds the
+        // finish, so the shard is dropped once a later checkpoint is complete
+        confirmedDropAt.replaceAll((id, at) -> at == Long.MAX_VALUE ? checkpointId : at);
+        return state;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        confirmedDropAt.entrySet().removeIf(e -> {
+            if (e.getValue() < checkpointId) {
+                finishedUnconfirmed.remove(e.getKey());
+                return true;
+            }
+            return false;
+        });
+        super.notifyCheckpointComplete(checkpointId);
+    }
+
+    @Override
+    protected ShardSplitState initializedState(ShardSplit split) {
+        return new ShardSplitState(split);
+    }
+
+    @Override
+    protected ShardSplit toSplitType(String splitId, ShardSplitState state) {
+        return state.toSplit();
+    }
+
+    /** Emits a record and moves its shard's position past it. */
+    static final class Emitter implements RecordEmitter<RawRecord, RawRecord, ShardSplitState> {
+        private final Histogram latency;
+
+        Emitter(Histogram latency) {
+            this.latency = latency;
+        }
+
+        @Override
+        public void emitRecord(RawRecord record, SourceOutput<RawRecord> output, ShardSplitState state) {
+            if (record.gap != null) {
+                state.position = StartPosition.TRIM_HORIZON; // the reader went on from the trim horizon
+            } else if (record.sequenceNumber != null) {
+                state.position = StartPosition.afterSequenceNumber(record.sequenceNumber);
+                if (record.arrivalTime > 0) {
+                    latency.update(Math.max(0, System.currentTimeMillis() - record.arrivalTime));
+                }
+            }
+            output.collect(record);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.streamsync.source.shards;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
+
+/**
+ * The source's metrics, per source subtask and per shard ({@code shardId} group): records read, GetRecords
+ * calls, throttles, expired iterators, finished shards, trimmed-data gaps, and millisBehindLatest (Kinesis:
+ * as the service reports it; DynamoDB Streams: 0 when a call found the shard at its head, else now minus
+ * the last record's ApproximateCreationDateTime).
+ */
+final class ShardReaderMetrics {
+    final Counter recordsRead;
+    final Counter getRecordsCalls;
+    final Counter throttles;
+    final Counter expiredIterators;
+    final Counter shardsFinished;
+    final Counter trimmedDataGaps;
+    final Counter retries;
+    private final MetricGroup group;
+    private final Map<String, AtomicLong> behind = new ConcurrentHashMap<>();
+
+    ShardReaderMetrics(MetricGroup group) {
+        this.group = group;
+        recordsRead = group.counter("recordsRead", new ThreadSafeSimpleCounter());
+        getRecordsCalls = group.counter("getRecordsCalls", new ThreadSafeSimpleCounter());
+        throttles = group.counter("throttles", new ThreadSafeSimpleCounter());
+        expiredIterators = group.counter("expiredIterators", new ThreadSafeSimpleCounter());
+        shardsFinished = group.counter("shardsFinished", new ThreadSafeSimpleCounter());
+        trimmedDataGaps = group.counter("trimmedDataGaps", new ThreadSafeSimpleCounter());
+        retries = group.counter("retries", new ThreadSafeSimpleCounter());
+        group.gauge("millisBehindLatest", () -> behind.values().stream().mapToLong(AtomicLong::get).max().orElse(0L));
+        group.gauge("shards", behind::size);
+    }
+
+    /** Starts tracking a shard (its gauge is registered once per shard and subtask). */
+    void shardAdded(String shardId) {
+        behind.computeIfAbsent(shardId, id -> {
+            AtomicLong value = new AtomicLong(0);
+            group.addGroup("shardId", id).gauge("millisBehindLatest", value::get);
+            return value;
+        });
+    }
+
+    void shardRemoved(String shardId) {
+        behind.remove(shardId);
+    }
+
+    void behind(String shardId, long millis) {
+        AtomicLong v = behind.get(shardId);
+        if (v != null) {
+            v.set(Math.max(0, millis));
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.streamsync.source.shards;
+
+import io.streamsync.config.ConfigKey;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.stream.RecordBatch;
+import io.streamsync.source.stream.ShardStream;
+import io.streamsync.source.stream.StreamApiException;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.flink.connector.base.source.reader.RecordsBySplits;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitReader;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsChange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GetRecords on the shards of one reader, on its fetcher thread: one call per {@link #fetch()}, the shards
+ * taken in turn, each at most once per poll interval. Handles what the service answers:
+ * <ul>
+ *   <li>an expired iterator: a new one after the last record read;</li>
+ *   <li>throttling and server errors: the shard waits with exponential backoff and jitter (0.1-10 s); after
+ *       {@code source.retry.timeout.ms} of failures without a success the job fails over;</li>
+ *   <li>a trimmed position (TrimmedDataAccessException, or a shard that is gone while we were inside it):
+ *       {@code source.on.trimmed.data} decides: fail, naming the shard, the last sequence number and since
+ *       when data is lost; or go on from TRIM_HORIZON, with a gap marker that becomes a dead letter;</li>
+ *   <li>the shard's end (no next iterator): it is reported finished.</li>
+ * </ul>
+ */
+final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
+    private static final Logger LOG = LoggerFactory.getLogger(ShardSplitReader.class);
+    private static final long MIN_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 10_000;
+    /** How long an idle fetch waits at most, so that new splits and wake-ups are seen. */
+    private static final long MAX_IDLE_WAIT_MS = 500;
+
+    /** One shard being read. */
+    static final class Shard {
+        final String id;
+        /** Where to go on: the split's start, then after each record read. */
+        StartPosition position;
+        String iterator;
+        long nextCallAt;
+        int failures;
+        long failingSince;
+        /** The creation time of the last record read (epoch ms), for messages and lag; -1 if none. */
+        long lastRecordTime = -1;
+
+        Shard(ShardSplit split) {
+            this.id = split.shardId;
+            this.position = split.start;
+        }
+    }
+
+    private final ShardSourceSettings settings;
+    private final ShardReaderMetrics metrics;
+    private final ShardStream stream;
+    private final Map<String, Shard> shards = new HashMap<>();
+    private final Deque<String> turn = new ArrayDeque<>();
+    private final Object wake = new Object();
+    private boolean wakeUp;
+    private final int limit;
+
+    ShardSplitReader(ShardSourceSettings settings, ShardReaderMetrics metrics) {
+        this(settings, metrics, settings.endpoint.open(4));
+    }
+
+    ShardSplitReader(ShardSourceSettings settings, ShardReaderMetrics metrics, ShardStream stream) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.stream = stream;
+        this.limit = Math.min(settings.maxRecordsPerCall, stream.maxRecordsPerCall());
+    }
+
+    @Override
+    public RecordsWithSplitIds<RawRecord> fetch() throws IOException {
+        Shard shard = nextDue();
+        if (shard == null) {
+            idle();
+            return new RecordsBySplits<>(Map.of(), Set.of());
+        }
+        try {
+            if (shard.iterator == null) {
+                shard.iterator = stream.shardIterator(shard.id, shard.position);
+            }
+            RecordBatch batch = stream.getRecords(shard.id, shard.iterator, limit);
+            metrics.getRecordsCalls.inc();
+            return read(shard, batch);
+        } catch (StreamApiException e) {
+            return failed(shard, e);
+        }
+    }
+
+    private RecordsWithSplitIds<RawRecord> read(Shard shard, RecordBatch batch) {
+        long now = System.currentTimeMillis();
+        shard.failures = 0;
+        shard.iterator = batch.nextIterator;
+        List<RawRecord> records = batch.records;
+        if (!records.isEmpty()) {
+            RawRecord last = records.get(records.size() - 1);
+            if (last.sequenceNumber != null) {
+                shard.position = StartPosition.afterSequenceNumber(last.sequenceNumber);
+            }
+            if (last.arrivalTime > 0) {
+                shard.lastRecordTime = last.arrivalTime;
+            }
+            metrics.recordsRead.inc(records.size());
+        }
+        if (batch.millisBehindLatest >= 0) {
+            metrics.behind(shard.id, batch.millisBehindLatest);
+        } else {
+            metrics.behind(shard.id, records.isEmpty() || shard.lastRecordTime < 0 ? 0 : now - shard.lastRecordTime);
+        }
+        shard.nextCallAt = now + settings.pollInterval.toMillis();
+        if (batch.nextIterator == null) {
+            return finish(shard, records);
+        }
+        return new RecordsBySplits<>(Map.of(shard.id, records), Set.of());
+    }
+
+    private RecordsWithSplitIds<RawRecord> finish(Shard shard, List<RawRecord> records) {
+        shards.remove(shard.id);
+        turn.remove(shard.id);
+        metrics.shardRemoved(shard.id);
+        metrics.shardsFinished.inc();
+        return new RecordsBySplits<>(records.isEmpty() ? Map.of() : Map.of(shard.id, records), Set.of(shard.id));
+    }
+
+    private RecordsWithSplitIds<RawRecord> failed(Shard shard, StreamApiException e) throws IOException {
+        long now = System.currentTimeMillis();
+        switch (e.kind) {
+            case EXPIRED_ITERATOR:
+                metrics.expiredIterators.inc();
+                LOG.info("Shard iterator of {} expired; a new one {}", shard.id, shard.position);
+                shard.iterator = null;
+                return empty();
+            case TRIMMED_DATA:
+                return trimmed(shard, e);
+            case NOT_FOUND:
+                if (shard.position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER) {
+                    return trimmed(shard, e);
+                }
+                LOG.warn("Shard {} of {} no longer exists before anything was read from it ({}); it counts as finished",
+                        shard.id, settings.endpoint, e.getMessage());
+                return finish(shard, List.of());
+            case THROTTLED:
+            case RETRYABLE:
+                if (e.kind == StreamApiException.Kind.THROTTLED) {
+                    metrics.throttles.inc();
+                } else {
+                    metrics.retries.inc();
+                }
+                if (shard.failures++ == 0) {
+                    shard.failingSince = now;
+                }
+                if (now - shard.failingSince > settings.retryTimeout.toMillis()) {
+                    throw new IOException("reading shard " + shard.id + " of " + settings.endpoint + " failed for "
+                            + (now - shard.failingSince) + " ms (" + ConfigKey.SOURCE_RETRY_TIMEOUT_MS.key() + "="
+                            + settings.retryTimeout.toMillis() + "), last: " + e.getMessage(), e);
+                }
+                long backoff = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(shard.failures - 1, 10));
+                shard.nextCallAt = now + backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                if (shard.failures == 1 || shard.failures % 10 == 0) {
+                    LOG.warn("Shard {}: {} (attempt {}, next in {} ms)", shard.id, e.getMessage(), shard.failures,
+                            shard.nextCallAt - now);
+                }
+                return empty();
+            default:
+                throw new IOException("reading shard " + shard.id + " of " + settings.endpoint + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The position is older than the stream keeps: fail, or go on from the trim horizon with a gap marker. */
+    private RecordsWithSplitIds<RawRecord> trimmed(Shard shard, StreamApiException e) throws IOException {
+        String after = shard.position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER
+                ? "after sequence number " + shard.position.sequenceNumber : "from " + shard.position;
+        String since = shard.lastRecordTime > 0 ? "changes written after " + Instant.ofEpochMilli(shard.lastRecordTime)
+                : "changes written after the last record read (" + after + ")";
+        String what = "shard " + shard.id + " of " + settings.endpoint + " can no longer be read " + after
+                + ": the stream has trimmed it (" + e.getMessage() + "); " + since + " and before the trim horizon are lost";
+        if (!settings.continueOnTrimmedData) {
+            throw new IOException(what + ". Set " + ConfigKey.SOURCE_ON_TRIMMED_DATA.key()
+                    + "=continue to go on from TRIM_HORIZON and record the gap as a dead letter", e);
+        }
+        metrics.trimmedDataGaps.inc();
+        LOG.error("Trimmed-data gap: {}; going on from TRIM_HORIZON ({}=continue)", what, ConfigKey.SOURCE_ON_TRIMMED_DATA.key());
+        RawRecord gap = RawRecord.gap(shard.id, "trimmed-data gap: " + what + "; reading went on from TRIM_HORIZON");
+        shard.position = StartPosition.TRIM_HORIZON;
+        shard.iterator = null;
+        if (e.kind == StreamApiException.Kind.NOT_FOUND) {
+            return finish(shard, List.of(gap));
+        }
+        return new RecordsBySplits<>(Map.of(shard.id, List.of(gap)), Set.of());
+    }
+
+    private static RecordsWithSplitIds<RawRecord> empty() {
+        return new RecordsBySplits<>(Map.of(), Set.of());
+    }
+
+    /** The next shard whose turn it is and whose pause is over; null if none. */
+    private Shard nextDue() {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < turn.size(); i++) {
+            String id = turn.pollFirst();
+            turn.addLast(id);
+            Shard s = shards.get(id);
+            if (s.nextCallAt <= now) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void idle() {
+        long now = System.currentTimeMillis();
+        long until = now + MAX_IDLE_WAIT_MS;
+        for (Shard s : shards.values()) {
+            until = Math.min(until, s.nextCallAt);
+        }
+        synchronized (wake) {
+            long wait = until - System.currentTimeMillis();
+            while (!wakeUp && wait > 0) {
+                try {
+                    wake.wait(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                wait = until - System.currentTimeMillis();
+            }
+            wakeUp = false;
+        }
+    }
+
+    @Override
+    public void handleSplitsChanges(SplitsChange<ShardSplit> change) {
+        if (!(change instanceof SplitsAddition)) {
+            throw new UnsupportedOperationException("unsupported split change " + change);
+        }
+        for (ShardSplit split : change.splits()) {
+            shards.put(split.shardId, new Shard(split));
+            turn.addLast(split.shardId);
+            metrics.shardAdded(split.shardId);
+        }
+    }
+
+    @Override
+    public void wakeUp() {
+        synchronized (wake) {
+            wakeUp = true;
+            wake.notifyAll();
+        }
+    }
+
+    @Override
+    public void pauseOrResumeSplits(Collection<ShardSplit> pause, Collection<ShardSplit> resume) {
+        // watermark alignment is not used by this job
+    }
+
+    @Override
+    public void close() {
+        stream.close();
+    }
+
+    Collection<String> shardIds() {
+        return Collections.unmodifiableCollection(new ArrayList<>(shards.keySet()));
+    }
+}

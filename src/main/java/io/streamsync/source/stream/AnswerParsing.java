@@ -1,0 +1,173 @@
+package io.streamsync.source.stream;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.shards.ListedShard;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reading the parts of stream API answers both services share. */
+final class AnswerParsing {
+    private AnswerParsing() {}
+
+    /** Reads a {@code Shards} array (the parser is on its START_ARRAY). */
+    static void shards(JsonParser p, List<ListedShard> into) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            String id = null;
+            List<String> parents = new ArrayList<>(2);
+            boolean closed = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (name) {
+                    case "ShardId":
+                        id = p.getText();
+                        break;
+                    case "ParentShardId":
+                    case "AdjacentParentShardId":
+                        if (t == JsonToken.VALUE_STRING && !p.getText().isEmpty()) {
+                            parents.add(p.getText());
+                        }
+                        break;
+                    case "SequenceNumberRange":
+                        closed = hasEndingSequenceNumber(p);
+                        break;
+                    default:
+                        p.skipChildren();
+                }
+            }
+            if (id == null) {
+                throw new IOException("a listed shard has no ShardId");
+            }
+            into.add(new ListedShard(id, parents, closed));
+        }
+    }
+
+    private static boolean hasEndingSequenceNumber(JsonParser p) throws IOException {
+        boolean ending = false;
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return false;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if ("EndingSequenceNumber".equals(name) && t == JsonToken.VALUE_STRING && !p.getText().isEmpty()) {
+                ending = true;
+            } else {
+                p.skipChildren();
+            }
+        }
+        return ending;
+    }
+
+    /** Reads one record of a GetRecords answer (the parser is on its START_OBJECT). */
+    interface RecordReader {
+        RawRecord read(JsonParser p, byte[] answer, String shardId) throws IOException;
+    }
+
+    /** A GetRecords answer: NextShardIterator, MillisBehindLatest (Kinesis) and the records, each read by {@code reader}. */
+    static RecordBatch getRecords(byte[] answer, String shardId, RecordReader reader) throws IOException {
+        List<RawRecord> records = new ArrayList<>();
+        String next = null;
+        long behind = -1L;
+        try (JsonParser p = JsonBodies.JSON.createParser(answer)) {
+            expect(p.nextToken() == JsonToken.START_OBJECT, "GetRecords answer is not an object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("NextShardIterator".equals(name)) {
+                    next = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                } else if ("MillisBehindLatest".equals(name) && t == JsonToken.VALUE_NUMBER_INT) {
+                    behind = p.getLongValue();
+                } else if ("Records".equals(name) && t == JsonToken.START_ARRAY) {
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        records.add(reader.read(p, answer, shardId));
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return new RecordBatch(records, next, behind);
+    }
+
+    /**
+     * One page of a shard listing: the {@code Shards} of the answer (inside the object field {@code container},
+     * or at the top level when null) go to {@code into}; returns the next page's token (field {@code tokenField}).
+     */
+    static String shardPage(String operation, byte[] answer, String container, String tokenField, List<ListedShard> into)
+            throws StreamApiException {
+        String token = null;
+        try (JsonParser p = JsonBodies.JSON.createParser(answer)) {
+            expect(p.nextToken() == JsonToken.START_OBJECT, operation + " answer is not an object");
+            if (container != null) {
+                while (p.nextToken() == JsonToken.FIELD_NAME && !container.equals(p.currentName())) {
+                    p.nextToken();
+                    p.skipChildren();
+                }
+                expect(p.nextToken() == JsonToken.START_OBJECT, operation + " answer has no " + container);
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("Shards".equals(name)) {
+                    shards(p, into);
+                } else if (tokenField.equals(name) && t == JsonToken.VALUE_STRING) {
+                    token = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            throw malformed(operation, e);
+        }
+        return token;
+    }
+
+    /** The ShardIterator of a GetShardIterator answer. */
+    static String shardIterator(byte[] answer) throws StreamApiException {
+        try {
+            String iterator = JsonBodies.topLevelStrings(answer).get("ShardIterator");
+            expect(iterator != null, "GetShardIterator answer has no ShardIterator");
+            return iterator;
+        } catch (IOException e) {
+            throw malformed("GetShardIterator", e);
+        }
+    }
+
+    static void expect(boolean condition, String problem) throws IOException {
+        if (!condition) {
+            throw new IOException(problem);
+        }
+    }
+
+    static StreamApiException malformed(String operation, IOException e) {
+        return new StreamApiException(StreamApiException.Kind.RETRYABLE, operation + " answer could not be read: "
+                + e.getMessage(), null, 200, e);
+    }
+
+    /** Epoch seconds (a JSON number, maybe with a fraction, or a numeric string) as epoch ms; -1 if absent. */
+    static long epochSecondsAsMillis(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NUMBER_INT) {
+            return p.getLongValue() * 1000L;
+        }
+        if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_STRING) {
+            try {
+                return new BigDecimal(p.getText()).movePointRight(3).longValue();
+            } catch (NumberFormatException e) {
+                return -1L;
+            }
+        }
+        p.skipChildren();
+        return -1L;
+    }
+}

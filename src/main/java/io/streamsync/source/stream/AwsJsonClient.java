@@ -1,0 +1,134 @@
+package io.streamsync.source.stream;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+
+/**
+ * Calls one AWS JSON-protocol API (DynamoDB Streams, Kinesis) and hands back the response body as bytes:
+ * the AWS SDK v2 signs (SigV4) and sends, but does not unmarshal. The source splits a GetRecords answer
+ * into its records' own bytes, which the parse operator reads once; through the SDK's model every record
+ * would be unmarshalled and then written out again for our parser.
+ */
+final class AwsJsonClient implements AutoCloseable {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final URI endpoint;
+    private final String targetPrefix;
+    private final String contentType;
+    private final String signingName;
+    private final String region;
+    private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient http;
+    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+
+    /**
+     * @param targetPrefix the X-Amz-Target prefix, e.g. {@code DynamoDBStreams_20120810}
+     * @param contentType {@code application/x-amz-json-1.0} (DynamoDB Streams) or {@code -1.1} (Kinesis)
+     * @param signingName the SigV4 service name ({@code dynamodb} for DynamoDB Streams, {@code kinesis})
+     */
+    AwsJsonClient(URI endpoint, String targetPrefix, String contentType, String signingName, String region,
+            AwsCredentialsProvider credentials, int maxConnections) {
+        this.endpoint = endpoint;
+        this.targetPrefix = targetPrefix;
+        this.contentType = contentType;
+        this.signingName = signingName;
+        this.region = region;
+        this.credentials = credentials;
+        this.http = ApacheHttpClient.builder()
+                .maxConnections(maxConnections)
+                .connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(Duration.ofSeconds(30))
+                .tcpKeepAlive(true)
+                .build();
+    }
+
+    /** Posts {@code body} as operation {@code operation}; returns the answer's bytes, or throws a classified error. */
+    byte[] call(String operation, byte[] body) throws StreamApiException {
+        SdkHttpFullRequest request = SdkHttpFullRequest.builder()
+                .method(SdkHttpMethod.POST)
+                .uri(endpoint)
+                .encodedPath("/")
+                .putHeader("Content-Type", contentType)
+                .putHeader("X-Amz-Target", targetPrefix + "." + operation)
+                .putHeader("Content-Length", Integer.toString(body.length))
+                .build();
+        int status = -1;
+        try {
+            SignedRequest signed = signer.sign(r -> r.identity(credentials.resolveCredentials())
+                    .request(request)
+                    .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
+                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, signingName)
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, region));
+            HttpExecuteResponse response = http.prepareRequest(HttpExecuteRequest.builder()
+                    .request(signed.request())
+                    .contentStreamProvider(signed.payload().orElse(null))
+                    .build()).call();
+            status = response.httpResponse().statusCode();
+            byte[] answer;
+            if (response.responseBody().isPresent()) {
+                try (InputStream in = response.responseBody().get()) {
+                    answer = in.readAllBytes();
+                }
+            } else {
+                answer = new byte[0];
+            }
+            if (status / 100 == 2) {
+                return answer;
+            }
+            String header = response.httpResponse().firstMatchingHeader("x-amzn-ErrorType").orElse(null);
+            throw error(operation, status, header, answer);
+        } catch (StreamApiException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new StreamApiException(StreamApiException.Kind.RETRYABLE,
+                    operation + " on " + endpoint + " failed: " + e, null, status, e);
+        }
+    }
+
+    /** An error answer as an exception: its {@code __type} (or the x-amzn-ErrorType header) and message. */
+    static StreamApiException error(String operation, int status, String headerType, byte[] body) {
+        String type = headerType;
+        String message = null;
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    if ("__type".equals(name)) {
+                        type = p.getValueAsString();
+                    } else if ("message".equalsIgnoreCase(name)) {
+                        message = p.getValueAsString();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException notJson) {
+            message = new String(body, 0, Math.min(body.length, 300), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String shortType = type == null ? null : type.substring(type.lastIndexOf('#') + 1).split(":")[0];
+        StreamApiException.Kind kind = StreamApiException.classify(shortType, status);
+        return new StreamApiException(kind, operation + " failed: HTTP " + status
+                + (shortType == null ? "" : " " + shortType) + (message == null ? "" : ": " + message), shortType, status, null);
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

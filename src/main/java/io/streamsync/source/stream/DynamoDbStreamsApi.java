@@ -1,0 +1,114 @@
+package io.streamsync.source.stream;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.shards.ListedShard;
+import io.streamsync.source.shards.StartPosition;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * DynamoDB Streams: DescribeStream (paged by ExclusiveStartShardId), GetShardIterator, GetRecords. A record
+ * of a GetRecords answer is handed on as the bytes it has in the answer: exactly the shape the parser reads.
+ */
+public final class DynamoDbStreamsApi implements ShardStream {
+    /** GetRecords returns at most 1000 records per call. */
+    public static final int MAX_LIMIT = 1000;
+
+    private final AwsJsonClient client;
+    private final String streamArn;
+
+    public DynamoDbStreamsApi(AwsJsonClient client, String streamArn) {
+        this.client = client;
+        this.streamArn = streamArn;
+    }
+
+    @Override
+    public List<ListedShard> listShards() throws StreamApiException {
+        List<ListedShard> shards = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        String after = null;
+        do {
+            byte[] answer = client.call("DescribeStream", JsonBodies.object("StreamArn", streamArn, "Limit", 100,
+                    "ExclusiveStartShardId", after));
+            String last = AnswerParsing.shardPage("DescribeStream", answer, "StreamDescription", "LastEvaluatedShardId", shards);
+            after = last != null && seen.add(last) ? last : null;
+        } while (after != null);
+        return shards;
+    }
+
+    @Override
+    public String shardIterator(String shardId, StartPosition position) throws StreamApiException {
+        String sequence = null;
+        if (position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER) {
+            sequence = position.sequenceNumber;
+        } else if (position.type == StartPosition.Type.AT_TIMESTAMP) {
+            throw new IllegalArgumentException("DynamoDB Streams cannot start " + position);
+        }
+        return AnswerParsing.shardIterator(client.call("GetShardIterator", JsonBodies.object("StreamArn", streamArn,
+                "ShardId", shardId, "ShardIteratorType", position.type.name(), "SequenceNumber", sequence)));
+    }
+
+    @Override
+    public RecordBatch getRecords(String shardId, String iterator, int limit) throws StreamApiException {
+        byte[] answer = client.call("GetRecords", JsonBodies.object("ShardIterator", iterator, "Limit", limit));
+        try {
+            return parseGetRecords(answer, shardId);
+        } catch (IOException e) {
+            throw AnswerParsing.malformed("GetRecords", e);
+        }
+    }
+
+    /** Splits a GetRecords answer into its records' bytes; reads each record's sequence number and creation time. */
+    static RecordBatch parseGetRecords(byte[] answer, String shardId) throws IOException {
+        return AnswerParsing.getRecords(answer, shardId, DynamoDbStreamsApi::record);
+    }
+
+    private static RawRecord record(JsonParser p, byte[] answer, String shardId) throws IOException {
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        String sequence = null;
+        long created = -1L;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if ("dynamodb".equals(name) && t == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if ("SequenceNumber".equals(field) && v == JsonToken.VALUE_STRING) {
+                        sequence = p.getText();
+                    } else if ("ApproximateCreationDateTime".equals(field)) {
+                        created = AnswerParsing.epochSecondsAsMillis(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        int end = (int) p.currentLocation().getByteOffset();
+        // a record without a sequence number goes on to the parse operator, which makes it a dead letter
+        return new RawRecord(Arrays.copyOfRange(answer, start, end), shardId, sequence, created);
+    }
+
+    @Override
+    public int maxRecordsPerCall() {
+        return MAX_LIMIT;
+    }
+
+    @Override
+    public String describe() {
+        return "DynamoDB stream " + streamArn;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,108 @@
+package io.streamsync.source.stream;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.shards.ListedShard;
+import io.streamsync.source.shards.StartPosition;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Kinesis Data Streams (the stream a table's changes go to with Kinesis Data Streams for DynamoDB): ListShards
+ * (paged by NextToken), GetShardIterator, GetRecords. A record's Data is the DynamoDB change record's JSON;
+ * it is base64-decoded straight into the bytes the parser reads.
+ */
+public final class KinesisApi implements ShardStream {
+    /** GetRecords returns at most 10000 records per call. */
+    public static final int MAX_LIMIT = 10_000;
+
+    private final AwsJsonClient client;
+    /** A stream name, or a stream ARN. */
+    private final String stream;
+    private final String streamField;
+
+    public KinesisApi(AwsJsonClient client, String stream) {
+        this.client = client;
+        this.stream = stream;
+        this.streamField = stream.startsWith("arn:") ? "StreamARN" : "StreamName";
+    }
+
+    @Override
+    public List<ListedShard> listShards() throws StreamApiException {
+        List<ListedShard> shards = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        String token = null;
+        do {
+            byte[] body = token == null ? JsonBodies.object(streamField, stream, "MaxResults", 1000)
+                    : JsonBodies.object("NextToken", token, "MaxResults", 1000);
+            String next = AnswerParsing.shardPage("ListShards", client.call("ListShards", body), null, "NextToken", shards);
+            token = next != null && seen.add(next) ? next : null;
+        } while (token != null);
+        return shards;
+    }
+
+    @Override
+    public String shardIterator(String shardId, StartPosition position) throws StreamApiException {
+        String sequence = position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER ? position.sequenceNumber : null;
+        BigDecimal timestamp = position.type == StartPosition.Type.AT_TIMESTAMP
+                ? BigDecimal.valueOf(position.timestampMillis).movePointLeft(3) : null;
+        return AnswerParsing.shardIterator(client.call("GetShardIterator", JsonBodies.object(streamField, stream,
+                "ShardId", shardId, "ShardIteratorType", position.type.name(), "StartingSequenceNumber", sequence,
+                "Timestamp", timestamp)));
+    }
+
+    @Override
+    public RecordBatch getRecords(String shardId, String iterator, int limit) throws StreamApiException {
+        byte[] answer = client.call("GetRecords", JsonBodies.object("ShardIterator", iterator, "Limit", limit));
+        try {
+            return parseGetRecords(answer, shardId);
+        } catch (IOException e) {
+            throw AnswerParsing.malformed("GetRecords", e);
+        }
+    }
+
+    static RecordBatch parseGetRecords(byte[] answer, String shardId) throws IOException {
+        return AnswerParsing.getRecords(answer, shardId, KinesisApi::record);
+    }
+
+    private static RawRecord record(JsonParser p, byte[] answer, String shardId) throws IOException {
+        byte[] data = null;
+        String sequence = null;
+        long arrival = -1L;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if ("Data".equals(name) && t == JsonToken.VALUE_STRING) {
+                data = p.getBinaryValue();
+            } else if ("SequenceNumber".equals(name) && t == JsonToken.VALUE_STRING) {
+                sequence = p.getText();
+            } else if ("ApproximateArrivalTimestamp".equals(name)) {
+                arrival = AnswerParsing.epochSecondsAsMillis(p);
+            } else {
+                p.skipChildren();
+            }
+        }
+        AnswerParsing.expect(sequence != null, "a Kinesis record of shard " + shardId + " has no SequenceNumber");
+        return new RawRecord(data, shardId, sequence, arrival);
+    }
+
+    @Override
+    public int maxRecordsPerCall() {
+        return MAX_LIMIT;
+    }
+
+    @Override
+    public String describe() {
+        return "Kinesis stream " + stream;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,30 @@
+package io.streamsync.source.stream;
+
+import io.streamsync.source.shards.ListedShard;
+import io.streamsync.source.shards.StartPosition;
+import java.util.List;
+
+/**
+ * What the change-stream source needs of a stream, for DynamoDB Streams and Kinesis alike. Only the
+ * enumerator lists shards (DescribeStream is limited to 10 calls/s per account); readers get iterators and
+ * records. Every failure is a {@link StreamApiException} that says what to do about it.
+ */
+public interface ShardStream extends AutoCloseable {
+    /** All shards of the stream, every page. */
+    List<ListedShard> listShards() throws StreamApiException;
+
+    /** An iterator at {@code position} in the shard. */
+    String shardIterator(String shardId, StartPosition position) throws StreamApiException;
+
+    /** Up to {@code limit} records from {@code iterator}. */
+    RecordBatch getRecords(String shardId, String iterator, int limit) throws StreamApiException;
+
+    /** Most records one GetRecords call may ask for. */
+    int maxRecordsPerCall();
+
+    /** Which stream this reads, for messages. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,68 @@
+package io.streamsync.source.stream;
+
+import java.io.IOException;
+
+/**
+ * A change-stream API call that failed, classified by what the caller should do about it. The message
+ * names the operation, the HTTP status and the service's error type and text.
+ */
+public final class StreamApiException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    public enum Kind {
+        /** The shard iterator is older than 15 minutes: get a new one from the last position. */
+        EXPIRED_ITERATOR,
+        /** The position is older than the stream keeps (DynamoDB Streams' TrimmedDataAccessException). */
+        TRIMMED_DATA,
+        /** Throttled (per-shard or per-account limits): retry later, with backoff. */
+        THROTTLED,
+        /** The stream or shard does not exist (any more). */
+        NOT_FOUND,
+        /** A server error or a broken connection: retry with backoff. */
+        RETRYABLE,
+        /** A request the service refuses (access denied, a bad argument): retrying will not help. */
+        FATAL
+    }
+
+    public final Kind kind;
+    public final String errorType;
+    public final int status;
+
+    public StreamApiException(Kind kind, String message, String errorType, int status, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+        this.errorType = errorType;
+        this.status = status;
+    }
+
+    /** Classifies an error answer of DynamoDB Streams or Kinesis by its type (the part after '#') and status. */
+    public static Kind classify(String errorType, int status) {
+        if (errorType != null) {
+            switch (errorType) {
+                case "ExpiredIteratorException":
+                    return Kind.EXPIRED_ITERATOR;
+                case "TrimmedDataAccessException":
+                    return Kind.TRIMMED_DATA;
+                case "LimitExceededException":
+                case "ProvisionedThroughputExceededException":
+                case "ThrottlingException":
+                case "RequestLimitExceeded":
+                case "KMSThrottlingException":
+                    return Kind.THROTTLED;
+                case "ResourceNotFoundException":
+                    return Kind.NOT_FOUND;
+                case "InternalServerError":
+                case "InternalFailureException":
+                case "ServiceUnavailableException":
+                case "ServiceUnavailable":
+                    return Kind.RETRYABLE;
+                default:
+                    break;
+            }
+        }
+        if (status == 429) {
+            return Kind.THROTTLED;
+        }
+        return status >= 500 ? Kind.RETRYABLE : Kind.FATAL;
+    }
+}

@@ -1,0 +1,169 @@
+package io.streamsync.source.shards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamsync.source.RawRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.connector.source.ReaderOutput;
+import org.apache.flink.api.connector.source.SourceEvent;
+import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.api.connector.source.SourceReaderContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.groups.SourceReaderMetricGroup;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.util.SimpleUserCodeClassLoader;
+import org.apache.flink.util.UserCodeClassLoader;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A shard read to its end is reported to the enumerator and stays in the reader's checkpoints until the
+ * enumerator confirmed it and a checkpoint taken after the confirmation completed; a restored finished
+ * shard is reported again and not read.
+ */
+class ShardReaderTest {
+    private final List<SourceEvent> sent = new ArrayList<>();
+
+    private final SourceReaderContext context = new SourceReaderContext() {
+        @Override
+        public SourceReaderMetricGroup metricGroup() {
+            return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
+        }
+
+        @Override
+        public Configuration getConfiguration() {
+            return new Configuration();
+        }
+
+        @Override
+        public String getLocalHostName() {
+            return "localhost";
+        }
+
+        @Override
+        public int getIndexOfSubtask() {
+            return 0;
+        }
+
+        @Override
+        public void sendSplitRequest() {}
+
+        @Override
+        public void sendSourceEventToCoordinator(SourceEvent event) {
+            synchronized (sent) {
+                sent.add(event);
+            }
+        }
+
+        @Override
+        public UserCodeClassLoader getUserCodeClassLoader() {
+            return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
+        }
+    };
+
+    /** Collects what the reader emits. */
+    static final class Collecting implements ReaderOutput<RawRecord> {
+        final List<String> records = new ArrayList<>();
+
+        @Override
+        public void collect(RawRecord record) {
+            records.add(record.shardId + "/" + record.sequenceNumber);
+        }
+
+        @Override
+        public void collect(RawRecord record, long timestamp) {
+            collect(record);
+        }
+
+        @Override
+        public void emitWatermark(Watermark watermark) {}
+
+        @Override
+        public void markIdle() {}
+
+        @Override
+        public void markActive() {}
+
+        @Override
+        public SourceOutput<RawRecord> createOutputForSplit(String splitId) {
+            return this;
+        }
+
+        @Override
+        public void releaseOutputForSplit(String splitId) {}
+    }
+
+    private ShardReader reader(ShardSplitReaderTest.ScriptedStream stream) {
+        ShardSourceSettings settings = new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10),
+                Duration.ofMillis(1), 100, false, Duration.ofMinutes(1));
+        ShardReaderMetrics metrics = new ShardReaderMetrics(new UnregisteredMetricsGroup());
+        return new ShardReader(() -> new ShardSplitReader(settings, metrics, stream), new DescriptiveStatisticsHistogram(10),
+                new Configuration(), context);
+    }
+
+    private List<String> finishedReports() {
+        synchronized (sent) {
+            List<String> out = new ArrayList<>();
+            sent.forEach(e -> out.addAll(((ShardEvents.ShardsFinished) e).shardIds));
+            return out;
+        }
+    }
+
+    @Test
+    void aFinishedShardStaysInCheckpointsUntilAConfirmedLaterCheckpointCompletes() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("parent", 3);
+        stream.closed.add("parent");
+        stream.sizes.put("other", 5);
+        ShardReader reader = reader(stream);
+        reader.start();
+        reader.addSplits(List.of(new ShardSplit("parent", StartPosition.TRIM_HORIZON),
+                new ShardSplit("other", StartPosition.TRIM_HORIZON)));
+        Collecting out = new Collecting();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while ((finishedReports().isEmpty() || out.records.size() < 8) && System.currentTimeMillis() < deadline) {
+            reader.pollNext(out);
+            Thread.sleep(1);
+        }
+        assertThat(out.records).contains("parent/0", "parent/1", "parent/2", "other/4").hasSize(8);
+        assertThat(finishedReports()).containsExactly("parent");
+
+        ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true);
+        ShardSplit other = new ShardSplit("other", StartPosition.afterSequenceNumber("4"));
+        assertThat(reader.snapshotState(1)).containsExactlyInAnyOrder(other, finished);
+        reader.notifyCheckpointComplete(1);
+        assertThat(reader.snapshotState(2)).as("not confirmed yet").contains(finished);
+
+        reader.handleSourceEvents(new ShardEvents.FinishedRecorded(List.of("parent")));
+        assertThat(reader.snapshotState(3)).as("confirmed, but this checkpoint's enumerator part may predate it")
+                .contains(finished);
+        reader.notifyCheckpointComplete(3);
+        assertThat(reader.snapshotState(4)).contains(finished);
+        reader.notifyCheckpointComplete(4);
+        assertThat(reader.snapshotState(5)).as("a checkpoint after the confirmation completed").containsExactly(other);
+        reader.close();
+    }
+
+    @Test
+    void aRestoredFinishedShardIsReportedAgainAndNotRead() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("parent", 3);
+        ShardReader reader = reader(stream);
+        reader.start();
+        ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true);
+        reader.addSplits(List.of(finished));
+        assertThat(finishedReports()).containsExactly("parent");
+        Collecting out = new Collecting();
+        for (int i = 0; i < 20; i++) {
+            reader.pollNext(out);
+            Thread.sleep(2);
+        }
+        assertThat(out.records).isEmpty();
+        assertThat(stream.getRecordsCalls).isZero();
+        assertThat(reader.snapshotState(7)).containsExactly(finished);
+        reader.close();
+    }
+}

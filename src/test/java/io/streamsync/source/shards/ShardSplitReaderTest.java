@@ -1,0 +1,249 @@
+package io.streamsync.source.shards;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.stream.RecordBatch;
+import io.streamsync.source.stream.ShardStream;
+import io.streamsync.source.stream.StreamApiException;
+import io.streamsync.source.stream.StreamEndpoint;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.connector.base.source.reader.RecordsWithSplitIds;
+import org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fetch loop against a scripted stream (what the service answers is chosen per call): expired
+ * iterators, the end of a shard, throttling with backoff, and both trimmed-data policies. The real
+ * services are exercised by the ITs; these answers cannot be provoked on demand there.
+ */
+class ShardSplitReaderTest {
+
+    /** A stream of numbered records per shard; iterators are "shard@index"; errors can be queued per operation. */
+    static class ScriptedStream implements ShardStream {
+        final Map<String, Integer> sizes = new HashMap<>();
+        final java.util.Set<String> closed = new java.util.HashSet<>();
+        final Deque<StreamApiException> getRecordsErrors = new ArrayDeque<>();
+        final Deque<StreamApiException> iteratorErrors = new ArrayDeque<>();
+        final List<String> iteratorRequests = new ArrayList<>();
+        int getRecordsCalls;
+
+        @Override
+        public List<ListedShard> listShards() throws StreamApiException {
+            return List.of();
+        }
+
+        @Override
+        public String shardIterator(String shardId, StartPosition position) throws StreamApiException {
+            iteratorRequests.add(shardId + " " + position);
+            if (!iteratorErrors.isEmpty()) {
+                throw iteratorErrors.poll();
+            }
+            switch (position.type) {
+                case TRIM_HORIZON:
+                    return shardId + "@" + firstAvailable;
+                case AFTER_SEQUENCE_NUMBER:
+                    return shardId + "@" + (Integer.parseInt(position.sequenceNumber) + 1);
+                default:
+                    return shardId + "@" + sizes.get(shardId);
+            }
+        }
+
+        int firstAvailable;
+
+        @Override
+        public RecordBatch getRecords(String shardId, String iterator, int limit) throws StreamApiException {
+            getRecordsCalls++;
+            if (!getRecordsErrors.isEmpty()) {
+                throw getRecordsErrors.poll();
+            }
+            int from = Integer.parseInt(iterator.substring(iterator.indexOf('@') + 1));
+            int size = sizes.get(shardId);
+            List<RawRecord> records = new ArrayList<>();
+            for (int i = from; i < Math.min(size, from + limit); i++) {
+                records.add(new RawRecord(("{\"n\":" + i + "}").getBytes(), shardId, Integer.toString(i), 1000L + i));
+            }
+            int next = from + records.size();
+            String nextIterator = closed.contains(shardId) && next >= size ? null : shardId + "@" + next;
+            return new RecordBatch(records, nextIterator, -1);
+        }
+
+        @Override
+        public int maxRecordsPerCall() {
+            return 1000;
+        }
+
+        @Override
+        public String describe() {
+            return "scripted";
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    private static ShardSourceSettings settings(boolean continueOnTrimmed, Duration retryTimeout) {
+        return new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10), Duration.ofMillis(1), 3,
+                continueOnTrimmed, retryTimeout);
+    }
+
+    private static ShardSplitReader reader(ScriptedStream stream, boolean continueOnTrimmed, Duration retryTimeout) {
+        return new ShardSplitReader(settings(continueOnTrimmed, retryTimeout),
+                new ShardReaderMetrics(new UnregisteredMetricsGroup()), stream);
+    }
+
+    /** Fetches until {@code n} records came (or a split finished), keeping what came. */
+    private static List<String> fetch(ShardSplitReader r, int n, List<String> finished) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < 200 && out.size() < n && finished.isEmpty(); i++) {
+            RecordsWithSplitIds<RawRecord> batch = r.fetch();
+            String split;
+            while ((split = batch.nextSplit()) != null) {
+                RawRecord rec;
+                while ((rec = batch.nextRecordFromSplit()) != null) {
+                    out.add(rec.gap != null ? "GAP:" + rec.gap : rec.shardId + "/" + rec.sequenceNumber);
+                }
+            }
+            finished.addAll(batch.finishedSplits());
+        }
+        return out;
+    }
+
+    @Test
+    void anExpiredIteratorIsReplacedAfterTheLastRecordRead() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 8);
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        List<String> finished = new ArrayList<>();
+        List<String> first = fetch(r, 3, finished);
+        stream.getRecordsErrors.add(new StreamApiException(StreamApiException.Kind.EXPIRED_ITERATOR, "expired", null, 400, null));
+        List<String> rest = fetch(r, 5, finished);
+
+        assertThat(first).containsExactly("s/0", "s/1", "s/2");
+        assertThat(rest).as("no record lost or read twice").containsExactly("s/3", "s/4", "s/5", "s/6", "s/7");
+        assertThat(stream.iteratorRequests).containsExactly("s TRIM_HORIZON", "s AFTER_SEQUENCE_NUMBER(2)");
+    }
+
+    @Test
+    void aShardReadToItsEndIsReportedFinishedWithItsLastRecords() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 4);
+        stream.closed.add("s");
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.afterSequenceNumber("0")))));
+        List<String> finished = new ArrayList<>();
+        List<String> records = fetch(r, 100, finished);
+        assertThat(records).containsExactly("s/1", "s/2", "s/3");
+        assertThat(finished).containsExactly("s");
+        assertThat(r.shardIds()).isEmpty();
+    }
+
+    @Test
+    void throttlingIsRetriedWithBackoffAndFailsTheJobOnlyAfterTheRetryTimeout() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 2);
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        for (int i = 0; i < 3; i++) {
+            stream.getRecordsErrors.add(new StreamApiException(StreamApiException.Kind.THROTTLED, "slow down", null, 400, null));
+        }
+        long start = System.nanoTime();
+        List<String> records = fetch(r, 2, new ArrayList<>());
+        long waitedMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(records).containsExactly("s/0", "s/1");
+        assertThat(stream.getRecordsCalls).isEqualTo(4);
+        assertThat(waitedMs).as("three backoffs of at least 50, 100 and 200 ms").isGreaterThanOrEqualTo(350);
+
+        ScriptedStream failing = new ScriptedStream();
+        failing.sizes.put("t", 1);
+        ShardSplitReader quick = reader(failing, false, Duration.ofMillis(300));
+        quick.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("t", StartPosition.TRIM_HORIZON))));
+        for (int i = 0; i < 100; i++) {
+            failing.getRecordsErrors.add(new StreamApiException(StreamApiException.Kind.RETRYABLE, "HTTP 503", null, 503, null));
+        }
+        assertThatThrownBy(() -> fetch(quick, 1, new ArrayList<>()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("reading shard t of")
+                .hasMessageContaining("source.retry.timeout.ms=300")
+                .hasMessageContaining("HTTP 503");
+    }
+
+    @Test
+    void aTrimmedPositionFailsTheJobNamingShardSequenceNumberAndSinceWhen() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 10);
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        fetch(r, 3, new ArrayList<>());
+        stream.getRecordsErrors.add(new StreamApiException(StreamApiException.Kind.EXPIRED_ITERATOR, "expired", null, 400, null));
+        stream.iteratorErrors.add(new StreamApiException(StreamApiException.Kind.TRIMMED_DATA,
+                "GetShardIterator failed: HTTP 400 TrimmedDataAccessException", "TrimmedDataAccessException", 400, null));
+        assertThatThrownBy(() -> fetch(r, 1, new ArrayList<>()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("shard s of")
+                .hasMessageContaining("after sequence number 2")
+                .hasMessageContaining("changes written after 1970-01-01T00:00:01.002Z")
+                .hasMessageContaining("source.on.trimmed.data=continue");
+    }
+
+    @Test
+    void withContinueATrimmedPositionBecomesAGapMarkerAndReadingGoesOnFromTheTrimHorizon() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 10);
+        ShardSplitReader r = reader(stream, true, Duration.ofMinutes(1));
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.afterSequenceNumber("1")))));
+        stream.firstAvailable = 6; // 2..5 are gone
+        stream.iteratorErrors.add(new StreamApiException(StreamApiException.Kind.TRIMMED_DATA, "trimmed", null, 400, null));
+        List<String> out = fetch(r, 5, new ArrayList<>());
+        assertThat(out).hasSize(5);
+        assertThat(out.get(0)).startsWith("GAP:trimmed-data gap: shard s of").contains("after sequence number 1")
+                .contains("went on from TRIM_HORIZON");
+        assertThat(out.subList(1, 5)).containsExactly("s/6", "s/7", "s/8", "s/9");
+        assertThat(stream.iteratorRequests).containsExactly("s AFTER_SEQUENCE_NUMBER(1)", "s TRIM_HORIZON");
+    }
+
+    @Test
+    void theEmitterMovesTheCheckpointedPositionOnlyPastEmittedRecords() {
+        ShardSplitState state = new ShardSplitState(new ShardSplit("s", StartPosition.TRIM_HORIZON));
+        List<RawRecord> emitted = new ArrayList<>();
+        org.apache.flink.api.connector.source.SourceOutput<RawRecord> output = new org.apache.flink.api.connector.source.SourceOutput<>() {
+            @Override
+            public void collect(RawRecord record) {
+                emitted.add(record);
+            }
+
+            @Override
+            public void collect(RawRecord record, long timestamp) {
+                emitted.add(record);
+            }
+
+            @Override
+            public void emitWatermark(org.apache.flink.api.common.eventtime.Watermark watermark) {}
+
+            @Override
+            public void markIdle() {}
+
+            @Override
+            public void markActive() {}
+        };
+        ShardReader.Emitter emitter = new ShardReader.Emitter(new org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram(10));
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "41", 5L), output, state);
+        assertThat(state.toSplit().start).isEqualTo(StartPosition.afterSequenceNumber("41"));
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", null, 5L), output, state);
+        assertThat(state.toSplit().start).as("a record without sequence number does not move it")
+                .isEqualTo(StartPosition.afterSequenceNumber("41"));
+        emitter.emitRecord(RawRecord.gap("s", "lost"), output, state);
+        assertThat(state.toSplit().start).as("after a gap: from the trim horizon").isEqualTo(StartPosition.TRIM_HORIZON);
+        assertThat(emitted).hasSize(3);
+    }
+}

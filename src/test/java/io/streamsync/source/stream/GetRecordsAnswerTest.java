@@ -1,0 +1,169 @@
+package io.streamsync.source.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamsync.change.ChangeEvent;
+import io.streamsync.change.ChangeRecordParser;
+import io.streamsync.change.KeySchema;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.shards.ListedShard;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GetRecords answers are split into the records' own bytes without changing a byte: every corpus record,
+ * pretty-printed as published, embedded in an answer, comes out identical (so the corpus tests of the parser
+ * hold for what the source emits), with its sequence number and creation time read on the way.
+ */
+class GetRecordsAnswerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] STREAMS_RECORDS = {
+        "01-lambda-devguide-insert", "02-lambda-devguide-modify", "03-java-libs-tests-remove",
+        "04-java-libs-tests-modify-fractional-time", "05-java-serialization-all-types-insert",
+        "06-lambda-go-binary-insert", "07-lambda-go-all-types-insert", "08-lambda-dotnet-nested-insert",
+        "09-lambda-dotnet-ttl-remove", "10-ddb-devguide-tutorial-new-image-insert",
+        "11-ankcorn-capture-keys-only-modify", "12-ankcorn-capture-new-and-old-modify",
+        "13-ankcorn-capture-new-image-remove", "14-ankcorn-capture-old-image-modify",
+        "15-ankcorn-capture-old-image-remove", "16-api-getrecords-example-keys-only-insert",
+        "17-lambda-devguide-filtering-new-image"
+    };
+    private static final String[] KINESIS_RECORDS = {
+        "20-kds-powertools-ts-capture-insert", "21-kds-lambda-rust-fixture-insert", "22-kds-risingwave-doc-modify"
+    };
+
+    private static byte[] corpus(String name) throws IOException {
+        try (InputStream in = GetRecordsAnswerTest.class.getResourceAsStream("/corpus/" + name + ".json")) {
+            assertThat(in).as(name).isNotNull();
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void aDynamoDbStreamsAnswerIsSplitIntoEachRecordsExactBytes() throws Exception {
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        answer.write("{\"Records\" : [\n".getBytes(StandardCharsets.UTF_8));
+        List<byte[]> originals = new ArrayList<>();
+        for (int i = 0; i < STREAMS_RECORDS.length; i++) {
+            byte[] r = corpus(STREAMS_RECORDS[i]);
+            originals.add(r);
+            answer.write(r);
+            answer.write(i + 1 < STREAMS_RECORDS.length ? ",\n  ".getBytes(StandardCharsets.UTF_8) : new byte[0]);
+        }
+        answer.write("], \"NextShardIterator\": \"it-2\"}".getBytes(StandardCharsets.UTF_8));
+
+        RecordBatch batch = DynamoDbStreamsApi.parseGetRecords(answer.toByteArray(), "shard-1");
+
+        assertThat(batch.nextIterator).isEqualTo("it-2");
+        assertThat(batch.millisBehindLatest).as("DynamoDB Streams does not say").isEqualTo(-1L);
+        assertThat(batch.records).hasSize(STREAMS_RECORDS.length);
+        for (int i = 0; i < originals.size(); i++) {
+            RawRecord r = batch.records.get(i);
+            String name = STREAMS_RECORDS[i];
+            assertThat(new String(r.data, StandardCharsets.UTF_8)).as(name)
+                    .isEqualTo(new String(originals.get(i), StandardCharsets.UTF_8).trim());
+            assertThat(r.shardId).isEqualTo("shard-1");
+            JsonNode ddb = JSON.readTree(originals.get(i)).path("dynamodb");
+            assertThat(r.sequenceNumber).as(name).isEqualTo(ddb.path("SequenceNumber").asText(null));
+            JsonNode created = ddb.path("ApproximateCreationDateTime");
+            if (created.isNumber() && created.asDouble() < 1e11) { // epoch seconds, as GetRecords gives it
+                assertThat(r.arrivalTime).as(name).isEqualTo(new BigDecimal(created.asText()).movePointRight(3).longValue());
+            }
+        }
+        // and the parser reads the slice as it reads the published record
+        ChangeRecordParser parser = new ChangeRecordParser(new KeySchema("Id", null));
+        ChangeEvent fromSlice = parser.parse(batch.records.get(0).data);
+        ChangeEvent fromFile = parser.parse(originals.get(0));
+        assertThat(fromSlice.sequenceNumber).isEqualTo(fromFile.sequenceNumber);
+        assertThat(fromSlice.newImageJson).isEqualTo(fromFile.newImageJson);
+    }
+
+    @Test
+    void aClosedShardsLastAnswerHasNoNextIteratorAndEmptyAnswersAreFine() throws Exception {
+        RecordBatch last = DynamoDbStreamsApi.parseGetRecords("{\"Records\":[]}".getBytes(StandardCharsets.UTF_8), "s");
+        assertThat(last.records).isEmpty();
+        assertThat(last.nextIterator).as("shard closed and read to its end").isNull();
+        RecordBatch nullNext = DynamoDbStreamsApi.parseGetRecords(
+                "{\"NextShardIterator\":null,\"Records\":[]}".getBytes(StandardCharsets.UTF_8), "s");
+        assertThat(nullNext.nextIterator).isNull();
+    }
+
+    @Test
+    void aKinesisAnswersDataIsDecodedToTheChangeRecordsBytes() throws Exception {
+        StringBuilder answer = new StringBuilder("{\"NextShardIterator\":\"k-2\",\"MillisBehindLatest\":1234,\"Records\":[");
+        List<byte[]> originals = new ArrayList<>();
+        for (int i = 0; i < KINESIS_RECORDS.length; i++) {
+            byte[] r = corpus(KINESIS_RECORDS[i]);
+            originals.add(r);
+            answer.append(i == 0 ? "" : ",").append("{\"SequenceNumber\":\"4959000000000000000000000000000").append(i)
+                    .append("\",\"ApproximateArrivalTimestamp\":1.733126400123E9,\"Data\":\"")
+                    .append(Base64.getEncoder().encodeToString(r)).append("\",\"PartitionKey\":\"p").append(i).append("\"}");
+        }
+        answer.append("]}");
+
+        RecordBatch batch = KinesisApi.parseGetRecords(answer.toString().getBytes(StandardCharsets.UTF_8), "shardId-0");
+
+        assertThat(batch.nextIterator).isEqualTo("k-2");
+        assertThat(batch.millisBehindLatest).isEqualTo(1234L);
+        assertThat(batch.records).hasSize(KINESIS_RECORDS.length);
+        for (int i = 0; i < originals.size(); i++) {
+            assertThat(batch.records.get(i).data).as(KINESIS_RECORDS[i]).isEqualTo(originals.get(i));
+            assertThat(batch.records.get(i).sequenceNumber).isEqualTo("4959000000000000000000000000000" + i);
+            assertThat(batch.records.get(i).arrivalTime).isEqualTo(1_733_126_400_123L);
+        }
+    }
+
+    @Test
+    void shardListingsGiveParentsOfSplitsAndMergesAndWhetherAShardIsClosed() throws Exception {
+        String answer = "{\"Shards\":["
+                + "{\"ShardId\":\"a\",\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"1\",\"EndingSequenceNumber\":\"9\"}},"
+                + "{\"ShardId\":\"b\",\"ParentShardId\":\"a\",\"HashKeyRange\":{\"StartingHashKey\":\"0\"},"
+                + "\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"10\"}},"
+                + "{\"ShardId\":\"c\",\"ParentShardId\":\"a\",\"AdjacentParentShardId\":\"x\",\"SequenceNumberRange\":{\"StartingSequenceNumber\":\"11\"}}]}";
+        List<ListedShard> shards = new ArrayList<>();
+        try (com.fasterxml.jackson.core.JsonParser p = JsonBodies.JSON.createParser(answer)) {
+            p.nextToken();
+            p.nextToken();
+            p.nextToken();
+            AnswerParsing.shards(p, shards);
+        }
+        assertThat(shards).extracting(s -> s.toString()).containsExactly("a (closed)", "b <- [a]", "c <- [a, x]");
+    }
+
+    @Test
+    void errorAnswersAreClassifiedByTheirType() {
+        assertThat(AwsJsonClient.error("GetRecords", 400, null, ("{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                + "TrimmedDataAccessException\",\"message\":\"gone\"}").getBytes(StandardCharsets.UTF_8)))
+                .satisfies(e -> {
+                    assertThat(e.kind).isEqualTo(StreamApiException.Kind.TRIMMED_DATA);
+                    assertThat(e.getMessage()).contains("GetRecords", "400", "TrimmedDataAccessException", "gone");
+                });
+        assertThat(AwsJsonClient.error("GetRecords", 400, null,
+                "{\"__type\":\"ExpiredIteratorException\",\"message\":\"x\"}".getBytes(StandardCharsets.UTF_8)).kind)
+                .isEqualTo(StreamApiException.Kind.EXPIRED_ITERATOR);
+        assertThat(AwsJsonClient.error("GetRecords", 400, null,
+                "{\"__type\":\"ProvisionedThroughputExceededException\"}".getBytes(StandardCharsets.UTF_8)).kind)
+                .isEqualTo(StreamApiException.Kind.THROTTLED);
+        assertThat(AwsJsonClient.error("DescribeStream", 400, "LimitExceededException:http://internal", new byte[0]).kind)
+                .isEqualTo(StreamApiException.Kind.THROTTLED);
+        assertThat(AwsJsonClient.error("GetShardIterator", 400, null,
+                "{\"__type\":\"ResourceNotFoundException\"}".getBytes(StandardCharsets.UTF_8)).kind)
+                .isEqualTo(StreamApiException.Kind.NOT_FOUND);
+        assertThat(AwsJsonClient.error("GetRecords", 502, null, "<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8)).kind)
+                .isEqualTo(StreamApiException.Kind.RETRYABLE);
+        assertThat(AwsJsonClient.error("GetRecords", 400, null,
+                "{\"__type\":\"AccessDeniedException\",\"Message\":\"no\"}".getBytes(StandardCharsets.UTF_8)))
+                .satisfies(e -> {
+                    assertThat(e.kind).isEqualTo(StreamApiException.Kind.FATAL);
+                    assertThat(e.getMessage()).contains("AccessDeniedException: no");
+                });
+    }
+}
