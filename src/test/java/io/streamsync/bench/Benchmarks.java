@@ -43,6 +43,10 @@ public final class Benchmarks {
         if (only.isEmpty() || parts.contains("pipeline")) {
             pipeline(md, records, repeats);
         }
+        if (only.isEmpty() || parts.contains("source")) {
+            source(md, Long.getLong("streamsync.bench.source.records", 200_000L), repeats,
+                    Integer.getInteger("streamsync.bench.source.shards", 4));
+        }
         if (only.isEmpty() || parts.contains("scan")) {
             scan(md, Integer.getInteger("streamsync.bench.scan.items", 50_000), repeats);
         }
@@ -126,6 +130,54 @@ public final class Benchmarks {
                 + "Parsing the bytes instead of a String: **%.2fx**.",
                 score.get("parseAllImages")[0] / tokens, score.get("parseAsTheJob")[0] / tokens,
                 score.get("parseAsTheJob")[0] / score.get("parseAsTheJobFromString")[0]));
+        md.add("");
+    }
+
+    private static void source(List<String> md, long n, int repeats, int shards) throws Exception {
+        int keys = 10_000;
+        md.add("## Source throughput (MiniCluster, parallelism 1, the full job with discarding sinks)");
+        md.add("");
+        md.add(String.format("A loopback DynamoDB Streams server (`bench/LoopbackStreamServer`, in this JVM) answers DescribeStream, "
+                + "GetShardIterator and GetRecords as fast as it can: %d open shards, 1,000 records per GetRecords, the pipeline "
+                + "benchmark's MODIFY records with both images (3.1 KB), each a new task with its own sequence number, %,d lists. "
+                + "Each run counts %,d records right after the source, after a tenth as warm-up; the job downstream "
+                + "backpressures the source, so the count is the whole job's pace to within its buffers. events/CPU-s is per "
+                + "second of CPU the process used minus the server threads' CPU (JIT and GC included). The sources poll each shard "
+                + "without pause (`source.poll.interval.ms=1`; AWS allows 5 calls/s per shard, which caps a shard at 5,000 "
+                + "records/s). %d runs per case, median (min-max).", shards, keys, n, repeats));
+        md.add("");
+        md.add("| case | events/s | events per CPU-second | / (a) per CPU-second |");
+        md.add("|---|---|---|---|");
+        String[] names = {
+            "(a) change-stream source -> full job",
+            "(b) legacy flink-connector-kinesis consumer -> full job",
+            "(c) bare SDK v2 GetRecords loop (one thread, records unmarshalled, nothing else)",
+            "(d) in-memory records -> full job (the pipeline benchmark's source, no I/O)"};
+        double[][] wall = new double[4][repeats];
+        double[][] cpu = new double[4][repeats];
+        SourceThroughput.job(false, shards, n / 4, keys); // warm-up of this JVM, not recorded
+        for (int i = 0; i < repeats; i++) {
+            SourceThroughput.Result[] r = {
+                SourceThroughput.job(false, shards, n, keys),
+                SourceThroughput.job(true, shards, n, keys),
+                SourceThroughput.bareSdkLoop(shards, n, keys),
+                SourceThroughput.inMemory(n, keys)};
+            for (int k = 0; k < 4; k++) {
+                wall[k][i] = r[k].perSecond;
+                cpu[k][i] = r[k].perCpuSecond;
+                System.out.println("[source] " + names[k] + ": " + r[k]);
+            }
+        }
+        for (int k = 0; k < 4; k++) {
+            String row = String.format("| %s | %s | %s | %.2f |", names[k], spread(wall[k]), spread(cpu[k]),
+                    median(cpu[k]) / median(cpu[0]));
+            System.out.println(row);
+            md.add(row);
+        }
+        md.add("");
+        md.add(String.format("Ratios (per CPU-second): new / legacy source %.2f; new source / in-memory %.2f; new source / bare SDK "
+                + "loop %.2f. (e), the official DynamoDbStreamsSource (flink-connector-aws 5.x), was not built here: see the README.",
+                median(cpu[0]) / median(cpu[1]), median(cpu[0]) / median(cpu[3]), median(cpu[0]) / median(cpu[2])));
         md.add("");
     }
 
