@@ -138,7 +138,7 @@ public final class Benchmarks {
         md.add("## Source throughput (MiniCluster, parallelism 1, the full job with discarding sinks)");
         md.add("");
         md.add(String.format("A loopback DynamoDB Streams server (`bench/LoopbackStreamServer`, in this JVM) answers DescribeStream, "
-                + "GetShardIterator and GetRecords as fast as it can: %d open shards, 1,000 records per GetRecords, the pipeline "
+                + "GetShardIterator and GetRecords as fast as it can: %d open shards, GetRecords answers of at most 1,000 records and 1 MB (as DynamoDB Streams: about 330 of these records), the pipeline "
                 + "benchmark's MODIFY records with both images (3.1 KB), each a new task with its own sequence number, %,d lists. "
                 + "Each run counts %,d records right after the source, after a tenth as warm-up; the job downstream "
                 + "backpressures the source, so the count is the whole job's pace to within its buffers. events/CPU-s is per "

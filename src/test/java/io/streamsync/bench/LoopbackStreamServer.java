@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
 /**
  * A DynamoDB Streams API on 127.0.0.1 that answers as fast as it can, for the source benchmark:
  * DescribeStream (all shards open, one page), GetShardIterator (any type: the shard's start, or after a
- * sequence number) and GetRecords (up to Limit records, 1000 at most, of {@code recordsPerShard} per shard,
- * then empty answers). The records are the pipeline benchmark's MODIFY records with both images (about 3.1 KB,
+ * sequence number) and GetRecords (up to Limit records, 1000 at most, and 1 MB, as DynamoDB Streams answers,
+ * of {@code recordsPerShard} per shard, then empty answers). The records are the pipeline benchmark's MODIFY records with both images (about 3.1 KB,
  * {@link PipelineThroughput.ToRecord}): every record a new task with its own sequence number, in the JSON
  * shape DynamoDB Streams' GetRecords returns. Rendering a record is a few array copies of a pre-encoded
  * template; the server's threads' CPU time is measured ({@link #cpuNanos()}) so that it can be subtracted.
@@ -33,6 +33,9 @@ final class LoopbackStreamServer implements AutoCloseable {
     private static final Pattern LIMIT = Pattern.compile("\"Limit\"\\s*:\\s*(\\d+)");
     private static final Pattern SHARD = Pattern.compile("\"ShardId\"\\s*:\\s*\"([^\"]*)\"");
     private static final Pattern SEQUENCE = Pattern.compile("\"SequenceNumber\"\\s*:\\s*\"(\\d+)\"");
+
+    /** A GetRecords answer of DynamoDB Streams holds up to 1,000 records or 1 MB. */
+    static final int MAX_ANSWER_BYTES = 1 << 20;
 
     private final HttpServer server;
     private final ExecutorService pool;
@@ -129,14 +132,20 @@ final class LoopbackStreamServer implements AutoCloseable {
                 long from = Long.parseLong(parts[1]);
                 Matcher lim = LIMIT.matcher(request);
                 int limit = lim.find() ? Math.min(1000, Integer.parseInt(lim.group(1))) : 1000;
-                long to = Math.min(recordsPerShard, from + limit);
-                ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(64, (to - from) * 3300));
+                long end = Math.min(recordsPerShard, from + limit);
+                ByteArrayOutputStream out = new ByteArrayOutputStream(MAX_ANSWER_BYTES + 64 * 1024);
                 out.write("{\"Records\":[".getBytes(StandardCharsets.UTF_8));
-                for (long i = from; i < to; i++) {
-                    if (i > from) {
+                long to = from;
+                while (to < end) {
+                    byte[] record = records.map(globalIndex(s, to)).data;
+                    if (to > from && out.size() + record.length + 100 > MAX_ANSWER_BYTES) {
+                        break; // DynamoDB Streams answers at most 1 MB per GetRecords
+                    }
+                    if (to > from) {
                         out.write(',');
                     }
-                    out.write(records.map(globalIndex(s, i)).data);
+                    out.write(record);
+                    to++;
                 }
                 out.write(("],\"NextShardIterator\":\"" + s + "|" + to + "\"}").getBytes(StandardCharsets.UTF_8));
                 answer = out.toByteArray();

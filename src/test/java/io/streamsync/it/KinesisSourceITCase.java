@@ -47,8 +47,9 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * written to a 2-shard Kinesis stream in the exact record format of Kinesis Data Streams for DynamoDB
  * (tableName, recordFormat, userIdentity, ApproximateCreationDateTime in microseconds with its precision,
  * no sequence number), a tenth of them twice (the copy to another shard), shuffled in blocks of 40, and
- * one shard split mid-run. The aggregate table, the aggregate documents and the item index must equal a
- * scan of the table.
+ * one shard split and its two children merged mid-run (the merged shard waits for both parents), and the job
+ * failed over on the first record of a child shard. The aggregate table, the aggregate documents and the
+ * item index must equal a scan of the table.
  */
 class KinesisSourceITCase {
     @RegisterExtension
@@ -73,7 +74,7 @@ class KinesisSourceITCase {
     }
 
     /** Writes change records as DynamoDB's Kinesis destination does, with duplicates and reordering. */
-    private static final class KinesisDestination {
+    static final class KinesisDestination {
         private final KinesisClient kinesis;
         private final String stream;
         private final String table;
@@ -149,48 +150,91 @@ class KinesisSourceITCase {
         }
     }
 
+    /** Fails the job once, on the first record of a shard that was not there at the start (a child). */
+    static final class FailOnFirstChildRecord extends org.apache.flink.api.common.functions.RichMapFunction<
+            io.streamsync.source.RawRecord, io.streamsync.source.RawRecord> {
+        private static final long serialVersionUID = 1L;
+        static final java.util.concurrent.atomic.AtomicBoolean FIRED = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.Set<String> initialShards;
+
+        FailOnFirstChildRecord(java.util.Set<String> initialShards) {
+            this.initialShards = new java.util.HashSet<>(initialShards);
+        }
+
+        @Override
+        public io.streamsync.source.RawRecord map(io.streamsync.source.RawRecord r) {
+            if (!initialShards.contains(r.shardId) && FIRED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure on the first record of child shard " + r.shardId);
+            }
+            return r;
+        }
+    }
+
     @Test
-    void countsAndIndexAreExactFromKinesisWithDuplicatesReorderingAndAShardSplit(@TempDir Path dir) throws Exception {
+    void countsAndIndexAreExactFromKinesisWithDuplicatesReorderingASplitAMergeAndAFailure(@TempDir Path dir) throws Exception {
         Map<String, String> props = SERVICES.services().testJobProperties("kds", dir);
         props.put("source.type", "kinesis");
         props.put("source.kinesis.stream", "arn:aws:kinesis:us-east-1:000000000000:stream/todo-changes");
         props.put("source.kinesis.endpoint", kinesalite.endpoint().toString());
+        props.put("job.parallelism", "2");
         TodoTables.createSourceTableWithoutStream(SERVICES.ddb(), "kdsTasks");
         TodoTables.createAggregateTable(SERVICES.ddb(), "kdsCounts");
         JobConfig c = JobConfig.from(props);
         KinesisClient kinesis = kinesalite.client();
         kinesis.createStream(b -> b.streamName("todo-changes").shardCount(2));
-        Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream(b -> b.streamName("todo-changes"))
-                .streamDescription().streamStatusAsString()) ? null : "stream not ACTIVE");
+        awaitActive(kinesis, "after creation");
+        java.util.Set<String> initial = new java.util.HashSet<>();
+        shards(kinesis).forEach(s -> initial.add(s.shardId()));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, RecordSources.fromConfig(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+        io.streamsync.source.RecordSource source = RecordSources.fromConfig(c, Startup.prepare(c));
+        StreamSyncPipeline.define(env, c, e -> source.create(e).map(new FailOnFirstChildRecord(initial))
+                .returns(org.apache.flink.api.common.typeinfo.Types.POJO(io.streamsync.source.RawRecord.class))
+                .uid("inject-failure").name("inject failure"), PipelineSinks.fromConfig(c));
         JobClient job = env.executeAsync("kinesis");
         try {
             KinesisDestination destination = new KinesisDestination(kinesis, "todo-changes", "kdsTasks");
             TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), "kdsTasks", 30, 5L).onChange(destination::changed);
             workload.run(1000);
             destination.flush();
-            Shard first = kinesis.describeStream(b -> b.streamName("todo-changes")).streamDescription().shards().get(0);
+            Shard first = shards(kinesis).get(0);
             BigInteger low = new BigInteger(first.hashKeyRange().startingHashKey());
             BigInteger high = new BigInteger(first.hashKeyRange().endingHashKey());
             kinesis.splitShard(b -> b.streamName("todo-changes").shardToSplit(first.shardId())
                     .newStartingHashKey(low.add(high).shiftRight(1).toString()));
-            Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream(b -> b.streamName("todo-changes"))
-                    .streamDescription().streamStatusAsString()) ? null : "stream not ACTIVE after the split");
+            awaitActive(kinesis, "after the split");
             workload.run(1000);
             destination.flush();
-            int shards = kinesis.describeStream(b -> b.streamName("todo-changes")).streamDescription().shards().size();
-            System.out.printf("[kinesis] %d change records, %d duplicates, %d shards after the split%n",
-                    destination.records, destination.duplicates, shards);
-            assertThat(shards).as("2 shards, one split in two").isEqualTo(4);
+            List<String> children = new ArrayList<>();
+            shards(kinesis).stream().filter(s -> first.shardId().equals(s.parentShardId())).forEach(s -> children.add(s.shardId()));
+            assertThat(children).hasSize(2);
+            kinesis.mergeShards(b -> b.streamName("todo-changes").shardToMerge(children.get(0))
+                    .adjacentShardToMerge(children.get(1)));
+            awaitActive(kinesis, "after the merge");
+            workload.run(1000);
+            destination.flush();
+            List<Shard> all = shards(kinesis);
+            System.out.printf("[kinesis] %d change records, %d duplicates, %d shards after a split and a merge%n",
+                    destination.records, destination.duplicates, all.size());
+            assertThat(all).as("2 shards, one split in two, the two merged into one").hasSize(5);
+            assertThat(all).filteredOn(s -> s.adjacentParentShardId() != null).as("the merged shard has two parents").hasSize(1);
             assertThat(destination.duplicates).isGreaterThan(50);
             Poll.until(Duration.ofSeconds(180), () -> GroundTruth.check(SERVICES.ddb(), "kdsTasks", "kdsCounts",
                     SERVICES.search(), "kds-counts", "kds-tasks"));
+            assertThat(FailOnFirstChildRecord.FIRED).as("the job failed over once, when the first child shard was read").isTrue();
         } finally {
             job.cancel().get();
             kinesis.close();
         }
+    }
+
+    private static List<Shard> shards(KinesisClient kinesis) {
+        return kinesis.listShards(b -> b.streamName("todo-changes")).shards();
+    }
+
+    private static void awaitActive(KinesisClient kinesis, String when) throws Exception {
+        Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream(b -> b.streamName("todo-changes"))
+                .streamDescription().streamStatusAsString()) ? null : "stream not ACTIVE " + when);
     }
 }

@@ -133,6 +133,7 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
             } else if (record.sequenceNumber != null) {
                 state.position = StartPosition.afterSequenceNumber(record.sequenceNumber);
                 if (record.arrivalTime > 0) {
+                    state.lastRecordMillis = record.arrivalTime;
                     latency.update(Math.max(0, System.currentTimeMillis() - record.arrivalTime));
                 }
             }

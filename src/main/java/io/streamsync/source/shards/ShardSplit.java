@@ -13,15 +13,22 @@ public final class ShardSplit implements SourceSplit {
     public final String shardId;
     public final StartPosition start;
     public final boolean finished;
+    /** The creation time (epoch ms) of the last record read, -1 if none: says since when data is lost if the position is trimmed. */
+    public final long lastRecordMillis;
 
     public ShardSplit(String shardId, StartPosition start) {
-        this(shardId, start, false);
+        this(shardId, start, false, -1L);
     }
 
     public ShardSplit(String shardId, StartPosition start, boolean finished) {
+        this(shardId, start, finished, -1L);
+    }
+
+    public ShardSplit(String shardId, StartPosition start, boolean finished, long lastRecordMillis) {
         this.shardId = Objects.requireNonNull(shardId);
         this.start = Objects.requireNonNull(start);
         this.finished = finished;
+        this.lastRecordMillis = lastRecordMillis;
     }
 
     @Override
@@ -31,12 +38,12 @@ public final class ShardSplit implements SourceSplit {
 
     /** The same split, to go on after {@code sequenceNumber}. */
     public ShardSplit after(String sequenceNumber) {
-        return new ShardSplit(shardId, StartPosition.afterSequenceNumber(sequenceNumber), finished);
+        return new ShardSplit(shardId, StartPosition.afterSequenceNumber(sequenceNumber), finished, lastRecordMillis);
     }
 
     /** The same split, read to its end. */
     public ShardSplit asFinished() {
-        return new ShardSplit(shardId, start, true);
+        return new ShardSplit(shardId, start, true, lastRecordMillis);
     }
 
     @Override
@@ -45,12 +52,13 @@ public final class ShardSplit implements SourceSplit {
             return false;
         }
         ShardSplit s = (ShardSplit) o;
-        return shardId.equals(s.shardId) && start.equals(s.start) && finished == s.finished;
+        return shardId.equals(s.shardId) && start.equals(s.start) && finished == s.finished
+                && lastRecordMillis == s.lastRecordMillis;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(shardId, start, finished);
+        return Objects.hash(shardId, start, finished, lastRecordMillis);
     }
 
     @Override

@@ -60,6 +60,7 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         Shard(ShardSplit split) {
             this.id = split.shardId;
             this.position = split.start;
+            this.lastRecordTime = split.lastRecordMillis;
         }
     }
 

@@ -5,7 +5,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 
-/** A split in checkpoints. Version 1: shard id, start position, finished. */
+/** A split in checkpoints. Version 1: shard id, start position, finished, the last record's creation time. */
 public final class ShardSplitSerializer extends VersionOneSerializer<ShardSplit> {
     public ShardSplitSerializer() {
         super("shard split");
@@ -16,12 +16,14 @@ public final class ShardSplitSerializer extends VersionOneSerializer<ShardSplit>
         out.writeUTF(split.shardId);
         ShardLineageSerializer.writePosition(split.start, out);
         out.writeBoolean(split.finished);
+        out.writeLong(split.lastRecordMillis);
     }
 
     @Override
     protected ShardSplit read(DataInputStream in) throws IOException {
         String id = in.readUTF();
         StartPosition start = ShardLineageSerializer.readPosition(in);
-        return new ShardSplit(id, start, in.readBoolean());
+        boolean finished = in.readBoolean();
+        return new ShardSplit(id, start, finished, in.readLong());
     }
 }

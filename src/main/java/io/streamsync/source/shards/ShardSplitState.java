@@ -4,13 +4,15 @@ package io.streamsync.source.shards;
 final class ShardSplitState {
     final String shardId;
     StartPosition position;
+    long lastRecordMillis;
 
     ShardSplitState(ShardSplit split) {
         this.shardId = split.shardId;
         this.position = split.start;
+        this.lastRecordMillis = split.lastRecordMillis;
     }
 
     ShardSplit toSplit() {
-        return new ShardSplit(shardId, position);
+        return new ShardSplit(shardId, position, false, lastRecordMillis);
     }
 }

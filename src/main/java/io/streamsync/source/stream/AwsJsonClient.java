@@ -82,7 +82,7 @@ final class AwsJsonClient implements AutoCloseable {
             byte[] answer;
             if (response.responseBody().isPresent()) {
                 try (InputStream in = response.responseBody().get()) {
-                    answer = in.readAllBytes();
+                    answer = readBody(in, response.httpResponse().firstMatchingHeader("Content-Length").orElse(null));
                 }
             } else {
                 answer = new byte[0];
@@ -98,6 +98,24 @@ final class AwsJsonClient implements AutoCloseable {
             throw new StreamApiException(StreamApiException.Kind.RETRYABLE,
                     operation + " on " + endpoint + " failed: " + e, null, status, e);
         }
+    }
+
+    /** The answer's bytes, read into one array of the announced length when there is one (answers are up to 1 MB or more). */
+    private static byte[] readBody(InputStream in, String contentLength) throws IOException {
+        if (contentLength != null) {
+            try {
+                int length = Integer.parseInt(contentLength.trim());
+                byte[] body = new byte[length];
+                int read = in.readNBytes(body, 0, length);
+                if (read != length) {
+                    throw new IOException("answer ended after " + read + " of " + length + " bytes");
+                }
+                return body;
+            } catch (NumberFormatException e) {
+                // not a length: read to the end
+            }
+        }
+        return in.readAllBytes();
     }
 
     /** An error answer as an exception: its {@code __type} (or the x-amzn-ErrorType header) and message. */

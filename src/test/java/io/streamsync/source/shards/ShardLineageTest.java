@@ -175,7 +175,8 @@ class ShardLineageTest {
         ShardSplitSerializer ser = new ShardSplitSerializer();
         for (ShardSplit s : List.of(new ShardSplit("shardId-1", StartPosition.TRIM_HORIZON),
                 new ShardSplit("shardId-2", StartPosition.LATEST).after("4900000000000000000000000001234567890"),
-                new ShardSplit("shardId-3", StartPosition.atTimestamp(T)).asFinished())) {
+                new ShardSplit("shardId-3", StartPosition.atTimestamp(T)).asFinished(),
+                new ShardSplit("shardId-4", StartPosition.afterSequenceNumber("12"), true, 1_733_000_000_123L))) {
             assertThat(ser.deserialize(ser.getVersion(), ser.serialize(s))).isEqualTo(s);
         }
         assertThat(new ShardSplit("a", StartPosition.TRIM_HORIZON).after("7").start)

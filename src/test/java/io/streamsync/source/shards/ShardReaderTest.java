@@ -131,8 +131,9 @@ class ShardReaderTest {
         assertThat(out.records).contains("parent/0", "parent/1", "parent/2", "other/4").hasSize(8);
         assertThat(finishedReports()).containsExactly("parent");
 
-        ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true);
-        ShardSplit other = new ShardSplit("other", StartPosition.afterSequenceNumber("4"));
+        // positions after the last record emitted, with its creation time (the scripted records': 1000 + i ms)
+        ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true, 1002L);
+        ShardSplit other = new ShardSplit("other", StartPosition.afterSequenceNumber("4"), false, 1004L);
         assertThat(reader.snapshotState(1)).containsExactlyInAnyOrder(other, finished);
         reader.notifyCheckpointComplete(1);
         assertThat(reader.snapshotState(2)).as("not confirmed yet").contains(finished);

@@ -1,0 +1,156 @@
+package io.streamsync.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.Startup;
+import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.source.RecordSources;
+import io.streamsync.testing.GroundTruth;
+import io.streamsync.testing.Kinesalite;
+import io.streamsync.testing.LocalServicesExtension;
+import io.streamsync.testing.Poll;
+import io.streamsync.testing.TaskWorkload;
+import io.streamsync.testing.TodoTables;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.Shard;
+
+/**
+ * Rescaling from savepoints, 2 -> 4 -> 1 source subtasks, on a 3-shard kinesalite stream that is split while
+ * the first job is stopped and merged while the second is: every restore redistributes the readers' shards
+ * (their positions, and finished shards not yet confirmed) over the new subtasks, and the enumerator's
+ * lineage goes on where it was. After each restore and more traffic, the outputs equal a scan of the table.
+ */
+class RescaleITCase {
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+
+    @RegisterExtension
+    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+
+    private static Kinesalite kinesalite;
+
+    @BeforeAll
+    static void startKinesalite() throws Exception {
+        kinesalite = Kinesalite.start();
+    }
+
+    @AfterAll
+    static void stopKinesalite() throws Exception {
+        if (kinesalite != null) {
+            kinesalite.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void countsStayExactAcrossRestoresAtParallelism2Then4Then1(@TempDir Path dir) throws Exception {
+        String stream = "rescale-changes";
+        Map<String, String> props = SERVICES.services().testJobProperties("rescale", dir.resolve("dead-letters"));
+        props.put("source.type", "kinesis");
+        props.put("source.kinesis.stream", stream);
+        props.put("source.kinesis.endpoint", kinesalite.endpoint().toString());
+        TodoTables.createSourceTableWithoutStream(SERVICES.ddb(), "rescaleTasks");
+        TodoTables.createAggregateTable(SERVICES.ddb(), "rescaleCounts");
+        try (KinesisClient kinesis = kinesalite.client()) {
+            kinesis.createStream(b -> b.streamName(stream).shardCount(3));
+            awaitActive(kinesis, stream);
+            KinesisSourceITCase.KinesisDestination destination = new KinesisSourceITCase.KinesisDestination(kinesis, stream,
+                    "rescaleTasks");
+            TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), "rescaleTasks", 20, 9L).onChange(destination::changed);
+
+            JobClient job = start(props, 2, null);
+            write(workload, destination, 600);
+            converge();
+            String sp1 = stop(job, dir.resolve("sp1"));
+
+            Shard first = shards(kinesis, stream).get(0);
+            BigInteger low = new BigInteger(first.hashKeyRange().startingHashKey());
+            BigInteger high = new BigInteger(first.hashKeyRange().endingHashKey());
+            kinesis.splitShard(b -> b.streamName(stream).shardToSplit(first.shardId())
+                    .newStartingHashKey(low.add(high).shiftRight(1).toString()));
+            awaitActive(kinesis, stream);
+            write(workload, destination, 400); // while no job runs: into the split's children
+
+            job = start(props, 4, sp1);
+            write(workload, destination, 400);
+            converge();
+            String sp2 = stop(job, dir.resolve("sp2"));
+
+            List<String> children = shards(kinesis, stream).stream().filter(s -> first.shardId().equals(s.parentShardId()))
+                    .map(Shard::shardId).collect(java.util.stream.Collectors.toList());
+            kinesis.mergeShards(b -> b.streamName(stream).shardToMerge(children.get(0)).adjacentShardToMerge(children.get(1)));
+            awaitActive(kinesis, stream);
+            write(workload, destination, 300);
+
+            job = start(props, 1, sp2);
+            try {
+                write(workload, destination, 300);
+                converge();
+                assertThat(shards(kinesis, stream)).hasSize(6);
+                assertThat(workload.operations()).isEqualTo(2000);
+            } finally {
+                job.cancel().get(1, TimeUnit.MINUTES);
+            }
+        }
+    }
+
+    private static void write(TaskWorkload workload, KinesisSourceITCase.KinesisDestination destination, int changes) {
+        workload.run(changes);
+        destination.flush();
+    }
+
+    private static void converge() throws Exception {
+        Poll.until(Duration.ofSeconds(150), () -> GroundTruth.check(SERVICES.ddb(), "rescaleTasks", "rescaleCounts",
+                SERVICES.search(), "rescale-counts", "rescale-tasks"));
+    }
+
+    private static String stop(JobClient job, Path where) throws Exception {
+        return job.stopWithSavepoint(false, where.toUri().toString(), SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
+    }
+
+    private static List<Shard> shards(KinesisClient kinesis, String stream) {
+        return kinesis.listShards(b -> b.streamName(stream)).shards();
+    }
+
+    private static void awaitActive(KinesisClient kinesis, String stream) throws Exception {
+        Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream(b -> b.streamName(stream))
+                .streamDescription().streamStatusAsString()) ? null : "stream not ACTIVE");
+    }
+
+    private static JobClient start(Map<String, String> props, int parallelism, String savepoint) throws Exception {
+        Map<String, String> p = new HashMap<>(props);
+        p.put("job.parallelism", Integer.toString(parallelism));
+        JobConfig c = JobConfig.from(p);
+        Configuration conf = new Configuration();
+        if (savepoint != null) {
+            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamSyncPipeline.configureEnvironment(env, c);
+        StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+        return env.executeAsync("rescale p" + parallelism);
+    }
+}
