@@ -143,8 +143,8 @@ public final class Benchmarks {
                 + "Each run counts %,d records right after the source, after a tenth as warm-up; the job downstream "
                 + "backpressures the source, so the count is the whole job's pace to within its buffers. events/CPU-s is per "
                 + "second of CPU the process used minus the server threads' CPU (JIT and GC included). The sources poll each shard "
-                + "without pause (`source.poll.interval.ms=1`; AWS allows 5 calls/s per shard, which caps a shard at 5,000 "
-                + "records/s). %d runs per case, median (min-max).", shards, keys, n, repeats));
+                + "without pause (`source.poll.interval.ms=1`; AWS allows 5 calls/s per shard: at most 5,000 records or 5 MB "
+                + "per second per shard). %d runs per case, median (min-max).", shards, keys, n, repeats));
         md.add("");
         md.add("| case | events/s | events per CPU-second | / (a) per CPU-second |");
         md.add("|---|---|---|---|");

@@ -164,4 +164,27 @@ class JobConfigTest {
             assertThat(readme).as("README row for %s", k.key()).contains(row);
         }
     }
+
+    @Test
+    void sourceKeysOfTheChangeStreamSourceAreCheckedAndTheRetiredOnesRefused() {
+        JobConfig kinesisAt = JobConfig.from(Map.of("source.type", "kinesis", "source.kinesis.stream", "changes",
+                "source.initial.position", "AT_TIMESTAMP", "source.initial.timestamp", "2026-12-01T10:00:00Z",
+                "source.on.trimmed.data", "continue", "source.getrecords.max.records", "500"));
+        assertThat(kinesisAt.initialTimestamp).isEqualTo(java.time.Instant.parse("2026-12-01T10:00:00Z"));
+        assertThat(kinesisAt.continueOnTrimmedData).isTrue();
+        assertThat(kinesisAt.maxRecordsPerCall).isEqualTo(500);
+        assertThat(JobConfig.from(Map.of("source.type", "kinesis", "source.kinesis.stream", "changes",
+                "source.initial.position", "AT_TIMESTAMP", "source.initial.timestamp", "1764583200000")).initialTimestamp)
+                .isEqualTo(java.time.Instant.ofEpochMilli(1764583200000L));
+        assertThat(JobConfig.from(Map.of()).continueOnTrimmedData).as("fail is the default").isFalse();
+        assertThatThrownBy(() -> JobConfig.from(Map.of("source.initial.position", "AT_TIMESTAMP",
+                "source.initial.timestamp", "yesterday", "source.on.trimmed.data", "skip", "source.kinesis.reader", "efo")))
+                .hasMessageContaining("AT_TIMESTAMP is for source.type kinesis only")
+                .hasMessageContaining("'source.initial.timestamp' (value 'yesterday') must be an ISO-8601 instant")
+                .hasMessageContaining("'source.on.trimmed.data': bad value 'skip'")
+                .hasMessageContaining("config key 'source.kinesis.reader' is no longer used")
+                .hasMessageContaining("enhanced fan-out is not supported");
+        assertThatThrownBy(() -> JobConfig.from(Map.of("source.initial.timestamp", "2026-12-01T10:00:00Z")))
+                .hasMessageContaining("is only used when source.initial.position is AT_TIMESTAMP");
+    }
 }
