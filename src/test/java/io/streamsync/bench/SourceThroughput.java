@@ -93,6 +93,22 @@ final class SourceThroughput {
         return JobConfig.from(p);
     }
 
+    /**
+     * One case alone, for profiling (e.g. under JFR): {@code a} (default), {@code b}, {@code c} or {@code d}, with
+     * {@code -Dstreamsync.bench.source.records} and {@code -Dstreamsync.bench.source.shards}.
+     */
+    public static void main(String[] args) throws Exception {
+        String which = args.length > 0 ? args[0] : "a";
+        long n = Long.getLong("streamsync.bench.source.records", 200_000L);
+        int shards = Integer.getInteger("streamsync.bench.source.shards", 4);
+        for (int i = 0; i < 3; i++) {
+            Result r = which.equals("b") ? job(true, shards, n, 10_000) : which.equals("c") ? bareSdkLoop(shards, n, 10_000)
+                    : which.equals("d") ? inMemory(n, 10_000) : job(false, shards, n, 10_000);
+            System.out.println("[source " + which + "] " + r);
+        }
+        System.exit(0);
+    }
+
     /** Records per shard for a run that counts {@code total} records over {@code shards}. */
     private static long perShard(long total, int shards) {
         return (total + shards - 1) / shards + 2000;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.shards.ListedShard;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,33 +67,45 @@ final class AnswerParsing {
         return ending;
     }
 
-    /** Reads one record of a GetRecords answer (the parser is on its START_OBJECT). */
+    /** Reads one record of a GetRecords answer (the scanner is on its opening brace). */
     interface RecordReader {
-        RawRecord read(JsonParser p, byte[] answer, String shardId) throws IOException;
+        RawRecord read(AnswerScanner s, byte[] answer, String shardId) throws IOException;
     }
 
-    /** A GetRecords answer: NextShardIterator, MillisBehindLatest (Kinesis) and the records, each read by {@code reader}. */
+    /**
+     * A GetRecords answer: NextShardIterator, MillisBehindLatest (Kinesis) and the records, each read by
+     * {@code reader}, with the structural scanner (no tokenizer pass over the records).
+     */
     static RecordBatch getRecords(byte[] answer, String shardId, RecordReader reader) throws IOException {
+        AnswerScanner s = new AnswerScanner(answer);
         List<RawRecord> records = new ArrayList<>();
         String next = null;
         long behind = -1L;
-        try (JsonParser p = JsonBodies.JSON.createParser(answer)) {
-            expect(p.nextToken() == JsonToken.START_OBJECT, "GetRecords answer is not an object");
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken t = p.nextToken();
-                if ("NextShardIterator".equals(name)) {
-                    next = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                } else if ("MillisBehindLatest".equals(name) && t == JsonToken.VALUE_NUMBER_INT) {
-                    behind = p.getLongValue();
-                } else if ("Records".equals(name) && t == JsonToken.START_ARRAY) {
-                    while (p.nextToken() == JsonToken.START_OBJECT) {
-                        records.add(reader.read(p, answer, shardId));
+        try {
+            s.expect('{');
+            if (s.peek() != '}') {
+                do {
+                    String name = s.fieldName();
+                    if ("NextShardIterator".equals(name)) {
+                        next = s.stringOrNull();
+                    } else if ("MillisBehindLatest".equals(name)) {
+                        behind = s.longValue();
+                    } else if ("Records".equals(name) && s.peek() == '[') {
+                        s.expect('[');
+                        if (s.peek() != ']') {
+                            do {
+                                records.add(reader.read(s, answer, shardId));
+                            } while (s.comma());
+                        }
+                        s.expect(']');
+                    } else {
+                        s.skipValue();
                     }
-                } else {
-                    p.skipChildren();
-                }
+                } while (s.comma());
             }
+            s.expect('}');
+        } catch (IndexOutOfBoundsException e) {
+            throw new IOException("GetRecords answer ends early", e);
         }
         return new RecordBatch(records, next, behind);
     }
@@ -152,22 +163,5 @@ final class AnswerParsing {
     static StreamApiException malformed(String operation, IOException e) {
         return new StreamApiException(StreamApiException.Kind.RETRYABLE, operation + " answer could not be read: "
                 + e.getMessage(), null, 200, e);
-    }
-
-    /** Epoch seconds (a JSON number, maybe with a fraction, or a numeric string) as epoch ms; -1 if absent. */
-    static long epochSecondsAsMillis(JsonParser p) throws IOException {
-        JsonToken t = p.currentToken();
-        if (t == JsonToken.VALUE_NUMBER_INT) {
-            return p.getLongValue() * 1000L;
-        }
-        if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_STRING) {
-            try {
-                return new BigDecimal(p.getText()).movePointRight(3).longValue();
-            } catch (NumberFormatException e) {
-                return -1L;
-            }
-        }
-        p.skipChildren();
-        return -1L;
     }
 }

@@ -1,7 +1,5 @@
 package io.streamsync.source.stream;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.shards.ListedShard;
 import io.streamsync.source.shards.StartPosition;
@@ -69,32 +67,38 @@ public final class DynamoDbStreamsApi implements ShardStream {
         return AnswerParsing.getRecords(answer, shardId, DynamoDbStreamsApi::record);
     }
 
-    private static RawRecord record(JsonParser p, byte[] answer, String shardId) throws IOException {
-        int start = (int) p.currentTokenLocation().getByteOffset();
+    private static RawRecord record(AnswerScanner s, byte[] answer, String shardId) throws IOException {
+        s.peek();
+        int start = s.position();
         String sequence = null;
         long created = -1L;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken t = p.nextToken();
-            if ("dynamodb".equals(name) && t == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    JsonToken v = p.nextToken();
-                    if ("SequenceNumber".equals(field) && v == JsonToken.VALUE_STRING) {
-                        sequence = p.getText();
-                    } else if ("ApproximateCreationDateTime".equals(field)) {
-                        created = AnswerParsing.epochSecondsAsMillis(p);
-                    } else {
-                        p.skipChildren();
+        s.expect('{');
+        if (s.peek() != '}') {
+            do {
+                String name = s.fieldName();
+                if ("dynamodb".equals(name) && s.peek() == '{') {
+                    s.expect('{');
+                    if (s.peek() != '}') {
+                        do {
+                            String field = s.fieldName();
+                            if ("SequenceNumber".equals(field)) {
+                                sequence = s.stringOrNull();
+                            } else if ("ApproximateCreationDateTime".equals(field)) {
+                                created = s.epochSecondsAsMillis();
+                            } else {
+                                s.skipValue();
+                            }
+                        } while (s.comma());
                     }
+                    s.expect('}');
+                } else {
+                    s.skipValue();
                 }
-            } else {
-                p.skipChildren();
-            }
+            } while (s.comma());
         }
-        int end = (int) p.currentLocation().getByteOffset();
+        s.expect('}');
         // a record without a sequence number goes on to the parse operator, which makes it a dead letter
-        return new RawRecord(Arrays.copyOfRange(answer, start, end), shardId, sequence, created);
+        return new RawRecord(Arrays.copyOfRange(answer, start, s.position()), shardId, sequence, created);
     }
 
     @Override

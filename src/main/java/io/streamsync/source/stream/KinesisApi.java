@@ -1,7 +1,5 @@
 package io.streamsync.source.stream;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.shards.ListedShard;
 import io.streamsync.source.shards.StartPosition;
@@ -70,23 +68,26 @@ public final class KinesisApi implements ShardStream {
         return AnswerParsing.getRecords(answer, shardId, KinesisApi::record);
     }
 
-    private static RawRecord record(JsonParser p, byte[] answer, String shardId) throws IOException {
+    private static RawRecord record(AnswerScanner s, byte[] answer, String shardId) throws IOException {
         byte[] data = null;
         String sequence = null;
         long arrival = -1L;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            JsonToken t = p.nextToken();
-            if ("Data".equals(name) && t == JsonToken.VALUE_STRING) {
-                data = p.getBinaryValue();
-            } else if ("SequenceNumber".equals(name) && t == JsonToken.VALUE_STRING) {
-                sequence = p.getText();
-            } else if ("ApproximateArrivalTimestamp".equals(name)) {
-                arrival = AnswerParsing.epochSecondsAsMillis(p);
-            } else {
-                p.skipChildren();
-            }
+        s.expect('{');
+        if (s.peek() != '}') {
+            do {
+                String name = s.fieldName();
+                if ("Data".equals(name)) {
+                    data = s.base64Value();
+                } else if ("SequenceNumber".equals(name)) {
+                    sequence = s.stringOrNull();
+                } else if ("ApproximateArrivalTimestamp".equals(name)) {
+                    arrival = s.epochSecondsAsMillis();
+                } else {
+                    s.skipValue();
+                }
+            } while (s.comma());
         }
+        s.expect('}');
         AnswerParsing.expect(sequence != null, "a Kinesis record of shard " + shardId + " has no SequenceNumber");
         return new RawRecord(data, shardId, sequence, arrival);
     }

@@ -166,4 +166,78 @@ class GetRecordsAnswerTest {
                     assertThat(e.getMessage()).contains("AccessDeniedException: no");
                 });
     }
+
+    /**
+     * The structural scanner against Jackson on random answers with nasty strings (quotes, backslashes,
+     * braces and brackets, unicode escapes, non-ASCII) in every place, random whitespace, and numbers in every
+     * form: each record's slice is exactly the bytes Jackson's parser spans for it, and the sequence numbers,
+     * times and next iterator agree.
+     */
+    @Test
+    void theScannerCutsExactlyWhereJacksonDoesOnRandomNastyAnswers() throws Exception {
+        java.util.Random r = new java.util.Random(42);
+        String[] nasty = {"plain", "q\\\"uote", "}{][", "back\\\\slash", "\\u00e9t\\u00e9", "caf\u00e9 \u2603", "\\/slash", "", ",:", "\\n\\t"};
+        for (int round = 0; round < 300; round++) {
+            StringBuilder a = new StringBuilder("{");
+            List<String> expectedSeq = new ArrayList<>();
+            a.append(ws(r)).append("\"Records\"").append(ws(r)).append(':').append(ws(r)).append('[');
+            int n = r.nextInt(5);
+            for (int k = 0; k < n; k++) {
+                String seq = Long.toString(100000000000000000L + r.nextInt(1_000_000));
+                expectedSeq.add(seq);
+                a.append(k == 0 ? "" : "," + ws(r)).append("{\"eventID\":\"").append(nasty[r.nextInt(nasty.length)])
+                        .append("\",").append(ws(r)).append("\"weird").append(nasty[r.nextInt(nasty.length)]).append("\":[1,{\"x\":\"")
+                        .append(nasty[r.nextInt(nasty.length)]).append("\"},null,true,-1.5e3],\"dynamodb\":{")
+                        .append("\"Keys\":{\"k\":{\"S\":\"").append(nasty[r.nextInt(nasty.length)]).append("\"}},")
+                        .append(ws(r)).append("\"ApproximateCreationDateTime\":").append(r.nextBoolean() ? "1.7E9" : "\"1700000000.5\"")
+                        .append(",\"SequenceNumber\"").append(ws(r)).append(':').append(ws(r)).append('"').append(seq).append("\"}")
+                        .append(ws(r)).append('}');
+            }
+            a.append(ws(r)).append("],").append(ws(r)).append("\"NextShardIterator\":")
+                    .append(r.nextBoolean() ? "null" : "\"it-" + nasty[r.nextInt(nasty.length)] + "\"").append(ws(r)).append('}');
+            byte[] answer = a.toString().getBytes(StandardCharsets.UTF_8);
+
+            RecordBatch batch = DynamoDbStreamsApi.parseGetRecords(answer, "s");
+            List<String> jacksonSlices = new ArrayList<>();
+            String jacksonNext;
+            try (com.fasterxml.jackson.core.JsonParser p = JsonBodies.JSON.createParser(answer)) {
+                JsonNode tree = JSON.readTree(answer);
+                jacksonNext = tree.path("NextShardIterator").isNull() ? null : tree.path("NextShardIterator").asText();
+                p.nextToken();
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    if (name.equals("Records")) {
+                        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                            int from = (int) p.currentTokenLocation().getByteOffset();
+                            p.skipChildren();
+                            jacksonSlices.add(new String(answer, from, (int) p.currentLocation().getByteOffset() - from,
+                                    StandardCharsets.UTF_8));
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            }
+            assertThat(batch.nextIterator).as("round %d: %s", round, a).isEqualTo(jacksonNext);
+            assertThat(batch.records).extracting(x -> new String(x.data, StandardCharsets.UTF_8)).as("round %d", round)
+                    .containsExactlyElementsOf(jacksonSlices);
+            assertThat(batch.records).extracting(x -> x.sequenceNumber).containsExactlyElementsOf(expectedSeq);
+            assertThat(batch.records).allSatisfy(x -> assertThat(x.arrivalTime).isIn(1_700_000_000_000L, 1_700_000_000_500L));
+        }
+    }
+
+    @Test
+    void truncatedOrBrokenAnswersAreErrorsNotSilentlyShortBatches() {
+        for (String broken : new String[] {"{\"Records\":[{\"a\":\"x", "{\"Records\":[{\"a\":1}", "{\"Records\":[{\"a\" 1}]}",
+            "{\"Records\":[{\"a\":\"\\\"}]}", "", "[]"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> DynamoDbStreamsApi.parseGetRecords(broken.getBytes(StandardCharsets.UTF_8), "s"))
+                    .as(broken).isInstanceOf(IOException.class);
+        }
+    }
+
+    private static String ws(java.util.Random r) {
+        return new String[] {"", " ", "\n  ", "\t", "\r\n"}[r.nextInt(5)];
+    }
 }
