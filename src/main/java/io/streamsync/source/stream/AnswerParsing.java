@@ -79,35 +79,24 @@ final class AnswerParsing {
     static RecordBatch getRecords(byte[] answer, String shardId, RecordReader reader) throws IOException {
         AnswerScanner s = new AnswerScanner(answer);
         List<RawRecord> records = new ArrayList<>();
-        String next = null;
-        long behind = -1L;
+        String[] next = {null};
+        long[] behind = {-1L};
         try {
-            s.expect('{');
-            if (s.peek() != '}') {
-                do {
-                    String name = s.fieldName();
-                    if ("NextShardIterator".equals(name)) {
-                        next = s.stringOrNull();
-                    } else if ("MillisBehindLatest".equals(name)) {
-                        behind = s.longValue();
-                    } else if ("Records".equals(name) && s.peek() == '[') {
-                        s.expect('[');
-                        if (s.peek() != ']') {
-                            do {
-                                records.add(reader.read(s, answer, shardId));
-                            } while (s.comma());
-                        }
-                        s.expect(']');
-                    } else {
-                        s.skipValue();
-                    }
-                } while (s.comma());
-            }
-            s.expect('}');
+            s.object(name -> {
+                if ("NextShardIterator".equals(name)) {
+                    next[0] = s.stringOrNull();
+                } else if ("MillisBehindLatest".equals(name)) {
+                    behind[0] = s.longValue();
+                } else if ("Records".equals(name) && s.peek() == '[') {
+                    s.array(() -> records.add(reader.read(s, answer, shardId)));
+                } else {
+                    s.skipValue();
+                }
+            });
         } catch (IndexOutOfBoundsException e) {
             throw new IOException("GetRecords answer ends early", e);
         }
-        return new RecordBatch(records, next, behind);
+        return new RecordBatch(records, next[0], behind[0]);
     }
 
     /**

@@ -87,6 +87,38 @@ final class AnswerScanner {
         return name;
     }
 
+    /** What to do with one field of an object: the scanner is on its value, which the handler must read or skip. */
+    interface FieldHandler {
+        void field(String name) throws IOException;
+    }
+
+    /** Reads an object (the scanner is on its opening brace), handing each field to {@code handler}. */
+    void object(FieldHandler handler) throws IOException {
+        expect('{');
+        if (peek() != '}') {
+            do {
+                handler.field(fieldName());
+            } while (comma());
+        }
+        expect('}');
+    }
+
+    /** Reads an array (the scanner is on its opening bracket), calling {@code element} once per element. */
+    void array(ElementHandler element) throws IOException {
+        expect('[');
+        if (peek() != ']') {
+            do {
+                element.element();
+            } while (comma());
+        }
+        expect(']');
+    }
+
+    /** Reads one array element (the scanner is on it). */
+    interface ElementHandler {
+        void element() throws IOException;
+    }
+
     /** A string value, or null for a JSON null (anything else is skipped and read as null). */
     String stringOrNull() throws IOException {
         if (peek() == '"') {

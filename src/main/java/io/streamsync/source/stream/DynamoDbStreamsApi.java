@@ -70,35 +70,25 @@ public final class DynamoDbStreamsApi implements ShardStream {
     private static RawRecord record(AnswerScanner s, byte[] answer, String shardId) throws IOException {
         s.peek();
         int start = s.position();
-        String sequence = null;
-        long created = -1L;
-        s.expect('{');
-        if (s.peek() != '}') {
-            do {
-                String name = s.fieldName();
-                if ("dynamodb".equals(name) && s.peek() == '{') {
-                    s.expect('{');
-                    if (s.peek() != '}') {
-                        do {
-                            String field = s.fieldName();
-                            if ("SequenceNumber".equals(field)) {
-                                sequence = s.stringOrNull();
-                            } else if ("ApproximateCreationDateTime".equals(field)) {
-                                created = s.epochSecondsAsMillis();
-                            } else {
-                                s.skipValue();
-                            }
-                        } while (s.comma());
+        String[] sequence = {null};
+        long[] created = {-1L};
+        s.object(name -> {
+            if ("dynamodb".equals(name) && s.peek() == '{') {
+                s.object(field -> {
+                    if ("SequenceNumber".equals(field)) {
+                        sequence[0] = s.stringOrNull();
+                    } else if ("ApproximateCreationDateTime".equals(field)) {
+                        created[0] = s.epochSecondsAsMillis();
+                    } else {
+                        s.skipValue();
                     }
-                    s.expect('}');
-                } else {
-                    s.skipValue();
-                }
-            } while (s.comma());
-        }
-        s.expect('}');
+                });
+            } else {
+                s.skipValue();
+            }
+        });
         // a record without a sequence number goes on to the parse operator, which makes it a dead letter
-        return new RawRecord(Arrays.copyOfRange(answer, start, s.position()), shardId, sequence, created);
+        return new RawRecord(Arrays.copyOfRange(answer, start, s.position()), shardId, sequence[0], created[0]);
     }
 
     @Override

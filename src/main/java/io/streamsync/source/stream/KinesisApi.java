@@ -69,27 +69,22 @@ public final class KinesisApi implements ShardStream {
     }
 
     private static RawRecord record(AnswerScanner s, byte[] answer, String shardId) throws IOException {
-        byte[] data = null;
-        String sequence = null;
-        long arrival = -1L;
-        s.expect('{');
-        if (s.peek() != '}') {
-            do {
-                String name = s.fieldName();
-                if ("Data".equals(name)) {
-                    data = s.base64Value();
-                } else if ("SequenceNumber".equals(name)) {
-                    sequence = s.stringOrNull();
-                } else if ("ApproximateArrivalTimestamp".equals(name)) {
-                    arrival = s.epochSecondsAsMillis();
-                } else {
-                    s.skipValue();
-                }
-            } while (s.comma());
-        }
-        s.expect('}');
-        AnswerParsing.expect(sequence != null, "a Kinesis record of shard " + shardId + " has no SequenceNumber");
-        return new RawRecord(data, shardId, sequence, arrival);
+        byte[][] data = {null};
+        String[] sequence = {null};
+        long[] arrival = {-1L};
+        s.object(name -> {
+            if ("Data".equals(name)) {
+                data[0] = s.base64Value();
+            } else if ("SequenceNumber".equals(name)) {
+                sequence[0] = s.stringOrNull();
+            } else if ("ApproximateArrivalTimestamp".equals(name)) {
+                arrival[0] = s.epochSecondsAsMillis();
+            } else {
+                s.skipValue();
+            }
+        });
+        AnswerParsing.expect(sequence[0] != null, "a Kinesis record of shard " + shardId + " has no SequenceNumber");
+        return new RawRecord(data[0], shardId, sequence[0], arrival[0]);
     }
 
     @Override
