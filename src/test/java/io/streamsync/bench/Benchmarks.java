@@ -176,7 +176,7 @@ public final class Benchmarks {
         }
         md.add("");
         md.add(String.format("Ratios (per CPU-second): new / legacy source %.2f; new source / in-memory %.2f; new source / bare SDK "
-                + "loop %.2f. (e), the official DynamoDbStreamsSource (flink-connector-aws 5.x), was not built here: see the README.",
+                + "loop %.2f. (e), the official DynamoDbStreamsSource (flink-connector-aws 5.x), is not in this benchmark yet: see the README.",
                 median(cpu[0]) / median(cpu[1]), median(cpu[0]) / median(cpu[3]), median(cpu[0]) / median(cpu[2])));
         md.add("");
     }
