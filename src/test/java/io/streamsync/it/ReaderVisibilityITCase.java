@@ -2,11 +2,6 @@ package io.streamsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.PipelineSinks;
-import io.streamsync.pipeline.Startup;
-import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -25,13 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -232,17 +224,7 @@ class ReaderVisibilityITCase {
     }
 
     private static JobClient start(Map<String, String> props, int parallelism, String savepoint) throws Exception {
-        Map<String, String> p = new HashMap<>(props);
-        p.put("job.parallelism", Integer.toString(parallelism));
-        JobConfig c = JobConfig.from(p);
-        Configuration conf = new Configuration();
-        if (savepoint != null) {
-            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
-        return env.executeAsync("visibility");
+        return io.streamsync.testing.TestJobs.start(props, parallelism, savepoint, "visibility");
     }
 
     /** Three lists that only ever get new tasks: their counts must never shrink, anywhere. */

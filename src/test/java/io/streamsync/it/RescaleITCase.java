@@ -2,11 +2,6 @@ package io.streamsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.PipelineSinks;
-import io.streamsync.pipeline.Startup;
-import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.Kinesalite;
 import io.streamsync.testing.LocalServicesExtension;
@@ -16,16 +11,12 @@ import io.streamsync.testing.TodoTables;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -141,16 +132,6 @@ class RescaleITCase {
     }
 
     private static JobClient start(Map<String, String> props, int parallelism, String savepoint) throws Exception {
-        Map<String, String> p = new HashMap<>(props);
-        p.put("job.parallelism", Integer.toString(parallelism));
-        JobConfig c = JobConfig.from(p);
-        Configuration conf = new Configuration();
-        if (savepoint != null) {
-            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
-        return env.executeAsync("rescale p" + parallelism);
+        return io.streamsync.testing.TestJobs.start(props, parallelism, savepoint, "rescale p" + parallelism);
     }
 }

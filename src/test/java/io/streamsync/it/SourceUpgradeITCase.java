@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamsync.bench.legacy.LegacyDynamoDbStreamsSource;
 import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
-import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RecordSource;
 import io.streamsync.source.RecordSources;
 import io.streamsync.testing.GroundTruth;
@@ -19,12 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -88,14 +83,6 @@ class SourceUpgradeITCase {
 
     private static JobClient start(JobConfig c, RecordSource source, String savepoint, boolean allowNonRestoredState)
             throws Exception {
-        Configuration conf = new Configuration();
-        if (savepoint != null) {
-            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
-            conf.set(SavepointConfigOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, allowNonRestoredState);
-        }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, source, PipelineSinks.fromConfig(c));
-        return env.executeAsync("upgrade");
+        return io.streamsync.testing.TestJobs.start(c, source, savepoint, allowNonRestoredState, "upgrade");
     }
 }
