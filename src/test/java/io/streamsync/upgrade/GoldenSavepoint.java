@@ -80,7 +80,7 @@ public final class GoldenSavepoint {
         System.exit(0);
     }
 
-    private static void copy(Path from, Path to) throws IOException {
+    static void copy(Path from, Path to) throws IOException {
         if (Files.exists(to)) {
             try (Stream<Path> old = Files.walk(to)) {
                 for (Path p : old.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
