@@ -1,7 +1,6 @@
 package io.streamsync.bench;
 
 import io.streamsync.aggregate.ListAggregate;
-import io.streamsync.bench.legacy.LegacyDynamoDbStreamsSource;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
@@ -30,9 +29,10 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
  * Throughput of the job with a real change-stream source, against {@link LoopbackStreamServer}: (a) the
- * change-stream source into the full job, (b) the same job with 0.1.0's legacy consumer, (c) a bare SDK v2
+ * change-stream source into the full job, (c) a bare SDK v2
  * GetRecords loop on the same server, (d) the in-memory figure of the pipeline benchmark (records made in
- * the source operator, no I/O). Every run measures from the first record to the n-th counted right after the
+ * the source operator, no I/O). (b), 0.1.0's legacy consumer, was measured here until flink-connector-kinesis left
+ * the build: its figures are kept in {@code Benchmarks}. Every run measures from the first record to the n-th counted right after the
  * source (the downstream backpressures the source, so this is the job's pace, to within its buffers), and
  * the CPU the process used in that time minus the CPU of the server's threads.
  */
@@ -94,7 +94,7 @@ final class SourceThroughput {
     }
 
     /**
-     * One case alone, for profiling (e.g. under JFR): {@code a} (default), {@code b}, {@code c} or {@code d}, with
+     * One case alone, for profiling (e.g. under JFR): {@code a} (default), {@code c} or {@code d}, with
      * {@code -Dstreamsync.bench.source.records} and {@code -Dstreamsync.bench.source.shards}.
      */
     public static void main(String[] args) throws Exception {
@@ -102,8 +102,8 @@ final class SourceThroughput {
         long n = Long.getLong("streamsync.bench.source.records", 200_000L);
         int shards = Integer.getInteger("streamsync.bench.source.shards", 4);
         for (int i = 0; i < 3; i++) {
-            Result r = which.equals("b") ? job(true, shards, n, 10_000) : which.equals("c") ? bareSdkLoop(shards, n, 10_000)
-                    : which.equals("d") ? inMemory(n, 10_000) : job(false, shards, n, 10_000);
+            Result r = which.equals("c") ? bareSdkLoop(shards, n, 10_000)
+                    : which.equals("d") ? inMemory(n, 10_000) : job(shards, n, 10_000);
             System.out.println("[source " + which + "] " + r);
         }
         System.exit(0);
@@ -119,13 +119,12 @@ final class SourceThroughput {
         return n + n / 10;
     }
 
-    /** (a) or (b): the full job with the change-stream source or the legacy consumer, on the loopback server. */
-    static Result job(boolean legacy, int shards, long n, int keys) throws Exception {
+    /** (a): the full job with the change-stream source, on the loopback server. */
+    static Result job(int shards, long n, int keys) throws Exception {
         try (LoopbackStreamServer server = new LoopbackStreamServer(shards, perShard(total(n), shards), keys)) {
             JobConfig c = config(server);
-            RecordSource source = legacy ? new LegacyDynamoDbStreamsSource(c, server.streamArn)
-                    : RecordSources.changeStream(c, server.streamArn);
-            return run(source, c, n, server::cpuNanos, legacy ? "legacy source" : "change-stream source");
+            RecordSource source = RecordSources.changeStream(c, server.streamArn);
+            return run(source, c, n, server::cpuNanos, "change-stream source");
         }
     }
 
@@ -136,7 +135,7 @@ final class SourceThroughput {
         }
     }
 
-    private static Result run(RecordSource source, JobConfig c, long n, java.util.function.LongSupplier serverCpu, String name)
+    static Result run(RecordSource source, JobConfig c, long n, java.util.function.LongSupplier serverCpu, String name)
             throws Exception {
         RecordSource counted = env -> source.create(env).map(new Count()).returns(Types.POJO(RawRecord.class))
                 .uid("bench-count").name("count");
