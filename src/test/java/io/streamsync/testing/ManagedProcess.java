@@ -46,7 +46,9 @@ public class ManagedProcess implements AutoCloseable {
     public static boolean portOpen(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
+            // a connect to a port of the ephemeral range that nobody listens on can be given that same port as its
+            // own and connect to itself (TCP simultaneous open): that is not a server
+            return s.getLocalPort() != port;
         } catch (IOException e) {
             return false;
         }

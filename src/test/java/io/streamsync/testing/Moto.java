@@ -57,9 +57,7 @@ public final class Moto implements AutoCloseable {
         Moto m = new Moto(port, p);
         try {
             p.awaitPort(port, Duration.ofSeconds(60));
-            try (DynamoDbClient c = m.client()) {
-                c.listTables(); // loads moto's DynamoDB backend (about a second) before a test measures anything
-            }
+            awaitAnswer(m, p, Duration.ofSeconds(60));
         } catch (Exception | Error e) {
             p.close();
             if (e instanceof IllegalStateException && p.tail().contains("No module named")) {
@@ -69,6 +67,28 @@ public final class Moto implements AutoCloseable {
             throw e;
         }
         return m;
+    }
+
+    /**
+     * Waits until moto answers a ListTables, which also loads its DynamoDB backend (about a second) before a test
+     * measures anything. An open port is not enough: it may have been another process's for a moment.
+     */
+    private static void awaitAnswer(Moto m, ManagedProcess p, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (DynamoDbClient c = m.client()) {
+            while (true) {
+                try {
+                    c.listTables();
+                    return;
+                } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+                    if (!p.isAlive() || System.nanoTime() > deadline) {
+                        throw new IllegalStateException("moto on port " + m.port + " does not answer: " + e.getMessage()
+                                + "\n" + p.tail(), e);
+                    }
+                    Thread.sleep(200);
+                }
+            }
+        }
     }
 
     /** The launcher script: from the source tree (tests and the local run start in the project directory). */
