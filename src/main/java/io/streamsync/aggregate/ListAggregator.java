@@ -1,5 +1,6 @@
 package io.streamsync.aggregate;
 
+import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeType;
 import io.streamsync.change.SequenceNumbers;
@@ -111,7 +112,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         metaState = getRuntimeContext().getState(AggregateState.meta());
         items = getRuntimeContext().getMapState(AggregateState.items());
         tombstones = getRuntimeContext().getMapState(AggregateState.tombstones(tombstoneRetention));
-        MetricGroup m = getRuntimeContext().getMetricGroup();
+        MetricGroup m = CloudWatchMetrics.of(getRuntimeContext().getMetricGroup());
         inserts = m.counter("eventsInsert");
         modifies = m.counter("eventsModify");
         removes = m.counter("eventsRemove");

@@ -12,7 +12,7 @@ public enum OperatorIds {
     KINESIS_SOURCE("kinesis-shard-source", "Kinesis stream source"),
     /**
      * 0.1.0's flink-connector-kinesis consumers (Kryo state). Retired: a 0.1.0 savepoint's state of these is
-     * not restored (restore with --allowNonRestoredState); kept for the benchmark's legacy baseline.
+     * not restored (restore with --allowNonRestoredState); kept so that no operator ever takes these uids again.
      */
     LEGACY_SOURCE("dynamodb-stream-source", "DynamoDB stream source (legacy connector)"),
     LEGACY_KINESIS_SOURCE("kinesis-stream-source", "Kinesis stream source (legacy connector)"),

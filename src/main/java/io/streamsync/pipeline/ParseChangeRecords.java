@@ -1,5 +1,6 @@
 package io.streamsync.pipeline;
 
+import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.InvalidRecordException;
@@ -76,8 +77,8 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
         // not rendered, nor shipped through the key-by
         parser = new ChangeRecordParser(keySchema).renderOldImage(false).renderNewImage(renderNewImage)
                 .kinesisOrdering(kinesisRecords);
-        deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
-        filteredOut = getRuntimeContext().getMetricGroup().counter("eventsFilteredOut");
+        deadLetters = CloudWatchMetrics.of(getRuntimeContext().getMetricGroup()).counter("deadLetters");
+        filteredOut = CloudWatchMetrics.of(getRuntimeContext().getMetricGroup()).counter("eventsFilteredOut");
     }
 
     @Override

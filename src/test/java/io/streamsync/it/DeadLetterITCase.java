@@ -10,6 +10,7 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.sink.deadletter.DeadLetterSinks;
 import io.streamsync.source.RawRecord;
+import io.streamsync.testing.ReportedMetrics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -31,8 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
  * real FileSink) with its reason and position; the good ones do not, and the job finishes normally.
  */
 class DeadLetterITCase {
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
 
     private static String good(String list, String task, int seq) {
@@ -81,7 +88,7 @@ class DeadLetterITCase {
                 e -> e.fromData(Types.POJO(RawRecord.class), input.toArray(new RawRecord[0]))
                         .uid(OperatorIds.SOURCE.uid()).name(OperatorIds.SOURCE.displayName()),
                 new PipelineSinks(null, null, DeadLetterSinks.files(dir.toUri().toString())));
-        env.execute("dead letters");
+        JobID job = env.execute("dead letters").getJobID();
 
         ObjectMapper mapper = new ObjectMapper();
         List<JsonNode> letters = new ArrayList<>();
@@ -93,6 +100,10 @@ class DeadLetterITCase {
             }
         }
         assertThat(letters).hasSize(poison.length + 1);
+        // the counter operators alarm on, in the group MSF sends to CloudWatch, one per parse subtask
+        ReportedMetrics reported = new ReportedMetrics(METRICS, job);
+        assertThat(reported.published("deadLetters")).hasSize(2);
+        assertThat(reported.sum("deadLetters")).isEqualTo(letters.size());
         JsonNode badBytes = letters.stream().filter(l -> l.get("sequenceNumber").asText().equals("999")).findFirst().orElseThrow();
         assertThat(badBytes.get("reason").asText()).contains("malformed JSON").contains("Invalid UTF-8");
         assertThat(badBytes.get("shardId").asText()).isEqualTo("shard-3");

@@ -12,6 +12,7 @@ import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.OutputsSnapshot;
 import io.streamsync.testing.Poll;
+import io.streamsync.testing.ReportedMetrics;
 import io.streamsync.testing.StreamCapture;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TestJobs;
@@ -19,12 +20,9 @@ import io.streamsync.testing.TodoTables;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -105,15 +103,8 @@ class SourceUpgradeITCase {
     }
 
     private static long ignoredAsOutdated(JobClient job) {
-        long sum = 0;
-        int found = 0;
-        for (Map.Entry<String, Metric> m : METRICS.getMetricsByIdentifiers(job.getJobID()).entrySet()) {
-            if (m.getKey().endsWith(".duplicateOrOutdatedIgnored")) {
-                sum += ((Counter) m.getValue()).getCount();
-                found++;
-            }
-        }
-        assertThat(found).as("aggregate subtasks reporting duplicateOrOutdatedIgnored").isEqualTo(2);
-        return sum;
+        ReportedMetrics reported = new ReportedMetrics(METRICS, job.getJobID());
+        assertThat(reported.published("duplicateOrOutdatedIgnored")).as("one per aggregate subtask").hasSize(2);
+        return reported.sum("duplicateOrOutdatedIgnored");
     }
 }

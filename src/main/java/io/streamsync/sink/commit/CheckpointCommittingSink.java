@@ -1,5 +1,6 @@
 package io.streamsync.sink.commit;
 
+import io.streamsync.metrics.CloudWatchMetrics;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,17 +53,17 @@ public final class CheckpointCommittingSink<T extends Versioned>
     @Override
     @SuppressWarnings("deprecation")
     public Writer<T> createWriter(InitContext context) {
-        return new Writer<>(Collections.emptyList(), context.metricGroup());
+        return new Writer<>(Collections.emptyList(), CloudWatchMetrics.of(context.metricGroup()));
     }
 
     @Override
     public Writer<T> createWriter(WriterInitContext context) {
-        return new Writer<>(Collections.emptyList(), context.metricGroup());
+        return new Writer<>(Collections.emptyList(), CloudWatchMetrics.of(context.metricGroup()));
     }
 
     @Override
     public Writer<T> restoreWriter(WriterInitContext context, Collection<BufferedRequestState<T>> recovered) {
-        return new Writer<>(recovered, context.metricGroup());
+        return new Writer<>(recovered, CloudWatchMetrics.of(context.metricGroup()));
     }
 
     @Override
@@ -72,8 +73,8 @@ public final class CheckpointCommittingSink<T extends Versioned>
 
     @Override
     public Committer<CommitBatch<T>> createCommitter(CommitterInitContext context) throws IOException {
-        return new PublishingCommitter<>(publishers.create(context.metricGroup(), context.getSubtaskId()),
-                context.metricGroup());
+        MetricGroup metrics = CloudWatchMetrics.of(context.metricGroup());
+        return new PublishingCommitter<>(publishers.create(metrics, context.getSubtaskId()), metrics);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.streamsync.source.scan;
 
+import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
 import java.time.Duration;
@@ -57,7 +58,7 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
 
     @Override
     public void start() {
-        MetricGroup m = context.metricGroup();
+        MetricGroup m = CloudWatchMetrics.of(context.metricGroup());
         m.gauge("scanItemsScanned", () -> itemsScanned);
         m.gauge("scanSegmentsDone", () -> segmentsDone);
         m.gauge("scanSegmentsTotal", () -> totalSegments);

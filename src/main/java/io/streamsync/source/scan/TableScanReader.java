@@ -1,5 +1,6 @@
 package io.streamsync.source.scan;
 
+import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
 import io.streamsync.source.RawRecord;
@@ -82,10 +83,10 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
             t.setDaemon(true);
             return t;
         });
-        itemsRead = context.metricGroup().counter("scanItemsRead");
-        pagesRead = context.metricGroup().counter("scanPagesRead");
-        throttled = context.metricGroup().counter("scanThrottledRequests");
-        retried = context.metricGroup().counter("scanRetriedRequests");
+        itemsRead = CloudWatchMetrics.of(context.metricGroup()).counter("scanItemsRead");
+        pagesRead = CloudWatchMetrics.of(context.metricGroup()).counter("scanPagesRead");
+        throttled = CloudWatchMetrics.of(context.metricGroup()).counter("scanThrottledRequests");
+        retried = CloudWatchMetrics.of(context.metricGroup()).counter("scanRetriedRequests");
         nextFetchNanos = System.nanoTime();
     }
 

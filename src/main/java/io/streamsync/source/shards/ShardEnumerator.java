@@ -1,5 +1,6 @@
 package io.streamsync.source.shards;
 
+import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.source.stream.ShardStream;
 import io.streamsync.source.stream.StreamApiException;
 import java.time.Duration;
@@ -63,11 +64,11 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         this.context = context;
         this.settings = settings;
         this.lineage = lineage;
-        this.shardsAssigned = context.metricGroup().counter("shardsAssigned");
-        this.shardsFinished = context.metricGroup().counter("shardsFinished");
-        this.listings = context.metricGroup().counter("shardListings");
-        context.metricGroup().gauge("shardsWaiting", () -> lineage.counts().get(ShardLineage.Status.WAITING));
-        context.metricGroup().gauge("shardsReading", () -> lineage.counts().get(ShardLineage.Status.ASSIGNED));
+        this.shardsAssigned = CloudWatchMetrics.of(context.metricGroup()).counter("shardsAssigned");
+        this.shardsFinished = CloudWatchMetrics.of(context.metricGroup()).counter("shardsFinished");
+        this.listings = CloudWatchMetrics.of(context.metricGroup()).counter("shardListings");
+        CloudWatchMetrics.of(context.metricGroup()).gauge("shardsWaiting", () -> lineage.counts().get(ShardLineage.Status.WAITING));
+        CloudWatchMetrics.of(context.metricGroup()).gauge("shardsReading", () -> lineage.counts().get(ShardLineage.Status.ASSIGNED));
     }
 
     @Override

@@ -39,7 +39,7 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
 
     static ShardReader create(ShardSourceSettings settings, Configuration config, SourceReaderContext context) {
         Histogram latency = context.metricGroup().histogram("writeToReadLatencyMs", new DescriptiveStatisticsHistogram(1000));
-        ShardReaderMetrics metrics = new ShardReaderMetrics(context.metricGroup());
+        ShardReaderMetrics metrics = new ShardReaderMetrics(context.metricGroup(), latency);
         return new ShardReader(() -> new ShardSplitReader(settings, metrics), latency, config, context);
     }
 

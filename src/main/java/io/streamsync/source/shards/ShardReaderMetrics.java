@@ -1,14 +1,16 @@
 package io.streamsync.source.shards;
 
+import io.streamsync.metrics.CloudWatchMetrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 
 /**
- * The source's metrics, per source subtask and per shard ({@code shardId} group): records read, GetRecords
+ * The source's metrics, per source subtask (in CloudWatch's group) and per shard ({@code shardId} group): records read, GetRecords
  * calls, throttles, expired iterators, finished shards, trimmed-data gaps, and millisBehindLatest (Kinesis:
  * as the service reports it; DynamoDB Streams: 0 when a call found the shard at its head, else now minus
  * the last record's ApproximateCreationDateTime).
@@ -21,11 +23,16 @@ final class ShardReaderMetrics {
     final Counter shardsFinished;
     final Counter trimmedDataGaps;
     final Counter retries;
-    private final MetricGroup group;
+    private final MetricGroup perShard;
     private final Map<String, AtomicLong> behind = new ConcurrentHashMap<>();
 
-    ShardReaderMetrics(MetricGroup group) {
-        this.group = group;
+    /**
+     * Per-source metrics in {@link CloudWatchMetrics}' group (with gauges of the latency histogram's median and
+     * 99th percentile), per-shard gauges and the histogram itself in the operator's group.
+     */
+    ShardReaderMetrics(MetricGroup operatorGroup, Histogram writeToReadLatency) {
+        this.perShard = operatorGroup;
+        MetricGroup group = CloudWatchMetrics.of(operatorGroup);
         recordsRead = group.counter("recordsRead", new ThreadSafeSimpleCounter());
         getRecordsCalls = group.counter("getRecordsCalls", new ThreadSafeSimpleCounter());
         throttles = group.counter("throttles", new ThreadSafeSimpleCounter());
@@ -35,13 +42,17 @@ final class ShardReaderMetrics {
         retries = group.counter("retries", new ThreadSafeSimpleCounter());
         group.gauge("millisBehindLatest", () -> behind.values().stream().mapToLong(AtomicLong::get).max().orElse(0L));
         group.gauge("shards", behind::size);
+        if (writeToReadLatency != null) {
+            group.gauge("writeToReadLatencyP50Ms", () -> (long) writeToReadLatency.getStatistics().getQuantile(0.5));
+            group.gauge("writeToReadLatencyP99Ms", () -> (long) writeToReadLatency.getStatistics().getQuantile(0.99));
+        }
     }
 
     /** Starts tracking a shard (its gauge is registered once per shard and subtask). */
     void shardAdded(String shardId) {
         behind.computeIfAbsent(shardId, id -> {
             AtomicLong value = new AtomicLong(0);
-            group.addGroup("shardId", id).gauge("millisBehindLatest", value::get);
+            perShard.addGroup("shardId", id).gauge("millisBehindLatest", value::get);
             return value;
         });
     }

@@ -99,7 +99,7 @@ class ShardReaderTest {
     private ShardReader reader(ShardSplitReaderTest.ScriptedStream stream) {
         ShardSourceSettings settings = new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10),
                 Duration.ofMillis(1), 100, false, Duration.ofMinutes(1));
-        ShardReaderMetrics metrics = new ShardReaderMetrics(new UnregisteredMetricsGroup());
+        ShardReaderMetrics metrics = new ShardReaderMetrics(new UnregisteredMetricsGroup(), null);
         return new ShardReader(() -> new ShardSplitReader(settings, metrics, stream), new DescriptiveStatisticsHistogram(10),
                 new Configuration(), context);
     }

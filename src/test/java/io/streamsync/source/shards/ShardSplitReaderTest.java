@@ -98,7 +98,7 @@ class ShardSplitReaderTest {
 
     private static ShardSplitReader reader(ScriptedStream stream, boolean continueOnTrimmed, Duration retryTimeout) {
         return new ShardSplitReader(settings(continueOnTrimmed, retryTimeout),
-                new ShardReaderMetrics(new UnregisteredMetricsGroup()), stream);
+                new ShardReaderMetrics(new UnregisteredMetricsGroup(), null), stream);
     }
 
     /** Fetches until {@code n} records came (or a split finished), keeping what came. */
