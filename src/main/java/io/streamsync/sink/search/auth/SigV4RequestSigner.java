@@ -1,8 +1,9 @@
 package io.streamsync.sink.search.auth;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Clock;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.http.Header;
 import org.apache.http.HttpEntity;
@@ -13,22 +14,34 @@ import org.apache.http.HttpRequestInterceptor;
 import org.apache.http.protocol.HttpContext;
 import org.apache.http.protocol.HttpCoreContext;
 import org.apache.http.util.EntityUtils;
-import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
+import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * Signs every request of the REST client with SigV4 for Amazon OpenSearch Service (service {@code es}) or
- * OpenSearch Serverless ({@code aoss}), as the last interceptor (after the client set its headers). Signs
- * host, x-amz-date, x-amz-content-sha256 (the body's hash: OpenSearch Serverless requires it), the session
- * token when the credentials have one, and content-type. Credentials come from the provider on every
- * request (the default chain caches and refreshes them).
+ * Signs every request of the search REST client with SigV4 for Amazon OpenSearch Service (service
+ * {@code es}) or OpenSearch Serverless ({@code aoss}), as the last interceptor (after the client set its
+ * headers), with the AWS SDK v2's signer ({@link AwsV4HttpSigner}): this class only carries the Apache
+ * request into an SDK request and the signed headers back. Signed: host, x-amz-date, content-type, the
+ * session token when the credentials have one, and x-amz-content-sha256 (the body's hash; the SDK's signer
+ * always sends it, and OpenSearch Serverless requires it). Credentials come from the provider on every
+ * request (the SDK's providers cache and refresh them).
  */
 public final class SigV4RequestSigner implements HttpRequestInterceptor {
+    /** The headers the signer sets (replaced on a retried request). */
+    private static final List<String> SIGNING_HEADERS = List.of("Authorization", "X-Amz-Date", "X-Amz-Security-Token",
+            "X-Amz-Content-SHA256");
+
     private final AwsCredentialsProvider credentials;
     private final String region;
     private final String service;
     private final Clock clock;
+    private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
 
     public SigV4RequestSigner(AwsCredentialsProvider credentials, String region, String service, Clock clock) {
         this.credentials = credentials;
@@ -39,7 +52,7 @@ public final class SigV4RequestSigner implements HttpRequestInterceptor {
 
     @Override
     public void process(HttpRequest request, HttpContext context) throws IOException {
-        byte[] body = new byte[0];
+        byte[] body = null;
         if (request instanceof HttpEntityEnclosingRequest) {
             HttpEntity entity = ((HttpEntityEnclosingRequest) request).getEntity();
             if (entity != null) {
@@ -49,49 +62,45 @@ public final class SigV4RequestSigner implements HttpRequestInterceptor {
                 body = EntityUtils.toByteArray(entity);
             }
         }
-        Header hostHeader = request.getFirstHeader("Host"); // set by the client's own interceptors, which run first
-        String host;
-        if (hostHeader != null) {
-            host = hostHeader.getValue();
-        } else {
-            HttpHost target = (HttpHost) context.getAttribute(HttpCoreContext.HTTP_TARGET_HOST);
-            host = target.getHostName() + (target.getPort() > 0 && !isDefaultPort(target) ? ":" + target.getPort() : "");
-            request.setHeader("Host", host);
-        }
-        String uri = request.getRequestLine().getUri();
-        if (uri.startsWith("http://") || uri.startsWith("https://")) {
-            uri = uri.substring(uri.indexOf('/', uri.indexOf("//") + 2) < 0 ? uri.length() : uri.indexOf('/', uri.indexOf("//") + 2));
-        }
-        int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
-        String query = q < 0 ? null : uri.substring(q + 1);
-
-        AwsCredentials c = credentials.resolveCredentials();
-        String payloadHash = SigV4.hex(SigV4.sha256(body));
-        java.time.Instant now = clock.instant();
-        String amzDate = SigV4.AMZ_DATE.format(now);
-        for (String name : new String[] {"Authorization", "X-Amz-Date", "X-Amz-Content-SHA256", "X-Amz-Security-Token"}) {
+        for (String name : SIGNING_HEADERS) {
             request.removeHeaders(name);
         }
-        request.setHeader("X-Amz-Date", amzDate);
-        request.setHeader("X-Amz-Content-SHA256", payloadHash);
-        if (c instanceof AwsSessionCredentials) {
-            request.setHeader("X-Amz-Security-Token", ((AwsSessionCredentials) c).sessionToken());
+        SdkHttpFullRequest.Builder sdk = SdkHttpFullRequest.builder()
+                .method(SdkHttpMethod.fromValue(request.getRequestLine().getMethod()));
+        HttpHost target = (HttpHost) context.getAttribute(HttpCoreContext.HTTP_TARGET_HOST);
+        URI uri = URI.create(request.getRequestLine().getUri());
+        if (uri.getHost() != null) { // an absolute request line (through a proxy)
+            target = new HttpHost(uri.getHost(), uri.getPort(), uri.getScheme());
         }
-        Map<String, String> signed = new LinkedHashMap<>();
-        signed.put("host", host);
-        for (Header h : request.getAllHeaders()) {
-            String name = h.getName().toLowerCase(java.util.Locale.ROOT);
-            if (name.startsWith("x-amz-") || name.equals("content-type")) {
-                signed.merge(name, h.getValue(), (a, b) -> a + "," + b);
+        if (target == null) {
+            throw new IOException("cannot sign a request without its target host");
+        }
+        sdk.protocol(target.getSchemeName()).host(target.getHostName());
+        if (target.getPort() > 0) {
+            sdk.port(target.getPort());
+        }
+        sdk.encodedPath(uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath());
+        if (uri.getRawQuery() != null) {
+            for (Map.Entry<String, List<String>> p : SdkHttpUtils.uriParams(uri).entrySet()) {
+                sdk.putRawQueryParameter(p.getKey(), p.getValue());
             }
         }
-        SigV4.Signed s = SigV4.sign(request.getRequestLine().getMethod(), path, query, signed, payloadHash, c.accessKeyId(),
-                c.secretAccessKey(), region, service, now, true);
-        request.setHeader("Authorization", s.authorization);
-    }
-
-    private static boolean isDefaultPort(HttpHost h) {
-        return ("https".equals(h.getSchemeName()) && h.getPort() == 443) || ("http".equals(h.getSchemeName()) && h.getPort() == 80);
+        for (Header h : request.getAllHeaders()) {
+            if (h.getName().equalsIgnoreCase("Content-Type")) {
+                sdk.appendHeader(h.getName(), h.getValue());
+            }
+        }
+        ContentStreamProvider content = ContentStreamProvider.fromByteArrayUnsafe(body == null ? new byte[0] : body);
+        SdkHttpRequest signed = signer.sign(r -> r.identity(credentials.resolveCredentials())
+                .request(sdk.build())
+                .payload(content)
+                .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
+                .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                .putProperty(HttpSigner.SIGNING_CLOCK, clock)).request();
+        for (String name : SIGNING_HEADERS) {
+            signed.firstMatchingHeader(name).ifPresent(v -> request.setHeader(name, v));
+        }
+        // the host as signed (the client's own Host header could differ, in the default port for one)
+        signed.firstMatchingHeader("Host").ifPresent(v -> request.setHeader("Host", v));
     }
 }
