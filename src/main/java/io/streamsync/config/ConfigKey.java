@@ -169,4 +169,16 @@ public enum ConfigKey {
     public static Map<String, ConfigKey> byKey() {
         return BY_KEY;
     }
+
+    /** The value that unsets an {@link #unsettable()} key where values cannot be empty (MSF's properties). */
+    public static final String NONE = "none";
+
+    /**
+     * Whether an empty value means something for this key (its default is empty, or it turns a feature off:
+     * {@code table.sort.key}, {@code sink.search.item.index}). Such a key also takes {@value #NONE} for empty,
+     * because Managed Service for Apache Flink refuses empty property values.
+     */
+    public boolean unsettable() {
+        return defaultValue.isEmpty() || this == TABLE_SORT_KEY || this == SINK_SEARCH_ITEM_INDEX;
+    }
 }

@@ -402,7 +402,11 @@ public final class JobConfig implements Serializable {
                 } else if (!ConfigKey.byKey().containsKey(key)) {
                     errors.add("unknown config key '" + key + "'" + suggestion(key));
                 } else {
-                    effective.put(key, e.getValue() == null ? "" : e.getValue().trim());
+                    String value = e.getValue() == null ? "" : e.getValue().trim();
+                    if (ConfigKey.byKey().get(key).unsettable() && value.equalsIgnoreCase(ConfigKey.NONE)) {
+                        value = ""; // MSF refuses empty values: "none" says "empty" there
+                    }
+                    effective.put(key, value);
                 }
             }
             for (ConfigKey k : ConfigKey.values()) {

@@ -34,6 +34,7 @@ public final class StreamArnResolver {
                         + "') has no DynamoDB stream enabled; enable one with view type "
                         + StreamViewType.NEW_AND_OLD_IMAGES + " or set '" + ConfigKey.SOURCE_STREAM_ARN.key() + "'");
             }
+            checkKeySchema(c, t);
             checkView(c, t.streamSpecification().streamViewType(), "the stream of table '" + c.sourceTableName + "'");
             return t.latestStreamArn();
         } catch (ResourceNotFoundException e) {
@@ -42,6 +43,30 @@ public final class StreamArnResolver {
         } catch (SdkClientException e) {
             throw new ConfigException("cannot reach DynamoDB" + where(c) + " to look up the stream of table '"
                     + c.sourceTableName + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The configured key schema must be the table's: with a wrong {@code table.partition.key} every record would be
+     * a dead letter while the job looks healthy.
+     */
+    static void checkKeySchema(JobConfig c, TableDescription t) {
+        String hash = null;
+        String range = null;
+        for (software.amazon.awssdk.services.dynamodb.model.KeySchemaElement k : t.keySchema()) {
+            if (k.keyType() == software.amazon.awssdk.services.dynamodb.model.KeyType.HASH) {
+                hash = k.attributeName();
+            } else if (k.keyType() == software.amazon.awssdk.services.dynamodb.model.KeyType.RANGE) {
+                range = k.attributeName();
+            }
+        }
+        String configuredRange = c.keySchema.sortKey();
+        if (!java.util.Objects.equals(hash, c.keySchema.partitionKey()) || !java.util.Objects.equals(range, configuredRange)) {
+            throw new ConfigException("table '" + t.tableName() + "' has partition key '" + hash + "'"
+                    + (range == null ? " and no sort key" : " and sort key '" + range + "'") + ", but the configuration says '"
+                    + c.keySchema.partitionKey() + "' (config key '" + ConfigKey.TABLE_PARTITION_KEY.key() + "') and "
+                    + (configuredRange == null ? "no sort key" : "'" + configuredRange + "'") + " (config key '"
+                    + ConfigKey.TABLE_SORT_KEY.key() + "'" + (range == null ? "; 'none' or empty for no sort key" : "") + ")");
         }
     }
 

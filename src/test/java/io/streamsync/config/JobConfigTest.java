@@ -13,6 +13,22 @@ import org.junit.jupiter.api.Test;
 
 class JobConfigTest {
     @Test
+    void noneUnsetsTheKeysWhereEmptyMeansSomethingBecauseMsfRefusesEmptyValues() {
+        JobConfig c = JobConfig.from(Map.of("table.sort.key", "none", "sink.search.item.index", "NONE",
+                "source.stream.arn", "none", "checkpoint.dir", "none"));
+        assertThat(c.keySchema.sortKey()).isNull();
+        assertThat(c.itemIndex).isNull();
+        assertThat(c.sourceStreamArn).isNull();
+        assertThat(c.checkpointDir).isNull();
+        // where "none" is a value of its own, or a real name, it stays what it says
+        JobConfig named = JobConfig.from(Map.of("bootstrap.mode", "none", "sink.search.auth", "none", "source.table.name", "none"));
+        assertThat(named.sourceTableName).isEqualTo("none");
+        assertThat(named.searchAuth).isEqualTo(JobConfig.SearchAuth.NONE);
+        assertThat(ConfigKey.TABLE_SORT_KEY.unsettable()).isTrue();
+        assertThat(ConfigKey.SOURCE_TABLE_NAME.unsettable()).isFalse();
+    }
+
+    @Test
     void defaultsDescribeTheTodoExample() {
         JobConfig c = JobConfig.from(Map.of());
         assertThat(c.sourceTableName).isEqualTo("todoListTask");

@@ -99,6 +99,16 @@ class StartupChecksITCase {
     }
 
     @Test
+    void aKeySchemaThatIsNotTheTablesIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "keysOnly",
+                "table.partition.key", "list_id"))))
+                .hasMessageContaining("table 'keysOnly' has partition key 'listId' and sort key 'taskId', but the configuration says "
+                        + "'list_id' (config key 'table.partition.key') and 'taskId' (config key 'table.sort.key')");
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "keysOnly", "table.sort.key", "none"))))
+                .hasMessageContaining("but the configuration says 'listId' (config key 'table.partition.key') and no sort key");
+    }
+
+    @Test
     void anUnreachableDynamoDbIsReportedWithTheEndpointAndItsKey() {
         String nowhere = "http://127.0.0.1:" + ManagedProcess.freePort();
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("aws.endpoint", nowhere))))
