@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Usage: create-or-update.sh STACK Key=Value...
+# Usage: create-or-update.sh STACK CodeKey=KEY Key=Value...
 # Creates or updates the CloudFormation stack of the application. Required parameters: CodeBucketName,
-# SearchDomainArn, SearchEndpoint, DeadLetterBucketName (see deploy/cloudformation/streamsync.yaml).
-# Example: create-or-update.sh todo-sync CodeBucketName=my-code SearchDomainArn=arn:aws:es:eu-west-1:111122223333:domain/todo \
-#            SearchEndpoint=https://vpc-todo-x.eu-west-1.es.amazonaws.com:443 DeadLetterBucketName=my-dlq
+# CodeKey (printed by build-and-upload.sh), SearchDomainArn, SearchEndpoint, DeadLetterBucketName
+# (see deploy/cloudformation/streamsync.yaml). Parameters not given keep their previous values on an update.
 source "$(dirname "$0")/common.sh"
-[ $# -ge 1 ] || die "usage: $0 STACK Key=Value..."
+[ $# -ge 2 ] || die "usage: $0 STACK CodeKey=KEY Key=Value..."
 stack="$1"; shift
+[ -n "$(param CodeKey "$@")" ] || die "CodeKey=KEY is required: the immutable key build-and-upload.sh printed"
 need aws
 run aws cloudformation deploy --stack-name "$stack" --template-file "$template" \
-  --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset \
-  --parameter-overrides "CodeKey=$(jar_name)" "$@"
+  --capabilities CAPABILITY_NAMED_IAM --no-fail-on-empty-changeset --parameter-overrides "$@" >&2
 app="$(aws cloudformation describe-stacks --stack-name "$stack" \
   --query "Stacks[0].Outputs[?OutputKey=='ApplicationName'].OutputValue" --output text)"
-say "stack $stack is up; application: $app (start it with start.sh $app)"
+say "stack $stack is up to date; application: $app"
+echo "$app"

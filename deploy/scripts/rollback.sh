@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
-# Usage: rollback.sh APPLICATION SNAPSHOT_NAME s3://BUCKET/OLD_KEY
-# Puts the previous jar back and restarts the application from the named snapshot.
+# Usage: rollback.sh STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]
+# After an update that failed: the service's rollback-application (back to the previous version and its
+# state), then the stack's CodeKey set to the jar the application runs again, so stack and application agree.
+# After an update that succeeded but is unwanted: SNAPSHOT_NAME and PREVIOUS_KEY (both printed by upgrade.sh):
+# the application is stopped, the stack set back to PREVIOUS_KEY, and the application started from the
+# snapshot taken before the upgrade. Waits on every operation and watches the job run.
 source "$(dirname "$0")/common.sh"
-[ $# -eq 3 ] || die "usage: $0 APPLICATION SNAPSHOT_NAME s3://BUCKET/OLD_KEY"
-app="$1"; snapshot="$2"; location="${3#s3://}"
-bucket="${location%%/*}"; key="${location#*/}"
+usage="usage: $0 STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]"
+[ $# -eq 2 ] || [ $# -eq 4 ] || die "$usage"
+stack="$1"; app="$2"
 need aws
-version="$(aws kinesisanalyticsv2 describe-application --application-name "$app" \
-  --query 'ApplicationDetail.ApplicationVersionId' --output text)"
-status="$(aws kinesisanalyticsv2 describe-application --application-name "$app" \
-  --query 'ApplicationDetail.ApplicationStatus' --output text)"
-if [ "$status" = RUNNING ]; then
-  run aws kinesisanalyticsv2 stop-application --application-name "$app"
-  wait_status "$app" READY
-  version="$(aws kinesisanalyticsv2 describe-application --application-name "$app" \
-    --query 'ApplicationDetail.ApplicationVersionId' --output text)"
+last_update="$(latest_operation "$app" UpdateApplication)"
+last_status=""
+if [ -n "$last_update" ] && [ "$last_update" != None ]; then
+  last_status="$(aws kinesisanalyticsv2 describe-application-operation --application-name "$app" --operation-id "$last_update" \
+    --query 'ApplicationOperationInfoDetails.OperationStatus' --output text)"
 fi
-run aws kinesisanalyticsv2 update-application --application-name "$app" --current-application-version-id "$version" \
-  --application-configuration-update "{\"ApplicationCodeConfigurationUpdate\":{\"CodeContentUpdate\":{\"S3ContentLocationUpdate\":{\"BucketARNUpdate\":\"arn:aws:s3:::$bucket\",\"FileKeyUpdate\":\"$key\"}}}}"
+if [ "$last_status" = FAILED ] && [ $# -eq 2 ]; then
+  version="$(app_version "$app")"
+  op="$(run aws kinesisanalyticsv2 rollback-application --application-name "$app" --current-application-version-id "$version" \
+    --query OperationId --output text)"
+  wait_operation "$app" "$op" "rollback of $app"
+  key="$(app_code_key "$app")"
+  say "$app runs s3://.../$key again; setting the stack's CodeKey to it"
+  "$here/create-or-update.sh" "$stack" "CodeKey=$key" "AllowNonRestoredState=false" >/dev/null
+  [ "$(app_status "$app")" = RUNNING ] && watch_healthy "$app"
+  say "rolled back $app (the failed update's version is gone; the stack says CodeKey=$key)"
+  exit 0
+fi
+[ $# -eq 4 ] || die "the last update of $app did not fail (${last_status:-none}): give SNAPSHOT_NAME and PREVIOUS_KEY to go back; $usage"
+snapshot="$3"; previous="$4"
+if [ "$(app_status "$app")" = RUNNING ]; then
+  "$here/stop.sh" "$app"
+fi
+"$here/create-or-update.sh" "$stack" "CodeKey=$previous" "AllowNonRestoredState=false" >/dev/null
+[ "$(app_code_key "$app")" = "$previous" ] || die "the stack update did not set $app's code to $previous"
 "$here/start.sh" "$app" "$snapshot"
-say "rolled back $app to $key from snapshot $snapshot (a later stack update sets CodeKey again)"
+say "rolled back $app to $previous from snapshot $snapshot"

@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Usage: start.sh APPLICATION [latest|none|SNAPSHOT_NAME]
-# Starts the application, restoring from the latest snapshot (default), from none, or from a named one.
+# Usage: start.sh APPLICATION [latest|none|SNAPSHOT_NAME] [--allow-non-restored-state]
+# Starts the application, restoring from the latest snapshot (default), from none, or from a named one;
+# waits for the start operation and then watches that it runs without restarting.
 source "$(dirname "$0")/common.sh"
-[ $# -ge 1 ] || die "usage: $0 APPLICATION [latest|none|SNAPSHOT_NAME]"
-app="$1"; from="${2:-latest}"
+[ $# -ge 1 ] || die "usage: $0 APPLICATION [latest|none|SNAPSHOT_NAME] [--allow-non-restored-state]"
+app="$1"; from="latest"; allow=false
+shift
+for a in "$@"; do
+  case "$a" in
+    --allow-non-restored-state) allow=true ;;
+    -*) die "unknown option $a; usage: $0 APPLICATION [latest|none|SNAPSHOT_NAME] [--allow-non-restored-state]" ;;
+    *) from="$a" ;;
+  esac
+done
 need aws
 case "$from" in
-  latest) restore='{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_LATEST_SNAPSHOT"}}' ;;
-  none) restore='{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"SKIP_RESTORE_FROM_SNAPSHOT"}}' ;;
-  *) restore="{\"ApplicationRestoreConfiguration\":{\"ApplicationRestoreType\":\"RESTORE_FROM_CUSTOM_SNAPSHOT\",\"SnapshotName\":\"$from\"}}" ;;
+  latest) restore='"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_LATEST_SNAPSHOT"}' ;;
+  none) restore='"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"SKIP_RESTORE_FROM_SNAPSHOT"}' ;;
+  *) restore="\"ApplicationRestoreConfiguration\":{\"ApplicationRestoreType\":\"RESTORE_FROM_CUSTOM_SNAPSHOT\",\"SnapshotName\":\"$from\"}" ;;
 esac
-run aws kinesisanalyticsv2 start-application --application-name "$app" --run-configuration "$restore"
-wait_status "$app" RUNNING
+op="$(run aws kinesisanalyticsv2 start-application --application-name "$app" \
+  --run-configuration "{$restore,\"FlinkRunConfiguration\":{\"AllowNonRestoredState\":$allow}}" --query OperationId --output text)"
+wait_operation "$app" "$op" "start of $app"
+watch_healthy "$app"

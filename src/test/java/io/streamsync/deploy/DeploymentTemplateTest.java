@@ -152,41 +152,147 @@ class DeploymentTemplateTest {
     }
 
     @Test
-    void runtimeIsFlink120AndTheCodeIsTheJarTheBuildMakes() {
+    void runtimeIsFlink120AndTheCodeIsAnImmutableKeyUnderAPrefixTheRoleMayRead() {
         assertThat(application().get("RuntimeEnvironment")).isEqualTo("FLINK-1_20");
-        String jar = System.getProperty("streamsync.jar.name");
-        assertThat(jar).as("jar name from the build").isNotBlank();
-        assertThat(map(template, "Parameters", "CodeKey").get("Default")).isEqualTo(jar);
+        Map<String, Object> codeKey = map(template, "Parameters", "CodeKey");
+        assertThat(codeKey).as("no default: each deploy names its build's key").doesNotContainKey("Default");
+        assertThat("streamsync/streamsync-0.2.0-0123456789ab.jar").matches(codeKey.get("AllowedPattern").toString());
+        assertThat(map(application(), "ApplicationConfiguration", "ApplicationCodeConfiguration", "CodeContent",
+                "S3ContentLocation").get("FileKey")).isEqualTo(Map.of("Ref", "CodeKey"));
         Map<String, Object> app = map(application(), "ApplicationConfiguration");
         assertThat(map(app, "ApplicationSnapshotConfiguration").get("SnapshotsEnabled")).isEqualTo(true);
         assertThat(map(app, "FlinkApplicationConfiguration", "CheckpointConfiguration").get("ConfigurationType"))
                 .isEqualTo("CUSTOM");
         assertThat(map(application(), "RunConfiguration", "ApplicationRestoreConfiguration").get("ApplicationRestoreType"))
                 .isEqualTo("RESTORE_FROM_LATEST_SNAPSHOT");
+        assertThat(map(application(), "RunConfiguration", "FlinkRunConfiguration").get("AllowNonRestoredState"))
+                .isEqualTo(Map.of("Ref", "AllowNonRestoredState"));
+        assertThat(map(template, "Parameters", "AllowNonRestoredState").get("Default")).isEqualTo("false");
+        // the role reads every jar under the prefix: the current one and the one a rollback goes back to
+        Map<String, Object> readJars = statements().stream().filter(st -> "ReadJobJars".equals(st.get("Sid"))).findFirst()
+                .orElseThrow();
+        assertThat(readJars.get("Resource")).isEqualTo(Map.of("Fn::Sub", "arn:${AWS::Partition}:s3:::${CodeBucketName}/${CodeKeyPrefix}*"));
     }
 
     @Test
+    void theApplicationAndItsLogsSurviveAStackDeleteOrAReplacement() {
+        for (String resource : List.of("Application", "LogGroup")) {
+            Map<String, Object> r = map(template, "Resources", resource);
+            assertThat(r.get("DeletionPolicy")).as(resource).isEqualTo("Retain");
+            assertThat(r.get("UpdateReplacePolicy")).as(resource).isEqualTo("Retain");
+        }
+    }
+
+    @Test
+    void alarmsWatchTheJobsHealthAndNotifyTheTopic() {
+        Map<String, String> expected = Map.of("DowntimeAlarm", "downtime", "RestartsAlarm", "numRestarts",
+                "FailedCheckpointsAlarm", "numberOfFailedCheckpoints", "LagAlarm", "millisBehindLatest",
+                "DeadLettersAlarm", "deadLetters", "RejectedDocumentsAlarm", "searchDocumentsRejected",
+                "BootstrapAtRiskAlarm", "scanEtaSeconds");
+        Map<String, Object> resources = map(template, "Resources");
+        List<String> alarms = resources.entrySet().stream()
+                .filter(e -> "AWS::CloudWatch::Alarm".equals(((Map<?, ?>) e.getValue()).get("Type"))).map(Map.Entry::getKey)
+                .collect(Collectors.toList());
+        assertThat(alarms).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        expected.forEach((alarm, metric) -> {
+            Map<String, Object> r = map(template, "Resources", alarm);
+            assertThat(r.get("Condition")).as(alarm).isEqualTo(alarm.equals("BootstrapAtRiskAlarm") ? "BootstrapAlarms" : "Alarms");
+            Map<String, Object> p = map(r, "Properties");
+            String text = p.toString();
+            assertThat(text).as(alarm).contains("MetricName=" + metric, "Namespace=AWS/KinesisAnalytics",
+                    "{Name=Application, Value={Ref=Application}}");
+            assertThat(p.get("AlarmActions")).as(alarm).isEqualTo(Map.of("Fn::If", List.of("AlarmActions",
+                    List.of(Map.of("Ref", "AlarmTopicArn")), Map.of("Ref", "AWS::NoValue"))));
+            if (List.of("numRestarts", "numberOfFailedCheckpoints", "deadLetters", "searchDocumentsRejected").contains(metric)) {
+                assertThat(text).as("%s watches the counter's increase", alarm).contains("Expression=RATE(m) * PERIOD(m)");
+            }
+        });
+        assertThat(map(template, "Resources", "LagAlarm", "Properties").get("Threshold")).isEqualTo(Map.of("Ref", "LagAlarmThresholdMs"));
+        assertThat(map(template, "Parameters", "CreateAlarms").get("Default")).isEqualTo("true");
+        assertThat(map(template, "Parameters", "CreateDashboard").get("Default")).isEqualTo("true");
+    }
+
+    @Test
+    void theDashboardShowsWhatAnOperatorWatches() throws Exception {
+        Map<String, Object> dashboard = map(template, "Resources", "Dashboard");
+        assertThat(dashboard.get("Condition")).isEqualTo("Dashboard");
+        String body = map(dashboard, "Properties", "DashboardBody").get("Fn::Sub").toString();
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+        List<String> metrics = new ArrayList<>();
+        json.get("widgets").forEach(w -> w.get("properties").get("metrics").forEach(m -> metrics.add(m.get(1).asText())));
+        assertThat(metrics).contains("millisBehindLatest", "recordsRead", "writeToReadLatencyP99Ms", "lastCheckpointDuration",
+                "numberOfFailedCheckpoints", "numRestarts", "downtime", "deadLetters", "searchDocumentsRejected",
+                "aggregateWritesRetried", "cpuUtilization", "heapMemoryUtilization");
+    }
+
+    @Test
+    void inAVpcTheEndpointsTheJobNeedsAreOffered() {
+        Map<String, String> expected = Map.of("DynamoDbEndpoint", "dynamodb", "S3Endpoint", "s3",
+                "DynamoDbStreamsEndpoint", "streams.dynamodb", "KinesisEndpoint", "kinesis-streams",
+                "CloudWatchEndpoint", "monitoring", "LogsEndpoint", "logs", "StsEndpoint", "sts",
+                "SecretsManagerEndpoint", "secretsmanager");
+        expected.forEach((name, service) -> {
+            Map<String, Object> r = map(template, "Resources", name);
+            assertThat(r.get("Condition")).isEqualTo("VpcEndpoints");
+            assertThat(map(r, "Properties", "ServiceName").get("Fn::Sub")).isEqualTo("com.amazonaws.${AWS::Region}." + service);
+            assertThat(map(r, "Properties").get("VpcEndpointType"))
+                    .isEqualTo(service.equals("dynamodb") || service.equals("s3") ? "Gateway" : "Interface");
+        });
+        assertThat(map(template, "Parameters", "CreateVpcEndpoints").get("Default")).isEqualTo("false");
+    }
+
+    @Test
+    void aTableWithAPartitionKeyOnlyAndNoItemIndexAreSetWithNone() {
+        Map<String, String> config = propertyGroupsAsConfig(Map.of("PartitionKey", "pk", "SortKey", "none", "ItemIndex", "none"));
+        assertThat(config).containsEntry("table.partition.key", "pk").containsEntry("table.sort.key", "none")
+                .containsEntry("sink.search.item.index", "none");
+        JobConfig parsed = JobConfig.fromManagedFlink(config, null);
+        assertThat(parsed.keySchema.partitionKey()).isEqualTo("pk");
+        assertThat(parsed.keySchema.sortKey()).isNull();
+        assertThat(parsed.itemIndex).isNull();
+    }
+
+    @Test
+    void cfnLintFindsNothing() throws Exception {
+        Process which = new ProcessBuilder("bash", "-c", "command -v cfn-lint").start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(which.waitFor() == 0,
+                "cfn-lint is not installed (it is not served by the registries here; README, Deploy to AWS)");
+        Process lint = new ProcessBuilder("cfn-lint", "deploy/cloudformation/streamsync.yaml").redirectErrorStream(true).start();
+        String out = new String(lint.getInputStream().readAllBytes());
+        assertThat(lint.waitFor()).as("cfn-lint: %s", out).isZero();
+    }
+
+    /** Every statement of the role's policy, conditional ones included (checked like the others). */
     @SuppressWarnings("unchecked")
-    void iamGrantsNoWildcardActionAndNoWildcardResourceWhereANarrowerOneExists() {
+    private static List<Map<String, Object>> statements() {
         List<Map<String, Object>> statements = new ArrayList<>();
         Map<String, Object> role = map(template, "Resources", "ServiceRole", "Properties");
-        List<String> conditional = new ArrayList<>();
         for (Map<String, Object> policy : (List<Map<String, Object>>) role.get("Policies")) {
             for (Map<String, Object> st : (List<Map<String, Object>>) map(policy, "PolicyDocument").get("Statement")) {
-                if (st.containsKey("Fn::If")) { // granted only under a condition: checked like the others
+                if (st.containsKey("Fn::If")) {
                     List<Object> branches = (List<Object>) st.get("Fn::If");
-                    conditional.add(branches.get(0) + ":" + ((Map<String, Object>) branches.get(1)).get("Sid"));
-                    statements.add((Map<String, Object>) branches.get(1));
                     assertThat(branches.get(2)).isEqualTo(Map.of("Ref", "AWS::NoValue"));
+                    Map<String, Object> granted = new LinkedHashMap<>((Map<String, Object>) branches.get(1));
+                    granted.put("_condition", branches.get(0));
+                    statements.add(granted);
                 } else {
                     statements.add(st);
                 }
             }
         }
-        assertThat(conditional).as("Kinesis reads only from Kinesis, Scan only when bootstrapping")
-                .containsExactly("FromKinesis:ReadSourceKinesisStream", "Bootstrap:ScanSourceTableForBootstrap");
-        statements.addAll((List<Map<String, Object>>) map(template, "Resources", "VpcAccessPolicy", "Properties",
-                "PolicyDocument").get("Statement"));
+        return statements;
+    }
+
+    @Test
+    void iamGrantsNoWildcardActionAndNoWildcardResourceWhereANarrowerOneExists() {
+        List<Map<String, Object>> statements = statements();
+        List<String> conditional = statements.stream().filter(st -> st.containsKey("_condition"))
+                .map(st -> st.get("_condition") + ":" + st.get("Sid")).collect(Collectors.toList());
+        assertThat(conditional).as("Kinesis reads only from Kinesis, Scan only when bootstrapping, network only in a VPC")
+                .containsExactly("FromKinesis:ReadSourceKinesisStream", "Bootstrap:ScanSourceTableForBootstrap",
+                        "InVpc:DescribeNetwork", "InVpc:ApplicationNetworkInterfaces");
+        assertThat(map(template, "Resources")).as("the VPC grants are in the role the application needs, not a separate policy")
+                .doesNotContainKey("VpcAccessPolicy");
         // EC2 Describe calls have no resource-level permissions: the only place "*" is allowed
         Set<String> starResourceAllowed = Set.of("ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
                 "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces");
@@ -200,6 +306,7 @@ class DeploymentTemplateTest {
             }
         }
         List<String> allActions = statements.stream().flatMap(st -> asList(st.get("Action")).stream()).collect(Collectors.toList());
+        assertThat(allActions).as("polling only: no enhanced fan-out").noneMatch(a -> a.contains("Consumer") || a.contains("SubscribeToShard"));
         assertThat(allActions).contains("dynamodb:GetRecords", "dynamodb:PutItem", "es:ESHttpPost")
                 .doesNotContain("dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "es:ESHttpDelete",
                         "s3:PutObject*");
