@@ -18,7 +18,7 @@ public final class AwsSettings {
     public static AwsCredentialsProvider credentials(JobConfig c) {
         return c.credentialsProvider == JobConfig.CredentialsProvider.BASIC
                 ? StaticCredentialsProvider.create(AwsBasicCredentials.create(c.accessKeyId, c.secretAccessKey))
-                : DefaultCredentialsProvider.create();
+                : DefaultCredentialsProvider.builder().build();
     }
 
     /** The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with backoff). */
@@ -50,13 +50,13 @@ public final class AwsSettings {
         return b.build();
     }
 
-    /** A synchronous DynamoDB client with the given retry policy (null: the SDK's default). */
-    public static DynamoDbClient dynamoDb(JobConfig c, software.amazon.awssdk.core.retry.RetryPolicy retries) {
+    /** A synchronous DynamoDB client with the given retry strategy (null: the SDK's default). */
+    public static DynamoDbClient dynamoDb(JobConfig c, software.amazon.awssdk.retries.api.RetryStrategy retries) {
         DynamoDbClientBuilder b = DynamoDbClient.builder()
                 .region(Region.of(c.awsRegion))
                 .credentialsProvider(credentials(c));
         if (retries != null) {
-            b.overrideConfiguration(o -> o.retryPolicy(retries));
+            b.overrideConfiguration(o -> o.retryStrategy(retries));
         }
         if (c.awsEndpoint != null) {
             b.endpointOverride(c.awsEndpoint);

@@ -33,7 +33,7 @@ import java.math.BigDecimal;
 public final class DynamoJson {
 
     /** Keeps BigDecimal scale: {@code 0.10} must not become {@code 0.1}. */
-    public static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    public static final JsonNodeFactory NODES = new JsonNodeFactory(true);
 
     private static final JsonFactory FACTORY = new JsonFactory();
 

@@ -79,8 +79,9 @@ public final class ScanThroughput {
                 "aws.credentials.access.key.id", Moto.ACCESS_KEY, "aws.credentials.secret.access.key",
                 Moto.SECRET_KEY, "source.table.name", table, "bootstrap.mode", "scan",
                 "job.parallelism", Integer.toString(parallelism), "checkpoint.interval.ms", "600000"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism);
-        env.getConfig().disableGenericTypes();
+        org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+        conf.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         new TableScanSource(c, table).create(env).sinkTo(new DiscardingSink<RawRecord>()).uid("discard");
         long start = System.nanoTime();
         env.execute("scan-bench-p" + parallelism);

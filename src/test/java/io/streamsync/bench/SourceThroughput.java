@@ -186,7 +186,7 @@ final class SourceThroughput {
                 DynamoDbStreamsClient client = DynamoDbStreamsClient.builder().endpointOverride(server.endpoint())
                         .region(Region.US_EAST_1)
                         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench")))
-                        .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder())
+                        .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder())
                         .build()) {
             String[] iterators = new String[shards];
             for (int s = 0; s < shards; s++) {

@@ -40,7 +40,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -227,7 +227,7 @@ class FaultToleranceITCase {
                     SavepointFormatType.CANONICAL).get();
             awaitOperations(run, 700); // traffic goes on while no job runs
             Configuration restore = new Configuration();
-            restore.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+            restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
             second = run.start(s -> s, restore);
             traffic.join();
             Poll.until(CONVERGE, run::check);

@@ -23,7 +23,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
@@ -154,7 +154,7 @@ public final class LocalRun {
         flinkConf.set(RestOptions.PORT, uiPort);
         flinkConf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         if (savepoint != null) {
-            flinkConf.set(SavepointConfigOptions.SAVEPOINT_PATH, savepoint);
+            flinkConf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flinkConf);
         StreamSyncPipeline.configureEnvironment(env, config);

@@ -101,9 +101,33 @@ class PipelineGraphTest {
     }
 
     @Test
+    void checkpointingStateBackendAndRestartsAreConfiguredThroughOptions() {
+        for (String backend : new String[] {"hashmap", "rocksdb"}) {
+            java.util.Map<String, String> p = new java.util.HashMap<>(Map.of("checkpoint.interval.ms", "7000",
+                    "checkpoint.timeout.ms", "90000", "state.backend", backend, "checkpoint.dir", "file:///tmp/streamsync-cp",
+                    "restart.attempts", "9"));
+            JobConfig c = JobConfig.from(p);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            StreamSyncPipeline.configureEnvironment(env, c);
+            StreamSyncPipeline.define(env, c, new RecordSourceForGraph(), PipelineSinks.fromConfig(c));
+            org.apache.flink.streaming.api.graph.StreamGraph graph = env.getStreamGraph();
+            assertThat(graph.getCheckpointConfig().getCheckpointInterval()).isEqualTo(7000);
+            assertThat(graph.getCheckpointConfig().getCheckpointingConsistencyMode())
+                    .isEqualTo(org.apache.flink.core.execution.CheckpointingMode.EXACTLY_ONCE);
+            assertThat(graph.getCheckpointConfig().getCheckpointTimeout()).isEqualTo(90000);
+            assertThat(graph.getCheckpointConfig().getMinPauseBetweenCheckpoints()).isEqualTo(1000);
+            org.apache.flink.configuration.Configuration job = graph.getJobConfiguration();
+            assertThat(job.get(org.apache.flink.configuration.StateBackendOptions.STATE_BACKEND)).isEqualTo(backend);
+            assertThat(job.get(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                    .isEqualTo("file:///tmp/streamsync-cp");
+            assertThat(job.get(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(9);
+        }
+    }
+
+    @Test
     void dataTypesAreFlinkPojosNeverKryo() {
-        ExecutionConfig config = new ExecutionConfig();
-        config.disableGenericTypes();
+        ExecutionConfig config = productionGraph().getConfig();
+        assertThat(config.getSerializerConfig().hasGenericTypesDisabled()).as("the job refuses generic (Kryo) types").isTrue();
         for (Class<?> type : new Class<?>[] {RawRecord.class, ChangeEvent.class, ListAggregate.class, ItemUpdate.class,
             ListMeta.class, SearchAction.class, DeadLetter.class}) {
             TypeInformation<?> info = TypeInformation.of(type);

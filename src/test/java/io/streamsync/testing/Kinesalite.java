@@ -51,7 +51,7 @@ public final class Kinesalite implements AutoCloseable {
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
                 .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
                         software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))
-                .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder())
+                .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder())
                 .build();
     }
 

@@ -166,7 +166,7 @@ public final class TodoTables {
     }
 
     private static JsonNode plain(AttributeValue v) {
-        JsonNodeFactory f = JsonNodeFactory.withExactBigDecimals(true);
+        JsonNodeFactory f = new JsonNodeFactory(true);
         switch (v.type()) {
             case S:
                 return f.textNode(v.s());

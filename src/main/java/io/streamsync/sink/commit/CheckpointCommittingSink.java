@@ -74,7 +74,7 @@ public final class CheckpointCommittingSink<T extends Versioned>
     @Override
     public Committer<CommitBatch<T>> createCommitter(CommitterInitContext context) throws IOException {
         MetricGroup metrics = CloudWatchMetrics.of(context.metricGroup());
-        return new PublishingCommitter<>(publishers.create(metrics, context.getSubtaskId()), metrics);
+        return new PublishingCommitter<>(publishers.create(metrics, context.getTaskInfo().getIndexOfThisSubtask()), metrics);
     }
 
     @Override

@@ -22,7 +22,6 @@ import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
@@ -77,7 +76,7 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
     @Override
     public void start() {
         // retries are ours: throttling must be counted and must never exhaust an attempt budget
-        client = AwsSettings.dynamoDb(config, RetryPolicy.none());
+        client = AwsSettings.dynamoDb(config, software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry());
         fetcher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "table-scan-fetcher-" + context.getIndexOfSubtask());
             t.setDaemon(true);

@@ -14,7 +14,7 @@ import software.amazon.awssdk.http.HttpExecuteResponse;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 
@@ -49,7 +49,7 @@ final class AwsJsonClient implements AutoCloseable {
         this.signingName = signingName;
         this.region = region;
         this.credentials = credentials;
-        this.http = ApacheHttpClient.builder()
+        this.http = Apache5HttpClient.builder()
                 .maxConnections(maxConnections)
                 .connectionTimeout(Duration.ofSeconds(10))
                 .socketTimeout(Duration.ofSeconds(30))
