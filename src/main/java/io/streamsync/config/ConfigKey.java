@@ -51,6 +51,10 @@ public enum ConfigKey {
             "When a shard position is older than the stream keeps: fail (the job fails, naming the shard, the last sequence number read and since when data is lost) or continue (go on from TRIM_HORIZON; the gap is counted in trimmedDataGaps, logged, and written as a dead letter)."),
     SOURCE_RETRY_TIMEOUT_MS("source.retry.timeout.ms", "300000",
             "How long reading a shard may keep failing (throttled, server errors, unreachable; retried with backoff and jitter) before the job fails over (ms)."),
+    SOURCE_WATERMARK_OUT_OF_ORDERNESS_MS("source.watermark.out.of.orderness.ms", "2000",
+            "Event time (a record's ApproximateCreationDateTime) may go back this much within a shard; the shard's watermark is its latest event time minus this (DynamoDB rounds creation times down to the second) (ms)."),
+    SOURCE_WATERMARK_HEAD_DELAY_MS("source.watermark.head.delay.ms", "3000",
+            "A shard found at the head of its stream moves its watermark on to now minus this and the out-of-orderness, so that a quiet stream does not hold event time back; it covers the stream's delivery delay and clock skew (ms)."),
     SOURCE_SHARD_DISCOVERY_INTERVAL_MS("source.shard.discovery.interval.ms", "10000",
             "How often new shards are looked for (ms)."),
 

@@ -88,6 +88,8 @@ public final class JobConfig implements Serializable {
     public final InitialPosition initialPosition;
     public final Duration pollInterval;
     public final Duration shardDiscoveryInterval;
+    public final Duration watermarkOutOfOrderness;
+    public final Duration watermarkHeadDelay;
 
     public final int maxRecordBytes;
 
@@ -199,6 +201,8 @@ public final class JobConfig implements Serializable {
         initialPosition = r.enumValue(ConfigKey.SOURCE_INITIAL_POSITION, InitialPosition.class);
         pollInterval = r.millis(ConfigKey.SOURCE_POLL_INTERVAL_MS, 1);
         shardDiscoveryInterval = r.millis(ConfigKey.SOURCE_SHARD_DISCOVERY_INTERVAL_MS, 100);
+        watermarkOutOfOrderness = r.millis(ConfigKey.SOURCE_WATERMARK_OUT_OF_ORDERNESS_MS, 0);
+        watermarkHeadDelay = r.millis(ConfigKey.SOURCE_WATERMARK_HEAD_DELAY_MS, 0);
 
         maxRecordBytes = r.integer(ConfigKey.SOURCE_MAX_RECORD_BYTES, 1024, Integer.MAX_VALUE);
 

@@ -45,6 +45,19 @@ public class RawRecord implements java.io.Serializable {
         return r;
     }
 
+    /**
+     * Not a record: the shard was found at the head of its stream at {@code now} (epoch ms). The source turns it
+     * into the shard's watermark and never emits it.
+     */
+    public static RawRecord heartbeat(String shardId, long now) {
+        return new RawRecord((byte[]) null, shardId, null, now);
+    }
+
+    /** Whether this is a {@link #heartbeat} (no data, no gap). */
+    public boolean isHeartbeat() {
+        return data == null && gap == null && sequenceNumber == null;
+    }
+
     /** The record as text (invalid UTF-8 shown as U+FFFD), for dead letters and diagnostics; null if none. */
     public String text() {
         return data == null ? null : new String(data, StandardCharsets.UTF_8);

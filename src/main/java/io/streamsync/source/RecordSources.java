@@ -6,7 +6,6 @@ import io.streamsync.source.scan.TableScanSource;
 import io.streamsync.source.shards.ChangeStreamSource;
 import io.streamsync.source.shards.ShardSourceSettings;
 import io.streamsync.source.stream.StreamEndpoint;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 
 /** The job's record sources as configured: the change stream, plus the table scan when bootstrapping. */
@@ -28,7 +27,7 @@ public final class RecordSources {
     /** The change-stream source with the given settings (tests and benchmarks adjust them). */
     public static RecordSource changeStream(ShardSourceSettings settings) {
         OperatorIds id = settings.endpoint.service == StreamEndpoint.Service.KINESIS ? OperatorIds.KINESIS_SOURCE : OperatorIds.SOURCE;
-        return env -> env.fromSource(new ChangeStreamSource(settings), WatermarkStrategy.noWatermarks(), id.displayName(),
+        return env -> env.fromSource(new ChangeStreamSource(settings), io.streamsync.source.shards.ShardWatermarks.strategy(), id.displayName(),
                         Types.POJO(RawRecord.class))
                 .uid(id.uid())
                 .name(id.displayName());

@@ -44,6 +44,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     private final Map<Integer, Set<String>> owned = new HashMap<>();
     /** The reader that finished a shard (for its children). */
     private final Map<String, Integer> finishedBy = new HashMap<>();
+    private final Map<String, Long> finishedAt = new HashMap<>();
     private final Map<String, List<String>> parentsOf = new HashMap<>();
     private boolean listedOnce;
     private int listingFailures;
@@ -122,6 +123,28 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         }
         assignment.forEach((reader, splits) -> context.assignSplits(
                 new org.apache.flink.api.connector.source.SplitsAssignment<>(Map.of(reader, splits))));
+        tellIdleReaders(readers, System.currentTimeMillis());
+    }
+
+    /**
+     * Tells every reader that owns no shard, and has no finished shard whose children may still come to it, that
+     * it is idle (sent again each round: a reader ignores it while it has shards, e.g. restored ones). A finished
+     * shard may still get children until one of them is listed or three discovery intervals have passed.
+     */
+    private void tellIdleReaders(Set<Integer> readers, long now) {
+        Set<String> withChildren = new HashSet<>();
+        parentsOf.values().forEach(withChildren::addAll);
+        long childrenDeadline = now - 3 * settings.discoveryInterval.toMillis();
+        for (int r : readers) {
+            if (!owned.getOrDefault(r, Set.of()).isEmpty()) {
+                continue;
+            }
+            boolean childrenMayCome = finishedBy.entrySet().stream().anyMatch(e -> e.getValue() == r
+                    && !withChildren.contains(e.getKey()) && finishedAt.getOrDefault(e.getKey(), 0L) > childrenDeadline);
+            if (!childrenMayCome) {
+                context.sendEventToSourceReader(r, new ShardEvents.NoShards());
+            }
+        }
     }
 
     private int readerFor(String shardId, Set<Integer> readers) {
@@ -159,6 +182,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
             }
             lineage.finished(id, now);
             finishedBy.put(id, subtaskId);
+            finishedAt.putIfAbsent(id, now);
             owned.values().forEach(s -> s.remove(id));
         }
         context.sendEventToSourceReader(subtaskId, new ShardEvents.FinishedRecorded(ids));

@@ -23,6 +23,20 @@ public final class ShardEvents {
     }
 
     /**
+     * Enumerator to reader: the enumerator has no shard for this reader and expects none soon (no shard it
+     * finished is waiting for children). A reader without shards then marks itself idle, so that it holds no
+     * one's event time back; its next shard makes it active again.
+     */
+    public static final class NoShards implements SourceEvent {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String toString() {
+            return "NoShards";
+        }
+    }
+
+    /**
      * Enumerator to reader: the enumerator has recorded these shards as finished. The reader drops them from
      * its state after the next checkpoint completes (the enumerator's part of that checkpoint has them).
      */

@@ -34,13 +34,44 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
 
     ShardReader(Supplier<SplitReader<RawRecord, ShardSplit>> splitReader, Histogram latency, Configuration config,
             SourceReaderContext context) {
-        super(splitReader, new Emitter(latency), config, context);
+        this(splitReader, new Emitter(latency, 2000, 3000), config, context);
+    }
+
+    ShardReader(Supplier<SplitReader<RawRecord, ShardSplit>> splitReader, Emitter emitter, Configuration config,
+            SourceReaderContext context) {
+        super(splitReader, emitter, config, context);
+    }
+
+    /** The enumerator said there is nothing for this reader: marked idle at the next poll if it has no shard. */
+    private boolean idleRequested;
+    private java.util.concurrent.CompletableFuture<Void> idleSignal = new java.util.concurrent.CompletableFuture<>();
+
+    @Override
+    public org.apache.flink.core.io.InputStatus pollNext(org.apache.flink.api.connector.source.ReaderOutput<RawRecord> output)
+            throws Exception {
+        if (idleRequested) {
+            idleRequested = false;
+            if (getNumberOfCurrentlyAssignedSplits() == 0) {
+                output.markIdle(); // a shard's first watermark makes the reader active again
+            }
+        }
+        return super.pollNext(output);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> isAvailable() {
+        if (idleRequested) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        java.util.concurrent.CompletableFuture<Void> data = super.isAvailable();
+        return data.isDone() ? data : java.util.concurrent.CompletableFuture.anyOf(data, idleSignal).thenApply(x -> null);
     }
 
     static ShardReader create(ShardSourceSettings settings, Configuration config, SourceReaderContext context) {
         Histogram latency = context.metricGroup().histogram("writeToReadLatencyMs", new DescriptiveStatisticsHistogram(1000));
         ShardReaderMetrics metrics = new ShardReaderMetrics(context.metricGroup(), latency);
-        return new ShardReader(() -> new ShardSplitReader(settings, metrics), latency, config, context);
+        return new ShardReader(() -> new ShardSplitReader(settings, metrics), new Emitter(latency,
+                settings.watermarkOutOfOrderness.toMillis(), settings.watermarkHeadDelay.toMillis()), config, context);
     }
 
     @Override
@@ -81,6 +112,13 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
                     confirmedDropAt.putIfAbsent(id, Long.MAX_VALUE);
                 }
             }
+        } else if (event instanceof ShardEvents.NoShards) {
+            if (getNumberOfCurrentlyAssignedSplits() == 0) {
+                idleRequested = true;
+                java.util.concurrent.CompletableFuture<Void> signal = idleSignal;
+                idleSignal = new java.util.concurrent.CompletableFuture<>();
+                signal.complete(null); // wakes the source operator, which then polls
+            }
         } else {
             super.handleSourceEvents(event);
         }
@@ -118,16 +156,41 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
         return state.toSplit();
     }
 
-    /** Emits a record and moves its shard's position past it. */
+    /**
+     * Emits a record with its event time (ApproximateCreationDateTime, or Kinesis' arrival time) and moves its
+     * shard's position past it; keeps the shard's watermark: its latest event time minus the out-of-orderness,
+     * moved on to now minus the head delay (and the out-of-orderness) when the shard is at its head (a
+     * {@link RawRecord#heartbeat}, never emitted). Each shard has its own output, so the reader's watermark is
+     * the least of its shards'; a finished shard's output is released and holds no one back.
+     */
     static final class Emitter implements RecordEmitter<RawRecord, RawRecord, ShardSplitState> {
         private final Histogram latency;
+        private final long outOfOrderness;
+        private final long headDelay;
 
-        Emitter(Histogram latency) {
+        Emitter(Histogram latency, long outOfOrdernessMillis, long headDelayMillis) {
             this.latency = latency;
+            this.outOfOrderness = outOfOrdernessMillis;
+            this.headDelay = headDelayMillis;
+        }
+
+        private void advance(ShardSplitState state, long eventTime, SourceOutput<RawRecord> output) {
+            if (eventTime > state.maxEventTime) {
+                state.maxEventTime = eventTime;
+            }
+            long watermark = state.maxEventTime - outOfOrderness;
+            if (watermark > state.emittedWatermark) {
+                state.emittedWatermark = watermark;
+                output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(watermark));
+            }
         }
 
         @Override
         public void emitRecord(RawRecord record, SourceOutput<RawRecord> output, ShardSplitState state) {
+            if (record.isHeartbeat()) {
+                advance(state, record.arrivalTime - headDelay, output);
+                return;
+            }
             if (record.gap != null) {
                 state.position = StartPosition.TRIM_HORIZON; // the reader went on from the trim horizon
             } else if (record.sequenceNumber != null) {
@@ -137,7 +200,12 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
                     latency.update(Math.max(0, System.currentTimeMillis() - record.arrivalTime));
                 }
             }
-            output.collect(record);
+            if (record.gap == null && record.arrivalTime > 0) {
+                output.collect(record, record.arrivalTime);
+                advance(state, record.arrivalTime, output);
+            } else {
+                output.collect(record);
+            }
         }
     }
 }

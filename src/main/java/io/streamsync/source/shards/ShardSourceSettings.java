@@ -20,9 +20,22 @@ public final class ShardSourceSettings implements Serializable {
     public final boolean continueOnTrimmedData;
     /** How long one shard may fail (throttled, unreachable) before the job fails over. */
     public final Duration retryTimeout;
+    /** A shard's watermark trails its latest event time by this. */
+    public final Duration watermarkOutOfOrderness;
+    /** A shard at the head of its stream moves its event time on to now minus this. */
+    public final Duration watermarkHeadDelay;
 
     public ShardSourceSettings(StreamEndpoint endpoint, StartPosition initial, Duration discoveryInterval,
             Duration pollInterval, int maxRecordsPerCall, boolean continueOnTrimmedData, Duration retryTimeout) {
+        this(endpoint, initial, discoveryInterval, pollInterval, maxRecordsPerCall, continueOnTrimmedData, retryTimeout,
+                Duration.ofMillis(2000), Duration.ofMillis(3000));
+    }
+
+    public ShardSourceSettings(StreamEndpoint endpoint, StartPosition initial, Duration discoveryInterval,
+            Duration pollInterval, int maxRecordsPerCall, boolean continueOnTrimmedData, Duration retryTimeout,
+            Duration watermarkOutOfOrderness, Duration watermarkHeadDelay) {
+        this.watermarkOutOfOrderness = watermarkOutOfOrderness;
+        this.watermarkHeadDelay = watermarkHeadDelay;
         this.endpoint = endpoint;
         this.initial = initial;
         this.discoveryInterval = discoveryInterval;
@@ -45,6 +58,6 @@ public final class ShardSourceSettings implements Serializable {
                 initial = StartPosition.TRIM_HORIZON;
         }
         return new ShardSourceSettings(endpoint, initial, c.shardDiscoveryInterval, c.pollInterval, c.maxRecordsPerCall,
-                c.continueOnTrimmedData, c.sourceRetryTimeout);
+                c.continueOnTrimmedData, c.sourceRetryTimeout, c.watermarkOutOfOrderness, c.watermarkHeadDelay);
     }
 }

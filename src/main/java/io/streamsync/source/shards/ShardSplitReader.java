@@ -127,6 +127,15 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         if (batch.nextIterator == null) {
             return finish(shard, records);
         }
+        // at the head of its stream (Kinesis says so; DynamoDB Streams: an empty answer on an open shard), the shard
+        // holds nothing older than about now: its watermark may move on with time
+        boolean atHead = batch.millisBehindLatest >= 0 ? batch.millisBehindLatest == 0 : records.isEmpty();
+        if (atHead) {
+            List<RawRecord> withHeartbeat = new java.util.ArrayList<>(records.size() + 1);
+            withHeartbeat.addAll(records);
+            withHeartbeat.add(RawRecord.heartbeat(shard.id, now));
+            records = withHeartbeat;
+        }
         return new RecordsBySplits<>(Map.of(shard.id, records), Set.of());
     }
 

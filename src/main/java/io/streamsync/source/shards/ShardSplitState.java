@@ -5,6 +5,10 @@ final class ShardSplitState {
     final String shardId;
     StartPosition position;
     long lastRecordMillis;
+    /** Latest event time seen on the shard (records, or now at its head); not kept in checkpoints. */
+    long maxEventTime = Long.MIN_VALUE;
+    /** The last watermark emitted for the shard. */
+    long emittedWatermark = Long.MIN_VALUE;
 
     ShardSplitState(ShardSplit split) {
         this.shardId = split.shardId;

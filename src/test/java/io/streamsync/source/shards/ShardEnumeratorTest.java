@@ -180,4 +180,30 @@ class ShardEnumeratorTest {
         missing.failure = new StreamApiException(StreamApiException.Kind.NOT_FOUND, "stream gone", null, 400, null);
         assertThatThrownBy(fresh::discover).hasMessageContaining("cannot list the shards").hasMessageContaining("stream gone");
     }
+
+    @Test
+    void aReaderWithoutShardsIsToldItIsIdleUnlessChildrenOfItsFinishedShardMayStillCome() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ctx.readers.put(1, new ReaderInfo(1, "h"));
+        ctx.readers.put(2, new ReaderInfo(2, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("a", true), shard("b", false));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("a->0", "b->1");
+        assertThat(ctx.events).as("more readers than shards: reader 2 holds no one back").containsExactly("2:NoShards");
+
+        ctx.events.clear();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
+        assertThat(ctx.events).as("a's children are not listed yet: they will come to reader 0, which must not run ahead")
+                .containsExactly("0:FinishedRecorded[a]", "2:NoShards");
+
+        ctx.events.clear();
+        listing.shards = List.of(shard("a", true), shard("b", false), shard("a1", false, "a"));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("a->0", "b->1", "a1->0");
+        assertThat(ctx.events).containsExactly("2:NoShards");
+    }
 }

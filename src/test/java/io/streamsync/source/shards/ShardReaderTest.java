@@ -81,8 +81,12 @@ class ShardReaderTest {
         @Override
         public void emitWatermark(Watermark watermark) {}
 
+        int idleMarks;
+
         @Override
-        public void markIdle() {}
+        public void markIdle() {
+            idleMarks++;
+        }
 
         @Override
         public void markActive() {}
@@ -165,6 +169,31 @@ class ShardReaderTest {
         assertThat(out.records).isEmpty();
         assertThat(stream.getRecordsCalls).isZero();
         assertThat(reader.snapshotState(7)).containsExactly(finished);
+        reader.close();
+    }
+
+    @Test
+    void toldItHasNoShardsAReaderWithoutShardsMarksItselfIdleAndOneWithShardsDoesNot() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("s", 2);
+        ShardReader reader = reader(stream);
+        reader.start();
+        Collecting out = new Collecting();
+        java.util.concurrent.CompletableFuture<Void> waiting = reader.isAvailable();
+        reader.handleSourceEvents(new ShardEvents.NoShards());
+        assertThat(waiting).as("the source operator is woken to poll").isDone();
+        reader.pollNext(out);
+        assertThat(out.idleMarks).isEqualTo(1);
+        reader.pollNext(out);
+        assertThat(out.idleMarks).as("once per message").isEqualTo(1);
+
+        reader.addSplits(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON)));
+        reader.handleSourceEvents(new ShardEvents.NoShards()); // e.g. a restored shard the enumerator does not know of
+        for (int i = 0; i < 10; i++) {
+            reader.pollNext(out);
+            Thread.sleep(2);
+        }
+        assertThat(out.idleMarks).as("it has a shard: not idle").isEqualTo(1);
         reader.close();
     }
 }

@@ -110,6 +110,9 @@ class ShardSplitReaderTest {
             while ((split = batch.nextSplit()) != null) {
                 RawRecord rec;
                 while ((rec = batch.nextRecordFromSplit()) != null) {
+                    if (rec.isHeartbeat()) {
+                        continue; // a shard at its head (see theShardAtItsHeadSendsAHeartbeat...)
+                    }
                     out.add(rec.gap != null ? "GAP:" + rec.gap : rec.shardId + "/" + rec.sequenceNumber);
                 }
             }
@@ -236,7 +239,7 @@ class ShardSplitReaderTest {
             @Override
             public void markActive() {}
         };
-        ShardReader.Emitter emitter = new ShardReader.Emitter(new org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram(10));
+        ShardReader.Emitter emitter = new ShardReader.Emitter(new org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram(10), 2000, 3000);
         emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "41", 5L), output, state);
         assertThat(state.toSplit().start).isEqualTo(StartPosition.afterSequenceNumber("41"));
         emitter.emitRecord(new RawRecord("{}".getBytes(), "s", null, 5L), output, state);
@@ -245,5 +248,75 @@ class ShardSplitReaderTest {
         emitter.emitRecord(RawRecord.gap("s", "lost"), output, state);
         assertThat(state.toSplit().start).as("after a gap: from the trim horizon").isEqualTo(StartPosition.TRIM_HORIZON);
         assertThat(emitted).hasSize(3);
+    }
+
+    @Test
+    void theShardAtItsHeadSendsAHeartbeatAfterItsRecordsButABusyShardDoesNot() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 3);
+        ShardReaderMetrics metrics = new ShardReaderMetrics(new UnregisteredMetricsGroup(), null);
+        ShardSplitReader r = new ShardSplitReader(settings(false, Duration.ofMinutes(1)), metrics, stream);
+        r.handleSplitsChanges(new org.apache.flink.connector.base.source.reader.splitreader.SplitsAddition<>(
+                List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        List<RawRecord> seen = new ArrayList<>();
+        long before = System.currentTimeMillis();
+        for (int i = 0; i < 50 && seen.stream().noneMatch(RawRecord::isHeartbeat); i++) {
+            RecordsWithSplitIds<RawRecord> batch = r.fetch();
+            while (batch.nextSplit() != null) {
+                RawRecord rec;
+                while ((rec = batch.nextRecordFromSplit()) != null) {
+                    seen.add(rec);
+                }
+            }
+            Thread.sleep(2);
+        }
+        // the scripted shard answers its 3 records (limit 100), then empty answers: at its head
+        assertThat(seen.subList(0, 3)).allMatch(rec -> !rec.isHeartbeat());
+        RawRecord heartbeat = seen.get(seen.size() - 1);
+        assertThat(heartbeat.isHeartbeat()).isTrue();
+        assertThat(heartbeat.shardId).isEqualTo("s");
+        assertThat(heartbeat.arrivalTime).isBetween(before, System.currentTimeMillis());
+        assertThat(metrics.recordsRead.getCount()).as("heartbeats are not records").isEqualTo(3);
+    }
+
+    @Test
+    void theEmitterKeepsEachShardsWatermarkFromItsRecordsAndItsHeartbeats() {
+        List<Long> watermarks = new ArrayList<>();
+        List<Long> timestamps = new ArrayList<>();
+        org.apache.flink.api.connector.source.SourceOutput<RawRecord> output = new org.apache.flink.api.connector.source.SourceOutput<>() {
+            @Override
+            public void collect(RawRecord record) {
+                timestamps.add(Long.MIN_VALUE);
+            }
+
+            @Override
+            public void collect(RawRecord record, long timestamp) {
+                timestamps.add(timestamp);
+            }
+
+            @Override
+            public void emitWatermark(org.apache.flink.api.common.eventtime.Watermark watermark) {
+                watermarks.add(watermark.getTimestamp());
+            }
+
+            @Override
+            public void markIdle() {}
+
+            @Override
+            public void markActive() {}
+        };
+        ShardSplitState state = new ShardSplitState(new ShardSplit("s", StartPosition.TRIM_HORIZON));
+        ShardReader.Emitter emitter = new ShardReader.Emitter(new org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram(10), 2000, 3000);
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "1", 10_000L), output, state);
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "2", 12_000L), output, state);
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "3", 11_000L), output, state); // older: no step back
+        emitter.emitRecord(RawRecord.gap("s", "lost"), output, state);
+        emitter.emitRecord(RawRecord.heartbeat("s", 20_000L), output, state); // at the head at 20 s
+        emitter.emitRecord(RawRecord.heartbeat("s", 21_000L), output, state);
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "4", 15_000L), output, state); // behind the clock: no step back
+        assertThat(timestamps).as("records carry their creation time; the gap none; heartbeats are not emitted")
+                .containsExactly(10_000L, 12_000L, 11_000L, Long.MIN_VALUE, 15_000L);
+        assertThat(watermarks).as("latest event time - 2 s; at the head: now - 3 s - 2 s")
+                .containsExactly(8_000L, 10_000L, 15_000L, 16_000L);
     }
 }
