@@ -45,6 +45,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     /** The reader that finished a shard (for its children). */
     private final Map<String, Integer> finishedBy = new HashMap<>();
     private final Map<String, Long> finishedAt = new HashMap<>();
+    /** Readers told {@link ShardEvents.NoShards} since they last got a shard, finished one or registered. */
+    private final Set<Integer> toldIdle = new HashSet<>();
     private final Map<String, List<String>> parentsOf = new HashMap<>();
     private boolean listedOnce;
     private int listingFailures;
@@ -118,6 +120,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
             int reader = readerFor(split.shardId, readers);
             assignment.computeIfAbsent(reader, r -> new ArrayList<>()).add(split);
             owned.computeIfAbsent(reader, r -> new HashSet<>()).add(split.shardId);
+            toldIdle.remove(reader);
             shardsAssigned.inc();
             LOG.info("Shard {} of {} to reader {} from {}", split.shardId, settings.endpoint, reader, split.start);
         }
@@ -128,20 +131,23 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
 
     /**
      * Tells every reader that owns no shard, and has no finished shard whose children may still come to it, that
-     * it is idle (sent again each round: a reader ignores it while it has shards, e.g. restored ones). A finished
-     * shard may still get children until one of them is listed or three discovery intervals have passed.
+     * it is idle: once, until it gets a shard, reports a finished one or registers again (a reader ignores it while
+     * it has shards, e.g. restored ones the enumerator does not know of). Only once, because an event that cannot
+     * be delivered (the reader just failed) fails the task over. A finished shard may still get children until one
+     * of them is listed or three discovery intervals have passed.
      */
     private void tellIdleReaders(Set<Integer> readers, long now) {
         Set<String> withChildren = new HashSet<>();
         parentsOf.values().forEach(withChildren::addAll);
         long childrenDeadline = now - 3 * settings.discoveryInterval.toMillis();
         for (int r : readers) {
-            if (!owned.getOrDefault(r, Set.of()).isEmpty()) {
+            if (!owned.getOrDefault(r, Set.of()).isEmpty() || toldIdle.contains(r)) {
                 continue;
             }
             boolean childrenMayCome = finishedBy.entrySet().stream().anyMatch(e -> e.getValue() == r
                     && !withChildren.contains(e.getKey()) && finishedAt.getOrDefault(e.getKey(), 0L) > childrenDeadline);
             if (!childrenMayCome) {
+                toldIdle.add(r);
                 context.sendEventToSourceReader(r, new ShardEvents.NoShards());
             }
         }
@@ -186,6 +192,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
             owned.values().forEach(s -> s.remove(id));
         }
         context.sendEventToSourceReader(subtaskId, new ShardEvents.FinishedRecorded(ids));
+        toldIdle.remove(subtaskId);
         assignReady();
     }
 
@@ -200,6 +207,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
 
     @Override
     public void addReader(int subtaskId) {
+        toldIdle.remove(subtaskId); // a new reader (after a failover): tell it again
         assignReady();
     }
 

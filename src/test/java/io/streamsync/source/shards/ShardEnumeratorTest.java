@@ -198,12 +198,17 @@ class ShardEnumeratorTest {
         ctx.events.clear();
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
         assertThat(ctx.events).as("a's children are not listed yet: they will come to reader 0, which must not run ahead")
-                .containsExactly("0:FinishedRecorded[a]", "2:NoShards");
+                .containsExactly("0:FinishedRecorded[a]");
 
         ctx.events.clear();
         listing.shards = List.of(shard("a", true), shard("b", false), shard("a1", false, "a"));
         ctx.discover();
         assertThat(ctx.assigned).containsExactly("a->0", "b->1", "a1->0");
+        assertThat(ctx.events).as("told once: an event a failed reader cannot take fails it over").isEmpty();
+
+        e.addReader(2); // reader 2 registers again after a failover
         assertThat(ctx.events).containsExactly("2:NoShards");
+        ctx.discover();
+        assertThat(ctx.events).hasSize(1);
     }
 }
