@@ -2,20 +2,14 @@ package io.streamsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.Startup;
-import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSources;
-import io.streamsync.testing.GroundTruth;
+import io.streamsync.testing.GoldenReplay;
 import io.streamsync.testing.LocalServicesExtension;
-import io.streamsync.testing.OutputsSnapshot;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.ReportedMetrics;
-import io.streamsync.testing.StreamCapture;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TestJobs;
-import io.streamsync.testing.TodoTables;
 import io.streamsync.upgrade.ChangeStreamSavepoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,17 +18,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
-import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
  * Every committed golden savepoint of the job with the change-stream source (src/test/resources/upgrade/*-change-stream,
@@ -47,9 +37,7 @@ class ChangeStreamSavepointITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.create();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
 
     @RegisterExtension
     static final LocalServicesExtension SERVICES = new LocalServicesExtension();
@@ -68,44 +56,26 @@ class ChangeStreamSavepointITCase {
     void everyGoldenSavepointWithTheChangeStreamSourceRestoresItsPositionsAndCountsOnExactly(@TempDir Path dir) throws Exception {
         int round = 0;
         for (Path golden : goldenSavepoints()) {
-            JsonNode saved = io.streamsync.change.ChangeRecordParser.newMapper().readTree(golden.resolve("outputs.json").toFile());
-            JsonNode made = saved.get("workload");
             String name = ChangeStreamSavepoint.NAME; // the names the savepoint's job wrote to
-            String source = name + "Tasks";
-            String counts = name + "Counts";
-            // one golden per round on fresh tables: drop what an earlier round left
-            if (round++ > 0) {
-                SERVICES.ddb().deleteTable(b -> b.tableName(source));
-                SERVICES.ddb().deleteTable(b -> b.tableName(counts));
+            if (round++ > 0) { // one golden per round on fresh tables: drop what an earlier round left
+                SERVICES.ddb().deleteTable(b -> b.tableName(name + "Tasks"));
+                SERVICES.ddb().deleteTable(b -> b.tableName(name + "Counts"));
             }
-            TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
-            TodoTables.createAggregateTable(SERVICES.ddb(), counts);
-            JobConfig c = JobConfig.from(SERVICES.services().testJobProperties(name, dir.resolve("dl-" + round)));
-            String streamArn = Startup.prepare(c);
-            OutputsSnapshot.load(SERVICES.ddb(), SERVICES.search(), saved);
-
-            TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), source, made.get("lists").asInt(), made.get("seed").asLong());
-            workload.run(made.get("operations").asInt());
-            try (DynamoDbStreamsClient streams = SERVICES.services().dynamoDb.streamsClient()) {
-                List<RawRecord> replayed = StreamCapture.readAll(streams, streamArn);
-                assertThat(replayed).as("the replayed stream").hasSize(made.get("streamRecords").asInt());
-                assertThat(replayed.get(replayed.size() - 1).sequenceNumber).isEqualTo(made.get("lastSequenceNumber").asText());
-                assertThat(replayed.get(0).shardId).isEqualTo(made.get("shardId").asText());
-            }
-            assertThat(GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(), name + "-counts", name + "-tasks"))
-                    .as("%s: the job's published outputs equal the replayed table", golden).isNull();
+            GoldenReplay world = GoldenReplay.of(SERVICES, golden, name, dir.resolve("dl-" + round));
+            JobConfig c = world.config;
+            String streamArn = world.streamArn;
+            TaskWorkload workload = world.traffic;
 
             workload.run(100); // written while no job runs
             JobClient restored = TestJobs.start(c, RecordSources.changeStream(c, streamArn), golden.toUri().toString(), false,
                     "restored " + golden.getFileName());
             try {
                 workload.run(150);
-                Poll.until(Duration.ofSeconds(120), () -> GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(),
-                        name + "-counts", name + "-tasks"));
+                Poll.until(Duration.ofSeconds(120), world::check);
                 ReportedMetrics reported = new ReportedMetrics(METRICS, restored.getJobID());
                 assertThat(reported.sum("duplicateOrOutdatedIgnored"))
                         .as("%s: the source went on from its position (from TRIM_HORIZON it would ignore >= %s)", golden,
-                                made.get("liveItems").asText()).isZero();
+                                world.workload.get("liveItems").asText()).isZero();
                 assertThat(reported.sum("recordsRead")).as("only the records written after the savepoint were read")
                         .isLessThanOrEqualTo(250);
             } finally {

@@ -11,6 +11,7 @@ import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.sink.deadletter.DeadLetterSinks;
 import io.streamsync.source.RawRecord;
 import io.streamsync.testing.ReportedMetrics;
+import io.streamsync.testing.TestJobs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -38,9 +37,7 @@ class DeadLetterITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
 
     private static String good(String list, String task, int seq) {
         return "{\"eventID\":\"" + seq + "\",\"eventName\":\"INSERT\",\"dynamodb\":{\"ApproximateCreationDateTime\":1700000000,"

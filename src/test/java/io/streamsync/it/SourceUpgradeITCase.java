@@ -3,35 +3,24 @@ package io.streamsync.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.Startup;
-import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSources;
-import io.streamsync.testing.GroundTruth;
+import io.streamsync.testing.GoldenReplay;
 import io.streamsync.testing.LocalServicesExtension;
-import io.streamsync.testing.OutputsSnapshot;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.ReportedMetrics;
-import io.streamsync.testing.StreamCapture;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TestJobs;
-import io.streamsync.testing.TodoTables;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
-import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
  * The upgrade from 0.1.0's source to the change-stream source, end to end on moto, from the committed golden
@@ -51,9 +40,7 @@ class SourceUpgradeITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.create();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
 
     @RegisterExtension
     static final LocalServicesExtension SERVICES = new LocalServicesExtension();
@@ -61,26 +48,10 @@ class SourceUpgradeITCase {
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void theGoldenSavepointOfTheLegacySourceRestoresIntoTheNewSourceWithExactCounts(@TempDir Path dir) throws Exception {
-        JsonNode golden = io.streamsync.change.ChangeRecordParser.newMapper().readTree(GOLDEN.resolve("outputs.json").toFile());
-        JsonNode made = golden.get("workload");
-        String name = "legacy"; // the names the savepoint's job wrote to
-        String source = name + "Tasks";
-        String counts = name + "Counts";
-        TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
-        TodoTables.createAggregateTable(SERVICES.ddb(), counts);
-        JobConfig c = JobConfig.from(SERVICES.services().testJobProperties(name, dir.resolve("dead-letters")));
-        String streamArn = Startup.prepare(c); // checks, and creates the indices with their mappings
-        OutputsSnapshot.load(SERVICES.ddb(), SERVICES.search(), golden);
-
-        TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), source, made.get("lists").asInt(), made.get("seed").asLong());
-        workload.run(made.get("operations").asInt());
-        try (DynamoDbStreamsClient streams = SERVICES.services().dynamoDb.streamsClient()) {
-            List<RawRecord> replayed = StreamCapture.readAll(streams, streamArn);
-            assertThat(replayed).as("the replayed stream").hasSize(made.get("streamRecords").asInt());
-            assertThat(replayed.get(replayed.size() - 1).sequenceNumber).isEqualTo(made.get("lastSequenceNumber").asText());
-        }
-        assertThat(GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(), name + "-counts", name + "-tasks"))
-                .as("the 0.1.0 job's outputs equal the replayed table").isNull();
+        GoldenReplay world = GoldenReplay.of(SERVICES, GOLDEN, "legacy", dir.resolve("dead-letters")); // the names its job wrote to
+        JobConfig c = world.config;
+        String streamArn = world.streamArn;
+        TaskWorkload workload = world.traffic;
 
         String savepoint = GOLDEN.toUri().toString();
         assertThatThrownBy(() -> TestJobs.start(c, RecordSources.changeStream(c, streamArn), savepoint, false, "refused")
@@ -92,11 +63,10 @@ class SourceUpgradeITCase {
         JobClient upgraded = TestJobs.start(c, RecordSources.changeStream(c, streamArn), savepoint, true, "upgraded");
         try {
             workload.run(300);
-            Poll.until(Duration.ofSeconds(120), () -> GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(),
-                    name + "-counts", name + "-tasks"));
+            Poll.until(Duration.ofSeconds(120), world::check);
             // every live item of the savepoint has at least one record in the replay, which only a kept state ignores
             assertThat(ignoredAsOutdated(upgraded)).as("records ignored by the sequence guard of the restored state")
-                    .isGreaterThanOrEqualTo(made.get("liveItems").asLong());
+                    .isGreaterThanOrEqualTo(world.workload.get("liveItems").asLong());
         } finally {
             upgraded.cancel().get(1, TimeUnit.MINUTES);
         }
