@@ -15,8 +15,13 @@ public final class AggregateState {
     public static final String META = "list-meta";
     public static final String ITEMS = "live-items";
     public static final String TOMBSTONES = "removed-items";
+    /** Since 0.3.0. */
+    public static final String OPEN_WINDOWS = "open-windows";
+    /** Since 0.3.0. */
+    public static final String WINDOW_CHANGES = "window-changes";
 
     public static final TypeInformation<ListMeta> META_TYPE = Types.POJO(ListMeta.class);
+    public static final TypeInformation<WindowCounts> WINDOW_COUNTS_TYPE = Types.POJO(WindowCounts.class);
 
     private AggregateState() {}
 
@@ -52,5 +57,19 @@ public final class AggregateState {
                 .cleanupInRocksdbCompactFilter(1000)
                 .build());
         return d;
+    }
+
+    /** The list's windows that are not final yet: window start (epoch ms) to the activity counted so far. */
+    public static MapStateDescriptor<Long, WindowCounts> openWindows() {
+        return new MapStateDescriptor<>(OPEN_WINDOWS, Types.LONG, WINDOW_COUNTS_TYPE);
+    }
+
+    /**
+     * The changes counted in the list's open windows: record identity (the record's {@code eventID}, else its
+     * sequence number) to its window's start. A record met again while its window is open is not counted
+     * twice; the entries of a window leave when it is final.
+     */
+    public static MapStateDescriptor<String, Long> windowChanges() {
+        return new MapStateDescriptor<>(WINDOW_CHANGES, Types.STRING, Types.LONG);
     }
 }

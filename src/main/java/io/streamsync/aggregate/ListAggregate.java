@@ -3,8 +3,8 @@ package io.streamsync.aggregate;
 import java.util.Objects;
 
 /**
- * What the job publishes for one list after one window: the live item count, the window's activity and a
- * version. A Flink POJO.
+ * What the job publishes for one list: the live item count, the activity of the list's latest final window
+ * (see {@link ListAggregator}) and a version. A Flink POJO.
  *
  * <p>{@link #version} strictly increases with every change applied to the list, and a given version always
  * comes with the same {@link #taskCount}: sinks may use it to refuse older values on replay.
@@ -17,7 +17,10 @@ public class ListAggregate implements io.streamsync.sink.commit.Versioned {
     public long taskCount;
 
     public long version;
-    /** Start of the tumbling window (epoch ms, by the records' creation time) whose activity this carries. */
+    /**
+     * Start of the list's latest final window (epoch ms, by the records' creation time), whose activity this
+     * carries; Long.MIN_VALUE while the list has no final window yet (then the window fields are not written).
+     */
     public long windowStart;
 
     public long windowEnd;
@@ -44,6 +47,11 @@ public class ListAggregate implements io.streamsync.sink.commit.Versioned {
         this.removed = removed;
         this.expired = expired;
         this.updatedAt = updatedAt;
+    }
+
+    /** Whether a final window's activity is carried. */
+    public boolean hasWindow() {
+        return windowStart != Long.MIN_VALUE;
     }
 
     @Override

@@ -4,6 +4,17 @@ import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeType;
 import io.streamsync.change.SequenceNumbers;
+import io.streamsync.pipeline.OperatorIds;
+import io.streamsync.sink.deadletter.DeadLetter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.streaming.api.TimeDomain;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
@@ -16,7 +27,8 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Keeps exact per-list aggregates from a stream of item changes keyed by list id.
+ * Keeps exact per-list aggregates from a stream of item changes keyed by list id: the live item count, and
+ * the list's activity per event-time window.
  *
  * <p><b>Exact counts.</b> For every live item the sequence number of the last applied change is kept; for
  * a removed item its removal's sequence number is kept for {@code tombstoneRetention}. A change whose
@@ -36,11 +48,21 @@ import org.apache.flink.util.OutputTag;
  * counted item out of the count and the index; it is otherwise ignored. A REMOVE always removes a counted
  * item, whether it matches or not: a filter cannot keep a deleted item counted.
  *
- * <p><b>Windows.</b> Each applied change belongs to the tumbling window of its creation time. One window is
- * open per list at a time; it is emitted once, when a change of a later window arrives or when a
- * processing-time timer fires {@code windowSize} after the window got its first change (so a quiet stream
- * still sees its last window within one window size). A change whose window was already emitted is counted
- * in the next window instead, so no window is emitted twice.
+ * <p><b>Windows</b> (since 0.3.0). The activity of a list is counted per tumbling window of the records'
+ * creation time (event time), apart from the live count: every change record of the stream that matches
+ * the filter is counted once in its window, identified by its {@code eventID} (else its sequence number),
+ * whatever its order of arrival and whatever the live count made of it (an outdated change is activity
+ * too). A window is <i>final</i> once the watermark passes its end plus {@code allowedLateness}: it is then
+ * emitted once on {@link #WINDOWS}, and its figures become the live aggregate's window fields. A change of
+ * a window that is already final is late: it still updates the live count, but its window is not changed;
+ * it is counted in {@code lateChanges} and goes to {@link #LATE_CHANGES} with the reason, unless the live
+ * state shows it was applied already (a duplicate: {@code duplicateOrOutdatedIgnored}). Whether a window is
+ * final is decided by the highest watermark the list has seen, which is part of its state, so a restore,
+ * a replay or a rescale (the watermark starts anew) cannot reopen a published window.
+ *
+ * <p><b>Live aggregate.</b> Emitted {@code windowSize} of processing time after the first change applied
+ * since the last emission (so a quiet list's last change is out within one window size), and when one of
+ * the list's windows becomes final; the sinks keep the latest per list and checkpoint.
  *
  * <p><b>Version.</b> Starts at the first change's creation time in microseconds and grows by one per
  * applied change; it survives the clean-up of empty lists as long as time moves forward, so a list that
@@ -52,9 +74,13 @@ import org.apache.flink.util.OutputTag;
  *
  * <p><b>Clean-up.</b> A list with no items, no open window and no change for {@code emptyListRetention}
  * has all its state dropped.
+ *
+ * <p><b>Savepoints of 0.2.x and before.</b> Their one pending window per list (processing-time emission) is
+ * moved into the open windows on the list's first change or timer after the restore, and published when
+ * the watermark passes it.
  */
 public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /**
      * The last sequence number kept for an item known only from the bootstrap scan: below every real stream
@@ -64,16 +90,24 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
 
     /** Side output of the item documents to index or delete. */
     public static final OutputTag<ItemUpdate> ITEM_UPDATES = new OutputTag<>("item-updates", Types.POJO(ItemUpdate.class));
+    /** Side output of the final windows: one per list and window with activity. */
+    public static final OutputTag<WindowAggregate> WINDOWS = new OutputTag<>("windows", Types.POJO(WindowAggregate.class));
+    /** Side output of the changes later than the allowed lateness, as dead letters. */
+    public static final OutputTag<DeadLetter> LATE_CHANGES = new OutputTag<>("late-changes", Types.POJO(DeadLetter.class));
 
     private final long windowSize;
+    private final long allowedLateness;
     private final Duration tombstoneRetention;
     private final long emptyListRetention;
     private final boolean emitItemUpdates;
     private final boolean ttlExpiryRemoves;
+    private final int deadLetterMaxBytes;
 
     private transient ValueState<ListMeta> metaState;
     private transient MapState<String, String> items;
     private transient MapState<String, String> tombstones;
+    private transient MapState<Long, WindowCounts> openWindows;
+    private transient MapState<String, Long> windowChanges;
 
     private transient Counter inserts;
     private transient Counter modifies;
@@ -88,23 +122,31 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient Counter removesOfUnknownItems;
     private transient Counter aggregatesEmitted;
     private transient Counter listsCleanedUp;
+    private transient Counter windowsPublished;
+    private transient Counter windowDuplicates;
+    private transient Counter lateChanges;
 
     public ListAggregator(Duration windowSize, Duration tombstoneRetention, Duration emptyListRetention,
             boolean emitItemUpdates) {
-        this(windowSize, tombstoneRetention, emptyListRetention, emitItemUpdates, true);
+        this(windowSize, Duration.ZERO, tombstoneRetention, emptyListRetention, emitItemUpdates, true, 64 * 1024);
     }
 
     /**
+     * @param allowedLateness how long after the watermark passes a window's end the window still takes
+     *     changes; it is final (published) then
      * @param ttlExpiryRemoves true: a TTL expiry removes the item like any delete; false: the item stays
      *     counted and indexed (archives). Either way the expiry is counted in the window's {@code expired}.
+     * @param deadLetterMaxBytes most bytes of a late change's record in its dead letter
      */
-    public ListAggregator(Duration windowSize, Duration tombstoneRetention, Duration emptyListRetention,
-            boolean emitItemUpdates, boolean ttlExpiryRemoves) {
+    public ListAggregator(Duration windowSize, Duration allowedLateness, Duration tombstoneRetention,
+            Duration emptyListRetention, boolean emitItemUpdates, boolean ttlExpiryRemoves, int deadLetterMaxBytes) {
         this.ttlExpiryRemoves = ttlExpiryRemoves;
         this.windowSize = windowSize.toMillis();
+        this.allowedLateness = allowedLateness.toMillis();
         this.tombstoneRetention = tombstoneRetention;
         this.emptyListRetention = emptyListRetention.toMillis();
         this.emitItemUpdates = emitItemUpdates;
+        this.deadLetterMaxBytes = deadLetterMaxBytes;
     }
 
     @Override
@@ -112,6 +154,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         metaState = getRuntimeContext().getState(AggregateState.meta());
         items = getRuntimeContext().getMapState(AggregateState.items());
         tombstones = getRuntimeContext().getMapState(AggregateState.tombstones(tombstoneRetention));
+        openWindows = getRuntimeContext().getMapState(AggregateState.openWindows());
+        windowChanges = getRuntimeContext().getMapState(AggregateState.windowChanges());
         MetricGroup m = CloudWatchMetrics.of(getRuntimeContext().getMetricGroup());
         inserts = m.counter("eventsInsert");
         modifies = m.counter("eventsModify");
@@ -126,20 +170,43 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         removesOfUnknownItems = m.counter("removeOfUnknownItem");
         aggregatesEmitted = m.counter("aggregatesEmitted");
         listsCleanedUp = m.counter("emptyListsCleanedUp");
+        windowsPublished = m.counter("windowsPublished");
+        windowDuplicates = m.counter("windowDuplicatesIgnored");
+        lateChanges = m.counter("lateChanges");
     }
 
     @Override
     public void processElement(ChangeEvent e, Context ctx, Collector<ListAggregate> out) throws Exception {
         countByType(e);
+        long now = ctx.timerService().currentProcessingTime();
+        long eventTime = e.approximateCreationTimeMillis >= 0 ? e.approximateCreationTimeMillis
+                : ctx.timestamp() != null ? ctx.timestamp() : now;
+        ListMeta meta = metaState.value();
+        if (meta != null && meta.hasPendingWindow()) {
+            adoptPendingWindow(meta, ctx);
+            metaState.update(meta);
+        }
+
         String live = items.get(e.itemKey);
         String last = live != null ? live : tombstones.get(e.itemKey);
-        if (e.type == ChangeType.SNAPSHOT) {
-            if (last != null) {
-                scanSuperseded.inc(); // the stream already told this item's story: it wins over the scan
-                return;
+        boolean applied = e.type == ChangeType.SNAPSHOT
+                ? last == null
+                : last == null || SequenceNumbers.compare(e.sequenceNumber, last) > 0;
+
+        if (e.type != ChangeType.SNAPSHOT && !e.filteredOut) {
+            if (meta == null) {
+                meta = newMeta(eventTime);
             }
-        } else if (last != null && SequenceNumbers.compare(e.sequenceNumber, last) <= 0) {
-            outdatedIgnored.inc();
+            countInWindow(e, eventTime, applied, meta, ctx);
+            metaState.update(meta);
+        }
+
+        if (!applied) {
+            if (e.type == ChangeType.SNAPSHOT) {
+                scanSuperseded.inc(); // the stream already told this item's story: it wins over the scan
+            } else {
+                outdatedIgnored.inc();
+            }
             return;
         }
         boolean leaving = e.filteredOut && e.type != ChangeType.REMOVE;
@@ -149,24 +216,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             filteredIgnored.inc();
             return;
         }
-        long now = ctx.timerService().currentProcessingTime();
-        long eventTime = e.approximateCreationTimeMillis >= 0 ? e.approximateCreationTimeMillis : now;
-        ListMeta meta = metaState.value();
         if (meta == null) {
-            meta = new ListMeta();
-            meta.version = Math.max(0L, eventTime) * 1000L;
-        }
-
-        long window = eventTime - Math.floorMod(eventTime, windowSize);
-        if (meta.hasPendingWindow() && window > meta.pendingWindowStart) {
-            emit(ctx.getCurrentKey(), meta, ctx, out); // the open window is complete: later changes have begun
-        }
-        if (!meta.hasPendingWindow()) {
-            meta.pendingWindowStart = meta.lastEmittedWindowStart == Long.MIN_VALUE
-                    ? window
-                    : Math.max(window, meta.lastEmittedWindowStart + windowSize);
-            meta.emitTimer = now + windowSize;
-            ctx.timerService().registerProcessingTimeTimer(meta.emitTimer);
+            meta = newMeta(eventTime);
         }
 
         boolean present = live != null;
@@ -178,7 +229,6 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             } else {
                 tombstones.put(e.itemKey, e.sequenceNumber);
             }
-            meta.pendingExpired++;
             ttlKept.inc();
         } else if (e.type == ChangeType.REMOVE || leaving) {
             if (present) {
@@ -190,11 +240,6 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             tombstones.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
             if (leaving) {
                 itemsLeftFilter.inc(); // no longer matches the filter: out of the count, not a removal of the window
-            } else {
-                meta.pendingRemoved++;
-                if (e.ttlExpiry) {
-                    meta.pendingExpired++;
-                }
             }
         } else {
             if (!present) {
@@ -202,15 +247,14 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 tombstones.remove(e.itemKey);
             }
             items.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
-            if (e.type == ChangeType.INSERT) {
-                meta.pendingInserted++;
-            } else if (e.type == ChangeType.MODIFY) {
-                meta.pendingModified++;
-            } // a SNAPSHOT is no activity of the window: it only makes an existing item known
         }
         meta.version++;
         meta.lastChangeTime = eventTime;
         meta.lastChangeProcessingTime = now;
+        if (meta.emitTimer == Long.MIN_VALUE) {
+            meta.emitTimer = now + windowSize;
+            ctx.timerService().registerProcessingTimeTimer(meta.emitTimer);
+        }
         metaState.update(meta);
 
         if (emitItemUpdates && !keptExpiry) {
@@ -222,22 +266,103 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
     }
 
+    private static ListMeta newMeta(long eventTime) {
+        ListMeta meta = new ListMeta();
+        meta.version = Math.max(0L, eventTime) * 1000L;
+        return meta;
+    }
+
+    /** The time at which the window starting at {@code start} is final: its last millisecond plus the lateness. */
+    private long finalAt(long start) {
+        return start + windowSize - 1 + allowedLateness;
+    }
+
+    /** Counts a matching change in its window, once per record, unless the window is final already. */
+    private void countInWindow(ChangeEvent e, long eventTime, boolean applied, ListMeta meta, Context ctx) throws Exception {
+        long start = eventTime - Math.floorMod(eventTime, windowSize);
+        long watermark = Math.max(ctx.timerService().currentWatermark(), meta.finalWatermark);
+        if (finalAt(start) <= watermark) {
+            if (applied) {
+                lateChanges.inc();
+                ctx.output(LATE_CHANGES, lateLetter(e, start, watermark, ctx.timerService().currentProcessingTime()));
+            } // else a duplicate of a change applied before: counted in duplicateOrOutdatedIgnored
+            return;
+        }
+        String identity = e.eventId != null ? e.eventId : e.sequenceNumber;
+        if (windowChanges.contains(identity)) {
+            windowDuplicates.inc();
+            return;
+        }
+        windowChanges.put(identity, start);
+        WindowCounts c = openWindows.get(start);
+        if (c == null) {
+            c = new WindowCounts();
+            ctx.timerService().registerEventTimeTimer(finalAt(start));
+        }
+        switch (e.type) {
+            case INSERT:
+                c.inserted++;
+                break;
+            case MODIFY:
+                c.modified++;
+                break;
+            default:
+                if (e.ttlExpiry) {
+                    c.expired++;
+                }
+                if (!e.ttlExpiry || ttlExpiryRemoves) {
+                    c.removed++;
+                }
+        }
+        c.lastChangeTime = Math.max(c.lastChangeTime, eventTime);
+        openWindows.put(start, c);
+    }
+
+    private DeadLetter lateLetter(ChangeEvent e, long windowStart, long watermark, long now) {
+        ObjectNode r = JsonNodeFactory.instance.objectNode();
+        r.put("eventID", e.eventId);
+        r.put("eventName", e.type.name());
+        r.put("listId", e.partitionKey);
+        r.put("approximateCreationDateTime", java.time.Instant.ofEpochMilli(e.approximateCreationTimeMillis).toString());
+        r.put("sequenceNumber", e.sequenceNumber);
+        r.put("keys", e.keysJson);
+        r.put("newImage", e.newImageJson);
+        r.put("oldImage", e.oldImageJson);
+        String reason = "late change: its window [" + java.time.Instant.ofEpochMilli(windowStart) + ", "
+                + java.time.Instant.ofEpochMilli(windowStart + windowSize) + ") was final at watermark "
+                + java.time.Instant.ofEpochMilli(watermark) + " (aggregate.window.allowed.lateness.ms=" + allowedLateness
+                + "); the live count took the change, the window did not";
+        return DeadLetter.of(reason, OperatorIds.AGGREGATE.uid(), e.shardId, e.sequenceNumber, now, r.toString(),
+                deadLetterMaxBytes);
+    }
+
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ListAggregate> out) throws Exception {
         ListMeta meta = metaState.value();
         if (meta == null) {
             return;
         }
-        if (timestamp == meta.emitTimer && meta.hasPendingWindow()) {
-            emit(ctx.getCurrentKey(), meta, ctx, out);
+        if (meta.hasPendingWindow()) {
+            adoptPendingWindow(meta, ctx);
+        }
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            if (finishWindows(Math.max(timestamp, ctx.timerService().currentWatermark()), meta, ctx)) {
+                emitLive(ctx.getCurrentKey(), meta, ctx, out);
+            }
+            metaState.update(meta);
+            return;
+        }
+        if (timestamp == meta.emitTimer) {
+            emitLive(ctx.getCurrentKey(), meta, ctx, out);
             metaState.update(meta);
         } else if (timestamp == meta.cleanupTimer) {
             meta.cleanupTimer = Long.MIN_VALUE;
-            if (meta.taskCount == 0 && !meta.hasPendingWindow()
+            if (meta.taskCount == 0 && openWindows.isEmpty()
                     && timestamp - meta.lastChangeProcessingTime >= emptyListRetention) {
                 metaState.clear();
                 items.clear();
                 tombstones.clear();
+                windowChanges.clear();
                 listsCleanedUp.inc();
             } else {
                 metaState.update(meta);
@@ -245,31 +370,93 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
     }
 
-    private void emit(String listId, ListMeta meta, Context ctx, Collector<ListAggregate> out) {
-        out.collect(new ListAggregate(listId, meta.taskCount, meta.version, meta.pendingWindowStart,
-                meta.pendingWindowStart + windowSize, meta.pendingInserted, meta.pendingModified, meta.pendingRemoved,
-                meta.pendingExpired, meta.lastChangeTime));
-        aggregatesEmitted.inc();
-        long retention = tombstoneRetention.toMillis();
-        if (meta.lastEmittedWindowStart == Long.MIN_VALUE
-                || Math.floorDiv(meta.pendingWindowStart, retention) != Math.floorDiv(meta.lastEmittedWindowStart, retention)) {
-            pruneExpiredTombstones();
+    /** Publishes every open window final at {@code watermark}, oldest first; true when there was one. */
+    private boolean finishWindows(long watermark, ListMeta meta, Context ctx) throws Exception {
+        if (watermark != Long.MAX_VALUE) {
+            meta.finalWatermark = Math.max(meta.finalWatermark, watermark);
         }
-        if (meta.emitTimer != Long.MIN_VALUE) {
-            ctx.timerService().deleteProcessingTimeTimer(meta.emitTimer);
-            meta.emitTimer = Long.MIN_VALUE;
+        List<Long> due = new ArrayList<>();
+        for (Long start : openWindows.keys()) {
+            if (finalAt(start) <= watermark) {
+                due.add(start);
+            }
         }
-        meta.lastEmittedWindowStart = meta.pendingWindowStart;
+        if (due.isEmpty()) {
+            return false;
+        }
+        due.sort(null);
+        String listId = ctx.getCurrentKey();
+        for (Long start : due) {
+            WindowCounts c = openWindows.get(start);
+            ctx.output(WINDOWS, new WindowAggregate(listId, start, start + windowSize, c, meta.version));
+            windowsPublished.inc();
+            openWindows.remove(start);
+            meta.finalWindowStart = start;
+            meta.finalWindowEnd = start + windowSize;
+            meta.finalInserted = c.inserted;
+            meta.finalModified = c.modified;
+            meta.finalRemoved = c.removed;
+            meta.finalExpired = c.expired;
+            // the end of the input (a drain) finishes every window, but is no event time: the list's later
+            // windows stay open to the records that come after a restore
+            meta.finalWatermark = Math.max(meta.finalWatermark, finalAt(start));
+        }
+        Set<Long> finished = new HashSet<>(due);
+        if (openWindows.isEmpty()) {
+            windowChanges.clear();
+        } else {
+            for (Iterator<Map.Entry<String, Long>> it = windowChanges.iterator(); it.hasNext(); ) {
+                if (finished.contains(it.next().getValue())) {
+                    it.remove();
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Moves the pending window of a 0.2.x savepoint into the open windows (its changes carry no identities:
+     * the source goes on after them, so none of them comes again).
+     */
+    private void adoptPendingWindow(ListMeta meta, Context ctx) throws Exception {
+        WindowCounts c = openWindows.get(meta.pendingWindowStart);
+        if (c == null) {
+            c = new WindowCounts();
+            ctx.timerService().registerEventTimeTimer(finalAt(meta.pendingWindowStart));
+        }
+        c.inserted += meta.pendingInserted;
+        c.modified += meta.pendingModified;
+        c.removed += meta.pendingRemoved;
+        c.expired += meta.pendingExpired;
+        c.lastChangeTime = Math.max(c.lastChangeTime, meta.lastChangeTime);
+        openWindows.put(meta.pendingWindowStart, c);
         meta.pendingWindowStart = Long.MIN_VALUE;
         meta.pendingInserted = 0;
         meta.pendingModified = 0;
         meta.pendingRemoved = 0;
         meta.pendingExpired = 0;
+    }
+
+    private void emitLive(String listId, ListMeta meta, Context ctx, Collector<ListAggregate> out) throws Exception {
+        out.collect(new ListAggregate(listId, meta.taskCount, meta.version, meta.finalWindowStart,
+                meta.finalWindowEnd, meta.finalInserted, meta.finalModified, meta.finalRemoved, meta.finalExpired,
+                meta.lastChangeTime));
+        aggregatesEmitted.inc();
+        long now = ctx.timerService().currentProcessingTime();
+        long retention = tombstoneRetention.toMillis();
+        if (meta.tombstonesPrunedAt == Long.MIN_VALUE || Math.floorDiv(now, retention) != Math.floorDiv(meta.tombstonesPrunedAt, retention)) {
+            pruneExpiredTombstones();
+            meta.tombstonesPrunedAt = now;
+        }
+        if (meta.emitTimer != Long.MIN_VALUE) {
+            ctx.timerService().deleteProcessingTimeTimer(meta.emitTimer);
+            meta.emitTimer = Long.MIN_VALUE;
+        }
         if (meta.taskCount == 0) {
             if (meta.cleanupTimer != Long.MIN_VALUE) {
                 ctx.timerService().deleteProcessingTimeTimer(meta.cleanupTimer);
             }
-            meta.cleanupTimer = ctx.timerService().currentProcessingTime() + emptyListRetention;
+            meta.cleanupTimer = now + emptyListRetention;
             ctx.timerService().registerProcessingTimeTimer(meta.cleanupTimer);
         }
     }
@@ -281,7 +468,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private void pruneExpiredTombstones() {
         try {
             boolean any = false;
-            for (java.util.Iterator<String> it = tombstones.keys().iterator(); it.hasNext(); ) {
+            for (Iterator<String> it = tombstones.keys().iterator(); it.hasNext(); ) {
                 it.next();
                 any = true;
             }

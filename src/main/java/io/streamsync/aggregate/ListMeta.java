@@ -11,19 +11,34 @@ public class ListMeta {
     public long lastChangeTime;
     /** Processing time of the last applied change: drives the clean-up of empty lists. */
     public long lastChangeProcessingTime;
-    /** Start of the last window emitted, or Long.MIN_VALUE. */
+    /** Up to 0.2.x: start of the last window emitted, or Long.MIN_VALUE. No longer used. */
     public long lastEmittedWindowStart = Long.MIN_VALUE;
-    /** Start of the window collecting changes now, or Long.MIN_VALUE when none is open. */
+    /**
+     * Up to 0.2.x: start of the window collecting changes, or Long.MIN_VALUE when none is open. A restored
+     * pending window is moved into {@link AggregateState#openWindows} (see {@link ListAggregator}).
+     */
     public long pendingWindowStart = Long.MIN_VALUE;
 
     public long pendingInserted;
     public long pendingModified;
     public long pendingRemoved;
     public long pendingExpired;
-    /** Processing-time timer that emits the pending window, or Long.MIN_VALUE. */
+    /** Processing-time timer that emits the live aggregate, or Long.MIN_VALUE. */
     public long emitTimer = Long.MIN_VALUE;
     /** Processing-time timer that drops the state of an empty list, or Long.MIN_VALUE. */
     public long cleanupTimer = Long.MIN_VALUE;
+
+    /** Since 0.3.0: the highest watermark at which this list's windows were made final; later ones are late. */
+    public long finalWatermark = Long.MIN_VALUE;
+    /** Since 0.3.0: the list's latest final window, carried by the live aggregate; Long.MIN_VALUE: none yet. */
+    public long finalWindowStart = Long.MIN_VALUE;
+    public long finalWindowEnd = Long.MIN_VALUE;
+    public long finalInserted;
+    public long finalModified;
+    public long finalRemoved;
+    public long finalExpired;
+    /** Since 0.3.0: processing time of the last walk over the list's expired tombstones. */
+    public long tombstonesPrunedAt = Long.MIN_VALUE;
 
     public ListMeta() {}
 

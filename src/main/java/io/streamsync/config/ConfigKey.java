@@ -86,6 +86,8 @@ public enum ConfigKey {
 
     AGGREGATE_WINDOW_MS("aggregate.window.ms", "10000",
             "Tumbling window (by the record's creation time): one aggregate per list per window at most."),
+    AGGREGATE_WINDOW_ALLOWED_LATENESS_MS("aggregate.window.allowed.lateness.ms", "0",
+            "How long after the watermark passes a window's end the window still takes changes; it is published (final) then. A change later than that is counted in 'lateChanges' and dead-lettered; the live count still takes it (ms)."),
     AGGREGATE_TOMBSTONE_RETENTION_MS("aggregate.tombstone.retention.ms", "3600000",
             "How long a removed item's last sequence number is kept to reject late or repeated older changes (ms)."),
     AGGREGATE_EMPTY_LIST_RETENTION_MS("aggregate.empty.list.retention.ms", "86400000",
@@ -125,6 +127,8 @@ public enum ConfigKey {
     SINK_SEARCH_AGGREGATE_INDEX("sink.search.aggregate.index", "todo-task-count", "Index of the per-list aggregate documents."),
     SINK_SEARCH_ITEM_INDEX("sink.search.item.index", "todo-list-task",
             "Index of the items themselves (one document per item); empty: do not index items."),
+    SINK_SEARCH_WINDOWS_INDEX("sink.search.windows.index", "todo-task-windows",
+            "Index of the windows history: one document per list and final window with activity (id: list id and window start); empty: no history."),
     SINK_SEARCH_BULK_MAX_ACTIONS("sink.search.bulk.max.actions", "1000", "Most actions in one bulk request."),
     SINK_SEARCH_BULK_MAX_BYTES("sink.search.bulk.max.bytes", "5242880",
             "Most bytes in one bulk request (Amazon OpenSearch Service refuses bodies over 10 MiB on small instance types); a request answered 413 is split, a document larger than this alone is rejected."),
@@ -183,6 +187,7 @@ public enum ConfigKey {
      * because Managed Service for Apache Flink refuses empty property values.
      */
     public boolean unsettable() {
-        return defaultValue.isEmpty() || this == TABLE_SORT_KEY || this == SINK_SEARCH_ITEM_INDEX;
+        return defaultValue.isEmpty() || this == TABLE_SORT_KEY || this == SINK_SEARCH_ITEM_INDEX
+                || this == SINK_SEARCH_WINDOWS_INDEX;
     }
 }

@@ -119,6 +119,8 @@ public final class JobConfig implements Serializable {
     public final io.streamsync.filter.EventFilter eventFilter;
 
     public final Duration windowSize;
+    /** How long a window still takes changes after the watermark passes its end. */
+    public final Duration allowedLateness;
     public final Duration tombstoneRetention;
     public final Duration emptyListRetention;
     /** True: a TTL deletion removes the item; false: it stays counted and indexed. */
@@ -149,6 +151,8 @@ public final class JobConfig implements Serializable {
     public final String aggregateIndex;
     /** Index of the items, or null when items are not indexed. */
     public final String itemIndex;
+    /** Index of the windows history, or null when it is not written. */
+    public final String windowsIndex;
 
     public final int bulkMaxActions;
     public final long bulkMaxBytes;
@@ -262,6 +266,7 @@ public final class JobConfig implements Serializable {
                 "must differ from table.partition.key");
 
         windowSize = r.millis(ConfigKey.AGGREGATE_WINDOW_MS, 100);
+        allowedLateness = r.millis(ConfigKey.AGGREGATE_WINDOW_ALLOWED_LATENESS_MS, 0);
         tombstoneRetention = r.millis(ConfigKey.AGGREGATE_TOMBSTONE_RETENTION_MS, 1000);
         emptyListRetention = r.millis(ConfigKey.AGGREGATE_EMPTY_LIST_RETENTION_MS, 1000);
         ttlExpiryRemoves = r.oneOf(ConfigKey.AGGREGATE_TTL_EXPIRY, "remove", "keep").equals("remove");
@@ -300,6 +305,9 @@ public final class JobConfig implements Serializable {
         itemIndex = r.indexName(ConfigKey.SINK_SEARCH_ITEM_INDEX, false);
         r.require(itemIndex == null || !itemIndex.equals(aggregateIndex), ConfigKey.SINK_SEARCH_ITEM_INDEX,
                 "must differ from sink.search.aggregate.index");
+        windowsIndex = r.indexName(ConfigKey.SINK_SEARCH_WINDOWS_INDEX, false);
+        r.require(windowsIndex == null || !windowsIndex.equals(aggregateIndex) && !windowsIndex.equals(itemIndex),
+                ConfigKey.SINK_SEARCH_WINDOWS_INDEX, "must differ from sink.search.aggregate.index and sink.search.item.index");
         bulkMaxActions = r.integer(ConfigKey.SINK_SEARCH_BULK_MAX_ACTIONS, 1, 100_000);
         bulkMaxBytes = r.integer(ConfigKey.SINK_SEARCH_BULK_MAX_BYTES, 4096, Integer.MAX_VALUE);
         searchMaxInFlight = r.integer(ConfigKey.SINK_SEARCH_MAX_IN_FLIGHT, 1, 1000);

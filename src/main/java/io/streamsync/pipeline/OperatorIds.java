@@ -22,6 +22,7 @@ public enum OperatorIds {
     AGGREGATE_TABLE_SINK("aggregate-table-sink", "DynamoDB aggregate table"),
     AGGREGATE_DOCUMENTS("aggregate-documents", "Aggregate documents"),
     ITEM_DOCUMENTS("item-documents", "Item documents"),
+    WINDOW_DOCUMENTS("window-documents", "Window documents"),
     SEARCH_SINK("search-index-sink", "Search index"),
     DEAD_LETTER_LINES("dead-letter-lines", "Dead-letter lines"),
     DEAD_LETTER_SINK("dead-letter-sink", "Dead letters");

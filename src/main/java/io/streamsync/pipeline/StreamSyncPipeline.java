@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamsync.aggregate.ItemUpdate;
 import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aggregate.ListAggregator;
+import io.streamsync.aggregate.WindowAggregate;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.config.JobConfig;
 import io.streamsync.sink.deadletter.DeadLetter;
@@ -29,7 +30,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The job's dataflow: source -> parse -> key by list -> per-list aggregation -> aggregate table, search
- * index and dead letters. The source and sinks are passed in, so tests run the same graph with their own
+ * index (aggregates, items, windows history) and dead letters (unparsable records, late changes). The source and sinks are passed in, so tests run the same graph with their own
  * edges. Every operator gets its uid and name from {@link OperatorIds}.
  */
 public final class StreamSyncPipeline {
@@ -89,8 +90,8 @@ public final class StreamSyncPipeline {
 
         SingleOutputStreamOperator<ListAggregate> aggregates = events
                 .keyBy(e -> e.partitionKey, Types.STRING)
-                .process(new ListAggregator(c.windowSize, c.tombstoneRetention, c.emptyListRetention, indexItems,
-                        c.ttlExpiryRemoves))
+                .process(new ListAggregator(c.windowSize, c.allowedLateness, c.tombstoneRetention, c.emptyListRetention,
+                        indexItems, c.ttlExpiryRemoves, c.deadLetterMaxRecordBytes))
                 .returns(Types.POJO(ListAggregate.class))
                 .uid(OperatorIds.AGGREGATE.uid())
                 .name(OperatorIds.AGGREGATE.displayName());
@@ -118,6 +119,14 @@ public final class StreamSyncPipeline {
                         .uid(OperatorIds.ITEM_DOCUMENTS.uid())
                         .name(OperatorIds.ITEM_DOCUMENTS.displayName()));
             }
+            if (c.windowsIndex != null) {
+                String windowsIndex = c.windowsIndex;
+                documents = documents.union(aggregates.getSideOutput(ListAggregator.WINDOWS)
+                        .map((MapFunction<WindowAggregate, SearchAction>) w -> SearchDocuments.window(windowsIndex, listField, w))
+                        .returns(SEARCH_ACTION_TYPE)
+                        .uid(OperatorIds.WINDOW_DOCUMENTS.uid())
+                        .name(OperatorIds.WINDOW_DOCUMENTS.displayName()));
+            }
             documents.sinkTo(sinks.searchIndex)
                     .uid(OperatorIds.SEARCH_SINK.uid())
                     .name(OperatorIds.SEARCH_SINK.displayName());
@@ -125,6 +134,7 @@ public final class StreamSyncPipeline {
 
         if (sinks.deadLetters != null) {
             events.getSideOutput(ParseChangeRecords.DEAD_LETTERS)
+                    .union(aggregates.getSideOutput(ListAggregator.LATE_CHANGES))
                     .map(new DeadLetterLines())
                     .returns(Types.STRING)
                     .uid(OperatorIds.DEAD_LETTER_LINES.uid())

@@ -44,6 +44,19 @@ class ListAggregatorTest {
         harness.close();
     }
 
+    /** A failure: a new operator restored from the snapshot (its watermark starts anew, its clock at 1 s). */
+    private void restore(org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot) throws Exception {
+        close();
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ofMillis(TOMBSTONES),
+                        Duration.ofMillis(EMPTY_LIST), true)),
+                e -> e.partitionKey, Types.STRING);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.setProcessingTime(1_000);
+    }
+
     private ChangeEvent change(ChangeType type, String list, String task, long eventTime) {
         return change(type, list, task, eventTime, Long.toString(seq++));
     }
@@ -59,10 +72,23 @@ class ListAggregatorTest {
         return e;
     }
 
+    private long maxEventTime = Long.MIN_VALUE;
+
     private void send(ChangeEvent... events) throws Exception {
         for (ChangeEvent e : events) {
+            maxEventTime = Math.max(maxEventTime, e.approximateCreationTimeMillis);
             harness.processElement(new StreamRecord<>(e));
         }
+    }
+
+    private List<WindowAggregate> windows() {
+        return harness.getSideOutput(ListAggregator.WINDOWS) == null ? List.of()
+                : harness.getSideOutput(ListAggregator.WINDOWS).stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    }
+
+    private List<io.streamsync.sink.deadletter.DeadLetter> lateChanges() {
+        return harness.getSideOutput(ListAggregator.LATE_CHANGES) == null ? List.of()
+                : harness.getSideOutput(ListAggregator.LATE_CHANGES).stream().map(StreamRecord::getValue).collect(Collectors.toList());
     }
 
     private List<ListAggregate> emitted() {
@@ -75,8 +101,15 @@ class ListAggregatorTest {
         return mine.get(mine.size() - 1);
     }
 
-    /** Fires every timer due within one window: the quiet-stream emission. */
+    /**
+     * The watermark passes the windows of every change sent so far (they become final), and every
+     * processing-time timer due within one window fires (the quiet-stream emission).
+     */
     private void quiet() throws Exception {
+        if (maxEventTime != Long.MIN_VALUE) {
+            long end = maxEventTime - Math.floorMod(maxEventTime, WINDOW) + WINDOW;
+            harness.processWatermark(end - 1);
+        }
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
     }
 
@@ -134,7 +167,7 @@ class ListAggregatorTest {
     }
 
     @Test
-    void emitsAQuietListsWindowWithinOneWindowSizeOfItsFirstChange() throws Exception {
+    void emitsAQuietListsLiveAggregateWithinOneWindowSizeOfItsFirstChange() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0));
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW - 1);
         assertThat(emitted()).isEmpty();
@@ -144,26 +177,185 @@ class ListAggregatorTest {
     }
 
     @Test
-    void emitsAWindowAsSoonAsALaterWindowBegins() throws Exception {
-        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0 + WINDOW + 5));
-        assertThat(emitted()).hasSize(1);
-        ListAggregate first = emitted().get(0);
-        assertThat(first.windowStart).isEqualTo(T0);
-        assertThat(first.taskCount).as("the window's own state, before the later change").isEqualTo(1);
-        quiet();
-        assertThat(last("a").windowStart).isEqualTo(T0 + WINDOW);
-        assertThat(last("a").taskCount).isEqualTo(2);
+    void aWindowIsPublishedOnceWhenTheWatermarkPassesItsEnd() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0 + WINDOW + 5),
+                change(ChangeType.MODIFY, "a", "1", T0 + 3));
+        harness.processWatermark(T0 + WINDOW - 2);
+        assertThat(windows()).isEmpty();
+        harness.processWatermark(T0 + WINDOW - 1);
+        assertThat(windows()).hasSize(1);
+        WindowAggregate w = windows().get(0);
+        assertThat(w.windowStart).isEqualTo(T0);
+        assertThat(w.windowEnd).isEqualTo(T0 + WINDOW);
+        assertThat(w.inserted).isEqualTo(1);
+        assertThat(w.modified).as("a change of an earlier window arriving after a later one's").isEqualTo(1);
+        ListAggregate live = last("a");
+        assertThat(live.windowStart).as("the live aggregate carries the latest final window").isEqualTo(T0);
+        assertThat(live.taskCount).as("and the live count, later window's changes included").isEqualTo(2);
+
+        harness.processWatermark(T0 + 10 * WINDOW);
+        assertThat(windows()).extracting(x -> x.windowStart).containsExactly(T0, T0 + WINDOW);
+        harness.processWatermark(T0 + 20 * WINDOW);
+        assertThat(windows()).as("each window once").hasSize(2);
     }
 
     @Test
-    void emitsAtMostOncePerListAndWindow() throws Exception {
+    void theLiveAggregateCarriesNoWindowBeforeTheFirstIsFinal() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0));
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(last("a").hasWindow()).isFalse();
+    }
+
+    private void openWithLateness(long lateness) throws Exception {
+        close();
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ofMillis(lateness),
+                        Duration.ofMillis(TOMBSTONES), Duration.ofMillis(EMPTY_LIST), true, true, 4096)),
+                e -> e.partitionKey, Types.STRING);
+        harness.setup();
+        harness.open();
+        harness.setProcessingTime(1_000);
+    }
+
+    @Test
+    void aWindowTakesChangesUntilTheWatermarkPassesItsEndPlusTheAllowedLateness() throws Exception {
+        openWithLateness(3_000);
+        send(change(ChangeType.INSERT, "a", "1", T0));
+        harness.processWatermark(T0 + WINDOW + 2_998);
+        send(change(ChangeType.INSERT, "a", "2", T0 + WINDOW - 1)); // behind the watermark, within the lateness
+        assertThat(windows()).isEmpty();
+        harness.processWatermark(T0 + WINDOW + 2_999);
+        assertThat(windows()).hasSize(1);
+        assertThat(windows().get(0).inserted).isEqualTo(2);
+        assertThat(lateChanges()).isEmpty();
+    }
+
+    @Test
+    void aChangeLaterThanTheAllowedLatenessIsADeadLetterAndStillCountsLive() throws Exception {
+        openWithLateness(1_000);
+        send(change(ChangeType.INSERT, "a", "1", T0));
+        harness.processWatermark(T0 + WINDOW + 999);
+        assertThat(windows()).hasSize(1);
+        ChangeEvent late = change(ChangeType.INSERT, "a", "2", T0 + 5);
+        late.eventId = "late-one";
+        send(late);
+        harness.processWatermark(T0 + 5 * WINDOW);
+        assertThat(windows()).as("a final window is never published again").hasSize(1);
+        assertThat(lateChanges()).hasSize(1);
+        io.streamsync.sink.deadletter.DeadLetter d = lateChanges().get(0);
+        assertThat(d.reason).startsWith("late change: its window [2024-01-01T00:00:00Z, 2024-01-01T00:00:10Z) was final")
+                .contains("aggregate.window.allowed.lateness.ms=1000");
+        assertThat(d.stage).isEqualTo("list-aggregator");
+        assertThat(d.record).contains("\"eventID\":\"late-one\"").contains("\"eventName\":\"INSERT\"");
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").taskCount).as("the table has the item: the live count takes it").isEqualTo(2);
+    }
+
+    @Test
+    void aDuplicateOfAChangeOfAFinalWindowIsNoDeadLetter() throws Exception {
+        ChangeEvent insert = change(ChangeType.INSERT, "a", "1", T0);
+        send(insert);
         quiet();
-        send(change(ChangeType.INSERT, "a", "2", T0 + 1)); // same event-time window, already emitted
+        send(insert); // the stream delivers it again (a Kinesis duplicate, a retried read)
         quiet();
-        List<Long> windows = emitted().stream().map(x -> x.windowStart).collect(Collectors.toList());
-        assertThat(windows).doesNotHaveDuplicates().containsExactly(T0, T0 + WINDOW);
-        assertThat(last("a").taskCount).isEqualTo(2);
+        assertThat(lateChanges()).isEmpty();
+        assertThat(windows()).hasSize(1);
+        assertThat(windows().get(0).inserted).isEqualTo(1);
+    }
+
+    @Test
+    void aRestoreCannotReopenAFinalWindowAndCountsNoChangeTwice() throws Exception {
+        ChangeEvent a1 = change(ChangeType.INSERT, "a", "1", T0);
+        ChangeEvent a2 = change(ChangeType.INSERT, "a", "2", T0 + WINDOW + 1);
+        send(a1, a2);
+        harness.processWatermark(T0 + WINDOW - 1); // [T0, T0+W) final, [T0+W, T0+2W) open with a2
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot = harness.snapshot(1, 1);
+        restore(snapshot);
+        // the watermark starts anew after a restore; the replay brings a2 again and a late change of T0's window
+        send(a2, change(ChangeType.INSERT, "a", "3", T0 + 7), change(ChangeType.MODIFY, "a", "2", T0 + WINDOW + 2));
+        harness.processWatermark(T0 + 2 * WINDOW - 1);
+        assertThat(windows()).as("only the open window is published after the restore").hasSize(1);
+        WindowAggregate w = windows().get(0);
+        assertThat(w.windowStart).isEqualTo(T0 + WINDOW);
+        assertThat(w.inserted).as("a2 counted once across the restore").isEqualTo(1);
+        assertThat(w.modified).isEqualTo(1);
+        assertThat(lateChanges()).as("T0's window was final before the checkpoint").hasSize(1);
+    }
+
+    /**
+     * Ground truth on random histories: every change counted once in its window whatever the delivery order,
+     * duplicates and restores (snapshot, new operator, replay from the snapshot's position).
+     */
+    @Test
+    void windowsEqualTheChangesPerWindowForAnyOrderDuplicatesAndRestores() throws Exception {
+        for (int trial = 0; trial < 25; trial++) {
+            close();
+            open();
+            maxEventTime = Long.MIN_VALUE;
+            java.util.Random random = new java.util.Random(trial);
+            List<ChangeEvent> changes = new java.util.ArrayList<>();
+            java.util.Map<String, long[]> truth = new java.util.TreeMap<>(); // list|windowStart -> i, m, r
+            for (int i = 0; i < 300; i++) {
+                ChangeType type = ChangeType.values()[random.nextInt(3)];
+                String list = "l" + random.nextInt(4);
+                long t = T0 + i * 150L; // 150 ms apart: about 66 per window
+                ChangeEvent e = change(type, list, "t" + random.nextInt(20), t);
+                e.eventId = "e" + i;
+                changes.add(e);
+                truth.computeIfAbsent(list + "|" + (t - Math.floorMod(t, WINDOW)), k -> new long[3])[type.ordinal()]++;
+            }
+            // delivery: shuffled within 1.5 s (the source's bound is more), 10% duplicated, a restore in the middle
+            List<ChangeEvent> delivery = new java.util.ArrayList<>();
+            for (int i = 0; i < changes.size(); i += 10) {
+                List<ChangeEvent> block = new java.util.ArrayList<>(changes.subList(i, Math.min(changes.size(), i + 10)));
+                for (ChangeEvent e : List.copyOf(block)) {
+                    if (random.nextInt(10) == 0) {
+                        block.add(e);
+                    }
+                }
+                java.util.Collections.shuffle(block, random);
+                delivery.addAll(block);
+            }
+            int cut = delivery.size() / 3 + random.nextInt(delivery.size() / 3);
+            long watermark = Long.MIN_VALUE;
+            org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot = null;
+            int snapshotAt = -1;
+            List<WindowAggregate> published = new java.util.ArrayList<>();
+            for (int i = 0; i < delivery.size(); i++) {
+                send(delivery.get(i));
+                long wm = delivery.get(i).approximateCreationTimeMillis - 2_000;
+                if (wm > watermark) {
+                    watermark = wm;
+                    harness.processWatermark(watermark);
+                }
+                if (i == cut / 2) {
+                    snapshot = harness.snapshot(1, 1);
+                    snapshotAt = i;
+                    published.clear();
+                    published.addAll(windows()); // what the checkpoint includes
+                }
+                if (i == cut) { // failure: restore the snapshot, replay from its position
+                    restore(snapshot);
+                    watermark = Long.MIN_VALUE;
+                    for (int j = snapshotAt + 1; j <= cut; j++) {
+                        send(delivery.get(j));
+                    }
+                }
+            }
+            harness.processWatermark(Long.MAX_VALUE);
+            published.addAll(windows());
+            java.util.Map<String, long[]> actual = new java.util.TreeMap<>();
+            for (WindowAggregate w : published) {
+                long[] before = actual.put(w.listId + "|" + w.windowStart, new long[] {w.inserted, w.modified, w.removed});
+                assertThat(before).as("trial %d: window %s published twice", trial, w).isNull();
+            }
+            assertThat(lateChanges()).as("trial %d", trial).isEmpty();
+            assertThat(actual.keySet()).as("trial %d", trial).isEqualTo(truth.keySet());
+            for (String k : truth.keySet()) {
+                assertThat(actual.get(k)).as("trial %d, window %s", trial, k).containsExactly(truth.get(k));
+            }
+        }
     }
 
     @Test
@@ -225,6 +417,7 @@ class ListAggregatorTest {
         assertThat(harness.numKeyedStateEntries()).as("a: meta, items, tombstones").isEqualTo(3);
 
         harness.setStateTtlProcessingTime(harness.getProcessingTime() + TOMBSTONES + 1);
+        harness.setProcessingTime(harness.getProcessingTime() + TOMBSTONES + 1);
         send(change(ChangeType.MODIFY, "a", "2", T0 + TOMBSTONES + 1));
         quiet();
         assertThat(last("a").taskCount).isEqualTo(1);
@@ -378,6 +571,7 @@ class ListAggregatorTest {
         com.fasterxml.jackson.databind.node.ObjectNode insert =
                 (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(removal);
         insert.put("eventName", "INSERT");
+        insert.put("eventID", "insert-before-the-expiry"); // another change: another identity
         insert.remove("userIdentity");
         com.fasterxml.jackson.databind.node.ObjectNode ddb = (com.fasterxml.jackson.databind.node.ObjectNode) insert.get("dynamodb");
         ddb.set("NewImage", ddb.remove("OldImage"));
@@ -403,8 +597,8 @@ class ListAggregatorTest {
     void inKeepModeATtlDeletionLeavesTheItemCountedAndIndexedButIsCountedAsExpired() throws Exception {
         close();
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ofMillis(TOMBSTONES),
-                        Duration.ofMillis(EMPTY_LIST), true, false)),
+                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ZERO,
+                        Duration.ofMillis(TOMBSTONES), Duration.ofMillis(EMPTY_LIST), true, false, 4096)),
                 e -> e.partitionKey, Types.STRING);
         harness.setup();
         harness.open();
@@ -455,7 +649,7 @@ class ListAggregatorTest {
                 filteredOut(change(ChangeType.REMOVE, "a", "1", T0, "12")));
         quiet();
         assertThat(last("a").taskCount).isEqualTo(1);
-        assertThat(last("a").removed).isEqualTo(1);
+        assertThat(last("a").removed).as("window activity counts matching changes only").isZero();
     }
 
     @Test
@@ -467,15 +661,7 @@ class ListAggregatorTest {
         send(change(ChangeType.INSERT, "a", "2", T0, "20"), change(ChangeType.INSERT, "a", "3", T0, "21"),
                 change(ChangeType.INSERT, "a", "4", T0, "22"));
         assertThat(itemVersion(ItemKeys.itemKey("a", "4"))).isEqualTo(atCheckpoint + 3);
-        close();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ofMillis(TOMBSTONES),
-                        Duration.ofMillis(EMPTY_LIST), true)),
-                e -> e.partitionKey, Types.STRING);
-        harness.setup();
-        harness.initializeState(snapshot);
-        harness.open();
-        harness.setProcessingTime(1_000);
+        restore(snapshot);
         // the replay meets item 4 first (another source's record won the race this time), with a newer image
         send(change(ChangeType.INSERT, "a", "4", T0, "23"));
         assertThat(itemVersion(ItemKeys.itemKey("a", "4")))

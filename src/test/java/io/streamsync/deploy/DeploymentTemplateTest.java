@@ -188,7 +188,7 @@ class DeploymentTemplateTest {
         Map<String, String> expected = Map.of("DowntimeAlarm", "downtime", "RestartsAlarm", "numRestarts",
                 "FailedCheckpointsAlarm", "numberOfFailedCheckpoints", "LagAlarm", "millisBehindLatest",
                 "DeadLettersAlarm", "deadLetters", "RejectedDocumentsAlarm", "searchDocumentsRejected",
-                "BootstrapAtRiskAlarm", "scanEtaSeconds");
+                "BootstrapAtRiskAlarm", "scanEtaSeconds", "LateChangesAlarm", "lateChanges");
         Map<String, Object> resources = map(template, "Resources");
         List<String> alarms = resources.entrySet().stream()
                 .filter(e -> "AWS::CloudWatch::Alarm".equals(((Map<?, ?>) e.getValue()).get("Type"))).map(Map.Entry::getKey)

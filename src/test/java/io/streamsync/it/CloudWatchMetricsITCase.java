@@ -47,6 +47,7 @@ class CloudWatchMetricsITCase {
             "shardsAssigned", "shardsFinished", "shardListings", "shardsWaiting", "shardsReading",
             // parse and aggregate
             "deadLetters", "eventsFilteredOut", "duplicateOrOutdatedIgnored", "aggregatesEmitted", "removeOfUnknownItem",
+            "windowsPublished", "windowDuplicatesIgnored", "lateChanges",
             // committing sinks
             "statesPending", "statesPublished", "lastCommitDurationMs", "aggregateWrites", "aggregateWritesRetried",
             "searchDocumentsWritten", "searchDocumentsRejected", "searchWritesRetried", "searchVersionConflicts");

@@ -330,7 +330,7 @@ class FaultToleranceITCase {
         assertThat(rejected.get(0).get("reason").asText()).startsWith("400 ");
     }
 
-    private static List<JsonNode> lines(Path dir, String prefix) throws Exception {
+    static List<JsonNode> lines(Path dir, String prefix) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         List<JsonNode> out = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {

@@ -108,6 +108,9 @@ public final class LocalRun {
         if (config.itemIndex != null) {
             say("  item docs         curl '" + es + "/" + config.itemIndex + "/_search?pretty'");
         }
+        if (config.windowsIndex != null) {
+            say("  windows history   curl '" + es + "/" + config.windowsIndex + "/_search?pretty&sort=windowStart:desc'");
+        }
         say("  dead letters      " + (config.deadLetterPath == null ? "the log" : config.deadLetterPath));
         say("traffic: " + rate + " changes/s over " + lists + " lists. Ctrl-C stops everything.");
 
@@ -139,13 +142,14 @@ public final class LocalRun {
         traffic.join(10_000);
         say("traffic stopped after " + workload.operations() + " changes; waiting for the outputs to catch up ...");
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos() + config.windowSize.toNanos();
-        String problem = check(ddb, config, search);
+        String problem = check(ddb, config, search, services, streamArn);
         while (problem != null && System.nanoTime() < deadline) {
             Thread.sleep(1000);
-            problem = check(ddb, config, search);
+            problem = check(ddb, config, search, services, streamArn);
         }
         say(problem == null ? "OK: aggregate table, aggregate documents and item index equal a scan of "
-                + config.sourceTableName : "MISMATCH: " + problem);
+                + config.sourceTableName + (config.windowsIndex == null ? "" : "; the windows history equals a bare read of its stream")
+                : "MISMATCH: " + problem);
         System.exit(problem == null ? 0 : 1);
     }
 
@@ -162,9 +166,17 @@ public final class LocalRun {
         return env.executeAsync(config.jobName);
     }
 
-    private static String check(DynamoDbClient ddb, JobConfig c, SearchHttp search) {
+    private static String check(DynamoDbClient ddb, JobConfig c, SearchHttp search, LocalServices services, String streamArn) {
         try {
-            return GroundTruth.check(ddb, c.sourceTableName, c.aggregateTable, search, c.aggregateIndex, c.itemIndex);
+            String problem = GroundTruth.check(ddb, c.sourceTableName, c.aggregateTable, search, c.aggregateIndex, c.itemIndex);
+            if (problem != null || c.windowsIndex == null || c.eventFilter != null || c.isKinesis()) {
+                return problem;
+            }
+            problem = io.streamsync.testing.WindowTruth.compare(
+                    io.streamsync.testing.WindowTruth.windows(io.streamsync.testing.WindowTruth.read(
+                            services.dynamoDb.streamsClient(), streamArn, c.keySchema.partitionKey()), c.windowSize.toMillis()),
+                    io.streamsync.testing.WindowTruth.fromIndex(search, c.windowsIndex, c.keySchema.partitionKey()));
+            return problem == null ? null : "windows history: " + problem;
         } catch (Exception e) {
             return "check failed: " + e.getMessage();
         }

@@ -82,6 +82,7 @@ public final class LocalServices implements AutoCloseable {
         p.put("sink.dynamodb.table", name + "Counts");
         p.put("sink.search.aggregate.index", name.toLowerCase(java.util.Locale.ROOT) + "-counts");
         p.put("sink.search.item.index", name.toLowerCase(java.util.Locale.ROOT) + "-tasks");
+        p.put("sink.search.windows.index", name.toLowerCase(java.util.Locale.ROOT) + "-windows");
         p.put("aggregate.window.ms", "1000");
         p.put("checkpoint.interval.ms", "1000");
         p.put("restart.delay.ms", "500");

@@ -25,12 +25,14 @@ public class AggregateItemConverter implements java.io.Serializable {
         item.put(keyAttribute, AttributeValue.fromS(a.listId));
         item.put("taskCount", n(a.taskCount));
         item.put("version", n(a.version));
-        item.put("windowStart", n(a.windowStart));
-        item.put("windowEnd", n(a.windowEnd));
-        item.put("inserted", n(a.inserted));
-        item.put("modified", n(a.modified));
-        item.put("removed", n(a.removed));
-        item.put("expired", n(a.expired));
+        if (a.hasWindow()) { // the list's latest final window; none before the first one is final
+            item.put("windowStart", n(a.windowStart));
+            item.put("windowEnd", n(a.windowEnd));
+            item.put("inserted", n(a.inserted));
+            item.put("modified", n(a.modified));
+            item.put("removed", n(a.removed));
+            item.put("expired", n(a.expired));
+        }
         item.put("updatedAt", n(a.updatedAt));
         item.put("updatedAtIso", AttributeValue.fromS(Instant.ofEpochMilli(a.updatedAt).toString()));
         return item;

@@ -46,6 +46,9 @@ public final class IndexSetup {
     public static void ensureIndices(JobConfig c) {
         try (SearchTransport t = SearchClientSettings.from(c).newTransport()) {
             ensure(t, c, c.aggregateIndex, ConfigKey.SINK_SEARCH_AGGREGATE_INDEX, aggregateIndexBody(c.keySchema.partitionKey()));
+            if (c.windowsIndex != null) {
+                ensure(t, c, c.windowsIndex, ConfigKey.SINK_SEARCH_WINDOWS_INDEX, windowsIndexBody(c.keySchema.partitionKey()));
+            }
             if (c.itemIndex != null) {
                 ensure(t, c, c.itemIndex, ConfigKey.SINK_SEARCH_ITEM_INDEX, itemIndexBody(c));
                 checkGcDeletes(t, c.itemIndex, ConfigKey.SINK_SEARCH_ITEM_INDEX, gcDeletesNeeded(c));
@@ -174,18 +177,30 @@ public final class IndexSetup {
     }
 
     static ObjectNode aggregateIndexBody(String listField) {
+        return strictBody(listField, new String[] {"taskCount", "version", "inserted", "modified", "removed", "expired"},
+                new String[] {"windowStart", "windowEnd", "updatedAt"});
+    }
+
+    /** A strict mapping: the list field a keyword, then longs and dates. */
+    private static ObjectNode strictBody(String listField, String[] longs, String[] dates) {
         ObjectNode body = MAPPER.createObjectNode();
         ObjectNode mappings = body.putObject("mappings");
         mappings.put("dynamic", "strict");
         ObjectNode p = mappings.putObject("properties");
         p.putObject(listField).put("type", "keyword");
-        for (String f : new String[] {"taskCount", "version", "inserted", "modified", "removed", "expired"}) {
+        for (String f : longs) {
             p.putObject(f).put("type", "long");
         }
-        for (String f : new String[] {"windowStart", "windowEnd", "updatedAt"}) {
+        for (String f : dates) {
             p.putObject(f).put("type", "date");
         }
         return body;
+    }
+
+    /** The windows history: list id keyword, counts long, times date (strict). */
+    static ObjectNode windowsIndexBody(String listField) {
+        return strictBody(listField, new String[] {"inserted", "modified", "removed", "expired"},
+                new String[] {"windowStart", "windowEnd", "lastChangeAt"});
     }
 
     /** The item index's settings and mappings: the file's (or the built-in ones), keys forced to keyword. */

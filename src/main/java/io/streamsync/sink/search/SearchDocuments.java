@@ -1,5 +1,6 @@
 package io.streamsync.sink.search;
 
+import io.streamsync.aggregate.WindowAggregate;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.aggregate.ItemUpdate;
@@ -22,14 +23,39 @@ public final class SearchDocuments {
         doc.put(listField, a.listId);
         doc.put("taskCount", a.taskCount);
         doc.put("version", a.version);
-        doc.put("windowStart", Instant.ofEpochMilli(a.windowStart).toString());
-        doc.put("windowEnd", Instant.ofEpochMilli(a.windowEnd).toString());
-        doc.put("inserted", a.inserted);
-        doc.put("modified", a.modified);
-        doc.put("removed", a.removed);
-        doc.put("expired", a.expired);
+        if (a.hasWindow()) { // the list's latest final window; none before the first one is final
+            putWindow(doc, a.windowStart, a.windowEnd, a.inserted, a.modified, a.removed, a.expired);
+        }
         doc.put("updatedAt", Instant.ofEpochMilli(a.updatedAt).toString());
         return new SearchAction(index, io.streamsync.change.ItemKeys.itemKey(a.listId, null), doc.toString(), a.version);
+    }
+
+    /**
+     * One document per list and final window: the windows history. Its id is the list id and the window
+     * start in epoch milliseconds joined like an item's keys ({@code listId|1704067200000}, escaped and
+     * hashed by the same rule), so a window published again overwrites its own document.
+     */
+    public static SearchAction window(String index, String listField, WindowAggregate w) {
+        ObjectNode doc = JsonNodeFactory.instance.objectNode();
+        doc.put(listField, w.listId);
+        putWindow(doc, w.windowStart, w.windowEnd, w.inserted, w.modified, w.removed, w.expired);
+        doc.put("lastChangeAt", Instant.ofEpochMilli(w.lastChangeTime).toString());
+        return new SearchAction(index, windowId(w.listId, w.windowStart), doc.toString(), w.version);
+    }
+
+    private static void putWindow(ObjectNode doc, long start, long end, long inserted, long modified, long removed,
+            long expired) {
+        doc.put("windowStart", Instant.ofEpochMilli(start).toString());
+        doc.put("windowEnd", Instant.ofEpochMilli(end).toString());
+        doc.put("inserted", inserted);
+        doc.put("modified", modified);
+        doc.put("removed", removed);
+        doc.put("expired", expired);
+    }
+
+    /** The id of a list's window document. */
+    public static String windowId(String listId, long windowStart) {
+        return io.streamsync.change.ItemKeys.itemKey(listId, Long.toString(windowStart));
     }
 
     /** One document per item, id derived from its primary key; its source is the item's new image. */

@@ -48,10 +48,27 @@ public final class TableScanSource implements Source<RawRecord, TableScanSplit, 
 
     @Override
     public DataStream<RawRecord> create(StreamExecutionEnvironment env) {
-        return env.fromSource(this, WatermarkStrategy.noWatermarks(), OperatorIds.BOOTSTRAP_SCAN.displayName(),
+        return env.fromSource(this, idle(), OperatorIds.BOOTSTRAP_SCAN.displayName(),
                         Types.POJO(RawRecord.class))
                 .uid(uid(config))
                 .name(OperatorIds.BOOTSTRAP_SCAN.displayName());
+    }
+
+    /**
+     * The scan holds no event time: its items are no activity of any window. Its output is idle from the
+     * first periodic emission on, so the change stream's watermark is not held back while the scan runs.
+     */
+    static WatermarkStrategy<RawRecord> idle() {
+        return WatermarkStrategy.forGenerator(context -> new org.apache.flink.api.common.eventtime.WatermarkGenerator<RawRecord>() {
+            @Override
+            public void onEvent(RawRecord event, long eventTimestamp, org.apache.flink.api.common.eventtime.WatermarkOutput output) {
+            }
+
+            @Override
+            public void onPeriodicEmit(org.apache.flink.api.common.eventtime.WatermarkOutput output) {
+                output.markIdle();
+            }
+        });
     }
 
     @Override
