@@ -15,9 +15,9 @@ public final class AggregateState {
     public static final String META = "list-meta";
     public static final String ITEMS = "live-items";
     public static final String TOMBSTONES = "removed-items";
-    /** Since 0.3.0. */
+    /** Since 0.2.0 (event-time windows). */
     public static final String OPEN_WINDOWS = "open-windows";
-    /** Since 0.3.0. */
+    /** Since 0.2.0 (event-time windows). */
     public static final String WINDOW_CHANGES = "window-changes";
 
     public static final TypeInformation<ListMeta> META_TYPE = Types.POJO(ListMeta.class);

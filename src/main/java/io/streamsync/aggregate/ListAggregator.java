@@ -48,7 +48,7 @@ import org.apache.flink.util.OutputTag;
  * counted item out of the count and the index; it is otherwise ignored. A REMOVE always removes a counted
  * item, whether it matches or not: a filter cannot keep a deleted item counted.
  *
- * <p><b>Windows</b> (since 0.3.0). The activity of a list is counted per tumbling window of the records'
+ * <p><b>Windows</b> (since 0.2.0). The activity of a list is counted per tumbling window of the records'
  * creation time (event time), apart from the live count: every change record of the stream that matches
  * the filter is counted once in its window, identified by its {@code eventID} (else its sequence number),
  * whatever its order of arrival and whatever the live count made of it (an outdated change is activity
@@ -75,7 +75,7 @@ import org.apache.flink.util.OutputTag;
  * <p><b>Clean-up.</b> A list with no items, no open window and no change for {@code emptyListRetention}
  * has all its state dropped.
  *
- * <p><b>Savepoints of 0.2.x and before.</b> Their one pending window per list (processing-time emission) is
+ * <p><b>Savepoints of 0.1.0 and of 0.2.0 builds before the event-time windows.</b> Their one pending window per list (processing-time emission) is
  * moved into the open windows on the list's first change or timer after the restore, and published when
  * the watermark passes it.
  */
@@ -415,7 +415,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     }
 
     /**
-     * Moves the pending window of a 0.2.x savepoint into the open windows (its changes carry no identities:
+     * Moves the pending window of an older savepoint into the open windows (its changes carry no identities:
      * the source goes on after them, so none of them comes again).
      */
     private void adoptPendingWindow(ListMeta meta, Context ctx) throws Exception {

@@ -11,10 +11,10 @@ public class ListMeta {
     public long lastChangeTime;
     /** Processing time of the last applied change: drives the clean-up of empty lists. */
     public long lastChangeProcessingTime;
-    /** Up to 0.2.x: start of the last window emitted, or Long.MIN_VALUE. No longer used. */
+    /** Before the event-time windows (0.1.0, early 0.2.0 builds): start of the last window emitted, or Long.MIN_VALUE. No longer used. */
     public long lastEmittedWindowStart = Long.MIN_VALUE;
     /**
-     * Up to 0.2.x: start of the window collecting changes, or Long.MIN_VALUE when none is open. A restored
+     * Before the event-time windows (0.1.0, early 0.2.0 builds): start of the window collecting changes, or Long.MIN_VALUE when none is open. A restored
      * pending window is moved into {@link AggregateState#openWindows} (see {@link ListAggregator}).
      */
     public long pendingWindowStart = Long.MIN_VALUE;
@@ -28,16 +28,16 @@ public class ListMeta {
     /** Processing-time timer that drops the state of an empty list, or Long.MIN_VALUE. */
     public long cleanupTimer = Long.MIN_VALUE;
 
-    /** Since 0.3.0: the highest watermark at which this list's windows were made final; later ones are late. */
+    /** Since 0.2.0 (event-time windows): the highest watermark at which this list's windows were made final; later ones are late. */
     public long finalWatermark = Long.MIN_VALUE;
-    /** Since 0.3.0: the list's latest final window, carried by the live aggregate; Long.MIN_VALUE: none yet. */
+    /** Since 0.2.0 (event-time windows): the list's latest final window, carried by the live aggregate; Long.MIN_VALUE: none yet. */
     public long finalWindowStart = Long.MIN_VALUE;
     public long finalWindowEnd = Long.MIN_VALUE;
     public long finalInserted;
     public long finalModified;
     public long finalRemoved;
     public long finalExpired;
-    /** Since 0.3.0: processing time of the last walk over the list's expired tombstones. */
+    /** Since 0.2.0 (event-time windows): processing time of the last walk over the list's expired tombstones. */
     public long tombstonesPrunedAt = Long.MIN_VALUE;
 
     public ListMeta() {}

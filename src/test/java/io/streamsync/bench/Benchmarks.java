@@ -219,6 +219,11 @@ public final class Benchmarks {
         Object[][] cases = {
             {1, "hashmap", 10}, {2, "hashmap", 10}, {1, "rocksdb", 10}, {2, "rocksdb", 10},
             {2, "hashmap", 10_000}, {2, "hashmap", 1_000_000}, {2, "rocksdb", 10_000}, {2, "rocksdb", 1_000_000}};
+        String chosen = System.getProperty("streamsync.bench.pipeline.cases", "");
+        if (!chosen.isEmpty()) { // e.g. 1:hashmap:10,2:rocksdb:10000
+            cases = java.util.Arrays.stream(chosen.split(",")).map(c -> c.split(":"))
+                    .map(c -> new Object[] {Integer.valueOf(c[0]), c[1], Integer.valueOf(c[2])}).toArray(Object[][]::new);
+        }
         for (Object[] c : cases) {
             int p = (Integer) c[0];
             String backend = (String) c[1];
@@ -235,6 +240,9 @@ public final class Benchmarks {
             md.add(row);
         }
         md.add("");
+        if (!chosen.isEmpty()) {
+            return;
+        }
         md.add("Without an item index (`sink.search.item.index` empty: the job keeps only the aggregates, so the parser "
                 + "validates the new image without rendering it and events cross the key-by without it), heap state, 10 lists, "
                 + "same records; the with-index figure is measured again alongside:");

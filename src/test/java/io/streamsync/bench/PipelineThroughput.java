@@ -11,7 +11,9 @@ import io.streamsync.source.RecordSource;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Random;
-import org.apache.flink.api.common.functions.MapFunction;
+import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -29,10 +31,21 @@ public final class PipelineThroughput {
     private PipelineThroughput() {}
 
     /** Records from a pool of templates; list id, task id and sequence number made from the index. */
-    static final class ToRecord implements MapFunction<Long, RawRecord> {
+    /**
+     * Creation time of the generated records: each source subtask's records advance it by one second per
+     * {@value #CHANGES_PER_SECOND} records, from the same start, so event time moves evenly across subtasks
+     * and the job's windows become final all along the run (10 s windows: 1,000 changes per window and
+     * subtask), as they do on a live stream.
+     */
+    static final long START_SECONDS = 1_700_000_000L;
+    static final int CHANGES_PER_SECOND = 100;
+
+    static final class ToRecord extends RichMapFunction<Long, RawRecord> {
         private static final long serialVersionUID = 1L;
         private final int keys;
         private transient byte[][][] templates;
+        private transient char[][] markers;
+        private transient long local;
 
         ToRecord(int keys) {
             this.keys = keys;
@@ -45,49 +58,59 @@ public final class PipelineThroughput {
                 // as bytes: a stream source hands the job bytes too
                 Random r = new Random(7);
                 templates = new byte[256][][];
+                markers = new char[256][];
                 for (int t = 0; t < templates.length; t++) {
-                    String[] parts = BenchRecords.record(r, "\u0001", "\u0002", 1)
-                            .replace("\"100000000000000001\"", "\"\u0003\"").split("[\u0001\u0002\u0003]", -1);
+                    String template = BenchRecords.record(r, "\u0001", "\u0002", 1)
+                            .replace("\"100000000000000001\"", "\"\u0003\"")
+                            .replace("\"ApproximateCreationDateTime\":" + START_SECONDS, "\"ApproximateCreationDateTime\":\u0004");
+                    StringBuilder order = new StringBuilder();
+                    for (char ch : template.toCharArray()) {
+                        if (ch >= '\u0001' && ch <= '\u0004') {
+                            order.append(ch);
+                        }
+                    }
+                    markers[t] = order.toString().toCharArray();
+                    String[] parts = template.split("[\u0001\u0002\u0003\u0004]", -1);
                     templates[t] = new byte[parts.length][];
                     for (int p = 0; p < parts.length; p++) {
                         templates[t][p] = parts[p].getBytes(StandardCharsets.UTF_8);
                     }
                 }
             }
-            byte[] list = ("list-" + (i % keys)).getBytes(StandardCharsets.US_ASCII);
-            byte[] task = ("task-" + i).getBytes(StandardCharsets.US_ASCII);
+            long creationSeconds = START_SECONDS + local++ / CHANGES_PER_SECOND;
+            byte[][] values = new byte[5][];
+            values[1] = ("list-" + (i % keys)).getBytes(StandardCharsets.US_ASCII);
+            values[2] = ("task-" + i).getBytes(StandardCharsets.US_ASCII);
             String seqText = Long.toString(100000000000000000L + i);
-            byte[] seq = seqText.getBytes(StandardCharsets.US_ASCII);
-            byte[][] parts = templates[(int) (i & 255)];
+            values[3] = seqText.getBytes(StandardCharsets.US_ASCII);
+            values[4] = Long.toString(creationSeconds).getBytes(StandardCharsets.US_ASCII);
+            int t = (int) (i & 255);
+            byte[][] parts = templates[t];
             int size = 0;
             for (int p = 0; p < parts.length; p++) {
-                size += parts[p].length + (p > 0 ? placeholder(parts.length, p, list, task, seq).length : 0);
+                size += parts[p].length + (p > 0 ? values[markers[t][p - 1]].length : 0);
             }
             byte[] out = new byte[size];
             int at = 0;
             for (int p = 0; p < parts.length; p++) {
                 if (p > 0) {
-                    byte[] v = placeholder(parts.length, p, list, task, seq);
+                    byte[] v = values[markers[t][p - 1]];
                     System.arraycopy(v, 0, out, at, v.length);
                     at += v.length;
                 }
                 System.arraycopy(parts[p], 0, out, at, parts[p].length);
                 at += parts[p].length;
             }
-            return new RawRecord(out, "bench", seqText, -1);
+            return new RawRecord(out, "bench", seqText, creationSeconds * 1000);
         }
     }
 
-    /** The value for the gap before part {@code p}: the template's placeholders come in a fixed order. */
-    private static byte[] placeholder(int parts, int p, byte[] list, byte[] task, byte[] seq) {
-        // order in a record: Keys (list, task), NewImage (list, task), OldImage (list, task), SequenceNumber
-        int k = (p - 1) % 2;
-        return p == parts - 1 ? seq : (k == 0 ? list : task);
-    }
-
     static RecordSource source(long n, int keys) {
+        // event time as the change-stream source gives it: creation time, watermark 2 s behind
         return env -> env.fromSequence(0, n - 1).uid(OperatorIds.SOURCE.uid())
-                .map(new ToRecord(keys)).returns(Types.POJO(RawRecord.class)).uid("to-record");
+                .map(new ToRecord(keys)).returns(Types.POJO(RawRecord.class)).uid("to-record")
+                .assignTimestampsAndWatermarks(WatermarkStrategy.<RawRecord>forBoundedOutOfOrderness(Duration.ofSeconds(2))
+                        .withTimestampAssigner((r, previous) -> r.arrivalTime)).uid("event-time");
     }
 
     /** Seconds to push {@code n} records through the floor or the job graph. */

@@ -334,7 +334,7 @@ class FaultToleranceITCase {
         ObjectMapper mapper = new ObjectMapper();
         List<JsonNode> out = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().startsWith(prefix)
+            for (Path f : files.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().startsWith(prefix)
                     && !p.getFileName().toString().startsWith(".")).collect(Collectors.toList())) {
                 for (String line : Files.readAllLines(f)) {
                     if (!line.isBlank()) {

@@ -12,6 +12,7 @@ import io.streamsync.testing.StreamHistory;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TodoTables;
 import io.streamsync.testing.VisibilityAuditor;
+import io.streamsync.testing.WindowTruth;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +38,8 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * No reader ever sees a state that a failure, a restore, a rescale or a rollback takes back, checked on every
  * observation of a reader polling the outputs every 50 ms and on every write each output accepted: the
  * aggregate table's own DynamoDB stream records its accepted rows, and a recording proxy in front of the
- * search node records the documents it accepted.
+ * search node records the documents it accepted. Window documents, which are final when published, must
+ * each be the stream's count of their window, whatever failed or was rolled back before.
  *
  * <p>Ground truth is the source table's stream, read by a bare reader ({@link StreamHistory}): a list's
  * version counts the list's changes, so every output carrying version v must show the list (or the item)
@@ -63,6 +65,7 @@ class ReaderVisibilityITCase {
         String counts = name + "Counts";
         String countIndex = name + "-counts";
         String itemIndex = name + "-tasks";
+        String windowsIndex = name + "-windows";
         String sourceArn = TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(SERVICES.ddb(), counts);
         String countsArn = TodoTables.enableStream(SERVICES.ddb(), counts, StreamViewType.NEW_IMAGE);
@@ -119,6 +122,9 @@ class ReaderVisibilityITCase {
             try {
                 Poll.until(Duration.ofSeconds(240), () -> GroundTruth.check(SERVICES.ddb(), source, counts, search, countIndex,
                         itemIndex));
+                Poll.until(Duration.ofSeconds(60), () -> WindowTruth.compare(WindowTruth.windows(WindowTruth.read(
+                        SERVICES.services().dynamoDb.streamsClient(), sourceArn, "listId"), 1000),
+                        WindowTruth.fromIndex(search, windowsIndex, "listId")));
             } finally {
                 job.cancel().get(3, TimeUnit.MINUTES);
             }
@@ -153,10 +159,22 @@ class ReaderVisibilityITCase {
                 }
             });
 
-            // every document the search node accepted
+            // every document the search node accepted; a window document must be the stream's count of its window
+            Map<String, long[]> windows = WindowTruth.windows(
+                    WindowTruth.read(SERVICES.services().dynamoDb.streamsClient(), sourceArn, "listId"), 1000);
             List<RecordingSearchProxy.Write> accepted = proxy.accepted();
             Map<String, Long> lastDoc = new HashMap<>();
+            int windowDocs = 0;
             for (RecordingSearchProxy.Write w : accepted) {
+                if (w.index.equals(windowsIndex)) {
+                    windowDocs++;
+                    Map.Entry<String, long[]> doc = WindowTruth.ofDocument(w.source, "listId");
+                    if (!java.util.Arrays.equals(doc.getValue(), windows.get(doc.getKey()))) {
+                        problems.add(w.index + " accepted " + doc.getKey() + " " + java.util.Arrays.toString(doc.getValue())
+                                + ", the stream has " + java.util.Arrays.toString(windows.get(doc.getKey())));
+                    }
+                    continue;
+                }
                 String p = w.index.equals(countIndex)
                         ? history.checkAggregate(w.id, w.version, w.source.get("taskCount").asLong())
                         : history.checkItem(VisibilityAuditor.listOf(w.id), w.id, w.version, w.source);
@@ -190,6 +208,7 @@ class ReaderVisibilityITCase {
             assertThat(steps).hasSize(6);
             assertThat(rows[0]).isGreaterThan(50);
             assertThat(accepted).hasSizeGreaterThan(200);
+            assertThat(windowDocs).as("window documents accepted").isGreaterThan(50);
             assertThat(seen.stream().filter(s -> s.output.equals("item document")).count()).isGreaterThan(1000);
             assertThat(seen.stream().filter(s -> s.output.equals("table")).count()).isGreaterThan(1000);
             assertThat(problems).isEmpty();

@@ -8,6 +8,7 @@ import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TodoTables;
+import io.streamsync.testing.WindowTruth;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,9 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
  * Rescaling from savepoints, 2 -> 4 -> 1 source subtasks, on a 3-shard kinesalite stream that is split while
  * the first job is stopped and merged while the second is: every restore redistributes the readers' shards
  * (their positions, and finished shards not yet confirmed) over the new subtasks, and the enumerator's
- * lineage goes on where it was. After each restore and more traffic, the outputs equal a scan of the table.
+ * lineage goes on where it was. After each restore and more traffic, the outputs equal a scan of the table;
+ * at the end, the windows history equals a bare read of the Kinesis stream (duplicates included: every
+ * tenth record is written twice, through another shard).
  */
 class RescaleITCase {
     @RegisterExtension
@@ -101,6 +104,13 @@ class RescaleITCase {
                 write(workload, destination, 300);
                 converge();
                 assertThat(shards(kinesis, stream)).hasSize(6);
+                // the windows history, through both rescales, equals a bare read of the Kinesis stream
+                List<WindowTruth.Change> changes = readAll(kinesis, stream);
+                assertThat(changes.size()).as("records, duplicates included").isEqualTo(destination.records + destination.duplicates);
+                Map<String, long[]> truth = WindowTruth.windows(changes, 1000);
+                Poll.until(Duration.ofSeconds(60), () -> WindowTruth.compare(truth,
+                        WindowTruth.fromIndex(SERVICES.search(), "rescale-windows", "listId")));
+                assertThat(FaultToleranceITCase.lines(dir, "dead-letters")).as("no change was late").isEmpty();
                 assertThat(workload.operations()).isEqualTo(2000);
             } finally {
                 job.cancel().get(1, TimeUnit.MINUTES);
@@ -120,6 +130,30 @@ class RescaleITCase {
 
     private static String stop(JobClient job, Path where) throws Exception {
         return job.stopWithSavepoint(false, where.toUri().toString(), SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
+    }
+
+    /** Every record of every shard from TRIM_HORIZON, read with the bare SDK and Jackson. */
+    private static List<WindowTruth.Change> readAll(KinesisClient kinesis, String stream) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<WindowTruth.Change> out = new java.util.ArrayList<>();
+        for (Shard shard : shards(kinesis, stream)) {
+            String iterator = kinesis.getShardIterator(b -> b.streamName(stream).shardId(shard.shardId())
+                    .shardIteratorType(software.amazon.awssdk.services.kinesis.model.ShardIteratorType.TRIM_HORIZON)).shardIterator();
+            while (iterator != null) {
+                String it = iterator;
+                software.amazon.awssdk.services.kinesis.model.GetRecordsResponse r = kinesis.getRecords(b -> b.shardIterator(it));
+                for (software.amazon.awssdk.services.kinesis.model.Record record : r.records()) {
+                    com.fasterxml.jackson.databind.JsonNode n = json.readTree(record.data().asByteArray());
+                    out.add(new WindowTruth.Change(n.get("eventID").asText(), n.at("/dynamodb/Keys/listId/S").asText(),
+                            n.get("eventName").asText(), n.at("/dynamodb/ApproximateCreationDateTime").asLong() / 1000, false));
+                }
+                if (r.records().isEmpty() && (r.millisBehindLatest() == null || r.millisBehindLatest() == 0)) {
+                    break; // at the head of an open shard
+                }
+                iterator = r.nextShardIterator();
+            }
+        }
+        return out;
     }
 
     private static List<Shard> shards(KinesisClient kinesis, String stream) {

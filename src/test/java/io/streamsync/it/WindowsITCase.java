@@ -200,11 +200,37 @@ class WindowsITCase {
                 delivered.toArray(new RawRecord[0])).uid("disordered-records")), new Configuration());
         try {
             Poll.until(CONVERGE, () -> WindowTruth.compare(truth, WindowTruth.fromIndex(SERVICES.search(), index, "listId")));
+            theReadmesQueryGivesAListsActivity(index, truth);
         } finally {
             job.cancel().get();
         }
         assertThat(delivered.size() - captured.size()).as("duplicates delivered").isGreaterThan(300);
         assertThat(FaultToleranceITCase.lines(dir, "dead-letters")).as("no change was late").isEmpty();
+    }
+
+    /** The README's query example, as printed there, for one list: its windows and sums of the last hour. */
+    private static void theReadmesQueryGivesAListsActivity(String index, Map<String, long[]> truth) throws Exception {
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        int at = readme.indexOf("**Query example**");
+        int from = readme.indexOf("-d '", at) + 4;
+        String query = readme.substring(from, readme.indexOf("}'\n```", from) + 1).replace("list-001", "list-003");
+        JsonNode r = SERVICES.search().post("/" + index + "/_search", query);
+        long[] sums = new long[3];
+        int windows = 0;
+        for (Map.Entry<String, long[]> w : truth.entrySet()) {
+            if (w.getKey().startsWith("list-003|")) {
+                windows++;
+                for (int i = 0; i < 3; i++) {
+                    sums[i] += w.getValue()[i];
+                }
+            }
+        }
+        assertThat(windows).isGreaterThan(5);
+        assertThat(r.path("hits").path("hits").size()).as("the README query: %s", query).isEqualTo(windows);
+        assertThat(r.path("aggregations").path("inserted").path("value").asLong()).isEqualTo(sums[0]);
+        assertThat(r.path("aggregations").path("modified").path("value").asLong()).isEqualTo(sums[1]);
+        assertThat(r.path("aggregations").path("removed").path("value").asLong()).isEqualTo(sums[2]);
+        assertThat(r.path("hits").path("hits").get(0).path("_source").path("listId").asText()).isEqualTo("list-003");
     }
 
     /** Stops the job with a savepoint, trying again while it restarts from a fault (no savepoint then). */

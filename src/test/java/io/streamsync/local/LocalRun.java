@@ -153,7 +153,7 @@ public final class LocalRun {
         System.exit(problem == null ? 0 : 1);
     }
 
-    private static JobClient startJob(JobConfig config, String streamArn, int uiPort, String savepoint) throws Exception {
+    static JobClient startJob(JobConfig config, String streamArn, int uiPort, String savepoint) throws Exception {
         Configuration flinkConf = new Configuration();
         flinkConf.set(RestOptions.PORT, uiPort);
         flinkConf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");

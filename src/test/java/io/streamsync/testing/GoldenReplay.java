@@ -26,6 +26,7 @@ public final class GoldenReplay {
     public final String aggregateTable;
     public final String aggregateIndex;
     public final String itemIndex;
+    public final String windowsIndex;
     /** Goes on with the recorded workload's random sequence. */
     public final TaskWorkload traffic;
     private final LocalServicesExtension services;
@@ -38,6 +39,7 @@ public final class GoldenReplay {
         aggregateTable = name + "Counts";
         aggregateIndex = name.toLowerCase(java.util.Locale.ROOT) + "-counts";
         itemIndex = name.toLowerCase(java.util.Locale.ROOT) + "-tasks";
+        windowsIndex = name.toLowerCase(java.util.Locale.ROOT) + "-windows";
         TodoTables.createSourceTable(services.ddb(), sourceTable, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(services.ddb(), aggregateTable);
         config = JobConfig.from(services.services().testJobProperties(name, deadLetters));
@@ -45,7 +47,14 @@ public final class GoldenReplay {
         OutputsSnapshot.load(services.ddb(), services.search(), saved);
 
         traffic = new TaskWorkload(services.ddb(), sourceTable, workload.get("lists").asInt(), workload.get("seed").asLong());
-        traffic.run(workload.get("operations").asInt());
+        if (workload.has("operationsBeforeSavepoint")) {
+            // the savepoint was taken after these, the rest were written while no job ran
+            traffic.run(workload.get("operationsBeforeSavepoint").asInt());
+            assertThat(check()).as("the outputs %s's job published equal the replayed table at the savepoint", golden).isNull();
+            traffic.run(workload.get("operations").asInt() - workload.get("operationsBeforeSavepoint").asInt());
+        } else {
+            traffic.run(workload.get("operations").asInt());
+        }
         try (DynamoDbStreamsClient streams = services.services().dynamoDb.streamsClient()) {
             List<RawRecord> replayed = StreamCapture.readAll(streams, streamArn);
             assertThat(replayed).as("the replayed stream of %s", golden).hasSize(workload.get("streamRecords").asInt());
@@ -54,7 +63,35 @@ public final class GoldenReplay {
                 assertThat(replayed.get(0).shardId).isEqualTo(workload.get("shardId").asText());
             }
         }
-        assertThat(check()).as("the outputs %s's job published equal the replayed table", golden).isNull();
+        if (!workload.has("operationsBeforeSavepoint")) {
+            assertThat(check()).as("the outputs %s's job published equal the replayed table", golden).isNull();
+        }
+    }
+
+    /**
+     * The windows history expected after the restore and whatever traffic came since: the windows the savepoint's
+     * job counted from its stream up to the savepoint (at that run's times, recorded), and those of the replayed
+     * stream's later records (at this run's times). Empty when the golden recorded no windows.
+     */
+    public java.util.Map<String, long[]> expectedWindows() {
+        java.util.Map<String, long[]> out = new java.util.TreeMap<>();
+        if (!workload.has("windowsBeforeSavepoint")) {
+            return out;
+        }
+        workload.get("windowsBeforeSavepoint").fields().forEachRemaining(e -> {
+            long[] v = new long[e.getValue().size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = e.getValue().get(i).asLong();
+            }
+            out.put(e.getKey(), v);
+        });
+        try (DynamoDbStreamsClient streams = services.services().dynamoDb.streamsClient()) {
+            List<WindowTruth.Change> all = WindowTruth.read(streams, streamArn, config.keySchema.partitionKey());
+            java.util.Map<String, long[]> later = WindowTruth.windows(
+                    all.subList(workload.get("recordsBeforeSavepoint").asInt(), all.size()), config.windowSize.toMillis());
+            later.forEach((k, v) -> assertThat(out.put(k, v)).as("window %s both before and after the savepoint", k).isNull());
+        }
+        return out;
     }
 
     /**

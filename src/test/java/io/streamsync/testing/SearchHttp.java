@@ -36,6 +36,10 @@ public final class SearchHttp {
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    public JsonNode delete(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
+    }
+
     private JsonNode send(HttpRequest.Builder b) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() >= 300) {
