@@ -3,16 +3,24 @@ package io.streamsync.upgrade;
 import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.SplitEnumerator;
+import org.apache.flink.api.connector.source.SplitEnumeratorContext;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.source.SourceFunction;
 
 /**
  * Emits fixed records, then stays open (a job that must be stopped with a savepoint cannot have finished).
- * Stateless, under the production source's uid: a savepoint taken with it carries no source state.
+ * Under the production source's uid, with no state of its own that a golden savepoint would keep: the
+ * committed savepoints made with it (0.1.0's, by a legacy source function) carry no source state, and this
+ * FLIP-27 version restores them the same way (no source function is left in Flink 2).
  */
 public final class FixtureSource implements RecordSource {
     private final List<RawRecord> records;
@@ -22,39 +30,76 @@ public final class FixtureSource implements RecordSource {
     }
 
     @Override
-    @SuppressWarnings("deprecation")
     public DataStream<RawRecord> create(StreamExecutionEnvironment env) {
-        return env.addSource(new Emitter(records), OperatorIds.SOURCE.displayName(), Types.POJO(RawRecord.class))
+        ArrayList<RawRecord> fixed = new ArrayList<>(records);
+        return env.fromSource(new OpenSequence(fixed.size()), WatermarkStrategy.noWatermarks(), OperatorIds.SOURCE.displayName())
                 .setParallelism(1)
                 .uid(OperatorIds.SOURCE.uid())
-                .name(OperatorIds.SOURCE.displayName());
+                .name(OperatorIds.SOURCE.displayName())
+                .map((MapFunction<Long, RawRecord>) i -> fixed.get(i.intValue()))
+                .returns(Types.POJO(RawRecord.class))
+                .setParallelism(1)
+                .uid("fixture-records")
+                .name("Fixture records");
     }
 
-    @SuppressWarnings("deprecation")
-    private static final class Emitter implements SourceFunction<RawRecord> {
+    /** The indices 0..n-1, then nothing more, without ever ending: its enumerator never says "no more splits". */
+    static final class OpenSequence extends NumberSequenceSource {
         private static final long serialVersionUID = 1L;
-        private final ArrayList<RawRecord> records;
-        private volatile boolean running = true;
 
-        Emitter(List<RawRecord> records) {
-            this.records = new ArrayList<>(records);
+        OpenSequence(int n) {
+            super(0, n - 1);
         }
 
         @Override
-        public void run(SourceContext<RawRecord> ctx) throws InterruptedException {
-            for (RawRecord r : records) {
-                synchronized (ctx.getCheckpointLock()) {
-                    ctx.collect(r);
-                }
-            }
-            while (running) {
-                Thread.sleep(50);
-            }
+        public SplitEnumerator<NumberSequenceSplit, Collection<NumberSequenceSplit>> createEnumerator(
+                SplitEnumeratorContext<NumberSequenceSplit> context) {
+            return new Enumerator(context, splitNumberRange(getFrom(), getTo(), 1));
         }
 
         @Override
-        public void cancel() {
-            running = false;
+        public SplitEnumerator<NumberSequenceSplit, Collection<NumberSequenceSplit>> restoreEnumerator(
+                SplitEnumeratorContext<NumberSequenceSplit> context, Collection<NumberSequenceSplit> remaining) {
+            return new Enumerator(context, remaining);
         }
+    }
+
+    private static final class Enumerator implements SplitEnumerator<NumberSequenceSource.NumberSequenceSplit,
+            Collection<NumberSequenceSource.NumberSequenceSplit>> {
+        private final SplitEnumeratorContext<NumberSequenceSource.NumberSequenceSplit> context;
+        private final ArrayDeque<NumberSequenceSource.NumberSequenceSplit> remaining;
+
+        Enumerator(SplitEnumeratorContext<NumberSequenceSource.NumberSequenceSplit> context,
+                Collection<NumberSequenceSource.NumberSequenceSplit> splits) {
+            this.context = context;
+            this.remaining = new ArrayDeque<>(splits);
+        }
+
+        @Override
+        public void start() {}
+
+        @Override
+        public void handleSplitRequest(int subtask, String host) {
+            NumberSequenceSource.NumberSequenceSplit next = remaining.poll();
+            if (next != null) {
+                context.assignSplit(next, subtask);
+            } // else: no answer, so the reader waits for more for ever
+        }
+
+        @Override
+        public void addSplitsBack(List<NumberSequenceSource.NumberSequenceSplit> splits, int subtask) {
+            remaining.addAll(splits);
+        }
+
+        @Override
+        public void addReader(int subtask) {}
+
+        @Override
+        public Collection<NumberSequenceSource.NumberSequenceSplit> snapshotState(long checkpointId) {
+            return new ArrayList<>(remaining);
+        }
+
+        @Override
+        public void close() {}
     }
 }
