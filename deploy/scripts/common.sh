@@ -5,7 +5,9 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-template="$repo/deploy/cloudformation/streamsync.yaml"
+# STREAMSYNC_TEMPLATE: another release's template, to put the stack back in step after a rollback across
+# Flink versions (git show v0.2.0:deploy/cloudformation/streamsync.yaml > old.yaml)
+template="${STREAMSYNC_TEMPLATE:-$repo/deploy/cloudformation/streamsync.yaml}"
 # Pacing, overridable (tests set them to 0 and a few polls).
 poll_seconds="${STREAMSYNC_POLL_SECONDS:-10}"
 operation_timeout_polls="${STREAMSYNC_OPERATION_POLLS:-180}"   # 30 min at 10 s
@@ -38,6 +40,9 @@ jar_key() {
 
 app_field() { aws kinesisanalyticsv2 describe-application --application-name "$1" --query "ApplicationDetail.$2" --output text; }
 app_status() { app_field "$1" ApplicationStatus; }
+app_runtime() { app_field "$1" RuntimeEnvironment; }
+# The Flink runtime the template sets (FLINK-2_2 for this build).
+template_runtime() { sed -n 's/^ *RuntimeEnvironment: *\(FLINK-[0-9_]*\).*/\1/p' "$template" | head -n 1; }
 app_version() { app_field "$1" ApplicationVersionId; }
 app_code_key() { app_field "$1" 'ApplicationConfigurationDescription.ApplicationCodeConfigurationDescription.CodeContentDescription.S3ApplicationCodeLocationDescription.FileKey'; }
 

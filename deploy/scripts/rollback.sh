@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Usage: rollback.sh STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]
+# Usage: rollback.sh [--service] STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]
 # After an update that failed: the service's rollback-application (back to the previous version and its
 # state), then the stack's CodeKey set to the jar the application runs again, so stack and application agree.
 # After an update that succeeded but is unwanted: SNAPSHOT_NAME and PREVIOUS_KEY (both printed by upgrade.sh):
 # the application is stopped, the stack set back to PREVIOUS_KEY, and the application started from the
-# snapshot taken before the upgrade. Waits on every operation and watches the job run.
+# snapshot taken before the upgrade. --service: the service's rollback-application even after an update that
+# succeeded: the way back from an in-place Flink upgrade (1.20 -> 2.2), which a stack update cannot undo; with
+# STREAMSYNC_TEMPLATE set to the previous release's template, the stack is then put back in step with it.
+# Waits on every operation and watches the job run.
 source "$(dirname "$0")/common.sh"
-usage="usage: $0 STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]"
+usage="usage: $0 [--service] STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]"
+service=false
+if [ "${1:-}" = --service ]; then
+  service=true
+  shift
+fi
 [ $# -eq 2 ] || [ $# -eq 4 ] || die "$usage"
 stack="$1"; app="$2"
 need aws
@@ -16,13 +24,13 @@ if [ -n "$last_update" ] && [ "$last_update" != None ]; then
   last_status="$(aws kinesisanalyticsv2 describe-application-operation --application-name "$app" --operation-id "$last_update" \
     --query 'ApplicationOperationInfoDetails.OperationStatus' --output text)"
 fi
-if [ "$last_status" = FAILED ] && [ $# -eq 2 ]; then
+if { [ "$last_status" = FAILED ] || $service; } && [ $# -eq 2 ]; then
   version="$(app_version "$app")"
   op="$(run aws kinesisanalyticsv2 rollback-application --application-name "$app" --current-application-version-id "$version" \
     --query OperationId --output text)"
   wait_operation "$app" "$op" "rollback of $app"
   key="$(app_code_key "$app")"
-  say "$app runs s3://.../$key again; setting the stack's CodeKey to it"
+  say "$app runs s3://.../$key on $(app_runtime "$app") again; setting the stack's CodeKey to it (template: $template)"
   "$here/create-or-update.sh" "$stack" "CodeKey=$key" "AllowNonRestoredState=false" >/dev/null
   [ "$(app_status "$app")" = RUNNING ] && watch_healthy "$app"
   say "rolled back $app (the failed update's version is gone; the stack says CodeKey=$key)"

@@ -81,6 +81,10 @@ class DeployScriptsTest {
     }
 
     private Run run(String script, String... args) throws Exception {
+        return runWith(Map.of(), script, args);
+    }
+
+    private Run runWith(Map<String, String> extraEnv, String script, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", "deploy/scripts/" + script));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -91,6 +95,7 @@ class DeployScriptsTest {
         env.put("STREAMSYNC_POLL_SECONDS", "0");
         env.put("STREAMSYNC_OPERATION_POLLS", "5");
         env.put("STREAMSYNC_WATCH_POLLS", "3");
+        env.putAll(extraEnv);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -105,6 +110,7 @@ class DeployScriptsTest {
         answers("s3_cp", "upload: job.jar");
         answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
         answers("kinesisanalyticsv2_create-application-snapshot", "");
         answers("kinesisanalyticsv2_describe-application-snapshot_SnapshotStatus", "CREATING", "READY");
         answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6");
@@ -252,6 +258,52 @@ class DeployScriptsTest {
         assertThat(r.call("cloudformation deploy")).contains("CodeKey=" + OLD_KEY);
         assertThat(r.call("kinesisanalyticsv2 start-application")).contains("RESTORE_FROM_CUSTOM_SNAPSHOT", "\"SnapshotName\":\"before-x\"");
         assertThat(r.output).contains("rolled back streamsync to " + OLD_KEY + " from snapshot before-x");
+    }
+
+    @Test
+    void aFlinkVersionUpgradeIsRefusedWithoutItsFlagAndSaysItIsOneWay() throws Exception {
+        runningApplicationUpdatedTo6();
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
+        Run refused = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
+        assertThat(refused.exit).isNotZero();
+        assertThat(refused.output).contains("moves streamsync from FLINK-1_20 to FLINK-2_2", "one way", "--flink-upgrade",
+                "Nothing was changed");
+        assertThat(refused.calls).noneMatch(c -> c.startsWith("kinesisanalyticsv2 create-application-snapshot")
+                || c.startsWith("cloudformation deploy"));
+    }
+
+    @Test
+    void aFlinkVersionUpgradeWithItsFlagSnapshotsFirstAndPrintsTheServiceRollback() throws Exception {
+        runningApplicationUpdatedTo6();
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "--flink-upgrade");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.calls.indexOf(r.call("kinesisanalyticsv2 create-application-snapshot")))
+                .isLessThan(r.calls.indexOf(r.call("cloudformation deploy")));
+        assertThat(r.call("cloudformation deploy")).contains("deploy/cloudformation/streamsync.yaml", "CodeKey=" + newKey);
+        assertThat(r.output).contains("in-place Flink upgrade of streamsync: FLINK-1_20 -> FLINK-2_2",
+                "rollback.sh --service todo-sync streamsync");
+    }
+
+    @Test
+    void theServiceRollbackAfterAFlinkUpgradePutsTheStackBackOnThePreviousTemplate() throws Exception {
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "6");
+        answers("kinesisanalyticsv2_rollback-application_OperationId", "op-10");
+        answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("cloudformation_deploy", "ok");
+        answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudwatch_get-metric-statistics_Maximum", "1");
+        Path previous = stub.resolve("streamsync-0.2.0.yaml");
+        Files.writeString(previous, "Resources: {}\n");
+        Run r = runWith(Map.of("STREAMSYNC_TEMPLATE", previous.toString()), "rollback.sh", "--service", "todo-sync", "streamsync");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.call("kinesisanalyticsv2 rollback-application")).contains("--current-application-version-id 6");
+        assertThat(r.call("cloudformation deploy")).contains("--template-file " + previous, "CodeKey=" + OLD_KEY);
+        assertThat(r.output).contains("on FLINK-1_20 again");
     }
 
     @Test

@@ -152,8 +152,11 @@ class DeploymentTemplateTest {
     }
 
     @Test
-    void runtimeIsFlink120AndTheCodeIsAnImmutableKeyUnderAPrefixTheRoleMayRead() {
-        assertThat(application().get("RuntimeEnvironment")).isEqualTo("FLINK-1_20");
+    void runtimeIsFlink22WithSystemRollbackAndTheCodeIsAnImmutableKeyUnderAPrefixTheRoleMayRead() {
+        assertThat(application().get("RuntimeEnvironment")).as("the runtime of this build: Flink 2.2, Java 17")
+                .isEqualTo("FLINK-2_" + org.apache.flink.runtime.util.EnvironmentInformation.getVersion().split("\\.")[1]);
+        assertThat(map(application(), "ApplicationConfiguration", "ApplicationSystemRollbackConfiguration").get("RollbackEnabled"))
+                .isEqualTo(true);
         Map<String, Object> codeKey = map(template, "Parameters", "CodeKey");
         assertThat(codeKey).as("no default: each deploy names its build's key").doesNotContainKey("Default");
         assertThat("streamsync/streamsync-0.2.0-0123456789ab.jar").matches(codeKey.get("AllowedPattern").toString());

@@ -144,7 +144,7 @@ class SavepointCompatibilityITCase {
         private transient ValueState<ListMeta> meta;
 
         @Override
-        public void open(Configuration parameters) {
+        public void open(org.apache.flink.api.common.functions.OpenContext openContext) {
             meta = getRuntimeContext().getState(AggregateState.meta());
         }
 

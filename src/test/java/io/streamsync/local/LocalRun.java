@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -37,11 +36,16 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * <p>System properties: {@code streamsync.local.rate} (operations/s, default 20), {@code
  * streamsync.local.lists} (default 30), {@code streamsync.local.ui.port} (default 8081), {@code
  * streamsync.local.seconds} (stop after that long, then wait for the outputs to catch up and exit 0 only if
- * they are exact: a smoke test), {@code streamsync.local.drill} (the upgrade drill: halfway through, stop
- * the job with a savepoint while the traffic goes on, start the job again from that savepoint, and check at
- * the end as above).
+ * they are exact: a smoke test), {@code streamsync.local.drill} (the upgrade drill across Flink versions: the
+ * previous release, {@code streamsync.local.drill.from} (default {@value #DRILL_FROM}, the last on Flink
+ * 1.20), built from its git tag, runs its own job in its own JVM for the first half while the traffic goes
+ * on, and stops it with a savepoint; this build's job starts from that savepoint, and at the end the
+ * outputs, the windows history included, are checked as above).
  */
 public final class LocalRun {
+    /** The release whose savepoint the drill restores: the last one on Flink 1.20. */
+    static final String DRILL_FROM = "v0.2.0";
+
     private LocalRun() {}
 
     public static void main(String[] args) throws Exception {
@@ -56,7 +60,7 @@ public final class LocalRun {
         boolean drill = Boolean.getBoolean("streamsync.local.drill");
         long seconds = Long.getLong("streamsync.local.seconds", 0L);
         if (drill && seconds <= 0) {
-            seconds = 60;
+            seconds = 90;
         }
 
         int ddbPort = localPort(config.awsEndpoint, "aws.endpoint");
@@ -80,14 +84,60 @@ public final class LocalRun {
         traffic.setDaemon(true);
 
         String streamArn = Startup.prepare(config);
-        AtomicReference<JobClient> job = new AtomicReference<>(startJob(config, streamArn, uiPort, null));
+        AtomicReference<JobClient> job = new AtomicReference<>();
+        AtomicReference<String> releaseSavepoint = new AtomicReference<>();
+        Process release = null;
+        String releaseTag = System.getProperty("streamsync.local.drill.from", DRILL_FROM);
+        if (drill) {
+            // leg 1: the previous release's own job (Flink 1.20), built from its tag, in its own JVM
+            say("upgrade drill: building release " + releaseTag + " from its git tag (once, under target/drill) ...");
+            String classpath = ReleaseBuild.classpath(releaseTag);
+            Path props = Path.of("target/local-run/drill-" + releaseTag + ".properties").toAbsolutePath();
+            java.util.Properties p = new java.util.Properties();
+            p.putAll(properties);
+            java.nio.file.Files.createDirectories(props.getParent());
+            try (java.io.Writer w = java.nio.file.Files.newBufferedWriter(props)) {
+                p.store(w, "the local run's job, for the release's leg of the upgrade drill");
+            }
+            release = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                    "-Dstreamsync.local.ui.port=" + (uiPort + 1), "-cp", classpath, "io.streamsync.local.DrillJob",
+                    props.toString(), Path.of("target/local-run/savepoints").toAbsolutePath().toString(),
+                    Long.toString(seconds / 2)).redirectErrorStream(true).start();
+            Process leg = release;
+            Thread echo = new Thread(() -> {
+                try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        leg.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                    for (String line = r.readLine(); line != null; line = r.readLine()) {
+                        if (line.startsWith("SAVEPOINT ")) {
+                            releaseSavepoint.set(line.substring("SAVEPOINT ".length()).trim());
+                        } else if (line.contains(" ERROR ") || line.contains("Exception")) {
+                            System.out.println("[" + releaseTag + "] " + line);
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // the process is gone
+                }
+            }, "release-output");
+            echo.setDaemon(true);
+            echo.start();
+            say("upgrade drill: release " + releaseTag + "'s job runs in pid " + release.pid() + " (Flink web UI on :"
+                    + (uiPort + 1) + "); it stops with a savepoint after " + seconds / 2 + " s");
+        } else {
+            job.set(startJob(config, streamArn, uiPort, null));
+        }
+        Process releaseJob = release;
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            say("stopping: traffic, job " + job.get().getJobID() + ", moto pid " + services.dynamoDb.pid()
-                    + ", Elasticsearch pid " + services.search.pid());
+            say("stopping: traffic, job " + (job.get() == null ? "(release " + releaseTag + ")" : job.get().getJobID())
+                    + ", moto pid " + services.dynamoDb.pid() + ", Elasticsearch pid " + services.search.pid());
             traffic.interrupt();
+            if (releaseJob != null) {
+                releaseJob.destroy();
+            }
             try {
-                job.get().cancel().get();
+                if (job.get() != null) {
+                    job.get().cancel().get();
+                }
             } catch (Exception e) {
                 // the MiniCluster goes down with this JVM anyway
             }
@@ -120,21 +170,24 @@ public final class LocalRun {
         while (seconds <= 0 || System.nanoTime() - start < Duration.ofSeconds(seconds).toNanos()) {
             Thread.sleep(10_000);
             long[] agree = GroundTruth.agreeingLists(ddb, config.sourceTableName, config.aggregateTable);
-            say(workload.operations() + " changes written; job " + job.get().getJobStatus().get() + "; " + agree[0] + " of "
+            String status = job.get() != null ? "job " + job.get().getJobStatus().get()
+                    : "release " + releaseTag + "'s job " + (releaseJob.isAlive() ? "running" : "stopped");
+            say(workload.operations() + " changes written; " + status + "; " + agree[0] + " of "
                     + agree[1] + " lists in the aggregate table equal the source table right now (a list changing "
                     + "all the time lags by up to one " + config.windowSize.toSeconds() + " s window and one "
                     + config.checkpointInterval.toSeconds() + " s checkpoint interval)");
-            if (drill && !upgraded && System.nanoTime() - start > Duration.ofSeconds(seconds / 2).toNanos()) {
+            if (drill && !upgraded && !releaseJob.isAlive()) {
                 upgraded = true;
-                say("upgrade drill: stopping the job with a savepoint while the traffic goes on ...");
-                String savepoint = job.get().stopWithSavepoint(false,
-                        Path.of("target/local-run/savepoints").toAbsolutePath().toUri().toString(),
-                        SavepointFormatType.CANONICAL).get();
-                say("upgrade drill: savepoint " + savepoint + "; " + workload.operations()
-                        + " changes written so far; starting the job from it in 5 s");
-                Thread.sleep(5000);
+                String savepoint = releaseSavepoint.get();
+                if (releaseJob.exitValue() != 0 || savepoint == null) {
+                    throw new IllegalStateException("upgrade drill: release " + releaseTag + "'s job ended with exit code "
+                            + releaseJob.exitValue() + " and no savepoint");
+                }
+                say("upgrade drill: release " + releaseTag + " stopped with savepoint " + savepoint + "; "
+                        + workload.operations() + " changes written so far; starting this build's job (Flink "
+                        + org.apache.flink.runtime.util.EnvironmentInformation.getVersion() + ") from it");
                 job.set(startJob(config, streamArn, uiPort, savepoint));
-                say("upgrade drill: job " + job.get().getJobID() + " restored from the savepoint");
+                say("upgrade drill: job " + job.get().getJobID() + " restored from the release's savepoint");
             }
         }
 

@@ -51,12 +51,6 @@ public final class CheckpointCommittingSink<T extends Versioned>
     }
 
     @Override
-    @SuppressWarnings("deprecation")
-    public Writer<T> createWriter(InitContext context) {
-        return new Writer<>(Collections.emptyList(), CloudWatchMetrics.of(context.metricGroup()));
-    }
-
-    @Override
     public Writer<T> createWriter(WriterInitContext context) {
         return new Writer<>(Collections.emptyList(), CloudWatchMetrics.of(context.metricGroup()));
     }

@@ -34,8 +34,7 @@ public final class DeadLetterSinks {
         private static final long serialVersionUID = 1L;
 
         @Override
-        @SuppressWarnings("deprecation")
-        public SinkWriter<String> createWriter(InitContext context) {
+        public SinkWriter<String> createWriter(org.apache.flink.api.connector.sink2.WriterInitContext context) {
             Logger log = LoggerFactory.getLogger(DeadLetterSinks.class);
             return new SinkWriter<>() {
                 @Override

@@ -47,6 +47,10 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     private final Map<String, Long> finishedAt = new HashMap<>();
     /** Readers told {@link ShardEvents.NoShards} since they last got a shard, finished one or registered. */
     private final Set<Integer> toldIdle = new HashSet<>();
+    /** When each reader registered (addReader); readers known otherwise count as registered long ago. */
+    private final Map<Integer, Long> registeredAt = new HashMap<>();
+    /** The clock (tests set their own). */
+    java.util.function.LongSupplier clock = System::currentTimeMillis;
     private final Map<String, List<String>> parentsOf = new HashMap<>();
     private boolean listedOnce;
     private int listingFailures;
@@ -126,22 +130,26 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         }
         assignment.forEach((reader, splits) -> context.assignSplits(
                 new org.apache.flink.api.connector.source.SplitsAssignment<>(Map.of(reader, splits))));
-        tellIdleReaders(readers, System.currentTimeMillis());
+        tellIdleReaders(readers, clock.getAsLong());
     }
 
     /**
      * Tells every reader that owns no shard, and has no finished shard whose children may still come to it, that
      * it is idle: once, until it gets a shard, reports a finished one or registers again (a reader ignores it while
      * it has shards, e.g. restored ones the enumerator does not know of). Only once, because an event that cannot
-     * be delivered (the reader just failed) fails the task over. A finished shard may still get children until one
-     * of them is listed or three discovery intervals have passed.
+     * be delivered (the reader just failed) fails the task over; and not in a reader's first discovery interval, when
+     * a reader that fails at once (on the shard it restored from its state, which the enumerator does not know of)
+     * would otherwise lose it every time and be failed over once more, spending a restart (seen on Flink 2.2 with a
+     * trimmed shard). A finished shard may still get children until one of them is listed or three discovery
+     * intervals have passed.
      */
     private void tellIdleReaders(Set<Integer> readers, long now) {
         Set<String> withChildren = new HashSet<>();
         parentsOf.values().forEach(withChildren::addAll);
         long childrenDeadline = now - 3 * settings.discoveryInterval.toMillis();
         for (int r : readers) {
-            if (!owned.getOrDefault(r, Set.of()).isEmpty() || toldIdle.contains(r)) {
+            if (!owned.getOrDefault(r, Set.of()).isEmpty() || toldIdle.contains(r)
+                    || now - registeredAt.getOrDefault(r, Long.MIN_VALUE / 2) < settings.discoveryInterval.toMillis()) {
                 continue;
             }
             boolean childrenMayCome = finishedBy.entrySet().stream().anyMatch(e -> e.getValue() == r
@@ -207,7 +215,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
 
     @Override
     public void addReader(int subtaskId) {
-        toldIdle.remove(subtaskId); // a new reader (after a failover): tell it again
+        toldIdle.remove(subtaskId); // a new reader (after a failover): tell it again, after its first discovery interval
+        registeredAt.put(subtaskId, clock.getAsLong());
         assignReady();
     }
 

@@ -206,7 +206,14 @@ class ShardEnumeratorTest {
         assertThat(ctx.assigned).containsExactly("a->0", "b->1", "a1->0");
         assertThat(ctx.events).as("told once: an event a failed reader cannot take fails it over").isEmpty();
 
+        long[] now = {System.currentTimeMillis()};
+        e.clock = () -> now[0];
         e.addReader(2); // reader 2 registers again after a failover
+        ctx.discover();
+        assertThat(ctx.events).as("not in its first discovery interval: it may fail at once, on a shard it restored")
+                .isEmpty();
+        now[0] += 10_000;
+        ctx.discover();
         assertThat(ctx.events).containsExactly("2:NoShards");
         ctx.discover();
         assertThat(ctx.events).hasSize(1);
