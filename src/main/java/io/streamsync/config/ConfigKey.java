@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Every configuration key the job reads, with its default and meaning. The README's key table and the
- * deployment template are checked against this list, so it is the single source of truth.
+ * Every configuration key the job reads, with its default and meaning. The docs' configuration reference is generated
+ * from this list and the deployment template is checked against it, so it is the single source of truth.
  *
  * <p>Keys are flat ({@code source.table.name}). On Managed Service for Apache Flink a property group
  * {@code source} with the key {@code table.name} gives the same key: the group id is the prefix.
@@ -70,7 +70,7 @@ public enum ConfigKey {
     BOOTSTRAP_SCAN_READ_UNITS_PER_SECOND("bootstrap.scan.read.units.per.second", "0",
             "Read capacity units per second the whole scan may use (shared by its readers); 0: no limit."),
     BOOTSTRAP_SCAN_CONSISTENT_READ("bootstrap.scan.consistent.read", "false",
-            "Strongly consistent Scan (twice the read units); not needed for exact results, see the README."),
+            "Strongly consistent Scan (twice the read units); not needed for exact results, see the docs (bootstrap.md)."),
     BOOTSTRAP_SCAN_PROGRESS_INTERVAL_MS("bootstrap.scan.progress.interval.ms", "30000", "How often the scan logs its progress (ms)."),
     BOOTSTRAP_SCAN_ID("bootstrap.scan.id", "1",
             "Identity of the scan: a restored job scans again only when this changes (a new value is a new scan operator)."),

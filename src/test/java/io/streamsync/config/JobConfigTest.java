@@ -3,8 +3,6 @@ package io.streamsync.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -169,15 +167,6 @@ class JobConfigTest {
     void theShippedConfigFilesAreValid() throws Exception {
         for (String f : new String[] {"conf/local.properties", "conf/msf.properties"}) {
             JobConfig.from(ConfigLoader.fromFile(Path.of(f)));
-        }
-    }
-
-    @Test
-    void theReadmeDocumentsEveryKeyWithItsDefault() throws Exception {
-        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
-        for (ConfigKey k : ConfigKey.values()) {
-            String row = "| `" + k.key() + "` | `" + k.defaultValue() + "` |";
-            assertThat(readme).as("README row for %s", k.key()).contains(row);
         }
     }
 

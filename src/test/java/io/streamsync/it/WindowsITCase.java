@@ -210,7 +210,7 @@ class WindowsITCase {
 
     /** The README's query example, as printed there, for one list: its windows and sums of the last hour. */
     private static void theReadmesQueryGivesAListsActivity(String index, Map<String, long[]> truth) throws Exception {
-        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        String readme = java.nio.file.Files.readString(Path.of("src/site/markdown/windows.md"));
         int at = readme.indexOf("**Query example**");
         int from = readme.indexOf("-d '", at) + 4;
         String query = readme.substring(from, readme.indexOf("}'\n```", from) + 1).replace("list-001", "list-003");
