@@ -489,7 +489,7 @@ class ListAggregatorTest {
     }
 
     /**
-     * The merge argument of the README, checked on random histories: items are put and deleted over time;
+     * The merge argument of the docs (bootstrap.md), checked on random histories: items are put and deleted over time;
      * the stream holds every change after a trim point; the scan reads each item once at a random time after
      * the trim point and its record may be delivered anywhere among the stream's records. The final counts
      * must equal the table's contents, whatever the interleaving.

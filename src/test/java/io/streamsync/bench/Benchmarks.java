@@ -187,7 +187,7 @@ public final class Benchmarks {
                 + "4.3.0-1.19 in test scope): that run had (a) at 17,122 events per CPU-second, 2.73x (b). (e) and (e0) are the "
                 + "official source, built beside the project from its public repository and run by a harness outside it, "
                 + "alternating with (a) in one JVM on the same server (3 runs each; (a) in that run: 15,210 (12,491-28,609) "
-                + "events per CPU-second, 1.84x (e)); how is in the README's Performance section.");
+                + "events per CPU-second, 1.84x (e)); how is in src/site/markdown/performance.md.");
         md.add("");
     }
 

@@ -259,7 +259,7 @@ class DeploymentTemplateTest {
     void cfnLintFindsNothing() throws Exception {
         Process which = new ProcessBuilder("bash", "-c", "command -v cfn-lint").start();
         org.junit.jupiter.api.Assumptions.assumeTrue(which.waitFor() == 0,
-                "cfn-lint is not installed (it is not served by the registries here; README, Deploy to AWS)");
+                "cfn-lint is not installed (it is not served by the registries here; see the docs, deploy.md)");
         Process lint = new ProcessBuilder("cfn-lint", "deploy/cloudformation/streamsync.yaml").redirectErrorStream(true).start();
         String out = new String(lint.getInputStream().readAllBytes());
         assertThat(lint.waitFor()).as("cfn-lint: %s", out).isZero();

@@ -19,7 +19,7 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  *
  * <p>The Python interpreter is {@code python3} unless {@code -Dstreamsync.python=...} names another. With
  * {@code -Dstreamsync.moto.profile=true} every request runs under cProfile and the combined profile is
- * written next to the log when the server is stopped (see the README's testing section).
+ * written next to the log when the server is stopped (see the docs' testing page, src/site/markdown/testing.md).
  */
 public final class Moto implements AutoCloseable {
     public static final String REGION = "us-east-1";
