@@ -208,7 +208,7 @@ class WindowsITCase {
         assertThat(FaultToleranceITCase.lines(dir, "dead-letters")).as("no change was late").isEmpty();
     }
 
-    /** The README's query example, as printed there, for one list: its windows and sums of the last hour. */
+    /** The windows page's query example, as printed there, for one list: its windows and sums of the last hour. */
     private static void theReadmesQueryGivesAListsActivity(String index, Map<String, long[]> truth) throws Exception {
         String readme = java.nio.file.Files.readString(Path.of("src/site/markdown/windows.md"));
         int at = readme.indexOf("**Query example**");
@@ -226,7 +226,7 @@ class WindowsITCase {
             }
         }
         assertThat(windows).as("windows of list-003 in the fixture").isGreaterThanOrEqualTo(2);
-        assertThat(r.path("hits").path("hits").size()).as("the README query: %s", query).isEqualTo(windows);
+        assertThat(r.path("hits").path("hits").size()).as("the windows page's query: %s", query).isEqualTo(windows);
         assertThat(r.path("aggregations").path("inserted").path("value").asLong()).isEqualTo(sums[0]);
         assertThat(r.path("aggregations").path("modified").path("value").asLong()).isEqualTo(sums[1]);
         assertThat(r.path("aggregations").path("removed").path("value").asLong()).isEqualTo(sums[2]);
