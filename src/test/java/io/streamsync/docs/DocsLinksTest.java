@@ -171,7 +171,7 @@ class DocsLinksTest {
         Map<String, Integer> seen = new TreeMap<>();
         boolean fenced = false;
         for (String line : markdown.split("\n", -1)) {
-            if (line.startsWith("```")) {
+            if (line.stripLeading().startsWith("```")) {
                 fenced = !fenced;
                 continue;
             }
@@ -202,7 +202,7 @@ class DocsLinksTest {
         StringBuilder out = new StringBuilder();
         boolean fenced = false;
         for (String line : markdown.split("\n", -1)) {
-            if (line.startsWith("```")) {
+            if (line.stripLeading().startsWith("```")) {
                 fenced = !fenced;
                 out.append('\n');
                 continue;
