@@ -413,7 +413,8 @@ class DeploymentTemplateTest {
             Map<String, Object> equals = map(policy.get(0), "Condition", "StringEquals");
             assertThat(equals).containsEntry("aws:PrincipalAccount", Map.of("Ref", "AWS::AccountId"));
             if (List.of("dynamodb", "s3", "streams.dynamodb", "kinesis-streams", "secretsmanager").contains(service)) {
-                assertThat(equals).as("%s: only this account's resources", name).containsEntry("aws:ResourceAccount", Map.of("Ref", "AWS::AccountId"));
+                assertThat(map(policy.get(0), "Condition", "StringEqualsIfExists")).as("%s: only this account's resources", name)
+                        .containsEntry("aws:ResourceAccount", Map.of("Ref", "AWS::AccountId"));
             }
         });
         Map<String, String> vpc = new LinkedHashMap<>(parameterValues());
