@@ -128,9 +128,10 @@ operation_field() {
 }
 
 # Waits until an operation ends. SUCCESSFUL returns; FAILED or CANCELLED dies with the service's reason and
-# whether it rolled the application back; no end within the timeout dies naming the operation.
+# whether it rolled the application back (or with HINT, when given); no end within the timeout dies naming the
+# operation.
 wait_operation() {
-  local app="$1" op="$2" what="$3" status detail
+  local app="$1" op="$2" what="$3" hint="${4:-}" status detail
   [ -n "$op" ] && [ "$op" != None ] || die "$what: the service reported no operation to wait for"
   for _ in $(seq 1 "$operation_timeout_polls"); do
     status="$(operation_field "$app" "$op" OperationStatus)"
@@ -140,7 +141,8 @@ wait_operation() {
         detail="$(aws kinesisanalyticsv2 describe-application-operation --application-name "$app" --operation-id "$op" \
           --query 'ApplicationOperationInfoDetails.[OperationFailureDetails.ErrorInfo.ErrorString, OperationFailureDetails.RollbackOperationId, ApplicationVersionChangeDetails.ApplicationVersionUpdatedFrom]' \
           --output text)"
-        die "$what: operation $op $status: $detail (error, system rollback operation, version before). With a system rollback the application runs its previous version again: put the stack back in step with rollback.sh STACK $app; without one it is READY (README, runbook)" ;;
+        [ -n "$hint" ] || hint="With a system rollback the application runs its previous version again: put the stack back in step with rollback.sh STACK $app; without one it is READY (README, runbook)"
+        die "$what: operation $op $status: $detail (error, system rollback operation, version before). $hint" ;;
     esac
     pause
   done

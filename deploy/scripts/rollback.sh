@@ -47,7 +47,8 @@ if { [ "$last_status" = FAILED ] || $service; } && [ $# -eq 2 ]; then
     system_rollback="$(operation_field "$app" "$last_update" OperationFailureDetails.RollbackOperationId)"
     if [ -n "$system_rollback" ]; then
       say "the update $last_update failed and the service rolled $app back itself (system rollback, operation $system_rollback): no second rollback; putting the stack back in step"
-      wait_operation "$app" "$system_rollback" "system rollback of $app"
+      wait_operation "$app" "$system_rollback" "system rollback of $app" \
+        "The service's own rollback failed: $app is READY with its previous version. Find the cause in its logs, then start it (start.sh $app) or set the stack back to the previous jar and start it; the stack was not changed"
       stack_in_step "$system_rollback"
       exit 0
     fi

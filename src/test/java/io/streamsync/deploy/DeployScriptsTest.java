@@ -495,6 +495,18 @@ class DeployScriptsTest {
     }
 
     @Test
+    void aSystemRollbackThatFailedLeavesTheStackAloneAndSaysTheApplicationIsReady() throws Exception {
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "FAILED", "FAILED");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedFrom", "Job failed to restore\tNone\t6");
+        Run r = run("rollback.sh", "todo-sync", "streamsync");
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("system rollback of streamsync: operation op-10 FAILED", "The service's own rollback failed",
+                "the stack was not changed");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("kinesisanalyticsv2 rollback-application") || c.startsWith("cloudformation deploy"));
+    }
+
+    @Test
     void withoutASystemRollbackTheServiceRollbackIsNotAskedOfAnApplicationInAStatusThatRefusesIt() throws Exception {
         failedUpdateTheServiceRolledBack();
         answers("kinesisanalyticsv2_describe-application-operation_RollbackOperationId", "None");
