@@ -134,6 +134,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6");
         answers("cloudformation_deploy", "Successfully created/updated stack");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
         answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
         answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "IN_PROGRESS", "SUCCESSFUL");
         answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
@@ -256,6 +257,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
         answers("cloudwatch_get-metric-statistics_Maximum", "0");
         Run r = run("rollback.sh", "todo-sync", "streamsync");
         assertThat(r.exit).as(r.output).isZero();
@@ -280,6 +282,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
         answers("cloudwatch_get-metric-statistics_Maximum", "0");
         assertThat(run("rollback.sh", "todo-sync", "streamsync").output)
                 .contains("the last update of streamsync did not fail (SUCCESSFUL): give SNAPSHOT_NAME and PREVIOUS_KEY");
@@ -339,6 +342,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
         answers("cloudwatch_get-metric-statistics_Maximum", "0");
         Path previous = stub.resolve("streamsync-0.2.0.yaml");
         Files.writeString(previous, "Resources: {}\n");
@@ -347,6 +351,32 @@ class DeployScriptsTest {
         assertThat(r.call("kinesisanalyticsv2 rollback-application")).contains("--current-application-version-id 6");
         assertThat(r.call("cloudformation deploy")).contains("--template-file " + previous, "CodeKey=" + OLD_KEY);
         assertThat(r.output).contains("on FLINK-1_20 again");
+    }
+
+    @Test
+    void theTemplateLargerThanCloudFormationTakesInlineIsDeployedThroughTheCodeBucket() throws Exception {
+        assertThat(Files.size(Path.of("deploy/cloudformation/streamsync.yaml"))).as("over the 51,200 bytes of TemplateBody")
+                .isGreaterThan(51_200L);
+        answers("cloudformation_deploy", "ok");
+        answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        Run given = run("create-or-update.sh", "todo-sync", "CodeBucketName=code-bucket", "CodeKey=" + OLD_KEY);
+        assertThat(given.exit).as(given.output).isZero();
+        assertThat(given.call("cloudformation deploy")).contains("--s3-bucket code-bucket --s3-prefix streamsync/cloudformation");
+        Files.delete(stub.resolve("calls.log"));
+        answers("cloudformation_describe-stacks_ParameterValue", "stack-code-bucket");
+        Run kept = run("create-or-update.sh", "todo-sync", "CodeKey=" + OLD_KEY, "CodeKeyPrefix=jobs/");
+        assertThat(kept.exit).as(kept.output).isZero();
+        assertThat(kept.call("cloudformation deploy")).as("the stack's own code bucket when none is given")
+                .contains("--s3-bucket stack-code-bucket --s3-prefix jobs/cloudformation");
+    }
+
+    @Test
+    void aNewStackWithoutACodeBucketIsRefusedBeforeAnyChange() throws Exception {
+        answer("cloudformation_describe-stacks_ParameterValue", 1, 255, "Stack with id todo-sync does not exist");
+        Run r = run("create-or-update.sh", "todo-sync", "CodeKey=" + OLD_KEY);
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("CodeBucketName=BUCKET is required for a new stack");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("cloudformation deploy"));
     }
 
     @Test
@@ -480,6 +510,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_rollback-application_OperationId", "op-11");
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
         answers("cloudwatch_get-metric-statistics_Maximum", "0");
     }
 
