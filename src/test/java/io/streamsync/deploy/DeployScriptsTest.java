@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -377,6 +378,123 @@ class DeployScriptsTest {
         assertThat(r.exit).isNotZero();
         assertThat(r.output).contains("CodeBucketName=BUCKET is required for a new stack");
         assertThat(r.calls).noneMatch(c -> c.startsWith("cloudformation deploy"));
+    }
+
+    /** Forgets the answers and the call counts of a scenario (calls.argv keeps every call made). */
+    private void nextScenario() throws Exception {
+        try (var files = Files.list(stub)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("count_")
+                    || p.getFileName().toString().equals("calls.log")).toArray(Path[]::new)) {
+                Files.delete(f);
+            }
+        }
+        try (var files = Files.list(stub.resolve("answers"))) {
+            for (Path f : files.toArray(Path[]::new)) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /**
+     * Every AWS CLI call the scripts make in the scenarios below (each path of each script) is one the real AWS CLI
+     * accepts: replayed, quoted as made, through the installed CLI's own driver (aws-cli-replay.py) against a closed
+     * port on 127.0.0.1 with throw-away credentials, each gets as far as connecting. So its command, options, JSON and
+     * shorthand values and --query passed the CLI's own checks against the service models. Skipped where the AWS CLI
+     * is not importable by python3 (this machine image has AWS CLI v1 1.45 with botocore 1.43; the scripts are
+     * written for v2, whose options for these calls are the same).
+     */
+    @Test
+    void everyCallTheScriptsMakeIsOneTheRealAwsCliAccepts() throws Exception {
+        Process probe = new ProcessBuilder("python3", "-c", "import awscli.clidriver").redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0, "the AWS CLI is not importable by python3");
+
+        // an upgrade across Flink runtimes with the system-rollback opt-in
+        runningApplicationUpdatedTo6();
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_describe-application_RollbackEnabled", "False", "True");
+        answers("kinesisanalyticsv2_update-application_OperationId", "op-8");
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6", "7");
+        assertThat(run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "--flink-upgrade").exit).isZero();
+        // a key already there without a SHA-256: compared by content
+        nextScenario();
+        answer("s3api_head-object_ChecksumSHA256", 1, 0, "None");
+        answers("s3_cp", "other bytes");
+        assertThat(run("build-and-upload.sh", "code-bucket").exit).isNotZero();
+        // rollbacks: after a system rollback, without one, back to a snapshot (runtime from the version), --service
+        nextScenario();
+        failedUpdateTheServiceRolledBack();
+        assertThat(run("rollback.sh", "todo-sync", "streamsync").exit).isZero();
+        nextScenario();
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_describe-application-operation_RollbackOperationId", "None");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "FAILED", "SUCCESSFUL");
+        assertThat(run("rollback.sh", "todo-sync", "streamsync").exit).isZero();
+        nextScenario();
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedFrom", "5");
+        answers("kinesisanalyticsv2_describe-application-snapshot_RuntimeEnvironment", "None");
+        answers("kinesisanalyticsv2_describe-application-version_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
+        assertThat(run("rollback.sh", "todo-sync", "streamsync", "before-x", OLD_KEY).output).contains("was taken on FLINK-1_20");
+        nextScenario();
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        assertThat(run("rollback.sh", "--service", "todo-sync", "streamsync").exit).isZero();
+        // start from a named snapshot, a forced stop, a stack update without a bucket
+        nextScenario();
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        assertThat(run("start.sh", "streamsync", "snap-1", "--allow-non-restored-state").exit).isZero();
+        nextScenario();
+        answers("kinesisanalyticsv2_stop-application_OperationId", "op-5");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "READY");
+        assertThat(run("stop.sh", "streamsync", "--force").exit).isZero();
+
+        // one call of each shape: calls that differ only in numbers (times, versions) are checked once
+        Map<String, String> byShape = new java.util.LinkedHashMap<>();
+        for (String call : Files.readAllLines(stub.resolve("calls.argv"))) {
+            byShape.putIfAbsent(call.replaceAll("[0-9]+", "0"), call);
+        }
+        List<String> calls = new ArrayList<>(byShape.values());
+        Set<String> operations = new java.util.TreeSet<>();
+        for (String call : calls) {
+            String[] words = call.trim().split(" ");
+            operations.add(words[0] + " " + words[1]);
+        }
+        assertThat(operations).containsExactlyInAnyOrder("cloudformation deploy", "cloudformation describe-stacks",
+                "cloudwatch get-metric-statistics", "kinesisanalyticsv2 create-application-snapshot",
+                "kinesisanalyticsv2 describe-application", "kinesisanalyticsv2 describe-application-operation",
+                "kinesisanalyticsv2 describe-application-snapshot", "kinesisanalyticsv2 describe-application-version",
+                "kinesisanalyticsv2 list-application-operations", "kinesisanalyticsv2 rollback-application",
+                "kinesisanalyticsv2 start-application", "kinesisanalyticsv2 stop-application",
+                "kinesisanalyticsv2 update-application", "s3 cp", "s3api head-object", "s3api put-object");
+        Path home = Files.createDirectories(stub.resolve("aws-home"));
+        Path shapes = Files.write(stub.resolve("calls.shapes"), calls);
+        ProcessBuilder pb = new ProcessBuilder("python3", Path.of("src/test/resources/deploy/aws-cli-replay.py").toAbsolutePath().toString(),
+                shapes.toString()).redirectErrorStream(true).directory(stub.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("HOME", home.toString());
+        env.put("AWS_CONFIG_FILE", home.resolve("config").toString());
+        env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("credentials").toString());
+        env.put("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE");
+        env.put("AWS_SECRET_ACCESS_KEY", "not-a-secret");
+        env.put("AWS_DEFAULT_REGION", "eu-west-1");
+        env.put("AWS_MAX_ATTEMPTS", "1");
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+        Process p = pb.start();
+        List<String> verdicts = List.of(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n"));
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join("\n", verdicts)).isZero();
+        List<String> refused = verdicts.stream().filter(v -> !v.startsWith("OK ")).collect(java.util.stream.Collectors.toList());
+        assertThat(refused).as("calls the AWS CLI refused before connecting").isEmpty();
+        assertThat(verdicts.stream().filter(v -> v.startsWith("OK "))).as("verdicts: %s", verdicts).hasSize(calls.size());
+        assertThat(calls).as("call shapes checked").hasSizeGreaterThanOrEqualTo(25);
     }
 
     @Test
