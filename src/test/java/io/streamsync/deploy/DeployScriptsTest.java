@@ -356,8 +356,8 @@ class DeployScriptsTest {
 
     @Test
     void theTemplateLargerThanCloudFormationTakesInlineIsDeployedThroughTheCodeBucket() throws Exception {
-        assertThat(Files.size(Path.of("deploy/cloudformation/streamsync.yaml"))).as("over the 51,200 bytes of TemplateBody")
-                .isGreaterThan(51_200L);
+        assertThat(Files.size(Path.of("deploy/cloudformation/streamsync.yaml"))).as("over the 51,200 bytes of TemplateBody,"
+                + " within the 1,000,000 of a TemplateURL").isGreaterThan(51_200L).isLessThan(1_000_000L);
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
         Run given = run("create-or-update.sh", "todo-sync", "CodeBucketName=code-bucket", "CodeKey=" + OLD_KEY);
