@@ -506,9 +506,9 @@ class DeploymentTemplateTest {
         List<Map<String, Object>> statements = statements();
         List<String> conditional = statements.stream().filter(st -> st.containsKey("_condition"))
                 .map(st -> st.get("_condition") + ":" + st.get("Sid")).collect(Collectors.toList());
-        assertThat(conditional).as("Kinesis reads only from Kinesis, Scan only when bootstrapping, the secret only for basic"
+        assertThat(conditional).as("DynamoDB Streams reads only from a stream, Kinesis reads only from Kinesis, Scan only when bootstrapping, the secret only for basic"
                 + " auth, the keys only when there are, network only in a VPC")
-                .containsExactly("FromKinesis:ReadSourceKinesisStream", "Bootstrap:ScanSourceTableForBootstrap",
+                .containsExactly("FromDynamoDbStreams:ReadSourceStream", "FromKinesis:ReadSourceKinesisStream", "Bootstrap:ScanSourceTableForBootstrap",
                         "BasicAuth:ReadSearchPassword", "CreateDeadLetterBucket:EncryptDeadLetters",
                         "CustomerManagedKeys:UseCustomerManagedKeys", "InVpc:DescribeNetwork", "InVpc:ApplicationNetworkInterfaces");
         assertThat(map(template, "Resources")).as("the VPC grants are in the role the application needs, not a separate policy")
@@ -735,5 +735,182 @@ class DeploymentTemplateTest {
                 }
             }
         }
+    }
+
+    /** One request to the dead-letter bucket, as the bucket policy sees it: its action, object and condition keys. */
+    private static final class S3Request {
+        final String name;
+        final String action;
+        final String resource;
+        final Map<String, String> context;
+
+        S3Request(String name, String action, String resource, Map<String, String> context) {
+            this.name = name;
+            this.action = action;
+            this.resource = resource;
+            this.context = context;
+        }
+    }
+
+    /** An IAM policy wildcard (* and ?) as a regular expression. */
+    private static boolean wildcardMatches(String pattern, String value, boolean ignoreCase) {
+        StringBuilder re = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString(), ignoreCase ? Pattern.CASE_INSENSITIVE : 0).matcher(value).matches();
+    }
+
+    /**
+     * One condition operator of a policy statement against a request's context keys, as IAM evaluates it: a key the
+     * request lacks makes ...IfExists true, Null "true" true, a negated operator (StringNot..., ArnNot...) true and any
+     * other false; a present key must match one of the values (for a negated operator: none). Operators this template
+     * does not use are refused, so that none is evaluated wrongly by omission.
+     */
+    private static boolean conditionHolds(String operator, Map<?, ?> keys, Map<String, String> context, Map<String, String> params) {
+        for (Map.Entry<?, ?> e : keys.entrySet()) {
+            String key = e.getKey().toString();
+            Object v = evaluate(e.getValue(), params);
+            List<String> values = v instanceof List ? ((List<?>) v).stream().map(Object::toString).collect(Collectors.toList())
+                    : List.of(v.toString());
+            String actual = context.get(key);
+            boolean holds;
+            if (operator.equals("Null")) {
+                holds = (actual == null) == Boolean.parseBoolean(values.get(0));
+            } else {
+                boolean ifExists = operator.endsWith("IfExists");
+                String base = ifExists ? operator.substring(0, operator.length() - "IfExists".length()) : operator;
+                boolean negated = base.contains("Not");
+                if (actual == null) {
+                    holds = ifExists || negated;
+                } else {
+                    boolean any;
+                    switch (base.replace("Not", "")) {
+                        case "StringEquals":
+                        case "ArnEquals":
+                            any = values.contains(actual);
+                            break;
+                        case "StringLike":
+                        case "ArnLike":
+                            any = values.stream().anyMatch(p -> wildcardMatches(p, actual, false));
+                            break;
+                        case "Bool":
+                            any = values.stream().anyMatch(actual::equalsIgnoreCase);
+                            break;
+                        default:
+                            throw new AssertionError("condition operator not evaluated here: " + operator);
+                    }
+                    holds = negated ? !any : any;
+                }
+            }
+            if (!holds) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The Sids of the bucket policy's Deny statements that refuse this request (all conditions of a statement hold). */
+    @SuppressWarnings("unchecked")
+    private static List<String> bucketPolicyDenies(S3Request request) {
+        Map<String, String> params = parameterValues();
+        List<String> denying = new ArrayList<>();
+        for (Map<String, Object> st : (List<Map<String, Object>>) map(template, "Resources", "DeadLetterBucketPolicy", "Properties",
+                "PolicyDocument").get("Statement")) {
+            assertThat(st.get("Effect")).isEqualTo("Deny");
+            assertThat(st).as("statement %s", st.get("Sid")).doesNotContainKeys("NotAction", "NotResource", "NotPrincipal");
+            assertThat(st.get("Principal")).isEqualTo("*");
+            boolean action = asList(st.get("Action")).stream().anyMatch(a -> wildcardMatches(a, request.action, true));
+            Object r = evaluate(st.get("Resource"), params);
+            List<String> resources = r instanceof List ? (List<String>) r : List.of(r.toString());
+            boolean resource = resources.stream().anyMatch(p -> wildcardMatches(p, request.resource, false));
+            Map<String, Object> conditions = (Map<String, Object>) st.getOrDefault("Condition", Map.of());
+            boolean conditionsHold = conditions.entrySet().stream()
+                    .allMatch(c -> conditionHolds(c.getKey(), (Map<?, ?>) c.getValue(), request.context, params));
+            if (action && resource && conditionsHold) {
+                denying.add(st.get("Sid").toString());
+            }
+        }
+        return denying;
+    }
+
+    /**
+     * The job's FileSink writes its dead letters through Flink's S3 file system: PutObject, or a multipart upload
+     * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, all authorised as s3:PutObject), none with an
+     * x-amz-server-side-encryption header (on MSF it cannot send one); the bucket's default SSE-KMS encrypts them.
+     * The bucket policy's Deny statements, evaluated as IAM does (incl. ...IfExists and Null on a missing key), must
+     * let each of them through, and refuse a request that asks for another encryption, plain HTTP or another account.
+     */
+    @Test
+    void theBucketPolicyLetsTheJobsOwnUploadsThroughAndRefusesOtherEncryptionPlainHttpAndOtherAccounts() {
+        String object = "DeadLetterBucket.Arn/streamsync/dead-letters/2026-12-05--12/dead-letters-0.jsonl";
+        Map<String, String> job = Map.of("aws:SecureTransport", "true", "aws:PrincipalAccount", "111122223333");
+        Map<String, String> aes256 = new LinkedHashMap<>(job);
+        aes256.put("s3:x-amz-server-side-encryption", "AES256");
+        Map<String, String> kms = new LinkedHashMap<>(job);
+        kms.put("s3:x-amz-server-side-encryption", "aws:kms");
+        Map<String, String> http = new LinkedHashMap<>(job);
+        http.put("aws:SecureTransport", "false");
+        Map<String, String> otherAccount = new LinkedHashMap<>(job);
+        otherAccount.put("aws:PrincipalAccount", "444455556666");
+        List<S3Request> allowed = List.of(
+                new S3Request("PutObject without an SSE header", "s3:PutObject", object, job),
+                new S3Request("CreateMultipartUpload (s3:PutObject) without an SSE header", "s3:PutObject", object, job),
+                new S3Request("UploadPart (s3:PutObject, never an SSE header)", "s3:PutObject", object, job),
+                new S3Request("CompleteMultipartUpload (s3:PutObject, never an SSE header)", "s3:PutObject", object, job),
+                new S3Request("PutObject with aws:kms", "s3:PutObject", object, kms),
+                new S3Request("GetObject", "s3:GetObject", object, job));
+        for (S3Request r : allowed) {
+            assertThat(bucketPolicyDenies(r)).as(r.name).isEmpty();
+        }
+        assertThat(bucketPolicyDenies(new S3Request("PutObject with AES256", "s3:PutObject", object, aes256)))
+                .containsExactly("DenyOtherEncryption");
+        assertThat(bucketPolicyDenies(new S3Request("PutObject over HTTP", "s3:PutObject", object, http))).containsExactly("DenyWithoutTls");
+        assertThat(bucketPolicyDenies(new S3Request("GetObject of another account", "s3:GetObject", object, otherAccount)))
+                .containsExactly("DenyOtherAccounts");
+    }
+
+    /** Parts of an upload the job began and never completed (a job that failed between two checkpoints) expire too. */
+    @Test
+    void theDeadLetterBucketAbortsIncompleteUploadsAfterTheRetention() {
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) map(template, "Resources", "DeadLetterBucket", "Properties",
+                "LifecycleConfiguration").get("Rules");
+        assertThat(rules).anySatisfy(rule -> {
+            assertThat(rule).containsEntry("Status", "Enabled").containsEntry("Prefix", Map.of("Fn::Sub", "${DeadLetterPrefix}/"));
+            assertThat(map(rule, "AbortIncompleteMultipartUpload")).containsEntry("DaysAfterInitiation", Map.of("Ref", "DeadLetterRetentionDays"));
+        });
+    }
+
+    /**
+     * Updating a stack made by release 0.2.0's template renames the role, so CloudFormation replaces it. The
+     * application's previous version (which a system rollback or rollback.sh --service returns to) names the old role:
+     * it must be kept on replacement, and on a stack delete as the application itself is.
+     */
+    @Test
+    void theRoleAPreviousApplicationVersionNamesIsKeptWhenItIsReplaced() {
+        Map<String, Object> role = map(template, "Resources", "ServiceRole");
+        assertThat(role.get("UpdateReplacePolicy")).isEqualTo("Retain");
+        assertThat(role.get("DeletionPolicy")).isEqualTo(map(template, "Resources", "Application").get("DeletionPolicy"));
+    }
+
+    @Test
+    void customerManagedKeysAreUsableOnlyThroughTheServicesThatHoldTheJobsData() {
+        Map<String, Object> st = statements().stream().filter(x -> "UseCustomerManagedKeys".equals(x.get("Sid"))).findFirst().orElseThrow();
+        Object via = map(st, "Condition", "StringEquals").get("kms:ViaService");
+        assertThat(via).as("kms:ViaService").isNotNull();
+        Object services = evaluate(via, parameterValues());
+        assertThat(asList(services)).containsExactlyInAnyOrder("dynamodb.eu-west-1.amazonaws.com", "kinesis.eu-west-1.amazonaws.com",
+                "s3.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com");
+        assertThat(map(template, "Parameters", "CustomerManagedKeyArns").get("Description").toString()).contains("dead-letter bucket");
+    }
+
+    @Test
+    void theNoCheckpointAlarmWaitsLongerThanAnIntervalPlusTheCheckpointTimeout() {
+        int minutes = Integer.parseInt(map(template, "Parameters", "NoCheckpointAlarmMinutes").get("Default").toString());
+        // MSF's checkpoint interval (CheckpointInterval, 10 s in the template at most) plus Flink's default timeout (10 min)
+        long intervalMs = Long.parseLong(resolve(map(application(), "ApplicationConfiguration", "FlinkApplicationConfiguration",
+                "CheckpointConfiguration").get("CheckpointInterval"), parameterValues()));
+        assertThat(minutes * 60_000L).isGreaterThan(intervalMs + 600_000L);
     }
 }
