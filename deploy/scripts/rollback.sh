@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Usage: rollback.sh [--service] STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]
-# After an update that failed: the service's rollback-application (back to the previous version and its
-# state), then the stack's CodeKey set to the jar the application runs again, so stack and application agree.
+# Managed Service for Apache Flink, Flink 2.2. After an update that failed: with system rollback the service has
+# already rolled the application back (the failed operation names its RollbackOperationId); the script waits
+# for that rollback and only puts the stack back in step (CodeKey and object version of the jar the
+# application runs again, AllowNonRestoredState=false): CloudFormation does not do it. Without a system
+# rollback, the service's rollback-application, which it allows only in UPDATING, AUTOSCALING or RUNNING.
 # After an update that succeeded but is unwanted: SNAPSHOT_NAME and PREVIOUS_KEY (both printed by upgrade.sh):
-# the application is stopped, the stack set back to PREVIOUS_KEY, and the application started from the
-# snapshot taken before the upgrade. --service: the service's rollback-application even after an update that
-# succeeded: the way back from an in-place Flink upgrade (1.20 -> 2.2), which a stack update cannot undo; with
-# STREAMSYNC_TEMPLATE set to the previous release's template, the stack is then put back in step with it.
+# the application is stopped, the stack set back to PREVIOUS_KEY, and the application started from the snapshot
+# taken before the upgrade; refused when the snapshot was taken on another Flink runtime than the application
+# runs now (after an in-place Flink upgrade), where only --service goes back.
+# --service: the service's rollback-application even after an update that succeeded: the way back from an
+# in-place Flink upgrade (1.20 -> 2.2), which a stack update cannot undo; with STREAMSYNC_TEMPLATE set to the
+# previous release's template, the stack is then put back in step with it.
 # Waits on every operation and watches the job run.
 source "$(dirname "$0")/common.sh"
 usage="usage: $0 [--service] STACK APPLICATION [SNAPSHOT_NAME PREVIOUS_KEY]"
@@ -19,29 +24,68 @@ fi
 stack="$1"; app="$2"
 need aws
 last_update="$(latest_operation "$app" UpdateApplication)"
+[ "$last_update" = None ] && last_update=""
 last_status=""
-if [ -n "$last_update" ] && [ "$last_update" != None ]; then
-  last_status="$(aws kinesisanalyticsv2 describe-application-operation --application-name "$app" --operation-id "$last_update" \
-    --query 'ApplicationOperationInfoDetails.OperationStatus' --output text)"
+if [ -n "$last_update" ]; then
+  last_status="$(operation_field "$app" "$last_update" OperationStatus)"
 fi
+
+# Puts the stack back in step with what the application runs after a rollback (the template is the previous
+# release's with STREAMSYNC_TEMPLATE) and watches the job the rollback started.
+stack_in_step() {
+  local op="$1" key object_version
+  key="$(app_code_key "$app")"
+  object_version="$(app_code_object_version "$app")"
+  say "$app runs s3://.../$key (object version $object_version) on $(app_runtime "$app") again; setting the stack's CodeKey to it (template: $template)"
+  "$here/create-or-update.sh" "$stack" "CodeKey=$key" "CodeObjectVersion=$object_version" "AllowNonRestoredState=false" >/dev/null
+  [ "$(app_status "$app")" = RUNNING ] && watch_healthy "$app" "$op"
+  say "rolled back $app (the stack says CodeKey=$key)"
+}
+
 if { [ "$last_status" = FAILED ] || $service; } && [ $# -eq 2 ]; then
+  if [ "$last_status" = FAILED ]; then
+    system_rollback="$(operation_field "$app" "$last_update" OperationFailureDetails.RollbackOperationId)"
+    if [ -n "$system_rollback" ]; then
+      say "the update $last_update failed and the service rolled $app back itself (system rollback, operation $system_rollback): no second rollback; putting the stack back in step"
+      wait_operation "$app" "$system_rollback" "system rollback of $app" \
+        "The service's own rollback failed: $app is READY with its previous version. Find the cause in its logs, then start it (start.sh $app) or set the stack back to the previous jar and start it; the stack was not changed"
+      stack_in_step "$system_rollback"
+      exit 0
+    fi
+  fi
+  status="$(app_status "$app")"
+  case "$status" in
+    UPDATING|AUTOSCALING|RUNNING) ;;
+    *) die "$app is $status: the service allows rollback-application only in UPDATING, AUTOSCALING or RUNNING. After a failed update without a system rollback it is READY: start it (start.sh), or set the stack back to the previous jar (create-or-update.sh STACK CodeKey=...) and start it (README, runbook)" ;;
+  esac
   version="$(app_version "$app")"
   op="$(run aws kinesisanalyticsv2 rollback-application --application-name "$app" --current-application-version-id "$version" \
     --query OperationId --output text)"
   wait_operation "$app" "$op" "rollback of $app"
-  key="$(app_code_key "$app")"
-  say "$app runs s3://.../$key on $(app_runtime "$app") again; setting the stack's CodeKey to it (template: $template)"
-  "$here/create-or-update.sh" "$stack" "CodeKey=$key" "AllowNonRestoredState=false" >/dev/null
-  [ "$(app_status "$app")" = RUNNING ] && watch_healthy "$app"
-  say "rolled back $app (the failed update's version is gone; the stack says CodeKey=$key)"
+  stack_in_step "$op"
   exit 0
 fi
 [ $# -eq 4 ] || die "the last update of $app did not fail (${last_status:-none}): give SNAPSHOT_NAME and PREVIOUS_KEY to go back; $usage"
 snapshot="$3"; previous="$4"
+runtime="$(app_runtime "$app")"
+snapshot_runtime="$(aws kinesisanalyticsv2 describe-application-snapshot --application-name "$app" --snapshot-name "$snapshot" \
+  --query 'SnapshotDetails.RuntimeEnvironment' --output text)"
+if [ -z "$snapshot_runtime" ] || [ "$snapshot_runtime" = None ]; then
+  # the service did not say: the runtime of the version the last update started from
+  from_version="$( [ -n "$last_update" ] && operation_field "$app" "$last_update" ApplicationVersionChangeDetails.ApplicationVersionUpdatedFrom || true)"
+  if [ -n "$from_version" ]; then
+    snapshot_runtime="$(aws kinesisanalyticsv2 describe-application-version --application-name "$app" \
+      --application-version-id "$from_version" --query 'ApplicationVersionDetail.RuntimeEnvironment' --output text)"
+  fi
+fi
+if [ -n "$snapshot_runtime" ] && [ "$snapshot_runtime" != None ] && [ "$snapshot_runtime" != "$runtime" ]; then
+  die "snapshot $snapshot was taken on $snapshot_runtime and $app runs $runtime now: after an in-place Flink upgrade only the service's rollback goes back (STREAMSYNC_TEMPLATE=<the previous release's template> $0 --service $stack $app). Nothing was changed"
+fi
 if [ "$(app_status "$app")" = RUNNING ]; then
   "$here/stop.sh" "$app"
 fi
-"$here/create-or-update.sh" "$stack" "CodeKey=$previous" "AllowNonRestoredState=false" >/dev/null
+# the previous jar's key is immutable: no object version pin is needed to name it
+"$here/create-or-update.sh" "$stack" "CodeKey=$previous" "CodeObjectVersion=none" "AllowNonRestoredState=false" >/dev/null
 [ "$(app_code_key "$app")" = "$previous" ] || die "the stack update did not set $app's code to $previous"
 "$here/start.sh" "$app" "$snapshot"
 say "rolled back $app to $previous from snapshot $snapshot"

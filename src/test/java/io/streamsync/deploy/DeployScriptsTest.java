@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,15 +20,23 @@ import org.junit.jupiter.api.io.TempDir;
  * The deploy scripts against a stub {@code aws} command (src/test/resources/deploy/aws-stub.sh) that records
  * the calls and plays back the service's answers: a good upgrade, an update the service failed and rolled
  * back, an update that deploys nothing, a build that is already deployed, a crash loop after a start, and
- * both kinds of rollback. What the scripts send is checked on the recorded calls.
+ * both kinds of rollback. What the scripts send is checked on the recorded calls. {@code git} and {@code date} are
+ * stubs too: the working tree's state is the test's, and {@code date} is BSD-like (no {@code -d}) with a clock that
+ * moves a minute per reading, so that the 10-minute watch after an operation runs in a few polls.
  */
 class DeployScriptsTest {
     private static final String OLD_KEY = "streamsync/streamsync-0.1.0-SNAPSHOT-000000000000.jar";
+    /** When the operations of these tests end: 2026-12-05T12:00:30.25Z. */
+    private static final String ENDED = "2026-12-05T12:00:30.250000+00:00";
+    private static final long ENDED_EPOCH = 1796472030L;
+    /** The first whole minute after it: where the watch's metric window starts. */
+    private static final long WINDOW_START = 1796472060L;
 
     @TempDir
     Path stub;
     private Path jar;
     private String newKey;
+    private String newSha256Base64;
 
     /** The outcome of one script run. */
     static final class Run {
@@ -50,16 +59,20 @@ class DeployScriptsTest {
     @BeforeEach
     void stubAws() throws Exception {
         Path bin = Files.createDirectories(stub.resolve("bin"));
-        Files.copy(Path.of("src/test/resources/deploy/aws-stub.sh"), bin.resolve("aws"));
-        bin.resolve("aws").toFile().setExecutable(true);
+        for (String tool : List.of("aws", "git", "date")) {
+            Files.copy(Path.of("src/test/resources/deploy/" + tool + "-stub.sh"), bin.resolve(tool));
+            bin.resolve(tool).toFile().setExecutable(true);
+        }
         Files.createDirectories(stub.resolve("answers"));
         jar = stub.resolve("job.jar");
         Files.write(jar, "the job's bytes".getBytes(StandardCharsets.UTF_8));
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(jar));
         StringBuilder hex = new StringBuilder();
-        for (byte b : MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(jar))) {
+        for (byte b : digest) {
             hex.append(String.format("%02x", b));
         }
         newKey = "streamsync/streamsync-" + projectVersion() + "-" + hex.substring(0, 12) + ".jar";
+        newSha256Base64 = java.util.Base64.getEncoder().encodeToString(digest);
     }
 
     private static String projectVersion() throws Exception {
@@ -94,7 +107,7 @@ class DeployScriptsTest {
         env.put("JAR", jar.toString());
         env.put("STREAMSYNC_POLL_SECONDS", "0");
         env.put("STREAMSYNC_OPERATION_POLLS", "5");
-        env.put("STREAMSYNC_WATCH_POLLS", "3");
+        env.put("STREAMSYNC_WATCH_POLLS", "1");
         env.putAll(extraEnv);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -106,8 +119,14 @@ class DeployScriptsTest {
 
     /** A running application at version 5 with the old jar, whose update to version 6 the service completes. */
     private void runningApplicationUpdatedTo6() throws Exception {
+        answer("s3api_head-object_ChecksumSHA256", 1, 255, "An error occurred (404) when calling the HeadObject operation: Not Found");
+        answers("s3api_put-object", "{}");
+        answers("s3api_head-object_VersionId", "v-3HL4kqtJlcpXroDTDmJ");
+        // what release 0.2.0's scripts asked (an existence check, then s3 cp), so that the tests of the later fixes fail
+        // on those scripts for the defect they name, not for a missing answer
         answer("s3api_head-object", 1, 255, "");
         answers("s3_cp", "upload: job.jar");
+        answers("kinesisanalyticsv2_describe-application_RollbackEnabled", "True");
         answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
         answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
@@ -116,9 +135,22 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6");
         answers("cloudformation_deploy", "Successfully created/updated stack");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
         answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
         answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "IN_PROGRESS", "SUCCESSFUL");
-        answers("cloudwatch_get-metric-statistics_Maximum", "3");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("cloudwatch_get-metric-statistics_Maximum", "None", "0");
+    }
+
+    private static List<String> metricCalls(Run r) {
+        return r.calls.stream().filter(c -> c.startsWith("cloudwatch get-metric-statistics")).collect(java.util.stream.Collectors.toList());
+    }
+
+    /** The value of an option in a recorded call (the stub records the arguments joined by spaces). */
+    private static String option(String call, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" " + java.util.regex.Pattern.quote(name) + " (\\S+)").matcher(call);
+        assertThat(m.find()).as("%s in %s", name, call).isTrue();
+        return m.group(1);
     }
 
     @Test
@@ -126,17 +158,18 @@ class DeployScriptsTest {
         runningApplicationUpdatedTo6();
         Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "SearchEndpoint=https://x:443");
         assertThat(r.exit).as(r.output).isZero();
-        assertThat(r.call("s3 cp")).isEqualTo("s3 cp " + jar + " s3://code-bucket/" + newKey);
+        assertThat(r.call("s3api put-object")).startsWith("s3api put-object --bucket code-bucket --key " + newKey + " --body " + jar);
         assertThat(r.call("kinesisanalyticsv2 create-application-snapshot")).contains("--snapshot-name before-streamsync-");
         String deploy = r.call("cloudformation deploy");
         assertThat(deploy).contains("CodeBucketName=code-bucket", "CodeKey=" + newKey, "AllowNonRestoredState=false",
                 "SearchEndpoint=https://x:443");
         assertThat(r.call("kinesisanalyticsv2 describe-application-operation")).contains("--operation-id op-9");
-        assertThat(r.calls.stream().filter(c -> c.startsWith("cloudwatch get-metric-statistics"))).hasSize(3)
-                .allSatisfy(c -> assertThat(c).contains("--metric-name numRestarts", "Name=Application,Value=streamsync"));
+        assertThat(metricCalls(r)).hasSizeGreaterThanOrEqualTo(10)
+                .allSatisfy(c -> assertThat(c).contains("--metric-name numRestarts", "Name=Application,Value=streamsync",
+                        "--start-time " + WINDOW_START));
         assertThat(r.output).contains("to roll back: rollback.sh todo-sync streamsync before-streamsync-", " " + OLD_KEY);
         // the upload came before the snapshot, the snapshot before the stack update
-        assertThat(r.calls.indexOf(r.call("s3 cp"))).isLessThan(r.calls.indexOf(r.call("kinesisanalyticsv2 create-application-snapshot")));
+        assertThat(r.calls.indexOf(r.call("s3api put-object"))).isLessThan(r.calls.indexOf(r.call("kinesisanalyticsv2 create-application-snapshot")));
         assertThat(r.calls.indexOf(r.call("kinesisanalyticsv2 create-application-snapshot")))
                 .isLessThan(r.calls.indexOf(deploy));
     }
@@ -159,8 +192,8 @@ class DeployScriptsTest {
                 "Job restore failed: operator state not restored\top-10\t5");
         Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
         assertThat(r.exit).isNotZero();
-        assertThat(r.output).contains("operation op-9 FAILED", "Job restore failed: operator state not restored")
-                .doesNotContain("upgraded streamsync");
+        assertThat(r.output).contains("operation op-9 FAILED", "Job restore failed: operator state not restored",
+                "rollback.sh STACK streamsync").doesNotContain("upgraded streamsync");
         assertThat(r.calls).noneMatch(c -> c.startsWith("cloudwatch"));
     }
 
@@ -176,12 +209,13 @@ class DeployScriptsTest {
     @Test
     void theBuildAlreadyDeployedIsNotUpgradedAgain() throws Exception {
         runningApplicationUpdatedTo6();
-        answer("s3api_head-object", 1, 0, "{}");
+        answer("s3api_head-object_ChecksumSHA256", 1, 0, newSha256Base64);
         answers("kinesisanalyticsv2_describe-application_FileKey", newKey);
         Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
         assertThat(r.exit).isNotZero();
-        assertThat(r.output).contains("streamsync already runs s3://code-bucket/" + newKey + " (this build): nothing to upgrade");
-        assertThat(r.calls).noneMatch(c -> c.startsWith("s3 cp") || c.contains("create-application-snapshot")
+        assertThat(r.output).contains("is there already with the same SHA-256",
+                "streamsync already runs s3://code-bucket/" + newKey + " (this build): nothing to upgrade");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("s3api put-object") || c.contains("create-application-snapshot")
                 || c.startsWith("cloudformation deploy"));
     }
 
@@ -189,11 +223,13 @@ class DeployScriptsTest {
     void aJobThatRestartsAfterAStartIsACrashLoop() throws Exception {
         answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
         answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
         answers("cloudwatch_get-metric-statistics_Maximum", "0", "2");
         Run r = run("start.sh", "streamsync", "none");
         assertThat(r.exit).isNotZero();
-        assertThat(r.output).contains("streamsync is restarting (numRestarts 0 -> 2): a crash loop");
+        assertThat(r.output).contains("streamsync's new job restarted (numRestarts 2 since operation op-3 ended): a crash loop");
+        assertThat(metricCalls(r)).hasSize(2);
         assertThat(r.call("kinesisanalyticsv2 start-application")).contains("SKIP_RESTORE_FROM_SNAPSHOT",
                 "\"AllowNonRestoredState\":false");
     }
@@ -210,23 +246,28 @@ class DeployScriptsTest {
     }
 
     @Test
-    void afterAFailedUpdateRollbackUsesTheServicesRollbackAndPutsTheStackInStep() throws Exception {
+    void afterAFailedUpdateWithoutASystemRollbackRollbackUsesTheServicesRollbackAndPutsTheStackInStep() throws Exception {
         answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
         answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "FAILED", "IN_PROGRESS", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_RollbackOperationId", "None");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ObjectVersion", "None");
         answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "6");
         answers("kinesisanalyticsv2_rollback-application_OperationId", "op-10");
         answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
-        answers("cloudwatch_get-metric-statistics_Maximum", "1");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
         Run r = run("rollback.sh", "todo-sync", "streamsync");
         assertThat(r.exit).as(r.output).isZero();
         assertThat(r.call("kinesisanalyticsv2 rollback-application"))
                 .contains("--application-name streamsync --current-application-version-id 6");
-        assertThat(r.call("cloudformation deploy")).contains("CodeKey=" + OLD_KEY, "AllowNonRestoredState=false");
+        assertThat(r.call("cloudformation deploy")).contains("CodeKey=" + OLD_KEY, "CodeObjectVersion=none", "AllowNonRestoredState=false");
         assertThat(r.calls.indexOf(r.call("kinesisanalyticsv2 rollback-application")))
                 .isLessThan(r.calls.indexOf(r.call("cloudformation deploy")));
+        assertThat(metricCalls(r)).allSatisfy(c -> assertThat(c).contains("--start-time " + WINDOW_START));
     }
 
     @Test
@@ -237,9 +278,13 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_stop-application_OperationId", "op-11");
         answers("kinesisanalyticsv2_start-application_OperationId", "op-12");
         answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
+        answers("kinesisanalyticsv2_describe-application-snapshot_RuntimeEnvironment", "FLINK-2_2");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
-        answers("cloudwatch_get-metric-statistics_Maximum", "1");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
         assertThat(run("rollback.sh", "todo-sync", "streamsync").output)
                 .contains("the last update of streamsync did not fail (SUCCESSFUL): give SNAPSHOT_NAME and PREVIOUS_KEY");
         Files.delete(stub.resolve("calls.log"));
@@ -294,9 +339,12 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
         answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("kinesisanalyticsv2_describe-application_ObjectVersion", "None");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
         answers("cloudformation_deploy", "ok");
         answers("cloudformation_describe-stacks_OutputValue", "streamsync");
-        answers("cloudwatch_get-metric-statistics_Maximum", "1");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
         Path previous = stub.resolve("streamsync-0.2.0.yaml");
         Files.writeString(previous, "Resources: {}\n");
         Run r = runWith(Map.of("STREAMSYNC_TEMPLATE", previous.toString()), "rollback.sh", "--service", "todo-sync", "streamsync");
@@ -304,6 +352,149 @@ class DeployScriptsTest {
         assertThat(r.call("kinesisanalyticsv2 rollback-application")).contains("--current-application-version-id 6");
         assertThat(r.call("cloudformation deploy")).contains("--template-file " + previous, "CodeKey=" + OLD_KEY);
         assertThat(r.output).contains("on FLINK-1_20 again");
+    }
+
+    @Test
+    void theTemplateLargerThanCloudFormationTakesInlineIsDeployedThroughTheCodeBucket() throws Exception {
+        assertThat(Files.size(Path.of("deploy/cloudformation/streamsync.yaml"))).as("over the 51,200 bytes of TemplateBody,"
+                + " within the 1,000,000 of a TemplateURL").isGreaterThan(51_200L).isLessThan(1_000_000L);
+        answers("cloudformation_deploy", "ok");
+        answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        Run given = run("create-or-update.sh", "todo-sync", "CodeBucketName=code-bucket", "CodeKey=" + OLD_KEY);
+        assertThat(given.exit).as(given.output).isZero();
+        assertThat(given.call("cloudformation deploy")).contains("--s3-bucket code-bucket --s3-prefix streamsync/cloudformation");
+        Files.delete(stub.resolve("calls.log"));
+        answers("cloudformation_describe-stacks_ParameterValue", "stack-code-bucket");
+        Run kept = run("create-or-update.sh", "todo-sync", "CodeKey=" + OLD_KEY, "CodeKeyPrefix=jobs/");
+        assertThat(kept.exit).as(kept.output).isZero();
+        assertThat(kept.call("cloudformation deploy")).as("the stack's own code bucket when none is given")
+                .contains("--s3-bucket stack-code-bucket --s3-prefix jobs/cloudformation");
+    }
+
+    @Test
+    void aNewStackWithoutACodeBucketIsRefusedBeforeAnyChange() throws Exception {
+        answer("cloudformation_describe-stacks_ParameterValue", 1, 255, "Stack with id todo-sync does not exist");
+        Run r = run("create-or-update.sh", "todo-sync", "CodeKey=" + OLD_KEY);
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("CodeBucketName=BUCKET is required for a new stack");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("cloudformation deploy"));
+    }
+
+    /** Forgets the answers and the call counts of a scenario (calls.argv keeps every call made). */
+    private void nextScenario() throws Exception {
+        try (var files = Files.list(stub)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("count_")
+                    || p.getFileName().toString().equals("calls.log")).toArray(Path[]::new)) {
+                Files.delete(f);
+            }
+        }
+        try (var files = Files.list(stub.resolve("answers"))) {
+            for (Path f : files.toArray(Path[]::new)) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /**
+     * Every AWS CLI call the scripts make in the scenarios below (each path of each script) is one the real AWS CLI
+     * accepts: replayed, quoted as made, through the installed CLI's own driver (aws-cli-replay.py) against a closed
+     * port on 127.0.0.1 with throw-away credentials, each gets as far as connecting. So its command, options, JSON and
+     * shorthand values and --query passed the CLI's own checks against the service models. Skipped where the AWS CLI
+     * is not importable by python3 (this machine image has AWS CLI v1 1.45 with botocore 1.43; the scripts are
+     * written for v2, whose options for these calls are the same).
+     */
+    @Test
+    void everyCallTheScriptsMakeIsOneTheRealAwsCliAccepts() throws Exception {
+        Process probe = new ProcessBuilder("python3", "-c", "import awscli.clidriver").redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0, "the AWS CLI is not importable by python3");
+
+        // an upgrade across Flink runtimes with the system-rollback opt-in
+        runningApplicationUpdatedTo6();
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_describe-application_RollbackEnabled", "False", "True");
+        answers("kinesisanalyticsv2_update-application_OperationId", "op-8");
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6", "7");
+        assertThat(run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "--flink-upgrade").exit).isZero();
+        // a key already there without a SHA-256: compared by content
+        nextScenario();
+        answer("s3api_head-object_ChecksumSHA256", 1, 0, "None");
+        answers("s3_cp", "other bytes");
+        assertThat(run("build-and-upload.sh", "code-bucket").exit).isNotZero();
+        // rollbacks: after a system rollback, without one, back to a snapshot (runtime from the version), --service
+        nextScenario();
+        failedUpdateTheServiceRolledBack();
+        assertThat(run("rollback.sh", "todo-sync", "streamsync").exit).isZero();
+        nextScenario();
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_describe-application-operation_RollbackOperationId", "None");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "FAILED", "SUCCESSFUL");
+        assertThat(run("rollback.sh", "todo-sync", "streamsync").exit).isZero();
+        nextScenario();
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedFrom", "5");
+        answers("kinesisanalyticsv2_describe-application-snapshot_RuntimeEnvironment", "None");
+        answers("kinesisanalyticsv2_describe-application-version_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
+        assertThat(run("rollback.sh", "todo-sync", "streamsync", "before-x", OLD_KEY).output).contains("was taken on FLINK-1_20");
+        nextScenario();
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        assertThat(run("rollback.sh", "--service", "todo-sync", "streamsync").exit).isZero();
+        // start from a named snapshot, a forced stop, a stack update without a bucket
+        nextScenario();
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        assertThat(run("start.sh", "streamsync", "snap-1", "--allow-non-restored-state").exit).isZero();
+        nextScenario();
+        answers("kinesisanalyticsv2_stop-application_OperationId", "op-5");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "READY");
+        assertThat(run("stop.sh", "streamsync", "--force").exit).isZero();
+
+        // one call of each shape: calls that differ only in numbers (times, versions) are checked once
+        Map<String, String> byShape = new java.util.LinkedHashMap<>();
+        for (String call : Files.readAllLines(stub.resolve("calls.argv"))) {
+            byShape.putIfAbsent(call.replaceAll("[0-9]+", "0"), call);
+        }
+        List<String> calls = new ArrayList<>(byShape.values());
+        Set<String> operations = new java.util.TreeSet<>();
+        for (String call : calls) {
+            String[] words = call.trim().split(" ");
+            operations.add(words[0] + " " + words[1]);
+        }
+        assertThat(operations).containsExactlyInAnyOrder("cloudformation deploy", "cloudformation describe-stacks",
+                "cloudwatch get-metric-statistics", "kinesisanalyticsv2 create-application-snapshot",
+                "kinesisanalyticsv2 describe-application", "kinesisanalyticsv2 describe-application-operation",
+                "kinesisanalyticsv2 describe-application-snapshot", "kinesisanalyticsv2 describe-application-version",
+                "kinesisanalyticsv2 list-application-operations", "kinesisanalyticsv2 rollback-application",
+                "kinesisanalyticsv2 start-application", "kinesisanalyticsv2 stop-application",
+                "kinesisanalyticsv2 update-application", "s3 cp", "s3api head-object", "s3api put-object");
+        Path home = Files.createDirectories(stub.resolve("aws-home"));
+        Path shapes = Files.write(stub.resolve("calls.shapes"), calls);
+        ProcessBuilder pb = new ProcessBuilder("python3", Path.of("src/test/resources/deploy/aws-cli-replay.py").toAbsolutePath().toString(),
+                shapes.toString()).redirectErrorStream(true).directory(stub.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("HOME", home.toString());
+        env.put("AWS_CONFIG_FILE", home.resolve("config").toString());
+        env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("credentials").toString());
+        env.put("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE");
+        env.put("AWS_SECRET_ACCESS_KEY", "not-a-secret");
+        env.put("AWS_DEFAULT_REGION", "eu-west-1");
+        env.put("AWS_MAX_ATTEMPTS", "1");
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+        Process p = pb.start();
+        List<String> verdicts = List.of(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n"));
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join("\n", verdicts)).isZero();
+        List<String> refused = verdicts.stream().filter(v -> !v.startsWith("OK ")).collect(java.util.stream.Collectors.toList());
+        assertThat(refused).as("calls the AWS CLI refused before connecting").isEmpty();
+        assertThat(verdicts.stream().filter(v -> v.startsWith("OK "))).as("verdicts: %s", verdicts).hasSize(calls.size());
+        assertThat(calls).as("call shapes checked").hasSizeGreaterThanOrEqualTo(25);
     }
 
     @Test
@@ -321,5 +512,204 @@ class DeployScriptsTest {
         assertThat(r.exit).isNotZero();
         assertThat(r.output).contains("CodeKey=KEY is required");
         assertThat(r.calls).isEmpty();
+    }
+
+    // ---- issue 26 (deploy kit) and issue 31 (minor deploy points): each of these failed on the scripts before them
+
+    @Test
+    void startPutsTheSnapshotNameIntoTheRunConfigurationAsAJsonString() throws Exception {
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        String name = "snap\"1\\x";
+        Run r = run("start.sh", "streamsync", name);
+        String call = r.call("kinesisanalyticsv2 start-application");
+        String json = call.substring(call.indexOf("--run-configuration ") + "--run-configuration ".length(), call.indexOf(" --query"));
+        com.fasterxml.jackson.databind.JsonNode parsed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        assertThat(parsed.at("/ApplicationRestoreConfiguration/SnapshotName").asText()).isEqualTo(name);
+        assertThat(parsed.at("/ApplicationRestoreConfiguration/ApplicationRestoreType").asText()).isEqualTo("RESTORE_FROM_CUSTOM_SNAPSHOT");
+        assertThat(r.exit).as(r.output).isZero();
+    }
+
+    @Test
+    void anExistingKeyWithOtherContentIsRefusedNotTakenForThisBuild() throws Exception {
+        answer("s3api_head-object_ChecksumSHA256", 1, 0, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        answer("s3api_head-object", 1, 0, "{}");
+        Run r = run("build-and-upload.sh", "code-bucket");
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("s3://code-bucket/" + newKey + " exists with other content",
+                "this jar's is " + newSha256Base64, "nothing was uploaded");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("s3api put-object") || c.startsWith("s3 cp"));
+    }
+
+    @Test
+    void anUploadCarriesTheJarsSha256ForS3ToCheckAndTheGitCommitItWasBuiltFrom() throws Exception {
+        answer("s3api_head-object_ChecksumSHA256", 1, 255, "Not Found");
+        answers("s3api_put-object", "{}");
+        answer("s3api_head-object", 1, 255, "");
+        answers("s3_cp", "upload: job.jar");
+        Files.writeString(stub.resolve("git-head"), "feedfacecafebeef0000000000000000deadbeef\n");
+        Run r = run("build-and-upload.sh", "code-bucket");
+        assertThat(r.exit).as(r.output).isZero();
+        String put = r.call("s3api put-object");
+        assertThat(option(put, "--checksum-algorithm")).isEqualTo("SHA256");
+        assertThat(option(put, "--checksum-sha256")).isEqualTo(newSha256Base64);
+        assertThat(option(put, "--metadata")).isEqualTo("{\"git-commit\":\"feedfacecafebeef0000000000000000deadbeef\"}");
+        assertThat(r.output.trim()).endsWith(newKey);
+    }
+
+    @Test
+    void anUpgradeFromAWorkingTreeWithUncommittedChangesIsRefusedBeforeAnythingIsBuilt() throws Exception {
+        runningApplicationUpdatedTo6();
+        Files.writeString(stub.resolve("git-status"), " M src/main/java/io/streamsync/StreamSyncJob.java\n");
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("has uncommitted changes");
+        assertThat(r.calls).isEmpty();
+    }
+
+    @Test
+    void anUpgradePinsTheStackToTheUploadedObjectsVersion() throws Exception {
+        runningApplicationUpdatedTo6();
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.call("s3api head-object --bucket code-bucket --key " + newKey + " --query VersionId")).isNotEmpty();
+        assertThat(r.call("cloudformation deploy")).contains("CodeObjectVersion=v-3HL4kqtJlcpXroDTDmJ");
+        assertThat(run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "CodeObjectVersion=x").output)
+                .contains("CodeObjectVersion=x is set by the script");
+    }
+
+    @Test
+    void theLatestOperationIsChosenByStartTimeWithoutAnOptionCliV2DoesNotHave() throws Exception {
+        runningApplicationUpdatedTo6();
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
+        assertThat(r.exit).as(r.output).isZero();
+        String list = r.call("kinesisanalyticsv2 list-application-operations");
+        assertThat(list).doesNotContain("--limit").contains("--operation UpdateApplication",
+                "--query sort_by(ApplicationOperationInfoList, &StartTime)[-1].OperationId");
+    }
+
+    @Test
+    void aRestartOfTheNewJobBeforeTheFirstPollFailsTheWatch() throws Exception {
+        // the new job restarted once in its first minute; the old watch took that first reading as its baseline
+        runningApplicationUpdatedTo6();
+        answers("cloudwatch_get-metric-statistics_Maximum", "1");
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("streamsync's new job restarted (numRestarts 1 since operation op-9 ended)")
+                .doesNotContain("upgraded streamsync");
+        assertThat(metricCalls(r)).hasSize(1).allSatisfy(c -> assertThat(c).contains("--start-time " + WINDOW_START));
+    }
+
+    @Test
+    void theWatchLastsTenMinutesFromTheOperationsEndWithADateThatHasNoDashD() throws Exception {
+        runningApplicationUpdatedTo6();
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
+        assertThat(r.exit).as(r.output).isZero();
+        List<String> watched = metricCalls(r);
+        long lastEnd = Long.parseLong(option(watched.get(watched.size() - 1), "--end-time"));
+        assertThat(lastEnd).as("the last reading covers 10 minutes after the operation ended").isGreaterThanOrEqualTo(ENDED_EPOCH + 600);
+        assertThat(watched).allSatisfy(c -> assertThat(Long.parseLong(option(c, "--start-time"))).isEqualTo(WINDOW_START));
+    }
+
+    /** A failed update op-9 whose system rollback op-10 the service ran; the application runs the old jar again. */
+    private void failedUpdateTheServiceRolledBack() throws Exception {
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "FAILED", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_RollbackOperationId", "op-10");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "7");
+        answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
+        answers("kinesisanalyticsv2_describe-application_ObjectVersion", "v-old");
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("kinesisanalyticsv2_rollback-application_OperationId", "op-11");
+        answers("cloudformation_deploy", "ok");
+        answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+    }
+
+    @Test
+    void afterAFailedUpdateTheServiceRolledBackItselfOnlyTheStackIsPutInStep() throws Exception {
+        failedUpdateTheServiceRolledBack();
+        Run r = run("rollback.sh", "todo-sync", "streamsync");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.calls).as("no second rollback").noneMatch(c -> c.startsWith("kinesisanalyticsv2 rollback-application"));
+        assertThat(r.calls).anyMatch(c -> c.startsWith("kinesisanalyticsv2 describe-application-operation") && c.contains("--operation-id op-10"));
+        assertThat(r.call("cloudformation deploy")).contains("CodeKey=" + OLD_KEY, "CodeObjectVersion=v-old", "AllowNonRestoredState=false");
+        assertThat(r.output).contains("system rollback, operation op-10");
+    }
+
+    @Test
+    void aSystemRollbackThatFailedLeavesTheStackAloneAndSaysTheApplicationIsReady() throws Exception {
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "FAILED", "FAILED");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedFrom", "Job failed to restore\tNone\t6");
+        Run r = run("rollback.sh", "todo-sync", "streamsync");
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("system rollback of streamsync: operation op-10 FAILED", "The service's own rollback failed",
+                "the stack was not changed");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("kinesisanalyticsv2 rollback-application") || c.startsWith("cloudformation deploy"));
+    }
+
+    @Test
+    void withoutASystemRollbackTheServiceRollbackIsNotAskedOfAnApplicationInAStatusThatRefusesIt() throws Exception {
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_describe-application-operation_RollbackOperationId", "None");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "READY");
+        Run r = run("rollback.sh", "todo-sync", "streamsync");
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("streamsync is READY", "only in UPDATING, AUTOSCALING or RUNNING");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("kinesisanalyticsv2 rollback-application") || c.startsWith("cloudformation deploy"));
+    }
+
+    @Test
+    void theSnapshotRollbackIsRefusedWhenTheSnapshotIsOfAnotherFlinkRuntime() throws Exception {
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
+        answers("kinesisanalyticsv2_describe-application-snapshot_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_stop-application_OperationId", "op-11");
+        answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
+        answers("cloudformation_deploy", "ok");
+        Run r = run("rollback.sh", "todo-sync", "streamsync", "before-x", OLD_KEY);
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("snapshot before-x was taken on FLINK-1_20 and streamsync runs FLINK-2_2", "--service",
+                "Nothing was changed");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("kinesisanalyticsv2 stop-application") || c.startsWith("cloudformation deploy"));
+    }
+
+    @Test
+    void aFlinkUpgradeOptsIntoSystemRollbackWithAnUpdateOfItsOwnFirst() throws Exception {
+        runningApplicationUpdatedTo6();
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_describe-application_RollbackEnabled", "False", "True");
+        answers("kinesisanalyticsv2_update-application_OperationId", "op-8");
+        // version 5 before the opt-in, 6 after it, 7 after the stack's update
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6", "7");
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "--flink-upgrade");
+        assertThat(r.exit).as(r.output).isZero();
+        String optIn = r.call("kinesisanalyticsv2 update-application");
+        assertThat(optIn).contains("--current-application-version-id 5",
+                "{\"ApplicationSystemRollbackConfigurationUpdate\":{\"RollbackEnabledUpdate\":true}}");
+        int optInAt = r.calls.indexOf(optIn);
+        assertThat(r.calls.subList(optInAt, r.calls.size())).anyMatch(c -> c.startsWith("kinesisanalyticsv2 describe-application-operation")
+                && c.contains("--operation-id op-8"));
+        assertThat(optInAt).isLessThan(r.calls.indexOf(r.call("kinesisanalyticsv2 create-application-snapshot")));
+        assertThat(optInAt).isLessThan(r.calls.indexOf(r.call("cloudformation deploy")));
+    }
+
+    @Test
+    void aForcedStopTakesNoSnapshot() throws Exception {
+        answers("kinesisanalyticsv2_stop-application_OperationId", "op-5");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "READY");
+        Run r = run("stop.sh", "streamsync", "--force");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.call("kinesisanalyticsv2 stop-application")).contains("--application-name streamsync --force");
     }
 }
