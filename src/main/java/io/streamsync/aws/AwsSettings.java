@@ -1,36 +1,75 @@
 package io.streamsync.aws;
 
 import io.streamsync.config.JobConfig;
+import io.streamsync.config.Secret;
+import java.io.Serializable;
+import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClientBuilder;
 
 /**
- * Turns the job's AWS settings into SDK v2 clients and credentials.
+ * The job's AWS settings (region, endpoints, credentials), narrowed from the {@link JobConfig} so that what
+ * runs on the task managers carries these and nothing else; turns them into SDK v2 clients and credentials.
+ * Serializable without its secret: a static secret access key is a {@link Secret}, transient, found again
+ * where the client is built.
  */
-public final class AwsSettings {
-    private AwsSettings() {}
+public final class AwsSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
 
-    public static AwsCredentialsProvider credentials(JobConfig c) {
-        return c.credentialsProvider == JobConfig.CredentialsProvider.BASIC
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(c.accessKeyId, c.secretAccessKey))
+    public final String region;
+    /** DynamoDB endpoint override, or null on AWS. */
+    public final URI dynamoDbEndpoint;
+    /** DynamoDB Streams endpoint override ({@code aws.streams.endpoint}, else {@code aws.endpoint}), or null on AWS. */
+    public final URI streamsEndpoint;
+    private final JobConfig.CredentialsProvider provider;
+    private final String accessKeyId;
+    private final Secret secretAccessKey;
+
+    private AwsSettings(JobConfig c) {
+        this.region = c.awsRegion;
+        this.dynamoDbEndpoint = c.awsEndpoint;
+        this.streamsEndpoint = c.awsStreamsEndpoint;
+        this.provider = c.credentialsProvider;
+        this.accessKeyId = c.accessKeyId;
+        this.secretAccessKey = c.secretAccessKey;
+    }
+
+    public static AwsSettings of(JobConfig c) {
+        return new AwsSettings(c);
+    }
+
+    /** The credentials: the static keys with BASIC, else the SDK's default chain (the role on AWS). */
+    public AwsCredentialsProvider credentials() {
+        return provider == JobConfig.CredentialsProvider.BASIC
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey.value()))
                 : DefaultCredentialsProvider.builder().build();
     }
 
     /** The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with backoff). */
-    public static software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient dynamoDbAsync(JobConfig c) {
-        software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder b =
-                software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient.builder()
-                        .region(Region.of(c.awsRegion))
-                        .credentialsProvider(credentials(c));
-        if (c.awsEndpoint != null) {
-            b.endpointOverride(c.awsEndpoint);
+    public DynamoDbAsyncClient dynamoDbAsync() {
+        DynamoDbAsyncClientBuilder b = DynamoDbAsyncClient.builder().region(Region.of(region)).credentialsProvider(credentials());
+        if (dynamoDbEndpoint != null) {
+            b.endpointOverride(dynamoDbEndpoint);
         }
         return b.build();
+    }
+
+    public static AwsCredentialsProvider credentials(JobConfig c) {
+        return of(c).credentials();
+    }
+
+    /** The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with backoff). */
+    public static DynamoDbAsyncClient dynamoDbAsync(JobConfig c) {
+        return of(c).dynamoDbAsync();
     }
 
     /** A synchronous DynamoDB client, with the SDK's default retries (start-up checks, the scan's enumerator). */
@@ -38,23 +77,18 @@ public final class AwsSettings {
         return dynamoDb(c, null);
     }
 
-    /** A synchronous DynamoDB Streams client (start-up checks of a configured stream ARN). */
-    public static software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient dynamoDbStreams(JobConfig c) {
-        software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClientBuilder b =
-                software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient.builder()
-                        .region(Region.of(c.awsRegion))
-                        .credentialsProvider(credentials(c));
-        if (c.awsEndpoint != null) {
-            b.endpointOverride(c.awsEndpoint);
+    /** A synchronous DynamoDB Streams client (start-up checks of a configured stream ARN), on {@code aws.streams.endpoint}. */
+    public static DynamoDbStreamsClient dynamoDbStreams(JobConfig c) {
+        DynamoDbStreamsClientBuilder b = DynamoDbStreamsClient.builder().region(Region.of(c.awsRegion)).credentialsProvider(credentials(c));
+        if (c.awsStreamsEndpoint != null) {
+            b.endpointOverride(c.awsStreamsEndpoint);
         }
         return b.build();
     }
 
     /** A synchronous DynamoDB client with the given retry strategy (null: the SDK's default). */
     public static DynamoDbClient dynamoDb(JobConfig c, software.amazon.awssdk.retries.api.RetryStrategy retries) {
-        DynamoDbClientBuilder b = DynamoDbClient.builder()
-                .region(Region.of(c.awsRegion))
-                .credentialsProvider(credentials(c));
+        DynamoDbClientBuilder b = DynamoDbClient.builder().region(Region.of(c.awsRegion)).credentialsProvider(credentials(c));
         if (retries != null) {
             b.overrideConfiguration(o -> o.retryStrategy(retries));
         }
@@ -62,5 +96,11 @@ public final class AwsSettings {
             b.endpointOverride(c.awsEndpoint);
         }
         return b.build();
+    }
+
+    @Override
+    public String toString() {
+        return "aws " + region + (dynamoDbEndpoint != null ? " " + dynamoDbEndpoint : "") + " credentials="
+                + provider.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -29,10 +29,15 @@ public enum ConfigKey {
     AWS_REGION("aws.region", "us-east-1", "AWS region of the source table and the aggregate table."),
     AWS_ENDPOINT("aws.endpoint", "",
             "Endpoint override for DynamoDB and DynamoDB Streams (e.g. http://127.0.0.1:8000 for a local moto server); empty on AWS."),
+    AWS_STREAMS_ENDPOINT("aws.streams.endpoint", "",
+            "Endpoint override for DynamoDB Streams alone (an interface VPC endpoint of DynamoDB Streams has no private DNS: give its endpoint-specific https:// host name); empty: aws.endpoint."),
     AWS_CREDENTIALS_PROVIDER("aws.credentials.provider", "AUTO",
             "AUTO (default provider chain: the application's IAM role on AWS) or BASIC (the two keys below)."),
     AWS_ACCESS_KEY_ID("aws.credentials.access.key.id", "", "Access key id when the provider is BASIC."),
     AWS_SECRET_ACCESS_KEY("aws.credentials.secret.access.key", "", "Secret key when the provider is BASIC."),
+
+    SECURITY_ALLOW_REMOTE_HTTP("security.allow.remote.http", "false",
+            "false: http:// is refused in sink.search.hosts, aws.endpoint, aws.streams.endpoint and source.kinesis.endpoint unless the host is loopback (127.0.0.0/8, ::1, localhost); true allows cleartext to remote hosts (a test network only: data, signatures and a basic-auth password travel unencrypted)."),
 
     SOURCE_TYPE("source.type", "dynamodb-streams",
             "Change stream to read: dynamodb-streams (the table's DynamoDB stream) or kinesis (Kinesis Data Streams for DynamoDB)."),
@@ -136,7 +141,7 @@ public enum ConfigKey {
             "Concurrent bulk requests per committer subtask (order does not matter: writes are version-guarded)."),
 
     SINK_COMMIT_RETRY_TIMEOUT_MS("sink.commit.retry.timeout.ms", "300000",
-            "How long the publication of a completed checkpoint's outputs retries throttling, 5xx answers and unreachable targets before it fails the job over (it is published again after the restore) (ms)."),
+            "How long the writes of a completed checkpoint's outputs may keep failing (throttled, 5xx answers, unreachable target) without any of them going through before the job fails over (it is published again after the restore); any progress starts the period again, so a long publication is never cut short by it (ms)."),
 
     DEADLETTER_PATH("deadletter.path", "",
             "Directory (file:// or s3://) for rejected records, one JSON line each; empty: log them at WARN."),
@@ -176,6 +181,14 @@ public enum ConfigKey {
     /** All keys by name, in declaration order. */
     public static Map<String, ConfigKey> byKey() {
         return BY_KEY;
+    }
+
+    /**
+     * Whether the key's value is secret: it is never logged ({@link JobConfig#describe()}, error messages) and never
+     * serialized ({@link Secret}). The access key id is no password but names the credential, so it is not logged either.
+     */
+    public boolean secret() {
+        return this == AWS_ACCESS_KEY_ID || this == AWS_SECRET_ACCESS_KEY;
     }
 
     /** The value that unsets an {@link #unsettable()} key where values cannot be empty (MSF's properties). */

@@ -32,7 +32,7 @@ public final class ConfigLoader {
             return JobConfig.fromManagedFlink(fromManagedFlinkRuntime(), runtimeRegion());
         }
         if (args.length == 2 && "--config".equals(args[0]) && !args[1].isBlank()) {
-            return JobConfig.from(fromFile(Path.of(args[1])));
+            return JobConfig.from(fromFile(Path.of(args[1])), Secret.Origin.file(Path.of(args[1])));
         }
         throw new ConfigException("unexpected arguments " + java.util.Arrays.toString(args) + "; " + USAGE);
     }

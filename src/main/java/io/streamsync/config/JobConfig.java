@@ -75,10 +75,15 @@ public final class JobConfig implements Serializable {
     public final String awsRegion;
     /** Endpoint override, or null on AWS. */
     public final URI awsEndpoint;
+    /** DynamoDB Streams endpoint override ({@code aws.streams.endpoint}, else {@link #awsEndpoint}), or null on AWS. */
+    public final URI awsStreamsEndpoint;
+    /** True: http:// to a remote host is allowed ({@code security.allow.remote.http}). */
+    public final boolean allowRemoteHttp;
 
     public final CredentialsProvider credentialsProvider;
     public final String accessKeyId;
-    public final String secretAccessKey;
+    /** Transient: never serialized with the job (see {@link Secret}). */
+    public final Secret secretAccessKey;
 
     public final String sourceType;
     public final String sourceTableName;
@@ -165,8 +170,8 @@ public final class JobConfig implements Serializable {
 
     public final int deadLetterMaxRecordBytes;
 
-    private JobConfig(Reader r) {
-        this.values = Collections.unmodifiableMap(new TreeMap<>(r.effective));
+    private JobConfig(Reader r, Secret.Origin origin) {
+        this.values = Collections.unmodifiableMap(r.masked());
         jobName = r.nonEmpty(ConfigKey.JOB_NAME);
         parallelism = r.integer(ConfigKey.JOB_PARALLELISM, 0, 4096);
         checkpointInterval = r.millis(ConfigKey.CHECKPOINT_INTERVAL_MS, 100);
@@ -180,10 +185,13 @@ public final class JobConfig implements Serializable {
         restartDelay = r.millis(ConfigKey.RESTART_DELAY_MS, 0);
 
         awsRegion = r.nonEmpty(ConfigKey.AWS_REGION);
-        awsEndpoint = r.optionalUri(ConfigKey.AWS_ENDPOINT);
+        allowRemoteHttp = r.bool(ConfigKey.SECURITY_ALLOW_REMOTE_HTTP);
+        awsEndpoint = r.endpoint(ConfigKey.AWS_ENDPOINT, allowRemoteHttp);
+        URI streams = r.endpoint(ConfigKey.AWS_STREAMS_ENDPOINT, allowRemoteHttp);
+        awsStreamsEndpoint = streams != null ? streams : awsEndpoint;
         credentialsProvider = r.enumValue(ConfigKey.AWS_CREDENTIALS_PROVIDER, CredentialsProvider.class);
         accessKeyId = r.raw(ConfigKey.AWS_ACCESS_KEY_ID);
-        secretAccessKey = r.raw(ConfigKey.AWS_SECRET_ACCESS_KEY);
+        secretAccessKey = new Secret(ConfigKey.AWS_SECRET_ACCESS_KEY, r.raw(ConfigKey.AWS_SECRET_ACCESS_KEY), origin);
         if (credentialsProvider == CredentialsProvider.BASIC) {
             r.require(!accessKeyId.isEmpty(), ConfigKey.AWS_ACCESS_KEY_ID, "is required when aws.credentials.provider is BASIC");
             r.require(!secretAccessKey.isEmpty(), ConfigKey.AWS_SECRET_ACCESS_KEY,
@@ -220,7 +228,7 @@ public final class JobConfig implements Serializable {
         if (isKinesis()) {
             r.require(!stream.isEmpty(), ConfigKey.SOURCE_KINESIS_STREAM, "is required when source.type is kinesis");
         }
-        kinesisEndpoint = r.optionalUri(ConfigKey.SOURCE_KINESIS_ENDPOINT);
+        kinesisEndpoint = r.endpoint(ConfigKey.SOURCE_KINESIS_ENDPOINT, allowRemoteHttp);
         String timestamp = r.raw(ConfigKey.SOURCE_INITIAL_TIMESTAMP);
         java.time.Instant at = null;
         if (initialPosition == InitialPosition.AT_TIMESTAMP) {
@@ -281,6 +289,9 @@ public final class JobConfig implements Serializable {
 
         searchSinkEnabled = r.bool(ConfigKey.SINK_SEARCH_ENABLED);
         searchHosts = searchSinkEnabled ? r.uriList(ConfigKey.SINK_SEARCH_HOSTS) : List.of();
+        for (URI host : searchHosts) {
+            r.requireTls(ConfigKey.SINK_SEARCH_HOSTS, host, allowRemoteHttp);
+        }
         searchEngine = r.enumValue(ConfigKey.SINK_SEARCH_ENGINE, SearchEngine.class);
         searchAuth = r.enumValue(ConfigKey.SINK_SEARCH_AUTH, SearchAuth.class);
         searchUsername = r.raw(ConfigKey.SINK_SEARCH_USERNAME);
@@ -337,7 +348,12 @@ public final class JobConfig implements Serializable {
 
     /** Parses and validates; throws one {@link ConfigException} listing every problem found. */
     public static JobConfig from(Map<String, String> properties) {
-        return new JobConfig(new Reader(properties, List.of()));
+        return from(properties, Secret.Origin.CODE);
+    }
+
+    /** The same, saying where the properties came from (so a secret can be read there again, see {@link Secret}). */
+    public static JobConfig from(Map<String, String> properties, Secret.Origin origin) {
+        return new JobConfig(new Reader(properties, List.of()), origin);
     }
 
     /**
@@ -372,16 +388,16 @@ public final class JobConfig implements Serializable {
                         + k.defaultValue() + "' fits a local run only)");
             }
         }
-        return new JobConfig(new Reader(p, problems));
+        return new JobConfig(new Reader(p, problems), Secret.Origin.MANAGED_FLINK);
     }
 
-    /** The effective value of every key (defaults filled in), secrets masked: for the start-up log. */
+    /**
+     * The effective value of every key (defaults filled in), for the start-up log: built from the known keys
+     * only, and a value is shown only for a key that is not {@link ConfigKey#secret()} (a set secret shows as
+     * {@code ****}).
+     */
     public Map<String, String> describe() {
-        Map<String, String> out = new TreeMap<>(values);
-        if (!secretAccessKey.isEmpty()) {
-            out.put(ConfigKey.AWS_SECRET_ACCESS_KEY.key(), "****");
-        }
-        return out;
+        return new TreeMap<>(values);
     }
 
     /** Keys of earlier releases that this one no longer reads, with what replaces them. */
@@ -462,6 +478,16 @@ public final class JobConfig implements Serializable {
             return effective.get(k.key());
         }
 
+        /** Every known key's value, a secret one as {@code ****} when set: nothing else is kept or logged. */
+        Map<String, String> masked() {
+            Map<String, String> out = new TreeMap<>();
+            for (ConfigKey k : ConfigKey.values()) {
+                String v = raw(k);
+                out.put(k.key(), k.secret() && !v.isEmpty() ? "****" : v);
+            }
+            return out;
+        }
+
         void require(boolean ok, ConfigKey k, String what) {
             if (!ok) {
                 errors.add("config key '" + k.key() + "' (value '" + shown(k) + "') " + what);
@@ -469,7 +495,7 @@ public final class JobConfig implements Serializable {
         }
 
         private String shown(ConfigKey k) {
-            return k == ConfigKey.AWS_SECRET_ACCESS_KEY ? "****" : raw(k);
+            return k.secret() ? "****" : raw(k);
         }
 
         private void bad(ConfigKey k, String expected) {
@@ -565,6 +591,37 @@ public final class JobConfig implements Serializable {
         URI optionalUri(ConfigKey k) {
             String v = raw(k);
             return v.isEmpty() ? null : uri(k, v);
+        }
+
+        /** An optional endpoint URL: https, or http to a loopback host unless remote http is allowed. */
+        URI endpoint(ConfigKey k, boolean allowRemoteHttp) {
+            URI u = optionalUri(k);
+            if (u != null) {
+                requireTls(k, u, allowRemoteHttp);
+            }
+            return u;
+        }
+
+        /** Refuses cleartext http to a host other than loopback, unless {@code security.allow.remote.http} is true. */
+        void requireTls(ConfigKey k, URI u, boolean allowRemoteHttp) {
+            if (u != null && "http".equals(u.getScheme()) && u.getHost() != null && !allowRemoteHttp && !isLoopback(u.getHost())) {
+                errors.add("config key '" + k.key() + "' (value '" + shown(k) + "') uses http:// to the remote host '"
+                        + u.getHost() + "': requests (data, signatures, a basic-auth password) would travel in clear text; use"
+                        + " https://, or set '" + ConfigKey.SECURITY_ALLOW_REMOTE_HTTP.key() + "=true' on a trusted test network");
+            }
+        }
+
+        /** localhost, 127.0.0.0/8 or ::1, by the literal only (no name is resolved). */
+        static boolean isLoopback(String host) {
+            String h = host.toLowerCase(Locale.ROOT);
+            if (h.equals("localhost") || h.endsWith(".localhost")) {
+                return true;
+            }
+            if (h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
+                return true;
+            }
+            String v6 = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
+            return v6.equals("::1") || v6.equals("0:0:0:0:0:0:0:1");
         }
 
         List<URI> uriList(ConfigKey k) {

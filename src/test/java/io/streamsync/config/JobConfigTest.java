@@ -192,4 +192,105 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.from(Map.of("source.initial.timestamp", "2026-12-01T10:00:00Z")))
                 .hasMessageContaining("is only used when source.initial.position is AT_TIMESTAMP");
     }
+
+    /** Issue 31 §5: cleartext to a remote host is a start-up error naming the key, unless explicitly allowed. */
+    @Test
+    void httpToARemoteHostIsRefusedNamingTheKeyUnlessExplicitlyAllowed() {
+        for (String[] kv : new String[][] {{"sink.search.hosts", "https://127.0.0.1:9200,http://search.internal:9200"},
+            {"aws.endpoint", "http://10.0.0.12:8000"}, {"source.kinesis.endpoint", "http://kinesis.internal:4567"},
+            {"aws.streams.endpoint", "http://vpce-1.streams.dynamodb.eu-west-1.vpce.amazonaws.com"}}) {
+            assertThatThrownBy(() -> JobConfig.from(Map.of(kv[0], kv[1]))).as(kv[0]).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("config key '" + kv[0] + "'").hasMessageContaining("http:// to the remote host")
+                    .hasMessageContaining("security.allow.remote.http");
+            JobConfig allowed = JobConfig.from(Map.of(kv[0], kv[1], "security.allow.remote.http", "true"));
+            assertThat(allowed.allowRemoteHttp).isTrue();
+        }
+        // loopback, in every spelling, and https anywhere
+        JobConfig local = JobConfig.from(Map.of("sink.search.hosts", "http://127.0.0.1:9200,http://localhost:9201,http://[::1]:9202",
+                "aws.endpoint", "http://127.0.0.2:8000", "source.kinesis.endpoint", "https://kinesis.internal:4567"));
+        assertThat(local.searchHosts).hasSize(3);
+        assertThat(JobConfig.from(Map.of()).allowRemoteHttp).as("refused by default").isFalse();
+        // a name is not resolved: one that merely starts like a loopback address is remote
+        assertThatThrownBy(() -> JobConfig.from(Map.of("aws.endpoint", "http://127.0.0.1.nip.io:8000")))
+                .hasMessageContaining("http:// to the remote host '127.0.0.1.nip.io'");
+    }
+
+    /** Issue 26: DynamoDB Streams interface endpoints have no private DNS, so Streams gets an endpoint of its own. */
+    @Test
+    void theStreamsEndpointIsItsOwnKeyAndDefaultsToTheDynamoDbEndpoint() {
+        JobConfig both = JobConfig.from(Map.of("aws.endpoint", "http://127.0.0.1:8000"));
+        assertThat(both.awsStreamsEndpoint).isEqualTo(java.net.URI.create("http://127.0.0.1:8000"));
+        String vpce = "https://vpce-0123-abcd.streams.dynamodb.eu-west-1.vpce.amazonaws.com";
+        JobConfig own = JobConfig.from(Map.of("aws.endpoint", "https://vpce-0456.dynamodb.eu-west-1.vpce.amazonaws.com",
+                "aws.streams.endpoint", vpce));
+        assertThat(own.awsStreamsEndpoint).isEqualTo(java.net.URI.create(vpce));
+        assertThat(own.awsEndpoint.getHost()).isEqualTo("vpce-0456.dynamodb.eu-west-1.vpce.amazonaws.com");
+        assertThat(io.streamsync.source.stream.StreamEndpoint.dynamoDbStreams(own,
+                "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/x").uri()).isEqualTo(java.net.URI.create(vpce));
+        assertThat(JobConfig.from(Map.of()).awsStreamsEndpoint).as("on AWS: the public endpoint").isNull();
+    }
+
+    /**
+     * Issue 31 §4: the start-up log shows a value only for a key known not to be secret; the access key id names
+     * the credential and is not shown either.
+     */
+    @Test
+    void describeShowsOnlyKnownKeysAndNeitherTheSecretNorTheAccessKeyId() {
+        JobConfig c = JobConfig.from(Map.of("aws.credentials.provider", "BASIC", "aws.credentials.access.key.id",
+                "AKIAEXAMPLEKEYID", "aws.credentials.secret.access.key", "wJalrXUtnFEMIEXAMPLEKEY", "job.name", "shown"));
+        Map<String, String> d = c.describe();
+        assertThat(d.toString()).doesNotContain("AKIAEXAMPLEKEYID").doesNotContain("wJalrXUtnFEMIEXAMPLEKEY");
+        assertThat(d).containsEntry("aws.credentials.access.key.id", "****")
+                .containsEntry("aws.credentials.secret.access.key", "****").containsEntry("job.name", "shown");
+        assertThat(d.keySet()).isEqualTo(ConfigKey.byKey().keySet());
+        assertThatThrownBy(() -> JobConfig.from(Map.of("aws.credentials.provider", "BASIC", "aws.credentials.access.key.id",
+                "AKIAEXAMPLEKEYID", "aws.credentials.secret.access.key", "x", "job.parallelism", "-1", "aws.region", "")))
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("AKIAEXAMPLEKEYID"));
+        assertThat(c.secretAccessKey.toString()).isEqualTo("****");
+    }
+
+    /**
+     * The allow-list is only as good as the marking: a key whose name speaks of a credential must be marked
+     * secret, or be one of the reviewed keys below that name where a secret is, not the secret itself.
+     */
+    @Test
+    void everyKeyThatNamesACredentialIsMarkedSecretOrReviewed() {
+        java.util.Set<String> reviewed = java.util.Set.of("aws.credentials.provider", "sink.search.password.env",
+                "sink.search.password.secret", "sink.search.username");
+        for (ConfigKey k : ConfigKey.values()) {
+            boolean looksSecret = k.key().matches(".*(secret|password|passwd|token|credential|access\\.key|private|api\\.key).*");
+            if (looksSecret && !reviewed.contains(k.key())) {
+                assertThat(k.secret()).as("%s looks like a credential: mark it secret in ConfigKey, or review it here", k.key())
+                        .isTrue();
+            }
+        }
+    }
+
+    /** Issue 31 §4: the secret is transient: a serialized configuration does not hold it, yet gives it back in this JVM. */
+    @Test
+    void aSerializedConfigurationHoldsNoSecretAndFindsItAgainWhereItWasRead(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        JobConfig c = JobConfig.from(Map.of("aws.credentials.provider", "BASIC", "aws.credentials.access.key.id", "id",
+                "aws.credentials.secret.access.key", "s3cr3t-in-code-4242"));
+        byte[] bytes = org.apache.flink.util.InstantiationUtil.serializeObject(c);
+        assertThat(new String(bytes, StandardCharsets.ISO_8859_1)).doesNotContain("s3cr3t-in-code-4242");
+        JobConfig back = org.apache.flink.util.InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader());
+        assertThat(back.secretAccessKey.value()).isEqualTo("s3cr3t-in-code-4242");
+
+        // read from a --config file: found again by reading the same file (as a task manager on another machine would)
+        Path file = dir.resolve("job.properties");
+        Files.writeString(file, "aws.credentials.provider=BASIC\naws.credentials.access.key.id=id\n"
+                + "aws.credentials.secret.access.key=s3cr3t-in-file-4242\n");
+        JobConfig fromFile = ConfigLoader.fromArguments(new String[] {"--config", file.toString()});
+        byte[] fileBytes = org.apache.flink.util.InstantiationUtil.serializeObject(fromFile);
+        assertThat(new String(fileBytes, StandardCharsets.ISO_8859_1)).doesNotContain("s3cr3t-in-file-4242");
+        fromFile.secretAccessKey.forgetHere(); // as in a task manager's JVM
+        assertThat(((JobConfig) org.apache.flink.util.InstantiationUtil.deserializeObject(fileBytes, getClass().getClassLoader()))
+                .secretAccessKey.value()).isEqualTo("s3cr3t-in-file-4242");
+        // built in code, deserialized in another JVM: nowhere to read it again, said with the key and what to do
+        c.secretAccessKey.forgetHere();
+        JobConfig elsewhere = org.apache.flink.util.InstantiationUtil.deserializeObject(bytes, getClass().getClassLoader());
+        assertThatThrownBy(() -> elsewhere.secretAccessKey.value()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'aws.credentials.secret.access.key' is a secret, and secrets do not travel with the job");
+    }
 }

@@ -248,7 +248,7 @@ class DeploymentTemplateTest {
         expected.removeAll(emptyByDefault);
         expected.add(ConfigKey.DEADLETTER_PATH.key()); // set to the dead-letter bucket on AWS
         assertThat(config.keySet()).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.credentials.access.key.id",
+        assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.streams.endpoint", "aws.credentials.access.key.id",
                 "aws.credentials.secret.access.key", "source.stream.arn", "deadletter.path", "checkpoint.dir",
                 "sink.search.username", "sink.search.password.env", "sink.search.password.secret", "sink.search.sigv4.region",
                 "sink.search.tls.ca.file", "sink.search.item.mapping.file", "filter.patterns", "source.kinesis.stream",

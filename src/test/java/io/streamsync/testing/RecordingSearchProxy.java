@@ -49,11 +49,13 @@ public final class RecordingSearchProxy extends ForwardingProxy {
     @Override
     protected void observe(HttpExchange ex, byte[] body, HttpResponse<byte[]> answer) throws IOException {
         if (ex.getRequestURI().getPath().endsWith("/_bulk") && answer.statusCode() == 200) {
-            record(new String(body, StandardCharsets.UTF_8), MAPPER.readTree(answer.body()));
+            String path = ex.getRequestURI().getPath(); // /<index>/_bulk: each request targets one index
+            String index = path.equals("/_bulk") ? null : path.substring(1, path.length() - "/_bulk".length());
+            record(index, new String(body, StandardCharsets.UTF_8), MAPPER.readTree(answer.body()));
         }
     }
 
-    private void record(String body, JsonNode response) throws IOException {
+    private void record(String pathIndex, String body, JsonNode response) throws IOException {
         String[] lines = body.split("\n");
         JsonNode items = response.path("items");
         int item = 0;
@@ -68,7 +70,8 @@ public final class RecordingSearchProxy extends ForwardingProxy {
             JsonNode result = items.get(item++).elements().next();
             int status = result.path("status").asInt();
             if (status < 300 || delete && status == 404 && "not_found".equals(result.path("result").asText())) {
-                accepted.add(new Write(meta.get("_index").asText(), meta.get("_id").asText(), meta.get("version").asLong(),
+                accepted.add(new Write(meta.has("_index") ? meta.get("_index").asText() : pathIndex, meta.get("_id").asText(),
+                        meta.get("version").asLong(),
                         source));
             }
         }

@@ -1,13 +1,18 @@
 package io.streamsync.sink.dynamodb;
 
 import io.streamsync.aggregate.ListAggregate;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.sink.commit.Backoff;
 import io.streamsync.sink.commit.CheckpointCommittingSink;
 import io.streamsync.sink.commit.Publisher;
+import io.streamsync.sink.rejections.RejectionLog;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,13 +33,24 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
  * row with a higher {@code version} ({@code attribute_not_exists(key) OR version < :v}), so publishing a
  * batch again (after a failure during its commit, or after a restore from an older savepoint) never moves a
  * row back. A failed condition means "already this version or newer" and is counted, not an error.
- * Throttling, 5xx answers and an unreachable endpoint are retried with backoff until
- * {@code sink.commit.retry.timeout.ms}; any other refusal (a missing table, no permission) fails the job over.
+ * Throttling, 5xx answers and an unreachable endpoint are retried with backoff until they have failed
+ * without progress for {@code sink.commit.retry.timeout.ms}. A refusal of one row for good (a
+ * {@code ValidationException}: a list id over DynamoDB's 2,048-byte key limit, an item over 400 KB) is a
+ * rejection: the row goes to the {@link RejectionLog} with the reason and the others are published, as the
+ * search sink does with the documents it refuses. Any other refusal (a missing table, no permission, bad
+ * credentials) concerns every row alike and fails the job over: nothing is dropped.
  * Flink's {@code DynamoDbSink} cannot do this: it uses BatchWriteItem, which has no conditions.
  */
 public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AggregateTablePublisher.class);
+    private static final int MAX_REJECTED_ID_CHARS = 4096;
+    /** Error codes of DynamoDB that refuse one write for what it holds, not the request as such. */
+    private static final java.util.Set<String> PER_ROW_ERRORS = java.util.Set.of("ValidationException",
+            "ItemCollectionSizeLimitExceededException");
+
     private final DynamoDbAsyncClient client;
+    private final RejectionLog rejections;
+    private final ObjectMapper mapper = new ObjectMapper();
     private final String table;
     private final String key;
     private final AggregateItemConverter items;
@@ -43,22 +59,43 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     private final Counter written;
     private final Counter alreadyNewer;
     private final Counter retried;
+    private final Counter rejected;
 
     AggregateTablePublisher(JobConfig config, MetricGroup metrics) {
-        this.client = AwsSettings.dynamoDbAsync(config);
-        this.table = config.aggregateTable;
-        this.key = config.aggregateTableKey;
-        this.items = new AggregateItemConverter(config.aggregateTableKey);
-        this.concurrency = config.dynamoMaxBatchSize * config.dynamoMaxInFlight;
-        this.retryTimeout = config.commitRetryTimeout;
+        this(AwsSettings.dynamoDbAsync(config), config.aggregateTable, config.aggregateTableKey,
+                config.dynamoMaxBatchSize * config.dynamoMaxInFlight, config.commitRetryTimeout,
+                new RejectionLog(config.deadLetterPath, OperatorIds.AGGREGATE_TABLE_SINK.uid(), 0), metrics);
+    }
+
+    AggregateTablePublisher(DynamoDbAsyncClient client, String table, String key, int concurrency, Duration retryTimeout,
+            RejectionLog rejections, MetricGroup metrics) {
+        this.client = client;
+        this.table = table;
+        this.key = key;
+        this.items = new AggregateItemConverter(key);
+        this.concurrency = concurrency;
+        this.retryTimeout = retryTimeout;
+        this.rejections = rejections;
         this.written = metrics.counter("aggregateWrites");
         this.alreadyNewer = metrics.counter("aggregateWritesAlreadyNewer");
         this.retried = metrics.counter("aggregateWritesRetried");
+        this.rejected = metrics.counter("aggregateWritesRejected");
     }
 
-    /** The job's aggregate-table sink. */
+    /**
+     * The job's aggregate-table sink. Its publisher factory travels with the job graph, so it captures only
+     * what the publisher needs: the AWS settings (no secret, see {@link AwsSettings}), the table and the limits.
+     */
     public static CheckpointCommittingSink<ListAggregate> sink(JobConfig config) {
-        return new CheckpointCommittingSink<>(new AggregateCodec(), (metrics, subtask) -> new AggregateTablePublisher(config, metrics));
+        AwsSettings aws = AwsSettings.of(config);
+        String table = config.aggregateTable;
+        String key = config.aggregateTableKey;
+        int concurrency = config.dynamoMaxBatchSize * config.dynamoMaxInFlight;
+        Duration timeout = config.commitRetryTimeout;
+        String deadLetters = config.deadLetterPath;
+        return new CheckpointCommittingSink<>(new AggregateCodec(), (metrics, subtask) -> new AggregateTablePublisher(
+                aws.dynamoDbAsync(), table, key, concurrency, timeout,
+                new RejectionLog(deadLetters, OperatorIds.AGGREGATE_TABLE_SINK.uid(), subtask), metrics));
     }
 
     PutItemRequest request(ListAggregate a) {
@@ -87,19 +124,29 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
             }
             List<ListAggregate> retry = new ArrayList<>();
             Throwable lastRetryable = null;
+            boolean progress = false;
             for (int i = 0; i < todo.size(); i++) {
                 Throwable e = unwrap(calls.get(i).join());
                 if (e == null) {
                     written.inc();
+                    progress = true;
                 } else if (e instanceof ConditionalCheckFailedException) {
                     alreadyNewer.inc(); // the row already holds this version or a newer one
+                    progress = true;
                 } else if (retryable(e)) {
                     retry.add(todo.get(i));
                     lastRetryable = e;
+                } else if (perRow(e)) {
+                    reject(todo.get(i), (DynamoDbException) e);
+                    progress = true;
                 } else {
-                    throw new IOException("the aggregate table " + table + " refused the write of list " + todo.get(i).listId
+                    throw new IOException("the aggregate table " + table + " refused the write of list " + shortId(todo.get(i).listId)
                             + ": " + e.getMessage(), e);
                 }
+            }
+            rejections.flush();
+            if (progress) {
+                backoff.progressed();
             }
             if (!retry.isEmpty()) {
                 retried.inc(retry.size());
@@ -115,6 +162,42 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
+    /** A refusal of this row for what it holds; every other 4xx concerns the request as such (table, permission, credentials). */
+    static boolean perRow(Throwable e) {
+        if (!(e instanceof DynamoDbException)) {
+            return false;
+        }
+        DynamoDbException d = (DynamoDbException) e;
+        return d.awsErrorDetails() != null && PER_ROW_ERRORS.contains(d.awsErrorDetails().errorCode());
+    }
+
+    private void reject(ListAggregate a, DynamoDbException e) throws IOException {
+        rejected.inc();
+        String code = e.awsErrorDetails().errorCode();
+        String reason = e.statusCode() + " " + code + ": " + e.awsErrorDetails().errorMessage();
+        ObjectNode line = mapper.createObjectNode();
+        line.put("time", Instant.now().toString());
+        line.put("stage", OperatorIds.AGGREGATE_TABLE_SINK.uid());
+        line.put("reason", reason);
+        line.put("table", table);
+        line.put("listId", cut(a.listId));
+        line.put("truncated", a.listId.length() > MAX_REJECTED_ID_CHARS);
+        line.put("listIdLength", a.listId.length());
+        line.put("version", a.version);
+        line.put("taskCount", a.taskCount);
+        LOG.warn("the aggregate table {} refused the row of a list ({} characters) v{} for good: {} {}", table,
+                a.listId.length(), a.version, e.statusCode(), code);
+        rejections.write(line.toString());
+    }
+
+    private static String shortId(String listId) {
+        return listId.length() <= 64 ? listId : listId.substring(0, 64) + "... (" + listId.length() + " characters)";
+    }
+
+    private static String cut(String listId) {
+        return listId.length() <= MAX_REJECTED_ID_CHARS ? listId : listId.substring(0, MAX_REJECTED_ID_CHARS);
+    }
+
     /** Throttled, a 5xx, or no answer at all (the endpoint is down or unreachable). */
     private static boolean retryable(Throwable e) {
         if (e instanceof DynamoDbException) {
@@ -125,7 +208,11 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     }
 
     @Override
-    public void close() {
-        client.close();
+    public void close() throws IOException {
+        try {
+            rejections.close();
+        } finally {
+            client.close();
+        }
     }
 }

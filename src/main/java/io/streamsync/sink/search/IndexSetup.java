@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
  * <p>Mappings: in the aggregate index list ids are {@code keyword}, counts and versions {@code long}, times
  * {@code date} (strict: nothing else). The item index takes its settings and mappings from
  * {@code sink.search.item.mapping.file} (default: the built-in {@code streamsync/item-index.json}, the same
- * as {@code conf/item-index.json}): item fields are dynamic, every number indexed as {@code double}
- * (DynamoDB numbers have up to 38 digits; the exact value stays in {@code _source}), malformed values left
- * unindexed; the key attributes are always {@code keyword}. Deleted documents keep their version for
+ * as {@code conf/item-index.json}): item fields are not mapped dynamically ({@code "dynamic": false}, also
+ * when a file does not say): they stay in {@code _source}, returned with every hit, but only the fields the
+ * file declares are indexed, so user-chosen attribute names cannot fill the index's field limit (after which
+ * every document with a new field would be refused); a file opts back in with {@code "dynamic": true}.
+ * Malformed values are left unindexed; the key attributes are always {@code keyword}. Deleted documents keep their version for
  * {@code index.gc_deletes}, so a replayed older write cannot bring a deleted item back within that time: a
  * new item index gets {@value #GC_DELETES} or {@code aggregate.tombstone.retention.ms} if longer (the job's
  * own memory of deletions), and an existing one (or a mapping file) with less stops the start, saying
@@ -67,7 +69,18 @@ public final class IndexSetup {
                     + existing);
         }
         if (existing.ok()) {
-            checkMapping(name, key, body.path("mappings"), MAPPER.readTree(existing.body));
+            JsonNode mappings = MAPPER.readTree(existing.body);
+            checkMapping(name, key, body.path("mappings"), mappings);
+            if (key == ConfigKey.SINK_SEARCH_ITEM_INDEX && "false".equals(body.at("/mappings/dynamic").asText())) {
+                mappings.fields().forEachRemaining(index -> {
+                    String dynamic = index.getValue().at("/mappings/dynamic").asText("true");
+                    if (dynamic.equals("true")) {
+                        LOG.warn("item index '{}' maps new fields dynamically: user-chosen attribute names can fill its field"
+                                + " limit, after which documents with new fields are refused; set \"dynamic\": false (PUT /{}/_mapping"
+                                + " {{\"dynamic\": false}}) or reindex (README: item mapping)", index.getKey(), index.getKey());
+                    }
+                });
+            }
             return;
         }
         if (existing.status != 404) {
@@ -229,6 +242,9 @@ public final class IndexSetup {
             settings.put("index.gc_deletes", needed.equals(Duration.ofHours(1)) ? GC_DELETES : needed.toMillis() + "ms");
         }
         ObjectNode mappings = (ObjectNode) body.get("mappings");
+        if (!mappings.has("dynamic")) {
+            mappings.put("dynamic", false); // item fields stay in _source; a file opts in with "dynamic": true
+        }
         ObjectNode properties = mappings.has("properties") ? (ObjectNode) mappings.get("properties") : mappings.putObject("properties");
         for (String k : new String[] {c.keySchema.partitionKey(), c.keySchema.sortKey()}) {
             if (k == null) {

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@code version_type=external}: a document only changes when the write carries a higher version than the
  * one stored, so publishing a batch again never moves a document back.
  *
+ * <p>Each bulk request targets one index, named in its path ({@code POST /<index>/_bulk}); its lines name no
+ * {@code _index}. So an IAM policy or a security role can grant {@code _bulk} on the job's indices alone, and
+ * the cluster can refuse explicit indices in bulk bodies ({@code rest.action.multi.allow_explicit_index=false}).
+ *
  * <p>Per action: 2xx is done; 409 (version conflict) means "already this version or newer" and is counted;
  * 404 is done only for a delete whose document is already gone ({@code result: not_found}), any other 404
  * (an index that does not exist, an alias without a write index) is a rejection; 429 and 5xx are retried;
@@ -87,11 +91,21 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                 maxBytes, inFlight, timeout, metrics));
     }
 
-    /** One bulk request: its actions and their NDJSON lines. */
-    private static final class Request {
+    /** One bulk request to one index: its actions and their NDJSON lines. */
+    static final class Request {
+        final String index;
         final List<SearchAction> actions = new ArrayList<>();
         final List<String> lines = new ArrayList<>();
         long bytes;
+
+        Request(String index) {
+            this.index = index;
+        }
+
+        /** {@code /<index>/_bulk}, the index name escaped as a path segment. */
+        String path() {
+            return "/" + pathSegment(index) + "/_bulk";
+        }
 
         String body() {
             StringBuilder sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 8, bytes));
@@ -109,13 +123,14 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
             List<CompletableFuture<SearchResponse>> answers = new ArrayList<>(todo.size());
             for (Request r : todo) {
                 permits.acquire();
-                CompletableFuture<SearchResponse> answer = transport.send("POST", "/_bulk", r.body(), SearchTransport.NDJSON);
+                CompletableFuture<SearchResponse> answer = transport.send("POST", r.path(), r.body(), SearchTransport.NDJSON);
                 answer.whenComplete((a, e) -> permits.release());
                 answers.add(answer);
             }
             List<SearchAction> retry = new ArrayList<>();
             List<Request> next = new ArrayList<>();
             String lastProblem = null;
+            long settledBefore = settled();
             for (int i = 0; i < todo.size(); i++) {
                 Request r = todo.get(i);
                 SearchResponse answer;
@@ -145,6 +160,9 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                 }
             }
             rejections.flush();
+            if (settled() > settledBefore) {
+                backoff.progressed(); // the failing period, which the timeout bounds, starts again
+            }
             if (!retry.isEmpty()) {
                 retried.inc(retry.size());
                 LOG.warn("{} search actions failed and are retried: {}", retry.size(), lastProblem);
@@ -153,6 +171,11 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
             }
             todo = next;
         }
+    }
+
+    /** Actions settled so far: written, found already newer, or rejected. */
+    private long settled() {
+        return written.getCount() + conflicts.getCount() + rejected.getCount();
     }
 
     private String handleItems(List<SearchAction> actions, JsonNode response, List<SearchAction> retry, String lastProblem)
@@ -180,10 +203,13 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         return lastProblem;
     }
 
-    /** Packs actions into requests within the action and byte limits; an action over the byte limit alone is rejected. */
+    /**
+     * Packs actions into requests, one index per request, within the action and byte limits; an action over the
+     * byte limit alone is rejected.
+     */
     List<Request> pack(List<SearchAction> actions) throws IOException {
         List<Request> requests = new ArrayList<>();
-        Request current = new Request();
+        java.util.Map<String, Request> open = new java.util.LinkedHashMap<>();
         for (SearchAction a : actions) {
             String lines = lines(a);
             long size = lines.getBytes(StandardCharsets.UTF_8).length;
@@ -192,16 +218,20 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                         + "): no request can carry it");
                 continue;
             }
+            Request current = open.computeIfAbsent(a.index, Request::new);
             if (!current.actions.isEmpty() && (current.actions.size() >= maxActions || current.bytes + size > maxBytes)) {
                 requests.add(current);
-                current = new Request();
+                current = new Request(a.index);
+                open.put(a.index, current);
             }
             current.actions.add(a);
             current.lines.add(lines);
             current.bytes += size;
         }
-        if (!current.actions.isEmpty()) {
-            requests.add(current);
+        for (Request r : open.values()) {
+            if (!r.actions.isEmpty()) {
+                requests.add(r);
+            }
         }
         rejections.flush();
         return requests;
@@ -211,7 +241,7 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         int mid = r.actions.size() / 2;
         List<Request> out = new ArrayList<>(2);
         for (int[] range : new int[][] {{0, mid}, {mid, r.actions.size()}}) {
-            Request half = new Request();
+            Request half = new Request(r.index);
             for (int i = range[0]; i < range[1]; i++) {
                 half.actions.add(r.actions.get(i));
                 half.lines.add(r.lines.get(i));
@@ -222,13 +252,12 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         return out;
     }
 
-    /** The action's NDJSON lines: the action line, and for an index its source. */
+    /** The action's NDJSON lines: the action line (no {@code _index}: the request's path names it), and for an index its source. */
     String lines(SearchAction a) {
         StringWriter line = new StringWriter(128);
         try (JsonGenerator g = json.createGenerator(line)) {
             g.writeStartObject();
             g.writeObjectFieldStart(a.isDelete() ? "delete" : "index");
-            g.writeStringField("_index", a.index);
             g.writeStringField("_id", a.id);
             g.writeNumberField("version", a.version);
             g.writeStringField("version_type", "external");
@@ -255,6 +284,21 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                 ? source : source.substring(0, MAX_REJECTED_SOURCE_CHARS));
         LOG.warn("search index rejected {}/{} v{}: {}", a.index, a.id, a.version, reason);
         rejections.write(line.toString());
+    }
+
+    /** An index name as one path segment: unreserved characters as they are, anything else percent-encoded (UTF-8). */
+    static String pathSegment(String index) {
+        StringBuilder sb = new StringBuilder(index.length());
+        for (byte b : index.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xFF);
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+                sb.append(c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xF, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xF, 16)));
+            }
+        }
+        return sb.toString();
     }
 
     private static boolean retryable(int status) {

@@ -44,6 +44,29 @@ class IndexSetupTest {
         assertThatThrownBy(() -> IndexSetup.itemIndexBody(c)).hasMessageContaining("is not valid JSON");
     }
 
+    /**
+     * Issue 31 §6: user-chosen attribute names must not fill the index's field limit (1,000), after which every
+     * document with a new field would be refused and dead-lettered with its personal data. Item fields stay in
+     * {@code _source}; only the keys, and the fields a mapping file declares, are indexed.
+     */
+    @Test
+    void theItemIndexMapsNoFieldDynamicallyUnlessAMappingFileAsksForIt(@TempDir Path dir) throws Exception {
+        assertThat(IndexSetup.itemIndexBody(JobConfig.from(Map.of())).at("/mappings/dynamic").asText())
+                .as("built-in item mapping").isEqualTo("false");
+        assertThat(IndexSetup.itemIndexBody(JobConfig.from(Map.of())).at("/mappings/properties").size())
+                .as("only the two key attributes are mapped").isEqualTo(2);
+        // a file of an earlier release (dynamic templates, no "dynamic"): non-dynamic as well
+        Path file = dir.resolve("items.json");
+        Files.writeString(file, "{\"mappings\":{\"dynamic_templates\":[{\"d\":{\"match_mapping_type\":\"long\","
+                + "\"mapping\":{\"type\":\"double\"}}}],\"properties\":{\"title\":{\"type\":\"text\"}}}}");
+        JobConfig c = JobConfig.from(Map.of("sink.search.item.mapping.file", file.toString()));
+        assertThat(IndexSetup.itemIndexBody(c).at("/mappings/dynamic").asText()).isEqualTo("false");
+        assertThat(IndexSetup.itemIndexBody(c).at("/mappings/properties/title/type").asText()).as("a chosen field").isEqualTo("text");
+        // the explicit opt-in
+        Files.writeString(file, "{\"mappings\":{\"dynamic\":true}}");
+        assertThat(IndexSetup.itemIndexBody(c).at("/mappings/dynamic").asText()).isEqualTo("true");
+    }
+
     @Test
     void conflictingMappingsAreListedWithTheIndexBehindTheName() throws Exception {
         String existing = "{\"todo-task-count-000001\":{\"mappings\":{\"dynamic\":\"strict\",\"properties\":{"

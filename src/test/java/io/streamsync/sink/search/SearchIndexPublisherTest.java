@@ -33,6 +33,7 @@ class SearchIndexPublisherTest {
     /** Records every bulk body and answers with what {@code answer} makes of its action lines. */
     private static final class ScriptedCluster implements SearchTransport {
         final List<String> bodies = new ArrayList<>();
+        final List<String> paths = new ArrayList<>();
         final Function<List<JsonNode>, SearchResponse> answer;
 
         ScriptedCluster(Function<List<JsonNode>, SearchResponse> answer) {
@@ -42,6 +43,7 @@ class SearchIndexPublisherTest {
         @Override
         public CompletableFuture<SearchResponse> send(String method, String path, String body, String contentType) {
             bodies.add(body);
+            paths.add(path);
             List<JsonNode> actions = new ArrayList<>();
             for (String line : body.split("\n")) {
                 try {
@@ -195,5 +197,32 @@ class SearchIndexPublisherTest {
         assertThat(calls[0]).isEqualTo(2);
         assertThat(cluster.bodies.get(1)).contains("\"_id\":\"t\"").doesNotContain("\"_id\":\"old\"");
         assertThat(rejections()).isEmpty();
+    }
+
+    /**
+     * Issue 31 §3: each request targets one index in its path and names no index in its lines, so that a grant on
+     * {@code <domain>/<index>/_bulk} (and {@code rest.action.multi.allow_explicit_index=false}) confines the job to
+     * its own indices.
+     */
+    @Test
+    void eachBulkRequestTargetsOneIndexByItsPathAndItsLinesNameNoIndex() throws Exception {
+        ScriptedCluster cluster = new ScriptedCluster(actions -> items(actions, a -> status(201, "created")));
+        try (SearchIndexPublisher p = publisher(cluster, 1000, 1 << 20)) {
+            p.publish(List.of(new SearchAction("todo-task-count", "a", "{\"n\":1}", 1),
+                    new SearchAction("todo-list-task", "a|1", "{\"x\":1}", 1),
+                    new SearchAction("todo-task-count", "b", "{\"n\":2}", 2),
+                    new SearchAction("todo-list-task", "a|2", null, 3)));
+        }
+        assertThat(cluster.paths).containsExactlyInAnyOrder("/todo-task-count/_bulk", "/todo-list-task/_bulk");
+        for (int i = 0; i < cluster.paths.size(); i++) {
+            String body = cluster.bodies.get(i);
+            assertThat(body).doesNotContain("_index");
+            String index = cluster.paths.get(i).split("/")[1];
+            List<String> ids = Stream.of(body.split("\n")).filter(l -> l.startsWith("{\"index\"") || l.startsWith("{\"delete\""))
+                    .map(l -> l.replaceAll(".*\"_id\":\"([^\"]+)\".*", "$1")).collect(Collectors.toList());
+            assertThat(ids).as("documents sent to %s", index).containsExactlyElementsOf(index.equals("todo-task-count")
+                    ? List.of("a", "b") : List.of("a|1", "a|2"));
+        }
+        assertThat(SearchIndexPublisher.pathSegment("tasks+2026.01")).isEqualTo("tasks%2B2026.01");
     }
 }
