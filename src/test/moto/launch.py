@@ -237,6 +237,31 @@ class StreamsAsAws:
         return [payload]
 
 
+class CompleteMultipartUploadAsAws:
+    """S3 CompleteMultipartUpload answers with the root element AWS documents, CompleteMultipartUploadResult
+    (moto 5.2.1 writes CompleteMultipartUploadResponse): the AWS SDK for Java v1 in Flink's S3 file system
+    plugin (hadoop-aws) finds neither a result nor an error in moto's answer and throws a NullPointerException,
+    so no checkpoint, savepoint or FileSink file could be committed to moto's S3."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") != "POST" or "uploadId=" not in environ.get("QUERY_STRING", ""):
+            return self.app(environ, start_response)
+        answer = {}
+
+        def keep(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, keep))
+        body = body.replace(b"CompleteMultipartUploadResponse", b"CompleteMultipartUploadResult")
+        headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in answer["headers"]]
+        start_response(answer["status"], headers)
+        return [body]
+
+
 def item_size(item):
     """An item's size as DynamoDB counts it: attribute names plus values (UTF-8 strings, raw binary, numbers
     about one byte per two digits plus one, 1 byte for BOOL and NULL, 3 bytes plus contents for L and M)."""
@@ -285,7 +310,8 @@ def main():
     faster_scans()
     if not args.generic_serializer:
         faster_answers()
-    app = Stats(StreamsAsAws(DomainDispatcherApplication(create_backend_app), args.creation_time == "exact"), args.profile, args.report_seconds)
+    app = Stats(CompleteMultipartUploadAsAws(StreamsAsAws(DomainDispatcherApplication(create_backend_app),
+                                                         args.creation_time == "exact")), args.profile, args.report_seconds)
 
     def stop(signum, frame):
         app.finish()

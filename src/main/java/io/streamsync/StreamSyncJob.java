@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point. {@code --config FILE} reads a properties file (local runs); without arguments the
- * application properties of Managed Service for Apache Flink are read.
+ * Entry point. {@code --config FILE} reads a properties file (local runs, a self-managed cluster); without
+ * arguments the application properties of Managed Service for Apache Flink are read, and the job then sets no
+ * configuration outside the service's allowed list (checkpointing, restarts and state are the service's).
  */
 public final class StreamSyncJob {
     private static final Logger LOG = LoggerFactory.getLogger(StreamSyncJob.class);

@@ -61,6 +61,9 @@ public final class JobConfig implements Serializable {
 
     private final Map<String, String> values;
 
+    /** True when read from the application properties of Managed Service for Apache Flink. */
+    public final boolean managedFlink;
+
     public final String jobName;
     public final int parallelism;
     public final Duration checkpointInterval;
@@ -172,6 +175,7 @@ public final class JobConfig implements Serializable {
 
     private JobConfig(Reader r, Secret.Origin origin) {
         this.values = Collections.unmodifiableMap(r.masked());
+        managedFlink = r.managedFlink;
         jobName = r.nonEmpty(ConfigKey.JOB_NAME);
         parallelism = r.integer(ConfigKey.JOB_PARALLELISM, 0, 4096);
         checkpointInterval = r.millis(ConfigKey.CHECKPOINT_INTERVAL_MS, 100);
@@ -372,6 +376,17 @@ public final class JobConfig implements Serializable {
                 p.put(ConfigKey.AWS_REGION.key(), runtimeRegion);
             }
         }
+        for (Map.Entry<String, String> refused : NOT_ON_MANAGED_FLINK.entrySet()) {
+            if (p.containsKey(refused.getKey())) {
+                problems.add("config key '" + refused.getKey() + "' cannot be set on Managed Service for Apache Flink: "
+                        + refused.getValue() + "; remove it from the property groups");
+            }
+        }
+        if ("BASIC".equalsIgnoreCase(p.getOrDefault(ConfigKey.AWS_CREDENTIALS_PROVIDER.key(), "").trim())) {
+            problems.add("config key 'aws.credentials.provider' cannot be BASIC on Managed Service for Apache Flink: static"
+                    + " keys in the property groups show in DescribeApplication; the clients take the application's IAM"
+                    + " role (ServiceExecutionRole) with AUTO");
+        }
         List<ConfigKey> required = new ArrayList<>();
         if (!p.containsKey(ConfigKey.SOURCE_STREAM_ARN.key())) {
             required.add(ConfigKey.SOURCE_TABLE_NAME);
@@ -388,7 +403,39 @@ public final class JobConfig implements Serializable {
                         + k.defaultValue() + "' fits a local run only)");
             }
         }
-        return new JobConfig(new Reader(p, problems), Secret.Origin.MANAGED_FLINK);
+        Reader r = new Reader(p, problems);
+        r.managedFlink = true;
+        return new JobConfig(r, Secret.Origin.MANAGED_FLINK);
+    }
+
+    /**
+     * Keys that cannot take effect on Managed Service for Apache Flink (the service refuses configuration set in
+     * code outside its allowed list, guide "Programmatic Flink configuration properties"), with where to set
+     * the same instead. They stay valid in a properties file (local runs, a self-managed cluster).
+     */
+    static final Map<String, String> NOT_ON_MANAGED_FLINK = new java.util.LinkedHashMap<>();
+
+    static {
+        String checkpointing = "the service sets checkpointing; set CheckpointInterval and MinPauseBetweenCheckpoints in"
+                + " the application's FlinkApplicationConfiguration.CheckpointConfiguration (ConfigurationType CUSTOM;"
+                + " the template's CheckpointIntervalMs parameter)";
+        String supportCase = "the service sets it (RocksDB, exponential-delay restarts); a change goes through an AWS"
+                + " Support case (guide \"Modifiable Flink configuration properties\")";
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.JOB_PARALLELISM.key(), "set Parallelism, ParallelismPerKPU and AutoScalingEnabled"
+                + " in FlinkApplicationConfiguration.ParallelismConfiguration (the template's Parallelism parameters)");
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.CHECKPOINT_INTERVAL_MS.key(), checkpointing);
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.CHECKPOINT_TIMEOUT_MS.key(), "the service sets the checkpoint timeout; a"
+                + " change goes through an AWS Support case (guide \"Modifiable Flink configuration properties\")");
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.CHECKPOINT_DIR.key(), "the service keeps checkpoints and snapshots itself");
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.STATE_BACKEND.key(), supportCase);
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.RESTART_ATTEMPTS.key(), supportCase);
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.RESTART_DELAY_MS.key(), supportCase);
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.AWS_ACCESS_KEY_ID.key(), "static keys in the property groups show in"
+                + " DescribeApplication; the clients take the application's IAM role (ServiceExecutionRole)");
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.AWS_SECRET_ACCESS_KEY.key(), "static keys in the property groups show in"
+                + " DescribeApplication; the clients take the application's IAM role (ServiceExecutionRole)");
+        NOT_ON_MANAGED_FLINK.put(ConfigKey.SINK_SEARCH_PASSWORD_ENV.key(), "the service sets no environment variables for"
+                + " the job; put the password in AWS Secrets Manager and name it in sink.search.password.secret");
     }
 
     /**
@@ -418,6 +465,7 @@ public final class JobConfig implements Serializable {
 
     /** Collects values and errors so that one start-up reports every bad key, not just the first. */
     private static final class Reader {
+        private boolean managedFlink;
         private final Map<String, String> effective = new TreeMap<>();
         private final List<String> errors = new ArrayList<>();
 

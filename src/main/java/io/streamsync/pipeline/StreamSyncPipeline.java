@@ -39,10 +39,32 @@ public final class StreamSyncPipeline {
     private StreamSyncPipeline() {}
 
     /**
-     * Checkpointing (exactly-once), restart strategy, state backend, and two guards: no generic (Kryo)
-     * types, and no operator without an explicit uid (the graph fails to build otherwise).
+     * The job's settings. Always the two graph guards, which Managed Service for Apache Flink allows code to set
+     * (guide "Programmatic Flink configuration properties"): no generic (Kryo) types, and no operator without an
+     * explicit uid (the graph fails to build otherwise). On Managed Service for Apache Flink ({@link
+     * JobConfig#managedFlink}) nothing else: the service refuses any other key set in code and sets checkpointing
+     * (the application's CheckpointConfiguration), the restart strategy and the state backend itself. From a
+     * properties file (local runs, tests, a self-managed cluster) also {@link #selfManagedSettings}.
      */
     public static void configureEnvironment(StreamExecutionEnvironment env, JobConfig c) {
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        if (!c.managedFlink) {
+            conf.addAll(selfManagedSettings(c));
+        }
+        env.configure(conf);
+        if (c.parallelism > 0) {
+            env.setParallelism(c.parallelism); // job.parallelism is refused on Managed Service for Apache Flink
+        }
+    }
+
+    /**
+     * What a cluster of one's own takes from the properties file: exactly-once checkpointing, the fixed-delay
+     * restart strategy, checkpoint storage and the state backend. Never set on Managed Service for Apache Flink,
+     * where {@link JobConfig#fromManagedFlink} refuses the keys behind them.
+     */
+    public static Configuration selfManagedSettings(JobConfig c) {
         // all by configuration options, the API that stays in Flink 2.x
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -67,14 +89,9 @@ public final class StreamSyncPipeline {
                 conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
                 break;
             default:
-                break; // the cluster's (Managed Service for Apache Flink: RocksDB)
+                break; // the cluster's
         }
-        conf.set(PipelineOptions.GENERIC_TYPES, false);
-        conf.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
-        env.configure(conf);
-        if (c.parallelism > 0) {
-            env.setParallelism(c.parallelism);
-        }
+        return conf;
     }
 
     public static void define(StreamExecutionEnvironment env, JobConfig c, RecordSource source, PipelineSinks sinks) {

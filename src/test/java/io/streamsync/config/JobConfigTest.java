@@ -165,7 +165,7 @@ class JobConfigTest {
 
     @Test
     void theShippedConfigFilesAreValid() throws Exception {
-        for (String f : new String[] {"conf/local.properties", "conf/msf.properties"}) {
+        for (String f : new String[] {"conf/local.properties"}) {
             JobConfig.from(ConfigLoader.fromFile(Path.of(f)));
         }
     }

@@ -20,7 +20,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -207,9 +209,7 @@ public final class LocalRun {
     }
 
     static JobClient startJob(JobConfig config, String streamArn, int uiPort, String savepoint) throws Exception {
-        Configuration flinkConf = new Configuration();
-        flinkConf.set(RestOptions.PORT, uiPort);
-        flinkConf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        Configuration flinkConf = flinkConfiguration(uiPort);
         if (savepoint != null) {
             flinkConf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }
@@ -217,6 +217,22 @@ public final class LocalRun {
         StreamSyncPipeline.configureEnvironment(env, config);
         StreamSyncPipeline.define(env, config, RecordSources.fromConfig(config, streamArn), PipelineSinks.fromConfig(config));
         return env.executeAsync(config.jobName);
+    }
+
+    /**
+     * The local MiniCluster's own configuration: the web UI on {@code uiPort}, and everything it listens on (REST,
+     * blob server, RPC, the TaskManager's data port) bound to 127.0.0.1 (LocalRunSocketsITCase checks it).
+     */
+    static Configuration flinkConfiguration(int uiPort) {
+        Configuration flinkConf = new Configuration();
+        flinkConf.set(RestOptions.PORT, uiPort);
+        flinkConf.set(RestOptions.ADDRESS, "127.0.0.1");
+        flinkConf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        flinkConf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
+        flinkConf.set(JobManagerOptions.BIND_HOST, "127.0.0.1");
+        flinkConf.set(TaskManagerOptions.HOST, "127.0.0.1");
+        flinkConf.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
+        return flinkConf;
     }
 
     private static String check(DynamoDbClient ddb, JobConfig c, SearchHttp search, LocalServices services, String streamArn) {

@@ -101,7 +101,7 @@ class PipelineGraphTest {
     }
 
     @Test
-    void checkpointingStateBackendAndRestartsAreConfiguredThroughOptions() {
+    void fromAPropertiesFileCheckpointingStateBackendAndRestartsAreConfiguredThroughOptions() {
         for (String backend : new String[] {"hashmap", "rocksdb"}) {
             java.util.Map<String, String> p = new java.util.HashMap<>(Map.of("checkpoint.interval.ms", "7000",
                     "checkpoint.timeout.ms", "90000", "state.backend", backend, "checkpoint.dir", "file:///tmp/streamsync-cp",
@@ -122,6 +122,43 @@ class PipelineGraphTest {
                     .isEqualTo("file:///tmp/streamsync-cp");
             assertThat(job.get(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS)).isEqualTo(9);
         }
+    }
+
+    /**
+     * On Managed Service for Apache Flink the job's environment is Flink's client context environment with
+     * {@code execution.program-config.enabled=false} and the service's allowed keys as the only exceptions: the job
+     * as {@code StreamSyncJob} builds it from the application properties must pass that guard. The executor here
+     * refuses to run anything, so getting as far as the executor means the guard let the job through.
+     */
+    @Test
+    void onManagedFlinkTheJobSetsOnlyKeysTheServiceAllows() {
+        JobConfig c = JobConfig.fromManagedFlink(Map.of("source.table.name", "todoListTask", "sink.dynamodb.table",
+                "todoTaskCount", "sink.search.hosts", "https://search.example.com:443"), "eu-west-1");
+        org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
+        cluster.set(org.apache.flink.configuration.DeploymentOptions.PROGRAM_CONFIG_ENABLED, false);
+        cluster.set(org.apache.flink.configuration.DeploymentOptions.PROGRAM_CONFIG_WILDCARDS,
+                io.streamsync.testing.FlinkProcessCluster.MSF_ALLOWED_KEYS);
+        cluster.set(org.apache.flink.configuration.DeploymentOptions.TARGET, "nowhere");
+        org.apache.flink.core.execution.PipelineExecutorServiceLoader noExecutor =
+                new org.apache.flink.core.execution.PipelineExecutorServiceLoader() {
+                    @Override
+                    public org.apache.flink.core.execution.PipelineExecutorFactory getExecutorFactory(
+                            org.apache.flink.configuration.Configuration configuration) {
+                        throw new IllegalStateException("reached the executor");
+                    }
+
+                    @Override
+                    public java.util.stream.Stream<String> getExecutorNames() {
+                        return java.util.stream.Stream.empty();
+                    }
+                };
+        StreamExecutionEnvironment env = new org.apache.flink.client.program.StreamContextEnvironment(noExecutor, cluster,
+                new org.apache.flink.configuration.Configuration(cluster), getClass().getClassLoader(), true, true, false,
+                io.streamsync.testing.FlinkProcessCluster.MSF_ALLOWED_KEYS);
+        StreamSyncPipeline.configureEnvironment(env, c);
+        StreamSyncPipeline.define(env, c, new RecordSourceForGraph(), PipelineSinks.fromConfig(c));
+        assertThatThrownBy(() -> env.executeAsync("streamsync")).hasMessageContaining("reached the executor");
+        assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
     }
 
     @Test
