@@ -12,6 +12,12 @@ import java.util.Objects;
  * DynamoDB sequence numbers exceed 64 bits; compare them with {@link SequenceNumbers}.
  */
 public class ChangeEvent {
+    /** {@link #approximateCreationTimeMillis} of a record that has no creation time. */
+    public static final long NO_CREATION_TIME = -1L;
+
+    /** The largest creation time a record may carry. */
+    public static final long MAX_CREATION_TIME_MILLIS = 9_999_999_999_999L;
+
     /** {@code eventID} of the record: unique per change. */
     public String eventId;
 
@@ -42,6 +48,11 @@ public class ChangeEvent {
     public String shardId;
 
     public ChangeEvent() {}
+
+    /** Whether the record carried a creation time. */
+    public boolean hasCreationTime() {
+        return approximateCreationTimeMillis != NO_CREATION_TIME;
+    }
 
     @Override
     public boolean equals(Object o) {
