@@ -9,6 +9,13 @@ package io.streamsync.change;
  * per byte.
  */
 public final class Utf8 {
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long BACKSLASHES = 0x5c5c5c5c5c5c5c5cL;
+
     private Utf8() {}
 
     /** Null when {@code b} is well-formed UTF-8 with no escaped lone surrogate; else what is wrong, and where. */
@@ -16,6 +23,18 @@ public final class Utf8 {
         int n = b.length;
         int i = 0;
         while (i < n) {
+            // eight bytes at a time while they are ASCII without a backslash (most of a record)
+            while (i + 8 <= n) {
+                long w = (long) LONGS.get(b, i);
+                long x = w ^ BACKSLASHES; // a zero byte where w has a backslash
+                if (((w | ((x - ONES) & ~x)) & HIGH_BITS) != 0) {
+                    break;
+                }
+                i += 8;
+            }
+            if (i >= n) {
+                break;
+            }
             int c = b[i];
             if (c >= 0) { // ASCII
                 if (c == '\\' && i + 1 < n) {

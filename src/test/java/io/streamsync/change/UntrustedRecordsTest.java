@@ -99,15 +99,17 @@ class UntrustedRecordsTest {
         }
         long benignNanos = Long.MAX_VALUE;
         long attackNanos = Long.MAX_VALUE;
-        for (int round = 0; round < 4; round++) { // interleaved, so a busy machine slows both alike
+        for (int round = 0; round < 5; round++) { // interleaved, so a busy machine slows both alike
             benignNanos = Math.min(benignNanos, bestParseNanos(p, benign, 2));
             attackNanos = Math.min(attackNanos, bestParseNanos(p, attack, 2));
         }
         double ratio = (double) attackNanos / benignNanos;
         System.out.printf("hash flood (%s): colliding %.1f ms, random %.1f ms, ratio %.2f%n", where,
                 attackNanos / 1e6, benignNanos / 1e6, ratio);
+        // before the fix the ratio was 28-36; after, 1.1-4.0 on this shared 2-core machine (the fallback's tree bins
+        // cost about twice the open table, and load spreads the rest): 6 keeps the test quiet and the defect caught
         assertThat(ratio).as("colliding names %.1f ms against random names %.1f ms", attackNanos / 1e6, benignNanos / 1e6)
-                .isLessThan(4.0);
+                .isLessThan(6.0);
     }
 
     private static byte[] place(String where, String attributes) {
@@ -375,5 +377,38 @@ class UntrustedRecordsTest {
             valid += decodes ? 1 : 0;
         }
         assertThat(valid).isBetween(10_000, 190_000);
+    }
+
+    /** The UTF-8 check agrees with the JDK's strict decoder on random bytes, at every alignment of its 8-byte path. */
+    @Test
+    void utf8CheckAgreesWithTheStrictDecoder() {
+        Random r = new Random(8);
+        int invalid = 0;
+        for (int i = 0; i < 100_000; i++) {
+            byte[] b = new byte[r.nextInt(40)];
+            for (int k = 0; k < b.length; k++) {
+                int kind = r.nextInt(10);
+                b[k] = (byte) (kind < 6 ? 'a' + r.nextInt(26) : kind < 9 ? 0x80 + r.nextInt(0x80) : 0xe0 + r.nextInt(0x20));
+            }
+            boolean strict;
+            try {
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b));
+                strict = true;
+            } catch (java.nio.charset.CharacterCodingException e) {
+                strict = false;
+            }
+            assertThat(Utf8.firstError(b) == null).as("%s", java.util.HexFormat.of().formatHex(b)).isEqualTo(strict);
+            invalid += strict ? 0 : 1;
+        }
+        assertThat(invalid).isBetween(10_000, 95_000);
+        // valid multi-byte text at every offset of the fast path
+        String text = "caf\u00e9 \ud83e\udd5b \u20ac";
+        for (int pad = 0; pad < 16; pad++) {
+            assertThat(Utf8.firstError(("x".repeat(pad) + text + "y".repeat(pad)).getBytes(StandardCharsets.UTF_8))).isNull();
+            byte[] bad = ("x".repeat(pad) + "ab" + "y".repeat(9)).getBytes(StandardCharsets.UTF_8);
+            bad[pad + 1] = (byte) 0xc0;
+            assertThat(Utf8.firstError(bad)).contains("at byte " + (pad + 1));
+        }
     }
 }
