@@ -12,6 +12,22 @@ import java.util.Objects;
  * DynamoDB sequence numbers exceed 64 bits; compare them with {@link SequenceNumbers}.
  */
 public class ChangeEvent {
+    /**
+     * {@link #approximateCreationTimeMillis} of a record that has no creation time (the bootstrap scan's
+     * snapshots; records of sources that omit it). Test with {@link #hasCreationTime()}, never use it as a
+     * time: a consumer that needs an event time for such a record must choose one itself (the aggregation
+     * takes the record's stream timestamp, else its own clock).
+     */
+    public static final long NO_CREATION_TIME = -1L;
+
+    /**
+     * The largest creation time a record may carry: 9,999,999,999,999 ms (2286-11-20T17:46:39.999Z). Any present
+     * creation time is within 0 .. this, so adding a window size, a lateness or a retention of up to ~292,000
+     * years to it cannot overflow a long, and neither can it in microseconds (the versions and Kinesis
+     * ordering numbers use those).
+     */
+    public static final long MAX_CREATION_TIME_MILLIS = 9_999_999_999_999L;
+
     /** {@code eventID} of the record: unique per change. */
     public String eventId;
 
@@ -30,7 +46,11 @@ public class ChangeEvent {
     public String oldImageJson;
     /** {@code dynamodb.SequenceNumber}: decimal digits, possibly longer than a long. */
     public String sequenceNumber;
-    /** {@code dynamodb.ApproximateCreationDateTime} in epoch milliseconds, -1 when the record has none. */
+    /**
+     * {@code dynamodb.ApproximateCreationDateTime} in epoch milliseconds: either {@link #NO_CREATION_TIME} (-1:
+     * the record has none) or a time within 0 .. {@link #MAX_CREATION_TIME_MILLIS}; the parser refuses anything
+     * else. On a Kinesis source it is also at most 5 minutes after the record's arrival in the stream.
+     */
     public long approximateCreationTimeMillis = -1L;
 
     public String streamViewType;
@@ -42,6 +62,11 @@ public class ChangeEvent {
     public String shardId;
 
     public ChangeEvent() {}
+
+    /** Whether the record carried a creation time ({@link #approximateCreationTimeMillis} is then one). */
+    public boolean hasCreationTime() {
+        return approximateCreationTimeMillis != NO_CREATION_TIME;
+    }
 
     @Override
     public boolean equals(Object o) {

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -29,6 +28,12 @@ import java.util.List;
  * refused (which of the two would count is not defined); a record field given twice counts with its last
  * value. Anything that cannot be read raises
  * {@link InvalidRecordException} with the reason. Not thread-safe: one instance per operator instance.
+ *
+ * <p>Records are untrusted (whoever can write the table chooses names and values; on a Kinesis source,
+ * whoever can put records chooses everything), so every size and number is bounded before it is used: the
+ * bytes must be well-formed UTF-8 ({@link Utf8}), attribute values obey {@link DynamoJson}'s bounds,
+ * {@code ApproximateCreationDateTime} is within 0 .. {@link ChangeEvent#MAX_CREATION_TIME_MILLIS}, a
+ * sequence number has at most {@link #MAX_SEQUENCE_DIGITS} digits.
  */
 public final class ChangeRecordParser {
     /** epoch seconds below this are seconds (year 5138); between this and {@link #MICROS_FROM} they are ms. */
@@ -36,6 +41,35 @@ public final class ChangeRecordParser {
 
     private static final BigDecimal MICROS_FROM = BigDecimal.valueOf(100_000_000_000_000L);
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
+
+    /** The creation time in milliseconds must be at most this (year 2286). */
+    private static final BigDecimal MAX_MILLIS = BigDecimal.valueOf(ChangeEvent.MAX_CREATION_TIME_MILLIS);
+
+    /** No creation time in any unit is above this (microseconds of year 2286 are below 1E+16). */
+    private static final BigDecimal TIME_CEILING = BigDecimal.ONE.movePointRight(20);
+
+    private static final int MAX_TIME_SCALE = 60;
+
+    /** A creation time given as text longer than this is refused before it is parsed. */
+    private static final int MAX_TIME_TEXT = 40;
+
+    /** DynamoDB's sequence numbers have 21 to 40 digits; Kinesis ordering numbers have 32. */
+    public static final int MAX_SEQUENCE_DIGITS = 40;
+
+    /** Where a record comes from: decides which {@code eventSource} it must carry. */
+    public enum Origin {
+        /** Any: the record's {@code eventSource} alone decides whether it is a scan's snapshot (tests, tools). */
+        ANY,
+        /** The DynamoDB stream: a record must not claim to be the table scan's. */
+        DYNAMODB_STREAM,
+        /** Kinesis Data Streams for DynamoDB: {@code eventSource} must be {@code aws:dynamodb}. */
+        KINESIS,
+        /** The job's own bootstrap scan: {@code eventSource} must be {@link #SCAN_EVENT_SOURCE}. */
+        TABLE_SCAN
+    }
+
+    /** {@code eventSource} of DynamoDB's own change records. */
+    public static final String DYNAMODB_EVENT_SOURCE = "aws:dynamodb";
 
     /**
      * {@code eventSource} of the records the bootstrap scan makes from scanned items (DynamoDB's own records
@@ -108,13 +142,33 @@ public final class ChangeRecordParser {
 
     /** The record, given as text, as a ChangeEvent; an InvalidRecordException with the reason if it is not one. */
     public ChangeEvent parse(String json) {
+        String bad = Utf8.loneSurrogate(json);
+        if (bad != null) {
+            throw new InvalidRecordException("malformed JSON: Invalid UTF-8: " + bad);
+        }
+        origin = Origin.ANY;
         return withParser(() -> factory.createParser(json), this::read);
     }
 
     /** As {@link #parse(String)}, from the record's UTF-8 bytes (as the stream delivers them: the job's path). */
     public ChangeEvent parse(byte[] utf8) {
+        return parse(utf8, Origin.ANY);
+    }
+
+    /**
+     * As {@link #parse(byte[])}, for a record from {@code origin}: a record whose {@code eventSource} does not
+     * fit its origin is refused (a Kinesis record must be DynamoDB's, only the table scan makes snapshots).
+     */
+    public ChangeEvent parse(byte[] utf8, Origin origin) {
+        String bad = Utf8.firstError(utf8);
+        if (bad != null) {
+            throw new InvalidRecordException("malformed JSON: Invalid UTF-8: " + bad);
+        }
+        this.origin = origin;
         return withParser(() -> factory.createParser(utf8), this::read);
     }
+
+    private Origin origin = Origin.ANY;
 
     private interface Open {
         JsonParser open() throws IOException;
@@ -166,6 +220,7 @@ public final class ChangeRecordParser {
             throw new InvalidRecordException("record is not a JSON object");
         }
         Fields f = new Fields();
+        path.startRecord();
         String name;
         while ((name = p.nextFieldName()) != null) {
             JsonToken t = p.nextToken();
@@ -277,6 +332,10 @@ public final class ChangeRecordParser {
                     throw new InvalidRecordException(at + ": a key must be of type S, N or B");
                 }
                 f.keyNames.add(name);
+                if (f.keyNames.size() > 2) {
+                    throw new InvalidRecordException("dynamodb.Keys " + abbreviatedNames(f.keyNames)
+                            + " do not match the configured key schema (" + keySchema + ")");
+                }
                 if (name.equals(keySchema.partitionKey())) {
                     f.partitionType = type;
                     f.partitionText = value;
@@ -288,6 +347,14 @@ public final class ChangeRecordParser {
             g.writeEndObject();
         }
         f.keysJson = text.toString();
+    }
+
+    private static String abbreviatedNames(List<String> names) {
+        List<String> out = new ArrayList<>(names.size());
+        for (String n : names) {
+            out.add(DynamoJson.abbreviate(n));
+        }
+        return out.toString();
     }
 
     private static void readIdentity(JsonParser p, Fields f) throws IOException {
@@ -348,6 +415,7 @@ public final class ChangeRecordParser {
         e.eventId = f.eventId;
         e.tableName = tableName(f.tableName, f.eventSourceArn);
         e.type = changeType(f.eventName, f.hasNewImage, f.hasOldImage);
+        checkOrigin(f.eventSource);
         if (SCAN_EVENT_SOURCE.equals(f.eventSource)) {
             if (e.type != ChangeType.INSERT || !f.hasNewImage) {
                 throw new InvalidRecordException("a record of the table scan must be an INSERT with a NewImage");
@@ -370,15 +438,46 @@ public final class ChangeRecordParser {
         if (seq != null && !SequenceNumbers.isValid(seq)) {
             throw new InvalidRecordException("dynamodb.SequenceNumber '" + DynamoJson.abbreviate(seq) + "' is not a decimal number");
         }
+        if (seq != null && seq.length() > MAX_SEQUENCE_DIGITS) {
+            throw new InvalidRecordException("dynamodb.SequenceNumber '" + DynamoJson.abbreviate(seq) + "' has more than "
+                    + MAX_SEQUENCE_DIGITS + " digits");
+        }
         e.sequenceNumber = seq;
         e.approximateCreationTimeMillis = epochMillis(f.creationTime, f.creationPrecision);
         e.streamViewType = f.streamViewType;
         e.ttlExpiry = e.type == ChangeType.REMOVE
                 && "Service".equals(f.identityType) && "dynamodb.amazonaws.com".equals(f.identityPrincipal);
         if (kinesisOrdering && e.sequenceNumber == null && e.type != ChangeType.SNAPSHOT) {
-            e.sequenceNumber = KinesisOrdering.sequenceNumber(f.creationTime, f.creationPrecision, f.eventId);
+            if (f.creationTime == null || f.creationTime.isNull()) {
+                throw new InvalidRecordException("a Kinesis record needs dynamodb.ApproximateCreationDateTime to be ordered");
+            }
+            e.sequenceNumber = KinesisOrdering.sequenceNumber(epochMicros(f.creationTime, f.creationPrecision), f.eventId);
         }
         return e;
+    }
+
+    private void checkOrigin(String eventSource) {
+        if (SCAN_EVENT_SOURCE.equals(eventSource) && (origin == Origin.KINESIS || origin == Origin.DYNAMODB_STREAM)) {
+            throw new InvalidRecordException("record of eventSource '" + SCAN_EVENT_SOURCE
+                    + "' read from the stream: only the table scan makes those");
+        }
+        switch (origin) {
+            case KINESIS:
+                if (!DYNAMODB_EVENT_SOURCE.equals(eventSource)) {
+                    throw new InvalidRecordException(eventSource == null
+                            ? "record has no eventSource; a Kinesis record of DynamoDB says '" + DYNAMODB_EVENT_SOURCE + "'"
+                            : "record of eventSource '" + DynamoJson.abbreviate(eventSource) + "'; a Kinesis record of DynamoDB says '"
+                                    + DYNAMODB_EVENT_SOURCE + "'");
+                }
+                break;
+            case TABLE_SCAN:
+                if (!SCAN_EVENT_SOURCE.equals(eventSource)) {
+                    throw new InvalidRecordException("a table scan record must have eventSource '" + SCAN_EVENT_SOURCE + "'");
+                }
+                break;
+            default:
+                break;
+        }
     }
 
     private static ChangeType changeType(String eventName, boolean hasNew, boolean hasOld) {
@@ -414,6 +513,7 @@ public final class ChangeRecordParser {
         }
         switch (type) {
             case "N":
+                // within DynamoDB's range (DynamoJson.checkNumber ran on it): at most 132 characters when written out
                 try {
                     BigDecimal d = new BigDecimal(value).stripTrailingZeros();
                     return d.signum() == 0 ? "0" : d.toPlainString();
@@ -421,9 +521,7 @@ public final class ChangeRecordParser {
                     throw new InvalidRecordException("dynamodb.Keys." + attribute + ": N value is not a number");
                 }
             case "B":
-                try {
-                    Base64.getDecoder().decode(value);
-                } catch (IllegalArgumentException ex) {
+                if (!DynamoJson.isBase64(value)) { // checked by DynamoJson already; kept as the key's own guard
                     throw new InvalidRecordException("dynamodb.Keys." + attribute + ": B value is not base64");
                 }
                 return value;
@@ -449,28 +547,16 @@ public final class ChangeRecordParser {
     /**
      * Reads {@code ApproximateCreationDateTime}. The unit is given by {@code precision} when present
      * (Kinesis Data Streams for DynamoDB: MILLISECOND or MICROSECOND); otherwise it is taken from the
-     * magnitude (DynamoDB Streams sends seconds, Kinesis milliseconds). Returns -1 when absent.
+     * magnitude (DynamoDB Streams sends seconds, Kinesis milliseconds). Returns {@link
+     * ChangeEvent#NO_CREATION_TIME} when absent; a time below 0 or above {@link
+     * ChangeEvent#MAX_CREATION_TIME_MILLIS} is refused (it would wrap a long, or overflow a window's end or
+     * a version in microseconds).
      */
     static long epochMillis(JsonNode value, String precision) {
         if (value == null || value.isNull()) {
-            return -1L;
+            return ChangeEvent.NO_CREATION_TIME;
         }
-        BigDecimal v;
-        try {
-            if (value.isNumber()) {
-                v = value.decimalValue();
-            } else if (value.isTextual()) {
-                v = new BigDecimal(value.textValue().trim());
-            } else {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException ex) {
-            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime '" + DynamoJson.abbreviate(value.toString())
-                    + "' is not a number");
-        }
-        if (v.signum() < 0) {
-            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime is negative");
-        }
+        BigDecimal v = timeNumber(value);
         BigDecimal millis;
         if ("MICROSECOND".equals(precision)) {
             millis = v.divide(THOUSAND);
@@ -483,7 +569,67 @@ public final class ChangeRecordParser {
         } else {
             millis = v.divide(THOUSAND);
         }
+        if (millis.compareTo(MAX_MILLIS) > 0) {
+            throw beyondBound(value);
+        }
         return millis.longValue();
+    }
+
+    /**
+     * The creation time in microseconds for {@link KinesisOrdering}, with the arithmetic it always had (a
+     * record read again must get the same number): MICROSECOND as given, MILLISECOND times 1000, and by
+     * magnitude whole milliseconds times 1000, or microseconds as given; bounded like {@link #epochMillis}.
+     */
+    static long epochMicros(JsonNode value, String precision) {
+        BigDecimal v = timeNumber(value);
+        BigDecimal micros;
+        if ("MICROSECOND".equals(precision)) {
+            micros = v;
+        } else if ("MILLISECOND".equals(precision)) {
+            micros = v.movePointRight(3);
+        } else if (v.compareTo(MICROS_FROM) >= 0) {
+            micros = v;
+        } else {
+            return epochMillis(value, null) * 1000L; // bounded there
+        }
+        if (micros.compareTo(MAX_MILLIS.movePointRight(3).add(BigDecimal.valueOf(999))) > 0) {
+            throw beyondBound(value);
+        }
+        return micros.longValue();
+    }
+
+    /** The time's value as a number, refused when it is not a non-negative number or its text is too long. */
+    private static BigDecimal timeNumber(JsonNode value) {
+        BigDecimal v;
+        try {
+            if (value.isNumber()) {
+                v = value.decimalValue();
+            } else if (value.isTextual() && value.textValue().length() <= MAX_TIME_TEXT) {
+                v = new BigDecimal(value.textValue().trim());
+            } else {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException ex) {
+            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime '" + DynamoJson.abbreviate(value.toString())
+                    + "' is not a number");
+        }
+        if (v.signum() < 0) {
+            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime is negative");
+        }
+        if (v.compareTo(TIME_CEILING) > 0) { // compares exponents first: cheap whatever the value
+            throw beyondBound(value);
+        }
+        if (v.scale() > MAX_TIME_SCALE) { // the arithmetic below would work on a billion-digit fraction
+            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime '" + DynamoJson.abbreviate(value.toString())
+                    + "' has more than " + MAX_TIME_SCALE + " fraction digits");
+        }
+        return v;
+    }
+
+    private static InvalidRecordException beyondBound(JsonNode value) {
+        return new InvalidRecordException("dynamodb.ApproximateCreationDateTime '" + DynamoJson.abbreviate(value.toString())
+                + "' is after " + java.time.Instant.ofEpochMilli(ChangeEvent.MAX_CREATION_TIME_MILLIS)
+                + ", the latest creation time accepted");
     }
 
     /** A Writer into a reused StringBuilder: one per parser, no synchronisation. */

@@ -29,6 +29,13 @@ import java.math.BigDecimal;
  * Anything else (an unknown type tag, a wrong JSON shape, a number that does not parse) raises {@link
  * InvalidRecordException} naming the attribute path. With a null generator the value is only validated.
  * Pure code: no Flink types; the static methods are thread-safe, a {@link Path} is not.
+ *
+ * <p>Records are untrusted input, so every size is bounded before work is done on it, and all work is linear
+ * in the record's size: a number has at most 38 significant digits and a magnitude within DynamoDB's
+ * 1E-130..9.99E+125 ({@link #checkNumber}; its text is never expanded), a {@code B} value must be base64, M
+ * and L nest at most {@link #MAX_DEPTH} deep, a map holds at most {@link #MAX_ATTRIBUTES_PER_MAP} attributes
+ * and a record {@link #MAX_ATTRIBUTES_PER_RECORD}, and the duplicate-name check stays linear whatever the
+ * names' hash codes ({@link NameSet}).
  */
 public final class DynamoJson {
 
@@ -36,6 +43,29 @@ public final class DynamoJson {
     public static final JsonNodeFactory NODES = new JsonNodeFactory(true);
 
     private static final JsonFactory FACTORY = new JsonFactory();
+
+    /** Attributes one attribute map may hold (a 400 KB item holds about 100,000 at most). */
+    public static final int MAX_ATTRIBUTES_PER_MAP = 131_072;
+
+    /** Attributes one record may hold, over its keys, both images and every nested map. */
+    public static final int MAX_ATTRIBUTES_PER_RECORD = 262_144;
+
+    /** Nesting levels of M and L (DynamoDB allows 32). */
+    public static final int MAX_DEPTH = 32;
+
+    /** Significant digits of a DynamoDB number. */
+    public static final int MAX_NUMBER_DIGITS = 38;
+
+    /** The least and greatest decimal exponent of a number's first significant digit (1E-130 .. 9.99E+125). */
+    public static final int MIN_NUMBER_EXPONENT = -130;
+
+    public static final int MAX_NUMBER_EXPONENT = 125;
+
+    /**
+     * The longest number text read: DynamoDB's longest rendering is about 170 characters ({@code -0.}, 129
+     * zeros, 38 digits); longer text is refused before it is scanned further.
+     */
+    public static final int MAX_NUMBER_LENGTH = 200;
 
     private DynamoJson() {}
 
@@ -52,7 +82,15 @@ public final class DynamoJson {
         }
         NameSet seen = path.openObject();
         String name;
+        int attributes = 0;
         while ((name = p.nextFieldName()) != null) {
+            if (++attributes > MAX_ATTRIBUTES_PER_MAP) {
+                throw new InvalidRecordException(path + ": more than " + MAX_ATTRIBUTES_PER_MAP + " attributes in one map");
+            }
+            if (++path.recordAttributes > MAX_ATTRIBUTES_PER_RECORD) {
+                throw new InvalidRecordException(path + ": more than " + MAX_ATTRIBUTES_PER_RECORD
+                        + " attributes in one record");
+            }
             if (!seen.add(name)) {
                 throw new InvalidRecordException(path + ": attribute '" + abbreviate(name) + "' is given twice");
             }
@@ -90,6 +128,9 @@ public final class DynamoJson {
                 if (value != JsonToken.VALUE_STRING) {
                     throw new InvalidRecordException(path + ": " + type + " must be a string, got " + describe(p));
                 }
+                if (type.equals("B") && !isBase64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) {
+                    throw new InvalidRecordException(path + ": B value is not base64");
+                }
                 if (path.keepScalar) {
                     path.scalar = p.getText();
                 }
@@ -122,10 +163,14 @@ public final class DynamoJson {
                 }
                 break;
             case "M":
+                path.enter();
                 writePlainObject(p, g, path);
+                path.leave();
                 break;
             case "L":
+                path.enter();
                 list(p, g, path);
+                path.leave();
                 break;
             case "SS":
             case "BS":
@@ -149,9 +194,11 @@ public final class DynamoJson {
      * Writes a DynamoDB number exactly: as the exact {@link BigDecimal} it denotes, in BigDecimal's own
      * rendering (so {@code 0.10} keeps its scale, 38-digit numbers keep every digit, {@code 007} becomes
      * {@code 7}). Most numbers are already written that way ({@code 42}, {@code -3.25}); they are copied as
-     * they are, without building the BigDecimal (see {@link #isCanonical}).
+     * they are, without building the BigDecimal (see {@link #isCanonical}). A number outside DynamoDB's
+     * range is refused first ({@link #checkNumber}), so no BigDecimal is ever built from unbounded text.
      */
     public static void writeNumber(String text, JsonGenerator g, Path path) throws IOException {
+        checkNumber(text, path);
         if (isCanonical(text)) {
             if (g != null) {
                 g.writeNumber(text);
@@ -167,6 +214,98 @@ public final class DynamoJson {
         if (g != null) {
             g.writeNumber(d);
         }
+    }
+
+    /**
+     * Refuses, in one pass over at most {@link #MAX_NUMBER_LENGTH} characters, a text that is not a decimal
+     * number (BigDecimal's syntax: sign, digits with at most one point, an optional exponent) or that is
+     * outside DynamoDB's numbers: more than {@link #MAX_NUMBER_DIGITS} significant digits (leading and
+     * trailing zeros do not count), or a non-zero magnitude below 1E-130 or from 1E+126 on. The exponent is
+     * read with saturation, never expanded. A zero is accepted with any exponent up to nine digits.
+     */
+    static void checkNumber(String text, Path path) {
+        int n = text.length();
+        if (n > MAX_NUMBER_LENGTH) {
+            throw new InvalidRecordException(path + ": N value '" + abbreviate(text) + "' is longer than "
+                    + MAX_NUMBER_LENGTH + " characters (DynamoDB numbers have at most " + MAX_NUMBER_DIGITS + " digits)");
+        }
+        int i = 0;
+        if (i < n && (text.charAt(i) == '-' || text.charAt(i) == '+')) {
+            i++;
+        }
+        int digits = 0;
+        int firstNonZero = -1; // index among all mantissa digits
+        int lastNonZero = -1;
+        int pointAt = -1; // number of mantissa digits before the point
+        for (; i < n; i++) {
+            char c = text.charAt(i);
+            if (isDigit(c)) {
+                if (c != '0') {
+                    if (firstNonZero < 0) {
+                        firstNonZero = digits;
+                    }
+                    lastNonZero = digits;
+                }
+                digits++;
+            } else if (c == '.' && pointAt < 0) {
+                pointAt = digits;
+            } else {
+                break;
+            }
+        }
+        long exponent = 0;
+        if (i < n) {
+            char c = text.charAt(i);
+            if (c != 'e' && c != 'E' || digits == 0) {
+                throw notANumber(text, path);
+            }
+            i++;
+            boolean negative = false;
+            if (i < n && (text.charAt(i) == '-' || text.charAt(i) == '+')) {
+                negative = text.charAt(i) == '-';
+                i++;
+            }
+            if (i == n) {
+                throw notANumber(text, path);
+            }
+            for (; i < n; i++) {
+                c = text.charAt(i);
+                if (!isDigit(c)) {
+                    throw notANumber(text, path);
+                }
+                exponent = Math.min(exponent * 10 + (c - '0'), 10_000_000_000L); // saturates, stays exact below
+            }
+            if (negative) {
+                exponent = -exponent;
+            }
+        }
+        if (digits == 0) {
+            throw notANumber(text, path);
+        }
+        if (Math.abs(exponent) > 999_999_999L) {
+            throw outOfRange(text, path);
+        }
+        if (firstNonZero < 0) {
+            return; // a zero
+        }
+        if (lastNonZero - firstNonZero + 1 > MAX_NUMBER_DIGITS) {
+            throw new InvalidRecordException(path + ": N value '" + abbreviate(text) + "' has more than "
+                    + MAX_NUMBER_DIGITS + " significant digits (DynamoDB's limit)");
+        }
+        int integerDigits = pointAt < 0 ? digits : pointAt;
+        long firstDigitExponent = exponent + integerDigits - 1 - firstNonZero;
+        if (firstDigitExponent < MIN_NUMBER_EXPONENT || firstDigitExponent > MAX_NUMBER_EXPONENT) {
+            throw outOfRange(text, path);
+        }
+    }
+
+    private static InvalidRecordException notANumber(String text, Path path) {
+        return new InvalidRecordException(path + ": N value '" + abbreviate(text) + "' is not a number");
+    }
+
+    private static InvalidRecordException outOfRange(String text, Path path) {
+        return new InvalidRecordException(path + ": N value '" + abbreviate(text)
+                + "' is outside DynamoDB's range (1E-130 to 9.9999999999999999999999999999999999999E+125)");
     }
 
     /**
@@ -252,7 +391,13 @@ public final class DynamoJson {
             }
             if (numbers) {
                 writeNumber(p.getText(), g, path);
-            } else if (g != null) {
+                path.pop();
+                continue;
+            }
+            if (type.equals("BS") && !isBase64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) {
+                throw new InvalidRecordException(path + ": B value is not base64");
+            }
+            if (g != null) {
                 g.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             }
             path.pop();
@@ -299,7 +444,39 @@ public final class DynamoJson {
         }
     }
 
-    static String abbreviate(String s) {
+    /** True when {@code s} is base64 as {@link java.util.Base64#getDecoder()} accepts it. */
+    static boolean isBase64(String s) {
+        return isBase64(s.toCharArray(), 0, s.length());
+    }
+
+    /**
+     * True when the characters are base64 exactly as {@link java.util.Base64#getDecoder()} accepts it (the basic
+     * alphabet; padding optional, but when present it is complete and ends the text), without decoding.
+     */
+    static boolean isBase64(char[] text, int offset, int length) {
+        int bits = 0; // characters in the current unit of four
+        int end = offset + length;
+        int i = offset;
+        for (; i < end; i++) {
+            char c = text[i];
+            if (c == '=') {
+                // "=" or "x=" end nothing; "xx=" needs its second '='
+                if (bits < 2 || bits == 2 && (i + 1 == end || text[++i] != '=')) {
+                    return false;
+                }
+                i++;
+                return i == end;
+            }
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/')) {
+                return false;
+            }
+            bits = (bits + 1) & 3;
+        }
+        return bits != 1; // one dangling character carries too few bits
+    }
+
+    /** The text cut to 60 characters, for a reason that quotes record data. */
+    public static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
 
@@ -316,6 +493,12 @@ public final class DynamoJson {
         private boolean keepScalar;
         private String scalar;
 
+        /** M and L values entered and not yet left. */
+        private int nesting;
+
+        /** Attributes seen since {@link #startRecord}, in every map. */
+        private int recordAttributes;
+
         /** The attribute names of each attribute map being converted, outermost first, reused across records. */
         private NameSet[] objects = new NameSet[4];
         private int openObjects;
@@ -324,10 +507,17 @@ public final class DynamoJson {
             this.root = root;
         }
 
+        /** Starts counting a new record's attributes (see {@link #MAX_ATTRIBUTES_PER_RECORD}). */
+        public Path startRecord() {
+            this.recordAttributes = 0;
+            return this;
+        }
+
         /** Starts over at a new root, e.g. {@code dynamodb.Keys}. */
         public Path reset(String newRoot) {
             this.root = newRoot;
             this.depth = 0;
+            this.nesting = 0;
             while (openObjects > 0) {
                 closeObject(); // left open by a record that failed half-way
             }
@@ -344,6 +534,17 @@ public final class DynamoJson {
         /** The text of the last S, N or B value converted while {@link #keepScalar} was on. */
         public String scalar() {
             return scalar;
+        }
+
+        void enter() {
+            if (++nesting > MAX_DEPTH) {
+                throw new InvalidRecordException(this + ": attribute values nested deeper than " + MAX_DEPTH
+                        + " levels (DynamoDB's limit)");
+            }
+        }
+
+        void leave() {
+            nesting--;
         }
 
         NameSet openObject() {
@@ -401,24 +602,50 @@ public final class DynamoJson {
      * The names seen in one attribute map, to refuse a name given twice (which of the two a consumer would
      * take is not defined). An open-addressing table that is cleared slot by slot, so reusing it costs
      * nothing per record; a Jackson-level duplicate check (a new HashSet per object) was 10% of the parse.
+     *
+     * <p>Names are chosen by whoever writes the table, so their {@code String.hashCode()} can be made to
+     * collide ("Aa", "BB" and "C#" share one; nine such blocks give 19,683 names with one hash code): linear
+     * probing would then cost O(n²) per map. So a probe is never longer than {@link #MAX_PROBE}: the first add
+     * that would need more moves the map's names into a {@link java.util.HashSet}, whose bins become balanced
+     * trees for colliding comparable keys (String), so that every later add costs O(log n). Ordinary maps
+     * never reach the bound (the table is at most half full); see UntrustedRecordsTest for the measurement.
      */
     static final class NameSet {
+        /** Longest linear probe before the set falls back to a {@link java.util.HashSet}. */
+        static final int MAX_PROBE = 16;
+
+        /** A fallback set holding more names than this is dropped, not cleared, when the map is done. */
+        private static final int KEEP_FALLBACK_UP_TO = 1024;
+
         private String[] slots = new String[64];
         private int[] used = new int[32];
         private int size;
+        private java.util.HashSet<String> fallback;
+        private boolean inFallback;
 
         /** False when the name is already in the set. */
         boolean add(String name) {
+            if (inFallback) {
+                return fallback.add(name);
+            }
             if (size * 2 >= slots.length) {
                 grow();
+                if (inFallback) {
+                    return fallback.add(name);
+                }
             }
             int mask = slots.length - 1;
             int h = name.hashCode();
             int i = (h ^ (h >>> 16)) & mask;
             String at;
+            int probes = 0;
             while ((at = slots[i]) != null) {
                 if (at.equals(name)) {
                     return false;
+                }
+                if (++probes > MAX_PROBE) {
+                    toFallback();
+                    return fallback.add(name);
                 }
                 i = (i + 1) & mask;
             }
@@ -427,11 +654,36 @@ public final class DynamoJson {
             return true;
         }
 
+        /** Whether the set has moved to its fallback (for tests). */
+        boolean inFallback() {
+            return inFallback;
+        }
+
         void clear() {
             for (int k = 0; k < size; k++) {
                 slots[used[k]] = null;
             }
             size = 0;
+            if (inFallback) {
+                if (fallback.size() > KEEP_FALLBACK_UP_TO) {
+                    fallback = null; // HashSet.clear() costs its capacity: do not pay it on every later record
+                } else {
+                    fallback.clear();
+                }
+                inFallback = false;
+            }
+        }
+
+        private void toFallback() {
+            if (fallback == null) {
+                fallback = new java.util.HashSet<>();
+            }
+            for (int k = 0; k < size; k++) {
+                fallback.add(slots[used[k]]);
+                slots[used[k]] = null;
+            }
+            size = 0;
+            inFallback = true;
         }
 
         private void grow() {
@@ -442,8 +694,12 @@ public final class DynamoJson {
             slots = new String[slots.length * 2];
             used = new int[slots.length / 2];
             size = 0;
-            for (String n : names) {
-                add(n);
+            for (int k = 0; k < names.length; k++) {
+                if (inFallback) {
+                    fallback.add(names[k]);
+                } else {
+                    add(names[k]);
+                }
             }
         }
     }

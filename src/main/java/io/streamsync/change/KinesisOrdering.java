@@ -1,7 +1,5 @@
 package io.streamsync.change;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,31 +18,14 @@ import java.security.NoSuchAlgorithmException;
 public final class KinesisOrdering {
     private KinesisOrdering() {}
 
-    /** From a record's creation time (a number or a numeric string), its precision (may be null) and eventID. */
-    public static String sequenceNumber(JsonNode time, String precision, String eventId) {
-        if (time == null || time.isNull()) {
-            throw new InvalidRecordException("a Kinesis record needs dynamodb.ApproximateCreationDateTime to be ordered");
-        }
+    /**
+     * From a record's creation time in microseconds (as {@code ChangeRecordParser} reads and bounds it:
+     * within 0 .. {@link ChangeEvent#MAX_CREATION_TIME_MILLIS} ms, so it always fits the 17 digits) and its
+     * eventID.
+     */
+    public static String sequenceNumber(long micros, String eventId) {
         if (eventId == null || eventId.isEmpty()) {
             throw new InvalidRecordException("a Kinesis record needs an eventID to recognise duplicates");
-        }
-        BigDecimal value;
-        try {
-            value = time.isNumber() ? time.decimalValue() : new BigDecimal(time.asText().trim());
-        } catch (NumberFormatException e) {
-            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime is not a number");
-        }
-        long micros;
-        if ("MICROSECOND".equals(precision)) {
-            micros = value.longValue();
-        } else if ("MILLISECOND".equals(precision)) {
-            micros = value.movePointRight(3).longValue();
-        } else {
-            // no precision field: by magnitude, as ChangeRecordParser reads it (seconds, ms or µs)
-            micros = ChangeRecordParser.epochMillis(time, null) * 1000L;
-            if (value.compareTo(BigDecimal.valueOf(100_000_000_000_000L)) >= 0) {
-                micros = value.longValue();
-            }
         }
         if (micros < 0 || micros > 99_999_999_999_999_999L) {
             throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime out of range");

@@ -121,31 +121,114 @@ abstract class Matcher implements Serializable {
         };
     }
 
-    /** '*' matches any run of characters; "\\*" is a literal star. */
+    /**
+     * '*' matches any run of characters; "\\*" is a literal star. Matched in time linear in the text (record
+     * values are untrusted; a regular expression with one {@code .*} per star backtracks polynomially): the
+     * pattern is cut at its stars into literal segments; the first must start the text, the last must end it,
+     * and each one between is found, left to right, at its earliest place after the previous one (the earliest
+     * place leaves the most room for the rest, so a match exists exactly when this finds one), with a
+     * Knuth-Morris-Pratt search that reads each character once.
+     */
     static Matcher wildcard(String w) {
-        StringBuilder regex = new StringBuilder();
+        java.util.List<String> parts = new java.util.ArrayList<>();
         StringBuilder literal = new StringBuilder();
         for (int i = 0; i < w.length(); i++) {
             char c = w.charAt(i);
             if (c == '\\' && i + 1 < w.length() && (w.charAt(i + 1) == '*' || w.charAt(i + 1) == '\\')) {
                 literal.append(w.charAt(++i));
             } else if (c == '*') {
-                regex.append(java.util.regex.Pattern.quote(literal.toString())).append(".*");
+                parts.add(literal.toString());
                 literal.setLength(0);
             } else {
                 literal.append(c);
             }
         }
-        regex.append(java.util.regex.Pattern.quote(literal.toString()));
-        java.util.regex.Pattern compiled = java.util.regex.Pattern.compile(regex.toString(), java.util.regex.Pattern.DOTALL);
+        parts.add(literal.toString());
+        Wildcard compiled = new Wildcard(parts);
         return new Matcher() {
             private static final long serialVersionUID = 1L;
 
             @Override
             boolean test(JsonNode v) {
-                return v.isTextual() && compiled.matcher(v.textValue()).matches();
+                return v.isTextual() && compiled.matches(v.textValue());
             }
         };
+    }
+
+    /** A wildcard cut at its stars: {@code segments[0]} * ... * {@code segments[n-1]}, with KMP tables. */
+    static final class Wildcard implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final String[] segments;
+        private final int[][] failure;
+
+        Wildcard(java.util.List<String> parts) {
+            segments = parts.toArray(new String[0]);
+            failure = new int[segments.length][];
+            for (int k = 0; k < segments.length; k++) {
+                failure[k] = failureTable(segments[k]);
+            }
+        }
+
+        boolean matches(String text) {
+            int last = segments.length - 1;
+            if (last == 0) {
+                return text.equals(segments[0]);
+            }
+            String head = segments[0];
+            String tail = segments[last];
+            if (text.length() < head.length() + tail.length() || !text.startsWith(head) || !text.endsWith(tail)) {
+                return false;
+            }
+            int from = head.length();
+            int to = text.length() - tail.length(); // the middle segments must fit in [from, to)
+            for (int k = 1; k < last; k++) {
+                int at = indexOf(text, from, to, segments[k], failure[k]);
+                if (at < 0) {
+                    return false;
+                }
+                from = at + segments[k].length();
+            }
+            return true;
+        }
+
+        /** The first index in [from, to) where {@code p} occurs wholly before {@code to}, or -1. */
+        private static int indexOf(String text, int from, int to, String p, int[] fail) {
+            int m = p.length();
+            if (m == 0) {
+                return from;
+            }
+            int q = 0;
+            for (int i = from; i < to; i++) {
+                char c = text.charAt(i);
+                while (q > 0 && p.charAt(q) != c) {
+                    q = fail[q - 1];
+                }
+                if (p.charAt(q) == c) {
+                    q++;
+                }
+                if (q == m) {
+                    return i - m + 1;
+                }
+            }
+            return -1;
+        }
+
+        /** fail[i]: the length of the longest proper prefix of p[0..i] that is also its suffix. */
+        private static int[] failureTable(String p) {
+            int[] fail = new int[p.length()];
+            int q = 0;
+            for (int i = 1; i < p.length(); i++) {
+                while (q > 0 && p.charAt(q) != p.charAt(i)) {
+                    q = fail[q - 1];
+                }
+                if (p.charAt(q) == p.charAt(i)) {
+                    q++;
+                }
+                fail[i] = q;
+            }
+            return fail;
+        }
     }
 
     static Matcher any(List<Matcher> all) {

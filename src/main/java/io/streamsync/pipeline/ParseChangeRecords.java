@@ -17,11 +17,48 @@ import org.apache.flink.util.OutputTag;
 /**
  * Parses raw stream records into {@link ChangeEvent}s. A record that cannot be parsed, or lacks what the
  * aggregation needs (a sequence number), goes to {@link #DEAD_LETTERS} with the reason; the job goes on.
+ *
+ * <p>Records are untrusted. On a Kinesis source anyone allowed to put records on the stream can write one, so
+ * a Kinesis record must look like DynamoDB's: {@code eventSource} {@code aws:dynamodb}, a {@code tableName}
+ * equal to {@code source.table.name}, and a creation time at most {@link #MAX_CREATION_AHEAD_OF_ARRIVAL_MS}
+ * after Kinesis received it (its ApproximateArrivalTimestamp, which Kinesis sets and the writer cannot; a
+ * forged far-future time would otherwise make every later real change of the item "outdated"). The bound is
+ * the record's own arrival time, not this operator's clock, so a record read again after a restore or a
+ * rollback gets the same verdict. Only the bootstrap scan (its records come from {@link
+ * #TABLE_SCAN_SHARD_PREFIX} splits) makes snapshot records; a stream record that claims to be one is refused.
+ *
+ * <p>An {@link Error} thrown while a record is processed fails the job once, loudly (logged with the record's
+ * shard and sequence number, and rethrown): Flink restarts from the last checkpoint. If the same record throws
+ * an Error again in the same TaskManager process, it is a dead letter with the Error as the reason and the job
+ * goes on, so a record never makes the job loop. (With the parser's bounds no record should reach an Error;
+ * what remains is a genuine VM problem, which the first failure and its restart report and may cure.)
  */
 public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> {
     private static final long serialVersionUID = 1L;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParseChangeRecords.class);
+
+    /**
+     * How far a Kinesis record's creation time may be ahead of its arrival in the stream (clock skew between
+     * DynamoDB and Kinesis; DynamoDB writes the record after the change, so it is normally behind).
+     */
+    public static final long MAX_CREATION_AHEAD_OF_ARRIVAL_MS = 5 * 60_000L;
+
+    /** Records that threw an Error once in this process, by {@link #errorKey}; bounded, oldest forgotten first. */
+    private static final java.util.Map<String, Boolean> FAILED_ONCE = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<String, Boolean>() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
+                    return size() > 1000;
+                }
+            });
+
     public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters", Types.POJO(DeadLetter.class));
+
+    /** The split id prefix of the bootstrap scan's records ({@code source/scan/TableScanReader}: "table-scan/" + split). */
+    public static final String TABLE_SCAN_SHARD_PREFIX = "table-scan/";
 
     private final KeySchema keySchema;
     private final int maxRecordBytes;
@@ -89,36 +126,89 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
         }
         ChangeEvent e;
         try {
-            if (raw.data == null) {
-                throw new InvalidRecordException("empty record");
-            }
-            if (raw.data.length > maxRecordBytes) {
-                throw new InvalidRecordException("record of " + raw.data.length
-                        + " bytes exceeds source.max.record.bytes (" + maxRecordBytes + ")");
-            }
-            e = parser.parse(raw.data);
-            if (expectedTable != null && e.tableName != null && !expectedTable.equals(e.tableName)
-                    && e.type != io.streamsync.change.ChangeType.SNAPSHOT) {
-                throw new InvalidRecordException("record of table '" + e.tableName + "', expected '" + expectedTable
-                        + "' (config key 'source.table.name')");
-            }
-            // filters read the record as a tree (a second parse, only when a filter is configured)
-            if (filter != null && !filter.matches(parser.readTree(raw.data))) {
-                e.filteredOut = true;
-                filteredOut.inc();
-            }
-            if (e.sequenceNumber == null) {
-                throw new InvalidRecordException("record has no dynamodb.SequenceNumber");
-            }
+            e = check(raw);
         } catch (InvalidRecordException ex) {
             reject(raw, ex.getMessage(), ctx);
             return;
         } catch (RuntimeException ex) { // a shape the parser did not foresee must not stop the job either
             reject(raw, "unexpected parse failure: " + ex, ctx);
             return;
+        } catch (Error err) {
+            String key = errorKey(raw);
+            if (FAILED_ONCE.remove(key) != null) {
+                LOG.error("Record of shard {} at sequence number {} threw {} again after a restart: it is a dead letter, "
+                        + "so that the job does not loop on it", raw.shardId, raw.sequenceNumber, err, err);
+                reject(raw, "the record threw " + err + " again after the job restarted; written here so that the job "
+                        + "does not loop on it", ctx);
+                return;
+            }
+            FAILED_ONCE.put(key, Boolean.TRUE);
+            LOG.error("Record of shard {} at sequence number {} threw {}: failing the job; if it throws again after "
+                    + "the restart it becomes a dead letter", raw.shardId, raw.sequenceNumber, err, err);
+            throw err;
         }
         e.shardId = raw.shardId;
         out.collect(e);
+    }
+
+    /** The record parsed and checked against its origin, or an InvalidRecordException with the reason. */
+    private ChangeEvent check(RawRecord raw) {
+        if (raw.data == null) {
+            throw new InvalidRecordException("empty record");
+        }
+        if (raw.data.length > maxRecordBytes) {
+            throw new InvalidRecordException("record of " + raw.data.length
+                    + " bytes exceeds source.max.record.bytes (" + maxRecordBytes + ")");
+        }
+        boolean fromScan = raw.shardId != null && raw.shardId.startsWith(TABLE_SCAN_SHARD_PREFIX);
+        ChangeEvent e = parse(raw);
+        if (!fromScan && kinesisRecords) { // the scan reads the configured table itself
+            if (e.tableName == null) {
+                throw new InvalidRecordException("record has no tableName; a Kinesis record of DynamoDB names its table");
+            }
+            checkTable(e);
+            if (raw.arrivalTime >= 0 && e.hasCreationTime()
+                    && e.approximateCreationTimeMillis > raw.arrivalTime + MAX_CREATION_AHEAD_OF_ARRIVAL_MS) {
+                throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime "
+                        + java.time.Instant.ofEpochMilli(e.approximateCreationTimeMillis) + " is "
+                        + (e.approximateCreationTimeMillis - raw.arrivalTime) + " ms after the stream received it ("
+                        + java.time.Instant.ofEpochMilli(raw.arrivalTime) + "); at most " + MAX_CREATION_AHEAD_OF_ARRIVAL_MS
+                        + " ms of clock skew are accepted");
+            }
+        }
+        // filters read the record as a tree (a second parse, only when a filter is configured)
+        if (filter != null && !filter.matches(parser.readTree(raw.data))) {
+            e.filteredOut = true;
+            filteredOut.inc();
+        }
+        if (e.sequenceNumber == null) {
+            throw new InvalidRecordException("record has no dynamodb.SequenceNumber");
+        }
+        return e;
+    }
+
+    private void checkTable(ChangeEvent e) {
+        if (expectedTable != null && e.tableName != null && !expectedTable.equals(e.tableName)) {
+            throw new InvalidRecordException("record of table '" + io.streamsync.change.DynamoJson.abbreviate(e.tableName)
+                    + "', expected '" + expectedTable + "' (config key 'source.table.name')");
+        }
+    }
+
+    /**
+     * Parses one record, as coming from the table scan (its split ids start with {@link
+     * #TABLE_SCAN_SHARD_PREFIX}), Kinesis, or the DynamoDB stream. Protected so that a test can make it throw.
+     */
+    protected ChangeEvent parse(RawRecord raw) {
+        ChangeRecordParser.Origin origin = raw.shardId != null && raw.shardId.startsWith(TABLE_SCAN_SHARD_PREFIX)
+                ? ChangeRecordParser.Origin.TABLE_SCAN
+                : kinesisRecords ? ChangeRecordParser.Origin.KINESIS : ChangeRecordParser.Origin.DYNAMODB_STREAM;
+        return parser.parse(raw.data, origin);
+    }
+
+    /** The record's identity for {@link #FAILED_ONCE}: where it was read, and a digest of its bytes. */
+    private static String errorKey(RawRecord raw) {
+        return raw.shardId + "/" + raw.sequenceNumber + "/" + (raw.data == null ? -1 : raw.data.length) + "/"
+                + java.util.Arrays.hashCode(raw.data);
     }
 
     private void reject(RawRecord raw, String reason, Context ctx) {

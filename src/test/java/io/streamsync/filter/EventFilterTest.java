@@ -150,4 +150,87 @@ class EventFilterTest {
         assertThatThrownBy(() -> EventFilter.parse("[]")).hasMessageContaining("no pattern");
         assertThatThrownBy(() -> EventFilter.parse("{}")).hasMessageContaining("an empty pattern");
     }
+
+    /**
+     * Issue 31 section 7: a wildcard used to become a regular expression with one {@code .*} per star, which
+     * backtracks polynomially on attacker text ({@code *a*a*a*a*c*} against a run of {@code a}). Matching is
+     * linear now: the attack costs about what a benign text of the same size costs, in the same run.
+     */
+    @Test
+    void wildcardMatchingIsLinearOnAttackerText() throws Exception {
+        String pattern = "{\"k\":[{\"wildcard\":\"*a*a*a*a*c*\"},{\"anything-but\":{\"wildcard\":\"*a*a*a*ac*\"}}]}";
+        EventFilter filter = EventFilter.parse(pattern);
+        JsonNode attack = JSON.createObjectNode().put("k", "a".repeat(20_000));
+        java.util.Random r = new java.util.Random(7);
+        StringBuilder text = new StringBuilder();
+        while (text.length() < 20_000) {
+            text.append((char) ('c' + r.nextInt(20)));
+        }
+        JsonNode benign = JSON.createObjectNode().put("k", text.toString());
+        JsonNode hit = JSON.createObjectNode().put("k", "a".repeat(20_000) + "c");
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            assertThat(filter.matches(attack)).as("through anything-but: 'a...a' has no c").isTrue();
+            assertThat(filter.matches(hit)).as("*a*a*a*a*c* matches").isTrue();
+            long attackNanos = Long.MAX_VALUE;
+            long benignNanos = Long.MAX_VALUE;
+            for (int round = 0; round < 5; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 50; i++) {
+                    filter.matches(benign);
+                }
+                benignNanos = Math.min(benignNanos, System.nanoTime() - t0);
+                t0 = System.nanoTime();
+                for (int i = 0; i < 50; i++) {
+                    filter.matches(attack);
+                }
+                attackNanos = Math.min(attackNanos, System.nanoTime() - t0);
+            }
+            System.out.printf("wildcard: attack %.2f ms, benign %.2f ms for 50 matches%n", attackNanos / 1e6, benignNanos / 1e6);
+            assertThat((double) attackNanos / benignNanos).isLessThan(5.0);
+        });
+    }
+
+    @Test
+    void wildcardsMatchLikeTheirDefinition() throws Exception {
+        // against a plain reference: '*' is any run of characters, '\\*' a star, everything else itself
+        java.util.Random r = new java.util.Random(11);
+        for (int i = 0; i < 20_000; i++) {
+            StringBuilder w = new StringBuilder();
+            int len = r.nextInt(7);
+            for (int k = 0; k < len; k++) {
+                int c = r.nextInt(5);
+                if (c == 0 && (w.length() == 0 || w.charAt(w.length() - 1) != '*')) {
+                    w.append('*');
+                } else {
+                    w.append(c == 4 ? "\\*" : String.valueOf("ab".charAt(r.nextInt(2))));
+                }
+            }
+            StringBuilder t = new StringBuilder();
+            int tl = r.nextInt(8);
+            for (int k = 0; k < tl; k++) {
+                t.append("ab*".charAt(r.nextInt(3)));
+            }
+            String regex = toRegex(w.toString());
+            boolean expected = t.toString().matches(regex);
+            String p = JSON.createObjectNode().set("k", JSON.createArrayNode().add(JSON.createObjectNode().put("wildcard", w.toString())))
+                    .toString();
+            assertThat(EventFilter.parse(p).matches(JSON.createObjectNode().put("k", t.toString())))
+                    .as("'%s' on '%s'", w, t).isEqualTo(expected);
+        }
+    }
+
+    private static String toRegex(String w) {
+        StringBuilder sb = new StringBuilder("(?s)");
+        for (int i = 0; i < w.length(); i++) {
+            char c = w.charAt(i);
+            if (c == '\\' && i + 1 < w.length() && (w.charAt(i + 1) == '*' || w.charAt(i + 1) == '\\')) {
+                sb.append(java.util.regex.Pattern.quote(String.valueOf(w.charAt(++i))));
+            } else if (c == '*') {
+                sb.append(".*");
+            } else {
+                sb.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return sb.toString();
+    }
 }
