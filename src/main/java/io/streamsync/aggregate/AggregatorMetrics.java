@@ -26,6 +26,7 @@ public final class AggregatorMetrics {
     final Counter windowsPublished;
     final Counter windowDuplicates;
     final Counter lateChanges;
+    final Counter changesWithoutCreationTime;
 
     public AggregatorMetrics(MetricGroup m) {
         inserts = m.counter("eventsInsert");
@@ -44,6 +45,7 @@ public final class AggregatorMetrics {
         windowsPublished = m.counter("windowsPublished");
         windowDuplicates = m.counter("windowDuplicatesIgnored");
         lateChanges = m.counter("lateChanges");
+        changesWithoutCreationTime = m.counter("changesWithoutCreationTime");
     }
 
     /** Counts a record by its type, whatever the aggregation makes of it. */

@@ -117,7 +117,8 @@ final class EventTimeWindows {
 
     /**
      * Makes final every open window that is final at {@code watermark}, oldest first: each is returned (to be
-     * published once), leaves the open windows, and becomes the list's latest final window in {@code meta}.
+     * published once), leaves the open windows, and becomes the list's latest final window in {@code meta},
+     * whose version moves on by one (the live aggregate is another state).
      * {@code Long.MAX_VALUE} (the end of the input, a drain) finishes every window but is no event time: the
      * list's later windows stay open to the records that come after a restore.
      */
@@ -135,6 +136,7 @@ final class EventTimeWindows {
             return List.of();
         }
         due.sort(null);
+        meta.version++; // the live aggregate is another state now (other window figures): another version
         List<WindowAggregate> finished = new ArrayList<>(due.size());
         for (Long start : due) {
             WindowCounts c = store.get(start);
@@ -153,21 +155,36 @@ final class EventTimeWindows {
         return finished;
     }
 
+    /**
+     * The dead letter of a change record without a creation time: the live count took it, no window could
+     * (counted in {@code changesWithoutCreationTime}).
+     */
+    DeadLetter timelessLetter(ChangeEvent e, long now, int maxBytes) {
+        return letter(e, "change without a creation time: the live count took the change, no window did", now,
+                maxBytes);
+    }
+
     /** The dead letter of a late change: the record, and why its window did not take it. */
     DeadLetter lateLetter(ChangeEvent e, long windowStart, long watermark, long now, int maxBytes) {
-        ObjectNode r = JsonNodeFactory.instance.objectNode();
-        r.put("eventID", e.eventId);
-        r.put("eventName", e.type.name());
-        r.put("listId", e.partitionKey);
-        r.put("approximateCreationDateTime", Instant.ofEpochMilli(e.approximateCreationTimeMillis).toString());
-        r.put("sequenceNumber", e.sequenceNumber);
-        r.put("keys", e.keysJson);
-        r.put("newImage", e.newImageJson);
-        r.put("oldImage", e.oldImageJson);
         String reason = "late change: its window [" + Instant.ofEpochMilli(windowStart) + ", "
                 + Instant.ofEpochMilli(windowStart + size) + ") was final at watermark "
                 + Instant.ofEpochMilli(watermark) + " (aggregate.window.allowed.lateness.ms=" + allowedLateness
                 + "); the live count took the change, the window did not";
+        return letter(e, reason, now, maxBytes);
+    }
+
+    private static DeadLetter letter(ChangeEvent e, String reason, long now, int maxBytes) {
+        ObjectNode r = JsonNodeFactory.instance.objectNode();
+        r.put("eventID", e.eventId);
+        r.put("eventName", e.type.name());
+        r.put("listId", e.partitionKey);
+        if (Versions.known(e.approximateCreationTimeMillis)) {
+            r.put("approximateCreationDateTime", Instant.ofEpochMilli(e.approximateCreationTimeMillis).toString());
+        }
+        r.put("sequenceNumber", e.sequenceNumber);
+        r.put("keys", e.keysJson);
+        r.put("newImage", e.newImageJson);
+        r.put("oldImage", e.oldImageJson);
         return DeadLetter.of(reason, OperatorIds.AGGREGATE.uid(), e.shardId, e.sequenceNumber, now, r.toString(),
                 maxBytes);
     }

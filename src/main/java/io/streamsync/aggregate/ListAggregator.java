@@ -33,13 +33,13 @@ import org.apache.flink.util.OutputTag;
  * The state (names, types, serializers) is {@link AggregateState}'s and the uid the pipeline's: every golden
  * savepoint restores.
  *
- * <p><b>Version.</b> Starts at the first change's creation time in microseconds and grows by one per
- * applied change; it survives the clean-up of empty lists as long as time moves forward, so a list that
- * comes back never reuses an older version. Items' search documents carry the list version of their change.
- * It depends on the data only, never on a clock: a restored list goes on from the version of its
- * checkpoint. What was computed after that checkpoint and lost with the failure was never published (the
- * sinks publish completed checkpoints only, see {@link io.streamsync.sink.commit.CheckpointCommittingSink}),
- * so the versions it used are free again.
+ * <p><b>Versions</b> ({@link Versions}): a list's version moves with every new state of the list (a change
+ * applied: to {@code max(version + 1, creation time in µs + 1)}; a window made final: by one), an item's with
+ * every change of that item only. They depend on the data only (records, creation times, watermarks), never
+ * on a clock or on when timers fire: a restored list goes on from the version of its checkpoint, and a replay
+ * of the same records gives the same versions to the same states. What was computed after that checkpoint
+ * and lost with the failure was never published (the sinks publish completed checkpoints only, see
+ * {@link io.streamsync.sink.commit.CheckpointCommittingSink}), so the versions it used are free again.
  */
 public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate> {
     private static final long serialVersionUID = 2L;
@@ -99,11 +99,11 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     public void open(OpenContext openContext) {
         metaState = getRuntimeContext().getState(AggregateState.meta());
         items = getRuntimeContext().getMapState(AggregateState.items());
-        tombstones = getRuntimeContext().getMapState(AggregateState.tombstones(tombstoneRetention));
+        tombstones = getRuntimeContext().getMapState(AggregateState.tombstones());
         openWindows = getRuntimeContext().getMapState(AggregateState.openWindows());
         windowChanges = getRuntimeContext().getMapState(AggregateState.windowChanges());
         metrics = new AggregatorMetrics(CloudWatchMetrics.of(getRuntimeContext().getMetricGroup()));
-        liveCount = new LiveCount(ttlExpiryRemoves, metrics);
+        liveCount = new LiveCount(ttlExpiryRemoves, tombstoneRetention.toMillis(), metrics);
         windows = new EventTimeWindows(windowSize, allowedLateness, ttlExpiryRemoves, metrics);
         retention = new Retention(windowSize, tombstoneRetention.toMillis(), emptyListRetention);
         marks = new StateItemMarks();
@@ -115,53 +115,66 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         metrics.countByType(e);
         Timers timers = timers(ctx);
         long now = ctx.timerService().currentProcessingTime();
-        long eventTime = e.approximateCreationTimeMillis >= 0 ? e.approximateCreationTimeMillis
-                : ctx.timestamp() != null ? ctx.timestamp() : now;
+        long watermark = ctx.timerService().currentWatermark();
+        long eventTime = Versions.eventTime(e.approximateCreationTimeMillis, ctx.timestamp());
         ListMeta meta = metaState.value();
         if (LegacySavepoints.hasPendingWindow(meta)) {
             LegacySavepoints.adoptPendingWindow(meta, windowStore, windows, timers);
             metaState.update(meta);
         }
+        long listNow = meta == null ? Versions.UNKNOWN : listNow(meta, watermark);
 
-        boolean isNew = liveCount.isNew(e, marks);
+        boolean isNew = liveCount.isNew(e, marks, listNow);
         if (e.type != ChangeType.SNAPSHOT && !e.filteredOut) {
             if (meta == null) {
-                meta = newMeta(eventTime);
+                meta = new ListMeta();
             }
-            long watermark = ctx.timerService().currentWatermark();
-            EventTimeWindows.Counted counted = windows.count(e, eventTime, isNew, meta, watermark, windowStore);
-            if (counted.openedWindowFinalAt != Long.MIN_VALUE) {
-                timers.registerEventTime(counted.openedWindowFinalAt);
-            }
-            if (counted.late()) {
-                ctx.output(LATE_CHANGES, windows.lateLetter(e, counted.lateWindowStart,
-                        Math.max(watermark, meta.finalWatermark), now, deadLetterMaxBytes));
+            if (Versions.known(eventTime)) {
+                EventTimeWindows.Counted counted = windows.count(e, eventTime, isNew, meta, watermark, windowStore);
+                if (counted.openedWindowFinalAt != Long.MIN_VALUE) {
+                    timers.registerEventTime(counted.openedWindowFinalAt);
+                }
+                if (counted.late()) {
+                    ctx.output(LATE_CHANGES, windows.lateLetter(e, counted.lateWindowStart,
+                            Math.max(watermark, meta.finalWatermark), now, deadLetterMaxBytes));
+                }
+            } else if (isNew) {
+                metrics.changesWithoutCreationTime.inc();
+                ctx.output(LATE_CHANGES, windows.timelessLetter(e, now, deadLetterMaxBytes));
             }
             metaState.update(meta);
         }
-        if (!isNew || liveCount.staysOut(e, marks)) {
+        long time = Versions.versionTime(eventTime, watermark, meta == null ? Versions.UNKNOWN : Versions.listTime(meta));
+        if (!isNew || liveCount.staysOut(e, marks, listNow, time)) {
             return;
         }
         if (meta == null) {
-            meta = newMeta(eventTime);
+            meta = new ListMeta();
         }
-        LiveCount.ItemOutput item = liveCount.apply(e, marks, meta);
-        meta.version++;
-        meta.lastChangeTime = eventTime;
+        retention.startsAgain(meta, eventTime);
+        LiveCount.Applied applied = liveCount.apply(e, marks, meta, listNow, time);
+        meta.version = Versions.next(meta.version, time);
+        if (Versions.known(eventTime) || !Versions.known(meta.lastChangeTime)) {
+            meta.lastChangeTime = Versions.known(time) ? time : Versions.UNKNOWN;
+        }
+        if (!Versions.known(meta.lastChangeTime)) {
+            timers.registerEventTime(Long.MIN_VALUE + 1); // dated at the first watermark, see onTimer
+        }
         retention.changeApplied(meta, now, timers);
         metaState.update(meta);
 
-        if (emitItemUpdates && item != LiveCount.ItemOutput.NONE) {
-            boolean delete = item == LiveCount.ItemOutput.DELETE;
+        if (emitItemUpdates && applied.output != LiveCount.ItemOutput.NONE) {
+            boolean delete = applied.output == LiveCount.ItemOutput.DELETE;
             ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, delete,
-                    delete ? null : e.newImageJson, meta.version));
+                    delete ? null : e.newImageJson, applied.version));
         }
     }
 
-    private static ListMeta newMeta(long eventTime) {
-        ListMeta meta = new ListMeta();
-        meta.version = Math.max(0L, eventTime) * 1000L;
-        return meta;
+    /** The list's event time for retention: its own changes' and the watermark's, never a clock. */
+    private static long listNow(ListMeta meta, long watermark) {
+        long own = Versions.listTime(meta);
+        long w = Versions.known(watermark) ? watermark : Versions.UNKNOWN;
+        return Math.max(own, w);
     }
 
     @Override
@@ -176,6 +189,13 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             long watermark = Math.max(timestamp, ctx.timerService().currentWatermark());
+            if (!Versions.known(meta.lastChangeTime) && Versions.known(watermark)) {
+                // a list known only from records without a time (the scan) before any watermark: it is dated,
+                // and its version moved, at the first event time the job reaches
+                meta.version = Versions.next(meta.version, watermark);
+                meta.lastChangeTime = watermark;
+                retention.changeApplied(meta, ctx.timerService().currentProcessingTime(), timers);
+            }
             List<WindowAggregate> finished = windows.finish(ctx.getCurrentKey(), watermark, meta, windowStore);
             for (WindowAggregate w : finished) {
                 ctx.output(WINDOWS, w);
@@ -183,32 +203,37 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             if (!finished.isEmpty()) {
                 emitLive(ctx.getCurrentKey(), meta, ctx, out);
             }
+            if (retention.cleanUp(meta, ctx.timerService().currentWatermark(), !openWindows.isEmpty())) {
+                metaState.clear();
+                items.clear();
+                tombstones.clear();
+                windowChanges.clear();
+                metrics.listsCleanedUp.inc();
+                return;
+            }
             metaState.update(meta);
             return;
         }
         if (retention.isEmission(meta, timestamp)) {
             emitLive(ctx.getCurrentKey(), meta, ctx, out);
             metaState.update(meta);
-        } else if (timestamp == meta.cleanupTimer) {
-            if (retention.cleanUp(meta, timestamp, !openWindows.isEmpty())) {
-                metaState.clear();
-                items.clear();
-                tombstones.clear();
-                windowChanges.clear();
-                metrics.listsCleanedUp.inc();
-            } else {
-                metaState.update(meta);
+        } else if (LegacySavepoints.isProcessingTimeCleanUp(meta, timestamp)) {
+            meta.cleanupTimer = Long.MIN_VALUE;
+            if (meta.taskCount == 0) {
+                retention.armCleanUp(meta, timers);
             }
+            metaState.update(meta);
         }
     }
 
     private void emitLive(String listId, ListMeta meta, Context ctx, Collector<ListAggregate> out) throws Exception {
         out.collect(new ListAggregate(listId, meta.taskCount, meta.version, meta.finalWindowStart,
                 meta.finalWindowEnd, meta.finalInserted, meta.finalModified, meta.finalRemoved, meta.finalExpired,
-                meta.lastChangeTime));
+                Versions.known(meta.lastChangeTime) ? meta.lastChangeTime : 0L));
         metrics.aggregatesEmitted.inc();
-        if (retention.emitted(meta, ctx.timerService().currentProcessingTime(), timers(ctx))
-                && Retention.prune(tombstones.keys())) {
+        long listNow = listNow(meta, ctx.timerService().currentWatermark());
+        if (retention.emitted(meta, ctx.timerService().currentProcessingTime(), listNow, timers(ctx))
+                && liveCount.prune(tombstones.entries(), marks, listNow)) {
             tombstones.clear();
         }
     }

@@ -7,13 +7,19 @@ import java.util.Iterator;
  *
  * <p><b>Emission.</b> {@code windowSize} of processing time after the first change applied since the last
  * emission (so a quiet list's last change is out within one window size), and when one of the list's
- * windows becomes final.
+ * windows becomes final. Emission only chooses which states are published; it never moves a version.
  *
- * <p><b>Clean-up.</b> A list with no items, no open window and no change for {@code emptyListRetention} has
- * all its state dropped.
+ * <p><b>Clean-up.</b> A list with no items and no open window has all its state dropped once the watermark
+ * passes its last change by {@code emptyListRetention}: event time, so a restore (whose overdue
+ * processing-time timers fire at once) cannot drop a list that the first run kept, and a replay versions the
+ * list as the first run did. A list whose state was dropped and one whose state was kept take the same
+ * version for the same change (see {@link Versions#next}); a change that comes {@code emptyListRetention}
+ * after the list's last one starts the list again without its old window either way
+ * ({@link #startsAgain}).
  *
- * <p><b>Tombstones.</b> A removed item's mark expires after {@code tombstoneRetention}; a list's expired
- * marks are walked out of memory when it emits in a later retention period than its last walk.
+ * <p><b>Tombstones.</b> A removed item's mark expires once the list's event time passes the removal by
+ * {@code tombstoneRetention} ({@link LiveCount}); a list's expired marks are walked out of memory when it emits
+ * in a later retention period (of event time) than its last walk.
  */
 final class Retention {
     private final long windowSize;
@@ -36,27 +42,60 @@ final class Retention {
     }
 
     /**
-     * After the live aggregate was emitted at {@code now}: disarms the emission and, for an empty list, arms
-     * its clean-up. True when the list's tombstones are due for a walk (see {@link #prune}).
+     * True when a change at event time {@code eventTime} comes to an empty list {@code emptyListRetention}
+     * after its last change: the list starts again as if its state had been dropped (no final window).
+     * Call before the change is applied.
      */
-    boolean emitted(ListMeta meta, long now, Timers timers) {
-        boolean prune = meta.tombstonesPrunedAt == Long.MIN_VALUE
-                || Math.floorDiv(now, tombstoneRetention) != Math.floorDiv(meta.tombstonesPrunedAt, tombstoneRetention);
+    boolean startsAgain(ListMeta meta, long eventTime) {
+        long listTime = Versions.listTime(meta);
+        if (meta.taskCount != 0 || !Versions.known(eventTime) || !Versions.known(listTime)
+                || eventTime < Versions.plus(listTime, emptyListRetention)) {
+            return false;
+        }
+        meta.finalWindowStart = Long.MIN_VALUE;
+        meta.finalWindowEnd = Long.MIN_VALUE;
+        meta.finalInserted = 0;
+        meta.finalModified = 0;
+        meta.finalRemoved = 0;
+        meta.finalExpired = 0;
+        return true;
+    }
+
+    /**
+     * After the live aggregate was emitted at processing time {@code now}, the list's event time being
+     * {@code listNow}: disarms the emission and, for an empty list, arms its clean-up (an event-time timer).
+     * True when the list's tombstones are due for a walk.
+     */
+    boolean emitted(ListMeta meta, long now, long listNow, Timers timers) {
+        boolean prune = Versions.known(listNow) && (meta.tombstonesPrunedAt == Long.MIN_VALUE
+                || Math.floorDiv(listNow, tombstoneRetention) != Math.floorDiv(meta.tombstonesPrunedAt, tombstoneRetention));
         if (prune) {
-            meta.tombstonesPrunedAt = now;
+            meta.tombstonesPrunedAt = listNow;
         }
         if (meta.emitTimer != Long.MIN_VALUE) {
             timers.deleteProcessingTime(meta.emitTimer);
             meta.emitTimer = Long.MIN_VALUE;
         }
         if (meta.taskCount == 0) {
-            if (meta.cleanupTimer != Long.MIN_VALUE) {
-                timers.deleteProcessingTime(meta.cleanupTimer);
-            }
-            meta.cleanupTimer = now + emptyListRetention;
-            timers.registerProcessingTime(meta.cleanupTimer);
+            armCleanUp(meta, timers);
         }
         return prune;
+    }
+
+    /** Arms the clean-up of an empty list: an event-time timer at its last change plus the retention. */
+    void armCleanUp(ListMeta meta, Timers timers) {
+        long listTime = Versions.listTime(meta);
+        if (!Versions.known(listTime)) {
+            return;
+        }
+        long at = Versions.plus(listTime, emptyListRetention);
+        if (meta.cleanupTimer != at) {
+            if (meta.cleanupTimer != Long.MIN_VALUE) {
+                timers.deleteEventTime(meta.cleanupTimer);
+            }
+            meta.cleanupTimer = at;
+            timers.registerEventTime(at);
+        }
     }
 
     /** The processing-time timer that fired at {@code timestamp} is the list's emission. */
@@ -65,27 +104,13 @@ final class Retention {
     }
 
     /**
-     * The clean-up timer fired at {@code timestamp}: true when the list's whole state is to be dropped (no
-     * items, no open window, no change for the retention).
+     * At an event-time timer, the watermark being {@code watermark}: true when the list's whole state is to be
+     * dropped (no items, no open window, the watermark past its last change by the retention). The end of the
+     * input ({@code Long.MAX_VALUE}, a drain) drops nothing: it is no event time.
      */
-    boolean cleanUp(ListMeta meta, long timestamp, boolean windowsOpen) {
-        if (timestamp != meta.cleanupTimer) {
-            return false;
-        }
-        meta.cleanupTimer = Long.MIN_VALUE;
-        return meta.taskCount == 0 && !windowsOpen && timestamp - meta.lastChangeProcessingTime >= emptyListRetention;
-    }
-
-    /**
-     * Walks a list's tombstones once: the TTL state's iterator removes the expired ones as it meets them (see
-     * {@link AggregateState#tombstones}). True when none is left (the caller drops the emptied map).
-     */
-    static boolean prune(Iterable<String> tombstoneKeys) {
-        boolean any = false;
-        for (Iterator<String> it = tombstoneKeys.iterator(); it.hasNext(); ) {
-            it.next();
-            any = true;
-        }
-        return !any;
+    boolean cleanUp(ListMeta meta, long watermark, boolean windowsOpen) {
+        long listTime = Versions.listTime(meta);
+        return meta.taskCount == 0 && !windowsOpen && watermark != Long.MAX_VALUE && Versions.known(listTime)
+                && watermark >= Versions.plus(listTime, emptyListRetention);
     }
 }

@@ -2,7 +2,6 @@ package io.streamsync.aggregate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Emission timers, the clean-up of empty lists and the tombstone walk, without Flink. */
@@ -13,6 +12,7 @@ class RetentionTest {
     private final Retention retention = new Retention(W, TOMBSTONES, EMPTY);
     private final PartsFixtures.RecordingTimers timers = new PartsFixtures.RecordingTimers();
     private final ListMeta meta = new ListMeta();
+    private static final long T0 = 1_704_067_200_000L;
 
     @Test
     void armsTheEmissionOnceWindowSizeAfterTheFirstChangeSinceTheLastEmission() {
@@ -21,34 +21,48 @@ class RetentionTest {
         retention.changeApplied(meta, 5_000, timers);
         assertThat(timers.processing).containsExactly(1_000 + W);
         assertThat(retention.isEmission(meta, 1_000 + W)).isTrue();
-        retention.emitted(meta, 1_000 + W, timers);
+        retention.emitted(meta, 1_000 + W, T0, timers);
         assertThat(meta.emitTimer).isEqualTo(Long.MIN_VALUE);
         retention.changeApplied(meta, 20_000, timers);
         assertThat(timers.processing).containsExactly(20_000 + W);
     }
 
     @Test
-    void anEmptyListIsDroppedOnlyAfterTheRetentionWithNoWindowOpen() {
+    void anEmptyListIsDroppedOnceTheWatermarkPassesItsLastChangeByTheRetentionWithNoWindowOpen() {
+        meta.lastChangeTime = T0;
+        meta.version = T0 * 1000 + 2;
         retention.changeApplied(meta, 1_000, timers);
-        retention.emitted(meta, 1_000 + W, timers);
-        long cleanup = 1_000 + W + EMPTY;
-        assertThat(timers.processing).containsExactly(cleanup);
-        assertThat(retention.cleanUp(meta, cleanup, true)).as("a window is open").isFalse();
-        meta.cleanupTimer = cleanup;
+        retention.emitted(meta, 1_000 + W, T0, timers);
+        assertThat(timers.event).as("an event-time timer").containsExactly(T0 + EMPTY);
+        assertThat(timers.processing).isEmpty();
+        assertThat(retention.cleanUp(meta, T0 + EMPTY - 1, false)).isFalse();
+        assertThat(retention.cleanUp(meta, T0 + EMPTY, true)).as("a window is open").isFalse();
+        assertThat(retention.cleanUp(meta, Long.MAX_VALUE, false)).as("a drain is no event time").isFalse();
         meta.taskCount = 1;
-        assertThat(retention.cleanUp(meta, cleanup, false)).as("an item is back").isFalse();
-        meta.cleanupTimer = cleanup;
+        assertThat(retention.cleanUp(meta, T0 + EMPTY, false)).as("an item is back").isFalse();
         meta.taskCount = 0;
-        assertThat(retention.cleanUp(meta, cleanup, false)).isTrue();
-        assertThat(retention.cleanUp(meta, cleanup + 1, false)).as("not its timer").isFalse();
+        assertThat(retention.cleanUp(meta, T0 + EMPTY, false)).isTrue();
     }
 
     @Test
-    void walksTheTombstonesOncePerRetentionPeriod() {
-        assertThat(retention.emitted(meta, 1_000, timers)).isTrue();
-        assertThat(retention.emitted(meta, 2_000, timers)).isFalse();
-        assertThat(retention.emitted(meta, TOMBSTONES + 1, timers)).isTrue();
-        assertThat(Retention.prune(List.of())).isTrue();
-        assertThat(Retention.prune(List.of("a|1"))).isFalse();
+    void aChangeARetentionAfterTheLastStartsTheListAgainWithoutItsOldWindow() {
+        meta.lastChangeTime = T0;
+        meta.version = T0 * 1000 + 2;
+        meta.finalWindowStart = T0 - W;
+        assertThat(retention.startsAgain(meta, T0 + EMPTY - 1)).isFalse();
+        meta.taskCount = 1;
+        assertThat(retention.startsAgain(meta, T0 + EMPTY)).as("not empty").isFalse();
+        meta.taskCount = 0;
+        assertThat(retention.startsAgain(meta, T0 + EMPTY)).isTrue();
+        assertThat(meta.finalWindowStart).isEqualTo(Long.MIN_VALUE);
+    }
+
+    @Test
+    void walksTheTombstonesOncePerRetentionPeriodOfEventTime() {
+        meta.taskCount = 1;
+        assertThat(retention.emitted(meta, 1_000, T0, timers)).isTrue();
+        assertThat(retention.emitted(meta, 1_000_000_000, T0 + 1, timers)).as("processing time does not count").isFalse();
+        assertThat(retention.emitted(meta, 2_000, T0 + TOMBSTONES, timers)).isTrue();
+        assertThat(retention.emitted(meta, 3_000, Versions.UNKNOWN, timers)).isFalse();
     }
 }
