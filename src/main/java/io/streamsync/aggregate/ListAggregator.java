@@ -144,15 +144,20 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             }
             metaState.update(meta);
         }
-        long time = Versions.versionTime(eventTime, watermark, meta == null ? Versions.UNKNOWN : Versions.listTime(meta));
-        if (!isNew || liveCount.staysOut(e, marks, listNow, time)) {
+        // a record without a creation time (a scanned item) is versioned at the event time the job has reached:
+        // for the list, its own time first (the same in a replay, whose watermark starts anew); for the item,
+        // the watermark first (every stream change of the item that comes after it is above the watermark)
+        long listTime = meta == null ? Versions.UNKNOWN : Versions.listTime(meta);
+        long time = Versions.versionTime(eventTime, listTime, watermark);
+        long itemTime = Versions.versionTime(eventTime, watermark, listTime);
+        if (!isNew || liveCount.staysOut(e, marks, listNow, itemTime)) {
             return;
         }
         if (meta == null) {
             meta = new ListMeta();
         }
         retention.startsAgain(meta, eventTime);
-        LiveCount.Applied applied = liveCount.apply(e, marks, meta, listNow, time);
+        LiveCount.Applied applied = liveCount.apply(e, marks, meta, listNow, itemTime);
         meta.version = Versions.next(meta.version, time);
         if (Versions.known(eventTime) || !Versions.known(meta.lastChangeTime)) {
             meta.lastChangeTime = Versions.known(time) ? time : Versions.UNKNOWN;

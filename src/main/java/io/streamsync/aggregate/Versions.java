@@ -18,7 +18,9 @@ package io.streamsync.aggregate;
  *
  * <p><b>Times.</b> A record's event time is its creation time; a record without one (a bootstrap-scan item,
  * whose stream record's timestamp is Flink's NO_TIMESTAMP, Long.MIN_VALUE) has none ({@link #UNKNOWN}) and is
- * versioned at the event time the job has reached: the watermark (else the list's own time).
+ * versioned at the event time the job has reached: for its list, the list's own time (else the watermark);
+ * for its item, the watermark (else the list's time), which every later stream change of the item is above.
+ * A list that has no time at all yet is dated, and its version moved, at the first watermark.
  */
 final class Versions {
     /** No event time. */
@@ -44,18 +46,15 @@ final class Versions {
         return timestamp != null && known(timestamp) ? timestamp : UNKNOWN;
     }
 
-    /**
-     * The event time to version a record with: its own, else the watermark, else {@code listTime}; UNKNOWN
-     * when there is none of them.
-     */
-    static long versionTime(long eventTime, long watermark, long listTime) {
+    /** The event time to version a record with: its own, else the first known of two others; else UNKNOWN. */
+    static long versionTime(long eventTime, long first, long second) {
         if (known(eventTime)) {
             return eventTime;
         }
-        if (known(watermark)) {
-            return watermark;
+        if (known(first)) {
+            return first;
         }
-        return known(listTime) ? listTime : UNKNOWN;
+        return known(second) ? second : UNKNOWN;
     }
 
     /** The version after {@code version} for a change versioned at {@code time} (UNKNOWN: one more). */

@@ -38,4 +38,14 @@ class LegacySavepointsTest {
         assertThat(timers.event).containsExactly(T0 + 2 * W - 1);
         assertThat(LegacySavepoints.hasPendingWindow(null)).isFalse();
     }
+
+    @Test
+    void recognisesTheProcessingTimeCleanUpTimerOfAnOlderRelease() {
+        ListMeta meta = new ListMeta();
+        meta.cleanupTimer = 5_000;
+        meta.emitTimer = 7_000;
+        assertThat(LegacySavepoints.isProcessingTimeCleanUp(meta, 5_000)).isTrue();
+        assertThat(LegacySavepoints.isProcessingTimeCleanUp(meta, 7_000)).as("the emission").isFalse();
+        assertThat(LegacySavepoints.isProcessingTimeCleanUp(meta, 6_000)).isFalse();
+    }
 }

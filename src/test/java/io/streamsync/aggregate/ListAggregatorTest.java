@@ -139,23 +139,51 @@ class ListAggregatorTest {
         assertThat(last("a").inserted).as("the replayed insert is not activity either").isEqualTo(2);
     }
 
+    /**
+     * The sequence guard, proved by mutation (issue 32). Each mutation was applied by hand to
+     * {@code LiveCount.isNew}, the tests run, the mutation reverted (output in the aggregate note):
+     * <ul>
+     *   <li>the guard deleted (every stream record applies): fails this test (a = 0: the late delete applied;
+     *       b = 1), {@link #comparesSequenceNumbersAsNumbersNotText} and the live count of
+     *       {@link #windowsEqualTheChangesPerWindowForAnyOrderDuplicatesAndRestores};
+     *   <li>sequence numbers compared as text ({@code String.compareTo}): fails
+     *       {@link #comparesSequenceNumbersAsNumbersNotText} and {@link #countsEachTaskOnceWhenARecordIsReplayed};
+     *       this test's numbers have equal lengths, so it passes;
+     *   <li>{@code >=} instead of {@code >} (a repeated record applies again): the count does not move, so this
+     *       test passes; it fails {@link #indexesOnlyAppliedChangesAndDeletesRemovedItems},
+     *       {@link #versionGrowsWithEveryNewStateOnly}, {@link #aDuplicateOfAChangeOfAFinalWindowIsNoDeadLetter},
+     *       {@link #theCorpusTtlDeletionRemovesTheItemByDefault} and two {@code LiveCountTest}s.
+     * </ul>
+     * The two lists are apart so that the errors of a guard-less count cannot cancel out (with one list they
+     * did: the test passed with the guard deleted).
+     */
     @Test
     void ignoresAnOlderChangeArrivingAfterANewerOne() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0, "300"),
                 change(ChangeType.REMOVE, "a", "1", T0, "200"), // older delete delivered late
-                change(ChangeType.INSERT, "a", "2", T0, "500"),
-                change(ChangeType.REMOVE, "a", "2", T0, "600"),
-                change(ChangeType.INSERT, "a", "2", T0, "550")); // older insert of a removed item
+                change(ChangeType.INSERT, "b", "2", T0, "500"),
+                change(ChangeType.REMOVE, "b", "2", T0, "600"),
+                change(ChangeType.INSERT, "b", "2", T0, "550")); // older insert of a removed item
         quiet();
-        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(last("a").taskCount).as("the late, older delete is ignored").isEqualTo(1);
+        assertThat(last("b").taskCount).as("the late, older insert is ignored").isZero();
+        assertThat(itemUpdates()).extracting(u -> u.itemKey + (u.delete ? " deleted" : " indexed"))
+                .containsExactly("a|1 indexed", "b|2 indexed", "b|2 deleted");
     }
 
+    /**
+     * Sequence numbers are longer than a long and compared as numbers (issue 32 mutations: the guard deleted
+     * fails list b; a text comparison fails both lists).
+     */
     @Test
     void comparesSequenceNumbersAsNumbersNotText() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0, "99999999999999999999"),
                 change(ChangeType.REMOVE, "a", "1", T0, "100000000000000000000")); // longer, hence newer
+        send(change(ChangeType.REMOVE, "b", "1", T0, "100000000000000000000"),
+                change(ChangeType.INSERT, "b", "1", T0, "99999999999999999999")); // shorter, hence older: late
         quiet();
-        assertThat(last("a").taskCount).isZero();
+        assertThat(last("a").taskCount).as("the newer delete applies").isZero();
+        assertThat(last("b").taskCount).as("the older insert is ignored").isZero();
     }
 
     @Test
@@ -285,7 +313,8 @@ class ListAggregatorTest {
 
     /**
      * Ground truth on random histories: every change counted once in its window whatever the delivery order,
-     * duplicates and restores (snapshot, new operator, replay from the snapshot's position).
+     * duplicates and restores (snapshot, new operator, replay from the snapshot's position); and the live count
+     * equal to the items whose newest change is no removal (with the sequence guard deleted, this fails).
      */
     @Test
     void windowsEqualTheChangesPerWindowForAnyOrderDuplicatesAndRestores() throws Exception {
@@ -351,6 +380,17 @@ class ListAggregatorTest {
                 assertThat(before).as("trial %d: window %s published twice", trial, w).isNull();
             }
             assertThat(lateChanges()).as("trial %d", trial).isEmpty();
+            // the live count too (issue 32): an item is live when its newest change (highest sequence number,
+            // whenever it arrived) is no REMOVE
+            harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+            java.util.Map<String, ChangeEvent> newest = new java.util.HashMap<>();
+            changes.forEach(e -> newest.merge(e.itemKey, e, (x, y) -> Long.parseLong(x.sequenceNumber)
+                    > Long.parseLong(y.sequenceNumber) ? x : y));
+            java.util.Map<String, Long> liveTruth = new java.util.TreeMap<>();
+            newest.values().forEach(e -> liveTruth.merge(e.partitionKey, e.type == ChangeType.REMOVE ? 0L : 1L, Long::sum));
+            java.util.Map<String, Long> live = new java.util.TreeMap<>();
+            emitted().forEach(a -> live.put(a.listId, a.taskCount)); // in order: the last one wins
+            assertThat(live).as("trial %d: the live counts after the restore", trial).isEqualTo(liveTruth);
             assertThat(actual.keySet()).as("trial %d", trial).isEqualTo(truth.keySet());
             for (String k : truth.keySet()) {
                 assertThat(actual.get(k)).as("trial %d, window %s", trial, k).containsExactly(truth.get(k));
@@ -747,6 +787,22 @@ class ListAggregatorTest {
         assertThat(a.taskCount).isEqualTo(1);
         assertThat(a.version).as("%s", a).isGreaterThan((T0 - 1) * 1000L);
         assertThat(a.updatedAt).as("%s", a).isEqualTo(T0 - 1);
+    }
+
+    /**
+     * Issue 28 §5: a list the job knows only from the scan, before any watermark (a restored job turning the
+     * scan on), is dated and moved above every earlier version at the first watermark.
+     */
+    @Test
+    void aListKnownOnlyFromTheScanBeforeAnyWatermarkIsDatedAtTheFirst() throws Exception {
+        harness.processElement(new StreamRecord<>(snapshot("a", "1"), Long.MIN_VALUE));
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").updatedAt).as("no time yet: epoch 0, never year -292275055").isZero();
+        harness.processWatermark(T0);
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").version).isEqualTo(T0 * 1000 + 1);
+        assertThat(last("a").updatedAt).isEqualTo(T0);
+        assertThat(last("a").taskCount).isEqualTo(1);
     }
 
     /** Issue 28 §5: a stream record without a creation time is counted live, and goes to no window. */
