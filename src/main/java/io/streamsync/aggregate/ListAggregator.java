@@ -150,7 +150,17 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         long listTime = meta == null ? Versions.UNKNOWN : Versions.listTime(meta);
         long time = Versions.versionTime(eventTime, listTime, watermark);
         long itemTime = Versions.versionTime(eventTime, watermark, listTime);
-        if (!isNew || liveCount.staysOut(e, marks, listNow, itemTime)) {
+        if (!isNew) {
+            return;
+        }
+        if (liveCount.staysOut(e, marks, listNow, itemTime)) {
+            if (meta == null) { // a list of items outside the filter only: its clean-up drops their marks
+                meta = new ListMeta();
+                meta.lastChangeTime = time;
+                retention.armCleanUp(meta, timers);
+                metaState.update(meta);
+            }
+            retention.armPrune(itemTime, timers);
             return;
         }
         if (meta == null) {
@@ -167,6 +177,9 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
         retention.changeApplied(meta, now, timers);
         metaState.update(meta);
+        if (e.type == ChangeType.REMOVE || e.filteredOut) {
+            retention.armPrune(itemTime, timers); // a removed item's mark leaves memory by event time
+        }
 
         if (emitItemUpdates && applied.output != LiveCount.ItemOutput.NONE) {
             boolean delete = applied.output == LiveCount.ItemOutput.DELETE;
@@ -207,6 +220,10 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             }
             if (!finished.isEmpty()) {
                 emitLive(ctx.getCurrentKey(), meta, ctx, out);
+            }
+            if (retention.isPruneTime(timestamp)
+                    && liveCount.prune(tombstones.entries(), marks, listNow(meta, watermark))) {
+                tombstones.clear();
             }
             if (retention.cleanUp(meta, ctx.timerService().currentWatermark(), !openWindows.isEmpty())) {
                 metaState.clear();

@@ -19,7 +19,8 @@ import java.util.Iterator;
  *
  * <p><b>Tombstones.</b> A removed item's mark expires once the list's event time passes the removal by
  * {@code tombstoneRetention} ({@link LiveCount}); a list's expired marks are walked out of memory when it emits
- * in a later retention period (of event time) than its last walk.
+ * in a later retention period (of event time) than its last walk, and when the watermark passes them
+ * ({@link #armPrune}).
  */
 final class Retention {
     private final long windowSize;
@@ -96,6 +97,23 @@ final class Retention {
             meta.cleanupTimer = at;
             timers.registerEventTime(at);
         }
+    }
+
+    /**
+     * After a removed item's mark was written at event time {@code removedAt}: arms an event-time timer at
+     * the first multiple of the retention after it expires, so that the list's expired marks leave memory
+     * when the watermark passes them even if the list never changes again (one timer per list and retention
+     * period at most).
+     */
+    void armPrune(long removedAt, Timers timers) {
+        if (Versions.known(removedAt)) {
+            timers.registerEventTime((Math.floorDiv(removedAt + tombstoneRetention, tombstoneRetention) + 1) * tombstoneRetention);
+        }
+    }
+
+    /** True when an event-time timer at {@code timestamp} may be one of {@link #armPrune}'s. */
+    boolean isPruneTime(long timestamp) {
+        return Math.floorMod(timestamp, tombstoneRetention) == 0;
     }
 
     /** The processing-time timer that fired at {@code timestamp} is the list's emission. */

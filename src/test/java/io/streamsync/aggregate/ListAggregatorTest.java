@@ -452,7 +452,7 @@ class ListAggregatorTest {
         harness.setProcessingTime(harness.getProcessingTime() + 10 * EMPTY_LIST);
         assertThat(harness.numKeyedStateEntries()).as("processing time drops nothing").isEqualTo(4);
         harness.processWatermark(T0 + 1 + EMPTY_LIST - 1);
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(4);
+        assertThat(harness.numKeyedStateEntries()).as("a's tombstone has expired, a is kept").isEqualTo(3);
         harness.processWatermark(T0 + 1 + EMPTY_LIST); // event time: the retention after a's last change
         assertThat(harness.numKeyedStateEntries()).as("only list b remains").isEqualTo(2);
         assertThat(harness.numProcessingTimeTimers()).isZero();
@@ -470,6 +470,21 @@ class ListAggregatorTest {
         quiet();
         assertThat(last("a").taskCount).isEqualTo(1);
         assertThat(harness.numKeyedStateEntries()).as("the expired tombstone is gone: meta, items").isEqualTo(2);
+    }
+
+    @Test
+    void expiredTombstonesOfAListThatNeverChangesAgainLeaveMemoryWhenTheWatermarkPassesThem() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0));
+        send(change(ChangeType.REMOVE, "a", "1", T0 + 1));
+        send(filteredOut(change(ChangeType.INSERT, "b", "1", T0 + 1))); // a list of filtered-out items only
+        quiet();
+        assertThat(harness.numKeyedStateEntries()).as("a: meta, items, tombstones; b: meta, tombstones").isEqualTo(5);
+        harness.processWatermark(T0 + 1 + TOMBSTONES - 1);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(5);
+        harness.processWatermark(T0 + 1 + EMPTY_LIST);
+        assertThat(harness.numKeyedStateEntries()).as("a: meta, items (b is dropped)").isEqualTo(2);
+        harness.setProcessingTime(harness.getProcessingTime() + 10 * EMPTY_LIST);
+        assertThat(last("a").taskCount).isEqualTo(1);
     }
 
     @Test

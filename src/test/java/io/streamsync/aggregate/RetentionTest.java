@@ -65,4 +65,16 @@ class RetentionTest {
         assertThat(retention.emitted(meta, 2_000, T0 + TOMBSTONES, timers)).isTrue();
         assertThat(retention.emitted(meta, 3_000, Versions.UNKNOWN, timers)).isFalse();
     }
+
+    @Test
+    void armsOnePruneTimerPerRetentionPeriodAfterTheRemovalExpires() {
+        retention.armPrune(T0 + 5, timers);
+        retention.armPrune(T0 + 7, timers);
+        retention.armPrune(Versions.UNKNOWN, timers);
+        long at = T0 + 2 * TOMBSTONES; // T0 is a multiple of the retention
+        assertThat(timers.event).containsExactly(at, at);
+        assertThat(at).isGreaterThanOrEqualTo(T0 + 7 + TOMBSTONES);
+        assertThat(retention.isPruneTime(at)).isTrue();
+        assertThat(retention.isPruneTime(at + 1)).isFalse();
+    }
 }
