@@ -136,7 +136,7 @@ final class EventTimeWindows {
             return List.of();
         }
         due.sort(null);
-        meta.version++; // the live aggregate is another state now (other window figures): another version
+        meta.version = Versions.windowFinal(meta.version); // another state (other window figures): another version
         List<WindowAggregate> finished = new ArrayList<>(due.size());
         for (Long start : due) {
             WindowCounts c = store.get(start);

@@ -11,11 +11,35 @@ package io.streamsync.aggregate;
  *   <li>0.1.0 and 0.2.0: the clean-up of an empty list was a processing-time timer. Restored, it fires at
  *       once when it is overdue; it then only arms the event-time clean-up ({@link Retention}).
  *   <li>Their item marks (a bare sequence number) are read by {@link ItemMark}.
+ *   <li>Their list versions counted changes only ({@code base + n}, the change clock of {@link Versions} without
+ *       its jumps): such a version is scaled by {@link Versions#SCALE} when the list is first read, which
+ *       {@link ListMeta#lastEmittedWindowStart} (unused since the event-time windows) records as
+ *       {@link #VERSION_SCALED}.
  * </ul>
  * Remove with the support for restoring those releases directly.
  */
 final class LegacySavepoints {
+    /** {@link ListMeta#lastEmittedWindowStart} of a list whose version is in the scaled form of 0.3.0. */
+    static final long VERSION_SCALED = -1L;
+
     private LegacySavepoints() {}
+
+    /** A new list's state: its version in the scaled form. */
+    static ListMeta newList() {
+        ListMeta meta = new ListMeta();
+        meta.lastEmittedWindowStart = VERSION_SCALED;
+        return meta;
+    }
+
+    /** Scales the version of a list restored from an older release, once (see the class comment). */
+    static ListMeta scaleVersion(ListMeta meta) {
+        if (meta != null && meta.lastEmittedWindowStart != VERSION_SCALED) {
+            meta.version = meta.version > Long.MAX_VALUE / Versions.SCALE ? Long.MAX_VALUE - Versions.SCALE
+                    : meta.version * Versions.SCALE;
+            meta.lastEmittedWindowStart = VERSION_SCALED;
+        }
+        return meta;
+    }
 
     /** True when the list's state still holds a pending window of an older release. */
     static boolean hasPendingWindow(ListMeta meta) {

@@ -34,8 +34,8 @@ import org.apache.flink.util.OutputTag;
  * savepoint restores.
  *
  * <p><b>Versions</b> ({@link Versions}): a list's version moves with every new state of the list (a change
- * applied: to {@code max(version + 1, creation time in µs + 1)}; a window made final: by one), an item's with
- * every change of that item only. They depend on the data only (records, creation times, watermarks), never
+ * applied moves its change clock to {@code max(clock + 1, creation time in µs + 1)}, the version being the clock
+ * times 1,000; a window made final adds one), an item's with every change of that item only. They depend on the data only (records, creation times, watermarks), never
  * on a clock or on when timers fire: a restored list goes on from the version of its checkpoint, and a replay
  * of the same records gives the same versions to the same states. What was computed after that checkpoint
  * and lost with the failure was never published (the sinks publish completed checkpoints only, see
@@ -117,7 +117,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         long now = ctx.timerService().currentProcessingTime();
         long watermark = ctx.timerService().currentWatermark();
         long eventTime = Versions.eventTime(e.approximateCreationTimeMillis, ctx.timestamp());
-        ListMeta meta = metaState.value();
+        ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
         if (LegacySavepoints.hasPendingWindow(meta)) {
             LegacySavepoints.adoptPendingWindow(meta, windowStore, windows, timers);
             metaState.update(meta);
@@ -127,7 +127,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         boolean isNew = liveCount.isNew(e, marks, listNow);
         if (e.type != ChangeType.SNAPSHOT && !e.filteredOut) {
             if (meta == null) {
-                meta = new ListMeta();
+                meta = LegacySavepoints.newList();
             }
             if (Versions.known(eventTime)) {
                 EventTimeWindows.Counted counted = windows.count(e, eventTime, isNew, meta, watermark, windowStore);
@@ -155,7 +155,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
         if (liveCount.staysOut(e, marks, listNow, itemTime)) {
             if (meta == null) { // a list of items outside the filter only: its clean-up drops their marks
-                meta = new ListMeta();
+                meta = LegacySavepoints.newList();
                 meta.lastChangeTime = time;
                 retention.armCleanUp(meta, timers);
                 metaState.update(meta);
@@ -164,11 +164,11 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             return;
         }
         if (meta == null) {
-            meta = new ListMeta();
+            meta = LegacySavepoints.newList();
         }
         retention.startsAgain(meta, eventTime);
         LiveCount.Applied applied = liveCount.apply(e, marks, meta, listNow, itemTime);
-        meta.version = Versions.next(meta.version, time);
+        meta.version = Versions.listChanged(meta.version, time);
         if (Versions.known(eventTime) || !Versions.known(meta.lastChangeTime)) {
             meta.lastChangeTime = Versions.known(time) ? time : Versions.UNKNOWN;
         }
@@ -197,7 +197,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ListAggregate> out) throws Exception {
-        ListMeta meta = metaState.value();
+        ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
         if (meta == null) {
             return;
         }
@@ -210,7 +210,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             if (!Versions.known(meta.lastChangeTime) && Versions.known(watermark)) {
                 // a list known only from records without a time (the scan) before any watermark: it is dated,
                 // and its version moved, at the first event time the job reaches
-                meta.version = Versions.next(meta.version, watermark);
+                meta.version = Versions.listChanged(meta.version, watermark);
                 meta.lastChangeTime = watermark;
                 retention.changeApplied(meta, ctx.timerService().currentProcessingTime(), timers);
             }

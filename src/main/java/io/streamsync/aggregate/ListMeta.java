@@ -14,7 +14,11 @@ public class ListMeta {
     public long lastChangeTime = Long.MIN_VALUE;
     /** Processing time of the last applied change. Up to 0.2.0 it drove the clean-up of empty lists; no longer read. */
     public long lastChangeProcessingTime;
-    /** Before the event-time windows (0.1.0, early 0.2.0 builds): start of the last window emitted, or Long.MIN_VALUE. No longer used. */
+    /**
+     * Before the event-time windows (0.1.0, early 0.2.0 builds): start of the last window emitted, or
+     * Long.MIN_VALUE. Since 0.3.0: {@code -1} once {@link #version} is in its scaled form (see
+     * {@link LegacySavepoints#scaleVersion}); the field is kept rather than added, so the state's schema is 0.2.0's.
+     */
     public long lastEmittedWindowStart = Long.MIN_VALUE;
     /**
      * Before the event-time windows (0.1.0, early 0.2.0 builds): start of the window collecting changes, or Long.MIN_VALUE when none is open. A restored

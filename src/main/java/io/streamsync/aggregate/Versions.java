@@ -5,12 +5,16 @@ package io.streamsync.aggregate;
  * function of the data (the records, their creation times, the watermark they carry), never of a clock, and
  * stands for exactly one state: every new state takes a higher version than the one before.
  *
- * <p><b>A list's version</b> moves with every new state of the list: a change applied takes
- * {@code max(version + 1, t·1000 + 1)}, where {@code t} is the change's creation time in milliseconds (so the
- * version counts microseconds of event time, like a hybrid logical clock: a list that comes back after its
- * state was cleaned up starts above every version it had before, however its state was dropped); a window
- * becoming final takes {@code version + 1} (the live aggregate then carries other window figures: another
- * state).
+ * <p><b>A list's version</b> is its <i>change clock</i> times {@link #SCALE}, plus the number of times one of its
+ * windows became final since its last change. The change clock moves with every change applied:
+ * {@code clock = max(clock + 1, t·1000 + 1)}, where {@code t} is the change's creation time in milliseconds (so
+ * it counts microseconds of event time, like a hybrid logical clock: a list that comes back after its state was
+ * cleaned up starts above every version it had before, however its state was dropped). A window becoming final
+ * adds one (the live aggregate then carries other window figures: another state), up to {@code SCALE - 1}
+ * times between two changes. So {@code version / SCALE} names the list's last applied change whatever the
+ * windows did, and the count a version shows follows from the stream alone: a change's clock is computed from
+ * the creation times of the list's changes (a bare reader of the stream can do it, see the tests'
+ * {@code StreamHistory}).
  *
  * <p><b>An item's version</b> (its search document's) follows the same rule over the item's own changes
  * only, so it does not depend on the order in which other items' changes arrive: a replay that interleaves
@@ -25,8 +29,14 @@ package io.streamsync.aggregate;
 final class Versions {
     /** No event time. */
     static final long UNKNOWN = Long.MIN_VALUE;
-    /** The last millisecond of year 9999: later creation times are no times (and microseconds fit a long). */
-    static final long MAX_EVENT_TIME = 253_402_300_799_999L;
+    /**
+     * The last millisecond of year 2200: later creation times are no times (a list's version, microseconds times
+     * {@link #SCALE}, must fit a long: it does until year 2262).
+     */
+    static final long MAX_EVENT_TIME = 7_258_118_399_999L;
+
+    /** A list's version is its change clock times this, plus the windows made final since its last change. */
+    static final long SCALE = 1_000L;
 
     private Versions() {}
 
@@ -57,10 +67,23 @@ final class Versions {
         return known(second) ? second : UNKNOWN;
     }
 
-    /** The version after {@code version} for a change versioned at {@code time} (UNKNOWN: one more). */
+    /**
+     * A change clock after {@code clock} for a change versioned at {@code time} (UNKNOWN: one more); an item's
+     * version is its change clock.
+     */
     static long next(long version, long time) {
         long byOne = version + 1;
         return known(time) ? Math.max(byOne, time * 1000L + 1) : byOne;
+    }
+
+    /** A list's version after a change versioned at {@code time}. */
+    static long listChanged(long version, long time) {
+        return next(version / SCALE, time) * SCALE;
+    }
+
+    /** A list's version after one or more of its windows became final (held at the last before the next change). */
+    static long windowFinal(long version) {
+        return Math.floorMod(version, SCALE) == SCALE - 1 ? version : version + 1;
     }
 
     /**
@@ -71,7 +94,7 @@ final class Versions {
         if (!known(meta.lastChangeTime)) {
             return UNKNOWN;
         }
-        long t = Math.max(meta.lastChangeTime, meta.version / 1000L);
+        long t = Math.max(meta.lastChangeTime, meta.version / SCALE / 1000L);
         return known(t) ? t : meta.lastChangeTime;
     }
 

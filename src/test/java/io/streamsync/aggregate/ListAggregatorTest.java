@@ -402,17 +402,17 @@ class ListAggregatorTest {
     void versionGrowsWithEveryNewStateOnly() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0));
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
-        assertThat(last("a").version).as("the first change's creation time in microseconds, plus one").isEqualTo(T0 * 1000 + 1);
+        assertThat(last("a").version).as("the first change's creation time in microseconds, plus one, times 1,000").isEqualTo((T0 * 1000 + 1) * 1000);
         harness.processWatermark(T0 + WINDOW - 1);
         long v1 = last("a").version;
-        assertThat(v1).as("its window final: another state").isEqualTo(T0 * 1000 + 2);
+        assertThat(v1).as("its window final: another state").isEqualTo((T0 * 1000 + 1) * 1000 + 1);
         ChangeEvent dup = change(ChangeType.INSERT, "a", "2", T0 + 5);
         send(dup, dup, change(ChangeType.MODIFY, "a", "2", T0 + 5)); // the duplicate moves nothing
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
-        assertThat(last("a").version).as("two changes, the first at a later millisecond").isEqualTo((T0 + 5) * 1000 + 2);
+        assertThat(last("a").version).as("two changes, the first at a later millisecond").isEqualTo(((T0 + 5) * 1000 + 2) * 1000);
         send(change(ChangeType.MODIFY, "a", "2", T0 + WINDOW));
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
-        assertThat(last("a").version).as("a later change: its creation time").isEqualTo((T0 + WINDOW) * 1000 + 1);
+        assertThat(last("a").version).as("a later change: its creation time").isEqualTo(((T0 + WINDOW) * 1000 + 1) * 1000);
     }
 
     @Test
@@ -723,14 +723,14 @@ class ListAggregatorTest {
         send(change(ChangeType.INSERT, "a", "2", T0, "20"), change(ChangeType.INSERT, "a", "3", T0, "21"),
                 change(ChangeType.INSERT, "a", "4", T0, "22"));
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
-        assertThat(last("a").version).isEqualTo(T0 * 1000L + 4);
+        assertThat(last("a").version).isEqualTo((T0 * 1000L + 4) * 1000);
         restore(snapshot);
         harness.setProcessingTime(harness.getProcessingTime() + 1_000_000_000L); // the clock moves on: nothing else
         // the replay meets item 4 first (another source's record won the race this time), with a newer image
         send(change(ChangeType.INSERT, "a", "4", T0, "23"));
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
         assertThat(last("a").version).as("the version counts the list's changes: no clock moves it")
-                .isEqualTo(T0 * 1000L + 2);
+                .isEqualTo((T0 * 1000L + 2) * 1000);
         assertThat(itemVersion(ItemKeys.itemKey("a", "4"))).as("an item's version counts its own changes")
                 .isEqualTo(T0 * 1000L + 1);
     }
@@ -815,7 +815,7 @@ class ListAggregatorTest {
         assertThat(last("a").updatedAt).as("no time yet: epoch 0, never year -292275055").isZero();
         harness.processWatermark(T0);
         harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
-        assertThat(last("a").version).isEqualTo(T0 * 1000 + 1);
+        assertThat(last("a").version).isEqualTo((T0 * 1000 + 1) * 1000);
         assertThat(last("a").updatedAt).isEqualTo(T0);
         assertThat(last("a").taskCount).isEqualTo(1);
     }

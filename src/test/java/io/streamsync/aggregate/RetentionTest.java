@@ -30,7 +30,7 @@ class RetentionTest {
     @Test
     void anEmptyListIsDroppedOnceTheWatermarkPassesItsLastChangeByTheRetentionWithNoWindowOpen() {
         meta.lastChangeTime = T0;
-        meta.version = T0 * 1000 + 2;
+        meta.version = (T0 * 1000 + 2) * Versions.SCALE;
         retention.changeApplied(meta, 1_000, timers);
         retention.emitted(meta, 1_000 + W, T0, timers);
         assertThat(timers.event).as("an event-time timer").containsExactly(T0 + EMPTY);
@@ -47,7 +47,7 @@ class RetentionTest {
     @Test
     void aChangeARetentionAfterTheLastStartsTheListAgainWithoutItsOldWindow() {
         meta.lastChangeTime = T0;
-        meta.version = T0 * 1000 + 2;
+        meta.version = (T0 * 1000 + 2) * Versions.SCALE;
         meta.finalWindowStart = T0 - W;
         assertThat(retention.startsAgain(meta, T0 + EMPTY - 1)).isFalse();
         meta.taskCount = 1;

@@ -14,7 +14,7 @@ class VersionsTest {
         assertThat(Versions.eventTime(-1, T0)).isEqualTo(T0);
         assertThat(Versions.eventTime(-1, Long.MIN_VALUE)).as("Flink's NO_TIMESTAMP").isEqualTo(Versions.UNKNOWN);
         assertThat(Versions.eventTime(-1, null)).isEqualTo(Versions.UNKNOWN);
-        assertThat(Versions.eventTime(Versions.MAX_EVENT_TIME + 1, null)).as("past year 9999").isEqualTo(Versions.UNKNOWN);
+        assertThat(Versions.eventTime(Versions.MAX_EVENT_TIME + 1, null)).as("past year 2200").isEqualTo(Versions.UNKNOWN);
         assertThat(Versions.eventTime(Long.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(Versions.UNKNOWN);
     }
 
@@ -47,8 +47,32 @@ class VersionsTest {
         ListMeta meta = new ListMeta();
         assertThat(Versions.listTime(meta)).isEqualTo(Versions.UNKNOWN);
         meta.lastChangeTime = T0;
-        meta.version = (T0 + 5) * 1000 + 1;
+        meta.version = ((T0 + 5) * 1000 + 1) * Versions.SCALE + 3;
         assertThat(Versions.listTime(meta)).isEqualTo(T0 + 5);
         assertThat(Versions.plus(Long.MAX_VALUE - 1, 10)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aListsVersionNamesItsLastChangeWhateverTheWindowsDid() {
+        long v = Versions.listChanged(0, T0);
+        assertThat(v).isEqualTo((T0 * 1000 + 1) * 1000);
+        long w = Versions.windowFinal(Versions.windowFinal(v));
+        assertThat(w).isEqualTo(v + 2);
+        assertThat(Versions.listChanged(w, T0)).as("the next change: the next clock, whatever the windows did")
+                .isEqualTo(Versions.listChanged(v, T0)).isEqualTo((T0 * 1000 + 2) * 1000);
+        long full = v + Versions.SCALE - 1;
+        assertThat(Versions.windowFinal(full)).as("held before the next change's version").isEqualTo(full);
+        assertThat(Versions.listChanged(0, Versions.MAX_EVENT_TIME)).as("fits a long").isPositive();
+    }
+
+    @Test
+    void aVersionOfAnOlderReleaseIsScaledOnce() {
+        ListMeta old = new ListMeta(); // as restored from 0.2.0: version base + n
+        old.version = T0 * 1000 + 7;
+        LegacySavepoints.scaleVersion(old);
+        assertThat(old.version).isEqualTo((T0 * 1000 + 7) * 1000);
+        LegacySavepoints.scaleVersion(old);
+        assertThat(old.version).as("once").isEqualTo((T0 * 1000 + 7) * 1000);
+        assertThat(LegacySavepoints.scaleVersion(LegacySavepoints.newList()).version).isZero();
     }
 }
