@@ -36,28 +36,34 @@ public final class AggregateState {
     }
 
     /**
-     * Removed items of one list: item key to the sequence number of its removal, so that a repeated or
-     * older change of a removed item is recognised. Entries expire after {@code retention}.
+     * Removed items of one list: item key to the mark of its removal ({@link ItemMark}: sequence number,
+     * version, removal time), so that a repeated or older change of a removed item is recognised. A mark is
+     * forgotten once the list's event time passes its removal by {@code aggregate.tombstone.retention.ms}
+     * ({@link LiveCount}); the list's expired marks leave memory when it emits in a later retention period.
      *
-     * <p>Clean-up of expired entries: RocksDB drops them in compaction, full snapshots leave them out, and
-     * on the heap {@link ListAggregator} prunes a list's expired entries when it emits the list's first
-     * window of each retention period. Flink's default incremental heap clean-up is switched off: it
-     * walks the state table on every access of this state, and with few tombstones (the common case) it
-     * restarts that walk over all key groups each time, which was 23% of the job's CPU time in the pipeline
-     * benchmark. The clean-up strategy is not part of a savepoint; the TTL itself (and so the state's
-     * serialized form) is unchanged.
+     * <p>The descriptor keeps the state TTL it has had since 0.1.0, because the TTL is part of the state's
+     * serialized form (each value carries its last-write timestamp) and every savepoint must restore. Its
+     * duration is not part of a savepoint: it is now {@link #TOMBSTONE_TTL_BACKSTOP}, which never expires a
+     * mark in practice. Up to 0.2.0 it was the retention itself, on processing time: a stop or a rollback of
+     * the job aged every tombstone by its downtime, and a duplicate arriving after the restore could bring a
+     * removed item back (issue 28 §7). Flink's background clean-ups are off (the heap's incremental one walked
+     * the state table on every access: 23% of the job's CPU time in the pipeline benchmark).
      */
-    public static MapStateDescriptor<String, String> tombstones(Duration retention) {
+    public static MapStateDescriptor<String, String> tombstones() {
         MapStateDescriptor<String, String> d = new MapStateDescriptor<>(TOMBSTONES, Types.STRING, Types.STRING);
-        d.enableTimeToLive(StateTtlConfig.newBuilder(retention)
+        d.enableTimeToLive(StateTtlConfig.newBuilder(TOMBSTONE_TTL_BACKSTOP)
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .disableCleanupInBackground()
-                .cleanupFullSnapshot()
-                .cleanupInRocksdbCompactFilter(1000)
                 .build());
         return d;
     }
+
+    /**
+     * The state TTL of {@link #tombstones()}: 100 years of processing time, a backstop only (small enough
+     * that a timestamp plus it cannot overflow in RocksDB's TTL arithmetic).
+     */
+    public static final Duration TOMBSTONE_TTL_BACKSTOP = Duration.ofDays(36_500);
 
     /** The list's windows that are not final yet: window start (epoch ms) to the activity counted so far. */
     public static MapStateDescriptor<Long, WindowCounts> openWindows() {

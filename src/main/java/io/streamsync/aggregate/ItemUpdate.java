@@ -15,7 +15,10 @@ public class ItemUpdate {
     public boolean delete;
     /** The item's new image as plain JSON; null for deletes. */
     public String documentJson;
-    /** The list's version after this change: increases with every change of any item of the list. */
+    /**
+     * The item's version after this change: increases with every change applied to this item, a function of
+     * the item's own changes (see {@link Versions}); up to 0.2.0 it was the list's version.
+     */
     public long version;
 
     public ItemUpdate() {}

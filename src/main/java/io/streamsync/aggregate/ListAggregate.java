@@ -6,8 +6,9 @@ import java.util.Objects;
  * What the job publishes for one list: the live item count, the activity of the list's latest final window
  * (see {@link ListAggregator}) and a version. A Flink POJO.
  *
- * <p>{@link #version} strictly increases with every change applied to the list, and a given version always
- * comes with the same {@link #taskCount}: sinks may use it to refuse older values on replay.
+ * <p>{@link #version} strictly increases with every new state of the list (a change applied, a window made
+ * final), and a given version always comes with the same state: sinks refuse anything not above what they
+ * hold (see {@link ListAggregator}).
  */
 public class ListAggregate implements io.streamsync.sink.commit.Versioned {
     private static final long serialVersionUID = 1L;
@@ -30,7 +31,10 @@ public class ListAggregate implements io.streamsync.sink.commit.Versioned {
     public long removed;
     /** Of {@link #removed}, how many were TTL expiries. */
     public long expired;
-    /** Creation time (epoch ms) of the last change applied to the list. */
+    /**
+     * Creation time (epoch ms) of the last change applied to the list; for a scanned item, the event time the
+     * job had reached; 0 while the list has seen no time at all.
+     */
     public long updatedAt;
 
     public ListAggregate() {}

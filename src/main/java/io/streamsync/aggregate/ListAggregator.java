@@ -1,92 +1,48 @@
 package io.streamsync.aggregate;
 
-import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeType;
-import io.streamsync.change.SequenceNumbers;
-import io.streamsync.pipeline.OperatorIds;
+import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.sink.deadletter.DeadLetter;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.streaming.api.TimeDomain;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Duration;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
  * Keeps exact per-list aggregates from a stream of item changes keyed by list id: the live item count, and
- * the list's activity per event-time window.
+ * the list's activity per event-time window. A thin operator: it wires keyed state, timers and outputs to
+ * plain parts that unit tests drive without Flink:
+ * <ul>
+ *   <li>{@link LiveCount}: the sequence guard and the live count (bootstrap-scan items, filters, TTL expiries);
+ *   <li>{@link EventTimeWindows}: the windows, each change counted once, final once, late changes;
+ *   <li>{@link Retention}: when the live aggregate is emitted, the clean-up of empty lists, tombstone pruning;
+ *   <li>{@link LegacySavepoints}: the shim for savepoints of 0.1.0 and early 0.2.0 builds;
+ *   <li>{@link AggregatorMetrics}: the counters.
+ * </ul>
+ * The state (names, types, serializers) is {@link AggregateState}'s and the uid the pipeline's: every golden
+ * savepoint restores.
  *
- * <p><b>Exact counts.</b> For every live item the sequence number of the last applied change is kept; for
- * a removed item its removal's sequence number is kept for {@code tombstoneRetention}. A change whose
- * sequence number is not above the item's last one is a duplicate or outdated and is ignored, so replays
- * and reordering cannot move the count. The count follows presence: INSERT or MODIFY of an item not yet
- * present adds one, REMOVE of a present item subtracts one; an INSERT of a present item or a REMOVE of an
- * unknown item changes nothing.
- *
- * <p><b>Bootstrap scan.</b> A {@link ChangeType#SNAPSHOT} (an item read by the scan of the table) is applied
- * only to an item the job knows nothing of (neither live nor tombstone): it makes the item live with the
- * sequence number {@value #SNAPSHOT_SEQUENCE}, below every stream record, so every later change record of
- * the item applies on top of it, and a snapshot arriving after a change record of its item is ignored. See
- * the README's "Bootstrap" section for why this converges to the table's contents.
- *
- * <p><b>Filters.</b> With an event filter, the count is of the live items whose last change matched it. A
- * record marked {@link ChangeEvent#filteredOut} (INSERT, MODIFY or SNAPSHOT that does not match) takes a
- * counted item out of the count and the index; it is otherwise ignored. A REMOVE always removes a counted
- * item, whether it matches or not: a filter cannot keep a deleted item counted.
- *
- * <p><b>Windows</b> (since 0.2.0). The activity of a list is counted per tumbling window of the records'
- * creation time (event time), apart from the live count: every change record of the stream that matches
- * the filter is counted once in its window, identified by its {@code eventID} (else its sequence number),
- * whatever its order of arrival and whatever the live count made of it (an outdated change is activity
- * too). A window is <i>final</i> once the watermark passes its end plus {@code allowedLateness}: it is then
- * emitted once on {@link #WINDOWS}, and its figures become the live aggregate's window fields. A change of
- * a window that is already final is late: it still updates the live count, but its window is not changed;
- * it is counted in {@code lateChanges} and goes to {@link #LATE_CHANGES} with the reason, unless the live
- * state shows it was applied already (a duplicate: {@code duplicateOrOutdatedIgnored}). Whether a window is
- * final is decided by the highest watermark the list has seen, which is part of its state, so a restore,
- * a replay or a rescale (the watermark starts anew) cannot reopen a published window.
- *
- * <p><b>Live aggregate.</b> Emitted {@code windowSize} of processing time after the first change applied
- * since the last emission (so a quiet list's last change is out within one window size), and when one of
- * the list's windows becomes final; the sinks keep the latest per list and checkpoint.
- *
- * <p><b>Version.</b> Starts at the first change's creation time in microseconds and grows by one per
- * applied change; it survives the clean-up of empty lists as long as time moves forward, so a list that
- * comes back never reuses an older version. Items' search documents carry the list version of their change.
- * It depends on the data only, never on a clock: a restored list goes on from the version of its
- * checkpoint. What was computed after that checkpoint and lost with the failure was never published (the
- * sinks publish completed checkpoints only, see {@link io.streamsync.sink.commit.CheckpointCommittingSink}),
- * so the versions it used are free again.
- *
- * <p><b>Clean-up.</b> A list with no items, no open window and no change for {@code emptyListRetention}
- * has all its state dropped.
- *
- * <p><b>Savepoints of 0.1.0 and of 0.2.0 builds before the event-time windows.</b> Their one pending window per list (processing-time emission) is
- * moved into the open windows on the list's first change or timer after the restore, and published when
- * the watermark passes it.
+ * <p><b>Versions</b> ({@link Versions}): a list's version moves with every new state of the list (a change
+ * applied moves its change clock to {@code max(clock + 1, creation time in µs + 1)}, the version being the clock
+ * times 1,000; a window made final adds one), an item's with every change of that item only. They depend on the data only (records, creation times, watermarks), never
+ * on a clock or on when timers fire: a restored list goes on from the version of its checkpoint, and a replay
+ * of the same records gives the same versions to the same states. What was computed after that checkpoint
+ * and lost with the failure was never published (the sinks publish completed checkpoints only, see
+ * {@link io.streamsync.sink.commit.CheckpointCommittingSink}), so the versions it used are free again.
  */
 public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate> {
     private static final long serialVersionUID = 2L;
-
-    /**
-     * The last sequence number kept for an item known only from the bootstrap scan: below every real stream
-     * sequence number, so any change record of the item is applied after it.
-     */
-    static final String SNAPSHOT_SEQUENCE = "0";
 
     /** Side output of the item documents to index or delete. */
     public static final OutputTag<ItemUpdate> ITEM_UPDATES = new OutputTag<>("item-updates", Types.POJO(ItemUpdate.class));
@@ -109,22 +65,12 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient MapState<Long, WindowCounts> openWindows;
     private transient MapState<String, Long> windowChanges;
 
-    private transient Counter inserts;
-    private transient Counter modifies;
-    private transient Counter removes;
-    private transient Counter ttlRemovals;
-    private transient Counter outdatedIgnored;
-    private transient Counter scanItems;
-    private transient Counter ttlKept;
-    private transient Counter filteredIgnored;
-    private transient Counter itemsLeftFilter;
-    private transient Counter scanSuperseded;
-    private transient Counter removesOfUnknownItems;
-    private transient Counter aggregatesEmitted;
-    private transient Counter listsCleanedUp;
-    private transient Counter windowsPublished;
-    private transient Counter windowDuplicates;
-    private transient Counter lateChanges;
+    private transient AggregatorMetrics metrics;
+    private transient LiveCount liveCount;
+    private transient EventTimeWindows windows;
+    private transient Retention retention;
+    private transient ItemMarks marks;
+    private transient WindowStore windowStore;
 
     public ListAggregator(Duration windowSize, Duration tombstoneRetention, Duration emptyListRetention,
             boolean emitItemUpdates) {
@@ -153,349 +99,273 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     public void open(OpenContext openContext) {
         metaState = getRuntimeContext().getState(AggregateState.meta());
         items = getRuntimeContext().getMapState(AggregateState.items());
-        tombstones = getRuntimeContext().getMapState(AggregateState.tombstones(tombstoneRetention));
+        tombstones = getRuntimeContext().getMapState(AggregateState.tombstones());
         openWindows = getRuntimeContext().getMapState(AggregateState.openWindows());
         windowChanges = getRuntimeContext().getMapState(AggregateState.windowChanges());
-        MetricGroup m = CloudWatchMetrics.of(getRuntimeContext().getMetricGroup());
-        inserts = m.counter("eventsInsert");
-        modifies = m.counter("eventsModify");
-        removes = m.counter("eventsRemove");
-        ttlRemovals = m.counter("eventsTtlRemove");
-        outdatedIgnored = m.counter("duplicateOrOutdatedIgnored");
-        scanItems = m.counter("scanItems");
-        ttlKept = m.counter("ttlExpiriesKept");
-        filteredIgnored = m.counter("filteredOutIgnored");
-        itemsLeftFilter = m.counter("itemsLeftFilter");
-        scanSuperseded = m.counter("scanItemsSupersededByStream");
-        removesOfUnknownItems = m.counter("removeOfUnknownItem");
-        aggregatesEmitted = m.counter("aggregatesEmitted");
-        listsCleanedUp = m.counter("emptyListsCleanedUp");
-        windowsPublished = m.counter("windowsPublished");
-        windowDuplicates = m.counter("windowDuplicatesIgnored");
-        lateChanges = m.counter("lateChanges");
+        metrics = new AggregatorMetrics(CloudWatchMetrics.of(getRuntimeContext().getMetricGroup()));
+        liveCount = new LiveCount(ttlExpiryRemoves, tombstoneRetention.toMillis(), metrics);
+        windows = new EventTimeWindows(windowSize, allowedLateness, ttlExpiryRemoves, metrics);
+        retention = new Retention(windowSize, tombstoneRetention.toMillis(), emptyListRetention);
+        marks = new StateItemMarks();
+        windowStore = new StateWindowStore();
     }
 
     @Override
     public void processElement(ChangeEvent e, Context ctx, Collector<ListAggregate> out) throws Exception {
-        countByType(e);
+        metrics.countByType(e);
+        Timers timers = timers(ctx);
         long now = ctx.timerService().currentProcessingTime();
-        long eventTime = e.approximateCreationTimeMillis >= 0 ? e.approximateCreationTimeMillis
-                : ctx.timestamp() != null ? ctx.timestamp() : now;
-        ListMeta meta = metaState.value();
-        if (meta != null && meta.hasPendingWindow()) {
-            adoptPendingWindow(meta, ctx);
+        long watermark = ctx.timerService().currentWatermark();
+        long eventTime = Versions.eventTime(e.approximateCreationTimeMillis, ctx.timestamp());
+        ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
+        if (LegacySavepoints.hasPendingWindow(meta)) {
+            LegacySavepoints.adoptPendingWindow(meta, windowStore, windows, timers);
             metaState.update(meta);
         }
+        long listNow = meta == null ? Versions.UNKNOWN : listNow(meta, watermark);
 
-        String live = items.get(e.itemKey);
-        String last = live != null ? live : tombstones.get(e.itemKey);
-        boolean applied = e.type == ChangeType.SNAPSHOT
-                ? last == null
-                : last == null || SequenceNumbers.compare(e.sequenceNumber, last) > 0;
-
+        boolean isNew = liveCount.isNew(e, marks, listNow);
         if (e.type != ChangeType.SNAPSHOT && !e.filteredOut) {
             if (meta == null) {
-                meta = newMeta(eventTime);
+                meta = LegacySavepoints.newList();
             }
-            countInWindow(e, eventTime, applied, meta, ctx);
+            if (Versions.known(eventTime)) {
+                EventTimeWindows.Counted counted = windows.count(e, eventTime, isNew, meta, watermark, windowStore);
+                if (counted.openedWindowFinalAt != Long.MIN_VALUE) {
+                    timers.registerEventTime(counted.openedWindowFinalAt);
+                }
+                if (counted.late()) {
+                    ctx.output(LATE_CHANGES, windows.lateLetter(e, counted.lateWindowStart,
+                            Math.max(watermark, meta.finalWatermark), now, deadLetterMaxBytes));
+                }
+            } else if (isNew) {
+                metrics.changesWithoutCreationTime.inc();
+                ctx.output(LATE_CHANGES, windows.timelessLetter(e, now, deadLetterMaxBytes));
+            }
             metaState.update(meta);
         }
-
-        if (!applied) {
-            if (e.type == ChangeType.SNAPSHOT) {
-                scanSuperseded.inc(); // the stream already told this item's story: it wins over the scan
-            } else {
-                outdatedIgnored.inc();
-            }
+        // a record without a creation time (a scanned item) is versioned at the event time the job has reached:
+        // for the list, its own time first (the same in a replay, whose watermark starts anew); for the item,
+        // the watermark first (every stream change of the item that comes after it is above the watermark)
+        long listTime = meta == null ? Versions.UNKNOWN : Versions.listTime(meta);
+        long time = Versions.versionTime(eventTime, listTime, watermark);
+        long itemTime = Versions.versionTime(eventTime, watermark, listTime);
+        if (!isNew) {
             return;
         }
-        boolean leaving = e.filteredOut && e.type != ChangeType.REMOVE;
-        if (leaving && live == null) {
-            // outside the filtered set and staying out; remembered so that an older matching record cannot bring it in
-            tombstones.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
-            filteredIgnored.inc();
+        if (liveCount.staysOut(e, marks, listNow, itemTime)) {
+            if (meta == null) { // a list of items outside the filter only: its clean-up drops their marks
+                meta = LegacySavepoints.newList();
+                meta.lastChangeTime = time;
+                retention.armCleanUp(meta, timers);
+                metaState.update(meta);
+            }
+            retention.armPrune(itemTime, timers);
             return;
         }
         if (meta == null) {
-            meta = newMeta(eventTime);
+            meta = LegacySavepoints.newList();
         }
-
-        boolean present = live != null;
-        boolean keptExpiry = e.type == ChangeType.REMOVE && e.ttlExpiry && !ttlExpiryRemoves;
-        if (keptExpiry) {
-            // the table deleted it, the aggregate keeps it: still counted and indexed, the expiry only noted
-            if (present) {
-                items.put(e.itemKey, e.sequenceNumber);
-            } else {
-                tombstones.put(e.itemKey, e.sequenceNumber);
-            }
-            ttlKept.inc();
-        } else if (e.type == ChangeType.REMOVE || leaving) {
-            if (present) {
-                meta.taskCount--;
-                items.remove(e.itemKey);
-            } else {
-                removesOfUnknownItems.inc();
-            }
-            tombstones.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
-            if (leaving) {
-                itemsLeftFilter.inc(); // no longer matches the filter: out of the count, not a removal of the window
-            }
-        } else {
-            if (!present) {
-                meta.taskCount++;
-                tombstones.remove(e.itemKey);
-            }
-            items.put(e.itemKey, e.type == ChangeType.SNAPSHOT ? SNAPSHOT_SEQUENCE : e.sequenceNumber);
+        retention.startsAgain(meta, eventTime);
+        LiveCount.Applied applied = liveCount.apply(e, marks, meta, listNow, itemTime);
+        meta.version = Versions.listChanged(meta.version, time);
+        if (Versions.known(eventTime) || !Versions.known(meta.lastChangeTime)) {
+            meta.lastChangeTime = Versions.known(time) ? time : Versions.UNKNOWN;
         }
-        meta.version++;
-        meta.lastChangeTime = eventTime;
-        meta.lastChangeProcessingTime = now;
-        if (meta.emitTimer == Long.MIN_VALUE) {
-            meta.emitTimer = now + windowSize;
-            ctx.timerService().registerProcessingTimeTimer(meta.emitTimer);
+        if (!Versions.known(meta.lastChangeTime)) {
+            timers.registerEventTime(Long.MIN_VALUE + 1); // dated at the first watermark, see onTimer
         }
+        retention.changeApplied(meta, now, timers);
         metaState.update(meta);
+        if (e.type == ChangeType.REMOVE || e.filteredOut) {
+            retention.armPrune(itemTime, timers); // a removed item's mark leaves memory by event time
+        }
 
-        if (emitItemUpdates && !keptExpiry) {
-            if (e.type == ChangeType.REMOVE || leaving) {
-                ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, true, null, meta.version));
-            } else if (e.newImageJson != null) {
-                ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, false, e.newImageJson, meta.version));
-            }
+        if (emitItemUpdates && applied.output != LiveCount.ItemOutput.NONE) {
+            boolean delete = applied.output == LiveCount.ItemOutput.DELETE;
+            ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, delete,
+                    delete ? null : e.newImageJson, applied.version));
         }
     }
 
-    private static ListMeta newMeta(long eventTime) {
-        ListMeta meta = new ListMeta();
-        meta.version = Math.max(0L, eventTime) * 1000L;
-        return meta;
-    }
-
-    /** The time at which the window starting at {@code start} is final: its last millisecond plus the lateness. */
-    private long finalAt(long start) {
-        return start + windowSize - 1 + allowedLateness;
-    }
-
-    /** Counts a matching change in its window, once per record, unless the window is final already. */
-    private void countInWindow(ChangeEvent e, long eventTime, boolean applied, ListMeta meta, Context ctx) throws Exception {
-        long start = eventTime - Math.floorMod(eventTime, windowSize);
-        long watermark = Math.max(ctx.timerService().currentWatermark(), meta.finalWatermark);
-        if (finalAt(start) <= watermark) {
-            if (applied) {
-                lateChanges.inc();
-                ctx.output(LATE_CHANGES, lateLetter(e, start, watermark, ctx.timerService().currentProcessingTime()));
-            } // else a duplicate of a change applied before: counted in duplicateOrOutdatedIgnored
-            return;
-        }
-        String identity = e.eventId != null ? e.eventId : e.sequenceNumber;
-        if (windowChanges.contains(identity)) {
-            windowDuplicates.inc();
-            return;
-        }
-        windowChanges.put(identity, start);
-        WindowCounts c = openWindows.get(start);
-        if (c == null) {
-            c = new WindowCounts();
-            ctx.timerService().registerEventTimeTimer(finalAt(start));
-        }
-        switch (e.type) {
-            case INSERT:
-                c.inserted++;
-                break;
-            case MODIFY:
-                c.modified++;
-                break;
-            default:
-                if (e.ttlExpiry) {
-                    c.expired++;
-                }
-                if (!e.ttlExpiry || ttlExpiryRemoves) {
-                    c.removed++;
-                }
-        }
-        c.lastChangeTime = Math.max(c.lastChangeTime, eventTime);
-        openWindows.put(start, c);
-    }
-
-    private DeadLetter lateLetter(ChangeEvent e, long windowStart, long watermark, long now) {
-        ObjectNode r = JsonNodeFactory.instance.objectNode();
-        r.put("eventID", e.eventId);
-        r.put("eventName", e.type.name());
-        r.put("listId", e.partitionKey);
-        r.put("approximateCreationDateTime", java.time.Instant.ofEpochMilli(e.approximateCreationTimeMillis).toString());
-        r.put("sequenceNumber", e.sequenceNumber);
-        r.put("keys", e.keysJson);
-        r.put("newImage", e.newImageJson);
-        r.put("oldImage", e.oldImageJson);
-        String reason = "late change: its window [" + java.time.Instant.ofEpochMilli(windowStart) + ", "
-                + java.time.Instant.ofEpochMilli(windowStart + windowSize) + ") was final at watermark "
-                + java.time.Instant.ofEpochMilli(watermark) + " (aggregate.window.allowed.lateness.ms=" + allowedLateness
-                + "); the live count took the change, the window did not";
-        return DeadLetter.of(reason, OperatorIds.AGGREGATE.uid(), e.shardId, e.sequenceNumber, now, r.toString(),
-                deadLetterMaxBytes);
+    /** The list's event time for retention: its own changes' and the watermark's, never a clock. */
+    private static long listNow(ListMeta meta, long watermark) {
+        long own = Versions.listTime(meta);
+        long w = Versions.known(watermark) ? watermark : Versions.UNKNOWN;
+        return Math.max(own, w);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ListAggregate> out) throws Exception {
-        ListMeta meta = metaState.value();
+        ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
         if (meta == null) {
             return;
         }
-        if (meta.hasPendingWindow()) {
-            adoptPendingWindow(meta, ctx);
+        Timers timers = timers(ctx);
+        if (LegacySavepoints.hasPendingWindow(meta)) {
+            LegacySavepoints.adoptPendingWindow(meta, windowStore, windows, timers);
         }
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
-            if (finishWindows(Math.max(timestamp, ctx.timerService().currentWatermark()), meta, ctx)) {
+            long watermark = Math.max(timestamp, ctx.timerService().currentWatermark());
+            if (!Versions.known(meta.lastChangeTime) && Versions.known(watermark)) {
+                // a list known only from records without a time (the scan) before any watermark: it is dated,
+                // and its version moved, at the first event time the job reaches
+                meta.version = Versions.listChanged(meta.version, watermark);
+                meta.lastChangeTime = watermark;
+                retention.changeApplied(meta, ctx.timerService().currentProcessingTime(), timers);
+            }
+            List<WindowAggregate> finished = windows.finish(ctx.getCurrentKey(), watermark, meta, windowStore);
+            for (WindowAggregate w : finished) {
+                ctx.output(WINDOWS, w);
+            }
+            if (!finished.isEmpty()) {
                 emitLive(ctx.getCurrentKey(), meta, ctx, out);
             }
-            metaState.update(meta);
-            return;
-        }
-        if (timestamp == meta.emitTimer) {
-            emitLive(ctx.getCurrentKey(), meta, ctx, out);
-            metaState.update(meta);
-        } else if (timestamp == meta.cleanupTimer) {
-            meta.cleanupTimer = Long.MIN_VALUE;
-            if (meta.taskCount == 0 && openWindows.isEmpty()
-                    && timestamp - meta.lastChangeProcessingTime >= emptyListRetention) {
+            if (retention.isPruneTime(timestamp)
+                    && liveCount.prune(tombstones.entries(), marks, listNow(meta, watermark))) {
+                tombstones.clear();
+            }
+            if (retention.cleanUp(meta, ctx.timerService().currentWatermark(), !openWindows.isEmpty())) {
                 metaState.clear();
                 items.clear();
                 tombstones.clear();
                 windowChanges.clear();
-                listsCleanedUp.inc();
-            } else {
-                metaState.update(meta);
+                metrics.listsCleanedUp.inc();
+                return;
             }
+            metaState.update(meta);
+            return;
         }
-    }
-
-    /** Publishes every open window final at {@code watermark}, oldest first; true when there was one. */
-    private boolean finishWindows(long watermark, ListMeta meta, Context ctx) throws Exception {
-        if (watermark != Long.MAX_VALUE) {
-            meta.finalWatermark = Math.max(meta.finalWatermark, watermark);
-        }
-        List<Long> due = new ArrayList<>();
-        for (Long start : openWindows.keys()) {
-            if (finalAt(start) <= watermark) {
-                due.add(start);
+        if (retention.isEmission(meta, timestamp)) {
+            emitLive(ctx.getCurrentKey(), meta, ctx, out);
+            metaState.update(meta);
+        } else if (LegacySavepoints.isProcessingTimeCleanUp(meta, timestamp)) {
+            meta.cleanupTimer = Long.MIN_VALUE;
+            if (meta.taskCount == 0) {
+                retention.armCleanUp(meta, timers);
             }
+            metaState.update(meta);
         }
-        if (due.isEmpty()) {
-            return false;
-        }
-        due.sort(null);
-        String listId = ctx.getCurrentKey();
-        for (Long start : due) {
-            WindowCounts c = openWindows.get(start);
-            ctx.output(WINDOWS, new WindowAggregate(listId, start, start + windowSize, c, meta.version));
-            windowsPublished.inc();
-            openWindows.remove(start);
-            meta.finalWindowStart = start;
-            meta.finalWindowEnd = start + windowSize;
-            meta.finalInserted = c.inserted;
-            meta.finalModified = c.modified;
-            meta.finalRemoved = c.removed;
-            meta.finalExpired = c.expired;
-            // the end of the input (a drain) finishes every window, but is no event time: the list's later
-            // windows stay open to the records that come after a restore
-            meta.finalWatermark = Math.max(meta.finalWatermark, finalAt(start));
-        }
-        Set<Long> finished = new HashSet<>(due);
-        if (openWindows.isEmpty()) {
-            windowChanges.clear();
-        } else {
-            for (Iterator<Map.Entry<String, Long>> it = windowChanges.iterator(); it.hasNext(); ) {
-                if (finished.contains(it.next().getValue())) {
-                    it.remove();
-                }
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Moves the pending window of an older savepoint into the open windows (its changes carry no identities:
-     * the source goes on after them, so none of them comes again).
-     */
-    private void adoptPendingWindow(ListMeta meta, Context ctx) throws Exception {
-        WindowCounts c = openWindows.get(meta.pendingWindowStart);
-        if (c == null) {
-            c = new WindowCounts();
-            ctx.timerService().registerEventTimeTimer(finalAt(meta.pendingWindowStart));
-        }
-        c.inserted += meta.pendingInserted;
-        c.modified += meta.pendingModified;
-        c.removed += meta.pendingRemoved;
-        c.expired += meta.pendingExpired;
-        c.lastChangeTime = Math.max(c.lastChangeTime, meta.lastChangeTime);
-        openWindows.put(meta.pendingWindowStart, c);
-        meta.pendingWindowStart = Long.MIN_VALUE;
-        meta.pendingInserted = 0;
-        meta.pendingModified = 0;
-        meta.pendingRemoved = 0;
-        meta.pendingExpired = 0;
     }
 
     private void emitLive(String listId, ListMeta meta, Context ctx, Collector<ListAggregate> out) throws Exception {
         out.collect(new ListAggregate(listId, meta.taskCount, meta.version, meta.finalWindowStart,
                 meta.finalWindowEnd, meta.finalInserted, meta.finalModified, meta.finalRemoved, meta.finalExpired,
-                meta.lastChangeTime));
-        aggregatesEmitted.inc();
-        long now = ctx.timerService().currentProcessingTime();
-        long retention = tombstoneRetention.toMillis();
-        if (meta.tombstonesPrunedAt == Long.MIN_VALUE || Math.floorDiv(now, retention) != Math.floorDiv(meta.tombstonesPrunedAt, retention)) {
-            pruneExpiredTombstones();
-            meta.tombstonesPrunedAt = now;
-        }
-        if (meta.emitTimer != Long.MIN_VALUE) {
-            ctx.timerService().deleteProcessingTimeTimer(meta.emitTimer);
-            meta.emitTimer = Long.MIN_VALUE;
-        }
-        if (meta.taskCount == 0) {
-            if (meta.cleanupTimer != Long.MIN_VALUE) {
-                ctx.timerService().deleteProcessingTimeTimer(meta.cleanupTimer);
-            }
-            meta.cleanupTimer = now + emptyListRetention;
-            ctx.timerService().registerProcessingTimeTimer(meta.cleanupTimer);
+                Versions.known(meta.lastChangeTime) ? meta.lastChangeTime : 0L));
+        metrics.aggregatesEmitted.inc();
+        long listNow = listNow(meta, ctx.timerService().currentWatermark());
+        if (retention.emitted(meta, ctx.timerService().currentProcessingTime(), listNow, timers(ctx))
+                && liveCount.prune(tombstones.entries(), marks, listNow)) {
+            tombstones.clear();
         }
     }
 
-    /**
-     * Walks this list's tombstones once: the TTL state's iterator removes the expired ones as it meets them
-     * (see {@link AggregateState#tombstones}); an emptied map is dropped.
-     */
-    private void pruneExpiredTombstones() {
-        try {
-            boolean any = false;
-            for (Iterator<String> it = tombstones.keys().iterator(); it.hasNext(); ) {
-                it.next();
-                any = true;
+    private static Timers timers(Context ctx) {
+        TimerService s = ctx.timerService();
+        return new Timers() {
+            @Override
+            public void registerProcessingTime(long time) {
+                s.registerProcessingTimeTimer(time);
             }
-            if (!any) {
-                tombstones.clear();
+
+            @Override
+            public void deleteProcessingTime(long time) {
+                s.deleteProcessingTimeTimer(time);
             }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the removed items of the list", e);
+
+            @Override
+            public void registerEventTime(long time) {
+                s.registerEventTimeTimer(time);
+            }
+
+            @Override
+            public void deleteEventTime(long time) {
+                s.deleteEventTimeTimer(time);
+            }
+        };
+    }
+
+    /** The items of the current list in keyed state. */
+    private final class StateItemMarks implements ItemMarks {
+        @Override
+        public String live(String itemKey) throws Exception {
+            return items.get(itemKey);
+        }
+
+        @Override
+        public String removed(String itemKey) throws Exception {
+            return tombstones.get(itemKey);
+        }
+
+        @Override
+        public void putLive(String itemKey, String mark) throws Exception {
+            items.put(itemKey, mark);
+        }
+
+        @Override
+        public void removeLive(String itemKey) throws Exception {
+            items.remove(itemKey);
+        }
+
+        @Override
+        public void putRemoved(String itemKey, String mark) throws Exception {
+            tombstones.put(itemKey, mark);
+        }
+
+        @Override
+        public void removeRemoved(String itemKey) throws Exception {
+            tombstones.remove(itemKey);
         }
     }
 
-    private void countByType(ChangeEvent e) {
-        switch (e.type) {
-            case INSERT:
-                inserts.inc();
-                break;
-            case MODIFY:
-                modifies.inc();
-                break;
-            case SNAPSHOT:
-                scanItems.inc();
-                break;
-            default:
-                removes.inc();
-                if (e.ttlExpiry) {
-                    ttlRemovals.inc();
+    /** The windows of the current list in keyed state. */
+    private final class StateWindowStore implements WindowStore {
+        @Override
+        public WindowCounts get(long start) throws Exception {
+            return openWindows.get(start);
+        }
+
+        @Override
+        public void put(long start, WindowCounts counts) throws Exception {
+            openWindows.put(start, counts);
+        }
+
+        @Override
+        public void remove(long start) throws Exception {
+            openWindows.remove(start);
+        }
+
+        @Override
+        public Iterable<Long> starts() throws Exception {
+            return openWindows.keys();
+        }
+
+        @Override
+        public boolean isEmpty() throws Exception {
+            return openWindows.isEmpty();
+        }
+
+        @Override
+        public boolean counted(String identity) throws Exception {
+            return windowChanges.contains(identity);
+        }
+
+        @Override
+        public void rememberCounted(String identity, long windowStart) throws Exception {
+            windowChanges.put(identity, windowStart);
+        }
+
+        @Override
+        public void forgetCounted(Set<Long> windowStarts) throws Exception {
+            if (openWindows.isEmpty()) {
+                windowChanges.clear();
+                return;
+            }
+            for (Iterator<Map.Entry<String, Long>> it = windowChanges.iterator(); it.hasNext(); ) {
+                if (windowStarts.contains(it.next().getValue())) {
+                    it.remove();
                 }
+            }
         }
     }
 }

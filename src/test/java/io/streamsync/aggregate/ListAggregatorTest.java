@@ -139,23 +139,51 @@ class ListAggregatorTest {
         assertThat(last("a").inserted).as("the replayed insert is not activity either").isEqualTo(2);
     }
 
+    /**
+     * The sequence guard, proved by mutation (issue 32). Each mutation was applied by hand to
+     * {@code LiveCount.isNew}, the tests run, the mutation reverted (output in the aggregate note):
+     * <ul>
+     *   <li>the guard deleted (every stream record applies): fails this test (a = 0: the late delete applied;
+     *       b = 1), {@link #comparesSequenceNumbersAsNumbersNotText} and the live count of
+     *       {@link #windowsEqualTheChangesPerWindowForAnyOrderDuplicatesAndRestores};
+     *   <li>sequence numbers compared as text ({@code String.compareTo}): fails
+     *       {@link #comparesSequenceNumbersAsNumbersNotText} and {@link #countsEachTaskOnceWhenARecordIsReplayed};
+     *       this test's numbers have equal lengths, so it passes;
+     *   <li>{@code >=} instead of {@code >} (a repeated record applies again): the count does not move, so this
+     *       test passes; it fails {@link #indexesOnlyAppliedChangesAndDeletesRemovedItems},
+     *       {@link #versionGrowsWithEveryNewStateOnly}, {@link #aDuplicateOfAChangeOfAFinalWindowIsNoDeadLetter},
+     *       {@link #theCorpusTtlDeletionRemovesTheItemByDefault} and two {@code LiveCountTest}s.
+     * </ul>
+     * The two lists are apart so that the errors of a guard-less count cannot cancel out (with one list they
+     * did: the test passed with the guard deleted).
+     */
     @Test
     void ignoresAnOlderChangeArrivingAfterANewerOne() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0, "300"),
                 change(ChangeType.REMOVE, "a", "1", T0, "200"), // older delete delivered late
-                change(ChangeType.INSERT, "a", "2", T0, "500"),
-                change(ChangeType.REMOVE, "a", "2", T0, "600"),
-                change(ChangeType.INSERT, "a", "2", T0, "550")); // older insert of a removed item
+                change(ChangeType.INSERT, "b", "2", T0, "500"),
+                change(ChangeType.REMOVE, "b", "2", T0, "600"),
+                change(ChangeType.INSERT, "b", "2", T0, "550")); // older insert of a removed item
         quiet();
-        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(last("a").taskCount).as("the late, older delete is ignored").isEqualTo(1);
+        assertThat(last("b").taskCount).as("the late, older insert is ignored").isZero();
+        assertThat(itemUpdates()).extracting(u -> u.itemKey + (u.delete ? " deleted" : " indexed"))
+                .containsExactly("a|1 indexed", "b|2 indexed", "b|2 deleted");
     }
 
+    /**
+     * Sequence numbers are longer than a long and compared as numbers (issue 32 mutations: the guard deleted
+     * fails list b; a text comparison fails both lists).
+     */
     @Test
     void comparesSequenceNumbersAsNumbersNotText() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0, "99999999999999999999"),
                 change(ChangeType.REMOVE, "a", "1", T0, "100000000000000000000")); // longer, hence newer
+        send(change(ChangeType.REMOVE, "b", "1", T0, "100000000000000000000"),
+                change(ChangeType.INSERT, "b", "1", T0, "99999999999999999999")); // shorter, hence older: late
         quiet();
-        assertThat(last("a").taskCount).isZero();
+        assertThat(last("a").taskCount).as("the newer delete applies").isZero();
+        assertThat(last("b").taskCount).as("the older insert is ignored").isZero();
     }
 
     @Test
@@ -285,7 +313,8 @@ class ListAggregatorTest {
 
     /**
      * Ground truth on random histories: every change counted once in its window whatever the delivery order,
-     * duplicates and restores (snapshot, new operator, replay from the snapshot's position).
+     * duplicates and restores (snapshot, new operator, replay from the snapshot's position); and the live count
+     * equal to the items whose newest change is no removal (with the sequence guard deleted, this fails).
      */
     @Test
     void windowsEqualTheChangesPerWindowForAnyOrderDuplicatesAndRestores() throws Exception {
@@ -351,6 +380,17 @@ class ListAggregatorTest {
                 assertThat(before).as("trial %d: window %s published twice", trial, w).isNull();
             }
             assertThat(lateChanges()).as("trial %d", trial).isEmpty();
+            // the live count too (issue 32): an item is live when its newest change (highest sequence number,
+            // whenever it arrived) is no REMOVE
+            harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+            java.util.Map<String, ChangeEvent> newest = new java.util.HashMap<>();
+            changes.forEach(e -> newest.merge(e.itemKey, e, (x, y) -> Long.parseLong(x.sequenceNumber)
+                    > Long.parseLong(y.sequenceNumber) ? x : y));
+            java.util.Map<String, Long> liveTruth = new java.util.TreeMap<>();
+            newest.values().forEach(e -> liveTruth.merge(e.partitionKey, e.type == ChangeType.REMOVE ? 0L : 1L, Long::sum));
+            java.util.Map<String, Long> live = new java.util.TreeMap<>();
+            emitted().forEach(a -> live.put(a.listId, a.taskCount)); // in order: the last one wins
+            assertThat(live).as("trial %d: the live counts after the restore", trial).isEqualTo(liveTruth);
             assertThat(actual.keySet()).as("trial %d", trial).isEqualTo(truth.keySet());
             for (String k : truth.keySet()) {
                 assertThat(actual.get(k)).as("trial %d, window %s", trial, k).containsExactly(truth.get(k));
@@ -359,15 +399,20 @@ class ListAggregatorTest {
     }
 
     @Test
-    void versionGrowsWithEveryAppliedChangeOnly() throws Exception {
+    void versionGrowsWithEveryNewStateOnly() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0));
-        quiet();
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").version).as("the first change's creation time in microseconds, plus one, times 1,000").isEqualTo((T0 * 1000 + 1) * 1000);
+        harness.processWatermark(T0 + WINDOW - 1);
         long v1 = last("a").version;
-        ChangeEvent dup = change(ChangeType.INSERT, "a", "2", T0 + WINDOW);
-        send(dup, dup, change(ChangeType.MODIFY, "a", "2", T0 + WINDOW));
-        quiet();
-        assertThat(last("a").version).isEqualTo(v1 + 2);
-        assertThat(v1).isEqualTo(T0 * 1000 + 1);
+        assertThat(v1).as("its window final: another state").isEqualTo((T0 * 1000 + 1) * 1000 + 1);
+        ChangeEvent dup = change(ChangeType.INSERT, "a", "2", T0 + 5);
+        send(dup, dup, change(ChangeType.MODIFY, "a", "2", T0 + 5)); // the duplicate moves nothing
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").version).as("two changes, the first at a later millisecond").isEqualTo(((T0 + 5) * 1000 + 2) * 1000);
+        send(change(ChangeType.MODIFY, "a", "2", T0 + WINDOW));
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").version).as("a later change: its creation time").isEqualTo(((T0 + WINDOW) * 1000 + 1) * 1000);
     }
 
     @Test
@@ -380,7 +425,8 @@ class ListAggregatorTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("a|1", false),
                         org.assertj.core.groups.Tuple.tuple("a|1", true),
                         org.assertj.core.groups.Tuple.tuple("a|ghost", true));
-        assertThat(updates).extracting(u -> u.version).isSorted().doesNotHaveDuplicates();
+        assertThat(updates).filteredOn(u -> u.itemKey.equals("a|1")).extracting(u -> u.version).isSorted()
+                .doesNotHaveDuplicates();
     }
 
     @Test
@@ -403,10 +449,14 @@ class ListAggregatorTest {
         assertThat(last("a").taskCount).isZero();
         assertThat(harness.numKeyedStateEntries()).as("a: meta + tombstone, b: meta + item").isEqualTo(4);
 
-        harness.setStateTtlProcessingTime(harness.getProcessingTime() + EMPTY_LIST);
-        harness.setProcessingTime(harness.getProcessingTime() + EMPTY_LIST);
+        harness.setProcessingTime(harness.getProcessingTime() + 10 * EMPTY_LIST);
+        assertThat(harness.numKeyedStateEntries()).as("processing time drops nothing").isEqualTo(4);
+        harness.processWatermark(T0 + 1 + EMPTY_LIST - 1);
+        assertThat(harness.numKeyedStateEntries()).as("a's tombstone has expired, a is kept").isEqualTo(3);
+        harness.processWatermark(T0 + 1 + EMPTY_LIST); // event time: the retention after a's last change
         assertThat(harness.numKeyedStateEntries()).as("only list b remains").isEqualTo(2);
         assertThat(harness.numProcessingTimeTimers()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
     }
 
     @Test
@@ -416,12 +466,25 @@ class ListAggregatorTest {
         quiet();
         assertThat(harness.numKeyedStateEntries()).as("a: meta, items, tombstones").isEqualTo(3);
 
-        harness.setStateTtlProcessingTime(harness.getProcessingTime() + TOMBSTONES + 1);
-        harness.setProcessingTime(harness.getProcessingTime() + TOMBSTONES + 1);
-        send(change(ChangeType.MODIFY, "a", "2", T0 + TOMBSTONES + 1));
+        send(change(ChangeType.MODIFY, "a", "2", T0 + TOMBSTONES)); // the list's event time passes the retention
         quiet();
         assertThat(last("a").taskCount).isEqualTo(1);
         assertThat(harness.numKeyedStateEntries()).as("the expired tombstone is gone: meta, items").isEqualTo(2);
+    }
+
+    @Test
+    void expiredTombstonesOfAListThatNeverChangesAgainLeaveMemoryWhenTheWatermarkPassesThem() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0));
+        send(change(ChangeType.REMOVE, "a", "1", T0 + 1));
+        send(filteredOut(change(ChangeType.INSERT, "b", "1", T0 + 1))); // a list of filtered-out items only
+        quiet();
+        assertThat(harness.numKeyedStateEntries()).as("a: meta, items, tombstones; b: meta, tombstones").isEqualTo(5);
+        harness.processWatermark(T0 + 1 + TOMBSTONES - 1);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(5);
+        harness.processWatermark(T0 + 1 + EMPTY_LIST);
+        assertThat(harness.numKeyedStateEntries()).as("a: meta, items (b is dropped)").isEqualTo(2);
+        harness.setProcessingTime(harness.getProcessingTime() + 10 * EMPTY_LIST);
+        assertThat(last("a").taskCount).isEqualTo(1);
     }
 
     @Test
@@ -429,7 +492,7 @@ class ListAggregatorTest {
         send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.REMOVE, "a", "1", T0));
         quiet();
         long oldVersion = last("a").version;
-        harness.setProcessingTime(harness.getProcessingTime() + EMPTY_LIST);
+        harness.processWatermark(T0 + EMPTY_LIST);
         assertThat(harness.numKeyedStateEntries()).isZero();
 
         long later = T0 + EMPTY_LIST + WINDOW;
@@ -655,19 +718,176 @@ class ListAggregatorTest {
     @Test
     void afterARestoreVersionsGoOnFromTheCheckpointWhateverTheClock() throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0, "10"));
-        long atCheckpoint = itemVersion(ItemKeys.itemKey("a", "1"));
         org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot = harness.snapshot(1, 1);
         // after the checkpoint, then the failure: never published (the sinks publish completed checkpoints only)
         send(change(ChangeType.INSERT, "a", "2", T0, "20"), change(ChangeType.INSERT, "a", "3", T0, "21"),
                 change(ChangeType.INSERT, "a", "4", T0, "22"));
-        assertThat(itemVersion(ItemKeys.itemKey("a", "4"))).isEqualTo(atCheckpoint + 3);
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").version).isEqualTo((T0 * 1000L + 4) * 1000);
         restore(snapshot);
+        harness.setProcessingTime(harness.getProcessingTime() + 1_000_000_000L); // the clock moves on: nothing else
         // the replay meets item 4 first (another source's record won the race this time), with a newer image
         send(change(ChangeType.INSERT, "a", "4", T0, "23"));
-        assertThat(itemVersion(ItemKeys.itemKey("a", "4")))
-                .as("the version counts the changes applied since the list began: no clock moves it")
-                .isEqualTo(atCheckpoint + 1)
-                .isEqualTo(T0 * 1000L + 2);
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").version).as("the version counts the list's changes: no clock moves it")
+                .isEqualTo((T0 * 1000L + 2) * 1000);
+        assertThat(itemVersion(ItemKeys.itemKey("a", "4"))).as("an item's version counts its own changes")
+                .isEqualTo(T0 * 1000L + 1);
+    }
+
+    // ---- issue 28: a version is one state, and a guarded reader never goes back ----
+
+    /**
+     * Issue 28 §1: a rollback to a savepoint whose list was empty with its clean-up due, when the list has had
+     * inserts since. Processing time jumps past every timer at the restore. The replay must not start the
+     * version again below what the first run published: a guarded reader never sees the count go back.
+     */
+    @Test
+    void aRollbackPastAnOverdueCleanUpCannotTakeAGuardedReaderBack() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0, "10"), change(ChangeType.REMOVE, "a", "1", T0 + 1, "11"));
+        quiet();
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState savepoint = harness.snapshot(1, 1);
+        List<ChangeEvent> inserts = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            inserts.add(change(ChangeType.INSERT, "a", "n" + i, T0 + 2 * WINDOW + i, Long.toString(20 + i)));
+        }
+        GuardedReader<Long> reader = new GuardedReader<>();
+        for (ChangeEvent e : inserts) { // the first run: each insert published
+            send(e);
+            harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        }
+        emitted().forEach(a -> reader.offer(a.listId, a.version, a.taskCount));
+
+        restore(savepoint); // the rollback; the clean-up is overdue by then
+        harness.setProcessingTime(harness.getProcessingTime() + 10 * EMPTY_LIST);
+        for (ChangeEvent e : inserts) { // the replay
+            send(e);
+            harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        }
+        emitted().forEach(a -> reader.offer(a.listId, a.version, a.taskCount));
+        assertThat(reader.seen("a")).as("a version-guarded reader of list a").isSorted().endsWith(5L);
+    }
+
+    /**
+     * Issue 28 §2: when a list's window becomes final its live aggregate is emitted again with the window's
+     * figures: that is another state, so it takes another (higher) version, or a guard refuses it.
+     */
+    @Test
+    void aWindowBecomingFinalIsANewVersionOfTheList() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0 + 3_000));
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        ListAggregate before = last("a");
+        assertThat(before.hasWindow()).isFalse();
+        harness.processWatermark(T0 + WINDOW - 1);
+        ListAggregate after = last("a");
+        assertThat(after.hasWindow()).isTrue();
+        assertThat(after.version).as("(%s) then (%s)", before, after).isGreaterThan(before.version);
+        GuardedReader<ListAggregate> reader = new GuardedReader<>();
+        emitted().forEach(a -> reader.offer(a.listId, a.version, a));
+        assertThat(reader.current("a").inserted).as("the guarded row shows the final window").isEqualTo(1);
+    }
+
+    /**
+     * Issue 28 §5: a bootstrap-scan record has no creation time and its stream record's timestamp is Flink's
+     * NO_TIMESTAMP (Long.MIN_VALUE). A list first seen through the scan must not start at version 0 (below the
+     * row it may have from before a clean-up), and its updatedAt must not be year -292275055.
+     */
+    @Test
+    void aListFirstSeenThroughTheScanStartsAtTheEventTimeTheJobHasReached() throws Exception {
+        send(change(ChangeType.INSERT, "b", "1", T0, "10"));
+        harness.processWatermark(T0 - 1);
+        harness.processElement(new StreamRecord<>(snapshot("a", "1"), Long.MIN_VALUE));
+        quiet();
+        ListAggregate a = last("a");
+        assertThat(a.taskCount).isEqualTo(1);
+        assertThat(a.version).as("%s", a).isGreaterThan((T0 - 1) * 1000L);
+        assertThat(a.updatedAt).as("%s", a).isEqualTo(T0 - 1);
+    }
+
+    /**
+     * Issue 28 §5: a list the job knows only from the scan, before any watermark (a restored job turning the
+     * scan on), is dated and moved above every earlier version at the first watermark.
+     */
+    @Test
+    void aListKnownOnlyFromTheScanBeforeAnyWatermarkIsDatedAtTheFirst() throws Exception {
+        harness.processElement(new StreamRecord<>(snapshot("a", "1"), Long.MIN_VALUE));
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").updatedAt).as("no time yet: epoch 0, never year -292275055").isZero();
+        harness.processWatermark(T0);
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(last("a").version).isEqualTo((T0 * 1000 + 1) * 1000);
+        assertThat(last("a").updatedAt).isEqualTo(T0);
+        assertThat(last("a").taskCount).isEqualTo(1);
+    }
+
+    /** Issue 28 §5: a stream record without a creation time is counted live, and goes to no window. */
+    @Test
+    void aStreamRecordWithoutCreationTimeCountsLiveAndIsADeadLetterForTheWindows() throws Exception {
+        ChangeEvent timeless = change(ChangeType.INSERT, "a", "1", -1, "10");
+        timeless.eventId = "no-time";
+        harness.processElement(new StreamRecord<>(timeless, Long.MIN_VALUE));
+        send(change(ChangeType.INSERT, "a", "2", T0, "11"));
+        harness.processWatermark(T0 + WINDOW - 1);
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(windows()).extracting(w -> w.windowStart).as("only the timed change's window").containsExactly(T0);
+        assertThat(windows().get(0).inserted).isEqualTo(1);
+        assertThat(last("a").taskCount).isEqualTo(2);
+        assertThat(harness.numEventTimeTimers()).as("no timer at an overflowed time").isZero();
+        assertThat(lateChanges()).extracting(d -> d.reason).singleElement().asString()
+                .startsWith("change without a creation time");
+    }
+
+    /**
+     * Issue 28 §6: an item document's version is a function of the item's own changes. A replay that applies
+     * another item's change in another order (a rollback during a scan, several Kinesis shards) must not
+     * freeze the item at an older state behind a guard.
+     */
+    @Test
+    void anItemsDocumentVersionDoesNotDependOnOtherItemsOrder() throws Exception {
+        send(change(ChangeType.INSERT, "a", "z", T0 - 10, "5")); // the list exists at the savepoint
+        harness.processWatermark(T0 - 1);
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState savepoint = harness.snapshot(1, 1);
+        ChangeEvent otherItem = change(ChangeType.INSERT, "a", "y", T0, "10");
+        ChangeEvent scanned = snapshot("a", "x"); // X as the scan read it: A
+        scanned.newImageJson = "{\"state\":\"A\"}";
+        ChangeEvent modify = change(ChangeType.MODIFY, "a", "x", T0 + 1, "20"); // X's change after the scan: B
+        modify.newImageJson = "{\"state\":\"B\"}";
+        GuardedReader<String> index = new GuardedReader<>();
+        send(otherItem);
+        harness.processElement(new StreamRecord<>(scanned, Long.MIN_VALUE));
+        itemUpdates().forEach(u -> index.offer(u.itemKey, u.version, u.documentJson)); // published: X is A
+
+        restore(savepoint); // the rollback: the replay meets X's change first, the scan's record of X after it
+        harness.processWatermark(T0 - 1);
+        send(modify, otherItem);
+        harness.processElement(new StreamRecord<>(scanned, Long.MIN_VALUE));
+        itemUpdates().forEach(u -> index.offer(u.itemKey, u.version, u.documentJson));
+        assertThat(index.current(modify.itemKey)).as("X's document").isEqualTo("{\"state\":\"B\"}");
+    }
+
+    /**
+     * Issue 28 §7: tombstones are kept by event time, not wall-clock time: a stop of an hour must not forget
+     * them, or a late duplicate of a change made before an item's removal brings the item back.
+     */
+    @Test
+    void aTombstoneOutlivesAStopOfTheJob() throws Exception {
+        ChangeEvent insert = change(ChangeType.INSERT, "a", "1", T0, "10");
+        send(insert, change(ChangeType.REMOVE, "a", "1", T0 + 1, "11"));
+        quiet();
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState savepoint = harness.snapshot(1, 1);
+        restore(savepoint); // an hour later
+        harness.setStateTtlProcessingTime(1_000 + 60 * TOMBSTONES);
+        harness.setProcessingTime(1_000 + 60 * TOMBSTONES);
+        send(insert); // a duplicate of the insert, through another shard
+        harness.setProcessingTime(harness.getProcessingTime() + WINDOW);
+        assertThat(emitted()).as("the removed item stays removed: no new state").allMatch(a -> a.taskCount == 0);
+        assertThat(itemUpdates()).as("nothing indexed again").isEmpty();
+    }
+
+    private List<ItemUpdate> itemUpdates() {
+        return harness.getSideOutput(ListAggregator.ITEM_UPDATES) == null ? List.of()
+                : harness.getSideOutput(ListAggregator.ITEM_UPDATES).stream().map(StreamRecord::getValue)
+                        .collect(Collectors.toList());
     }
 
     private long itemVersion(String itemKey) {

@@ -17,12 +17,14 @@ import software.amazon.awssdk.services.dynamodb.model.Record;
  * Every list's history as the source table's stream tells it, read by a bare reader (no code of the job):
  * the n-th change of the list, its item, its new image, and the list's item count after it.
  *
- * <p>It tells what the job must show for a version. A list's version is the creation time (ms) of the list's
- * first change times 1,000, plus the number of its changes applied so far; every change of the stream is
- * applied exactly once, in stream order per list (the stream has no duplicates here, and a delete of an
- * absent item leaves no record). So an output that carries version {@code v} must show the list's state
- * after its change number {@code v - base}: anything else is a state the job never had, or one a failure
- * took back.
+ * <p>It tells what the job must show for a version. A list's change clock moves with each of its changes to
+ * {@code max(clock + 1, creation time (ms) * 1,000 + 1)}, and its version is that clock times 1,000 plus the
+ * windows made final since the change (see the aggregation's {@code Versions}); an item's version is the same
+ * clock over the item's own changes. Every change of the stream is applied exactly once, in stream order per
+ * list (the stream has no duplicates here, and a delete of an absent item leaves no record). So an output
+ * that carries version {@code v} must show the list's state after the change whose clock is {@code v / 1000}
+ * (an item document: the item after its change of clock {@code v}): anything else is a state the job never
+ * had, or one a failure took back.
  */
 public final class StreamHistory {
     /** One change: the item's document id, whether it removed it, its new image in plain JSON, the count after. */
@@ -31,17 +33,23 @@ public final class StreamHistory {
         public final boolean remove;
         public final JsonNode newImage;
         public final long countAfter;
+        /** The list's change clock after this change, and the item's. */
+        final long listClock;
+        final long itemClock;
 
-        Change(String itemId, boolean remove, JsonNode newImage, long countAfter) {
+        Change(String itemId, boolean remove, JsonNode newImage, long countAfter, long listClock, long itemClock) {
             this.itemId = itemId;
             this.remove = remove;
             this.newImage = newImage;
             this.countAfter = countAfter;
+            this.listClock = listClock;
+            this.itemClock = itemClock;
         }
     }
 
     private final Map<String, List<Change>> byList = new HashMap<>();
     private final Map<String, Long> base = new HashMap<>();
+    private final Map<String, Long> clocks = new HashMap<>();
     private long changes;
 
     private StreamHistory() {}
@@ -65,9 +73,12 @@ public final class StreamHistory {
         } else {
             items.add(item);
         }
-        base.putIfAbsent(list, r.dynamodb().approximateCreationDateTime().toEpochMilli() * 1000L);
+        long micros = r.dynamodb().approximateCreationDateTime().toEpochMilli() * 1000L;
+        base.putIfAbsent(list, micros);
+        long listClock = clocks.merge(list, micros + 1, (before, now) -> Math.max(before + 1, now));
+        long itemClock = clocks.merge(" item " + item, micros + 1, (before, now) -> Math.max(before + 1, now));
         byList.computeIfAbsent(list, l -> new ArrayList<>()).add(new Change(item, remove,
-                remove ? null : TodoTables.plain(r.dynamodb().newImage()), items.size()));
+                remove ? null : TodoTables.plain(r.dynamodb().newImage()), items.size(), listClock, itemClock));
         changes++;
     }
 
@@ -81,12 +92,13 @@ public final class StreamHistory {
 
     /** The change a list's version stands for, or null when there is none. */
     public Change at(String list, long version) {
-        List<Change> h = byList.get(list);
-        Long b = base.get(list);
-        if (h == null || b == null || version - b < 1 || version - b > h.size()) {
-            return null;
+        long clock = version / 1000L;
+        for (Change c : byList.getOrDefault(list, List.of())) {
+            if (c.listClock == clock) {
+                return c;
+            }
         }
-        return h.get((int) (version - b - 1));
+        return null;
     }
 
     /** Null when {@code count} at {@code version} is the list's state after that change; otherwise what is wrong. */
@@ -104,12 +116,14 @@ public final class StreamHistory {
      * delete ({@code source} null), the change's new image otherwise.
      */
     public String checkItem(String list, String id, long version, JsonNode source) {
-        Change c = at(list, version);
+        Change c = null;
+        for (Change x : byList.getOrDefault(list, List.of())) {
+            if (x.itemId.equals(id) && x.itemClock == version) {
+                c = x;
+            }
+        }
         if (c == null) {
             return id + " v" + version + ": no such change of " + list;
-        }
-        if (!c.itemId.equals(id)) {
-            return id + " v" + version + ": that change is of " + c.itemId;
         }
         if (source == null) {
             return c.remove ? null : id + " v" + version + ": deleted, but that change wrote it";
