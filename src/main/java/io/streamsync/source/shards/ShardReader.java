@@ -74,6 +74,18 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
                 settings.watermarkOutOfOrderness.toMillis(), settings.watermarkHeadDelay.toMillis()), config, context);
     }
 
+    /** Unfinished shards this reader was given (restored or assigned), for {@link ShardEvents.ReaderStarted}. */
+    private final java.util.Set<String> reading = new java.util.LinkedHashSet<>();
+    private boolean started;
+
+    @Override
+    public void start() {
+        super.start();
+        started = true;
+        // the enumerator may have taken some of these as finished (a regional failover: it was not restored)
+        context.sendSourceEventToCoordinator(new ShardEvents.ReaderStarted(new ArrayList<>(reading)));
+    }
+
     @Override
     public void addSplits(List<ShardSplit> splits) {
         List<ShardSplit> toRead = new ArrayList<>();
@@ -84,6 +96,9 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
                 alreadyFinished.add(s.shardId);
             } else {
                 toRead.add(s);
+                if (!started) {
+                    reading.add(s.shardId);
+                }
             }
         }
         if (!alreadyFinished.isEmpty()) {

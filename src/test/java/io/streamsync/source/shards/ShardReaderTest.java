@@ -111,7 +111,8 @@ class ShardReaderTest {
     private List<String> finishedReports() {
         synchronized (sent) {
             List<String> out = new ArrayList<>();
-            sent.forEach(e -> out.addAll(((ShardEvents.ShardsFinished) e).shardIds));
+            sent.stream().filter(e -> e instanceof ShardEvents.ShardsFinished)
+                    .forEach(e -> out.addAll(((ShardEvents.ShardsFinished) e).shardIds));
             return out;
         }
     }
@@ -157,18 +158,24 @@ class ShardReaderTest {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("parent", 3);
         ShardReader reader = reader(stream);
-        reader.start();
         ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true);
-        reader.addSplits(List.of(finished));
+        stream.sizes.put("open", 1);
+        reader.addSplits(List.of(finished, new ShardSplit("open", StartPosition.afterSequenceNumber("0"))));
+        reader.start(); // as Flink's source operator does: restored splits first, then start
         assertThat(finishedReports()).containsExactly("parent");
+        synchronized (sent) {
+            assertThat(sent).as("then it says which unfinished shards it restored (after a regional failover the "
+                    + "enumerator learns from this which of its finished shards are read again)")
+                    .last().hasToString("ReaderStarted[open]");
+        }
         Collecting out = new Collecting();
         for (int i = 0; i < 20; i++) {
             reader.pollNext(out);
             Thread.sleep(2);
         }
         assertThat(out.records).isEmpty();
-        assertThat(stream.getRecordsCalls).isZero();
-        assertThat(reader.snapshotState(7)).containsExactly(finished);
+        assertThat(stream.iteratorRequests).as("the finished shard is not read").noneMatch(r -> r.startsWith("parent"));
+        assertThat(reader.snapshotState(7)).contains(finished);
         reader.close();
     }
 
