@@ -167,6 +167,28 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         }
         pruneFinishes(now);
         assignReady();
+        tellSuperseded();
+    }
+
+    /** Readers told which of their shards have children (no heartbeats from those), per reader. */
+    private final Map<Integer, Set<String>> toldSuperseded = new HashMap<>();
+
+    private void tellSuperseded() {
+        Set<String> parents = new HashSet<>();
+        lineage.tracked().forEach(t -> parents.addAll(t.parents));
+        for (Map.Entry<Integer, Set<String>> o : owned.entrySet()) {
+            Set<String> told = toldSuperseded.computeIfAbsent(o.getKey(), r -> new HashSet<>());
+            told.retainAll(o.getValue());
+            List<String> tell = new ArrayList<>();
+            for (String id : o.getValue()) {
+                if (parents.contains(id) && told.add(id)) {
+                    tell.add(id);
+                }
+            }
+            if (!tell.isEmpty() && context.registeredReaders().containsKey(o.getKey())) {
+                context.sendEventToSourceReader(o.getKey(), new ShardEvents.ShardsSuperseded(tell));
+            }
+        }
     }
 
     /**
@@ -355,7 +377,9 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
             }
         }
         suspended.remove(reader);
+        toldSuperseded.remove(reader); // a new reader instance: tell it again
         assignReady();
+        tellSuperseded();
     }
 
     /** Asks for the children of shards that just finished (DynamoDB Streams' CHILD_SHARDS filter), when due. */
@@ -388,6 +412,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
             lineage.discovered(children);
             LOG.info("Children of shard {} of {}: {}", parent, settings.endpoint, children);
             assignReady();
+            tellSuperseded();
             return;
         }
         if (error != null) {
@@ -449,6 +474,11 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     @Override
     public void notifyCheckpointComplete(long checkpointId) {
         lastCompletedCheckpoint = Math.max(lastCompletedCheckpoint, checkpointId);
+    }
+
+    /** How many finishes are kept (for tests of pruning). */
+    int finishesTracked() {
+        return finishes.size();
     }
 
     @Override

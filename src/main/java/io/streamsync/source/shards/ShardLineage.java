@@ -22,7 +22,7 @@ import java.util.Set;
  *
  * <p>Where the first readers start: the {@code initial} position applies to the shards of the first listing
  * only. With {@link StartPosition#LATEST} the closed shards of that listing count as finished (nothing will
- * be added to them) and its open shards start at their head; every shard listed later starts at its
+ * be added to them) and its open shards start at the listing's time (AT_TIMESTAMP, never LATEST); every shard listed later starts at its
  * beginning, so nothing written after the job started is skipped. With {@code TRIM_HORIZON} or
  * {@code AT_TIMESTAMP}, the first listing's shards start there, parents before children.
  */
@@ -116,9 +116,12 @@ public final class ShardLineage {
                 }
                 shards.put(s.id, new Tracked(s.id, s.parents, StartPosition.TRIM_HORIZON, Status.WAITING, 0));
             } else if (initial.type == StartPosition.Type.LATEST) {
+                // LATEST is resolved here, once: the open shards start at the first listing's time, a position that a
+                // restore, an expired iterator or a reassignment finds again (a new LATEST iterator would skip
+                // everything written in between)
                 shards.put(s.id, s.closed
                         ? new Tracked(s.id, s.parents, StartPosition.LATEST, Status.FINISHED, nowMillis)
-                        : new Tracked(s.id, List.of(), StartPosition.LATEST, Status.WAITING, 0));
+                        : new Tracked(s.id, List.of(), StartPosition.atTimestamp(nowMillis), Status.WAITING, 0));
             } else {
                 shards.put(s.id, new Tracked(s.id, s.parents, initial, Status.WAITING, 0));
             }

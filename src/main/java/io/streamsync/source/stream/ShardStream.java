@@ -22,6 +22,11 @@ public interface ShardStream extends AutoCloseable {
         return null;
     }
 
+    /** Whether {@link #shardIterator} takes AT_TIMESTAMP positions (Kinesis); if not, the reader emulates them. */
+    default boolean supportsAtTimestamp() {
+        return true;
+    }
+
     /** An iterator at {@code position} in the shard. */
     String shardIterator(String shardId, StartPosition position) throws StreamApiException;
 

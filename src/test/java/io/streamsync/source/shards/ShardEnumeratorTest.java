@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class ShardEnumeratorTest {
     /** A context that records assignments and events and runs the periodic listing on demand. */
-    static final class Context implements SplitEnumeratorContext<ShardSplit> {
+    static class Context implements SplitEnumeratorContext<ShardSplit> {
         final Map<Integer, ReaderInfo> readers = new TreeMap<>();
         final List<String> assigned = new ArrayList<>();
         final List<ShardSplit> splits = new ArrayList<>();
@@ -467,5 +467,106 @@ class ShardEnumeratorTest {
         int queries = listing.childQueries.size();
         ctx.tick();
         assertThat(listing.childQueries).as("a known child ends the queries").hasSize(queries);
+    }
+
+    @Test
+    void theReaderOfAShardWhoseChildrenAreListedIsToldSoItsEmptyAnswersAreNotTakenForTheHead() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("p", false));
+        ctx.discover();
+        listing.shards = List.of(shard("p", false), shard("c", false, "p")); // p still answers, the child takes the writes
+        ctx.discover();
+        ctx.discover();
+        assertThat(ctx.events).containsExactly("0:ShardsSuperseded[p]");
+        e.handleSourceEvent(0, new ShardEvents.ReaderStarted(List.of("p"))); // a restarted reader: told again
+        assertThat(ctx.events).containsExactly("0:ShardsSuperseded[p]", "0:ShardsSuperseded[p]");
+    }
+
+    @Test
+    void theGaugesDoNotIterateTheLineageFromTheReportersThread() throws Exception {
+        Map<String, org.apache.flink.metrics.Gauge<?>> gauges = new java.util.concurrent.ConcurrentHashMap<>();
+        Context ctx = new Context() {
+            @Override
+            public SplitEnumeratorMetricGroup metricGroup() {
+                return new CapturingEnumeratorGroup(gauges);
+            }
+        };
+        Listing listing = new Listing();
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reporter = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    gauges.get("shardsWaiting").getValue();
+                    gauges.get("shardsReading").getValue();
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }
+        });
+        reporter.start();
+        List<ListedShard> shards = new ArrayList<>();
+        for (int i = 0; i < 3000 && failure.get() == null; i++) {
+            shards.add(shard("s" + i, false));
+            listing.shards = new ArrayList<>(shards);
+            ctx.discover(); // the lineage grows on the coordinator's thread
+        }
+        done.set(true);
+        reporter.join();
+        assertThat(failure.get()).as("the metric reporter's thread").isNull();
+        assertThat(gauges.get("shardsWaiting").getValue()).isEqualTo(3000);
+    }
+
+    /** An enumerator metric group that keeps its gauges by name. */
+    static final class CapturingEnumeratorGroup extends UnregisteredMetricsGroup implements SplitEnumeratorMetricGroup {
+        private final Map<String, org.apache.flink.metrics.Gauge<?>> gauges;
+
+        CapturingEnumeratorGroup(Map<String, org.apache.flink.metrics.Gauge<?>> gauges) {
+            this.gauges = gauges;
+        }
+
+        @Override
+        public <T, G extends org.apache.flink.metrics.Gauge<T>> G gauge(String name, G gauge) {
+            gauges.put(name, gauge);
+            return gauge;
+        }
+
+        @Override
+        public org.apache.flink.metrics.MetricGroup addGroup(String name) {
+            return this;
+        }
+
+        @Override
+        public <G extends org.apache.flink.metrics.Gauge<Long>> G setUnassignedSplitsGauge(G unassignedSplitsGauge) {
+            return unassignedSplitsGauge;
+        }
+    }
+
+    @Test
+    void finishesAreForgottenOnceDurableAndOld() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        long[] now = {1_000_000L};
+        e.clock = () -> now[0];
+        e.start();
+        for (int i = 0; i < 50; i++) {
+            listing.shards = List.of(shard("s" + i, true));
+            ctx.discover();
+            e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("s" + i)));
+            e.snapshotState(i + 1);
+            e.notifyCheckpointComplete(i + 1);
+            now[0] += 60_000;
+        }
+        ctx.discover();
+        assertThat(e.finishesTracked()).as("finished in a completed checkpoint over three discovery intervals ago")
+                .isLessThanOrEqualTo(1);
     }
 }

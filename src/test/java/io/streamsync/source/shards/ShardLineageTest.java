@@ -140,7 +140,8 @@ class ShardLineageTest {
         ShardLineage l = new ShardLineage(StartPosition.LATEST);
         l.listed(List.of(closed("old"), open("head", "old")), T);
         assertThat(l.status("old")).isEqualTo(ShardLineage.Status.FINISHED);
-        assertThat(l.takeReady()).containsExactly(new ShardSplit("head", StartPosition.LATEST));
+        assertThat(l.takeReady()).as("LATEST resolved once, to the listing's time: a position a restore finds again")
+                .containsExactly(new ShardSplit("head", StartPosition.atTimestamp(T)));
         l.finished("head", T + 1000);
         l.listed(List.of(closed("head", "old"), open("next", "head")), T + 2000);
         assertThat(l.takeReady()).containsExactly(new ShardSplit("next", StartPosition.TRIM_HORIZON));

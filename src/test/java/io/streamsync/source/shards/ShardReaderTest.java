@@ -78,8 +78,12 @@ class ShardReaderTest {
             collect(record);
         }
 
+        final List<Long> watermarks = new ArrayList<>();
+
         @Override
-        public void emitWatermark(Watermark watermark) {}
+        public void emitWatermark(Watermark watermark) {
+            watermarks.add(watermark.getTimestamp());
+        }
 
         int idleMarks;
 
@@ -202,5 +206,56 @@ class ShardReaderTest {
         }
         assertThat(out.idleMarks).as("it has a shard: not idle").isEqualTo(1);
         reader.close();
+    }
+
+    @Test
+    void aRestoredLatestPositionIsResolvedOnceAndNeverCheckpointedAsLatest() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("s", 0);
+        ShardReader reader = reader(stream);
+        long before = System.currentTimeMillis();
+        reader.addSplits(List.of(new ShardSplit("s", StartPosition.LATEST))); // the state of an earlier version
+        reader.start();
+        List<ShardSplit> state = reader.snapshotState(1);
+        assertThat(state).singleElement().satisfies(split -> {
+            assertThat(split.start.type).as("a new LATEST iterator after a restore would skip what was written since")
+                    .isEqualTo(StartPosition.Type.AT_TIMESTAMP);
+            assertThat(split.start.timestampMillis).isBetween(before, System.currentTimeMillis());
+        });
+        reader.close();
+    }
+
+    @Test
+    void aShardWhoseChildrenAreListedSendsNoHeartbeatSoItsEmptyAnswersDoNotMoveTheWatermark() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("p", 1); // one record, then empty answers: the stream writes to p's child now
+        ShardReader reader = reader(stream);
+        reader.start();
+        reader.addSplits(List.of(new ShardSplit("p", StartPosition.TRIM_HORIZON)));
+        reader.handleSourceEvents(new ShardEvents.ShardsSuperseded(List.of("p")));
+        Collecting out = new Collecting();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (stream.getRecordsCalls < 3 * ShardSplitReader.HEAD_EMPTY_PAGES && System.currentTimeMillis() < deadline) {
+            reader.pollNext(out);
+            Thread.sleep(1);
+        }
+        assertThat(out.records).containsExactly("p/0");
+        assertThat(out.watermarks).as("only its record's time (1000 ms) minus 2 s, never now minus the head delay")
+                .containsExactly(-1000L);
+        reader.close();
+    }
+
+    @Test
+    void anEventTimeFarInTheFutureDoesNotRaiseTheShardsWatermarkForGood() throws Exception {
+        ShardReader.Emitter emitter = new ShardReader.Emitter(new DescriptiveStatisticsHistogram(10), 2000, 3000);
+        ShardSplitState state = new ShardSplitState(new ShardSplit("s", StartPosition.TRIM_HORIZON));
+        Collecting out = new Collecting();
+        long now = System.currentTimeMillis();
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "1", now + 86_400_000L), out, state); // a clock gone wrong
+        assertThat(out.watermarks).singleElement().asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LONG)
+                .isLessThanOrEqualTo(System.currentTimeMillis() + 60_000);
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "2", System.currentTimeMillis() + 120_000L), out, state);
+        assertThat(out.watermarks.get(out.watermarks.size() - 1)).as("later records move it on with the clock")
+                .isGreaterThan(now + 55_000);
     }
 }
