@@ -345,7 +345,10 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     }
 
     private void finished(int reader, String id, long now) {
-        if (lineage.status(id) != ShardLineage.Status.FINISHED) {
+        boolean first = lineage.status(id) != ShardLineage.Status.FINISHED;
+        lineage.finished(id, now);
+        owned.values().forEach(s -> s.remove(id));
+        if (first) {
             shardsFinished.inc();
             LOG.info("Shard {} of {} finished by reader {}", id, settings.endpoint, reader);
             finishes.put(id, new Finish(reader, now));
@@ -354,8 +357,6 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
                 queryChildren();
             }
         }
-        lineage.finished(id, now);
-        owned.values().forEach(s -> s.remove(id));
     }
 
     /** A (re)started reader says which unfinished shards it restored; what it held back for it is settled. */
