@@ -229,6 +229,7 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
             }
             if (record.gap != null) {
                 state.position = StartPosition.TRIM_HORIZON; // the reader went on from the trim horizon
+                state.gap = null; // a gap the split carried is reported now
             } else if (record.sequenceNumber != null) {
                 state.position = StartPosition.afterSequenceNumber(record.sequenceNumber);
                 if (record.arrivalTime > 0) {

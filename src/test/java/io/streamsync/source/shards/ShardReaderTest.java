@@ -65,7 +65,7 @@ class ShardReaderTest {
     };
 
     /** Collects what the reader emits. */
-    static final class Collecting implements ReaderOutput<RawRecord> {
+    static class Collecting implements ReaderOutput<RawRecord> {
         final List<String> records = new ArrayList<>();
 
         @Override
@@ -257,5 +257,35 @@ class ShardReaderTest {
         emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "2", System.currentTimeMillis() + 120_000L), out, state);
         assertThat(out.watermarks.get(out.watermarks.size() - 1)).as("later records move it on with the clock")
                 .isGreaterThan(now + 55_000);
+    }
+
+    @Test
+    void aLostParentsGapIsReportedBeforeTheChildsRecordsAndKeptInCheckpointsUntilThen() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("c", 2);
+        ShardReader reader = reader(stream);
+        reader.start();
+        ShardSplit child = new ShardSplit("c", StartPosition.TRIM_HORIZON, false, -1L, "trimmed-data gap: shard b lost");
+        reader.addSplits(List.of(child));
+        assertThat(reader.snapshotState(1)).as("not reported yet: a restore reports it").containsExactly(child);
+        List<String> gaps = new ArrayList<>();
+        Collecting out = new Collecting() {
+            @Override
+            public void collect(RawRecord record) {
+                if (record.gap != null) {
+                    gaps.add(record.gap);
+                }
+                super.collect(record);
+            }
+        };
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (out.records.size() < 3 && System.currentTimeMillis() < deadline) {
+            reader.pollNext(out);
+            Thread.sleep(1);
+        }
+        assertThat(gaps).containsExactly("trimmed-data gap: shard b lost");
+        assertThat(out.records).containsExactly("c/null", "c/0", "c/1");
+        assertThat(reader.snapshotState(2)).singleElement().satisfies(s -> assertThat(s.gap).isNull());
+        reader.close();
     }
 }
