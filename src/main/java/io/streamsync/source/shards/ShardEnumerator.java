@@ -386,7 +386,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     /** Asks for the children of shards that just finished (DynamoDB Streams' CHILD_SHARDS filter), when due. */
     private void queryChildren() {
         long now = clock.getAsLong();
-        for (Map.Entry<String, long[]> q : childQueries.entrySet()) {
+        for (Map.Entry<String, long[]> q : new ArrayList<>(childQueries.entrySet())) {
             String parent = q.getKey();
             long[] dueAndAttempts = q.getValue();
             if (dueAndAttempts[0] > now || childQueriesInFlight.contains(parent)) {

@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>The head rule: Kinesis says how far behind the head a call is (MillisBehindLatest, 0 at the head).
  * DynamoDB Streams does not, and an empty answer is no proof (its GetRecords reference: "it might take multiple
  * calls to get to a portion of the shard that contains stream records"). So a DynamoDB shard counts as at its
- * head only after {@value #HEAD_EMPTY_PAGES} empty answers in a row, and then as of the first of them: the
- * heartbeat carries that call's time, never a later one. millisBehindLatest is now minus the last record's
+ * head only after {@value #HEAD_EMPTY_PAGES} empty answers in a row, and then as of the first of the last
+ * {@value #HEAD_EMPTY_PAGES} of them: the heartbeat carries that call's time, never a later one. millisBehindLatest is now minus the last record's
  * creation time until then (now minus the first call while nothing was read), 0 only at the head.
  */
 final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
@@ -74,9 +74,9 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         long failingSince;
         /** The creation time of the last record read (epoch ms), for messages and lag; -1 if none. */
         long lastRecordTime = -1;
-        /** Empty answers in a row, and when the first of them was asked for. */
+        /** Empty answers in a row, and when the last {@value #HEAD_EMPTY_PAGES} of them were asked for (a ring). */
         int emptyRun;
-        long emptyRunStart;
+        final long[] emptyCalls = new long[HEAD_EMPTY_PAGES];
         /** When the shard was first asked for records (0 before). */
         long firstCallAt;
         /** An AT_TIMESTAMP start emulated from TRIM_HORIZON: records created before this (minus slack) are skipped. */
@@ -180,9 +180,7 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
             metrics.recordsRead.inc(records.size());
         }
         if (emptyAnswer) {
-            if (shard.emptyRun++ == 0) {
-                shard.emptyRunStart = calledAt;
-            }
+            shard.emptyCalls[shard.emptyRun++ % HEAD_EMPTY_PAGES] = calledAt;
         } else {
             shard.emptyRun = 0;
         }
@@ -194,7 +192,9 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
             headAsOf = batch.millisBehindLatest == 0 ? calledAt : -1;
         } else if (shard.emptyRun >= HEAD_EMPTY_PAGES && shard.skipBefore < 0) {
             metrics.behind(shard.id, 0);
-            headAsOf = shard.emptyRunStart;
+            // as of the first of the last HEAD_EMPTY_PAGES empty answers (the oldest in the ring): on a quiet shard
+            // this moves on with every answer, a step behind the clock
+            headAsOf = shard.emptyCalls[shard.emptyRun % HEAD_EMPTY_PAGES];
         } else {
             metrics.behind(shard.id, now - (shard.lastRecordTime > 0 ? shard.lastRecordTime : shard.firstCallAt));
         }

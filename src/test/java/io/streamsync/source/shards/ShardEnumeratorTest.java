@@ -512,7 +512,7 @@ class ShardEnumeratorTest {
         });
         reporter.start();
         List<ListedShard> shards = new ArrayList<>();
-        for (int i = 0; i < 3000 && failure.get() == null; i++) {
+        for (int i = 0; i < 1000 && failure.get() == null; i++) {
             shards.add(shard("s" + i, false));
             listing.shards = new ArrayList<>(shards);
             ctx.discover(); // the lineage grows on the coordinator's thread
@@ -520,7 +520,7 @@ class ShardEnumeratorTest {
         done.set(true);
         reporter.join();
         assertThat(failure.get()).as("the metric reporter's thread").isNull();
-        assertThat(gauges.get("shardsWaiting").getValue()).isEqualTo(3000);
+        assertThat(gauges.get("shardsWaiting").getValue()).isEqualTo(1000);
     }
 
     /** An enumerator metric group that keeps its gauges by name. */
@@ -568,5 +568,24 @@ class ShardEnumeratorTest {
         ctx.discover();
         assertThat(e.finishesTracked()).as("finished in a completed checkpoint over three discovery intervals ago")
                 .isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void childrenOfSeveralFinishedShardsAreFoundInOneRound() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("a", false), shard("b", false));
+        ctx.discover();
+        listing.children.put("a", List.of());
+        listing.children.put("b", List.of());
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a", "b")));
+        listing.children.put("a", List.of(shard("a1", false, "a")));
+        listing.children.put("b", List.of(shard("b1", false, "b")));
+        e.clock = () -> System.currentTimeMillis() + 60_000;
+        ctx.tick();
+        assertThat(ctx.assigned).containsExactly("a->0", "b->0", "a1->0", "b1->0");
     }
 }

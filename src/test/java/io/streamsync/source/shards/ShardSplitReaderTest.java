@@ -417,6 +417,13 @@ class ShardSplitReaderTest {
         long heartbeat = Long.parseLong(out.get(0).substring(3));
         assertThat(heartbeat).as("as of the first empty answer of the run, not now").isBetween(before, System.currentTimeMillis());
         assertThat(gauges.value("shardId/s/millisBehindLatest")).isEqualTo(0L);
+        Thread.sleep(20);
+        long later = System.currentTimeMillis();
+        out = fetchAll(r, stream, ShardSplitReader.HEAD_EMPTY_PAGES, new ArrayList<>());
+        assertThat(out).hasSize(ShardSplitReader.HEAD_EMPTY_PAGES).allMatch(h -> h.startsWith("HB@"));
+        assertThat(Long.parseLong(out.get(out.size() - 1).substring(3)))
+                .as("a quiet shard's heartbeat moves on: as of the first of the last %d empty answers",
+                        ShardSplitReader.HEAD_EMPTY_PAGES).isGreaterThanOrEqualTo(later);
     }
 
     @Test
