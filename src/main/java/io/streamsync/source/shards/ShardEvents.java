@@ -23,6 +23,44 @@ public final class ShardEvents {
     }
 
     /**
+     * Reader to enumerator, once when a reader starts (first start, or restart after a failover): the unfinished
+     * shards it restored from its checkpoint. After a regional failover the enumerator (not restored) learns from
+     * this which shards it took as finished are being read again, and holds their children back until then.
+     */
+    public static final class ReaderStarted implements SourceEvent {
+        private static final long serialVersionUID = 1L;
+        public final List<String> reading;
+
+        public ReaderStarted(List<String> reading) {
+            this.reading = List.copyOf(reading);
+        }
+
+        @Override
+        public String toString() {
+            return "ReaderStarted" + reading;
+        }
+    }
+
+    /**
+     * Enumerator to reader: these shards of the reader have children listed. The stream writes to the children
+     * now, so an empty answer from one of these is not the stream's head: it sends no heartbeat (its watermark
+     * stays with its records) until it ends and its children take over.
+     */
+    public static final class ShardsSuperseded implements SourceEvent {
+        private static final long serialVersionUID = 1L;
+        public final List<String> shardIds;
+
+        public ShardsSuperseded(List<String> shardIds) {
+            this.shardIds = List.copyOf(shardIds);
+        }
+
+        @Override
+        public String toString() {
+            return "ShardsSuperseded" + shardIds;
+        }
+    }
+
+    /**
      * Enumerator to reader: the enumerator has no shard for this reader and expects none soon (no shard it
      * finished is waiting for children). A reader without shards then marks itself idle, so that it holds no
      * one's event time back; its next shard makes it active again.

@@ -40,7 +40,10 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
     ShardReader(Supplier<SplitReader<RawRecord, ShardSplit>> splitReader, Emitter emitter, Configuration config,
             SourceReaderContext context) {
         super(splitReader, emitter, config, context);
+        this.emitter = emitter;
     }
+
+    private final Emitter emitter;
 
     /** The enumerator said there is nothing for this reader: marked idle at the next poll if it has no shard. */
     private boolean idleRequested;
@@ -74,16 +77,37 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
                 settings.watermarkOutOfOrderness.toMillis(), settings.watermarkHeadDelay.toMillis()), config, context);
     }
 
+    /** Unfinished shards this reader was given (restored or assigned), for {@link ShardEvents.ReaderStarted}. */
+    private final java.util.Set<String> reading = new java.util.LinkedHashSet<>();
+    private boolean started;
+
+    @Override
+    public void start() {
+        super.start();
+        started = true;
+        // the enumerator may have taken some of these as finished (a regional failover: it was not restored)
+        context.sendSourceEventToCoordinator(new ShardEvents.ReaderStarted(new ArrayList<>(reading)));
+    }
+
     @Override
     public void addSplits(List<ShardSplit> splits) {
         List<ShardSplit> toRead = new ArrayList<>();
         List<String> alreadyFinished = new ArrayList<>();
-        for (ShardSplit s : splits) {
+        for (ShardSplit given : splits) {
+            ShardSplit s = given;
+            if (s.start.type == StartPosition.Type.LATEST && !s.finished) {
+                // state of an earlier version: LATEST, resolved once to now (no LATEST iterator is ever asked for)
+                s = new ShardSplit(s.shardId, StartPosition.atTimestamp(System.currentTimeMillis()), false,
+                        s.lastRecordMillis, s.gap);
+            }
             if (s.finished) {
                 finishedUnconfirmed.put(s.shardId, s);
                 alreadyFinished.add(s.shardId);
             } else {
                 toRead.add(s);
+                if (!started) {
+                    reading.add(s.shardId);
+                }
             }
         }
         if (!alreadyFinished.isEmpty()) {
@@ -98,6 +122,7 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
     protected void onSplitFinished(Map<String, ShardSplitState> finished) {
         List<String> ids = new ArrayList<>();
         finished.forEach((id, state) -> {
+            emitter.superseded.remove(id);
             finishedUnconfirmed.put(id, state.toSplit().asFinished());
             ids.add(id);
         });
@@ -112,6 +137,8 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
                     confirmedDropAt.putIfAbsent(id, Long.MAX_VALUE);
                 }
             }
+        } else if (event instanceof ShardEvents.ShardsSuperseded) {
+            emitter.superseded.addAll(((ShardEvents.ShardsSuperseded) event).shardIds);
         } else if (event instanceof ShardEvents.NoShards) {
             if (getNumberOfCurrentlyAssignedSplits() == 0) {
                 idleRequested = true;
@@ -164,9 +191,15 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
      * the least of its shards'; a finished shard's output is released and holds no one back.
      */
     static final class Emitter implements RecordEmitter<RawRecord, RawRecord, ShardSplitState> {
+        /** Event times later than now plus this do not move a shard's watermark further (a clock gone wrong). */
+        static final long MAX_FUTURE_MS = 60_000;
         private final Histogram latency;
         private final long outOfOrderness;
         private final long headDelay;
+        /** Shards whose children are listed: an empty answer there is not the stream's head (no heartbeats). */
+        final java.util.Set<String> superseded = new java.util.HashSet<>();
+        /** The clock (tests set their own). */
+        java.util.function.LongSupplier clock = System::currentTimeMillis;
 
         Emitter(Histogram latency, long outOfOrdernessMillis, long headDelayMillis) {
             this.latency = latency;
@@ -175,8 +208,9 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
         }
 
         private void advance(ShardSplitState state, long eventTime, SourceOutput<RawRecord> output) {
-            if (eventTime > state.maxEventTime) {
-                state.maxEventTime = eventTime;
+            long sane = Math.min(eventTime, clock.getAsLong() + MAX_FUTURE_MS);
+            if (sane > state.maxEventTime) {
+                state.maxEventTime = sane;
             }
             long watermark = state.maxEventTime - outOfOrderness;
             if (watermark > state.emittedWatermark) {
@@ -188,11 +222,14 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
         @Override
         public void emitRecord(RawRecord record, SourceOutput<RawRecord> output, ShardSplitState state) {
             if (record.isHeartbeat()) {
-                advance(state, record.arrivalTime - headDelay, output);
+                if (!superseded.contains(state.shardId)) {
+                    advance(state, record.arrivalTime - headDelay, output);
+                }
                 return;
             }
             if (record.gap != null) {
                 state.position = StartPosition.TRIM_HORIZON; // the reader went on from the trim horizon
+                state.gap = null; // a gap the split carried is reported now
             } else if (record.sequenceNumber != null) {
                 state.position = StartPosition.afterSequenceNumber(record.sequenceNumber);
                 if (record.arrivalTime > 0) {

@@ -12,8 +12,9 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 /**
  * The source's metrics, per source subtask (in CloudWatch's group) and per shard ({@code shardId} group): records read, GetRecords
  * calls, throttles, expired iterators, finished shards, trimmed-data gaps, and millisBehindLatest (Kinesis:
- * as the service reports it; DynamoDB Streams: 0 when a call found the shard at its head, else now minus
- * the last record's ApproximateCreationDateTime).
+ * as the service reports it; DynamoDB Streams: 0 only when the head rule of {@link ShardSplitReader} holds,
+ * else now minus the last record's ApproximateCreationDateTime). A shard's group is closed (its metrics
+ * unregistered) when the shard is done.
  */
 final class ShardReaderMetrics {
     final Counter recordsRead;
@@ -25,6 +26,8 @@ final class ShardReaderMetrics {
     final Counter retries;
     private final MetricGroup perShard;
     private final Map<String, AtomicLong> behind = new ConcurrentHashMap<>();
+    /** Each shard's metric group, closed when the shard is done. */
+    final Map<String, MetricGroup> shardGroups = new ConcurrentHashMap<>();
 
     /**
      * Per-source metrics in {@link CloudWatchMetrics}' group (with gauges of the latency histogram's median and
@@ -52,13 +55,22 @@ final class ShardReaderMetrics {
     void shardAdded(String shardId) {
         behind.computeIfAbsent(shardId, id -> {
             AtomicLong value = new AtomicLong(0);
-            perShard.addGroup("shardId", id).gauge("millisBehindLatest", value::get);
+            MetricGroup group = perShard.addGroup("shardId", id);
+            group.gauge("millisBehindLatest", value::get);
+            shardGroups.put(id, group);
             return value;
         });
     }
 
+    /** The shard is done here (finished, or its reader closes): its metrics are unregistered. */
     void shardRemoved(String shardId) {
         behind.remove(shardId);
+        MetricGroup group = shardGroups.remove(shardId);
+        if (group instanceof org.apache.flink.runtime.metrics.groups.AbstractMetricGroup) {
+            // Flink's metric groups have no public removal; closing the group unregisters its metrics (a group
+            // added again under the same name later replaces the closed one)
+            ((org.apache.flink.runtime.metrics.groups.AbstractMetricGroup<?>) group).close();
+        }
     }
 
     void behind(String shardId, long millis) {

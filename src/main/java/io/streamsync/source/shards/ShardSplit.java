@@ -15,6 +15,11 @@ public final class ShardSplit implements SourceSplit {
     public final boolean finished;
     /** The creation time (epoch ms) of the last record read, -1 if none: says since when data is lost if the position is trimmed. */
     public final long lastRecordMillis;
+    /**
+     * Data lost before this shard that its reader reports as a gap (a dead letter) before reading it: a parent
+     * trimmed unread. Null if none; dropped from the reader's state once the gap is emitted.
+     */
+    public final String gap;
 
     public ShardSplit(String shardId, StartPosition start) {
         this(shardId, start, false, -1L);
@@ -25,10 +30,15 @@ public final class ShardSplit implements SourceSplit {
     }
 
     public ShardSplit(String shardId, StartPosition start, boolean finished, long lastRecordMillis) {
+        this(shardId, start, finished, lastRecordMillis, null);
+    }
+
+    public ShardSplit(String shardId, StartPosition start, boolean finished, long lastRecordMillis, String gap) {
         this.shardId = Objects.requireNonNull(shardId);
         this.start = Objects.requireNonNull(start);
         this.finished = finished;
         this.lastRecordMillis = lastRecordMillis;
+        this.gap = gap;
     }
 
     @Override
@@ -38,12 +48,12 @@ public final class ShardSplit implements SourceSplit {
 
     /** The same split, to go on after {@code sequenceNumber}. */
     public ShardSplit after(String sequenceNumber) {
-        return new ShardSplit(shardId, StartPosition.afterSequenceNumber(sequenceNumber), finished, lastRecordMillis);
+        return new ShardSplit(shardId, StartPosition.afterSequenceNumber(sequenceNumber), finished, lastRecordMillis, gap);
     }
 
     /** The same split, read to its end. */
     public ShardSplit asFinished() {
-        return new ShardSplit(shardId, start, true, lastRecordMillis);
+        return new ShardSplit(shardId, start, true, lastRecordMillis, null);
     }
 
     @Override
@@ -53,12 +63,12 @@ public final class ShardSplit implements SourceSplit {
         }
         ShardSplit s = (ShardSplit) o;
         return shardId.equals(s.shardId) && start.equals(s.start) && finished == s.finished
-                && lastRecordMillis == s.lastRecordMillis;
+                && lastRecordMillis == s.lastRecordMillis && Objects.equals(gap, s.gap);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(shardId, start, finished, lastRecordMillis);
+        return Objects.hash(shardId, start, finished, lastRecordMillis, gap);
     }
 
     @Override

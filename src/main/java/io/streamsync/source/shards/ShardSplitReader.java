@@ -29,14 +29,28 @@ import org.slf4j.LoggerFactory;
  * GetRecords on the shards of one reader, on its fetcher thread: one call per {@link #fetch()}, the shards
  * taken in turn, each at most once per poll interval. Handles what the service answers:
  * <ul>
- *   <li>an expired iterator: a new one after the last record read;</li>
+ *   <li>an expired iterator: a new one after the last record read (with backoff when it happens again at once);</li>
  *   <li>throttling and server errors: the shard waits with exponential backoff and jitter (0.1-10 s); after
  *       {@code source.retry.timeout.ms} of failures without a success the job fails over;</li>
  *   <li>a trimmed position (TrimmedDataAccessException, or a shard that is gone while we were inside it):
  *       {@code source.on.trimmed.data} decides: fail, naming the shard, the last sequence number and since
  *       when data is lost; or go on from TRIM_HORIZON, with a gap marker that becomes a dead letter;</li>
- *   <li>the shard's end (no next iterator): it is reported finished.</li>
+ *   <li>a shard that is gone ("not found"), wherever the reader stood in it: the same policy (its unread changes
+ *       are lost);</li>
+ *   <li>the shard's end (no next iterator in an answer that has its Records): it is reported finished.</li>
  * </ul>
+ *
+ * <p>Positions: a split never starts at LATEST here (the lineage gives AT_TIMESTAMP of the first listing); where
+ * the service has no AT_TIMESTAMP iterator (DynamoDB Streams), the shard is read from TRIM_HORIZON and records
+ * created more than a second before the timestamp are skipped (creation times are rounded down to the second),
+ * so a restore, an expired iterator or a reassignment never skips what was written after the start.
+ *
+ * <p>The head rule: Kinesis says how far behind the head a call is (MillisBehindLatest, 0 at the head).
+ * DynamoDB Streams does not, and an empty answer is no proof (its GetRecords reference: "it might take multiple
+ * calls to get to a portion of the shard that contains stream records"). So a DynamoDB shard counts as at its
+ * head only after {@value #HEAD_EMPTY_PAGES} empty answers in a row, and then as of the first of the last
+ * {@value #HEAD_EMPTY_PAGES} of them: the heartbeat carries that call's time, never a later one. millisBehindLatest is now minus the last record's
+ * creation time until then (now minus the first call while nothing was read), 0 only at the head.
  */
 final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardSplitReader.class);
@@ -44,6 +58,10 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
     private static final long MAX_BACKOFF_MS = 10_000;
     /** How long an idle fetch waits at most, so that new splits and wake-ups are seen. */
     private static final long MAX_IDLE_WAIT_MS = 500;
+    /** Empty DynamoDB Streams answers in a row before a shard counts as at its head. */
+    static final int HEAD_EMPTY_PAGES = 5;
+    /** Creation times are rounded down to the second: records this much older than an AT_TIMESTAMP start are kept. */
+    private static final long TIMESTAMP_SLACK_MS = 1000;
 
     /** One shard being read. */
     static final class Shard {
@@ -56,11 +74,25 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         long failingSince;
         /** The creation time of the last record read (epoch ms), for messages and lag; -1 if none. */
         long lastRecordTime = -1;
+        /** Empty answers in a row, and when the last {@value #HEAD_EMPTY_PAGES} of them were asked for (a ring). */
+        int emptyRun;
+        final long[] emptyCalls = new long[HEAD_EMPTY_PAGES];
+        /** When the shard was first asked for records (0 before). */
+        long firstCallAt;
+        /** An AT_TIMESTAMP start emulated from TRIM_HORIZON: records created before this (minus slack) are skipped. */
+        long skipBefore = -1;
+        /** Expired iterators in a row. */
+        int expiredInRow;
+        /** A gap to report before the shard's records (its parent was lost), null if none or reported. */
+        String gap;
+        /** An answer without a next iterator came: the end, once a new iterator's answer confirms it. */
+        boolean endSeen;
 
         Shard(ShardSplit split) {
             this.id = split.shardId;
             this.position = split.start;
             this.lastRecordTime = split.lastRecordMillis;
+            this.gap = split.gap;
         }
     }
 
@@ -91,23 +123,52 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
             idle();
             return new RecordsBySplits<>(Map.of(), Set.of());
         }
+        if (shard.gap != null) {
+            RawRecord gap = RawRecord.gap(shard.id, shard.gap);
+            shard.gap = null;
+            metrics.trimmedDataGaps.inc();
+            return new RecordsBySplits<>(Map.of(shard.id, List.of(gap)), Set.of());
+        }
+        long calledAt = System.currentTimeMillis();
+        if (shard.firstCallAt == 0) {
+            shard.firstCallAt = calledAt;
+        }
         try {
             if (shard.iterator == null) {
-                shard.iterator = stream.shardIterator(shard.id, shard.position);
+                StartPosition p = shard.position;
+                if (p.type == StartPosition.Type.AT_TIMESTAMP && !stream.supportsAtTimestamp()) {
+                    shard.skipBefore = p.timestampMillis - TIMESTAMP_SLACK_MS;
+                    p = StartPosition.TRIM_HORIZON;
+                }
+                shard.iterator = stream.shardIterator(shard.id, p);
             }
             RecordBatch batch = stream.getRecords(shard.id, shard.iterator, limit);
             metrics.getRecordsCalls.inc();
-            return read(shard, batch);
+            return read(shard, batch, calledAt);
         } catch (StreamApiException e) {
             return failed(shard, e);
         }
     }
 
-    private RecordsWithSplitIds<RawRecord> read(Shard shard, RecordBatch batch) {
+    private RecordsWithSplitIds<RawRecord> read(Shard shard, RecordBatch batch, long calledAt) {
         long now = System.currentTimeMillis();
         shard.failures = 0;
+        shard.expiredInRow = 0;
         shard.iterator = batch.nextIterator;
         List<RawRecord> records = batch.records;
+        boolean emptyAnswer = records.isEmpty();
+        if (shard.skipBefore >= 0 && !records.isEmpty()) {
+            List<RawRecord> kept = new java.util.ArrayList<>(records.size());
+            for (RawRecord r : records) {
+                if (!kept.isEmpty() || r.arrivalTime < 0 || r.arrivalTime >= shard.skipBefore) {
+                    kept.add(r);
+                }
+            }
+            if (!kept.isEmpty()) {
+                shard.skipBefore = -1; // reached the start: every later record is read
+            }
+            records = kept;
+        }
         if (!records.isEmpty()) {
             RawRecord last = records.get(records.size() - 1);
             if (last.sequenceNumber != null) {
@@ -118,28 +179,47 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
             }
             metrics.recordsRead.inc(records.size());
         }
+        if (emptyAnswer) {
+            shard.emptyCalls[shard.emptyRun++ % HEAD_EMPTY_PAGES] = calledAt;
+        } else {
+            shard.emptyRun = 0;
+        }
+        // at the head of its stream (see the head rule above), the shard holds nothing older than the time given:
+        // its watermark may move on with time
+        long headAsOf = -1;
         if (batch.millisBehindLatest >= 0) {
             metrics.behind(shard.id, batch.millisBehindLatest);
+            headAsOf = batch.millisBehindLatest == 0 ? calledAt : -1;
+        } else if (shard.emptyRun >= HEAD_EMPTY_PAGES && shard.skipBefore < 0) {
+            metrics.behind(shard.id, 0);
+            // as of the first of the last HEAD_EMPTY_PAGES empty answers (the oldest in the ring): on a quiet shard
+            // this moves on with every answer, a step behind the clock
+            headAsOf = shard.emptyCalls[shard.emptyRun % HEAD_EMPTY_PAGES];
         } else {
-            metrics.behind(shard.id, records.isEmpty() || shard.lastRecordTime < 0 ? 0 : now - shard.lastRecordTime);
+            metrics.behind(shard.id, now - (shard.lastRecordTime > 0 ? shard.lastRecordTime : shard.firstCallAt));
         }
         shard.nextCallAt = now + settings.pollInterval.toMillis();
         if (batch.nextIterator == null) {
-            return finish(shard, records);
+            if (shard.endSeen) {
+                return finish(shard, records);
+            }
+            // the end of a shard is final: confirmed by one more answer, from a new iterator after the last record
+            // read, so that one broken answer (a proxy's, a service fault's) cannot end a shard that is still open
+            shard.endSeen = true;
+            shard.nextCallAt = now;
+            return new RecordsBySplits<>(records.isEmpty() ? Map.of() : Map.of(shard.id, records), Set.of());
         }
-        // at the head of its stream (Kinesis says so; DynamoDB Streams: an empty answer on an open shard), the shard
-        // holds nothing older than about now: its watermark may move on with time
-        boolean atHead = batch.millisBehindLatest >= 0 ? batch.millisBehindLatest == 0 : records.isEmpty();
-        if (atHead) {
+        shard.endSeen = false;
+        if (headAsOf >= 0) {
             List<RawRecord> withHeartbeat = new java.util.ArrayList<>(records.size() + 1);
             withHeartbeat.addAll(records);
-            withHeartbeat.add(RawRecord.heartbeat(shard.id, now));
+            withHeartbeat.add(RawRecord.heartbeat(shard.id, headAsOf));
             records = withHeartbeat;
         }
         return new RecordsBySplits<>(Map.of(shard.id, records), Set.of());
     }
 
-    private RecordsWithSplitIds<RawRecord> finish(Shard shard, List<RawRecord> records) {
+    RecordsWithSplitIds<RawRecord> finish(Shard shard, List<RawRecord> records) {
         shards.remove(shard.id);
         turn.remove(shard.id);
         metrics.shardRemoved(shard.id);
@@ -152,18 +232,18 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         switch (e.kind) {
             case EXPIRED_ITERATOR:
                 metrics.expiredIterators.inc();
-                LOG.info("Shard iterator of {} expired; a new one {}", shard.id, shard.position);
                 shard.iterator = null;
+                if (shard.expiredInRow++ > 0) { // again at once: back off (the first renewal goes at once)
+                    long backoff = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(shard.expiredInRow - 2, 10));
+                    shard.nextCallAt = now + backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                }
+                LOG.info("Shard iterator of {} expired ({} in a row); a new one {}", shard.id, shard.expiredInRow,
+                        shard.position);
                 return empty();
             case TRIMMED_DATA:
-                return trimmed(shard, e);
             case NOT_FOUND:
-                if (shard.position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER) {
-                    return trimmed(shard, e);
-                }
-                LOG.warn("Shard {} of {} no longer exists before anything was read from it ({}); it counts as finished",
-                        shard.id, settings.endpoint, e.getMessage());
-                return finish(shard, List.of());
+                // gone wherever the reader stood in it, TRIM_HORIZON included: what it did not read is lost
+                return trimmed(shard, e);
             case THROTTLED:
             case RETRYABLE:
                 if (e.kind == StreamApiException.Kind.THROTTLED) {
@@ -280,6 +360,7 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
 
     @Override
     public void close() {
+        new ArrayList<>(shards.keySet()).forEach(metrics::shardRemoved);
         stream.close();
     }
 

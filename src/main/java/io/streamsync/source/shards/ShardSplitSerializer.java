@@ -1,29 +1,50 @@
 package io.streamsync.source.shards;
 
-import io.streamsync.state.VersionOneSerializer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 
-/** A split in checkpoints. Version 1: shard id, start position, finished, the last record's creation time. */
-public final class ShardSplitSerializer extends VersionOneSerializer<ShardSplit> {
-    public ShardSplitSerializer() {
-        super("shard split");
+/**
+ * A split in checkpoints, field by field (no Kryo). Version 1: shard id, start position, finished, the last
+ * record's creation time. Version 2 adds the gap to report before the shard (a flag, then the text). Both
+ * are read; version 2 is written.
+ */
+public final class ShardSplitSerializer implements SimpleVersionedSerializer<ShardSplit> {
+    static final int VERSION = 2;
+
+    @Override
+    public int getVersion() {
+        return VERSION;
     }
 
     @Override
-    protected void write(ShardSplit split, DataOutputStream out) throws IOException {
-        out.writeUTF(split.shardId);
-        ShardLineageSerializer.writePosition(split.start, out);
-        out.writeBoolean(split.finished);
-        out.writeLong(split.lastRecordMillis);
+    public byte[] serialize(ShardSplit split) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeUTF(split.shardId);
+            ShardLineageSerializer.writePosition(split.start, out);
+            out.writeBoolean(split.finished);
+            out.writeLong(split.lastRecordMillis);
+            ShardLineageSerializer.writeOptionalText(split.gap, out);
+        }
+        return bytes.toByteArray();
     }
 
     @Override
-    protected ShardSplit read(DataInputStream in) throws IOException {
-        String id = in.readUTF();
-        StartPosition start = ShardLineageSerializer.readPosition(in);
-        boolean finished = in.readBoolean();
-        return new ShardSplit(id, start, finished, in.readLong());
+    public ShardSplit deserialize(int version, byte[] serialized) throws IOException {
+        if (version != 1 && version != 2) {
+            throw new IOException("unknown shard split version " + version + " (this build reads versions 1 and 2)");
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
+            String id = in.readUTF();
+            StartPosition start = ShardLineageSerializer.readPosition(in);
+            boolean finished = in.readBoolean();
+            long lastRecordMillis = in.readLong();
+            String gap = version >= 2 ? ShardLineageSerializer.readOptionalText(in) : null;
+            return new ShardSplit(id, start, finished, lastRecordMillis, gap);
+        }
     }
 }

@@ -5,6 +5,8 @@ final class ShardSplitState {
     final String shardId;
     StartPosition position;
     long lastRecordMillis;
+    /** The gap to report before the shard's records, until it is emitted (kept in checkpoints until then). */
+    String gap;
     /** Latest event time seen on the shard (records, or now at its head); not kept in checkpoints. */
     long maxEventTime = Long.MIN_VALUE;
     /** The last watermark emitted for the shard. */
@@ -14,9 +16,10 @@ final class ShardSplitState {
         this.shardId = split.shardId;
         this.position = split.start;
         this.lastRecordMillis = split.lastRecordMillis;
+        this.gap = split.gap;
     }
 
     ShardSplit toSplit() {
-        return new ShardSplit(shardId, position, false, lastRecordMillis);
+        return new ShardSplit(shardId, position, false, lastRecordMillis, gap);
     }
 }

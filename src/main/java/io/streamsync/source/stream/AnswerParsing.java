@@ -81,6 +81,7 @@ final class AnswerParsing {
         List<RawRecord> records = new ArrayList<>();
         String[] next = {null};
         long[] behind = {-1L};
+        boolean[] hasRecords = {false};
         try {
             s.object(name -> {
                 if ("NextShardIterator".equals(name)) {
@@ -88,7 +89,8 @@ final class AnswerParsing {
                 } else if ("MillisBehindLatest".equals(name)) {
                     behind[0] = s.longValue();
                 } else if ("Records".equals(name) && s.peek() == '[') {
-                    s.array(() -> records.add(reader.read(s, answer, shardId)));
+                    hasRecords[0] = true;
+                    s.array(() -> records.add(s.peek() == '{' ? reader.read(s, answer, shardId) : notAnObject(s, answer, shardId)));
                 } else {
                     s.skipValue();
                 }
@@ -96,7 +98,21 @@ final class AnswerParsing {
         } catch (IndexOutOfBoundsException e) {
             throw new IOException("GetRecords answer ends early", e);
         }
+        // every answer of the service has its Records (an empty list at the end of a closed shard): without them
+        // it is not an answer, and its missing NextShardIterator must not end the shard
+        expect(hasRecords[0], "GetRecords answer has no Records");
         return new RecordBatch(records, next[0], behind[0]);
+    }
+
+    /**
+     * An element of Records that is not an object: handed on as its bytes, without a sequence number, so that the
+     * parse operator makes it a dead letter (failing the batch would fail it again after every restart).
+     */
+    static RawRecord notAnObject(AnswerScanner s, byte[] answer, String shardId) throws IOException {
+        s.peek();
+        int start = s.position();
+        s.skipValue();
+        return new RawRecord(java.util.Arrays.copyOfRange(answer, start, s.position()), shardId, null, -1L);
     }
 
     /**

@@ -25,6 +25,11 @@ final class AnswerScanner {
         return i;
     }
 
+    /** Goes back to {@code position} (a value's start seen before). */
+    void rewind(int position) {
+        i = position;
+    }
+
     void skipWhitespace() {
         while (i < b.length && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
             i++;

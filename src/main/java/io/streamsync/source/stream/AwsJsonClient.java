@@ -26,6 +26,12 @@ import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
  */
 final class AwsJsonClient implements AutoCloseable {
     private static final JsonFactory JSON = new JsonFactory();
+    /**
+     * The largest answer read (issue 31: never allocate what an untrusted Content-Length says): a Kinesis GetRecords
+     * answer holds up to 10 MiB of data, base64-encoded (4/3) in JSON; DynamoDB Streams' up to 1 MB of records.
+     */
+    static final int MAX_ANSWER_BYTES = 24 * 1024 * 1024;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AwsJsonClient.class);
 
     private final URI endpoint;
     private final String targetPrefix;
@@ -35,6 +41,10 @@ final class AwsJsonClient implements AutoCloseable {
     private final AwsCredentialsProvider credentials;
     private final SdkHttpClient http;
     private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+    /** The cap on answers (tests lower it). */
+    int maxAnswerBytes = MAX_ANSWER_BYTES;
+    /** How far the service's clock is ahead of ours (ms), learnt from a clock-skew error's Date header. */
+    private volatile long clockSkewMillis;
 
     /**
      * @param targetPrefix the X-Amz-Target prefix, e.g. {@code DynamoDBStreams_20120810}
@@ -57,8 +67,26 @@ final class AwsJsonClient implements AutoCloseable {
                 .build();
     }
 
-    /** Posts {@code body} as operation {@code operation}; returns the answer's bytes, or throws a classified error. */
+    /**
+     * Posts {@code body} as operation {@code operation}; returns the answer's bytes, or throws a classified error.
+     * A request refused because our clock is off (a signature expired or not yet current) is signed again once with
+     * the clock corrected by the service's Date header, as the AWS SDKs do.
+     */
     byte[] call(String operation, byte[] body) throws StreamApiException {
+        long skewBefore = clockSkewMillis;
+        try {
+            return send(operation, body);
+        } catch (StreamApiException e) {
+            if (e.clockSkew && clockSkewMillis != skewBefore) {
+                LOG.warn("{} on {}: the clock differs from the service's by {} ms; signing with the service's time",
+                        operation, endpoint, clockSkewMillis);
+                return send(operation, body);
+            }
+            throw e;
+        }
+    }
+
+    private byte[] send(String operation, byte[] body) throws StreamApiException {
         SdkHttpFullRequest request = SdkHttpFullRequest.builder()
                 .method(SdkHttpMethod.POST)
                 .uri(endpoint)
@@ -73,7 +101,9 @@ final class AwsJsonClient implements AutoCloseable {
                     .request(request)
                     .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
                     .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, signingName)
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, region));
+                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                    .putProperty(AwsV4HttpSigner.SIGNING_CLOCK, java.time.Clock.offset(java.time.Clock.systemUTC(),
+                            Duration.ofMillis(clockSkewMillis))));
             HttpExecuteResponse response = http.prepareRequest(HttpExecuteRequest.builder()
                     .request(signed.request())
                     .contentStreamProvider(signed.payload().orElse(null))
@@ -82,7 +112,8 @@ final class AwsJsonClient implements AutoCloseable {
             byte[] answer;
             if (response.responseBody().isPresent()) {
                 try (InputStream in = response.responseBody().get()) {
-                    answer = readBody(in, response.httpResponse().firstMatchingHeader("Content-Length").orElse(null));
+                    answer = readBody(in, response.httpResponse().firstMatchingHeader("Content-Length").orElse(null),
+                            maxAnswerBytes);
                 }
             } else {
                 answer = new byte[0];
@@ -91,7 +122,11 @@ final class AwsJsonClient implements AutoCloseable {
                 return answer;
             }
             String header = response.httpResponse().firstMatchingHeader("x-amzn-ErrorType").orElse(null);
-            throw error(operation, status, header, answer);
+            StreamApiException error = error(operation, status, header, answer);
+            if (error.clockSkew) {
+                learnSkew(response.httpResponse().firstMatchingHeader("Date").orElse(null));
+            }
+            throw error;
         } catch (StreamApiException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -100,11 +135,31 @@ final class AwsJsonClient implements AutoCloseable {
         }
     }
 
-    /** The answer's bytes, read into one array of the announced length when there is one (answers are up to 1 MB or more). */
-    private static byte[] readBody(InputStream in, String contentLength) throws IOException {
+    private void learnSkew(String date) {
+        if (date == null) {
+            return;
+        }
+        try {
+            long server = java.time.ZonedDateTime.parse(date, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant().toEpochMilli();
+            clockSkewMillis = server - System.currentTimeMillis();
+        } catch (java.time.format.DateTimeParseException e) {
+            // no usable Date: the error stands
+        }
+    }
+
+    /**
+     * The answer's bytes, read into one array of the announced length when there is one (answers are up to 1 MB or
+     * more), never more than {@code cap} bytes whatever the answer announces.
+     */
+    static byte[] readBody(InputStream in, String contentLength, int cap) throws IOException {
         if (contentLength != null) {
             try {
-                int length = Integer.parseInt(contentLength.trim());
+                long announced = Long.parseLong(contentLength.trim());
+                if (announced > cap || announced < 0) {
+                    throw new IOException("answer of " + announced + " bytes is larger than the " + cap + " bytes read at most");
+                }
+                int length = (int) announced;
                 byte[] body = new byte[length];
                 int read = in.readNBytes(body, 0, length);
                 if (read != length) {
@@ -115,7 +170,11 @@ final class AwsJsonClient implements AutoCloseable {
                 // not a length: read to the end
             }
         }
-        return in.readAllBytes();
+        byte[] body = in.readNBytes(cap + 1);
+        if (body.length > cap) {
+            throw new IOException("answer is larger than the " + cap + " bytes read at most");
+        }
+        return body;
     }
 
     /** An error answer as an exception: its {@code __type} (or the x-amzn-ErrorType header) and message. */
@@ -141,12 +200,17 @@ final class AwsJsonClient implements AutoCloseable {
         }
         String shortType = type == null ? null : type.substring(type.lastIndexOf('#') + 1).split(":")[0];
         StreamApiException.Kind kind = StreamApiException.classify(shortType, status);
-        return new StreamApiException(kind, operation + " failed: HTTP " + status
-                + (shortType == null ? "" : " " + shortType) + (message == null ? "" : ": " + message), shortType, status, null);
+        boolean skew = StreamApiException.isClockSkew(shortType, message);
+        return new StreamApiException(skew ? StreamApiException.Kind.RETRYABLE : kind, operation + " failed: HTTP " + status
+                + (shortType == null ? "" : " " + shortType) + (message == null ? "" : ": " + message), shortType, status, null,
+                skew);
     }
 
     @Override
     public void close() {
         http.close();
+        if (credentials instanceof software.amazon.awssdk.utils.SdkAutoCloseable) {
+            ((software.amazon.awssdk.utils.SdkAutoCloseable) credentials).close(); // each client has its own provider
+        }
     }
 }

@@ -41,6 +41,27 @@ public final class DynamoDbStreamsApi implements ShardStream {
     }
 
     @Override
+    public List<ListedShard> childShards(String shardId) throws StreamApiException {
+        byte[] request = childShardsRequest(streamArn, shardId);
+        List<ListedShard> shards = new ArrayList<>();
+        AnswerParsing.shardPage("DescribeStream", client.call("DescribeStream", request), "StreamDescription",
+                "LastEvaluatedShardId", shards);
+        shards.removeIf(s -> !s.parents.contains(shardId));
+        return shards;
+    }
+
+    /** DescribeStream of the shards whose parent is {@code shardId} (ShardFilter CHILD_SHARDS). */
+    static byte[] childShardsRequest(String streamArn, String shardId) {
+        return JsonBodies.withObject(JsonBodies.object("StreamArn", streamArn, "Limit", 100), "ShardFilter",
+                JsonBodies.object("Type", "CHILD_SHARDS", "ShardId", shardId));
+    }
+
+    @Override
+    public boolean supportsAtTimestamp() {
+        return false;
+    }
+
+    @Override
     public String shardIterator(String shardId, StartPosition position) throws StreamApiException {
         String sequence = null;
         if (position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER) {

@@ -43,6 +43,16 @@ final class JsonBodies {
         return out.toByteArray();
     }
 
+    /** {@code body} (a JSON object) with one more field whose value is the JSON object {@code value}. */
+    static byte[] withObject(byte[] body, String field, byte[] value) {
+        String json = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        String name = new String(object(field, ""), java.nio.charset.StandardCharsets.UTF_8); // {"field":""}
+        String fieldJson = name.substring(1, name.length() - 3); // "field":
+        String joined = json.substring(0, json.length() - 1) + (json.length() > 2 ? "," : "") + fieldJson
+                + new String(value, java.nio.charset.StandardCharsets.UTF_8) + "}";
+        return joined.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** The top-level string fields of an answer (nested values skipped). */
     static Map<String, String> topLevelStrings(byte[] body) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();

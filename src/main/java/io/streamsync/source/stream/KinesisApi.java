@@ -6,6 +6,7 @@ import io.streamsync.source.shards.StartPosition;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -72,9 +73,19 @@ public final class KinesisApi implements ShardStream {
         byte[][] data = {null};
         String[] sequence = {null};
         long[] arrival = {-1L};
+        boolean[] badData = {false};
+        s.peek();
+        int start = s.position();
         s.object(name -> {
             if ("Data".equals(name)) {
-                data[0] = s.base64Value();
+                int at = s.position();
+                try {
+                    data[0] = s.base64Value();
+                } catch (IOException notBase64) {
+                    badData[0] = true;
+                    s.rewind(at);
+                    s.skipValue();
+                }
             } else if ("SequenceNumber".equals(name)) {
                 sequence[0] = s.stringOrNull();
             } else if ("ApproximateArrivalTimestamp".equals(name)) {
@@ -83,7 +94,12 @@ public final class KinesisApi implements ShardStream {
                 s.skipValue();
             }
         });
-        AnswerParsing.expect(sequence[0] != null, "a Kinesis record of shard " + shardId + " has no SequenceNumber");
+        if (sequence[0] == null || data[0] == null || badData[0]) {
+            // not a change record we can read (no SequenceNumber, no Data, Data not base64): handed on as the Kinesis
+            // record's own bytes, which the parse operator makes a dead letter; failing the batch would fail it again
+            // after every restart. With its sequence number the position moves past it.
+            return new RawRecord(Arrays.copyOfRange(answer, start, s.position()), shardId, sequence[0], arrival[0]);
+        }
         return new RawRecord(data[0], shardId, sequence[0], arrival[0]);
     }
 

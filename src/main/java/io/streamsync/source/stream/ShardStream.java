@@ -13,6 +13,20 @@ public interface ShardStream extends AutoCloseable {
     /** All shards of the stream, every page. */
     List<ListedShard> listShards() throws StreamApiException;
 
+    /**
+     * The children of a shard as the service lists them now (DynamoDB Streams: DescribeStream with a
+     * {@code CHILD_SHARDS} shard filter), empty if none is listed yet; null if the service has no such query
+     * (Kinesis: children come with the next listing).
+     */
+    default List<ListedShard> childShards(String shardId) throws StreamApiException {
+        return null;
+    }
+
+    /** Whether {@link #shardIterator} takes AT_TIMESTAMP positions (Kinesis); if not, the reader emulates them. */
+    default boolean supportsAtTimestamp() {
+        return true;
+    }
+
     /** An iterator at {@code position} in the shard. */
     String shardIterator(String shardId, StartPosition position) throws StreamApiException;
 

@@ -27,12 +27,40 @@ public final class StreamApiException extends IOException {
     public final Kind kind;
     public final String errorType;
     public final int status;
+    /** Refused because the request's time is off from the service's (the client signs again with its time). */
+    public final boolean clockSkew;
 
     public StreamApiException(Kind kind, String message, String errorType, int status, Throwable cause) {
+        this(kind, message, errorType, status, cause, false);
+    }
+
+    public StreamApiException(Kind kind, String message, String errorType, int status, Throwable cause, boolean clockSkew) {
         super(message, cause);
         this.kind = kind;
         this.errorType = errorType;
         this.status = status;
+        this.clockSkew = clockSkew;
+    }
+
+    /** Whether an error answer says the request's signing time is too far from the service's clock. */
+    public static boolean isClockSkew(String errorType, String message) {
+        if (errorType == null) {
+            return false;
+        }
+        switch (errorType) {
+            case "RequestTimeTooSkewed":
+            case "RequestExpired":
+            case "RequestInTheFuture":
+                return true;
+            case "InvalidSignatureException":
+            case "SignatureDoesNotMatch":
+            case "AuthFailure":
+                String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+                return m.contains("expired") || m.contains("not yet current") || m.contains("too skewed")
+                        || m.contains("in the future");
+            default:
+                return false;
+        }
     }
 
     /** Classifies an error answer of DynamoDB Streams or Kinesis by its type (the part after '#') and status. */

@@ -26,12 +26,15 @@ import org.junit.jupiter.api.Test;
  */
 class ShardEnumeratorTest {
     /** A context that records assignments and events and runs the periodic listing on demand. */
-    static final class Context implements SplitEnumeratorContext<ShardSplit> {
+    static class Context implements SplitEnumeratorContext<ShardSplit> {
         final Map<Integer, ReaderInfo> readers = new TreeMap<>();
         final List<String> assigned = new ArrayList<>();
+        final List<ShardSplit> splits = new ArrayList<>();
         final List<String> events = new ArrayList<>();
         Callable<Object> listing;
         BiConsumer<Object, Throwable> onListing;
+        /** Periodic calls after the first (the listing), e.g. the child-shard query tick. */
+        final List<Runnable> otherPeriodic = new ArrayList<>();
 
         @Override
         public SplitEnumeratorMetricGroup metricGroup() {
@@ -55,7 +58,10 @@ class ShardEnumeratorTest {
 
         @Override
         public void assignSplits(SplitsAssignment<ShardSplit> assignment) {
-            assignment.assignment().forEach((reader, splits) -> splits.forEach(s -> assigned.add(s.shardId + "->" + reader)));
+            assignment.assignment().forEach((reader, list) -> list.forEach(s -> {
+                assigned.add(s.shardId + "->" + reader);
+                splits.add(s);
+            }));
         }
 
         @Override
@@ -63,14 +69,34 @@ class ShardEnumeratorTest {
 
         @Override
         public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler) {
-            throw new UnsupportedOperationException();
+            run(callable, handler); // one-shot calls (child-shard queries) answer at once
+        }
+
+        private static <T> void run(Callable<T> callable, BiConsumer<T, Throwable> handler) {
+            T result = null;
+            Throwable error = null;
+            try {
+                result = callable.call();
+            } catch (Exception e) {
+                error = e;
+            }
+            handler.accept(result, error);
         }
 
         @Override
         @SuppressWarnings("unchecked")
         public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler, long initialDelay, long period) {
-            listing = (Callable<Object>) callable;
-            onListing = (BiConsumer<Object, Throwable>) handler;
+            if (listing == null) {
+                listing = (Callable<Object>) callable;
+                onListing = (BiConsumer<Object, Throwable>) handler;
+            } else {
+                otherPeriodic.add(() -> run(callable, handler));
+            }
+        }
+
+        /** One round of the other periodic calls. */
+        void tick() {
+            otherPeriodic.forEach(Runnable::run);
         }
 
         /** One discovery round, as the coordinator would run it. */
@@ -95,9 +121,20 @@ class ShardEnumeratorTest {
     static final class Listing extends ShardSplitReaderTest.ScriptedStream {
         List<ListedShard> shards = new ArrayList<>();
         StreamApiException failure;
+        int listCalls;
+        /** Children by parent for CHILD_SHARDS queries; a parent not in here: the query is not supported. */
+        final Map<String, List<ListedShard>> children = new java.util.HashMap<>();
+        final List<String> childQueries = new ArrayList<>();
+
+        @Override
+        public List<ListedShard> childShards(String shardId) {
+            childQueries.add(shardId);
+            return children.containsKey(shardId) ? children.get(shardId) : null;
+        }
 
         @Override
         public List<ListedShard> listShards() throws StreamApiException {
+            listCalls++;
             if (failure != null) {
                 throw failure;
             }
@@ -155,6 +192,9 @@ class ShardEnumeratorTest {
         assertThat(ctx.assigned).containsExactly("p->0", "q->1", "m->1");
 
         e.addSplitsBack(List.of(new ShardSplit("m", StartPosition.TRIM_HORIZON)), 1);
+        assertThat(ctx.assigned).as("q was finished after the last checkpoint: m waits until reader 1 says what it restored")
+                .hasSize(3);
+        e.handleSourceEvent(1, new ShardEvents.ReaderStarted(List.of()));
         assertThat(ctx.assigned).as("handed out again").containsExactly("p->0", "q->1", "m->1", "m->1");
         assertThat(e.snapshotState(1).status("m")).isEqualTo(ShardLineage.Status.ASSIGNED);
     }
@@ -217,5 +257,335 @@ class ShardEnumeratorTest {
         assertThat(ctx.events).containsExactly("2:NoShards");
         ctx.discover();
         assertThat(ctx.events).hasSize(1);
+    }
+
+    private static ShardSourceSettings settings(boolean continueOnTrimmed, Duration retryTimeout) {
+        return new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10), Duration.ofMillis(200), 1000,
+                continueOnTrimmed, retryTimeout);
+    }
+
+    /** Flink's regional failover of one reader: unregistered, its splits since the checkpoint handed back, restarted. */
+    private static void regionalFailover(Context ctx, ShardEnumerator e, int reader, List<ShardSplit> assignedSinceCheckpoint,
+            List<String> restoredFinished, List<String> restoredUnfinished) {
+        ctx.readers.remove(reader);
+        e.addSplitsBack(assignedSinceCheckpoint, reader);
+        ctx.readers.put(reader, new ReaderInfo(reader, "h"));
+        e.addReader(reader);
+        if (!restoredFinished.isEmpty()) {
+            e.handleSourceEvent(reader, new ShardEvents.ShardsFinished(restoredFinished)); // ShardReader.addSplits
+        }
+        e.handleSourceEvent(reader, new ShardEvents.ReaderStarted(restoredUnfinished)); // ShardReader.start
+    }
+
+    private static ShardSplit split(String id) {
+        return new ShardSplit(id, StartPosition.TRIM_HORIZON);
+    }
+
+    @Test
+    void aShardAssignedAfterTheCheckpointAndReadToItsEndIsReadAgainAfterARegionalFailover() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ctx.readers.put(1, new ReaderInfo(1, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        e.snapshotState(1);
+        e.notifyCheckpointComplete(1); // the last completed checkpoint: nothing assigned yet
+        listing.shards = List.of(shard("p", true), shard("c", false, "p"));
+        ctx.discover();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.assigned).containsExactly("p->0", "c->0");
+
+        // reader 0 fails: p and c were assigned after checkpoint 1, the restored reader knows neither
+        ctx.assigned.clear();
+        regionalFailover(ctx, e, 0, List.of(split("p"), split("c")), List.of(), List.of());
+        assertThat(ctx.assigned).as("p is read again, and c only after it").containsExactly("p->1");
+        e.handleSourceEvent(1, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.assigned).containsExactly("p->1", "c->1");
+    }
+
+    @Test
+    void aShardFinishedAfterTheCheckpointHoldsItsChildrenBackUntilTheRestoredReaderFinishesItAgain() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ctx.readers.put(1, new ReaderInfo(1, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("p", true), shard("q", false), shard("c", false, "p"));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("p->0", "q->1");
+        e.snapshotState(1);
+        e.notifyCheckpointComplete(1); // p assigned before the checkpoint, not finished in it
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.assigned).containsExactly("p->0", "q->1", "c->0");
+
+        // reader 0 fails; restored, it holds p unfinished at its checkpointed position and reads its tail again
+        ctx.assigned.clear();
+        regionalFailover(ctx, e, 0, List.of(split("c")), List.of(), List.of("p"));
+        assertThat(ctx.assigned).as("c must not start before p's tail is read again").isEmpty();
+        e.snapshotState(2);
+        assertThat(e.snapshotState(2).status("p")).as("a checkpoint now holds p as being read")
+                .isEqualTo(ShardLineage.Status.ASSIGNED);
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.assigned).containsExactly("c->0");
+
+        // the same, but the restored reader had p finished already in its checkpoint (reported again at once)
+        Context ctx2 = new Context();
+        ctx2.readers.put(0, new ReaderInfo(0, "h"));
+        ctx2.readers.put(1, new ReaderInfo(1, "h"));
+        ShardEnumerator e2 = new ShardEnumerator(ctx2, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e2.start();
+        ctx2.discover();
+        e2.snapshotState(1);
+        e2.notifyCheckpointComplete(1);
+        e2.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        ctx2.assigned.clear();
+        ctx2.readers.remove(0);
+        e2.addSplitsBack(List.of(split("c")), 0);
+        assertThat(ctx2.assigned).as("held back until reader 0 says what it restored").isEmpty();
+        ctx2.readers.put(0, new ReaderInfo(0, "h"));
+        e2.addReader(0);
+        e2.handleSourceEvent(0, new ShardEvents.ReaderStarted(List.of()));
+        assertThat(ctx2.assigned).as("p was finished before the checkpoint: c goes on").containsExactly("c->0");
+    }
+
+    @Test
+    void aParentFinishedInACompletedCheckpointIsNotHeldBackByALaterFailover() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("p", true), shard("c", false, "p"), shard("d", false, "c"));
+        ctx.discover();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        e.snapshotState(1);
+        e.notifyCheckpointComplete(1);
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("c")));
+        assertThat(ctx.assigned).containsExactly("p->0", "c->0", "d->0");
+        ctx.assigned.clear();
+        regionalFailover(ctx, e, 0, List.of(split("d")), List.of("c"), List.of());
+        assertThat(ctx.assigned).as("c re-reported finished by the restored reader; d handed out again").containsExactly("d->0");
+        assertThat(e.snapshotState(2).status("p")).isEqualTo(ShardLineage.Status.FINISHED);
+    }
+
+    @Test
+    void aParentTheLineageNeverKnewIsReportedAsLostPerTheTrimmedDataPolicy() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(true, Duration.ofMinutes(5)),
+                new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("a", false));
+        ctx.discover();
+        // the job stops; "b" (child of a) is created and trimmed before it is listed again; "c" (child of b) is listed
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
+        listing.shards = List.of(shard("a", true), shard("c", false, "b"));
+        ctx.discover();
+        List<ShardSplit> handedOut = new ArrayList<>(ctx.splits);
+        assertThat(handedOut).extracting(sp -> sp.shardId).containsExactly("a", "c");
+        assertThat(handedOut.get(1).gap).as("c's reader reports the loss as a gap")
+                .contains("shard b").contains("parent of c").contains("lost");
+
+        Context failing = new Context();
+        Listing l2 = new Listing();
+        ShardEnumerator strict = new ShardEnumerator(failing, settings(false, Duration.ofMinutes(5)),
+                new ShardLineage(StartPosition.TRIM_HORIZON), () -> l2);
+        strict.start();
+        l2.shards = List.of(shard("a", false));
+        failing.discover();
+        l2.shards = List.of(shard("a", true), shard("c", false, "b"));
+        assertThatThrownBy(failing::discover).hasMessageContaining("shard b").hasMessageContaining("source.on.trimmed.data");
+    }
+
+    @Test
+    void transientListingErrorsAreRetriedWithBackoff() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(false, Duration.ofSeconds(30)),
+                new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        long[] now = {1_000_000L};
+        e.clock = () -> now[0];
+        e.start();
+        listing.shards = List.of(shard("a", false));
+        ctx.discover();
+        int calls = listing.listCalls;
+        listing.failure = new StreamApiException(StreamApiException.Kind.RETRYABLE, "HTTP 500", null, 500, null);
+        for (int i = 0; i < 6; i++) {
+            ctx.discover();
+            now[0] += 10_000;
+        }
+        assertThat(listing.listCalls - calls).as("transient failures back off: fewer calls than rounds").isLessThan(6);
+        listing.failure = null;
+        now[0] += 10 * 60_000;
+        ctx.discover();
+        assertThat(listing.listCalls - calls).as("listed again once it works").isGreaterThan(1);
+    }
+
+    @Test
+    void listingErrorsThatRetryingCannotFixFailTheJobAfterTheRetryTimeout() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(false, Duration.ofSeconds(30)),
+                new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        long[] now = {1_000_000L};
+        e.clock = () -> now[0];
+        e.start();
+        listing.shards = List.of(shard("a", false));
+        ctx.discover();
+        listing.failure = new StreamApiException(StreamApiException.Kind.FATAL,
+                "DescribeStream failed: HTTP 400 AccessDeniedException: not authorized", "AccessDeniedException", 400, null);
+        ctx.discover(); // the first of a run: retried (a policy being changed)
+        now[0] += 20_000;
+        ctx.discover();
+        now[0] += 20_000;
+        assertThatThrownBy(ctx::discover).hasMessageContaining("cannot list the shards")
+                .hasMessageContaining("AccessDeniedException").hasMessageContaining("source.retry.timeout.ms");
+    }
+
+    @Test
+    void theChildrenOfAFinishedShardAreAskedForAtOnceInsteadOfWaitingForTheNextListing() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("p", false));
+        ctx.discover();
+        listing.children.put("p", List.of()); // the child appears a little later than the parent's end
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.assigned).containsExactly("p->0");
+        listing.children.put("p", List.of(shard("c", false, "p")));
+        for (int i = 0; i < 100 && ctx.assigned.size() < 2; i++) {
+            e.clock = () -> System.currentTimeMillis() + 60_000; // its next query is due
+            ctx.tick();
+        }
+        assertThat(ctx.assigned).as("no full listing ran in between").containsExactly("p->0", "c->0");
+        assertThat(listing.childQueries).startsWith("p", "p");
+        int queries = listing.childQueries.size();
+        ctx.tick();
+        assertThat(listing.childQueries).as("a known child ends the queries").hasSize(queries);
+    }
+
+    @Test
+    void theReaderOfAShardWhoseChildrenAreListedIsToldSoItsEmptyAnswersAreNotTakenForTheHead() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("p", false));
+        ctx.discover();
+        listing.shards = List.of(shard("p", false), shard("c", false, "p")); // p still answers, the child takes the writes
+        ctx.discover();
+        ctx.discover();
+        assertThat(ctx.events).containsExactly("0:ShardsSuperseded[p]");
+        e.handleSourceEvent(0, new ShardEvents.ReaderStarted(List.of("p"))); // a restarted reader: told again
+        assertThat(ctx.events).containsExactly("0:ShardsSuperseded[p]", "0:ShardsSuperseded[p]");
+    }
+
+    @Test
+    void theGaugesDoNotIterateTheLineageFromTheReportersThread() throws Exception {
+        Map<String, org.apache.flink.metrics.Gauge<?>> gauges = new java.util.concurrent.ConcurrentHashMap<>();
+        Context ctx = new Context() {
+            @Override
+            public SplitEnumeratorMetricGroup metricGroup() {
+                return new CapturingEnumeratorGroup(gauges);
+            }
+        };
+        Listing listing = new Listing();
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reporter = new Thread(() -> {
+            while (!done.get()) {
+                try {
+                    gauges.get("shardsWaiting").getValue();
+                    gauges.get("shardsReading").getValue();
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }
+        });
+        reporter.start();
+        List<ListedShard> shards = new ArrayList<>();
+        for (int i = 0; i < 1000 && failure.get() == null; i++) {
+            shards.add(shard("s" + i, false));
+            listing.shards = new ArrayList<>(shards);
+            ctx.discover(); // the lineage grows on the coordinator's thread
+        }
+        done.set(true);
+        reporter.join();
+        assertThat(failure.get()).as("the metric reporter's thread").isNull();
+        assertThat(gauges.get("shardsWaiting").getValue()).isEqualTo(1000);
+    }
+
+    /** An enumerator metric group that keeps its gauges by name. */
+    static final class CapturingEnumeratorGroup extends UnregisteredMetricsGroup implements SplitEnumeratorMetricGroup {
+        private final Map<String, org.apache.flink.metrics.Gauge<?>> gauges;
+
+        CapturingEnumeratorGroup(Map<String, org.apache.flink.metrics.Gauge<?>> gauges) {
+            this.gauges = gauges;
+        }
+
+        @Override
+        public <T, G extends org.apache.flink.metrics.Gauge<T>> G gauge(String name, G gauge) {
+            gauges.put(name, gauge);
+            return gauge;
+        }
+
+        @Override
+        public org.apache.flink.metrics.MetricGroup addGroup(String name) {
+            return this;
+        }
+
+        @Override
+        public <G extends org.apache.flink.metrics.Gauge<Long>> G setUnassignedSplitsGauge(G unassignedSplitsGauge) {
+            return unassignedSplitsGauge;
+        }
+    }
+
+    @Test
+    void finishesAreForgottenOnceDurableAndOld() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        long[] now = {1_000_000L};
+        e.clock = () -> now[0];
+        e.start();
+        for (int i = 0; i < 50; i++) {
+            listing.shards = List.of(shard("s" + i, true));
+            ctx.discover();
+            e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("s" + i)));
+            e.snapshotState(i + 1);
+            e.notifyCheckpointComplete(i + 1);
+            now[0] += 60_000;
+        }
+        ctx.discover();
+        assertThat(e.finishesTracked()).as("finished in a completed checkpoint over three discovery intervals ago")
+                .isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void childrenOfSeveralFinishedShardsAreFoundInOneRound() throws Exception {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        e.start();
+        listing.shards = List.of(shard("a", false), shard("b", false));
+        ctx.discover();
+        listing.children.put("a", List.of());
+        listing.children.put("b", List.of());
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a", "b")));
+        listing.children.put("a", List.of(shard("a1", false, "a")));
+        listing.children.put("b", List.of(shard("b1", false, "b")));
+        e.clock = () -> System.currentTimeMillis() + 60_000;
+        ctx.tick();
+        assertThat(ctx.assigned).containsExactly("a->0", "b->0", "a1->0", "b1->0");
     }
 }

@@ -40,15 +40,22 @@ class ShardLineageTest {
                 new ShardSplit("c2", StartPosition.TRIM_HORIZON));
     }
 
+    /**
+     * Both orders of finishing: with the check mutated to look at the first parent only ({@code parents.get(0)}),
+     * the first order below hands "m" out while "b" is still being read and this test fails (issue 32: the
+     * earlier version finished "b" first only, and passed under that mutation).
+     */
     @Test
     void aMergedShardWaitsForBothParents() {
-        ShardLineage l = new ShardLineage(StartPosition.TRIM_HORIZON);
-        l.listed(List.of(closed("a"), closed("b"), open("m", "a", "b")), T);
-        assertThat(ids(l.takeReady())).containsExactly("a", "b");
-        l.finished("b", T);
-        assertThat(l.takeReady()).as("one parent still being read").isEmpty();
-        l.finished("a", T);
-        assertThat(ids(l.takeReady())).containsExactly("m");
+        for (List<String> order : List.of(List.of("a", "b"), List.of("b", "a"))) {
+            ShardLineage l = new ShardLineage(StartPosition.TRIM_HORIZON);
+            l.listed(List.of(closed("a"), closed("b"), open("m", "a", "b")), T);
+            assertThat(ids(l.takeReady())).containsExactly("a", "b");
+            l.finished(order.get(0), T);
+            assertThat(l.takeReady()).as("%s finished, %s still being read", order.get(0), order.get(1)).isEmpty();
+            l.finished(order.get(1), T);
+            assertThat(ids(l.takeReady())).containsExactly("m");
+        }
     }
 
     @Test
@@ -133,7 +140,8 @@ class ShardLineageTest {
         ShardLineage l = new ShardLineage(StartPosition.LATEST);
         l.listed(List.of(closed("old"), open("head", "old")), T);
         assertThat(l.status("old")).isEqualTo(ShardLineage.Status.FINISHED);
-        assertThat(l.takeReady()).containsExactly(new ShardSplit("head", StartPosition.LATEST));
+        assertThat(l.takeReady()).as("LATEST resolved once, to the listing's time: a position a restore finds again")
+                .containsExactly(new ShardSplit("head", StartPosition.atTimestamp(T)));
         l.finished("head", T + 1000);
         l.listed(List.of(closed("head", "old"), open("next", "head")), T + 2000);
         assertThat(l.takeReady()).containsExactly(new ShardSplit("next", StartPosition.TRIM_HORIZON));
@@ -161,13 +169,41 @@ class ShardLineageTest {
         l.listed(List.of(closed("a"), closed("b"), open("m", "a", "b")), T);
         l.takeReady();
         l.finished("a", T + 5);
-        ShardLineage back = ser.deserialize(1, ser.serialize(l));
+        ShardLineage back = ser.deserialize(ser.getVersion(), ser.serialize(l));
         assertThat(back.counts()).isEqualTo(l.counts());
         assertThat(back.status("a")).isEqualTo(ShardLineage.Status.FINISHED);
         back.finished("b", T + 6);
         assertThat(back.takeReady()).containsExactly(new ShardSplit("m", StartPosition.atTimestamp(T)));
         assertThat(ser.serialize(back)).isNotEqualTo(ser.serialize(l));
-        assertThatThrownBy(() -> ser.deserialize(2, ser.serialize(l))).hasMessageContaining("unknown shard lineage version 2");
+        assertThatThrownBy(() -> ser.deserialize(3, ser.serialize(l))).hasMessageContaining("unknown shard lineage version 3");
+
+        // version 1 (what the golden savepoints hold): no gaps, no forgotten shards
+        java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(v1)) {
+            ShardLineageSerializer.writePosition(StartPosition.TRIM_HORIZON, out);
+            out.writeBoolean(true);
+            out.writeInt(2);
+            out.writeUTF("p");
+            out.writeByte(ShardLineage.Status.FINISHED.ordinal());
+            out.writeLong(T);
+            ShardLineageSerializer.writePosition(StartPosition.TRIM_HORIZON, out);
+            out.writeByte(0);
+            out.writeUTF("c");
+            out.writeByte(ShardLineage.Status.ASSIGNED.ordinal());
+            out.writeLong(0);
+            ShardLineageSerializer.writePosition(StartPosition.afterSequenceNumber("5"), out);
+            out.writeByte(1);
+            out.writeUTF("p");
+        }
+        ShardLineage old = ser.deserialize(1, v1.toByteArray());
+        assertThat(old.status("p")).isEqualTo(ShardLineage.Status.FINISHED);
+        assertThat(old.parentsOf("c")).containsExactly("p");
+        ShardLineage again = ser.deserialize(ser.getVersion(), ser.serialize(old));
+        assertThat(again.counts()).isEqualTo(old.counts());
+        old.markGap("c", "lost before c");
+        old.returned("c");
+        assertThat(ser.deserialize(ser.getVersion(), ser.serialize(old)).takeReady())
+                .containsExactly(new ShardSplit("c", StartPosition.afterSequenceNumber("5"), false, -1L, "lost before c"));
     }
 
     @Test
@@ -176,12 +212,22 @@ class ShardLineageTest {
         for (ShardSplit s : List.of(new ShardSplit("shardId-1", StartPosition.TRIM_HORIZON),
                 new ShardSplit("shardId-2", StartPosition.LATEST).after("4900000000000000000000000001234567890"),
                 new ShardSplit("shardId-3", StartPosition.atTimestamp(T)).asFinished(),
-                new ShardSplit("shardId-4", StartPosition.afterSequenceNumber("12"), true, 1_733_000_000_123L))) {
+                new ShardSplit("shardId-4", StartPosition.afterSequenceNumber("12"), true, 1_733_000_000_123L),
+                new ShardSplit("shardId-5", StartPosition.TRIM_HORIZON, false, -1L, "trimmed-data gap: parent lost"))) {
             assertThat(ser.deserialize(ser.getVersion(), ser.serialize(s))).isEqualTo(s);
         }
         assertThat(new ShardSplit("a", StartPosition.TRIM_HORIZON).after("7").start)
                 .isEqualTo(StartPosition.afterSequenceNumber("7"));
         assertThatThrownBy(() -> ser.deserialize(9, new byte[0])).hasMessageContaining("unknown shard split version 9");
+        java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(v1)) {
+            out.writeUTF("shardId-6");
+            ShardLineageSerializer.writePosition(StartPosition.afterSequenceNumber("77"), out);
+            out.writeBoolean(true);
+            out.writeLong(42L);
+        }
+        assertThat(ser.deserialize(1, v1.toByteArray()))
+                .isEqualTo(new ShardSplit("shardId-6", StartPosition.afterSequenceNumber("77"), true, 42L));
     }
 
     /**

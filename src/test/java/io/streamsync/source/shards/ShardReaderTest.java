@@ -65,7 +65,7 @@ class ShardReaderTest {
     };
 
     /** Collects what the reader emits. */
-    static final class Collecting implements ReaderOutput<RawRecord> {
+    static class Collecting implements ReaderOutput<RawRecord> {
         final List<String> records = new ArrayList<>();
 
         @Override
@@ -78,8 +78,12 @@ class ShardReaderTest {
             collect(record);
         }
 
+        final List<Long> watermarks = new ArrayList<>();
+
         @Override
-        public void emitWatermark(Watermark watermark) {}
+        public void emitWatermark(Watermark watermark) {
+            watermarks.add(watermark.getTimestamp());
+        }
 
         int idleMarks;
 
@@ -111,7 +115,8 @@ class ShardReaderTest {
     private List<String> finishedReports() {
         synchronized (sent) {
             List<String> out = new ArrayList<>();
-            sent.forEach(e -> out.addAll(((ShardEvents.ShardsFinished) e).shardIds));
+            sent.stream().filter(e -> e instanceof ShardEvents.ShardsFinished)
+                    .forEach(e -> out.addAll(((ShardEvents.ShardsFinished) e).shardIds));
             return out;
         }
     }
@@ -157,18 +162,24 @@ class ShardReaderTest {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("parent", 3);
         ShardReader reader = reader(stream);
-        reader.start();
         ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true);
-        reader.addSplits(List.of(finished));
+        stream.sizes.put("open", 1);
+        reader.addSplits(List.of(finished, new ShardSplit("open", StartPosition.afterSequenceNumber("0"))));
+        reader.start(); // as Flink's source operator does: restored splits first, then start
         assertThat(finishedReports()).containsExactly("parent");
+        synchronized (sent) {
+            assertThat(sent).as("then it says which unfinished shards it restored (after a regional failover the "
+                    + "enumerator learns from this which of its finished shards are read again)")
+                    .last().hasToString("ReaderStarted[open]");
+        }
         Collecting out = new Collecting();
         for (int i = 0; i < 20; i++) {
             reader.pollNext(out);
             Thread.sleep(2);
         }
         assertThat(out.records).isEmpty();
-        assertThat(stream.getRecordsCalls).isZero();
-        assertThat(reader.snapshotState(7)).containsExactly(finished);
+        assertThat(stream.iteratorRequests).as("the finished shard is not read").noneMatch(r -> r.startsWith("parent"));
+        assertThat(reader.snapshotState(7)).contains(finished);
         reader.close();
     }
 
@@ -194,6 +205,87 @@ class ShardReaderTest {
             Thread.sleep(2);
         }
         assertThat(out.idleMarks).as("it has a shard: not idle").isEqualTo(1);
+        reader.close();
+    }
+
+    @Test
+    void aRestoredLatestPositionIsResolvedOnceAndNeverCheckpointedAsLatest() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("s", 0);
+        ShardReader reader = reader(stream);
+        long before = System.currentTimeMillis();
+        reader.addSplits(List.of(new ShardSplit("s", StartPosition.LATEST))); // the state of an earlier version
+        reader.start();
+        List<ShardSplit> state = reader.snapshotState(1);
+        assertThat(state).singleElement().satisfies(split -> {
+            assertThat(split.start.type).as("a new LATEST iterator after a restore would skip what was written since")
+                    .isEqualTo(StartPosition.Type.AT_TIMESTAMP);
+            assertThat(split.start.timestampMillis).isBetween(before, System.currentTimeMillis());
+        });
+        reader.close();
+    }
+
+    @Test
+    void aShardWhoseChildrenAreListedSendsNoHeartbeatSoItsEmptyAnswersDoNotMoveTheWatermark() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("p", 1); // one record, then empty answers: the stream writes to p's child now
+        ShardReader reader = reader(stream);
+        reader.start();
+        reader.addSplits(List.of(new ShardSplit("p", StartPosition.TRIM_HORIZON)));
+        reader.handleSourceEvents(new ShardEvents.ShardsSuperseded(List.of("p")));
+        Collecting out = new Collecting();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (stream.getRecordsCalls < 3 * ShardSplitReader.HEAD_EMPTY_PAGES && System.currentTimeMillis() < deadline) {
+            reader.pollNext(out);
+            Thread.sleep(1);
+        }
+        assertThat(out.records).containsExactly("p/0");
+        assertThat(out.watermarks).as("only its record's time (1000 ms) minus 2 s, never now minus the head delay")
+                .containsExactly(-1000L);
+        reader.close();
+    }
+
+    @Test
+    void anEventTimeFarInTheFutureDoesNotRaiseTheShardsWatermarkForGood() throws Exception {
+        ShardReader.Emitter emitter = new ShardReader.Emitter(new DescriptiveStatisticsHistogram(10), 2000, 3000);
+        ShardSplitState state = new ShardSplitState(new ShardSplit("s", StartPosition.TRIM_HORIZON));
+        Collecting out = new Collecting();
+        long now = System.currentTimeMillis();
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "1", now + 86_400_000L), out, state); // a clock gone wrong
+        assertThat(out.watermarks).singleElement().asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LONG)
+                .isLessThanOrEqualTo(System.currentTimeMillis() + 60_000);
+        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "2", System.currentTimeMillis() + 120_000L), out, state);
+        assertThat(out.watermarks.get(out.watermarks.size() - 1)).as("later records move it on with the clock")
+                .isGreaterThan(now + 55_000);
+    }
+
+    @Test
+    void aLostParentsGapIsReportedBeforeTheChildsRecordsAndKeptInCheckpointsUntilThen() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("c", 2);
+        ShardReader reader = reader(stream);
+        reader.start();
+        ShardSplit child = new ShardSplit("c", StartPosition.TRIM_HORIZON, false, -1L, "trimmed-data gap: shard b lost");
+        reader.addSplits(List.of(child));
+        assertThat(reader.snapshotState(1)).as("not reported yet: a restore reports it").containsExactly(child);
+        List<String> gaps = new ArrayList<>();
+        Collecting out = new Collecting() {
+            @Override
+            public void collect(RawRecord record) {
+                if (record.gap != null) {
+                    gaps.add(record.gap);
+                }
+                super.collect(record);
+            }
+        };
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (out.records.size() < 3 && System.currentTimeMillis() < deadline) {
+            reader.pollNext(out);
+            Thread.sleep(1);
+        }
+        assertThat(gaps).containsExactly("trimmed-data gap: shard b lost");
+        assertThat(out.records).containsExactly("c/null", "c/0", "c/1");
+        assertThat(reader.snapshotState(2)).singleElement().satisfies(s -> assertThat(s.gap).isNull());
         reader.close();
     }
 }

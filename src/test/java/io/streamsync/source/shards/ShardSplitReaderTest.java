@@ -36,6 +36,17 @@ class ShardSplitReaderTest {
         final Deque<StreamApiException> iteratorErrors = new ArrayDeque<>();
         final List<String> iteratorRequests = new ArrayList<>();
         int getRecordsCalls;
+        /** Empty answers given before the records of a shard (DynamoDB Streams: "it might take multiple calls"). */
+        final Map<String, Integer> holes = new HashMap<>();
+        /** Like DynamoDB Streams: no AT_TIMESTAMP iterators. */
+        boolean noAtTimestamp;
+        /** Answers to give once each, before the scripted ones (e.g. a broken answer without a next iterator). */
+        final Deque<RecordBatch> brokenAnswers = new ArrayDeque<>();
+
+        @Override
+        public boolean supportsAtTimestamp() {
+            return !noAtTimestamp;
+        }
 
         @Override
         public List<ListedShard> listShards() throws StreamApiException {
@@ -49,6 +60,15 @@ class ShardSplitReaderTest {
                 throw iteratorErrors.poll();
             }
             switch (position.type) {
+                case AT_TIMESTAMP:
+                    if (noAtTimestamp) {
+                        throw new IllegalArgumentException("no AT_TIMESTAMP here");
+                    }
+                    int at = firstAvailable; // records are created at 1000 + i ms
+                    while (at < sizes.get(shardId) && 1000L + at < position.timestampMillis) {
+                        at++;
+                    }
+                    return shardId + "@" + at;
                 case TRIM_HORIZON:
                     return shardId + "@" + firstAvailable;
                 case AFTER_SEQUENCE_NUMBER:
@@ -66,8 +86,16 @@ class ShardSplitReaderTest {
             if (!getRecordsErrors.isEmpty()) {
                 throw getRecordsErrors.poll();
             }
+            if (!brokenAnswers.isEmpty()) {
+                return brokenAnswers.poll();
+            }
             int from = Integer.parseInt(iterator.substring(iterator.indexOf('@') + 1));
             int size = sizes.get(shardId);
+            int hole = holes.getOrDefault(shardId, 0);
+            if (hole > 0 && from < size) {
+                holes.put(shardId, hole - 1);
+                return new RecordBatch(List.of(), iterator, -1);
+            }
             List<RawRecord> records = new ArrayList<>();
             for (int i = from; i < Math.min(size, from + limit); i++) {
                 records.add(new RawRecord(("{\"n\":" + i + "}").getBytes(), shardId, Integer.toString(i), 1000L + i));
@@ -318,5 +346,186 @@ class ShardSplitReaderTest {
                 .containsExactly(10_000L, 12_000L, 11_000L, Long.MIN_VALUE, 15_000L);
         assertThat(watermarks).as("latest event time - 2 s; at the head: now - 3 s - 2 s")
                 .containsExactly(8_000L, 10_000L, 15_000L, 16_000L);
+    }
+
+    /** Fetches until {@code n} more GetRecords calls were made, keeping every record, heartbeat ("HB@time") and gap. */
+    private static List<String> fetchAll(ShardSplitReader r, ScriptedStream stream, int n, List<String> finished)
+            throws IOException {
+        List<String> out = new ArrayList<>();
+        int until = stream.getRecordsCalls + n;
+        for (int i = 0; i < 10_000 && stream.getRecordsCalls < until; i++) {
+            RecordsWithSplitIds<RawRecord> batch = r.fetch();
+            while (batch.nextSplit() != null) {
+                RawRecord rec;
+                while ((rec = batch.nextRecordFromSplit()) != null) {
+                    out.add(rec.isHeartbeat() ? "HB@" + rec.arrivalTime
+                            : rec.gap != null ? "GAP:" + rec.gap : rec.shardId + "/" + rec.sequenceNumber);
+                }
+            }
+            finished.addAll(batch.finishedSplits());
+        }
+        return out;
+    }
+
+    @Test
+    void aShardThatIsGoneBeforeAnythingWasReadIsTrimmedDataUnderEitherPolicy() throws Exception {
+        for (StartPosition start : List.of(StartPosition.TRIM_HORIZON, StartPosition.atTimestamp(5_000L))) {
+            ScriptedStream stream = new ScriptedStream();
+            stream.sizes.put("s", 3);
+            stream.iteratorErrors.add(new StreamApiException(StreamApiException.Kind.NOT_FOUND,
+                    "GetShardIterator failed: HTTP 400 ResourceNotFoundException", "ResourceNotFoundException", 400, null));
+            ShardSplitReader strict = reader(stream, false, Duration.ofMinutes(1));
+            strict.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", start))));
+            assertThatThrownBy(() -> fetch(strict, 1, new ArrayList<>())).as("%s, fail", start)
+                    .isInstanceOf(IOException.class).hasMessageContaining("shard s of")
+                    .hasMessageContaining("source.on.trimmed.data=continue");
+
+            ScriptedStream again = new ScriptedStream();
+            again.sizes.put("s", 3);
+            again.iteratorErrors.add(new StreamApiException(StreamApiException.Kind.NOT_FOUND, "gone", null, 400, null));
+            ShardSplitReader lenient = reader(again, true, Duration.ofMinutes(1));
+            lenient.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", start))));
+            List<String> finished = new ArrayList<>();
+            List<String> out = fetch(lenient, 1, finished);
+            assertThat(out).as("%s, continue", start).singleElement().asString().startsWith("GAP:trimmed-data gap: shard s");
+            assertThat(finished).containsExactly("s");
+        }
+    }
+
+    @Test
+    void emptyAnswersMidShardAreNotTheHeadAndMillisBehindLatestIsNotZeroWhileCatchingUp() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 3);
+        stream.holes.put("s", ShardSplitReader.HEAD_EMPTY_PAGES - 1); // records lie further on
+        GaugeCapture gauges = new GaugeCapture();
+        ShardReaderMetrics metrics = new ShardReaderMetrics(gauges, null);
+        ShardSplitReader r = new ShardSplitReader(settings(false, Duration.ofMinutes(1)), metrics, stream);
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        List<String> out = fetchAll(r, stream, ShardSplitReader.HEAD_EMPTY_PAGES - 1, new ArrayList<>());
+        assertThat(out).as("no heartbeat while empty answers may hide records").isEmpty();
+        assertThat(gauges.value("shardId/s/millisBehindLatest")).as("behind: nothing read yet").isNotEqualTo(0L);
+
+        long before = System.currentTimeMillis();
+        out = fetchAll(r, stream, 1, new ArrayList<>());
+        assertThat(out).containsExactly("s/0", "s/1", "s/2");
+        assertThat(gauges.value("shardId/s/millisBehindLatest")).as("records of 1970: far behind")
+                .isGreaterThan(before - 10_000);
+        out = fetchAll(r, stream, ShardSplitReader.HEAD_EMPTY_PAGES - 1, new ArrayList<>());
+        assertThat(out).as("not yet enough empty answers in a row").isEmpty();
+        out = fetchAll(r, stream, 1, new ArrayList<>());
+        assertThat(out).singleElement().asString().startsWith("HB@");
+        long heartbeat = Long.parseLong(out.get(0).substring(3));
+        assertThat(heartbeat).as("as of the first empty answer of the run, not now").isBetween(before, System.currentTimeMillis());
+        assertThat(gauges.value("shardId/s/millisBehindLatest")).isEqualTo(0L);
+        Thread.sleep(20);
+        long later = System.currentTimeMillis();
+        out = fetchAll(r, stream, ShardSplitReader.HEAD_EMPTY_PAGES, new ArrayList<>());
+        assertThat(out).hasSize(ShardSplitReader.HEAD_EMPTY_PAGES).allMatch(h -> h.startsWith("HB@"));
+        assertThat(Long.parseLong(out.get(out.size() - 1).substring(3)))
+                .as("a quiet shard's heartbeat moves on: as of the first of the last %d empty answers",
+                        ShardSplitReader.HEAD_EMPTY_PAGES).isGreaterThanOrEqualTo(later);
+    }
+
+    @Test
+    void anAtTimestampStartOnAStreamWithoutSuchIteratorsReadsFromTheTrimHorizonAndSkipsOnlyOlderRecords() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.noAtTimestamp = true;
+        stream.sizes.put("s", 12);
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        // the lineage's resolved LATEST at 2008 ms; creation times are whole seconds on the service, so records
+        // created up to a second before are kept (1008 ms and later: s/8 on)
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.atTimestamp(2_008L)))));
+        List<String> out = fetch(r, 4, new ArrayList<>());
+        assertThat(out).containsExactly("s/8", "s/9", "s/10", "s/11");
+        assertThat(stream.iteratorRequests).containsExactly("s TRIM_HORIZON");
+    }
+
+    @Test
+    void anIteratorThatExpiresAgainAtOnceIsRenewedWithBackoff() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 2);
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        for (int i = 0; i < 4; i++) {
+            stream.getRecordsErrors.add(new StreamApiException(StreamApiException.Kind.EXPIRED_ITERATOR, "expired", null, 400, null));
+        }
+        long start = System.nanoTime();
+        List<String> out = fetch(r, 2, new ArrayList<>());
+        long waitedMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(out).containsExactly("s/0", "s/1");
+        assertThat(waitedMs).as("renewals 2, 3 and 4 back off (at least 50, 100, 200 ms)").isGreaterThanOrEqualTo(350);
+    }
+
+    @Test
+    void aFinishedShardsMetricGroupIsClosed() throws Exception {
+        org.apache.flink.metrics.MetricGroup operator = org.apache.flink.runtime.metrics.groups.UnregisteredMetricGroups
+                .createUnregisteredTaskManagerMetricGroup().addGroup("source");
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 1);
+        stream.closed.add("s");
+        ShardSplitReader r = new ShardSplitReader(settings(false, Duration.ofMinutes(1)),
+                new ShardReaderMetrics(operator, null), stream);
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        org.apache.flink.metrics.MetricGroup shardGroup = operator.addGroup("shardId", "s"); // the one registered
+        List<String> finished = new ArrayList<>();
+        fetch(r, 10, finished);
+        assertThat(finished).containsExactly("s");
+        assertThat(((org.apache.flink.runtime.metrics.groups.AbstractMetricGroup<?>) shardGroup).isClosed())
+                .as("its metrics are unregistered").isTrue();
+    }
+
+    /** A metric group that keeps its gauges by path ("shardId/s/millisBehindLatest"). */
+    static final class GaugeCapture extends UnregisteredMetricsGroup {
+        final Map<String, org.apache.flink.metrics.Gauge<?>> gauges;
+        final String prefix;
+
+        GaugeCapture() {
+            this(new java.util.concurrent.ConcurrentHashMap<>(), "");
+        }
+
+        private GaugeCapture(Map<String, org.apache.flink.metrics.Gauge<?>> gauges, String prefix) {
+            this.gauges = gauges;
+            this.prefix = prefix;
+        }
+
+        @Override
+        public <T, G extends org.apache.flink.metrics.Gauge<T>> G gauge(String name, G gauge) {
+            gauges.put(prefix + name, gauge);
+            return gauge;
+        }
+
+        @Override
+        public org.apache.flink.metrics.MetricGroup addGroup(String name) {
+            return name.equals(io.streamsync.metrics.CloudWatchMetrics.GROUP) ? this : new GaugeCapture(gauges, prefix + name + "/");
+        }
+
+        @Override
+        public org.apache.flink.metrics.MetricGroup addGroup(String key, String value) {
+            return new GaugeCapture(gauges, prefix + key + "/" + value + "/");
+        }
+
+        long value(String path) {
+            return ((Number) gauges.get(path).getValue()).longValue();
+        }
+    }
+
+    @Test
+    void oneAnswerWithoutANextIteratorDoesNotEndAShardThatIsStillOpen() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 6);
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        List<String> finished = new ArrayList<>();
+        List<String> first = fetch(r, 3, finished);
+        stream.brokenAnswers.add(new RecordBatch(List.of(), null, -1)); // a 200 answer with no NextShardIterator
+        List<String> rest = fetch(r, 3, finished);
+        assertThat(finished).as("the shard is still open").isEmpty();
+        assertThat(first).containsExactly("s/0", "s/1", "s/2");
+        assertThat(rest).containsExactly("s/3", "s/4", "s/5");
+        assertThat(stream.iteratorRequests).containsExactly("s TRIM_HORIZON", "s AFTER_SEQUENCE_NUMBER(2)");
+
+        stream.closed.add("s"); // now it ends for real: two answers say so
+        fetch(r, 1, finished);
+        assertThat(finished).containsExactly("s");
     }
 }

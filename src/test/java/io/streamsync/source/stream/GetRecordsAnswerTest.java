@@ -240,4 +240,47 @@ class GetRecordsAnswerTest {
     private static String ws(java.util.Random r) {
         return new String[] {"", " ", "\n  ", "\t", "\r\n"}[r.nextInt(5)];
     }
+
+    @Test
+    void anAnswerWithoutRecordsIsMalformedAndDoesNotEndTheShard() {
+        for (String notAnAnswer : new String[] {"{}", "{\"NextShardIterator\":null}"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> DynamoDbStreamsApi.parseGetRecords(notAnAnswer.getBytes(StandardCharsets.UTF_8), "s"))
+                    .as(notAnAnswer).isInstanceOf(IOException.class).hasMessageContaining("no Records");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> KinesisApi.parseGetRecords(notAnAnswer.getBytes(StandardCharsets.UTF_8), "s"))
+                    .as(notAnAnswer).isInstanceOf(IOException.class).hasMessageContaining("no Records");
+        }
+    }
+
+    @Test
+    void kinesisRecordsWeCannotReadAreHandedOnAsDeadLettersInsteadOfFailingTheBatch() throws Exception {
+        String good = Base64.getEncoder().encodeToString("{\"eventName\":\"INSERT\"}".getBytes(StandardCharsets.UTF_8));
+        String answer = "{\"NextShardIterator\":\"k\",\"MillisBehindLatest\":0,\"Records\":["
+                + "{\"Data\":\"" + good + "\",\"PartitionKey\":\"p\"},"                       // no SequenceNumber
+                + "{\"SequenceNumber\":\"2\",\"Data\":\"not base64!\",\"PartitionKey\":\"p\"},"  // Data not base64
+                + "42,"                                                                      // not an object
+                + "{\"SequenceNumber\":\"3\",\"Data\":\"" + good + "\",\"PartitionKey\":\"p\"}]}";
+        RecordBatch batch = KinesisApi.parseGetRecords(answer.getBytes(StandardCharsets.UTF_8), "shardId-0");
+        assertThat(batch.records).hasSize(4);
+        assertThat(batch.records.get(0).sequenceNumber).isNull();
+        assertThat(batch.records.get(0).text()).startsWith("{\"Data\"");
+        assertThat(batch.records.get(1).sequenceNumber).as("moves the position past it").isEqualTo("2");
+        assertThat(batch.records.get(1).text()).contains("not base64!");
+        assertThat(batch.records.get(2).text()).isEqualTo("42");
+        assertThat(batch.records.get(2).isHeartbeat()).isFalse();
+        assertThat(batch.records.get(3).text()).isEqualTo("{\"eventName\":\"INSERT\"}");
+        RecordBatch ddb = DynamoDbStreamsApi.parseGetRecords("{\"Records\":[\"x\"],\"NextShardIterator\":\"n\"}"
+                .getBytes(StandardCharsets.UTF_8), "s");
+        assertThat(ddb.records).singleElement().satisfies(r -> assertThat(r.text()).isEqualTo("\"x\""));
+    }
+
+    @Test
+    void childShardsAreAskedForWithTheChildShardsFilter() throws Exception {
+        byte[] request = DynamoDbStreamsApi.childShardsRequest("arn:aws:dynamodb:eu-west-1:1:table/t/stream/x", "shardId-\"1");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(request);
+        assertThat(json.get("StreamArn").asText()).isEqualTo("arn:aws:dynamodb:eu-west-1:1:table/t/stream/x");
+        assertThat(json.get("ShardFilter").get("Type").asText()).isEqualTo("CHILD_SHARDS");
+        assertThat(json.get("ShardFilter").get("ShardId").asText()).isEqualTo("shardId-\"1");
+    }
 }
