@@ -463,8 +463,9 @@ class DeploymentTemplateTest {
 
     /**
      * cfn-lint (AWS's CloudFormation linter: resource schemas, intrinsic functions, policy syntax). Skipped where it is
-     * not installed, except in CI (CI=true, as .ci/run runs) or with STREAMSYNC_REQUIRE_CFN_LINT=true, where its
-     * absence fails the build: the template's own checks above are the offline part of the same review.
+     * not installed, except with STREAMSYNC_REQUIRE_CFN_LINT=true (.ci/run exports it wherever it runs, with or without
+     * CI=true; DeployScriptsTest checks that) or CI=true, where its absence fails the build: the template's own checks
+     * above are the offline part of the same review.
      */
     @Test
     void cfnLintFindsNothing() throws Exception {
