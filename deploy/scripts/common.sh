@@ -171,7 +171,7 @@ wait_operation() {
 # in may still hold the previous job's count. A restart in that first part-minute still shows in every later
 # datapoint, since the count never goes down within a job.
 watch_healthy() {
-  local app="$1" op="$2" end from now status restarts polls=0 scaling=0
+  local app="$1" op="$2" end from now upto status restarts polls=0 scaling=0 rescaled=""
   end="$(operation_field "$app" "$op" EndTime)"
   [ -n "$end" ] || die "operation $op of $app has no end time: it has not ended"
   end="$(iso_to_epoch "$end")"
@@ -183,16 +183,24 @@ watch_healthy() {
     if [ "$status" = AUTOSCALING ]; then
       # the service rescales (AutoScalingEnabled): neither a failure nor RUNNING; keep watching until it is RUNNING
       scaling=$((scaling + 1))
+      if [ -z "$rescaled" ]; then
+        # a rescale stops the watched job and starts another (whose numRestarts counts from 0): the restarts
+        # counted from here on are those of the operation's job up to this moment
+        rescaled="$now"
+        say "$app is rescaled at $now: restarts after it are the rescaled job's, not operation $op's, and are not counted"
+      fi
       [ "$scaling" -le "$operation_timeout_polls" ] || die "$app is still AUTOSCALING after $scaling polls: the watch after operation $op is inconclusive; check aws kinesisanalyticsv2 list-application-operations --application-name $app"
       say "$app is AUTOSCALING (the service rescales it): inconclusive, watching on"
       pause
       continue
     fi
     [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op succeeded; see its logs and the runbook (README)"
-    if [ "$now" -gt "$from" ]; then
+    upto="$now"
+    if [ -n "$rescaled" ] && [ "$rescaled" -lt "$now" ]; then upto="$rescaled"; fi
+    if [ "$upto" -gt "$from" ]; then
       restarts="$(aws cloudwatch get-metric-statistics --namespace AWS/KinesisAnalytics --metric-name numRestarts \
         --dimensions "Name=Application,Value=$app" --statistics Maximum --period 60 \
-        --start-time "$from" --end-time "$now" --query 'max(Datapoints[].Maximum)' --output text)"
+        --start-time "$from" --end-time "$upto" --query 'max(Datapoints[].Maximum)' --output text)"
       [ "$restarts" = None ] && restarts=""
       if [ -n "$restarts" ] && [ "${restarts%.*}" -gt 0 ]; then
         die "$app's new job restarted (numRestarts ${restarts%.*} since operation $op ended): a crash loop; see its logs and the runbook (README), roll back with rollback.sh"

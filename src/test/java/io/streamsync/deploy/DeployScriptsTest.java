@@ -848,6 +848,26 @@ class DeployScriptsTest {
     }
 
     @Test
+    void afterAutoscalingOnlyTheWatchedOperationsJobIsCountedNotTheOneTheRescaleStarted() throws Exception {
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING", "RUNNING", "RUNNING", "AUTOSCALING", "RUNNING");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        Run r = run("start.sh", "streamsync", "none");
+        assertThat(r.exit).as(r.output).isZero();
+        List<Long> ends = metricCalls(r).stream().map(c -> Long.parseLong(option(c, "--end-time"))).collect(java.util.stream.Collectors.toList());
+        // readings before the rescale end at their own time; every one after it ends where the rescale was seen
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("streamsync is rescaled at ([0-9]+): restarts after it are the rescaled job's")
+                .matcher(r.output);
+        assertThat(m.find()).as(r.output).isTrue();
+        long rescaled = Long.parseLong(m.group(1));
+        assertThat(ends).anySatisfy(e -> assertThat(e).isLessThan(rescaled));
+        assertThat(ends.stream().filter(e -> e >= rescaled)).as("readings after the rescale: %s", ends).hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(e -> assertThat(e).isEqualTo(rescaled));
+    }
+
+    @Test
     void anApplicationAutoscalingPastTheOperationTimeoutIsReportedAsInconclusive() throws Exception {
         answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
         answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
