@@ -83,7 +83,9 @@ built_jar() { echo "$repo/target/streamsync-$(project_version).jar"; }
 # bytes give the same key; another build gives another key, so no upload overwrites a jar a rollback needs.
 jar_key() {
   local prefix="$1" jar="$2" sha
-  sha="$(sha256sum "$jar" | cut -c1-12)"
+  sha="$(openssl dgst -sha256 -binary "$jar" | od -An -v -tx1 | tr -d ' \n')"   # openssl and od, as on macOS
+  [[ "$sha" =~ ^[0-9a-f]{64}$ ]] || die "cannot compute the SHA-256 of $jar with openssl"
+  sha="${sha:0:12}"
   echo "${prefix}streamsync-$(project_version)-${sha}.jar"
 }
 
@@ -116,6 +118,18 @@ app_rollback_enabled() { app_field "$1" 'ApplicationConfigurationDescription.App
 latest_operation() {
   aws kinesisanalyticsv2 list-application-operations --application-name "$1" --operation "$2" \
     --query 'sort_by(ApplicationOperationInfoList, &StartTime)[-1].OperationId' --output text
+}
+
+# The UpdateApplication operation a stack change started, which moved the application to VERSION (the version
+# describe-application gave after the change): the latest by StartTime, checked by the version it updated to, so
+# that an operation someone else started is never waited on or watched in its stead.
+stack_update_operation() {
+  local app="$1" version="$2" op to
+  op="$(latest_operation "$app" UpdateApplication)"
+  [ -n "$op" ] && [ "$op" != None ] || die "$app is at version $version after the stack change, but the service lists no UpdateApplication operation"
+  to="$(operation_field "$app" "$op" ApplicationVersionChangeDetails.ApplicationVersionUpdatedTo)"
+  [ "$to" = "$version" ] || die "the latest UpdateApplication operation $op moved $app to version ${to:-unknown}, not $version which the stack change made: not the stack's own; check aws kinesisanalyticsv2 list-application-operations --application-name $app"
+  echo "$op"
 }
 
 # One field of an operation's details (OperationStatus, EndTime, OperationFailureDetails.RollbackOperationId, ...);
@@ -157,7 +171,7 @@ wait_operation() {
 # in may still hold the previous job's count. A restart in that first part-minute still shows in every later
 # datapoint, since the count never goes down within a job.
 watch_healthy() {
-  local app="$1" op="$2" end from now status restarts polls=0
+  local app="$1" op="$2" end from now upto status restarts polls=0 scaling=0 rescaled=""
   end="$(operation_field "$app" "$op" EndTime)"
   [ -n "$end" ] || die "operation $op of $app has no end time: it has not ended"
   end="$(iso_to_epoch "$end")"
@@ -165,12 +179,28 @@ watch_healthy() {
   say "watching $app for restarts for $watch_seconds s after operation $op ended"
   while :; do
     status="$(app_status "$app")"
-    [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op succeeded; see its logs and the runbook (README)"
     now="$(now_epoch)"
-    if [ "$now" -gt "$from" ]; then
+    if [ "$status" = AUTOSCALING ]; then
+      # the service rescales (AutoScalingEnabled): neither a failure nor RUNNING; keep watching until it is RUNNING
+      scaling=$((scaling + 1))
+      if [ -z "$rescaled" ]; then
+        # a rescale stops the watched job and starts another (whose numRestarts counts from 0): the restarts
+        # counted from here on are those of the operation's job up to this moment
+        rescaled="$now"
+        say "$app is rescaled at $now: restarts after it are the rescaled job's, not operation $op's, and are not counted"
+      fi
+      [ "$scaling" -le "$operation_timeout_polls" ] || die "$app is still AUTOSCALING after $scaling polls: the watch after operation $op is inconclusive; check aws kinesisanalyticsv2 list-application-operations --application-name $app"
+      say "$app is AUTOSCALING (the service rescales it): inconclusive, watching on"
+      pause
+      continue
+    fi
+    [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op succeeded; see its logs and the runbook (README)"
+    upto="$now"
+    if [ -n "$rescaled" ] && [ "$rescaled" -lt "$now" ]; then upto="$rescaled"; fi
+    if [ "$upto" -gt "$from" ]; then
       restarts="$(aws cloudwatch get-metric-statistics --namespace AWS/KinesisAnalytics --metric-name numRestarts \
         --dimensions "Name=Application,Value=$app" --statistics Maximum --period 60 \
-        --start-time "$from" --end-time "$now" --query 'max(Datapoints[].Maximum)' --output text)"
+        --start-time "$from" --end-time "$upto" --query 'max(Datapoints[].Maximum)' --output text)"
       [ "$restarts" = None ] && restarts=""
       if [ -n "$restarts" ] && [ "${restarts%.*}" -gt 0 ]; then
         die "$app's new job restarted (numRestarts ${restarts%.*} since operation $op ended): a crash loop; see its logs and the runbook (README), roll back with rollback.sh"

@@ -31,15 +31,36 @@ if [ -n "$last_update" ]; then
 fi
 
 # Puts the stack back in step with what the application runs after a rollback (the template is the previous
-# release's with STREAMSYNC_TEMPLATE) and watches the job the rollback started.
+# release's with STREAMSYNC_TEMPLATE), refusing a template of another Flink runtime than the application's.
+# The stack change starts an UpdateApplication of its own (a new CodeKey restarts the job): the script waits for
+# that operation and watches the job it started; without a change, the job the rollback started. The
+# application must be RUNNING. Only CodeKey, CodeObjectVersion and AllowNonRestoredState are set back: other
+# parameters keep the stack's values (upgrade.sh printed those it had before the upgrade).
 stack_in_step() {
-  local op="$1" key object_version
+  local op="$1" key object_version runtime want before after status
   key="$(app_code_key "$app")"
   object_version="$(app_code_object_version "$app")"
-  say "$app runs s3://.../$key (object version $object_version) on $(app_runtime "$app") again; setting the stack's CodeKey to it (template: $template)"
+  runtime="$(app_runtime "$app")"
+  want="$(template_runtime)"
+  [ -n "$want" ] || die "cannot read the Flink runtime (RuntimeEnvironment: FLINK-...) from $template: the stack was not changed"
+  if [ "$runtime" != "$want" ]; then
+    die "$app runs $runtime again, but the template $template sets $want: deploying it would start another update to $want. The stack was not changed. Put it in step with the template of the release that ran on $runtime (git show <tag>:deploy/cloudformation/streamsync.yaml > old.yaml): STREAMSYNC_TEMPLATE=old.yaml $here/create-or-update.sh $stack CodeKey=$key CodeObjectVersion=$object_version AllowNonRestoredState=false"
+  fi
+  say "$app runs s3://.../$key (object version $object_version) on $runtime again; setting the stack's CodeKey to it (template: $template)"
+  before="$(app_version "$app")"
   "$here/create-or-update.sh" "$stack" "CodeKey=$key" "CodeObjectVersion=$object_version" "AllowNonRestoredState=false" >/dev/null
-  [ "$(app_status "$app")" = RUNNING ] && watch_healthy "$app" "$op"
-  say "rolled back $app (the stack says CodeKey=$key)"
+  after="$(app_version "$app")"
+  if [ "$after" != "$before" ]; then
+    op="$(stack_update_operation "$app" "$after")"
+    wait_operation "$app" "$op" "update of $app by the stack (version $after)" \
+      "The stack's update after the rollback failed: see its error; the stack may name the jar the application no longer runs (README, runbook)"
+  else
+    say "the stack already said so: no update of $app (version $after)"
+  fi
+  status="$(app_status "$app")"
+  [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op: the rollback is not done; see its logs and the runbook (README)"
+  watch_healthy "$app" "$op"
+  say "rolled back $app (the stack says CodeKey=$key; its other parameters are unchanged)"
 }
 
 if { [ "$last_status" = FAILED ] || $service; } && [ $# -eq 2 ]; then
@@ -85,7 +106,15 @@ if [ "$(app_status "$app")" = RUNNING ]; then
   "$here/stop.sh" "$app"
 fi
 # the previous jar's key is immutable: no object version pin is needed to name it
+before="$(app_version "$app")"
 "$here/create-or-update.sh" "$stack" "CodeKey=$previous" "CodeObjectVersion=none" "AllowNonRestoredState=false" >/dev/null
+after="$(app_version "$app")"
+if [ "$after" != "$before" ]; then
+  # the stopped application is updated too: start it only once that operation has ended
+  update="$(stack_update_operation "$app" "$after")"
+  wait_operation "$app" "$update" "update of $app by the stack (version $after)" \
+    "The stack's update failed: $app is READY (stopped); see the error, then start it (start.sh $app $snapshot) once the stack names the jar to run"
+fi
 [ "$(app_code_key "$app")" = "$previous" ] || die "the stack update did not set $app's code to $previous"
 "$here/start.sh" "$app" "$snapshot"
 say "rolled back $app to $previous from snapshot $snapshot"

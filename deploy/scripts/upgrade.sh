@@ -35,6 +35,12 @@ if git_dirty; then
   die "the working tree $repo has uncommitted changes: commit or stash them first, so that the deployed jar is a commit (git status)"
 fi
 prefix="$(param CodeKeyPrefix "${params[@]+"${params[@]}"}")"
+if [ -z "$prefix" ]; then
+  # the stack's CodeKeyPrefix: the role may read jars under it only
+  prefix="$(aws cloudformation describe-stacks --stack-name "$stack" \
+    --query "Stacks[0].Parameters[?ParameterKey=='CodeKeyPrefix'].ParameterValue | [0]" --output text 2>/dev/null)" || prefix=""
+  [ "$prefix" != None ] || prefix=""
+fi
 key="$("$here/build-and-upload.sh" "$bucket" "${prefix:-streamsync/}")"
 previous="$(app_code_key "$app")"
 [ "$key" != "$previous" ] || die "$app already runs s3://$bucket/$key (this build): nothing to upgrade"
@@ -71,12 +77,17 @@ for _ in $(seq 1 "$operation_timeout_polls"); do
 done
 [ "$s" = READY ] || die "snapshot $snapshot not ready ($s): nothing was changed"
 
+# printed so that a rollback (which sets back CodeKey, CodeObjectVersion and AllowNonRestoredState only) can set
+# back any other parameter this update changes
+stack_params="$(aws cloudformation describe-stacks --stack-name "$stack" \
+  --query 'Stacks[0].Parameters[].[ParameterKey,ParameterValue]' --output text | awk -F '\t' 'NF { printf "%s%s=%s", sep, $1, $2; sep = " " }')"
+say "the stack's parameters before this update (to set one back: create-or-update.sh $stack Key=Value): $stack_params"
 before="$(app_version "$app")"
 "$here/create-or-update.sh" "$stack" "CodeBucketName=$bucket" "CodeKey=$key" "CodeObjectVersion=$object_version" \
   "AllowNonRestoredState=$allow" "${params[@]+"${params[@]}"}" >/dev/null
 after="$(app_version "$app")"
 [ "$after" != "$before" ] || die "the stack update deployed nothing ($app is still at version $before, running s3://$bucket/$previous)"
-update="$(latest_operation "$app" UpdateApplication)"
+update="$(stack_update_operation "$app" "$after")"
 wait_operation "$app" "$update" "update of $app to version $after"
 watch_healthy "$app" "$update"
 say "upgraded $app to s3://$bucket/$key (object version $object_version, application version $after)"

@@ -140,6 +140,10 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "IN_PROGRESS", "SUCCESSFUL");
         answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
         answers("cloudwatch_get-metric-statistics_Maximum", "None", "0");
+        // the stack's update op-9 moved the application to version 6; the stack's parameters and prefix before it
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedTo", "6");
+        answers("cloudformation_describe-stacks_ParameterKeyParameterValue", "CodeBucketName\tcode-bucket\nCodeKeyPrefix\tstreamsync/");
+        answers("cloudformation_describe-stacks_ParameterValue0", "streamsync/");
     }
 
     private static List<String> metricCalls(Run r) {
@@ -253,6 +257,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
         answers("kinesisanalyticsv2_describe-application_ObjectVersion", "None");
         answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "6");
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
         answers("kinesisanalyticsv2_rollback-application_OperationId", "op-10");
         answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
@@ -272,7 +277,9 @@ class DeployScriptsTest {
 
     @Test
     void afterAGoodUpdateRollbackStopsSetsTheStackBackAndStartsFromTheSnapshot() throws Exception {
-        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9", "op-13");
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "6", "7");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedTo", "7");
         answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
         answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING", "READY", "RUNNING");
         answers("kinesisanalyticsv2_stop-application_OperationId", "op-11");
@@ -346,7 +353,7 @@ class DeployScriptsTest {
         answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
         answers("cloudwatch_get-metric-statistics_Maximum", "0");
         Path previous = stub.resolve("streamsync-0.2.0.yaml");
-        Files.writeString(previous, "Resources: {}\n");
+        Files.writeString(previous, "Resources:\n  Application:\n    Properties:\n      RuntimeEnvironment: FLINK-1_20\n");
         Run r = runWith(Map.of("STREAMSYNC_TEMPLATE", previous.toString()), "rollback.sh", "--service", "todo-sync", "streamsync");
         assertThat(r.exit).as(r.output).isZero();
         assertThat(r.call("kinesisanalyticsv2 rollback-application")).contains("--current-application-version-id 6");
@@ -415,6 +422,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_describe-application_RollbackEnabled", "False", "True");
         answers("kinesisanalyticsv2_update-application_OperationId", "op-8");
         answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6", "7");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedTo", "7");
         assertThat(run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "--flink-upgrade").exit).isZero();
         // a key already there without a SHA-256: compared by content
         nextScenario();
@@ -691,6 +699,7 @@ class DeployScriptsTest {
         answers("kinesisanalyticsv2_update-application_OperationId", "op-8");
         // version 5 before the opt-in, 6 after it, 7 after the stack's update
         answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "5", "6", "7");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedTo", "7");
         Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "--flink-upgrade");
         assertThat(r.exit).as(r.output).isZero();
         String optIn = r.call("kinesisanalyticsv2 update-application");
@@ -711,5 +720,216 @@ class DeployScriptsTest {
         Run r = run("stop.sh", "streamsync", "--force");
         assertThat(r.exit).as(r.output).isZero();
         assertThat(r.call("kinesisanalyticsv2 stop-application")).contains("--application-name streamsync --force");
+    }
+
+    // ---- second round (review fixes) ----
+
+    /** After the system rollback op-10, the stack change (CodeKey back) starts the UpdateApplication op-12 to version 8. */
+    private void systemRollbackThenTheStacksOwnUpdate() throws Exception {
+        failedUpdateTheServiceRolledBack();
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9", "op-12");
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "7", "8");
+        // op-9 FAILED, op-10 (the system rollback) SUCCESSFUL, op-12 (the stack's update) IN_PROGRESS then SUCCESSFUL
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "FAILED", "SUCCESSFUL", "IN_PROGRESS", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedTo", "8");
+    }
+
+    @Test
+    void puttingTheStackInStepWaitsForTheUpdateItsChangeStartsAndWatchesThatJob() throws Exception {
+        systemRollbackThenTheStacksOwnUpdate();
+        Run r = run("rollback.sh", "todo-sync", "streamsync");
+        assertThat(r.exit).as(r.output).isZero();
+        int deploy = r.calls.indexOf(r.call("cloudformation deploy"));
+        List<String> after = r.calls.subList(deploy, r.calls.size());
+        assertThat(after).as("the stack's own update is waited for").anyMatch(c -> c.startsWith("kinesisanalyticsv2 describe-application-operation")
+                && c.contains("--operation-id op-12") && c.contains("OperationStatus"));
+        assertThat(after).anyMatch(c -> c.contains("--operation-id op-12") && c.contains("ApplicationVersionUpdatedTo"));
+        assertThat(r.output).contains("watching streamsync for restarts for 600 s after operation op-12 ended");
+        assertThat(metricCalls(r)).isNotEmpty();
+    }
+
+    @Test
+    void anApplicationNotRunningAfterTheStacksUpdateIsAFailureNotASilentlySkippedWatch() throws Exception {
+        systemRollbackThenTheStacksOwnUpdate();
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "UPDATING");
+        Run r = run("rollback.sh", "todo-sync", "streamsync");
+        assertThat(r.exit).as(r.output).isNotZero();
+        assertThat(r.output).contains("streamsync is UPDATING, not RUNNING").doesNotContain("rolled back streamsync");
+    }
+
+    @Test
+    void anUpdateOfSomeoneElseIsNotTakenForTheStacksOwn() throws Exception {
+        systemRollbackThenTheStacksOwnUpdate();
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedTo", "9");
+        Run r = run("rollback.sh", "todo-sync", "streamsync");
+        assertThat(r.exit).as(r.output).isNotZero();
+        assertThat(r.output).contains("op-12 moved streamsync to version 9, not 8").doesNotContain("rolled back streamsync");
+        assertThat(metricCalls(r)).isEmpty();
+    }
+
+    @Test
+    void theSnapshotRollbackWaitsForTheStacksUpdateOfTheStoppedApplicationBeforeItStarts() throws Exception {
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9", "op-13");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_ApplicationVersionUpdatedTo", "7");
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "6", "7");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING", "READY", "RUNNING");
+        answers("kinesisanalyticsv2_stop-application_OperationId", "op-11");
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-14");
+        answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-2_2");
+        answers("kinesisanalyticsv2_describe-application-snapshot_RuntimeEnvironment", "FLINK-2_2");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("cloudformation_deploy", "ok");
+        answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        Run r = run("rollback.sh", "todo-sync", "streamsync", "before-x", OLD_KEY);
+        assertThat(r.exit).as(r.output).isZero();
+        int deploy = r.calls.indexOf(r.call("cloudformation deploy"));
+        int start = r.calls.indexOf(r.call("kinesisanalyticsv2 start-application"));
+        assertThat(r.calls.subList(deploy, start)).anyMatch(c -> c.startsWith("kinesisanalyticsv2 describe-application-operation")
+                && c.contains("--operation-id op-13") && c.contains("OperationStatus"));
+    }
+
+    @Test
+    void aServiceRollbackToAnotherRuntimeWithoutThatReleasesTemplateLeavesTheStackAloneAndNamesStreamsyncTemplate() throws Exception {
+        answers("kinesisanalyticsv2_list-application-operations_OperationId", "op-9");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application_ApplicationVersionId", "6");
+        answers("kinesisanalyticsv2_rollback-application_OperationId", "op-10");
+        answers("kinesisanalyticsv2_describe-application_FileKey", OLD_KEY);
+        answers("kinesisanalyticsv2_describe-application_RuntimeEnvironment", "FLINK-1_20");
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING");
+        answers("kinesisanalyticsv2_describe-application_ObjectVersion", "None");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("cloudformation_deploy", "ok");
+        answers("cloudformation_describe-stacks_OutputValue", "streamsync");
+        answers("cloudformation_describe-stacks_ParameterValue", "code-bucket");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        Run r = run("rollback.sh", "--service", "todo-sync", "streamsync");
+        assertThat(r.exit).as(r.output).isNotZero();
+        assertThat(r.output).contains("streamsync runs FLINK-1_20", "sets FLINK-2_2", "STREAMSYNC_TEMPLATE=",
+                "CodeKey=" + OLD_KEY).doesNotContain("rolled back streamsync");
+        assertThat(r.calls).noneMatch(c -> c.startsWith("cloudformation deploy"));
+    }
+
+    @Test
+    void anUpgradePrintsTheStacksParametersBeforeItChangesThem() throws Exception {
+        runningApplicationUpdatedTo6();
+        answers("cloudformation_describe-stacks_ParameterKeyParameterValue", "SearchEndpoint\thttps://old:443\nCodeKey\t" + OLD_KEY);
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket", "SearchEndpoint=https://x:443");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.output).contains("the stack's parameters before this update", "SearchEndpoint=https://old:443 CodeKey=" + OLD_KEY);
+        assertThat(r.calls.indexOf(r.call("cloudformation describe-stacks --stack-name todo-sync --query Stacks[0].Parameters[].[")))
+                .isLessThan(r.calls.indexOf(r.call("cloudformation deploy")));
+    }
+
+    @Test
+    void anUpgradeUploadsUnderTheStacksCodeKeyPrefix() throws Exception {
+        runningApplicationUpdatedTo6();
+        answers("cloudformation_describe-stacks_ParameterValue0", "apps/streamsync/");
+        Run r = run("upgrade.sh", "todo-sync", "streamsync", "code-bucket");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.call("s3api put-object")).contains("--key apps/" + newKey);
+        assertThat(r.call("cloudformation deploy")).contains("CodeKey=apps/" + newKey);
+    }
+
+    @Test
+    void autoscalingDuringTheWatchIsNotACrashLoop() throws Exception {
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING", "AUTOSCALING", "AUTOSCALING", "RUNNING");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        Run r = run("start.sh", "streamsync", "none");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.output).contains("AUTOSCALING", "streamsync is RUNNING without restarts");
+    }
+
+    @Test
+    void afterAutoscalingOnlyTheWatchedOperationsJobIsCountedNotTheOneTheRescaleStarted() throws Exception {
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "RUNNING", "RUNNING", "RUNNING", "AUTOSCALING", "RUNNING");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        Run r = run("start.sh", "streamsync", "none");
+        assertThat(r.exit).as(r.output).isZero();
+        List<Long> ends = metricCalls(r).stream().map(c -> Long.parseLong(option(c, "--end-time"))).collect(java.util.stream.Collectors.toList());
+        // readings before the rescale end at their own time; every one after it ends where the rescale was seen
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("streamsync is rescaled at ([0-9]+): restarts after it are the rescaled job's")
+                .matcher(r.output);
+        assertThat(m.find()).as(r.output).isTrue();
+        long rescaled = Long.parseLong(m.group(1));
+        assertThat(ends).anySatisfy(e -> assertThat(e).isLessThan(rescaled));
+        assertThat(ends.stream().filter(e -> e >= rescaled)).as("readings after the rescale: %s", ends).hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(e -> assertThat(e).isEqualTo(rescaled));
+    }
+
+    @Test
+    void anApplicationAutoscalingPastTheOperationTimeoutIsReportedAsInconclusive() throws Exception {
+        answers("kinesisanalyticsv2_start-application_OperationId", "op-3");
+        answers("kinesisanalyticsv2_describe-application-operation_OperationStatus", "SUCCESSFUL");
+        answers("kinesisanalyticsv2_describe-application-operation_EndTime", ENDED);
+        answers("kinesisanalyticsv2_describe-application_ApplicationStatus", "AUTOSCALING");
+        answers("cloudwatch_get-metric-statistics_Maximum", "0");
+        Run r = run("start.sh", "streamsync", "none");
+        assertThat(r.exit).as(r.output).isNotZero();
+        assertThat(r.output).contains("still AUTOSCALING", "inconclusive");
+    }
+
+    @Test
+    void theJarKeyNeedsNoGnuSha256sum() throws Exception {
+        Path missing = stub.resolve("bin").resolve("sha256sum");
+        Files.writeString(missing, "#!/bin/sh\necho 'sha256sum: command not found' >&2\nexit 127\n");
+        missing.toFile().setExecutable(true);
+        answer("s3api_head-object_ChecksumSHA256", 1, 255, "An error occurred (404) when calling the HeadObject operation: Not Found");
+        answers("s3api_put-object", "{}");
+        Run r = run("build-and-upload.sh", "code-bucket");
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(r.output.trim()).endsWith(newKey);
+    }
+
+    /** .ci/run with stand-ins for the tools it calls: what the build it starts is given. */
+    private List<String> runCi(boolean withCfnLint) throws Exception {
+        Path bin = Files.createDirectories(stub.resolve("ci-bin"));
+        Path log = stub.resolve("ci.log");
+        String record = "#!/bin/sh\necho \"$(basename \"$0\") $* | STREAMSYNC_REQUIRE_CFN_LINT=${STREAMSYNC_REQUIRE_CFN_LINT:-unset}"
+                + " CI=${CI:-unset}\" >> " + log + "\n";
+        List<String> tools = new ArrayList<>(List.of("java", "mvn", "node", "npm", "python3"));
+        if (withCfnLint) {
+            tools.add("cfn-lint");
+        }
+        for (String tool : tools) {
+            Files.writeString(bin.resolve(tool), record);
+            bin.resolve(tool).toFile().setExecutable(true);
+        }
+        ProcessBuilder pb = new ProcessBuilder("bash", ".ci/run").redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.remove("CI");
+        env.remove("STREAMSYNC_REQUIRE_CFN_LINT");
+        env.remove("PYENV_ROOT");
+        env.put("HOME", Files.createDirectories(stub.resolve("ci-home")).toString());
+        env.put("PATH", bin + ":/usr/bin:/bin");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return Files.readAllLines(log);
+    }
+
+    @Test
+    void ciRunMakesCfnLintMandatoryWhereverItRunsCiSetOrNot() throws Exception {
+        List<String> calls = runCi(true);
+        assertThat(calls).filteredOn(c -> c.startsWith("mvn -B -ntp verify")).hasSize(1)
+                .allSatisfy(c -> assertThat(c).contains("STREAMSYNC_REQUIRE_CFN_LINT=true", "CI=unset"));
+    }
+
+    @Test
+    void ciRunInstallsThePinnedCfnLintWhenTheMachineHasNone() throws Exception {
+        List<String> calls = runCi(false);
+        assertThat(calls).filteredOn(c -> c.startsWith("python3 -m pip install")).isNotEmpty()
+                .allSatisfy(c -> assertThat(c).contains("cfn-lint==1.51.0"));
     }
 }
