@@ -344,7 +344,11 @@ class MsfClusterITCase {
             if (!"RUNNING".equals(state)) {
                 return "job " + state + "; logs in " + cluster.logDir();
             }
-            return GroundTruth.check(ddb, SOURCE, COUNTS, http, AGGREGATE_INDEX, ITEM_INDEX);
+            try {
+                return GroundTruth.check(ddb, SOURCE, COUNTS, http, AGGREGATE_INDEX, ITEM_INDEX);
+            } catch (software.amazon.awssdk.core.exception.SdkException e) {
+                return "reading the table failed, again: " + e.getMessage(); // moto, busy on one core, garbled an answer
+            }
         });
     }
 
