@@ -198,8 +198,13 @@ public final class DynamoJson {
      * range is refused first ({@link #checkNumber}), so no BigDecimal is ever built from unbounded text.
      */
     public static void writeNumber(String text, JsonGenerator g, Path path) throws IOException {
-        checkNumber(text, path);
-        if (isCanonical(text)) {
+        // the common case first: canonical text of at most 38 characters has at most 38 digits and a magnitude
+        // between 1E-36 and 1E+38, so it is within DynamoDB's range without checking
+        boolean shortAndCanonical = text.length() <= MAX_NUMBER_DIGITS && isCanonical(text);
+        if (!shortAndCanonical) {
+            checkNumber(text, path);
+        }
+        if (shortAndCanonical || isCanonical(text)) {
             if (g != null) {
                 g.writeNumber(text);
             }
