@@ -133,6 +133,8 @@ class SeededFaultITCase {
         /** Job id -> subtask -> (checkpoint id, the log as of that checkpoint). */
         final Map<String, Map<Integer, Map.Entry<Long, List<String>>>> committed = new ConcurrentHashMap<>();
         final AtomicLong gaps = new AtomicLong();
+        /** Witness instances opened: grows with every (re)start of the job's tasks. */
+        final AtomicLong opens = new AtomicLong();
         volatile long holdMillis;
     }
 
@@ -388,10 +390,15 @@ class SeededFaultITCase {
                     control.failNext.set(true);
                     Poll.until(Duration.ofSeconds(60), () -> control.failNext.get() ? "no record reached the witness" : null);
                     break;
-                case GLOBAL_FAILOVER:
+                case GLOBAL_FAILOVER: {
+                    long opened = control.opens.get();
                     control.holdNextSnapshot.set(true);
                     Poll.until(Duration.ofSeconds(60), () -> control.holdNextSnapshot.get() ? "no checkpoint held yet" : null);
+                    // no other fault until the expired checkpoint has failed the job over (a stop-with-savepoint would
+                    // abort the held checkpoint first)
+                    Poll.until(Duration.ofSeconds(60), () -> control.opens.get() > opened ? null : "the job has not failed over yet");
                     break;
+                }
                 case STOP_RESTORE: {
                     String sp = stop("sp-" + i);
                     savepoints.add(sp);
@@ -569,6 +576,10 @@ class SeededFaultITCase {
         @Override
         public void open(OpenContext context) {
             pending = new TreeMap<>();
+            Control c = control();
+            if (c != null) {
+                c.opens.incrementAndGet();
+            }
         }
 
         @Override
