@@ -13,10 +13,11 @@ import java.util.Objects;
  */
 public class ChangeEvent {
     /**
-     * {@link #approximateCreationTimeMillis} of a record that has no creation time (the bootstrap scan's
-     * snapshots; records of sources that omit it). Test with {@link #hasCreationTime()}, never use it as a
-     * time: a consumer that needs an event time for such a record must choose one itself (the aggregation
-     * takes the record's stream timestamp, else its own clock).
+     * {@link #approximateCreationTimeMillis} of a record that has no creation time: in the job only the
+     * bootstrap scan's snapshots (a DynamoDB Streams or Kinesis change record without one is a dead letter,
+     * {@link ChangeRecordParser.Origin}); records parsed with {@code Origin.ANY} by tests and tools may lack it
+     * too. Test with {@link #hasCreationTime()}, never use it as a time. A change that reaches the aggregation
+     * always has one, so no consumer needs a clock fallback.
      */
     public static final long NO_CREATION_TIME = -1L;
 

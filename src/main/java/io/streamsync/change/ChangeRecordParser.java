@@ -60,9 +60,15 @@ public final class ChangeRecordParser {
     public enum Origin {
         /** Any: the record's {@code eventSource} alone decides whether it is a scan's snapshot (tests, tools). */
         ANY,
-        /** The DynamoDB stream: a record must not claim to be the table scan's. */
+        /**
+         * The DynamoDB stream: a record must not claim to be the table scan's, and needs {@code
+         * ApproximateCreationDateTime} (DynamoDB always sets it).
+         */
         DYNAMODB_STREAM,
-        /** Kinesis Data Streams for DynamoDB: {@code eventSource} must be {@code aws:dynamodb}. */
+        /**
+         * Kinesis Data Streams for DynamoDB: {@code eventSource} must be {@code aws:dynamodb}, and {@code
+         * ApproximateCreationDateTime} is required.
+         */
         KINESIS,
         /** The job's own bootstrap scan: {@code eventSource} must be {@link #SCAN_EVENT_SOURCE}. */
         TABLE_SCAN
@@ -444,6 +450,13 @@ public final class ChangeRecordParser {
         }
         e.sequenceNumber = seq;
         e.approximateCreationTimeMillis = epochMillis(f.creationTime, f.creationPrecision);
+        if (!e.hasCreationTime() && e.type != ChangeType.SNAPSHOT
+                && (origin == Origin.KINESIS || origin == Origin.DYNAMODB_STREAM)) {
+            // DynamoDB sets it on every stream record; the windows and lateness need it, and a reading clock
+            // instead would make the result depend on when the record is read (a replay could differ)
+            throw new InvalidRecordException("record has no dynamodb.ApproximateCreationDateTime; DynamoDB sets it on "
+                    + "every stream record");
+        }
         e.streamViewType = f.streamViewType;
         e.ttlExpiry = e.type == ChangeType.REMOVE
                 && "Service".equals(f.identityType) && "dynamodb.amazonaws.com".equals(f.identityPrincipal);

@@ -29,8 +29,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>An {@link Error} thrown while a record is processed fails the job once, loudly (logged with the record's
  * shard and sequence number, and rethrown): Flink restarts from the last checkpoint. If the same record throws
- * an Error again in the same TaskManager process, it is a dead letter with the Error as the reason and the job
- * goes on, so a record never makes the job loop. (With the parser's bounds no record should reach an Error;
+ * an Error again in the same TaskManager process (after that restart or any later replay), it is a dead letter
+ * with the Error as the reason and the job goes on, so a record fails the job at most once. (With the parser's bounds no record should reach an Error;
  * what remains is a genuine VM problem, which the first failure and its restart report and may cure.)
  */
 public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> {
@@ -44,14 +44,22 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
      */
     public static final long MAX_CREATION_AHEAD_OF_ARRIVAL_MS = 5 * 60_000L;
 
-    /** Records that threw an Error once in this process, by {@link #errorKey}; bounded, oldest forgotten first. */
+    /** How many records that threw an Error {@link #FAILED_ONCE} remembers. */
+    static final int FAILED_ONCE_CAPACITY = 1000;
+
+    /**
+     * Records that threw an Error once in this process, by {@link #errorKey}. An entry is kept after the record
+     * is dead-lettered: a replay from the same checkpoint meets the record again, and must dead-letter it again
+     * rather than fail the job (forgetting it let k such records cause 2^k - 1 restarts). Bounded, least
+     * recently met forgotten first (access order).
+     */
     private static final java.util.Map<String, Boolean> FAILED_ONCE = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<String, Boolean>() {
+            new java.util.LinkedHashMap<String, Boolean>(16, 0.75f, true) {
                 private static final long serialVersionUID = 1L;
 
                 @Override
                 protected boolean removeEldestEntry(java.util.Map.Entry<String, Boolean> eldest) {
-                    return size() > 1000;
+                    return size() > FAILED_ONCE_CAPACITY;
                 }
             });
 
@@ -135,7 +143,7 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
             return;
         } catch (Error err) {
             String key = errorKey(raw);
-            if (FAILED_ONCE.remove(key) != null) {
+            if (FAILED_ONCE.get(key) != null) { // kept (and refreshed): a later replay dead-letters it again
                 LOG.error("Record of shard {} at sequence number {} threw {} again after a restart: it is a dead letter, "
                         + "so that the job does not loop on it", raw.shardId, raw.sequenceNumber, err, err);
                 reject(raw, "the record threw " + err + " again after the job restarted; written here so that the job "

@@ -166,4 +166,65 @@ class ParseChangeRecordsTest {
             assertThatThrownBy(() -> third.add(other)).isSameAs(oom);
         }
     }
+
+    /**
+     * Review item 2: the memory of records that threw an Error must not forget a record once it is dead-lettered.
+     * k records that always throw, between the same two checkpoints: every restart replays from the same
+     * checkpoint. Forgetting a dead-lettered record let it fail the job again on the next replay: 2^k - 1
+     * restarts (7 for k = 3). Each record may fail the job once, so at most k failures in all.
+     */
+    @Test
+    void recordsThatAlwaysThrowFailTheJobAtMostOnceEachAcrossRestarts() throws Exception {
+        String good = kinesisRecord("g").replace("\"tableName\":\"todoListTask\",", "")
+                .replace("\"ApproximateCreationDateTime\"", "\"SequenceNumber\":\"300\",\"ApproximateCreationDateTime\"");
+        String shard = "shard-always-" + System.nanoTime(); // not shared with another test's records
+        List<RawRecord> input = new java.util.ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            input.add(new RawRecord(good, shard, "80" + k + "0", ARRIVAL));
+            input.add(new RawRecord(good.replace("\"t\"}", "\"poison-" + k + "\"}"), shard, "80" + k + "1", ARRIVAL));
+        }
+        InternalError always = new InternalError("always thrown for this record");
+        int failures = 0;
+        for (int restart = 0; restart < 20; restart++) {
+            try (Run run = new Run(new FailingParse(always))) { // a restart from the same checkpoint: the same input
+                try {
+                    for (RawRecord r : input) {
+                        run.add(r);
+                    }
+                } catch (InternalError e) {
+                    assertThat(e).isSameAs(always);
+                    failures++;
+                    continue;
+                }
+                assertThat(run.events()).hasSize(3);
+                assertThat(run.deadLetters()).hasSize(3)
+                        .allSatisfy(d -> assertThat(d.reason).contains("always thrown for this record"));
+                break;
+            }
+        }
+        assertThat(failures).as("job failures caused by 3 records that always throw").isLessThanOrEqualTo(3);
+    }
+
+    /**
+     * Review item 4: DynamoDB sets ApproximateCreationDateTime on every stream record, and the windows need it;
+     * a stream record without it is a dead letter with the reason (not a change timed by the reading clock).
+     * The bootstrap scan's records have none and stay snapshots ({@link #aTableScanRecordIsASnapshotOnlyFromTheScan}).
+     */
+    @Test
+    void aStreamRecordWithoutCreationTimeIsADeadLetter() throws Exception {
+        String kinesisWithSeq = kinesisRecord("n")
+                .replace("\"ApproximateCreationDateTime\"", "\"SequenceNumber\":\"500\",\"ApproximateCreationDateTime\"");
+        String noTime = kinesisWithSeq.replace("\"ApproximateCreationDateTime\":" + (ARRIVAL - 1000) * 1000
+                + ",\"ApproximateCreationDateTimePrecision\":\"MICROSECOND\",", "");
+        assertThat(noTime).doesNotContain("ApproximateCreationDateTime");
+        for (ParseChangeRecords fn : new ParseChangeRecords[] {kinesis(), new ParseChangeRecords(TODO, 1 << 20, 16_384)}) {
+            try (Run run = new Run(fn)) {
+                run.add(new RawRecord(kinesisWithSeq, "shardId-000000000000", "4970", ARRIVAL));
+                run.add(new RawRecord(noTime, "shardId-000000000000", "4971", ARRIVAL));
+                assertThat(run.events()).hasSize(1);
+                assertThat(run.deadLetters()).hasSize(1);
+                assertThat(run.deadLetters().get(0).reason).contains("no dynamodb.ApproximateCreationDateTime");
+            }
+        }
+    }
 }
