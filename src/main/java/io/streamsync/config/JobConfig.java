@@ -415,6 +415,11 @@ public final class JobConfig implements Serializable {
      */
     static final Map<String, String> NOT_ON_MANAGED_FLINK = new java.util.LinkedHashMap<>();
 
+    /** The keys {@link #fromManagedFlink} refuses (the service sets what they set), for the template's checks. */
+    public static java.util.Set<String> keysRefusedOnManagedFlink() {
+        return Collections.unmodifiableSet(NOT_ON_MANAGED_FLINK.keySet());
+    }
+
     static {
         String checkpointing = "the service sets checkpointing; set CheckpointInterval and MinPauseBetweenCheckpoints in"
                 + " the application's FlinkApplicationConfiguration.CheckpointConfiguration (ConfigurationType CUSTOM;"

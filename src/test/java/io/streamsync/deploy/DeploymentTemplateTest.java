@@ -246,6 +246,7 @@ class DeploymentTemplateTest {
         assertThat(config).allSatisfy((k, v) -> assertThat(v).as("value of %s", k).isNotEmpty().hasSizeLessThanOrEqualTo(2048));
         Set<String> expected = new java.util.TreeSet<>(ConfigKey.byKey().keySet());
         expected.removeAll(emptyByDefault);
+        expected.removeAll(JobConfig.keysRefusedOnManagedFlink()); // the service sets checkpointing, restarts, state, parallelism
         expected.add(ConfigKey.DEADLETTER_PATH.key()); // set to the dead-letter bucket on AWS
         assertThat(config.keySet()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(emptyByDefault).containsExactlyInAnyOrder("aws.endpoint", "aws.streams.endpoint", "aws.credentials.access.key.id",
