@@ -92,6 +92,11 @@ public final class ChangeRecordParser {
     private boolean renderNewImage = true;
     private boolean kinesisOrdering;
 
+    /** The path whose name sets check this parser's attribute maps (tests count their work and memory). */
+    DynamoJson.Path path() {
+        return path;
+    }
+
     public ChangeRecordParser(KeySchema keySchema) {
         this.keySchema = keySchema;
         this.mapper = newMapper();

@@ -566,6 +566,33 @@ public final class DynamoJson {
             objects[--openObjects].clear();
         }
 
+        /** Work done by the name sets of every nesting level so far: slots probed, names moved or added (tests). */
+        long nameWork() {
+            long w = 0;
+            for (NameSet s : objects) {
+                w += s == null ? 0 : s.work;
+            }
+            return w;
+        }
+
+        /** How many times a name set of this path moved to its fallback (tests). */
+        long nameFallbacks() {
+            long f = 0;
+            for (NameSet s : objects) {
+                f += s == null ? 0 : s.fallbacks;
+            }
+            return f;
+        }
+
+        /** Slots and fallback entries the name sets keep between records, all levels together (tests). */
+        long retainedNameCapacity() {
+            long c = 0;
+            for (NameSet s : objects) {
+                c += s == null ? 0 : s.retainedCapacity();
+            }
+            return c;
+        }
+
         void pushName(String name) {
             grow();
             names[depth] = name;
@@ -613,7 +640,9 @@ public final class DynamoJson {
      * probing would then cost O(n²) per map. So a probe is never longer than {@link #MAX_PROBE}: the first add
      * that would need more moves the map's names into a {@link java.util.HashSet}, whose bins become balanced
      * trees for colliding comparable keys (String), so that every later add costs O(log n). Ordinary maps
-     * never reach the bound (the table is at most half full); see UntrustedRecordsTest for the measurement.
+     * rarely reach the bound (the table is at most half full; a map of some 20,000 random names can, which costs
+     * nothing but the HashSet's speed). UntrustedRecordsTest counts the work ({@link #work}): at most about
+     * MAX_PROBE + 2 operations per name under flooding, against ~n²/2 probes without the bound.
      */
     static final class NameSet {
         /** Longest linear probe before the set falls back to a {@link java.util.HashSet}. */
@@ -622,20 +651,41 @@ public final class DynamoJson {
         /** A fallback set holding more names than this is dropped, not cleared, when the map is done. */
         private static final int KEEP_FALLBACK_UP_TO = 1024;
 
-        private String[] slots = new String[64];
-        private int[] used = new int[32];
+        /**
+         * A table of more slots than this (a map of more than 2,048 names) is dropped when the map is done, so a
+         * parser keeps at most about 24 KB of table per nesting level between records.
+         */
+        static final int KEEP_SLOTS = 4096;
+
+        private static final int INITIAL_SLOTS = 64;
+
+        private String[] slots = new String[INITIAL_SLOTS];
+        private int[] used = new int[INITIAL_SLOTS / 2];
         private int size;
         private java.util.HashSet<String> fallback;
         private boolean inFallback;
 
+        /** Slots probed, names moved (growth, fallback) and names added to the fallback, since creation (tests). */
+        long work;
+
+        /** Moves to the fallback since creation (tests). */
+        long fallbacks;
+
+        /** Table slots plus fallback capacity kept between records (tests). */
+        long retainedCapacity() {
+            return slots.length + used.length + (fallback == null ? 0 : Math.max(fallback.size(), 16));
+        }
+
         /** False when the name is already in the set. */
         boolean add(String name) {
             if (inFallback) {
+                work++;
                 return fallback.add(name);
             }
             if (size * 2 >= slots.length) {
                 grow();
                 if (inFallback) {
+                    work++;
                     return fallback.add(name);
                 }
             }
@@ -645,15 +695,18 @@ public final class DynamoJson {
             String at;
             int probes = 0;
             while ((at = slots[i]) != null) {
+                work++;
                 if (at.equals(name)) {
                     return false;
                 }
                 if (++probes > MAX_PROBE) {
                     toFallback();
+                    work++;
                     return fallback.add(name);
                 }
                 i = (i + 1) & mask;
             }
+            work++;
             slots[i] = name;
             used[size++] = i;
             return true;
@@ -665,8 +718,15 @@ public final class DynamoJson {
         }
 
         void clear() {
-            for (int k = 0; k < size; k++) {
-                slots[used[k]] = null;
+            if (slots.length > KEEP_SLOTS) {
+                // a very large map: do not keep its table for the parser's life (up to 2 x 131,072 slots per
+                // nesting level); the next large map grows a new one, at a cost linear in its names
+                slots = new String[INITIAL_SLOTS];
+                used = new int[INITIAL_SLOTS / 2];
+            } else {
+                for (int k = 0; k < size; k++) {
+                    slots[used[k]] = null;
+                }
             }
             size = 0;
             if (inFallback) {
@@ -680,6 +740,8 @@ public final class DynamoJson {
         }
 
         private void toFallback() {
+            fallbacks++;
+            work += size;
             if (fallback == null) {
                 fallback = new java.util.HashSet<>();
             }
@@ -696,6 +758,7 @@ public final class DynamoJson {
             for (int k = 0; k < size; k++) {
                 names[k] = slots[used[k]];
             }
+            work += size;
             slots = new String[slots.length * 2];
             used = new int[slots.length / 2];
             size = 0;

@@ -130,6 +130,19 @@ abstract class Matcher implements Serializable {
      * Knuth-Morris-Pratt search that reads each character once.
      */
     static Matcher wildcard(String w) {
+        Wildcard compiled = compile(w);
+        return new Matcher() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            boolean test(JsonNode v) {
+                return v.isTextual() && compiled.matches(v.textValue());
+            }
+        };
+    }
+
+    /** The wildcard {@code w} ({@code *} any run of characters, {@code \\*} a star) cut at its stars. */
+    static Wildcard compile(String w) {
         java.util.List<String> parts = new java.util.ArrayList<>();
         StringBuilder literal = new StringBuilder();
         for (int i = 0; i < w.length(); i++) {
@@ -144,15 +157,7 @@ abstract class Matcher implements Serializable {
             }
         }
         parts.add(literal.toString());
-        Wildcard compiled = new Wildcard(parts);
-        return new Matcher() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            boolean test(JsonNode v) {
-                return v.isTextual() && compiled.matches(v.textValue());
-            }
-        };
+        return new Wildcard(parts);
     }
 
     /** A wildcard cut at its stars: {@code segments[0]} * ... * {@code segments[n-1]}, with KMP tables. */
@@ -161,6 +166,12 @@ abstract class Matcher implements Serializable {
 
         private final String[] segments;
         private final int[][] failure;
+
+        /**
+         * Characters compared so far by the searches of the middle segments (each text character read, and each
+         * step back through a failure table), for tests: at most twice the text's length per match.
+         */
+        transient long comparisons;
 
         Wildcard(java.util.List<String> parts) {
             segments = parts.toArray(new String[0]);
@@ -193,24 +204,29 @@ abstract class Matcher implements Serializable {
         }
 
         /** The first index in [from, to) where {@code p} occurs wholly before {@code to}, or -1. */
-        private static int indexOf(String text, int from, int to, String p, int[] fail) {
+        private int indexOf(String text, int from, int to, String p, int[] fail) {
             int m = p.length();
             if (m == 0) {
                 return from;
             }
             int q = 0;
+            long steps = 0;
             for (int i = from; i < to; i++) {
                 char c = text.charAt(i);
+                steps++;
                 while (q > 0 && p.charAt(q) != c) {
                     q = fail[q - 1];
+                    steps++;
                 }
                 if (p.charAt(q) == c) {
                     q++;
                 }
                 if (q == m) {
+                    comparisons += steps;
                     return i - m + 1;
                 }
             }
+            comparisons += steps;
             return -1;
         }
 

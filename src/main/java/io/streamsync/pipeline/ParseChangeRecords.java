@@ -30,8 +30,9 @@ import org.apache.flink.util.OutputTag;
  * <p>An {@link Error} thrown while a record is processed fails the job once, loudly (logged with the record's
  * shard and sequence number, and rethrown): Flink restarts from the last checkpoint. If the same record throws
  * an Error again in the same TaskManager process (after that restart or any later replay), it is a dead letter
- * with the Error as the reason and the job goes on, so a record fails the job at most once. (With the parser's bounds no record should reach an Error;
- * what remains is a genuine VM problem, which the first failure and its restart report and may cure.)
+ * with the Error as the reason and the job goes on, so a record fails the job at most once. (With the parser's
+ * bounds no record should reach an Error; what remains is a genuine VM problem, which the first failure and its
+ * restart report and may cure.)
  */
 public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> {
     private static final long serialVersionUID = 1L;

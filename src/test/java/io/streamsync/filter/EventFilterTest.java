@@ -168,26 +168,27 @@ class EventFilterTest {
         }
         JsonNode benign = JSON.createObjectNode().put("k", text.toString());
         JsonNode hit = JSON.createObjectNode().put("k", "a".repeat(20_000) + "c");
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
-            assertThat(filter.matches(attack)).as("through anything-but: 'a...a' has no c").isTrue();
-            assertThat(filter.matches(hit)).as("*a*a*a*a*c* matches").isTrue();
-            long attackNanos = Long.MAX_VALUE;
-            long benignNanos = Long.MAX_VALUE;
-            for (int round = 0; round < 5; round++) {
-                long t0 = System.nanoTime();
-                for (int i = 0; i < 50; i++) {
-                    filter.matches(benign);
-                }
-                benignNanos = Math.min(benignNanos, System.nanoTime() - t0);
-                t0 = System.nanoTime();
-                for (int i = 0; i < 50; i++) {
-                    filter.matches(attack);
-                }
-                attackNanos = Math.min(attackNanos, System.nanoTime() - t0);
-            }
-            System.out.printf("wildcard: attack %.2f ms, benign %.2f ms for 50 matches%n", attackNanos / 1e6, benignNanos / 1e6);
-            assertThat((double) attackNanos / benignNanos).isLessThan(5.0);
-        });
+        assertThat(filter.matches(attack)).as("through anything-but: 'a...a' has no c").isTrue();
+        assertThat(filter.matches(hit)).as("*a*a*a*a*c* matches").isTrue();
+        assertThat(filter.matches(benign)).as("random text has no a").isTrue();
+        // counted, not timed (review item 5: a loaded CI machine cannot make it flake): the middle segments'
+        // searches read each text character once and step back through a KMP table at most as often, so a match
+        // costs at most 2 comparisons per character, whatever the text. A backtracking matcher (the regex before)
+        // or a naive search restarting after a partial match is polynomial on these texts.
+        String periodic = "a".repeat(20_000);
+        String[][] cases = {
+            {"*a*a*a*a*c*", periodic}, {"*a*a*a*ac*", periodic}, {"*a*a*a*a*c*", periodic + "c"},
+            {"*" + "a".repeat(50) + "b*", periodic}, {"x*" + "a".repeat(49) + "b*a*a*", "x" + periodic},
+            {"*ab*ab*abc*", "ab".repeat(10_000)}, {"*a*a*a*a*c*", text.toString()},
+        };
+        for (String[] c : cases) {
+            Matcher.Wildcard w = Matcher.compile(c[0]);
+            w.matches(c[1]);
+            System.out.printf("wildcard %s on %d characters: %d comparisons%n", c[0].length() > 20 ? c[0].substring(0, 20) + "..." : c[0],
+                    c[1].length(), w.comparisons);
+            assertThat(w.comparisons).as("comparisons for %s on %d characters", c[0], c[1].length())
+                    .isLessThanOrEqualTo(2L * c[1].length());
+        }
     }
 
     @Test

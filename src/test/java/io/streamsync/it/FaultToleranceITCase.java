@@ -281,6 +281,11 @@ class FaultToleranceITCase {
     @Test
     void poisonRecordsAndRejectedDocumentsAreDeadLettersAndTheRestIsExact(@TempDir Path dir) throws Exception {
         Run run = new Run("poison", dir);
+        // the item index maps mixedList (a chosen field; the others are not mapped) as a number, so the engine refuses "a"
+        Path mapping = Files.createTempFile("poison-item-mapping", ".json");
+        mapping.toFile().deleteOnExit();
+        Files.writeString(mapping, "{\"mappings\":{\"properties\":{\"mixedList\":{\"type\":\"long\"}}}}");
+        run.props.put("sink.search.item.mapping.file", mapping.toString());
         List<RawRecord> poison = List.of(
                 new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":", "poison", "1", -1),
                 new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
@@ -296,7 +301,7 @@ class FaultToleranceITCase {
         try {
             Thread traffic = run.traffic(2000, 6L);
             traffic.join();
-            // an item the SERVICES.search() engine refuses: one array mixing a string and a number
+            // an item the SERVICES.search() engine refuses: a string in the field mapped as a number
             Map<String, AttributeValue> mixed = new HashMap<>();
             mixed.put("listId", AttributeValue.fromS("list-002"));
             mixed.put("taskId", AttributeValue.fromS("mixed"));
