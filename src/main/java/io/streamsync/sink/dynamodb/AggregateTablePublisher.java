@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
  * row back. A failed condition means "already this version or newer" and is counted, not an error.
  * Throttling, 5xx answers and an unreachable endpoint are retried with backoff until they have failed
  * without progress for {@code sink.commit.retry.timeout.ms}. A refusal of one row for good (a
- * {@code ValidationException}: a list id over DynamoDB's 2,048-byte key limit, an item over 400 KB) is a
+ * {@code ValidationException} about a size limit: a list id over DynamoDB's 2,048-byte key limit, an item over 400 KB) is a
  * rejection: the row goes to the {@link RejectionLog} with the reason and the others are published, as the
  * search sink does with the documents it refuses. Any other refusal (a missing table, no permission, bad
  * credentials) concerns every row alike and fails the job over: nothing is dropped.
@@ -168,7 +168,18 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
             return false;
         }
         DynamoDbException d = (DynamoDbException) e;
-        return d.awsErrorDetails() != null && PER_ROW_ERRORS.contains(d.awsErrorDetails().errorCode());
+        if (d.awsErrorDetails() == null || !PER_ROW_ERRORS.contains(d.awsErrorDetails().errorCode())) {
+            return false;
+        }
+        if (!"ValidationException".equals(d.awsErrorDetails().errorCode())) {
+            return true;
+        }
+        // A ValidationException also answers a key schema that does not match the table's ("Missing the key",
+        // "Type mismatch for key"): that refuses every row alike, and dead-lettering it would drop every
+        // aggregate. Only DynamoDB's size limits (key over 2,048 bytes, item over 400 KB) are the row's own.
+        String message = d.awsErrorDetails().errorMessage();
+        String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
+        return m.contains("size") && (m.contains("exceeded") || m.contains("limit"));
     }
 
     private void reject(ListAggregate a, DynamoDbException e) throws IOException {
