@@ -40,7 +40,9 @@ public final class Startup {
 
     private static void checkAggregateTable(JobConfig c) {
         try (DynamoDbClient ddb = AwsSettings.dynamoDb(c)) {
-            ddb.describeTable(b -> b.tableName(c.aggregateTable));
+            software.amazon.awssdk.services.dynamodb.model.TableDescription t =
+                    ddb.describeTable(b -> b.tableName(c.aggregateTable)).table();
+            checkAggregateKeySchema(c, t);
         } catch (ResourceNotFoundException e) {
             throw new ConfigException("aggregate table '" + c.aggregateTable + "' (config key '"
                     + ConfigKey.SINK_DYNAMODB_TABLE.key() + "') does not exist in region " + c.awsRegion
@@ -48,6 +50,32 @@ public final class Startup {
         } catch (SdkClientException e) {
             throw new ConfigException("cannot reach DynamoDB" + (c.awsEndpoint == null ? "" : " at " + c.awsEndpoint
                     + " (config key '" + ConfigKey.AWS_ENDPOINT.key() + "')") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The sink writes rows keyed by one string attribute: any other key schema makes DynamoDB refuse every row
+     * with a ValidationException, so it is refused here, naming both, instead of in a restart loop.
+     */
+    private static void checkAggregateKeySchema(JobConfig c, software.amazon.awssdk.services.dynamodb.model.TableDescription t) {
+        StringBuilder found = new StringBuilder();
+        boolean ok = t.keySchema().size() == 1;
+        for (software.amazon.awssdk.services.dynamodb.model.KeySchemaElement k : t.keySchema()) {
+            found.append(found.length() == 0 ? "" : ", ").append(k.attributeName()).append(' ').append(k.keyTypeAsString());
+            ok &= k.attributeName().equals(c.aggregateTableKey)
+                    && k.keyType() == software.amazon.awssdk.services.dynamodb.model.KeyType.HASH;
+        }
+        for (software.amazon.awssdk.services.dynamodb.model.AttributeDefinition a : t.attributeDefinitions()) {
+            if (a.attributeName().equals(c.aggregateTableKey)) {
+                found.append(" (").append(a.attributeName()).append(": ").append(a.attributeTypeAsString()).append(')');
+                ok &= a.attributeType() == software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType.S;
+            }
+        }
+        if (!ok) {
+            throw new ConfigException("aggregate table '" + c.aggregateTable + "' (config key '"
+                    + ConfigKey.SINK_DYNAMODB_TABLE.key() + "') must have exactly one key, the partition key '"
+                    + c.aggregateTableKey + "' (config key '" + ConfigKey.SINK_DYNAMODB_KEY.key()
+                    + "') of type S; it has " + found);
         }
     }
 }

@@ -56,6 +56,18 @@ class StartupChecksITCase {
         return p;
     }
 
+    /** Every conditional PutItem would be refused with a ValidationException: found at start-up, naming both. */
+    @Test
+    void anAggregateTableKeyedOtherwiseThanTheSinkIsRefusedNamingBothKeys() {
+        ddb.createTable(b -> b.tableName("countsById")
+                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
+                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                .billingMode("PAY_PER_REQUEST"));
+        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("sink.dynamodb.table", "countsById"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("countsById").hasMessageContaining("'listId'")
+                .hasMessageContaining("id HASH");
+    }
+
     @Test
     void aMissingAggregateTableIsNamedWithItsKey() {
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("sink.dynamodb.table", "nope"))))
