@@ -667,10 +667,15 @@ public final class JobConfig implements Serializable {
         /** localhost, 127.0.0.0/8 or ::1, by the literal only (no name is resolved). */
         static boolean isLoopback(String host) {
             String h = host.toLowerCase(Locale.ROOT);
-            if (h.equals("localhost") || h.endsWith(".localhost")) {
-                return true;
+            if (h.equals("localhost")) {
+                return true; // not *.localhost: such a name can go through the resolver's search domains
             }
             if (h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
+                for (String octet : h.split("\\.")) {
+                    if (Integer.parseInt(octet) > 255) {
+                        return false; // not an address but a name (127.999.1.1), looked up in DNS
+                    }
+                }
                 return true;
             }
             String v6 = h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;

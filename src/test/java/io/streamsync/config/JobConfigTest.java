@@ -215,6 +215,17 @@ class JobConfigTest {
         // a name is not resolved: one that merely starts like a loopback address is remote
         assertThatThrownBy(() -> JobConfig.from(Map.of("aws.endpoint", "http://127.0.0.1.nip.io:8000")))
                 .hasMessageContaining("http:// to the remote host '127.0.0.1.nip.io'");
+        // names under .localhost go through the resolver's search domains (a remote pod on Kubernetes): remote
+        for (String host : new String[] {"es.localhost", "localhost.evil.com"}) {
+            assertThatThrownBy(() -> JobConfig.from(Map.of("aws.endpoint", "http://" + host + ":8000"))).as(host)
+                    .hasMessageContaining("http:// to the remote host '" + host + "'");
+        }
+        // 127.999.1.1 is no address (and no host name a URI takes): refused as a bad value, never taken for loopback
+        for (String host : new String[] {"127.999.1.1", "127.0.0.256"}) {
+            assertThatThrownBy(() -> JobConfig.from(Map.of("aws.endpoint", "http://" + host + ":8000"))).as(host)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("http://" + host);
+        }
+        assertThat(JobConfig.from(Map.of("aws.endpoint", "http://127.255.0.1:8000")).awsEndpoint.getHost()).isEqualTo("127.255.0.1");
     }
 
     /** Issue 26: DynamoDB Streams interface endpoints have no private DNS, so Streams gets an endpoint of its own. */
