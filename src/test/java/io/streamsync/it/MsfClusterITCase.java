@@ -88,6 +88,17 @@ class MsfClusterITCase {
         }
         createdEtcFlink = !Files.isDirectory(APPLICATION_PROPERTIES.getParent());
         Files.createDirectories(APPLICATION_PROPERTIES.getParent());
+        // a test JVM that dies before @AfterAll (out of memory, killed by failsafe) must not leave the file behind
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Files.deleteIfExists(APPLICATION_PROPERTIES);
+                if (createdEtcFlink) {
+                    Files.deleteIfExists(APPLICATION_PROPERTIES.getParent());
+                }
+            } catch (java.io.IOException e) {
+                // nothing more to do on the way out
+            }
+        }, "msf-application-properties-cleanup"));
         work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "msf-cluster-");
         moto = Moto.start();
         search = SearchNode.start();
