@@ -88,6 +88,17 @@ class MsfClusterITCase {
         }
         createdEtcFlink = !Files.isDirectory(APPLICATION_PROPERTIES.getParent());
         Files.createDirectories(APPLICATION_PROPERTIES.getParent());
+        // a test JVM that dies before @AfterAll (out of memory, killed by failsafe) must not leave the file behind
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Files.deleteIfExists(APPLICATION_PROPERTIES);
+                if (createdEtcFlink) {
+                    Files.deleteIfExists(APPLICATION_PROPERTIES.getParent());
+                }
+            } catch (java.io.IOException e) {
+                // nothing more to do on the way out
+            }
+        }, "msf-application-properties-cleanup"));
         work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "msf-cluster-");
         moto = Moto.start();
         search = SearchNode.start();
@@ -99,14 +110,11 @@ class MsfClusterITCase {
         cluster = startCluster(System.getProperty("streamsync.flink.version", "2.2.1"));
         jarId = cluster.uploadJar(jobJar());
         workload = new TaskWorkload(ddb, SOURCE, 12, 26L);
-        auditor = new VisibilityAuditor(ddb, COUNTS, new SearchHttp(search.uri()), AGGREGATE_INDEX, ITEM_INDEX);
     }
 
     @AfterAll
     static void stopEverything() throws Exception {
-        if (auditor != null) {
-            auditor.close();
-        }
+        closeAuditor();
         if (cluster != null) {
             cluster.close();
         }
@@ -233,8 +241,8 @@ class MsfClusterITCase {
         assertThat(r.error).as("jar run").isNull();
         jobId = r.jobId;
         cluster.awaitAllTasksRunning(jobId, Duration.ofSeconds(120));
-        workload.preload(300);
-        workload.run(300);
+        workload.preload(200);
+        workload.run(200);
         awaitExact();
     }
 
@@ -268,6 +276,7 @@ class MsfClusterITCase {
     @Order(5)
     void aSnapshotOnStopToS3IsRestoredExactlyWithNoRegressionSeenByAReader() throws Exception {
         assertThat(jobId).as("the job the earlier steps started").isNotNull();
+        startAuditor();
         Thread traffic = traffic();
         Poll.until(Duration.ofSeconds(60), () -> cluster.completedCheckpoints(jobId) >= 2 ? null : "checkpoints");
         String savepoint = cluster.stopWithSavepoint(jobId, Duration.ofSeconds(120));
@@ -280,13 +289,14 @@ class MsfClusterITCase {
         cluster.awaitAllTasksRunning(jobId, Duration.ofSeconds(120));
         stop(traffic);
         awaitExact();
-        assertThat(auditor.problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
+        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
     }
 
     @Test
     @Order(6)
     void aTaskManagerKilledWithSigkillIsReplacedAndTheOutputsStayExact() throws Exception {
         assertThat(jobId).as("the job the earlier steps started").isNotNull();
+        startAuditor();
         Thread traffic = traffic();
         long before = cluster.completedCheckpoints(jobId);
         Poll.until(Duration.ofSeconds(60), () -> cluster.completedCheckpoints(jobId) > before ? null : "a checkpoint");
@@ -301,7 +311,7 @@ class MsfClusterITCase {
         cluster.awaitAllTasksRunning(jobId, Duration.ofSeconds(180));
         stop(traffic);
         awaitExact();
-        assertThat(auditor.problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
+        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
         // the last state of the 2.2 job, for the upgrade
         lastSavepoint = cluster.stopWithSavepoint(jobId, Duration.ofSeconds(120));
     }
@@ -310,6 +320,7 @@ class MsfClusterITCase {
     @Order(7)
     void theSameJarRestoresTheFlink22SavepointOnFlink23() throws Exception {
         assertThat(lastSavepoint).as("the Flink 2.2 job's last savepoint").isNotNull();
+        startAuditor();
         cluster.close();
         cluster = startCluster("2.3.0");
         jarId = cluster.uploadJar(jobJar());
@@ -321,8 +332,22 @@ class MsfClusterITCase {
         Poll.until(Duration.ofSeconds(60), () -> cluster.completedCheckpoints(jobId) >= 1 ? null : "a checkpoint on 2.3");
         stop(traffic);
         awaitExact();
-        assertThat(auditor.problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
+        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
         cluster.cancel(jobId);
+    }
+
+    /** A reader polling the outputs for one step (it keeps every observation: one per step bounds its memory). */
+    static void startAuditor() {
+        auditor = new VisibilityAuditor(ddb, COUNTS, new SearchHttp(search.uri()), AGGREGATE_INDEX, ITEM_INDEX);
+    }
+
+    static VisibilityAuditor closeAuditor() throws InterruptedException {
+        VisibilityAuditor a = auditor;
+        auditor = null;
+        if (a != null) {
+            a.close();
+        }
+        return a;
     }
 
     static Thread traffic() {
