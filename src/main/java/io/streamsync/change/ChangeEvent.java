@@ -57,7 +57,7 @@ public class ChangeEvent {
     public String streamViewType;
     /** True for a REMOVE made by DynamoDB's time-to-live process (userIdentity of the service). */
     public boolean ttlExpiry;
-    /** True when a filter is configured and the record does not match it (see the README's "Event filters"). */
+    /** True when a filter is configured and the record does not match it (see the docs, filters.md). */
     public boolean filteredOut;
     /** Shard the record was read from, for dead letters and diagnostics; may be null. */
     public String shardId;

@@ -77,7 +77,7 @@ public final class IndexSetup {
                     if (dynamic.equals("true")) {
                         LOG.warn("item index '{}' maps new fields dynamically: user-chosen attribute names can fill its field"
                                 + " limit, after which documents with new fields are refused; set \"dynamic\": false (PUT /{}/_mapping"
-                                + " {{\"dynamic\": false}}) or reindex (README: item mapping)", index.getKey(), index.getKey());
+                                + " {{\"dynamic\": false}}) or reindex (docs: search-engines.md, item mapping)", index.getKey(), index.getKey());
                     }
                 });
             }
@@ -185,7 +185,7 @@ public final class IndexSetup {
         if (!conflicts.isEmpty()) {
             throw new ConfigException("index '" + name + "' (config key '" + key.key() + "') has a mapping the job cannot"
                     + " write to:\n  - " + String.join("\n  - ", conflicts) + "\nReindex it into an index with the job's"
-                    + " mapping (README: Search engines, Index management) or set '" + key.key() + "' to a new name.");
+                    + " mapping (docs: search-engines.md, Index management) or set '" + key.key() + "' to a new name.");
         }
     }
 

@@ -101,7 +101,7 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
             if (least.compareTo(Duration.ofMillis((long) (STREAM_RETENTION.toMillis() * WARN_SHARE))) > 0) {
                 LOG.warn("BOOTSTRAP SCAN AT RISK: table '{}' holds about {} bytes; at {} read units/s the scan needs at"
                                 + " least {}, beyond {} of the stream's 24 h retention. Raise"
-                                + " bootstrap.scan.read.units.per.second or see the README's Bootstrap section.",
+                                + " bootstrap.scan.read.units.per.second or see the docs, src/site/markdown/bootstrap.md.",
                         tableName, bytes, units, human(least), human(Duration.ofMillis((long) (STREAM_RETENTION.toMillis() * WARN_SHARE))));
             }
         }
