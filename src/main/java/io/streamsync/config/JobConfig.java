@@ -387,6 +387,11 @@ public final class JobConfig implements Serializable {
                     + " keys in the property groups show in DescribeApplication; the clients take the application's IAM"
                     + " role (ServiceExecutionRole) with AUTO");
         }
+        if (!p.containsKey(ConfigKey.DEADLETTER_PATH.key())) {
+            problems.add("config key 'deadletter.path' must be set on Managed Service for Apache Flink: dead letters hold"
+                    + " table data, and without it they would be written to CloudWatch Logs; set it to the dead-letter"
+                    + " bucket (the template's DeadLetterBucketName)");
+        }
         List<ConfigKey> required = new ArrayList<>();
         if (!p.containsKey(ConfigKey.SOURCE_STREAM_ARN.key())) {
             required.add(ConfigKey.SOURCE_TABLE_NAME);

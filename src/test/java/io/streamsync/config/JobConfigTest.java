@@ -148,7 +148,7 @@ class JobConfigTest {
                 .hasMessageContaining("config key 'sink.dynamodb.table' must be set")
                 .hasMessageContaining("config key 'sink.search.hosts' must be set");
         Map<String, String> p = new HashMap<>(Map.of("source.table.name", "orders", "sink.dynamodb.table", "orderCounts",
-                "sink.search.enabled", "false"));
+                "sink.search.enabled", "false", "deadletter.path", "s3://dead-letters/orders"));
         JobConfig c = JobConfig.fromManagedFlink(p, "eu-west-1");
         assertThat(c.awsRegion).isEqualTo("eu-west-1");
         p.put("aws.region", "ap-south-1");

@@ -17,6 +17,7 @@ class ManagedFlinkConfigTest {
         p.put("source.table.name", "todoListTask");
         p.put("sink.dynamodb.table", "todoTaskCount");
         p.put("sink.search.hosts", "https://search.example.com:443");
+        p.put("deadletter.path", "s3://dead-letters/streamsync");
         return p;
     }
 
@@ -64,5 +65,16 @@ class ManagedFlinkConfigTest {
                 .hasMessageContaining("'aws.credentials.secret.access.key' cannot be set")
                 .hasMessageContaining("'sink.search.password.env' cannot be set")
                 .hasMessageContaining("sink.search.password.secret");
+    }
+
+    /** Issue 31 §2: dead letters hold table data; on MSF they go to the locked-down bucket, never to CloudWatch Logs. */
+    @Test
+    void withoutADeadLetterPathTheJobRefusesToStartOnManagedFlink() {
+        Map<String, String> p = deployment();
+        p.remove("deadletter.path");
+        assertThatThrownBy(() -> JobConfig.fromManagedFlink(p, "eu-west-1"))
+                .hasMessageContaining("config key 'deadletter.path' must be set on Managed Service for Apache Flink")
+                .hasMessageContaining("CloudWatch Logs");
+        assertThat(JobConfig.from(p).deadLetterPath).as("a local run may log them").isNull();
     }
 }

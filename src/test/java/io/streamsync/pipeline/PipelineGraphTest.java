@@ -133,7 +133,8 @@ class PipelineGraphTest {
     @Test
     void onManagedFlinkTheJobSetsOnlyKeysTheServiceAllows() {
         JobConfig c = JobConfig.fromManagedFlink(Map.of("source.table.name", "todoListTask", "sink.dynamodb.table",
-                "todoTaskCount", "sink.search.hosts", "https://search.example.com:443"), "eu-west-1");
+                "todoTaskCount", "sink.search.hosts", "https://search.example.com:443", "deadletter.path", "file:///tmp/streamsync-graph-test/dead-letters"),
+                "eu-west-1");
         org.apache.flink.configuration.Configuration cluster = new org.apache.flink.configuration.Configuration();
         cluster.set(org.apache.flink.configuration.DeploymentOptions.PROGRAM_CONFIG_ENABLED, false);
         cluster.set(org.apache.flink.configuration.DeploymentOptions.PROGRAM_CONFIG_WILDCARDS,
