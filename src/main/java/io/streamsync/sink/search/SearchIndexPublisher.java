@@ -282,8 +282,18 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         line.put("truncated", source != null && source.length() > MAX_REJECTED_SOURCE_CHARS);
         line.put("document", source == null || source.length() <= MAX_REJECTED_SOURCE_CHARS
                 ? source : source.substring(0, MAX_REJECTED_SOURCE_CHARS));
-        LOG.warn("search index rejected {}/{} v{}: {}", a.index, a.id, a.version, reason);
+        // the engine's reason can quote field values (personal data): the log gets the status and error type only,
+        // the rejection line (under deadletter.path) the whole reason
+        LOG.warn("search index rejected a document of {} v{} ({} characters of id): {}", a.index, a.version,
+                a.id.length(), loggableReason(reason));
         rejections.write(line.toString());
+    }
+
+    /** The status and error type of a rejection ("400 mapper_parsing_exception"), never the engine's text. */
+    static String loggableReason(String reason) {
+        int colon = reason.indexOf(':');
+        String head = colon < 0 ? reason : reason.substring(0, colon);
+        return head.length() > 80 ? head.substring(0, 80) : head;
     }
 
     /** An index name as one path segment: unreserved characters as they are, anything else percent-encoded (UTF-8). */
