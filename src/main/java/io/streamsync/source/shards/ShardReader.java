@@ -52,6 +52,13 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
     @Override
     public org.apache.flink.core.io.InputStatus pollNext(org.apache.flink.api.connector.source.ReaderOutput<RawRecord> output)
             throws Exception {
+        if (!outputsToRelease.isEmpty()) {
+            for (String id : outputsToRelease) {
+                output.createOutputForSplit(id); // the operator made one for every restored split; idempotent
+                output.releaseOutputForSplit(id);
+            }
+            outputsToRelease.clear();
+        }
         if (idleRequested) {
             idleRequested = false;
             if (getNumberOfCurrentlyAssignedSplits() == 0) {
@@ -79,6 +86,8 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
 
     /** Unfinished shards this reader was given (restored or assigned), for {@link ShardEvents.ReaderStarted}. */
     private final java.util.Set<String> reading = new java.util.LinkedHashSet<>();
+    /** Restored finished shards: Flink's source operator made a split output for each; released at the next poll. */
+    private final java.util.Set<String> outputsToRelease = new java.util.LinkedHashSet<>();
     private boolean started;
 
     @Override
@@ -103,7 +112,9 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
             if (s.finished) {
                 finishedUnconfirmed.put(s.shardId, s);
                 alreadyFinished.add(s.shardId);
+                outputsToRelease.add(s.shardId);
             } else {
+                outputsToRelease.remove(s.shardId);
                 toRead.add(s);
                 if (!started) {
                     reading.add(s.shardId);

@@ -288,4 +288,56 @@ class ShardReaderTest {
         assertThat(reader.snapshotState(2)).singleElement().satisfies(s -> assertThat(s.gap).isNull());
         reader.close();
     }
+
+    /** Per-split outputs as Flink 2.2's ProgressiveTimestampsAndWatermarks keeps them: the reader's watermark is their least. */
+    static class SplitOutputs extends Collecting {
+        final java.util.Map<String, Long> live = new java.util.LinkedHashMap<>();
+
+        @Override
+        public SourceOutput<RawRecord> createOutputForSplit(String splitId) {
+            live.putIfAbsent(splitId, Long.MIN_VALUE);
+            Collecting main = this;
+            return new SourceOutput<RawRecord>() {
+                public void collect(RawRecord r) { main.collect(r); }
+                public void collect(RawRecord r, long t) { main.collect(r); }
+                public void emitWatermark(Watermark w) { live.put(splitId, Math.max(live.get(splitId), w.getTimestamp())); }
+                public void markIdle() {}
+                public void markActive() {}
+            };
+        }
+
+        @Override
+        public void releaseOutputForSplit(String splitId) {
+            live.remove(splitId);
+        }
+
+        long readerWatermark() {
+            return live.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+        }
+    }
+
+    @Test
+    void aRestoredFinishedShardReleasesTheSplitOutputFlinkMadeForItSoTheReaderWatermarkMovesOn() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("parent", 3);
+        stream.sizes.put("child", 3);
+        ShardReader reader = reader(stream);
+        List<ShardSplit> restored = List.of(new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true),
+                new ShardSplit("child", StartPosition.TRIM_HORIZON));
+        SplitOutputs out = new SplitOutputs();
+        // as Flink 2.2.1's SourceOperator does: every restored split goes to splitsToInitializeOutput, and
+        // initializeMainOutput creates an output for each before the first poll
+        reader.addSplits(restored);
+        reader.start();
+        restored.forEach(s -> out.createOutputForSplit(s.shardId));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (out.records.size() < 3 && System.currentTimeMillis() < deadline) {
+            reader.pollNext(out);
+            Thread.sleep(1);
+        }
+        assertThat(out.records).containsExactly("child/0", "child/1", "child/2");
+        assertThat(out.live).as("no output is left for the finished shard").doesNotContainKey("parent");
+        assertThat(out.readerWatermark()).as("the child's records move the reader's watermark").isGreaterThan(Long.MIN_VALUE);
+        reader.close();
+    }
 }
