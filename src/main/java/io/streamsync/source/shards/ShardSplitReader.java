@@ -85,8 +85,6 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         int expiredInRow;
         /** A gap to report before the shard's records (its parent was lost), null if none or reported. */
         String gap;
-        /** An answer without a next iterator came: the end, once a new iterator's answer confirms it. */
-        boolean endSeen;
 
         Shard(ShardSplit split) {
             this.id = split.shardId;
@@ -200,16 +198,8 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         }
         shard.nextCallAt = now + settings.pollInterval.toMillis();
         if (batch.nextIterator == null) {
-            if (shard.endSeen) {
-                return finish(shard, records);
-            }
-            // the end of a shard is final: confirmed by one more answer, from a new iterator after the last record
-            // read, so that one broken answer (a proxy's, a service fault's) cannot end a shard that is still open
-            shard.endSeen = true;
-            shard.nextCallAt = now;
-            return new RecordsBySplits<>(records.isEmpty() ? Map.of() : Map.of(shard.id, records), Set.of());
+            return finish(shard, records);
         }
-        shard.endSeen = false;
         if (headAsOf >= 0) {
             List<RawRecord> withHeartbeat = new java.util.ArrayList<>(records.size() + 1);
             withHeartbeat.addAll(records);

@@ -40,8 +40,6 @@ class ShardSplitReaderTest {
         final Map<String, Integer> holes = new HashMap<>();
         /** Like DynamoDB Streams: no AT_TIMESTAMP iterators. */
         boolean noAtTimestamp;
-        /** Answers to give once each, before the scripted ones (e.g. a broken answer without a next iterator). */
-        final Deque<RecordBatch> brokenAnswers = new ArrayDeque<>();
 
         @Override
         public boolean supportsAtTimestamp() {
@@ -85,9 +83,6 @@ class ShardSplitReaderTest {
             getRecordsCalls++;
             if (!getRecordsErrors.isEmpty()) {
                 throw getRecordsErrors.poll();
-            }
-            if (!brokenAnswers.isEmpty()) {
-                return brokenAnswers.poll();
             }
             int from = Integer.parseInt(iterator.substring(iterator.indexOf('@') + 1));
             int size = sizes.get(shardId);
@@ -507,25 +502,5 @@ class ShardSplitReaderTest {
         long value(String path) {
             return ((Number) gauges.get(path).getValue()).longValue();
         }
-    }
-
-    @Test
-    void oneAnswerWithoutANextIteratorDoesNotEndAShardThatIsStillOpen() throws Exception {
-        ScriptedStream stream = new ScriptedStream();
-        stream.sizes.put("s", 6);
-        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
-        r.handleSplitsChanges(new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
-        List<String> finished = new ArrayList<>();
-        List<String> first = fetch(r, 3, finished);
-        stream.brokenAnswers.add(new RecordBatch(List.of(), null, -1)); // a 200 answer with no NextShardIterator
-        List<String> rest = fetch(r, 3, finished);
-        assertThat(finished).as("the shard is still open").isEmpty();
-        assertThat(first).containsExactly("s/0", "s/1", "s/2");
-        assertThat(rest).containsExactly("s/3", "s/4", "s/5");
-        assertThat(stream.iteratorRequests).containsExactly("s TRIM_HORIZON", "s AFTER_SEQUENCE_NUMBER(2)");
-
-        stream.closed.add("s"); // now it ends for real: two answers say so
-        fetch(r, 1, finished);
-        assertThat(finished).containsExactly("s");
     }
 }
