@@ -3,17 +3,18 @@ package io.streamsync;
 import io.streamsync.config.ConfigLoader;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RecordSources;
-import io.streamsync.pipeline.Startup;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Entry point. {@code --config FILE} reads a properties file (local runs, a self-managed cluster); without
- * arguments the application properties of Managed Service for Apache Flink are read, and the job then sets no
- * configuration outside the service's allowed list (checkpointing, restarts and state are the service's).
+ * Entry point. {@code --config FILE} reads a properties file (local runs, a self-managed cluster);
+ * without arguments the application properties of Managed Service for Apache Flink are read, and
+ * the job then sets no configuration outside the service's allowed list (checkpointing, restarts
+ * and state are the service's).
  */
 public final class StreamSyncJob {
     private static final Logger LOG = LoggerFactory.getLogger(StreamSyncJob.class);
@@ -26,7 +27,10 @@ public final class StreamSyncJob {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);
-        StreamSyncPipeline.define(env, config, RecordSources.fromConfig(config, Startup.prepare(config)),
+        StreamSyncPipeline.define(
+                env,
+                config,
+                RecordSources.fromConfig(config, Startup.prepare(config)),
                 PipelineSinks.fromConfig(config));
         env.execute(config.jobName);
     }

@@ -5,9 +5,10 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
 /**
- * The counters of the aggregation, registered once per operator instance under their published names (the
- * metrics table of the docs (operations.md) and the CloudWatch alarms use them). Plain holder: the parts of {@link ListAggregator}
- * count into it; unit tests build it over an unregistered group.
+ * The counters of the aggregation, registered once per operator instance under their published
+ * names (the metrics table of the docs (operations.md) and the CloudWatch alarms use them). Plain
+ * holder: the parts of {@link ListAggregator} count into it; unit tests build it over an
+ * unregistered group.
  */
 public final class AggregatorMetrics {
     final Counter inserts;

@@ -1,9 +1,10 @@
 package io.streamsync.aggregate;
 
 /**
- * What the aggregation remembers of a list's items: for a live item the mark of the last change applied to
- * it, for a removed one the mark of its removal (see {@link AggregateState#items} and
- * {@link AggregateState#tombstones}). The operator backs it with keyed map state, unit tests with maps.
+ * What the aggregation remembers of a list's items: for a live item the mark of the last change
+ * applied to it, for a removed one the mark of its removal (see {@link AggregateState#items} and
+ * {@link AggregateState#tombstones}). The operator backs it with keyed map state, unit tests with
+ * maps.
  */
 interface ItemMarks {
     /** The live item's mark, or null when the item is not live. */

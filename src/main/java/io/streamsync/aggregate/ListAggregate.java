@@ -3,44 +3,59 @@ package io.streamsync.aggregate;
 import java.util.Objects;
 
 /**
- * What the job publishes for one list: the live item count, the activity of the list's latest final window
- * (see {@link ListAggregator}) and a version. A Flink POJO.
+ * What the job publishes for one list: the live item count, the activity of the list's latest final
+ * window (see {@link ListAggregator}) and a version. A Flink POJO.
  *
- * <p>{@link #version} strictly increases with every new state of the list (a change applied, a window made
- * final), and a given version always comes with the same state: sinks refuse anything not above what they
- * hold (see {@link ListAggregator}).
+ * <p>{@link #version} strictly increases with every new state of the list (a change applied, a
+ * window made final), and a given version always comes with the same state: sinks refuse anything
+ * not above what they hold (see {@link ListAggregator}).
  */
 public class ListAggregate implements io.streamsync.sink.commit.Versioned {
     private static final long serialVersionUID = 1L;
 
     public String listId;
+
     /** Live number of items in the list after every change up to {@link #version}. */
     public long taskCount;
 
     public long version;
+
     /**
-     * Start of the list's latest final window (epoch ms, by the records' creation time), whose activity this
-     * carries; Long.MIN_VALUE while the list has no final window yet (then the window fields are not written).
+     * Start of the list's latest final window (epoch ms, by the records' creation time), whose
+     * activity this carries; Long.MIN_VALUE while the list has no final window yet (then the window
+     * fields are not written).
      */
     public long windowStart;
 
     public long windowEnd;
     public long inserted;
     public long modified;
+
     /** Removals in the window, TTL expiries included. */
     public long removed;
+
     /** Of {@link #removed}, how many were TTL expiries. */
     public long expired;
+
     /**
-     * Creation time (epoch ms) of the last change applied to the list; for a scanned item, the event time the
-     * job had reached; 0 while the list has seen no time at all.
+     * Creation time (epoch ms) of the last change applied to the list; for a scanned item, the
+     * event time the job had reached; 0 while the list has seen no time at all.
      */
     public long updatedAt;
 
     public ListAggregate() {}
 
-    public ListAggregate(String listId, long taskCount, long version, long windowStart, long windowEnd, long inserted,
-            long modified, long removed, long expired, long updatedAt) {
+    public ListAggregate(
+            String listId,
+            long taskCount,
+            long version,
+            long windowStart,
+            long windowEnd,
+            long inserted,
+            long modified,
+            long removed,
+            long expired,
+            long updatedAt) {
         this.listId = listId;
         this.taskCount = taskCount;
         this.version = version;
@@ -77,9 +92,15 @@ public class ListAggregate implements io.streamsync.sink.commit.Versioned {
             return false;
         }
         ListAggregate a = (ListAggregate) o;
-        return taskCount == a.taskCount && version == a.version && windowStart == a.windowStart
-                && windowEnd == a.windowEnd && inserted == a.inserted && modified == a.modified
-                && removed == a.removed && expired == a.expired && updatedAt == a.updatedAt
+        return taskCount == a.taskCount
+                && version == a.version
+                && windowStart == a.windowStart
+                && windowEnd == a.windowEnd
+                && inserted == a.inserted
+                && modified == a.modified
+                && removed == a.removed
+                && expired == a.expired
+                && updatedAt == a.updatedAt
                 && Objects.equals(listId, a.listId);
     }
 
@@ -90,7 +111,24 @@ public class ListAggregate implements io.streamsync.sink.commit.Versioned {
 
     @Override
     public String toString() {
-        return "ListAggregate{" + listId + " count=" + taskCount + " v=" + version + " window=[" + windowStart + ","
-                + windowEnd + ") +" + inserted + " ~" + modified + " -" + removed + " ttl=" + expired + "}";
+        return "ListAggregate{"
+                + listId
+                + " count="
+                + taskCount
+                + " v="
+                + version
+                + " window=["
+                + windowStart
+                + ","
+                + windowEnd
+                + ") +"
+                + inserted
+                + " ~"
+                + modified
+                + " -"
+                + removed
+                + " ttl="
+                + expired
+                + "}";
     }
 }

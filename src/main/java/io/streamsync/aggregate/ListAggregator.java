@@ -20,36 +20,47 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Keeps exact per-list aggregates from a stream of item changes keyed by list id: the live item count, and
- * the list's activity per event-time window. A thin operator: it wires keyed state, timers and outputs to
- * plain parts that unit tests drive without Flink:
+ * Keeps exact per-list aggregates from a stream of item changes keyed by list id: the live item
+ * count, and the list's activity per event-time window. A thin operator: it wires keyed state,
+ * timers and outputs to plain parts that unit tests drive without Flink:
+ *
  * <ul>
- *   <li>{@link LiveCount}: the sequence guard and the live count (bootstrap-scan items, filters, TTL expiries);
+ *   <li>{@link LiveCount}: the sequence guard and the live count (bootstrap-scan items, filters,
+ *       TTL expiries);
  *   <li>{@link EventTimeWindows}: the windows, each change counted once, final once, late changes;
- *   <li>{@link Retention}: when the live aggregate is emitted, the clean-up of empty lists, tombstone pruning;
+ *   <li>{@link Retention}: when the live aggregate is emitted, the clean-up of empty lists,
+ *       tombstone pruning;
  *   <li>{@link LegacySavepoints}: the shim for savepoints of 0.1.0 and early 0.2.0 builds;
  *   <li>{@link AggregatorMetrics}: the counters.
  * </ul>
- * The state (names, types, serializers) is {@link AggregateState}'s and the uid the pipeline's: every golden
- * savepoint restores.
  *
- * <p><b>Versions</b> ({@link Versions}): a list's version moves with every new state of the list (a change
- * applied moves its change clock to {@code max(clock + 1, creation time in µs + 1)}, the version being the clock
- * times 1,000; a window made final adds one), an item's with every change of that item only. They depend on the data only (records, creation times, watermarks), never
- * on a clock or on when timers fire: a restored list goes on from the version of its checkpoint, and a replay
- * of the same records gives the same versions to the same states. What was computed after that checkpoint
- * and lost with the failure was never published (the sinks publish completed checkpoints only, see
- * {@link io.streamsync.sink.commit.CheckpointCommittingSink}), so the versions it used are free again.
+ * The state (names, types, serializers) is {@link AggregateState}'s and the uid the pipeline's:
+ * every golden savepoint restores.
+ *
+ * <p><b>Versions</b> ({@link Versions}): a list's version moves with every new state of the list (a
+ * change applied moves its change clock to {@code max(clock + 1, creation time in µs + 1)}, the
+ * version being the clock times 1,000; a window made final adds one), an item's with every change
+ * of that item only. They depend on the data only (records, creation times, watermarks), never on a
+ * clock or on when timers fire: a restored list goes on from the version of its checkpoint, and a
+ * replay of the same records gives the same versions to the same states. What was computed after
+ * that checkpoint and lost with the failure was never published (the sinks publish completed
+ * checkpoints only, see {@link io.streamsync.sink.commit.CheckpointCommittingSink}), so the
+ * versions it used are free again.
  */
 public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, ListAggregate> {
     private static final long serialVersionUID = 2L;
 
     /** Side output of the item documents to index or delete. */
-    public static final OutputTag<ItemUpdate> ITEM_UPDATES = new OutputTag<>("item-updates", Types.POJO(ItemUpdate.class));
+    public static final OutputTag<ItemUpdate> ITEM_UPDATES =
+            new OutputTag<>("item-updates", Types.POJO(ItemUpdate.class));
+
     /** Side output of the final windows: one per list and window with activity. */
-    public static final OutputTag<WindowAggregate> WINDOWS = new OutputTag<>("windows", Types.POJO(WindowAggregate.class));
+    public static final OutputTag<WindowAggregate> WINDOWS =
+            new OutputTag<>("windows", Types.POJO(WindowAggregate.class));
+
     /** Side output of the changes later than the allowed lateness, as dead letters. */
-    public static final OutputTag<DeadLetter> LATE_CHANGES = new OutputTag<>("late-changes", Types.POJO(DeadLetter.class));
+    public static final OutputTag<DeadLetter> LATE_CHANGES =
+            new OutputTag<>("late-changes", Types.POJO(DeadLetter.class));
 
     private final long windowSize;
     private final long allowedLateness;
@@ -72,20 +83,37 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient ItemMarks marks;
     private transient WindowStore windowStore;
 
-    public ListAggregator(Duration windowSize, Duration tombstoneRetention, Duration emptyListRetention,
+    public ListAggregator(
+            Duration windowSize,
+            Duration tombstoneRetention,
+            Duration emptyListRetention,
             boolean emitItemUpdates) {
-        this(windowSize, Duration.ZERO, tombstoneRetention, emptyListRetention, emitItemUpdates, true, 64 * 1024);
+        this(
+                windowSize,
+                Duration.ZERO,
+                tombstoneRetention,
+                emptyListRetention,
+                emitItemUpdates,
+                true,
+                64 * 1024);
     }
 
     /**
-     * @param allowedLateness how long after the watermark passes a window's end the window still takes
-     *     changes; it is final (published) then
-     * @param ttlExpiryRemoves true: a TTL expiry removes the item like any delete; false: the item stays
-     *     counted and indexed (archives). Either way the expiry is counted in the window's {@code expired}.
+     * @param allowedLateness how long after the watermark passes a window's end the window still
+     *     takes changes; it is final (published) then
+     * @param ttlExpiryRemoves true: a TTL expiry removes the item like any delete; false: the item
+     *     stays counted and indexed (archives). Either way the expiry is counted in the window's
+     *     {@code expired}.
      * @param deadLetterMaxBytes most bytes of a late change's record in its dead letter
      */
-    public ListAggregator(Duration windowSize, Duration allowedLateness, Duration tombstoneRetention,
-            Duration emptyListRetention, boolean emitItemUpdates, boolean ttlExpiryRemoves, int deadLetterMaxBytes) {
+    public ListAggregator(
+            Duration windowSize,
+            Duration allowedLateness,
+            Duration tombstoneRetention,
+            Duration emptyListRetention,
+            boolean emitItemUpdates,
+            boolean ttlExpiryRemoves,
+            int deadLetterMaxBytes) {
         this.ttlExpiryRemoves = ttlExpiryRemoves;
         this.windowSize = windowSize.toMillis();
         this.allowedLateness = allowedLateness.toMillis();
@@ -111,7 +139,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     }
 
     @Override
-    public void processElement(ChangeEvent e, Context ctx, Collector<ListAggregate> out) throws Exception {
+    public void processElement(ChangeEvent e, Context ctx, Collector<ListAggregate> out)
+            throws Exception {
         metrics.countByType(e);
         Timers timers = timers(ctx);
         long now = ctx.timerService().currentProcessingTime();
@@ -130,13 +159,20 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 meta = LegacySavepoints.newList();
             }
             if (Versions.known(eventTime)) {
-                EventTimeWindows.Counted counted = windows.count(e, eventTime, isNew, meta, watermark, windowStore);
+                EventTimeWindows.Counted counted =
+                        windows.count(e, eventTime, isNew, meta, watermark, windowStore);
                 if (counted.openedWindowFinalAt != Long.MIN_VALUE) {
                     timers.registerEventTime(counted.openedWindowFinalAt);
                 }
                 if (counted.late()) {
-                    ctx.output(LATE_CHANGES, windows.lateLetter(e, counted.lateWindowStart,
-                            Math.max(watermark, meta.finalWatermark), now, deadLetterMaxBytes));
+                    ctx.output(
+                            LATE_CHANGES,
+                            windows.lateLetter(
+                                    e,
+                                    counted.lateWindowStart,
+                                    Math.max(watermark, meta.finalWatermark),
+                                    now,
+                                    deadLetterMaxBytes));
                 }
             } else if (isNew) {
                 metrics.changesWithoutCreationTime.inc();
@@ -144,9 +180,12 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             }
             metaState.update(meta);
         }
-        // a record without a creation time (a scanned item) is versioned at the event time the job has reached:
-        // for the list, its own time first (the same in a replay, whose watermark starts anew); for the item,
-        // the watermark first (every stream change of the item that comes after it is above the watermark)
+        // a record without a creation time (a scanned item) is versioned at the event time the job
+        // has reached:
+        // for the list, its own time first (the same in a replay, whose watermark starts anew); for
+        // the item,
+        // the watermark first (every stream change of the item that comes after it is above the
+        // watermark)
         long listTime = meta == null ? Versions.UNKNOWN : Versions.listTime(meta);
         long time = Versions.versionTime(eventTime, listTime, watermark);
         long itemTime = Versions.versionTime(eventTime, watermark, listTime);
@@ -154,7 +193,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             return;
         }
         if (liveCount.staysOut(e, marks, listNow, itemTime)) {
-            if (meta == null) { // a list of items outside the filter only: its clean-up drops their marks
+            if (meta == null) { // a list of items outside the filter only: its clean-up drops their
+                // marks
                 meta = LegacySavepoints.newList();
                 meta.lastChangeTime = time;
                 retention.armCleanUp(meta, timers);
@@ -173,18 +213,26 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             meta.lastChangeTime = Versions.known(time) ? time : Versions.UNKNOWN;
         }
         if (!Versions.known(meta.lastChangeTime)) {
-            timers.registerEventTime(Long.MIN_VALUE + 1); // dated at the first watermark, see onTimer
+            timers.registerEventTime(
+                    Long.MIN_VALUE + 1); // dated at the first watermark, see onTimer
         }
         retention.changeApplied(meta, now, timers);
         metaState.update(meta);
         if (e.type == ChangeType.REMOVE || e.filteredOut) {
-            retention.armPrune(itemTime, timers); // a removed item's mark leaves memory by event time
+            retention.armPrune(
+                    itemTime, timers); // a removed item's mark leaves memory by event time
         }
 
         if (emitItemUpdates && applied.output != LiveCount.ItemOutput.NONE) {
             boolean delete = applied.output == LiveCount.ItemOutput.DELETE;
-            ctx.output(ITEM_UPDATES, new ItemUpdate(e.itemKey, e.partitionKey, delete,
-                    delete ? null : e.newImageJson, applied.version));
+            ctx.output(
+                    ITEM_UPDATES,
+                    new ItemUpdate(
+                            e.itemKey,
+                            e.partitionKey,
+                            delete,
+                            delete ? null : e.newImageJson,
+                            applied.version));
         }
     }
 
@@ -196,7 +244,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ListAggregate> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ListAggregate> out)
+            throws Exception {
         ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
         if (meta == null) {
             return;
@@ -208,13 +257,15 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             long watermark = Math.max(timestamp, ctx.timerService().currentWatermark());
             if (!Versions.known(meta.lastChangeTime) && Versions.known(watermark)) {
-                // a list known only from records without a time (the scan) before any watermark: it is dated,
+                // a list known only from records without a time (the scan) before any watermark: it
+                // is dated,
                 // and its version moved, at the first event time the job reaches
                 meta.version = Versions.listChanged(meta.version, watermark);
                 meta.lastChangeTime = watermark;
                 retention.changeApplied(meta, ctx.timerService().currentProcessingTime(), timers);
             }
-            List<WindowAggregate> finished = windows.finish(ctx.getCurrentKey(), watermark, meta, windowStore);
+            List<WindowAggregate> finished =
+                    windows.finish(ctx.getCurrentKey(), watermark, meta, windowStore);
             for (WindowAggregate w : finished) {
                 ctx.output(WINDOWS, w);
             }
@@ -225,7 +276,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                     && liveCount.prune(tombstones.entries(), marks, listNow(meta, watermark))) {
                 tombstones.clear();
             }
-            if (retention.cleanUp(meta, ctx.timerService().currentWatermark(), !openWindows.isEmpty())) {
+            if (retention.cleanUp(
+                    meta, ctx.timerService().currentWatermark(), !openWindows.isEmpty())) {
                 metaState.clear();
                 items.clear();
                 tombstones.clear();
@@ -248,13 +300,24 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
     }
 
-    private void emitLive(String listId, ListMeta meta, Context ctx, Collector<ListAggregate> out) throws Exception {
-        out.collect(new ListAggregate(listId, meta.taskCount, meta.version, meta.finalWindowStart,
-                meta.finalWindowEnd, meta.finalInserted, meta.finalModified, meta.finalRemoved, meta.finalExpired,
-                Versions.known(meta.lastChangeTime) ? meta.lastChangeTime : 0L));
+    private void emitLive(String listId, ListMeta meta, Context ctx, Collector<ListAggregate> out)
+            throws Exception {
+        out.collect(
+                new ListAggregate(
+                        listId,
+                        meta.taskCount,
+                        meta.version,
+                        meta.finalWindowStart,
+                        meta.finalWindowEnd,
+                        meta.finalInserted,
+                        meta.finalModified,
+                        meta.finalRemoved,
+                        meta.finalExpired,
+                        Versions.known(meta.lastChangeTime) ? meta.lastChangeTime : 0L));
         metrics.aggregatesEmitted.inc();
         long listNow = listNow(meta, ctx.timerService().currentWatermark());
-        if (retention.emitted(meta, ctx.timerService().currentProcessingTime(), listNow, timers(ctx))
+        if (retention.emitted(
+                        meta, ctx.timerService().currentProcessingTime(), listNow, timers(ctx))
                 && liveCount.prune(tombstones.entries(), marks, listNow)) {
             tombstones.clear();
         }

@@ -7,27 +7,31 @@ import io.streamsync.change.SequenceNumbers;
 /**
  * The live item count of one list and the sequence guard that keeps it exact.
  *
- * <p>For every live item the sequence number of the last applied change is kept; for a removed item, its
- * removal's. A change whose sequence number is not above the item's last one is a duplicate or outdated and
- * is ignored, so replays and reordering cannot move the count. The count follows presence: INSERT or MODIFY
- * of an item not yet present adds one, REMOVE of a present item subtracts one; an INSERT of a present item or
- * a REMOVE of an unknown item changes nothing.
+ * <p>For every live item the sequence number of the last applied change is kept; for a removed
+ * item, its removal's. A change whose sequence number is not above the item's last one is a
+ * duplicate or outdated and is ignored, so replays and reordering cannot move the count. The count
+ * follows presence: INSERT or MODIFY of an item not yet present adds one, REMOVE of a present item
+ * subtracts one; an INSERT of a present item or a REMOVE of an unknown item changes nothing.
  *
- * <p>A {@link ChangeType#SNAPSHOT} (an item read by the bootstrap scan) applies only to an item the list
- * knows nothing of (neither live nor removed); it is kept with the sequence number {@value #SNAPSHOT_SEQUENCE},
- * below every stream record, so every later change record of the item applies on top of it.
+ * <p>A {@link ChangeType#SNAPSHOT} (an item read by the bootstrap scan) applies only to an item the
+ * list knows nothing of (neither live nor removed); it is kept with the sequence number {@value
+ * #SNAPSHOT_SEQUENCE}, below every stream record, so every later change record of the item applies
+ * on top of it.
  *
- * <p>With an event filter, a record marked {@link ChangeEvent#filteredOut} (other than a REMOVE) takes a
- * counted item out of the count and the index and is otherwise ignored; a REMOVE always removes a counted
- * item. A TTL expiry in keep mode leaves the item counted and indexed.
+ * <p>With an event filter, a record marked {@link ChangeEvent#filteredOut} (other than a REMOVE)
+ * takes a counted item out of the count and the index and is otherwise ignored; a REMOVE always
+ * removes a counted item. A TTL expiry in keep mode leaves the item counted and indexed.
  *
- * <p>Each item also has a version of its own (its search document's, see {@link Versions}), kept in its mark
- * ({@link ItemMark}). A removed item's mark is forgotten once the list's event time (its own changes and the
- * watermark, never the wall clock) passes the removal by {@code tombstoneRetention}: a stop of the job does
- * not age it.
+ * <p>Each item also has a version of its own (its search document's, see {@link Versions}), kept in
+ * its mark ({@link ItemMark}). A removed item's mark is forgotten once the list's event time (its
+ * own changes and the watermark, never the wall clock) passes the removal by {@code
+ * tombstoneRetention}: a stop of the job does not age it.
  */
 final class LiveCount {
-    /** The sequence number kept for an item known only from the bootstrap scan: below every stream record's. */
+    /**
+     * The sequence number kept for an item known only from the bootstrap scan: below every stream
+     * record's.
+     */
     static final String SNAPSHOT_SEQUENCE = "0";
 
     /** What applying a change did to the item's search document. */
@@ -58,7 +62,10 @@ final class LiveCount {
         this.metrics = metrics;
     }
 
-    /** The item's mark: live, else removed and not expired at the list's time {@code now}; else null. */
+    /**
+     * The item's mark: live, else removed and not expired at the list's time {@code now}; else
+     * null.
+     */
     private ItemMark mark(String itemKey, ItemMarks marks, long now) throws Exception {
         String live = marks.live(itemKey);
         if (live != null) {
@@ -69,18 +76,22 @@ final class LiveCount {
     }
 
     /**
-     * The sequence guard: true when the change is newer than everything the list knows of its item (a
-     * snapshot: when the list knows nothing of it). {@code now}: the list's event time, for the retention of
-     * removed items. Counts what it refuses.
+     * The sequence guard: true when the change is newer than everything the list knows of its item
+     * (a snapshot: when the list knows nothing of it). {@code now}: the list's event time, for the
+     * retention of removed items. Counts what it refuses.
      */
     boolean isNew(ChangeEvent e, ItemMarks marks, long now) throws Exception {
         ItemMark last = mark(e.itemKey, marks, now);
-        boolean applies = e.type == ChangeType.SNAPSHOT
-                ? last == null
-                : last == null || SequenceNumbers.compare(e.sequenceNumber, last.sequenceNumber) > 0;
+        boolean applies =
+                e.type == ChangeType.SNAPSHOT
+                        ? last == null
+                        : last == null
+                                || SequenceNumbers.compare(e.sequenceNumber, last.sequenceNumber)
+                                        > 0;
         if (!applies) {
             if (e.type == ChangeType.SNAPSHOT) {
-                metrics.scanSuperseded.inc(); // the stream already told this item's story: it wins over the scan
+                metrics.scanSuperseded
+                        .inc(); // the stream already told this item's story: it wins over the scan
             } else {
                 metrics.outdatedIgnored.inc();
             }
@@ -89,35 +100,40 @@ final class LiveCount {
     }
 
     /**
-     * True when a new change only keeps an item that does not match the filter out of the list: it is
-     * remembered (so that an older matching record cannot bring the item in) and changes nothing else.
-     * {@code time}: the event time the change is versioned at.
+     * True when a new change only keeps an item that does not match the filter out of the list: it
+     * is remembered (so that an older matching record cannot bring the item in) and changes nothing
+     * else. {@code time}: the event time the change is versioned at.
      */
     boolean staysOut(ChangeEvent e, ItemMarks marks, long now, long time) throws Exception {
         if (!leaves(e) || marks.live(e.itemKey) != null) {
             return false;
         }
         ItemMark last = mark(e.itemKey, marks, now);
-        marks.putRemoved(e.itemKey, ItemMark.removed(sequence(e), Versions.next(version(last), time), time));
+        marks.putRemoved(
+                e.itemKey, ItemMark.removed(sequence(e), Versions.next(version(last), time), time));
         metrics.filteredIgnored.inc();
         return true;
     }
 
     /**
-     * Applies a new change (one {@link #isNew} accepted and {@link #staysOut} did not take) to the items and
-     * to {@code meta.taskCount}; returns what the item's search document must do, at which version.
+     * Applies a new change (one {@link #isNew} accepted and {@link #staysOut} did not take) to the
+     * items and to {@code meta.taskCount}; returns what the item's search document must do, at
+     * which version.
      */
-    Applied apply(ChangeEvent e, ItemMarks marks, ListMeta meta, long now, long time) throws Exception {
+    Applied apply(ChangeEvent e, ItemMarks marks, ListMeta meta, long now, long time)
+            throws Exception {
         ItemMark last = mark(e.itemKey, marks, now);
         boolean present = marks.live(e.itemKey) != null;
         boolean leaving = leaves(e);
         if (e.type == ChangeType.REMOVE && e.ttlExpiry && !ttlExpiryRemoves) {
-            // the table deleted it, the aggregate keeps it: still counted and indexed (its document unchanged,
+            // the table deleted it, the aggregate keeps it: still counted and indexed (its document
+            // unchanged,
             // so its version too), the expiry only noted
             if (present) {
                 marks.putLive(e.itemKey, ItemMark.live(e.sequenceNumber, version(last)));
             } else {
-                marks.putRemoved(e.itemKey, ItemMark.removed(e.sequenceNumber, version(last), time));
+                marks.putRemoved(
+                        e.itemKey, ItemMark.removed(e.sequenceNumber, version(last), time));
             }
             metrics.ttlKept.inc();
             return new Applied(ItemOutput.NONE, version(last));
@@ -132,7 +148,8 @@ final class LiveCount {
             }
             marks.putRemoved(e.itemKey, ItemMark.removed(sequence(e), version, time));
             if (leaving) {
-                metrics.itemsLeftFilter.inc(); // no longer matches the filter: out of the count, not a removal
+                metrics.itemsLeftFilter
+                        .inc(); // no longer matches the filter: out of the count, not a removal
             }
             return new Applied(ItemOutput.DELETE, version);
         }
@@ -145,10 +162,12 @@ final class LiveCount {
     }
 
     /**
-     * Walks a list's removed items at the list's time {@code now}: forgets the expired ones, and dates the
-     * ones of older releases (which carry no removal time) at {@code now}. True when none is left.
+     * Walks a list's removed items at the list's time {@code now}: forgets the expired ones, and
+     * dates the ones of older releases (which carry no removal time) at {@code now}. True when none
+     * is left.
      */
-    boolean prune(Iterable<java.util.Map.Entry<String, String>> removed, ItemMarks marks, long now) throws Exception {
+    boolean prune(Iterable<java.util.Map.Entry<String, String>> removed, ItemMarks marks, long now)
+            throws Exception {
         java.util.List<String> expired = new java.util.ArrayList<>();
         java.util.Map<String, String> dated = new java.util.HashMap<>();
         int kept = 0;

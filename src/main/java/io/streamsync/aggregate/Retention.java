@@ -1,26 +1,25 @@
 package io.streamsync.aggregate;
 
-import java.util.Iterator;
-
 /**
  * When a list's live aggregate is emitted, and how long what it no longer needs is kept.
  *
- * <p><b>Emission.</b> {@code windowSize} of processing time after the first change applied since the last
- * emission (so a quiet list's last change is out within one window size), and when one of the list's
- * windows becomes final. Emission only chooses which states are published; it never moves a version.
+ * <p><b>Emission.</b> {@code windowSize} of processing time after the first change applied since
+ * the last emission (so a quiet list's last change is out within one window size), and when one of
+ * the list's windows becomes final. Emission only chooses which states are published; it never
+ * moves a version.
  *
- * <p><b>Clean-up.</b> A list with no items and no open window has all its state dropped once the watermark
- * passes its last change by {@code emptyListRetention}: event time, so a restore (whose overdue
- * processing-time timers fire at once) cannot drop a list that the first run kept, and a replay versions the
- * list as the first run did. A list whose state was dropped and one whose state was kept take the same
- * version for the same change (see {@link Versions#next}); a change that comes {@code emptyListRetention}
- * after the list's last one starts the list again without its old window either way
- * ({@link #startsAgain}).
+ * <p><b>Clean-up.</b> A list with no items and no open window has all its state dropped once the
+ * watermark passes its last change by {@code emptyListRetention}: event time, so a restore (whose
+ * overdue processing-time timers fire at once) cannot drop a list that the first run kept, and a
+ * replay versions the list as the first run did. A list whose state was dropped and one whose state
+ * was kept take the same version for the same change (see {@link Versions#next}); a change that
+ * comes {@code emptyListRetention} after the list's last one starts the list again without its old
+ * window either way ({@link #startsAgain}).
  *
- * <p><b>Tombstones.</b> A removed item's mark expires once the list's event time passes the removal by
- * {@code tombstoneRetention} ({@link LiveCount}); a list's expired marks are walked out of memory when it emits
- * in a later retention period (of event time) than its last walk, and when the watermark passes them
- * ({@link #armPrune}).
+ * <p><b>Tombstones.</b> A removed item's mark expires once the list's event time passes the removal
+ * by {@code tombstoneRetention} ({@link LiveCount}); a list's expired marks are walked out of
+ * memory when it emits in a later retention period (of event time) than its last walk, and when the
+ * watermark passes them ({@link #armPrune}).
  */
 final class Retention {
     private final long windowSize;
@@ -33,7 +32,10 @@ final class Retention {
         this.emptyListRetention = emptyListRetention;
     }
 
-    /** After a change was applied at processing time {@code now}: arms the emission unless it is armed. */
+    /**
+     * After a change was applied at processing time {@code now}: arms the emission unless it is
+     * armed.
+     */
     void changeApplied(ListMeta meta, long now, Timers timers) {
         meta.lastChangeProcessingTime = now;
         if (meta.emitTimer == Long.MIN_VALUE) {
@@ -43,13 +45,15 @@ final class Retention {
     }
 
     /**
-     * True when a change at event time {@code eventTime} comes to an empty list {@code emptyListRetention}
-     * after its last change: the list starts again as if its state had been dropped (no final window).
-     * Call before the change is applied.
+     * True when a change at event time {@code eventTime} comes to an empty list {@code
+     * emptyListRetention} after its last change: the list starts again as if its state had been
+     * dropped (no final window). Call before the change is applied.
      */
     boolean startsAgain(ListMeta meta, long eventTime) {
         long listTime = Versions.listTime(meta);
-        if (meta.taskCount != 0 || !Versions.known(eventTime) || !Versions.known(listTime)
+        if (meta.taskCount != 0
+                || !Versions.known(eventTime)
+                || !Versions.known(listTime)
                 || eventTime < Versions.plus(listTime, emptyListRetention)) {
             return false;
         }
@@ -63,13 +67,17 @@ final class Retention {
     }
 
     /**
-     * After the live aggregate was emitted at processing time {@code now}, the list's event time being
-     * {@code listNow}: disarms the emission and, for an empty list, arms its clean-up (an event-time timer).
-     * True when the list's tombstones are due for a walk.
+     * After the live aggregate was emitted at processing time {@code now}, the list's event time
+     * being {@code listNow}: disarms the emission and, for an empty list, arms its clean-up (an
+     * event-time timer). True when the list's tombstones are due for a walk.
      */
     boolean emitted(ListMeta meta, long now, long listNow, Timers timers) {
-        boolean prune = Versions.known(listNow) && (meta.tombstonesPrunedAt == Long.MIN_VALUE
-                || Math.floorDiv(listNow, tombstoneRetention) != Math.floorDiv(meta.tombstonesPrunedAt, tombstoneRetention));
+        boolean prune =
+                Versions.known(listNow)
+                        && (meta.tombstonesPrunedAt == Long.MIN_VALUE
+                                || Math.floorDiv(listNow, tombstoneRetention)
+                                        != Math.floorDiv(
+                                                meta.tombstonesPrunedAt, tombstoneRetention));
         if (prune) {
             meta.tombstonesPrunedAt = listNow;
         }
@@ -83,7 +91,10 @@ final class Retention {
         return prune;
     }
 
-    /** Arms the clean-up of an empty list: an event-time timer at its last change plus the retention. */
+    /**
+     * Arms the clean-up of an empty list: an event-time timer at its last change plus the
+     * retention.
+     */
     void armCleanUp(ListMeta meta, Timers timers) {
         long listTime = Versions.listTime(meta);
         if (!Versions.known(listTime)) {
@@ -100,14 +111,16 @@ final class Retention {
     }
 
     /**
-     * After a removed item's mark was written at event time {@code removedAt}: arms an event-time timer at
-     * the first multiple of the retention after it expires, so that the list's expired marks leave memory
-     * when the watermark passes them even if the list never changes again (one timer per list and retention
-     * period at most).
+     * After a removed item's mark was written at event time {@code removedAt}: arms an event-time
+     * timer at the first multiple of the retention after it expires, so that the list's expired
+     * marks leave memory when the watermark passes them even if the list never changes again (one
+     * timer per list and retention period at most).
      */
     void armPrune(long removedAt, Timers timers) {
         if (Versions.known(removedAt)) {
-            timers.registerEventTime((Math.floorDiv(removedAt + tombstoneRetention, tombstoneRetention) + 1) * tombstoneRetention);
+            timers.registerEventTime(
+                    (Math.floorDiv(removedAt + tombstoneRetention, tombstoneRetention) + 1)
+                            * tombstoneRetention);
         }
     }
 
@@ -122,13 +135,17 @@ final class Retention {
     }
 
     /**
-     * At an event-time timer, the watermark being {@code watermark}: true when the list's whole state is to be
-     * dropped (no items, no open window, the watermark past its last change by the retention). The end of the
-     * input ({@code Long.MAX_VALUE}, a drain) drops nothing: it is no event time.
+     * At an event-time timer, the watermark being {@code watermark}: true when the list's whole
+     * state is to be dropped (no items, no open window, the watermark past its last change by the
+     * retention). The end of the input ({@code Long.MAX_VALUE}, a drain) drops nothing: it is no
+     * event time.
      */
     boolean cleanUp(ListMeta meta, long watermark, boolean windowsOpen) {
         long listTime = Versions.listTime(meta);
-        return meta.taskCount == 0 && !windowsOpen && watermark != Long.MAX_VALUE && Versions.known(listTime)
+        return meta.taskCount == 0
+                && !windowsOpen
+                && watermark != Long.MAX_VALUE
+                && Versions.known(listTime)
                 && watermark >= Versions.plus(listTime, emptyListRetention);
     }
 }

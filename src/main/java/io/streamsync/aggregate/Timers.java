@@ -1,6 +1,8 @@
 package io.streamsync.aggregate;
 
-/** The timers of the current list: the operator's timer service, or a recording fake in unit tests. */
+/**
+ * The timers of the current list: the operator's timer service, or a recording fake in unit tests.
+ */
 interface Timers {
     void registerProcessingTime(long time);
 

@@ -1,8 +1,8 @@
 package io.streamsync.aggregate;
 
 /**
- * One list's open windows and the identities of the changes counted in them (see
- * {@link AggregateState#openWindows} and {@link AggregateState#windowChanges}). The operator backs it with
+ * One list's open windows and the identities of the changes counted in them (see {@link
+ * AggregateState#openWindows} and {@link AggregateState#windowChanges}). The operator backs it with
  * keyed map state, unit tests with maps.
  */
 interface WindowStore {
@@ -23,6 +23,9 @@ interface WindowStore {
 
     void rememberCounted(String identity, long windowStart) throws Exception;
 
-    /** Forgets the identities counted in the given windows (all of them when no window is open any more). */
+    /**
+     * Forgets the identities counted in the given windows (all of them when no window is open any
+     * more).
+     */
     void forgetCounted(java.util.Set<Long> windowStarts) throws Exception;
 }

@@ -17,19 +17,25 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClientBuilder;
 
 /**
- * The job's AWS settings (region, endpoints, credentials), narrowed from the {@link JobConfig} so that what
- * runs on the task managers carries these and nothing else; turns them into SDK v2 clients and credentials.
- * Serializable without its secret: a static secret access key is a {@link Secret}, transient, found again
- * where the client is built.
+ * The job's AWS settings (region, endpoints, credentials), narrowed from the {@link JobConfig} so
+ * that what runs on the task managers carries these and nothing else; turns them into SDK v2
+ * clients and credentials. Serializable without its secret: a static secret access key is a {@link
+ * Secret}, transient, found again where the client is built.
  */
 public final class AwsSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public final String region;
+
     /** DynamoDB endpoint override, or null on AWS. */
     public final URI dynamoDbEndpoint;
-    /** DynamoDB Streams endpoint override ({@code aws.streams.endpoint}, else {@code aws.endpoint}), or null on AWS. */
+
+    /**
+     * DynamoDB Streams endpoint override ({@code aws.streams.endpoint}, else {@code aws.endpoint}),
+     * or null on AWS.
+     */
     public final URI streamsEndpoint;
+
     private final JobConfig.CredentialsProvider provider;
     private final String accessKeyId;
     private final Secret secretAccessKey;
@@ -47,16 +53,25 @@ public final class AwsSettings implements Serializable {
         return new AwsSettings(c);
     }
 
-    /** The credentials: the static keys with BASIC, else the SDK's default chain (the role on AWS). */
+    /**
+     * The credentials: the static keys with BASIC, else the SDK's default chain (the role on AWS).
+     */
     public AwsCredentialsProvider credentials() {
         return provider == JobConfig.CredentialsProvider.BASIC
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey.value()))
+                ? StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(accessKeyId, secretAccessKey.value()))
                 : DefaultCredentialsProvider.builder().build();
     }
 
-    /** The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with backoff). */
+    /**
+     * The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with
+     * backoff).
+     */
     public DynamoDbAsyncClient dynamoDbAsync() {
-        DynamoDbAsyncClientBuilder b = DynamoDbAsyncClient.builder().region(Region.of(region)).credentialsProvider(credentials());
+        DynamoDbAsyncClientBuilder b =
+                DynamoDbAsyncClient.builder()
+                        .region(Region.of(region))
+                        .credentialsProvider(credentials());
         if (dynamoDbEndpoint != null) {
             b.endpointOverride(dynamoDbEndpoint);
         }
@@ -67,19 +82,31 @@ public final class AwsSettings implements Serializable {
         return of(c).credentials();
     }
 
-    /** The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with backoff). */
+    /**
+     * The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with
+     * backoff).
+     */
     public static DynamoDbAsyncClient dynamoDbAsync(JobConfig c) {
         return of(c).dynamoDbAsync();
     }
 
-    /** A synchronous DynamoDB client, with the SDK's default retries (start-up checks, the scan's enumerator). */
+    /**
+     * A synchronous DynamoDB client, with the SDK's default retries (start-up checks, the scan's
+     * enumerator).
+     */
     public static DynamoDbClient dynamoDb(JobConfig c) {
         return dynamoDb(c, null);
     }
 
-    /** A synchronous DynamoDB Streams client (start-up checks of a configured stream ARN), on {@code aws.streams.endpoint}. */
+    /**
+     * A synchronous DynamoDB Streams client (start-up checks of a configured stream ARN), on {@code
+     * aws.streams.endpoint}.
+     */
     public static DynamoDbStreamsClient dynamoDbStreams(JobConfig c) {
-        DynamoDbStreamsClientBuilder b = DynamoDbStreamsClient.builder().region(Region.of(c.awsRegion)).credentialsProvider(credentials(c));
+        DynamoDbStreamsClientBuilder b =
+                DynamoDbStreamsClient.builder()
+                        .region(Region.of(c.awsRegion))
+                        .credentialsProvider(credentials(c));
         if (c.awsStreamsEndpoint != null) {
             b.endpointOverride(c.awsStreamsEndpoint);
         }
@@ -87,8 +114,12 @@ public final class AwsSettings implements Serializable {
     }
 
     /** A synchronous DynamoDB client with the given retry strategy (null: the SDK's default). */
-    public static DynamoDbClient dynamoDb(JobConfig c, software.amazon.awssdk.retries.api.RetryStrategy retries) {
-        DynamoDbClientBuilder b = DynamoDbClient.builder().region(Region.of(c.awsRegion)).credentialsProvider(credentials(c));
+    public static DynamoDbClient dynamoDb(
+            JobConfig c, software.amazon.awssdk.retries.api.RetryStrategy retries) {
+        DynamoDbClientBuilder b =
+                DynamoDbClient.builder()
+                        .region(Region.of(c.awsRegion))
+                        .credentialsProvider(credentials(c));
         if (retries != null) {
             b.overrideConfiguration(o -> o.retryStrategy(retries));
         }
@@ -100,7 +131,10 @@ public final class AwsSettings implements Serializable {
 
     @Override
     public String toString() {
-        return "aws " + region + (dynamoDbEndpoint != null ? " " + dynamoDbEndpoint : "") + " credentials="
+        return "aws "
+                + region
+                + (dynamoDbEndpoint != null ? " " + dynamoDbEndpoint : "")
+                + " credentials="
                 + provider.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

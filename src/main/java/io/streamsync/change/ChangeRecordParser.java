@@ -15,35 +15,41 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Parses one DynamoDB change record (DynamoDB-JSON text, as delivered by DynamoDB Streams, Lambda or
- * Kinesis Data Streams for DynamoDB) into a {@link ChangeEvent}, in one pass over the text: the parser's
- * tokens go straight into the plain-JSON renderings of the keys and images (see {@link DynamoJson}), and
- * fields nobody reads are skipped, so no tree of the record is ever built.
+ * Parses one DynamoDB change record (DynamoDB-JSON text, as delivered by DynamoDB Streams, Lambda
+ * or Kinesis Data Streams for DynamoDB) into a {@link ChangeEvent}, in one pass over the text: the
+ * parser's tokens go straight into the plain-JSON renderings of the keys and images (see {@link
+ * DynamoJson}), and fields nobody reads are skipped, so no tree of the record is ever built.
  *
- * <p>Tolerant of the shapes found in the wild: {@code ApproximateCreationDateTime} as integer seconds,
- * milliseconds or microseconds, a float, a string, or missing; missing {@code userIdentity},
- * {@code eventVersion} or {@code eventSourceARN}; fields in any order. A record without {@code eventName}
- * is read as a MODIFY when it carries a NewImage (the item exists with that image) and as a REMOVE when it
- * carries only an OldImage; otherwise it is rejected. An attribute given twice in one attribute map is
- * refused (which of the two would count is not defined); a record field given twice counts with its last
- * value. Anything that cannot be read raises
- * {@link InvalidRecordException} with the reason. Not thread-safe: one instance per operator instance.
+ * <p>Tolerant of the shapes found in the wild: {@code ApproximateCreationDateTime} as integer
+ * seconds, milliseconds or microseconds, a float, a string, or missing; missing {@code
+ * userIdentity}, {@code eventVersion} or {@code eventSourceARN}; fields in any order. A record
+ * without {@code eventName} is read as a MODIFY when it carries a NewImage (the item exists with
+ * that image) and as a REMOVE when it carries only an OldImage; otherwise it is rejected. An
+ * attribute given twice in one attribute map is refused (which of the two would count is not
+ * defined); a record field given twice counts with its last value. Anything that cannot be read
+ * raises {@link InvalidRecordException} with the reason. Not thread-safe: one instance per operator
+ * instance.
  *
- * <p>Records are untrusted (whoever can write the table chooses names and values; on a Kinesis source,
- * whoever can put records chooses everything), so every size and number is bounded before it is used: the
- * bytes must be well-formed UTF-8 ({@link Utf8}), attribute values obey {@link DynamoJson}'s bounds,
- * {@code ApproximateCreationDateTime} is within 0 .. {@link ChangeEvent#MAX_CREATION_TIME_MILLIS}, a
- * sequence number has at most {@link #MAX_SEQUENCE_DIGITS} digits.
+ * <p>Records are untrusted (whoever can write the table chooses names and values; on a Kinesis
+ * source, whoever can put records chooses everything), so every size and number is bounded before
+ * it is used: the bytes must be well-formed UTF-8 ({@link Utf8}), attribute values obey {@link
+ * DynamoJson}'s bounds, {@code ApproximateCreationDateTime} is within 0 .. {@link
+ * ChangeEvent#MAX_CREATION_TIME_MILLIS}, a sequence number has at most {@link #MAX_SEQUENCE_DIGITS}
+ * digits.
  */
 public final class ChangeRecordParser {
-    /** epoch seconds below this are seconds (year 5138); between this and {@link #MICROS_FROM} they are ms. */
+    /**
+     * epoch seconds below this are seconds (year 5138); between this and {@link #MICROS_FROM} they
+     * are ms.
+     */
     private static final BigDecimal MILLIS_FROM = BigDecimal.valueOf(100_000_000_000L);
 
     private static final BigDecimal MICROS_FROM = BigDecimal.valueOf(100_000_000_000_000L);
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
     /** The creation time in milliseconds must be at most this (year 2286). */
-    private static final BigDecimal MAX_MILLIS = BigDecimal.valueOf(ChangeEvent.MAX_CREATION_TIME_MILLIS);
+    private static final BigDecimal MAX_MILLIS =
+            BigDecimal.valueOf(ChangeEvent.MAX_CREATION_TIME_MILLIS);
 
     /** No creation time in any unit is above this (microseconds of year 2286 are below 1E+16). */
     private static final BigDecimal TIME_CEILING = BigDecimal.ONE.movePointRight(20);
@@ -58,7 +64,10 @@ public final class ChangeRecordParser {
 
     /** Where a record comes from: decides which {@code eventSource} it must carry. */
     public enum Origin {
-        /** Any: the record's {@code eventSource} alone decides whether it is a scan's snapshot (tests, tools). */
+        /**
+         * Any: the record's {@code eventSource} alone decides whether it is a scan's snapshot
+         * (tests, tools).
+         */
         ANY,
         /**
          * The DynamoDB stream: a record must not claim to be the table scan's, and needs {@code
@@ -66,8 +75,8 @@ public final class ChangeRecordParser {
          */
         DYNAMODB_STREAM,
         /**
-         * Kinesis Data Streams for DynamoDB: {@code eventSource} must be {@code aws:dynamodb}, and {@code
-         * ApproximateCreationDateTime} is required.
+         * Kinesis Data Streams for DynamoDB: {@code eventSource} must be {@code aws:dynamodb}, and
+         * {@code ApproximateCreationDateTime} is required.
          */
         KINESIS,
         /** The job's own bootstrap scan: {@code eventSource} must be {@link #SCAN_EVENT_SOURCE}. */
@@ -78,8 +87,8 @@ public final class ChangeRecordParser {
     public static final String DYNAMODB_EVENT_SOURCE = "aws:dynamodb";
 
     /**
-     * {@code eventSource} of the records the bootstrap scan makes from scanned items (DynamoDB's own records
-     * say {@code aws:dynamodb}): they are parsed as {@link ChangeType#SNAPSHOT}.
+     * {@code eventSource} of the records the bootstrap scan makes from scanned items (DynamoDB's
+     * own records say {@code aws:dynamodb}): they are parsed as {@link ChangeType#SNAPSHOT}.
      */
     public static final String SCAN_EVENT_SOURCE = "streamsync:table-scan";
 
@@ -92,7 +101,10 @@ public final class ChangeRecordParser {
     private boolean renderNewImage = true;
     private boolean kinesisOrdering;
 
-    /** The path whose name sets check this parser's attribute maps (tests count their work and memory). */
+    /**
+     * The path whose name sets check this parser's attribute maps (tests count their work and
+     * memory).
+     */
     DynamoJson.Path path() {
         return path;
     }
@@ -104,9 +116,9 @@ public final class ChangeRecordParser {
     }
 
     /**
-     * Whether {@link ChangeEvent#oldImageJson} is rendered (default true). When false, an old image is still
-     * read and validated (a malformed one makes the record a dead letter, whatever consumes it) but not
-     * written out: the job's operators never read it.
+     * Whether {@link ChangeEvent#oldImageJson} is rendered (default true). When false, an old image
+     * is still read and validated (a malformed one makes the record a dead letter, whatever
+     * consumes it) but not written out: the job's operators never read it.
      */
     public ChangeRecordParser renderOldImage(boolean render) {
         this.renderOldImage = render;
@@ -114,8 +126,9 @@ public final class ChangeRecordParser {
     }
 
     /**
-     * Whether {@link ChangeEvent#newImageJson} is rendered (default true). When false (a job without an item
-     * index: nothing reads it), the new image is read and validated only, as {@link #renderOldImage} does.
+     * Whether {@link ChangeEvent#newImageJson} is rendered (default true). When false (a job
+     * without an item index: nothing reads it), the new image is read and validated only, as {@link
+     * #renderOldImage} does.
      */
     public ChangeRecordParser renderNewImage(boolean render) {
         this.renderNewImage = render;
@@ -123,15 +136,18 @@ public final class ChangeRecordParser {
     }
 
     /**
-     * Records from Kinesis Data Streams for DynamoDB carry no sequence number: when set, a record without one
-     * (other than a scan snapshot) gets its order from {@link KinesisOrdering}.
+     * Records from Kinesis Data Streams for DynamoDB carry no sequence number: when set, a record
+     * without one (other than a scan snapshot) gets its order from {@link KinesisOrdering}.
      */
     public ChangeRecordParser kinesisOrdering(boolean on) {
         this.kinesisOrdering = on;
         return this;
     }
 
-    /** The mapper settings for reading records as trees (event filters): floats and numbers read exactly. */
+    /**
+     * The mapper settings for reading records as trees (event filters): floats and numbers read
+     * exactly.
+     */
     public static ObjectMapper newMapper() {
         ObjectMapper m = new ObjectMapper();
         m.setNodeFactory(DynamoJson.NODES);
@@ -140,8 +156,8 @@ public final class ChangeRecordParser {
     }
 
     /**
-     * The record's JSON tree (numbers exact), from its UTF-8 bytes, or an InvalidRecordException with the
-     * reason: for event filters.
+     * The record's JSON tree (numbers exact), from its UTF-8 bytes, or an InvalidRecordException
+     * with the reason: for event filters.
      */
     public JsonNode readTree(byte[] utf8) {
         JsonNode root = withParser(() -> factory.createParser(utf8), mapper::readTree);
@@ -151,7 +167,10 @@ public final class ChangeRecordParser {
         return root;
     }
 
-    /** The record, given as text, as a ChangeEvent; an InvalidRecordException with the reason if it is not one. */
+    /**
+     * The record, given as text, as a ChangeEvent; an InvalidRecordException with the reason if it
+     * is not one.
+     */
     public ChangeEvent parse(String json) {
         String bad = Utf8.loneSurrogate(json);
         if (bad != null) {
@@ -161,14 +180,18 @@ public final class ChangeRecordParser {
         return withParser(() -> factory.createParser(json), this::read);
     }
 
-    /** As {@link #parse(String)}, from the record's UTF-8 bytes (as the stream delivers them: the job's path). */
+    /**
+     * As {@link #parse(String)}, from the record's UTF-8 bytes (as the stream delivers them: the
+     * job's path).
+     */
     public ChangeEvent parse(byte[] utf8) {
         return parse(utf8, Origin.ANY);
     }
 
     /**
-     * As {@link #parse(byte[])}, for a record from {@code origin}: a record whose {@code eventSource} does not
-     * fit its origin is refused (a Kinesis record must be DynamoDB's, only the table scan makes snapshots).
+     * As {@link #parse(byte[])}, for a record from {@code origin}: a record whose {@code
+     * eventSource} does not fit its origin is refused (a Kinesis record must be DynamoDB's, only
+     * the table scan makes snapshots).
      */
     public ChangeEvent parse(byte[] utf8, Origin origin) {
         String bad = Utf8.firstError(utf8);
@@ -189,7 +212,10 @@ public final class ChangeRecordParser {
         T read(JsonParser p) throws IOException;
     }
 
-    /** Reads in-memory input; malformed JSON (bytes that are not UTF-8 included) is an invalid record. */
+    /**
+     * Reads in-memory input; malformed JSON (bytes that are not UTF-8 included) is an invalid
+     * record.
+     */
     private static <T> T withParser(Open input, Read<T> reader) {
         try (JsonParser p = input.open()) {
             return reader.read(p);
@@ -309,7 +335,10 @@ public final class ChangeRecordParser {
         }
     }
 
-    /** An attribute map rendered as plain JSON, or only validated (null) when {@code render} is false. */
+    /**
+     * An attribute map rendered as plain JSON, or only validated (null) when {@code render} is
+     * false.
+     */
     private String image(JsonParser p, String where, boolean render) throws IOException {
         if (!render) {
             DynamoJson.writePlainObject(p, null, path.reset(where));
@@ -324,7 +353,8 @@ public final class ChangeRecordParser {
     /** Keys rendered as plain JSON, and the key attributes' values kept for the aggregation key. */
     private void readKeys(JsonParser p, Fields f) throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
-            throw new InvalidRecordException("dynamodb.Keys: expected an attribute map (JSON object)");
+            throw new InvalidRecordException(
+                    "dynamodb.Keys: expected an attribute map (JSON object)");
         }
         f.keyNames.clear();
         try (JsonGenerator g = factory.createGenerator(text.reset())) {
@@ -335,7 +365,8 @@ public final class ChangeRecordParser {
                 p.nextToken();
                 DynamoJson.Path at = path.reset("dynamodb.Keys");
                 at.pushName(name);
-                // converted and checked like any attribute (so a bad one gets the same reason), then held to S, N or B
+                // converted and checked like any attribute (so a bad one gets the same reason),
+                // then held to S, N or B
                 String type = DynamoJson.writePlain(p, g, at.keepScalar(true));
                 String value = at.scalar();
                 at.keepScalar(false);
@@ -344,8 +375,12 @@ public final class ChangeRecordParser {
                 }
                 f.keyNames.add(name);
                 if (f.keyNames.size() > 2) {
-                    throw new InvalidRecordException("dynamodb.Keys " + abbreviatedNames(f.keyNames)
-                            + " do not match the configured key schema (" + keySchema + ")");
+                    throw new InvalidRecordException(
+                            "dynamodb.Keys "
+                                    + abbreviatedNames(f.keyNames)
+                                    + " do not match the configured key schema ("
+                                    + keySchema
+                                    + ")");
                 }
                 if (name.equals(keySchema.partitionKey())) {
                     f.partitionType = type;
@@ -386,7 +421,10 @@ public final class ChangeRecordParser {
         }
     }
 
-    /** A scalar field's text (numbers as written, booleans as true/false), null for null, "" for a container. */
+    /**
+     * A scalar field's text (numbers as written, booleans as true/false), null for null, "" for a
+     * container.
+     */
     private static String scalarText(JsonParser p) throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.VALUE_NULL) {
@@ -399,7 +437,10 @@ public final class ChangeRecordParser {
         return p.getText();
     }
 
-    /** ApproximateCreationDateTime as a small node: a number exactly, a string as it is (parsed later). */
+    /**
+     * ApproximateCreationDateTime as a small node: a number exactly, a string as it is (parsed
+     * later).
+     */
     private static JsonNode timeValue(JsonParser p, JsonToken t) throws IOException {
         switch (t) {
             case VALUE_NUMBER_INT:
@@ -414,13 +455,16 @@ public final class ChangeRecordParser {
                 return DynamoJson.NODES.booleanNode(t == JsonToken.VALUE_TRUE);
             default:
                 p.skipChildren();
-                return t == JsonToken.START_ARRAY ? DynamoJson.NODES.arrayNode() : DynamoJson.NODES.objectNode();
+                return t == JsonToken.START_ARRAY
+                        ? DynamoJson.NODES.arrayNode()
+                        : DynamoJson.NODES.objectNode();
         }
     }
 
     private ChangeEvent event(Fields f) {
         if (f.keysJson == null) {
-            throw new InvalidRecordException("dynamodb.Keys: expected an attribute map (JSON object)");
+            throw new InvalidRecordException(
+                    "dynamodb.Keys: expected an attribute map (JSON object)");
         }
         ChangeEvent e = new ChangeEvent();
         e.eventId = f.eventId;
@@ -429,7 +473,8 @@ public final class ChangeRecordParser {
         checkOrigin(f.eventSource);
         if (SCAN_EVENT_SOURCE.equals(f.eventSource)) {
             if (e.type != ChangeType.INSERT || !f.hasNewImage) {
-                throw new InvalidRecordException("a record of the table scan must be an INSERT with a NewImage");
+                throw new InvalidRecordException(
+                        "a record of the table scan must be an INSERT with a NewImage");
             }
             e.type = ChangeType.SNAPSHOT;
         }
@@ -438,59 +483,95 @@ public final class ChangeRecordParser {
         e.oldImageJson = f.oldImageJson;
         int expectedKeys = keySchema.sortKey() == null ? 1 : 2;
         if (f.keyNames.size() != expectedKeys) {
-            throw new InvalidRecordException("dynamodb.Keys " + f.keyNames + " do not match the configured key schema ("
-                    + keySchema + ")");
+            throw new InvalidRecordException(
+                    "dynamodb.Keys "
+                            + f.keyNames
+                            + " do not match the configured key schema ("
+                            + keySchema
+                            + ")");
         }
         e.partitionKey = keyValue(keySchema.partitionKey(), f.partitionType, f.partitionText);
-        e.itemKey = ItemKeys.itemKey(
-                e.partitionKey, keySchema.sortKey() == null ? null : keyValue(keySchema.sortKey(), f.sortType, f.sortText));
+        e.itemKey =
+                ItemKeys.itemKey(
+                        e.partitionKey,
+                        keySchema.sortKey() == null
+                                ? null
+                                : keyValue(keySchema.sortKey(), f.sortType, f.sortText));
 
         String seq = f.sequenceNumber;
         if (seq != null && !SequenceNumbers.isValid(seq)) {
-            throw new InvalidRecordException("dynamodb.SequenceNumber '" + DynamoJson.abbreviate(seq) + "' is not a decimal number");
+            throw new InvalidRecordException(
+                    "dynamodb.SequenceNumber '"
+                            + DynamoJson.abbreviate(seq)
+                            + "' is not a decimal number");
         }
         if (seq != null && seq.length() > MAX_SEQUENCE_DIGITS) {
-            throw new InvalidRecordException("dynamodb.SequenceNumber '" + DynamoJson.abbreviate(seq) + "' has more than "
-                    + MAX_SEQUENCE_DIGITS + " digits");
+            throw new InvalidRecordException(
+                    "dynamodb.SequenceNumber '"
+                            + DynamoJson.abbreviate(seq)
+                            + "' has more than "
+                            + MAX_SEQUENCE_DIGITS
+                            + " digits");
         }
         e.sequenceNumber = seq;
         e.approximateCreationTimeMillis = epochMillis(f.creationTime, f.creationPrecision);
-        if (!e.hasCreationTime() && e.type != ChangeType.SNAPSHOT
+        if (!e.hasCreationTime()
+                && e.type != ChangeType.SNAPSHOT
                 && (origin == Origin.KINESIS || origin == Origin.DYNAMODB_STREAM)) {
-            // DynamoDB sets it on every stream record; the windows and lateness need it, and a reading clock
-            // instead would make the result depend on when the record is read (a replay could differ)
-            throw new InvalidRecordException("record has no dynamodb.ApproximateCreationDateTime; DynamoDB sets it on "
-                    + "every stream record");
+            // DynamoDB sets it on every stream record; the windows and lateness need it, and a
+            // reading clock
+            // instead would make the result depend on when the record is read (a replay could
+            // differ)
+            throw new InvalidRecordException(
+                    "record has no dynamodb.ApproximateCreationDateTime; DynamoDB sets it on "
+                            + "every stream record");
         }
         e.streamViewType = f.streamViewType;
-        e.ttlExpiry = e.type == ChangeType.REMOVE
-                && "Service".equals(f.identityType) && "dynamodb.amazonaws.com".equals(f.identityPrincipal);
+        e.ttlExpiry =
+                e.type == ChangeType.REMOVE
+                        && "Service".equals(f.identityType)
+                        && "dynamodb.amazonaws.com".equals(f.identityPrincipal);
         if (kinesisOrdering && e.sequenceNumber == null && e.type != ChangeType.SNAPSHOT) {
             if (f.creationTime == null || f.creationTime.isNull()) {
-                throw new InvalidRecordException("a Kinesis record needs dynamodb.ApproximateCreationDateTime to be ordered");
+                throw new InvalidRecordException(
+                        "a Kinesis record needs dynamodb.ApproximateCreationDateTime to be ordered");
             }
-            e.sequenceNumber = KinesisOrdering.sequenceNumber(epochMicros(f.creationTime, f.creationPrecision), f.eventId);
+            e.sequenceNumber =
+                    KinesisOrdering.sequenceNumber(
+                            epochMicros(f.creationTime, f.creationPrecision), f.eventId);
         }
         return e;
     }
 
     private void checkOrigin(String eventSource) {
-        if (SCAN_EVENT_SOURCE.equals(eventSource) && (origin == Origin.KINESIS || origin == Origin.DYNAMODB_STREAM)) {
-            throw new InvalidRecordException("record of eventSource '" + SCAN_EVENT_SOURCE
-                    + "' read from the stream: only the table scan makes those");
+        if (SCAN_EVENT_SOURCE.equals(eventSource)
+                && (origin == Origin.KINESIS || origin == Origin.DYNAMODB_STREAM)) {
+            throw new InvalidRecordException(
+                    "record of eventSource '"
+                            + SCAN_EVENT_SOURCE
+                            + "' read from the stream: only the table scan makes those");
         }
         switch (origin) {
             case KINESIS:
                 if (!DYNAMODB_EVENT_SOURCE.equals(eventSource)) {
-                    throw new InvalidRecordException(eventSource == null
-                            ? "record has no eventSource; a Kinesis record of DynamoDB says '" + DYNAMODB_EVENT_SOURCE + "'"
-                            : "record of eventSource '" + DynamoJson.abbreviate(eventSource) + "'; a Kinesis record of DynamoDB says '"
-                                    + DYNAMODB_EVENT_SOURCE + "'");
+                    throw new InvalidRecordException(
+                            eventSource == null
+                                    ? "record has no eventSource; a Kinesis record of DynamoDB says '"
+                                            + DYNAMODB_EVENT_SOURCE
+                                            + "'"
+                                    : "record of eventSource '"
+                                            + DynamoJson.abbreviate(eventSource)
+                                            + "'; a Kinesis record of DynamoDB says '"
+                                            + DYNAMODB_EVENT_SOURCE
+                                            + "'");
                 }
                 break;
             case TABLE_SCAN:
                 if (!SCAN_EVENT_SOURCE.equals(eventSource)) {
-                    throw new InvalidRecordException("a table scan record must have eventSource '" + SCAN_EVENT_SOURCE + "'");
+                    throw new InvalidRecordException(
+                            "a table scan record must have eventSource '"
+                                    + SCAN_EVENT_SOURCE
+                                    + "'");
                 }
                 break;
             default:
@@ -506,7 +587,8 @@ public final class ChangeRecordParser {
             if (hasOld) {
                 return ChangeType.REMOVE;
             }
-            throw new InvalidRecordException("record has no eventName and no image to infer it from");
+            throw new InvalidRecordException(
+                    "record has no eventName and no image to infer it from");
         }
         switch (eventName) {
             case "INSERT":
@@ -516,31 +598,41 @@ public final class ChangeRecordParser {
             case "REMOVE":
                 return ChangeType.REMOVE;
             default:
-                throw new InvalidRecordException("unknown eventName '" + DynamoJson.abbreviate(eventName) + "'");
+                throw new InvalidRecordException(
+                        "unknown eventName '" + DynamoJson.abbreviate(eventName) + "'");
         }
     }
 
     /**
-     * Renders a key attribute as text: S as is, B as its base64 text, N in canonical form (DynamoDB treats
-     * {@code 1} and {@code 1.0} as the same key, so they must give the same aggregation key).
+     * Renders a key attribute as text: S as is, B as its base64 text, N in canonical form (DynamoDB
+     * treats {@code 1} and {@code 1.0} as the same key, so they must give the same aggregation
+     * key).
      */
     private String keyValue(String attribute, String type, String value) {
         if (type == null) {
-            throw new InvalidRecordException("dynamodb.Keys has no attribute '" + attribute + "' (configured key schema: "
-                    + keySchema + ")");
+            throw new InvalidRecordException(
+                    "dynamodb.Keys has no attribute '"
+                            + attribute
+                            + "' (configured key schema: "
+                            + keySchema
+                            + ")");
         }
         switch (type) {
             case "N":
-                // within DynamoDB's range (DynamoJson.checkNumber ran on it): at most 132 characters when written out
+                // within DynamoDB's range (DynamoJson.checkNumber ran on it): at most 132
+                // characters when written out
                 try {
                     BigDecimal d = new BigDecimal(value).stripTrailingZeros();
                     return d.signum() == 0 ? "0" : d.toPlainString();
                 } catch (NumberFormatException ex) {
-                    throw new InvalidRecordException("dynamodb.Keys." + attribute + ": N value is not a number");
+                    throw new InvalidRecordException(
+                            "dynamodb.Keys." + attribute + ": N value is not a number");
                 }
             case "B":
-                if (!DynamoJson.isBase64(value)) { // checked by DynamoJson already; kept as the key's own guard
-                    throw new InvalidRecordException("dynamodb.Keys." + attribute + ": B value is not base64");
+                if (!DynamoJson.isBase64(
+                        value)) { // checked by DynamoJson already; kept as the key's own guard
+                    throw new InvalidRecordException(
+                            "dynamodb.Keys." + attribute + ": B value is not base64");
                 }
                 return value;
             default:
@@ -563,12 +655,12 @@ public final class ChangeRecordParser {
     }
 
     /**
-     * Reads {@code ApproximateCreationDateTime}. The unit is given by {@code precision} when present
-     * (Kinesis Data Streams for DynamoDB: MILLISECOND or MICROSECOND); otherwise it is taken from the
-     * magnitude (DynamoDB Streams sends seconds, Kinesis milliseconds). Returns {@link
-     * ChangeEvent#NO_CREATION_TIME} when absent; a time below 0 or above {@link
-     * ChangeEvent#MAX_CREATION_TIME_MILLIS} is refused (it would wrap a long, or overflow a window's end or
-     * a version in microseconds).
+     * Reads {@code ApproximateCreationDateTime}. The unit is given by {@code precision} when
+     * present (Kinesis Data Streams for DynamoDB: MILLISECOND or MICROSECOND); otherwise it is
+     * taken from the magnitude (DynamoDB Streams sends seconds, Kinesis milliseconds). Returns
+     * {@link ChangeEvent#NO_CREATION_TIME} when absent; a time below 0 or above {@link
+     * ChangeEvent#MAX_CREATION_TIME_MILLIS} is refused (it would wrap a long, or overflow a
+     * window's end or a version in microseconds).
      */
     static long epochMillis(JsonNode value, String precision) {
         if (value == null || value.isNull()) {
@@ -594,9 +686,10 @@ public final class ChangeRecordParser {
     }
 
     /**
-     * The creation time in microseconds for {@link KinesisOrdering}, with the arithmetic it always had (a
-     * record read again must get the same number): MICROSECOND as given, MILLISECOND times 1000, and by
-     * magnitude whole milliseconds times 1000, or microseconds as given; bounded like {@link #epochMillis}.
+     * The creation time in microseconds for {@link KinesisOrdering}, with the arithmetic it always
+     * had (a record read again must get the same number): MICROSECOND as given, MILLISECOND times
+     * 1000, and by magnitude whole milliseconds times 1000, or microseconds as given; bounded like
+     * {@link #epochMillis}.
      */
     static long epochMicros(JsonNode value, String precision) {
         BigDecimal v = timeNumber(value);
@@ -616,7 +709,10 @@ public final class ChangeRecordParser {
         return micros.longValue();
     }
 
-    /** The time's value as a number, refused when it is not a non-negative number or its text is too long. */
+    /**
+     * The time's value as a number, refused when it is not a non-negative number or its text is too
+     * long.
+     */
     private static BigDecimal timeNumber(JsonNode value) {
         BigDecimal v;
         try {
@@ -628,8 +724,10 @@ public final class ChangeRecordParser {
                 throw new NumberFormatException();
             }
         } catch (NumberFormatException ex) {
-            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime '" + DynamoJson.abbreviate(value.toString())
-                    + "' is not a number");
+            throw new InvalidRecordException(
+                    "dynamodb.ApproximateCreationDateTime '"
+                            + DynamoJson.abbreviate(value.toString())
+                            + "' is not a number");
         }
         if (v.signum() < 0) {
             throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime is negative");
@@ -637,17 +735,25 @@ public final class ChangeRecordParser {
         if (v.compareTo(TIME_CEILING) > 0) { // compares exponents first: cheap whatever the value
             throw beyondBound(value);
         }
-        if (v.scale() > MAX_TIME_SCALE) { // the arithmetic below would work on a billion-digit fraction
-            throw new InvalidRecordException("dynamodb.ApproximateCreationDateTime '" + DynamoJson.abbreviate(value.toString())
-                    + "' has more than " + MAX_TIME_SCALE + " fraction digits");
+        if (v.scale()
+                > MAX_TIME_SCALE) { // the arithmetic below would work on a billion-digit fraction
+            throw new InvalidRecordException(
+                    "dynamodb.ApproximateCreationDateTime '"
+                            + DynamoJson.abbreviate(value.toString())
+                            + "' has more than "
+                            + MAX_TIME_SCALE
+                            + " fraction digits");
         }
         return v;
     }
 
     private static InvalidRecordException beyondBound(JsonNode value) {
-        return new InvalidRecordException("dynamodb.ApproximateCreationDateTime '" + DynamoJson.abbreviate(value.toString())
-                + "' is after " + java.time.Instant.ofEpochMilli(ChangeEvent.MAX_CREATION_TIME_MILLIS)
-                + ", the latest creation time accepted");
+        return new InvalidRecordException(
+                "dynamodb.ApproximateCreationDateTime '"
+                        + DynamoJson.abbreviate(value.toString())
+                        + "' is after "
+                        + java.time.Instant.ofEpochMilli(ChangeEvent.MAX_CREATION_TIME_MILLIS)
+                        + ", the latest creation time accepted");
     }
 
     /** A Writer into a reused StringBuilder: one per parser, no synchronisation. */

@@ -10,32 +10,33 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 
 /**
- * Converts DynamoDB-JSON (attribute values such as {@code {"N": "1.50"}}) into plain JSON, token by token:
- * from a {@link JsonParser} positioned on the value straight into a {@link JsonGenerator}, with no tree in
- * between (building trees was 43% of the job's CPU time, see src/bench/PROFILE.md).
+ * Converts DynamoDB-JSON (attribute values such as {@code {"N": "1.50"}}) into plain JSON, token by
+ * token: from a {@link JsonParser} positioned on the value straight into a {@link JsonGenerator},
+ * with no tree in between (building trees was 43% of the job's CPU time, see src/bench/PROFILE.md).
  *
  * <p>Guarantees, for every attribute type:
  *
  * <ul>
  *   <li>{@code S} stays the same string; {@code B} stays the same base64 text (it is not decoded);
- *   <li>{@code N} becomes a JSON number with exactly the record's decimal value: integers that fit a
- *       {@code long} keep their digits, everything else is written as the exact {@link BigDecimal} (never a
- *       double, so {@code 0.10} keeps its scale and 38-digit numbers keep every digit);
+ *   <li>{@code N} becomes a JSON number with exactly the record's decimal value: integers that fit
+ *       a {@code long} keep their digits, everything else is written as the exact {@link
+ *       BigDecimal} (never a double, so {@code 0.10} keeps its scale and 38-digit numbers keep
+ *       every digit);
  *   <li>{@code BOOL}/{@code NULL} become {@code true}/{@code false}/{@code null};
- *   <li>{@code M} and {@code L} are converted recursively; {@code SS}, {@code NS}, {@code BS} become arrays
- *       in record order (duplicates and empty sets are kept as they are).
+ *   <li>{@code M} and {@code L} are converted recursively; {@code SS}, {@code NS}, {@code BS}
+ *       become arrays in record order (duplicates and empty sets are kept as they are).
  * </ul>
  *
- * Anything else (an unknown type tag, a wrong JSON shape, a number that does not parse) raises {@link
- * InvalidRecordException} naming the attribute path. With a null generator the value is only validated.
- * Pure code: no Flink types; the static methods are thread-safe, a {@link Path} is not.
+ * Anything else (an unknown type tag, a wrong JSON shape, a number that does not parse) raises
+ * {@link InvalidRecordException} naming the attribute path. With a null generator the value is only
+ * validated. Pure code: no Flink types; the static methods are thread-safe, a {@link Path} is not.
  *
- * <p>Records are untrusted input, so every size is bounded before work is done on it, and all work is linear
- * in the record's size: a number has at most 38 significant digits and a magnitude within DynamoDB's
- * 1E-130..9.99E+125 ({@link #checkNumber}; its text is never expanded), a {@code B} value must be base64, M
- * and L nest at most {@link #MAX_DEPTH} deep, a map holds at most {@link #MAX_ATTRIBUTES_PER_MAP} attributes
- * and a record {@link #MAX_ATTRIBUTES_PER_RECORD}, and the duplicate-name check stays linear whatever the
- * names' hash codes ({@link NameSet}).
+ * <p>Records are untrusted input, so every size is bounded before work is done on it, and all work
+ * is linear in the record's size: a number has at most 38 significant digits and a magnitude within
+ * DynamoDB's 1E-130..9.99E+125 ({@link #checkNumber}; its text is never expanded), a {@code B}
+ * value must be base64, M and L nest at most {@link #MAX_DEPTH} deep, a map holds at most {@link
+ * #MAX_ATTRIBUTES_PER_MAP} attributes and a record {@link #MAX_ATTRIBUTES_PER_RECORD}, and the
+ * duplicate-name check stays linear whatever the names' hash codes ({@link NameSet}).
  */
 public final class DynamoJson {
 
@@ -56,24 +57,28 @@ public final class DynamoJson {
     /** Significant digits of a DynamoDB number. */
     public static final int MAX_NUMBER_DIGITS = 38;
 
-    /** The least and greatest decimal exponent of a number's first significant digit (1E-130 .. 9.99E+125). */
+    /**
+     * The least and greatest decimal exponent of a number's first significant digit (1E-130 ..
+     * 9.99E+125).
+     */
     public static final int MIN_NUMBER_EXPONENT = -130;
 
     public static final int MAX_NUMBER_EXPONENT = 125;
 
     /**
-     * The longest number text read: DynamoDB's longest rendering is about 170 characters ({@code -0.}, 129
-     * zeros, 38 digits); longer text is refused before it is scanned further.
+     * The longest number text read: DynamoDB's longest rendering is about 170 characters ({@code
+     * -0.}, 129 zeros, 38 digits); longer text is refused before it is scanned further.
      */
     public static final int MAX_NUMBER_LENGTH = 200;
 
     private DynamoJson() {}
 
     /**
-     * Converts the attribute map on which {@code p} stands ({@code Keys}, {@code NewImage}, {@code OldImage}, or
-     * an {@code M}) into a plain object, leaving {@code p} on its END_OBJECT.
+     * Converts the attribute map on which {@code p} stands ({@code Keys}, {@code NewImage}, {@code
+     * OldImage}, or an {@code M}) into a plain object, leaving {@code p} on its END_OBJECT.
      */
-    public static void writePlainObject(JsonParser p, JsonGenerator g, Path path) throws IOException {
+    public static void writePlainObject(JsonParser p, JsonGenerator g, Path path)
+            throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw new InvalidRecordException(path + ": expected an attribute map (JSON object)");
         }
@@ -85,14 +90,19 @@ public final class DynamoJson {
         int attributes = 0;
         while ((name = p.nextFieldName()) != null) {
             if (++attributes > MAX_ATTRIBUTES_PER_MAP) {
-                throw new InvalidRecordException(path + ": more than " + MAX_ATTRIBUTES_PER_MAP + " attributes in one map");
+                throw new InvalidRecordException(
+                        path + ": more than " + MAX_ATTRIBUTES_PER_MAP + " attributes in one map");
             }
             if (++path.recordAttributes > MAX_ATTRIBUTES_PER_RECORD) {
-                throw new InvalidRecordException(path + ": more than " + MAX_ATTRIBUTES_PER_RECORD
-                        + " attributes in one record");
+                throw new InvalidRecordException(
+                        path
+                                + ": more than "
+                                + MAX_ATTRIBUTES_PER_RECORD
+                                + " attributes in one record");
             }
             if (!seen.add(name)) {
-                throw new InvalidRecordException(path + ": attribute '" + abbreviate(name) + "' is given twice");
+                throw new InvalidRecordException(
+                        path + ": attribute '" + abbreviate(name) + "' is given twice");
             }
             if (g != null) {
                 g.writeFieldName(name);
@@ -109,26 +119,31 @@ public final class DynamoJson {
     }
 
     /**
-     * Converts the attribute value on which {@code p} stands, such as {@code {"SS": ["a", "b"]}}, leaving
-     * {@code p} on its END_OBJECT. Returns the type tag.
+     * Converts the attribute value on which {@code p} stands, such as {@code {"SS": ["a", "b"]}},
+     * leaving {@code p} on its END_OBJECT. Returns the type tag.
      */
     public static String writePlain(JsonParser p, JsonGenerator g, Path path) throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw new InvalidRecordException(
-                    path + ": expected an attribute value with exactly one type tag, got " + describe(p));
+                    path
+                            + ": expected an attribute value with exactly one type tag, got "
+                            + describe(p));
         }
         String type = p.nextFieldName();
         if (type == null) {
-            throw new InvalidRecordException(path + ": expected an attribute value with exactly one type tag, got {}");
+            throw new InvalidRecordException(
+                    path + ": expected an attribute value with exactly one type tag, got {}");
         }
         JsonToken value = p.nextToken();
         switch (type) {
             case "S":
             case "B":
                 if (value != JsonToken.VALUE_STRING) {
-                    throw new InvalidRecordException(path + ": " + type + " must be a string, got " + describe(p));
+                    throw new InvalidRecordException(
+                            path + ": " + type + " must be a string, got " + describe(p));
                 }
-                if (type.equals("B") && !isBase64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) {
+                if (type.equals("B")
+                        && !isBase64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) {
                     throw new InvalidRecordException(path + ": B value is not base64");
                 }
                 if (path.keepScalar) {
@@ -140,7 +155,8 @@ public final class DynamoJson {
                 break;
             case "N":
                 if (value != JsonToken.VALUE_STRING) {
-                    throw new InvalidRecordException(path + ": N must be a string, got " + describe(p));
+                    throw new InvalidRecordException(
+                            path + ": N must be a string, got " + describe(p));
                 }
                 String number = p.getText();
                 if (path.keepScalar) {
@@ -150,7 +166,8 @@ public final class DynamoJson {
                 break;
             case "BOOL":
                 if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE) {
-                    throw new InvalidRecordException(path + ": BOOL must be true or false, got " + describe(p));
+                    throw new InvalidRecordException(
+                            path + ": BOOL must be true or false, got " + describe(p));
                 }
                 if (g != null) {
                     g.writeBoolean(value == JsonToken.VALUE_TRUE);
@@ -180,25 +197,33 @@ public final class DynamoJson {
                 set(p, g, path, type, true);
                 break;
             default:
-                throw new InvalidRecordException(path + ": unknown attribute type '" + abbreviate(type) + "'");
+                throw new InvalidRecordException(
+                        path + ": unknown attribute type '" + abbreviate(type) + "'");
         }
         String extra = p.nextFieldName();
         if (extra != null) {
-            throw new InvalidRecordException(path + ": expected an attribute value with exactly one type tag, got '"
-                    + abbreviate(type) + "' and '" + abbreviate(extra) + "'");
+            throw new InvalidRecordException(
+                    path
+                            + ": expected an attribute value with exactly one type tag, got '"
+                            + abbreviate(type)
+                            + "' and '"
+                            + abbreviate(extra)
+                            + "'");
         }
         return type;
     }
 
     /**
-     * Writes a DynamoDB number exactly: as the exact {@link BigDecimal} it denotes, in BigDecimal's own
-     * rendering (so {@code 0.10} keeps its scale, 38-digit numbers keep every digit, {@code 007} becomes
-     * {@code 7}). Most numbers are already written that way ({@code 42}, {@code -3.25}); they are copied as
-     * they are, without building the BigDecimal (see {@link #isCanonical}). A number outside DynamoDB's
-     * range is refused first ({@link #checkNumber}), so no BigDecimal is ever built from unbounded text.
+     * Writes a DynamoDB number exactly: as the exact {@link BigDecimal} it denotes, in BigDecimal's
+     * own rendering (so {@code 0.10} keeps its scale, 38-digit numbers keep every digit, {@code
+     * 007} becomes {@code 7}). Most numbers are already written that way ({@code 42}, {@code
+     * -3.25}); they are copied as they are, without building the BigDecimal (see {@link
+     * #isCanonical}). A number outside DynamoDB's range is refused first ({@link #checkNumber}), so
+     * no BigDecimal is ever built from unbounded text.
      */
     public static void writeNumber(String text, JsonGenerator g, Path path) throws IOException {
-        // the common case first: canonical text of at most 38 characters has at most 38 digits and a magnitude
+        // the common case first: canonical text of at most 38 characters has at most 38 digits and
+        // a magnitude
         // between 1E-36 and 1E+38, so it is within DynamoDB's range without checking
         boolean shortAndCanonical = text.length() <= MAX_NUMBER_DIGITS && isCanonical(text);
         if (!shortAndCanonical) {
@@ -214,7 +239,8 @@ public final class DynamoJson {
         try {
             d = new BigDecimal(text);
         } catch (NumberFormatException e) {
-            throw new InvalidRecordException(path + ": N value '" + abbreviate(text) + "' is not a number");
+            throw new InvalidRecordException(
+                    path + ": N value '" + abbreviate(text) + "' is not a number");
         }
         if (g != null) {
             g.writeNumber(d);
@@ -222,17 +248,25 @@ public final class DynamoJson {
     }
 
     /**
-     * Refuses, in one pass over at most {@link #MAX_NUMBER_LENGTH} characters, a text that is not a decimal
-     * number (BigDecimal's syntax: sign, digits with at most one point, an optional exponent) or that is
-     * outside DynamoDB's numbers: more than {@link #MAX_NUMBER_DIGITS} significant digits (leading and
-     * trailing zeros do not count), or a non-zero magnitude below 1E-130 or from 1E+126 on. The exponent is
-     * read with saturation, never expanded. A zero is accepted with any exponent up to nine digits.
+     * Refuses, in one pass over at most {@link #MAX_NUMBER_LENGTH} characters, a text that is not a
+     * decimal number (BigDecimal's syntax: sign, digits with at most one point, an optional
+     * exponent) or that is outside DynamoDB's numbers: more than {@link #MAX_NUMBER_DIGITS}
+     * significant digits (leading and trailing zeros do not count), or a non-zero magnitude below
+     * 1E-130 or from 1E+126 on. The exponent is read with saturation, never expanded. A zero is
+     * accepted with any exponent up to nine digits.
      */
     static void checkNumber(String text, Path path) {
         int n = text.length();
         if (n > MAX_NUMBER_LENGTH) {
-            throw new InvalidRecordException(path + ": N value '" + abbreviate(text) + "' is longer than "
-                    + MAX_NUMBER_LENGTH + " characters (DynamoDB numbers have at most " + MAX_NUMBER_DIGITS + " digits)");
+            throw new InvalidRecordException(
+                    path
+                            + ": N value '"
+                            + abbreviate(text)
+                            + "' is longer than "
+                            + MAX_NUMBER_LENGTH
+                            + " characters (DynamoDB numbers have at most "
+                            + MAX_NUMBER_DIGITS
+                            + " digits)");
         }
         int i = 0;
         if (i < n && (text.charAt(i) == '-' || text.charAt(i) == '+')) {
@@ -278,7 +312,10 @@ public final class DynamoJson {
                 if (!isDigit(c)) {
                     throw notANumber(text, path);
                 }
-                exponent = Math.min(exponent * 10 + (c - '0'), 10_000_000_000L); // saturates, stays exact below
+                exponent =
+                        Math.min(
+                                exponent * 10 + (c - '0'),
+                                10_000_000_000L); // saturates, stays exact below
             }
             if (negative) {
                 exponent = -exponent;
@@ -294,8 +331,13 @@ public final class DynamoJson {
             return; // a zero
         }
         if (lastNonZero - firstNonZero + 1 > MAX_NUMBER_DIGITS) {
-            throw new InvalidRecordException(path + ": N value '" + abbreviate(text) + "' has more than "
-                    + MAX_NUMBER_DIGITS + " significant digits (DynamoDB's limit)");
+            throw new InvalidRecordException(
+                    path
+                            + ": N value '"
+                            + abbreviate(text)
+                            + "' has more than "
+                            + MAX_NUMBER_DIGITS
+                            + " significant digits (DynamoDB's limit)");
         }
         int integerDigits = pointAt < 0 ? digits : pointAt;
         long firstDigitExponent = exponent + integerDigits - 1 - firstNonZero;
@@ -305,18 +347,23 @@ public final class DynamoJson {
     }
 
     private static InvalidRecordException notANumber(String text, Path path) {
-        return new InvalidRecordException(path + ": N value '" + abbreviate(text) + "' is not a number");
+        return new InvalidRecordException(
+                path + ": N value '" + abbreviate(text) + "' is not a number");
     }
 
     private static InvalidRecordException outOfRange(String text, Path path) {
-        return new InvalidRecordException(path + ": N value '" + abbreviate(text)
-                + "' is outside DynamoDB's range (1E-130 to 9.9999999999999999999999999999999999999E+125)");
+        return new InvalidRecordException(
+                path
+                        + ": N value '"
+                        + abbreviate(text)
+                        + "' is outside DynamoDB's range (1E-130 to 9.9999999999999999999999999999999999999E+125)");
     }
 
     /**
-     * True when {@code new BigDecimal(text).toString()} is {@code text} itself: an optional minus, an integer
-     * part without leading zeros, an optional fraction, no exponent, not a negative zero, and not so small
-     * that BigDecimal would switch to exponent notation (adjusted exponent below -6).
+     * True when {@code new BigDecimal(text).toString()} is {@code text} itself: an optional minus,
+     * an integer part without leading zeros, an optional fraction, no exponent, not a negative
+     * zero, and not so small that BigDecimal would switch to exponent notation (adjusted exponent
+     * below -6).
      */
     static boolean isCanonical(String text) {
         int n = text.length();
@@ -354,7 +401,8 @@ public final class DynamoJson {
             // zero: BigDecimal drops the minus, and writes 0E-7 from seven fraction digits on
             return intStart == 0 && leadingFractionZeros <= 6;
         }
-        // 0.000000x (six zeros) and smaller go to exponent notation; an integer part >= 1 never does
+        // 0.000000x (six zeros) and smaller go to exponent notation; an integer part >= 1 never
+        // does
         return intDigits > 1 || text.charAt(intStart) != '0' || leadingFractionZeros <= 5;
     }
 
@@ -380,9 +428,11 @@ public final class DynamoJson {
         }
     }
 
-    private static void set(JsonParser p, JsonGenerator g, Path path, String type, boolean numbers) throws IOException {
+    private static void set(JsonParser p, JsonGenerator g, Path path, String type, boolean numbers)
+            throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
-            throw new InvalidRecordException(path + ": " + type + " must be an array, got " + describe(p));
+            throw new InvalidRecordException(
+                    path + ": " + type + " must be an array, got " + describe(p));
         }
         if (g != null) {
             g.writeStartArray();
@@ -392,14 +442,16 @@ public final class DynamoJson {
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
             path.pushIndex(i++);
             if (t != JsonToken.VALUE_STRING) {
-                throw new InvalidRecordException(path + ": " + type + " members must be strings, got " + describe(p));
+                throw new InvalidRecordException(
+                        path + ": " + type + " members must be strings, got " + describe(p));
             }
             if (numbers) {
                 writeNumber(p.getText(), g, path);
                 path.pop();
                 continue;
             }
-            if (type.equals("BS") && !isBase64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) {
+            if (type.equals("BS")
+                    && !isBase64(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())) {
                 throw new InvalidRecordException(path + ": B value is not base64");
             }
             if (g != null) {
@@ -433,7 +485,10 @@ public final class DynamoJson {
         }
     }
 
-    /** Converts one attribute value given as DynamoDB-JSON text, e.g. {@code {"N":"1.50"}} to {@code 1.50}. */
+    /**
+     * Converts one attribute value given as DynamoDB-JSON text, e.g. {@code {"N":"1.50"}} to {@code
+     * 1.50}.
+     */
     public static String toPlainJson(String attributeValue) {
         try (JsonParser p = FACTORY.createParser(attributeValue)) {
             p.nextToken();
@@ -455,8 +510,9 @@ public final class DynamoJson {
     }
 
     /**
-     * True when the characters are base64 exactly as {@link java.util.Base64#getDecoder()} accepts it (the basic
-     * alphabet; padding optional, but when present it is complete and ends the text), without decoding.
+     * True when the characters are base64 exactly as {@link java.util.Base64#getDecoder()} accepts
+     * it (the basic alphabet; padding optional, but when present it is complete and ends the text),
+     * without decoding.
      */
     static boolean isBase64(char[] text, int offset, int length) {
         int bits = 0; // characters in the current unit of four
@@ -472,7 +528,11 @@ public final class DynamoJson {
                 i++;
                 return i == end;
             }
-            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/')) {
+            if (!(c >= 'A' && c <= 'Z'
+                    || c >= 'a' && c <= 'z'
+                    || c >= '0' && c <= '9'
+                    || c == '+'
+                    || c == '/')) {
                 return false;
             }
             bits = (bits + 1) & 3;
@@ -486,8 +546,8 @@ public final class DynamoJson {
     }
 
     /**
-     * The attribute path being converted, such as {@code dynamodb.NewImage.tags[2]}: kept as a stack and
-     * rendered only for an error message, so converting allocates no path strings.
+     * The attribute path being converted, such as {@code dynamodb.NewImage.tags[2]}: kept as a
+     * stack and rendered only for an error message, so converting allocates no path strings.
      */
     public static final class Path {
         private String root;
@@ -504,8 +564,12 @@ public final class DynamoJson {
         /** Attributes seen since {@link #startRecord}, in every map. */
         private int recordAttributes;
 
-        /** The attribute names of each attribute map being converted, outermost first, reused across records. */
+        /**
+         * The attribute names of each attribute map being converted, outermost first, reused across
+         * records.
+         */
         private NameSet[] objects = new NameSet[4];
+
         private int openObjects;
 
         public Path(String root) {
@@ -529,7 +593,10 @@ public final class DynamoJson {
             return this;
         }
 
-        /** While on, the text of each S, N or B value converted is kept (for key attributes); see {@link #scalar}. */
+        /**
+         * While on, the text of each S, N or B value converted is kept (for key attributes); see
+         * {@link #scalar}.
+         */
         public Path keepScalar(boolean on) {
             this.keepScalar = on;
             this.scalar = null;
@@ -543,8 +610,11 @@ public final class DynamoJson {
 
         void enter() {
             if (++nesting > MAX_DEPTH) {
-                throw new InvalidRecordException(this + ": attribute values nested deeper than " + MAX_DEPTH
-                        + " levels (DynamoDB's limit)");
+                throw new InvalidRecordException(
+                        this
+                                + ": attribute values nested deeper than "
+                                + MAX_DEPTH
+                                + " levels (DynamoDB's limit)");
             }
         }
 
@@ -566,7 +636,10 @@ public final class DynamoJson {
             objects[--openObjects].clear();
         }
 
-        /** Work done by the name sets of every nesting level so far: slots probed, names moved or added (tests). */
+        /**
+         * Work done by the name sets of every nesting level so far: slots probed, names moved or
+         * added (tests).
+         */
         long nameWork() {
             long w = 0;
             for (NameSet s : objects) {
@@ -584,7 +657,10 @@ public final class DynamoJson {
             return f;
         }
 
-        /** Slots and fallback entries the name sets keep between records, all levels together (tests). */
+        /**
+         * Slots and fallback entries the name sets keep between records, all levels together
+         * (tests).
+         */
         long retainedNameCapacity() {
             long c = 0;
             for (NameSet s : objects) {
@@ -631,29 +707,35 @@ public final class DynamoJson {
     }
 
     /**
-     * The names seen in one attribute map, to refuse a name given twice (which of the two a consumer would
-     * take is not defined). An open-addressing table that is cleared slot by slot, so reusing it costs
-     * nothing per record; a Jackson-level duplicate check (a new HashSet per object) was 10% of the parse.
+     * The names seen in one attribute map, to refuse a name given twice (which of the two a
+     * consumer would take is not defined). An open-addressing table that is cleared slot by slot,
+     * so reusing it costs nothing per record; a Jackson-level duplicate check (a new HashSet per
+     * object) was 10% of the parse.
      *
-     * <p>Names are chosen by whoever writes the table, so their {@code String.hashCode()} can be made to
-     * collide ("Aa", "BB" and "C#" share one; nine such blocks give 19,683 names with one hash code): linear
-     * probing would then cost O(n²) per map. So a probe is never longer than {@link #MAX_PROBE}: the first add
-     * that would need more moves the map's names into a {@link java.util.HashSet}, whose bins become balanced
-     * trees for colliding comparable keys (String), so that every later add costs O(log n). Ordinary maps
-     * rarely reach the bound (the table is at most half full; a map of some 20,000 random names can, which costs
-     * nothing but the HashSet's speed). UntrustedRecordsTest counts the work ({@link #work}): at most about
-     * MAX_PROBE + 2 operations per name under flooding, against ~n²/2 probes without the bound.
+     * <p>Names are chosen by whoever writes the table, so their {@code String.hashCode()} can be
+     * made to collide ("Aa", "BB" and "C#" share one; nine such blocks give 19,683 names with one
+     * hash code): linear probing would then cost O(n²) per map. So a probe is never longer than
+     * {@link #MAX_PROBE}: the first add that would need more moves the map's names into a {@link
+     * java.util.HashSet}, whose bins become balanced trees for colliding comparable keys (String),
+     * so that every later add costs O(log n). Ordinary maps rarely reach the bound (the table is at
+     * most half full; a map of some 20,000 random names can, which costs nothing but the HashSet's
+     * speed). UntrustedRecordsTest counts the work ({@link #work}): at most about MAX_PROBE + 2
+     * operations per name under flooding, against ~n²/2 probes without the bound.
      */
     static final class NameSet {
         /** Longest linear probe before the set falls back to a {@link java.util.HashSet}. */
         static final int MAX_PROBE = 16;
 
-        /** A fallback set holding more names than this is dropped, not cleared, when the map is done. */
+        /**
+         * A fallback set holding more names than this is dropped, not cleared, when the map is
+         * done.
+         */
         private static final int KEEP_FALLBACK_UP_TO = 1024;
 
         /**
-         * A table of more slots than this (a map of more than 2,048 names) is dropped when the map is done, so a
-         * parser keeps at most about 24 KB of table per nesting level between records.
+         * A table of more slots than this (a map of more than 2,048 names) is dropped when the map
+         * is done, so a parser keeps at most about 24 KB of table per nesting level between
+         * records.
          */
         static final int KEEP_SLOTS = 4096;
 
@@ -665,7 +747,10 @@ public final class DynamoJson {
         private java.util.HashSet<String> fallback;
         private boolean inFallback;
 
-        /** Slots probed, names moved (growth, fallback) and names added to the fallback, since creation (tests). */
+        /**
+         * Slots probed, names moved (growth, fallback) and names added to the fallback, since
+         * creation (tests).
+         */
         long work;
 
         /** Moves to the fallback since creation (tests). */
@@ -673,7 +758,9 @@ public final class DynamoJson {
 
         /** Table slots plus fallback capacity kept between records (tests). */
         long retainedCapacity() {
-            return slots.length + used.length + (fallback == null ? 0 : Math.max(fallback.size(), 16));
+            return slots.length
+                    + used.length
+                    + (fallback == null ? 0 : Math.max(fallback.size(), 16));
         }
 
         /** False when the name is already in the set. */
@@ -719,7 +806,8 @@ public final class DynamoJson {
 
         void clear() {
             if (slots.length > KEEP_SLOTS) {
-                // a very large map: do not keep its table for the parser's life (up to 2 x 131,072 slots per
+                // a very large map: do not keep its table for the parser's life (up to 2 x 131,072
+                // slots per
                 // nesting level); the next large map grows a new one, at a cost linear in its names
                 slots = new String[INITIAL_SLOTS];
                 used = new int[INITIAL_SLOTS / 2];
@@ -731,7 +819,8 @@ public final class DynamoJson {
             size = 0;
             if (inFallback) {
                 if (fallback.size() > KEEP_FALLBACK_UP_TO) {
-                    fallback = null; // HashSet.clear() costs its capacity: do not pay it on every later record
+                    fallback = null; // HashSet.clear() costs its capacity: do not pay it on every
+                    // later record
                 } else {
                     fallback.clear();
                 }

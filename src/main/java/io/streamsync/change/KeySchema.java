@@ -4,8 +4,8 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * The source table's primary key: the partition-key attribute (the aggregation key, e.g. {@code listId})
- * and the optional sort-key attribute (e.g. {@code taskId}).
+ * The source table's primary key: the partition-key attribute (the aggregation key, e.g. {@code
+ * listId}) and the optional sort-key attribute (e.g. {@code taskId}).
  */
 public final class KeySchema implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -1,13 +1,17 @@
 package io.streamsync.change;
 
 /**
- * Orders DynamoDB stream sequence numbers. They are decimal strings of up to 40 digits (more than a long
- * holds), so they are compared as numbers without allocating: first by significant length, then by digits.
+ * Orders DynamoDB stream sequence numbers. They are decimal strings of up to 40 digits (more than a
+ * long holds), so they are compared as numbers without allocating: first by significant length,
+ * then by digits.
  */
 public final class SequenceNumbers {
     private SequenceNumbers() {}
 
-    /** Negative, zero or positive as {@code a} is below, equal to or above {@code b}; null sorts first. */
+    /**
+     * Negative, zero or positive as {@code a} is below, equal to or above {@code b}; null sorts
+     * first.
+     */
     public static int compare(String a, String b) {
         if (a == null || b == null) {
             return a == null ? (b == null ? 0 : -1) : 1;

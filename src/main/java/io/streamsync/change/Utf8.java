@@ -1,16 +1,17 @@
 package io.streamsync.change;
 
 /**
- * Strict UTF-8 (RFC 3629) for change records, checked in one pass before they are parsed: Jackson's byte
- * parser decodes overlong forms ({@code C0 80} as U+0000), encoded surrogates ({@code ED A0 80}) and code points
- * above U+10FFFF without complaint, and a JSON escape can name a lone surrogate ({@code "\\uD800"}); the parsed
- * text would then not be the bytes DynamoDB holds, and two different keys could render alike. DynamoDB's own
- * strings are always valid UTF-8, so such a record is refused. ASCII, the common case, costs one comparison
- * per byte.
+ * Strict UTF-8 (RFC 3629) for change records, checked in one pass before they are parsed: Jackson's
+ * byte parser decodes overlong forms ({@code C0 80} as U+0000), encoded surrogates ({@code ED A0
+ * 80}) and code points above U+10FFFF without complaint, and a JSON escape can name a lone
+ * surrogate ({@code "\\uD800"}); the parsed text would then not be the bytes DynamoDB holds, and
+ * two different keys could render alike. DynamoDB's own strings are always valid UTF-8, so such a
+ * record is refused. ASCII, the common case, costs one comparison per byte.
  */
 public final class Utf8 {
     private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+                    long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private static final long HIGH_BITS = 0x8080808080808080L;
     private static final long ONES = 0x0101010101010101L;
@@ -18,7 +19,10 @@ public final class Utf8 {
 
     private Utf8() {}
 
-    /** Null when {@code b} is well-formed UTF-8 with no escaped lone surrogate; else what is wrong, and where. */
+    /**
+     * Null when {@code b} is well-formed UTF-8 with no escaped lone surrogate; else what is wrong,
+     * and where.
+     */
     public static String firstError(byte[] b) {
         int n = b.length;
         int i = 0;
@@ -40,8 +44,11 @@ public final class Utf8 {
                 if (c == '\\' && i + 1 < n) {
                     int len = escapeLength(b, i, n);
                     if (len < 0) {
-                        return "escaped lone surrogate \\u" + new String(b, i + 2, 4, java.nio.charset.StandardCharsets.ISO_8859_1)
-                                + " at byte " + i;
+                        return "escaped lone surrogate \\u"
+                                + new String(
+                                        b, i + 2, 4, java.nio.charset.StandardCharsets.ISO_8859_1)
+                                + " at byte "
+                                + i;
                     }
                     i += len;
                 } else {
@@ -83,7 +90,10 @@ public final class Utf8 {
                 return "overlong encoding at byte " + i;
             }
             if (cp >= 0xd800 && cp <= 0xdfff) {
-                return "encoded surrogate U+" + Integer.toHexString(cp).toUpperCase(java.util.Locale.ROOT) + " at byte " + i;
+                return "encoded surrogate U+"
+                        + Integer.toHexString(cp).toUpperCase(java.util.Locale.ROOT)
+                        + " at byte "
+                        + i;
             }
             if (cp > 0x10ffff) {
                 return "code point above U+10FFFF at byte " + i;
@@ -94,8 +104,9 @@ public final class Utf8 {
     }
 
     /**
-     * At a backslash: the length of its escape (2; 6 for a {@code \\uXXXX}; 12 for a surrogate pair), or -1 for
-     * an escaped lone surrogate. JSON syntax (four hex digits) is the parser's to check.
+     * At a backslash: the length of its escape (2; 6 for a {@code \\uXXXX}; 12 for a surrogate
+     * pair), or -1 for an escaped lone surrogate. JSON syntax (four hex digits) is the parser's to
+     * check.
      */
     private static int escapeLength(byte[] b, int i, int n) {
         if (b[i + 1] != 'u') {
@@ -129,13 +140,18 @@ public final class Utf8 {
         return v;
     }
 
-    /** For records given as text: null when it holds no lone surrogate, raw or escaped; else which and where. */
+    /**
+     * For records given as text: null when it holds no lone surrogate, raw or escaped; else which
+     * and where.
+     */
     public static String loneSurrogate(String s) {
         int n = s.length();
         int i = 0;
         while (i < n) {
             char c = s.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < n
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i += 2;
             } else if (Character.isSurrogate(c)) {
                 return "lone surrogate at character " + i;
@@ -148,7 +164,10 @@ public final class Utf8 {
                 }
                 int len = escapeLength(ascii, 0, ascii.length);
                 if (len < 0) {
-                    return "escaped lone surrogate \\u" + s.substring(i + 2, i + 6) + " at character " + i;
+                    return "escaped lone surrogate \\u"
+                            + s.substring(i + 2, i + 6)
+                            + " at character "
+                            + i;
                 }
                 i += len;
             } else {

@@ -1,6 +1,9 @@
 package io.streamsync.config;
 
-/** A configuration problem found at start-up; the message names the key, the value and what is expected. */
+/**
+ * A configuration problem found at start-up; the message names the key, the value and what is
+ * expected.
+ */
 public class ConfigException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

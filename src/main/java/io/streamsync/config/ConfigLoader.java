@@ -11,21 +11,23 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Loads the flat key/value configuration from a properties file (local runs) or from the application
- * properties of Managed Service for Apache Flink. Both give the same keys: on MSF the property group id
- * is the key's prefix (group {@code source}, key {@code table.name} = {@code source.table.name}).
+ * Loads the flat key/value configuration from a properties file (local runs) or from the
+ * application properties of Managed Service for Apache Flink. Both give the same keys: on MSF the
+ * property group id is the key's prefix (group {@code source}, key {@code table.name} = {@code
+ * source.table.name}).
  */
 public final class ConfigLoader {
     private ConfigLoader() {}
 
     /** What the job reads, by its arguments. */
-    public static final String USAGE = "usage: streamsync [--config FILE] (no arguments: the application properties of"
-            + " Managed Service for Apache Flink; --config FILE: a properties file)";
+    public static final String USAGE =
+            "usage: streamsync [--config FILE] (no arguments: the application properties of"
+                    + " Managed Service for Apache Flink; --config FILE: a properties file)";
 
     /**
-     * The job's arguments: none reads the application properties of Managed Service for Apache Flink,
-     * {@code --config FILE} reads a properties file; anything else is a usage error (it must not fall back
-     * to the runtime's properties silently).
+     * The job's arguments: none reads the application properties of Managed Service for Apache
+     * Flink, {@code --config FILE} reads a properties file; anything else is a usage error (it must
+     * not fall back to the runtime's properties silently).
      */
     public static JobConfig fromArguments(String[] args) {
         if (args.length == 0) {
@@ -34,13 +36,19 @@ public final class ConfigLoader {
         if (args.length == 2 && "--config".equals(args[0]) && !args[1].isBlank()) {
             return JobConfig.from(fromFile(Path.of(args[1])), Secret.Origin.file(Path.of(args[1])));
         }
-        throw new ConfigException("unexpected arguments " + java.util.Arrays.toString(args) + "; " + USAGE);
+        throw new ConfigException(
+                "unexpected arguments " + java.util.Arrays.toString(args) + "; " + USAGE);
     }
 
-    /** The region the job runs in, by the AWS SDK's region chain (environment, system property, instance data); null if none. */
+    /**
+     * The region the job runs in, by the AWS SDK's region chain (environment, system property,
+     * instance data); null if none.
+     */
     static String runtimeRegion() {
         try {
-            return new software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain().getRegion().id();
+            return new software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain()
+                    .getRegion()
+                    .id();
         } catch (RuntimeException e) {
             return null;
         }
@@ -54,7 +62,8 @@ public final class ConfigLoader {
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             p.load(in);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+            throw new ConfigException(
+                    "cannot read config file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
         }
         return toMap(p);
     }
@@ -72,7 +81,8 @@ public final class ConfigLoader {
             for (String name : group.getValue().stringPropertyNames()) {
                 String key = group.getKey() + "." + name;
                 if (out.put(key, group.getValue().getProperty(name)) != null) {
-                    throw new ConfigException("config key '" + key + "' is given twice in the property groups");
+                    throw new ConfigException(
+                            "config key '" + key + "' is given twice in the property groups");
                 }
             }
         }
@@ -82,11 +92,14 @@ public final class ConfigLoader {
     /** Reads the application properties on Managed Service for Apache Flink. */
     public static Map<String, String> fromManagedFlinkRuntime() {
         try {
-            return fromPropertyGroups(com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime
-                    .getApplicationProperties());
+            return fromPropertyGroups(
+                    com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime
+                            .getApplicationProperties());
         } catch (IOException e) {
-            throw new ConfigException("cannot read the application properties of Managed Service for Apache Flink: "
-                    + e.getMessage(), e);
+            throw new ConfigException(
+                    "cannot read the application properties of Managed Service for Apache Flink: "
+                            + e.getMessage(),
+                    e);
         }
     }
 

@@ -7,15 +7,16 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The value of a secret configuration key ({@link ConfigKey#secret()}), which never travels with the job: the
- * value is transient, so a serialized job graph (and the blob storage that holds it), a checkpoint or a
- * {@code toString()} never contains it.
+ * The value of a secret configuration key ({@link ConfigKey#secret()}), which never travels with
+ * the job: the value is transient, so a serialized job graph (and the blob storage that holds it),
+ * a checkpoint or a {@code toString()} never contains it.
  *
- * <p>A copy deserialized elsewhere finds the value again where the configuration came from: first in this JVM
- * (the job was built here: a local run or a test on a MiniCluster, the JobManager in application mode), else
- * by reading the same source again on the machine the copy runs on: the {@code --config} file at the same
- * absolute path, or the application properties of Managed Service for Apache Flink. A configuration built in
- * code (a test) has no such source: its secret is only available in the JVM that built it.
+ * <p>A copy deserialized elsewhere finds the value again where the configuration came from: first
+ * in this JVM (the job was built here: a local run or a test on a MiniCluster, the JobManager in
+ * application mode), else by reading the same source again on the machine the copy runs on: the
+ * {@code --config} file at the same absolute path, or the application properties of Managed Service
+ * for Apache Flink. A configuration built in code (a test) has no such source: its secret is only
+ * available in the JVM that built it.
  */
 public final class Secret implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -29,6 +30,7 @@ public final class Secret implements Serializable {
 
         /** Built in code: nothing to read again. */
         public static final Origin CODE = new Origin("code", null);
+
         /** The application properties of Managed Service for Apache Flink. */
         public static final Origin MANAGED_FLINK = new Origin("msf", null);
 
@@ -47,15 +49,19 @@ public final class Secret implements Serializable {
 
         @Override
         public String toString() {
-            return "file".equals(kind) ? "the config file " + file : "code".equals(kind) ? "code" : "the MSF application properties";
+            return "file".equals(kind)
+                    ? "the config file " + file
+                    : "code".equals(kind) ? "code" : "the MSF application properties";
         }
     }
 
     private final ConfigKey key;
     private final Origin origin;
     private final String handle;
+
     /** Whether the key has a value at all (not secret). */
     private final boolean set;
+
     private transient volatile String value;
 
     Secret(ConfigKey key, String value, Origin origin) {
@@ -69,7 +75,10 @@ public final class Secret implements Serializable {
         }
     }
 
-    /** The value ("" when the key is not set). Fails with a ConfigException naming the key when it cannot be found here. */
+    /**
+     * The value ("" when the key is not set). Fails with a ConfigException naming the key when it
+     * cannot be found here.
+     */
     public String value() {
         String v = value;
         if (v == null && !set) {
@@ -96,19 +105,30 @@ public final class Secret implements Serializable {
         } else if ("msf".equals(origin.kind)) {
             source = ConfigLoader.fromManagedFlinkRuntime();
         } else {
-            throw new ConfigException("config key '" + key.key() + "' is a secret, and secrets do not travel with the job: it"
-                    + " was set in code, in another JVM. Give it in a --config file that exists at the same path on every"
-                    + " machine, or use aws.credentials.provider AUTO (the role or environment of each machine)");
+            throw new ConfigException(
+                    "config key '"
+                            + key.key()
+                            + "' is a secret, and secrets do not travel with the job: it"
+                            + " was set in code, in another JVM. Give it in a --config file that exists at the same path on every"
+                            + " machine, or use aws.credentials.provider AUTO (the role or environment of each machine)");
         }
         String v = source.get(key.key());
         if (v == null || v.isBlank()) {
-            throw new ConfigException("config key '" + key.key() + "' is a secret, and secrets do not travel with the job: it"
-                    + " is not set in " + origin + " as read on this machine");
+            throw new ConfigException(
+                    "config key '"
+                            + key.key()
+                            + "' is a secret, and secrets do not travel with the job: it"
+                            + " is not set in "
+                            + origin
+                            + " as read on this machine");
         }
         return v.trim();
     }
 
-    /** Forgets that this value was made in this JVM, so a test can play a JVM that only received the job (a task manager). */
+    /**
+     * Forgets that this value was made in this JVM, so a test can play a JVM that only received the
+     * job (a task manager).
+     */
     void forgetHere() {
         MADE_HERE.remove(handle);
     }

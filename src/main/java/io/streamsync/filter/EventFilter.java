@@ -16,23 +16,24 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Event filters with the pattern syntax of AWS Lambda event-source filter criteria (EventBridge event
- * patterns), applied to a change record as DynamoDB writes it ({@code eventName}, {@code userIdentity},
- * {@code dynamodb.Keys}, {@code dynamodb.NewImage.status.S}, ...). A filter is one pattern or a JSON array
- * of patterns; a record passes when any pattern matches it.
+ * Event filters with the pattern syntax of AWS Lambda event-source filter criteria (EventBridge
+ * event patterns), applied to a change record as DynamoDB writes it ({@code eventName}, {@code
+ * userIdentity}, {@code dynamodb.Keys}, {@code dynamodb.NewImage.status.S}, ...). A filter is one
+ * pattern or a JSON array of patterns; a record passes when any pattern matches it.
  *
- * <p>A pattern is an object whose fields are nested patterns (objects) or lists of matchers (arrays); all
- * fields must match. {@code "$or": [pattern, ...]} at any level needs one of its patterns to match. A
- * list matches when any of its matchers matches any value at that path; a value that is an array in the
- * record matches when any element does. Matchers: a string, number (compared numerically), boolean or
- * null literal; {@code {"prefix": s}}, {@code {"suffix": s}} (both also with {@code {"equals-ignore-case": s}});
- * {@code {"equals-ignore-case": s}}; {@code {"wildcard": "a*b"}}; {@code {"anything-but": literal | [literals]
- * | {"prefix"|"suffix"|"equals-ignore-case"|"wildcard": ...}}}; {@code {"numeric": [">", 0, "<=", 5]}};
- * {@code {"exists": true|false}}. Numbers in a record's DynamoDB {@code N} strings are numbers to
- * {@code numeric} and to number literals (DynamoDB sends them as text).
+ * <p>A pattern is an object whose fields are nested patterns (objects) or lists of matchers
+ * (arrays); all fields must match. {@code "$or": [pattern, ...]} at any level needs one of its
+ * patterns to match. A list matches when any of its matchers matches any value at that path; a
+ * value that is an array in the record matches when any element does. Matchers: a string, number
+ * (compared numerically), boolean or null literal; {@code {"prefix": s}}, {@code {"suffix": s}}
+ * (both also with {@code {"equals-ignore-case": s}}); {@code {"equals-ignore-case": s}}; {@code
+ * {"wildcard": "a*b"}}; {@code {"anything-but": literal | [literals] |
+ * {"prefix"|"suffix"|"equals-ignore-case"|"wildcard": ...}}}; {@code {"numeric": [">", 0, "<=",
+ * 5]}}; {@code {"exists": true|false}}. Numbers in a record's DynamoDB {@code N} strings are
+ * numbers to {@code numeric} and to number literals (DynamoDB sends them as text).
  *
- * <p>Invalid patterns are refused when the filter is built, with the pattern's number, the line and column
- * and the JSON path of the error.
+ * <p>Invalid patterns are refused when the filter is built, with the pattern's number, the line and
+ * column and the JSON path of the error.
  */
 public final class EventFilter implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -56,7 +57,8 @@ public final class EventFilter implements Serializable {
                     if (t == null) {
                         throw error(p, "$", patterns.size() + 1, "unexpected end of the filter");
                     }
-                    patterns.add(parsePattern(p, "$[" + patterns.size() + "]", patterns.size() + 1));
+                    patterns.add(
+                            parsePattern(p, "$[" + patterns.size() + "]", patterns.size() + 1));
                 }
             } else {
                 patterns.add(parsePattern(p, "$", 1));
@@ -67,14 +69,24 @@ public final class EventFilter implements Serializable {
         } catch (PatternException e) {
             throw e;
         } catch (IOException e) {
-            JsonLocation at = e instanceof com.fasterxml.jackson.core.JsonProcessingException
-                    ? ((com.fasterxml.jackson.core.JsonProcessingException) e).getLocation() : null;
-            throw new PatternException("filter is not valid JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column "
-                    + at.getColumnNr()) + ": " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException
-                    ? ((com.fasterxml.jackson.core.JsonProcessingException) e).getOriginalMessage() : e.getMessage()));
+            JsonLocation at =
+                    e instanceof com.fasterxml.jackson.core.JsonProcessingException
+                            ? ((com.fasterxml.jackson.core.JsonProcessingException) e).getLocation()
+                            : null;
+            throw new PatternException(
+                    "filter is not valid JSON"
+                            + (at == null
+                                    ? ""
+                                    : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                            + ": "
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException
+                                    ? ((com.fasterxml.jackson.core.JsonProcessingException) e)
+                                            .getOriginalMessage()
+                                    : e.getMessage()));
         }
         if (patterns.isEmpty()) {
-            throw new PatternException("filter has no pattern: give an object, or an array of at least one");
+            throw new PatternException(
+                    "filter has no pattern: give an object, or an array of at least one");
         }
         return new EventFilter(patterns, json);
     }
@@ -89,7 +101,10 @@ public final class EventFilter implements Serializable {
         return false;
     }
 
-    /** Top-level record paths the patterns read, two levels deep (e.g. "eventName", "dynamodb.NewImage"). */
+    /**
+     * Top-level record paths the patterns read, two levels deep (e.g. "eventName",
+     * "dynamodb.NewImage").
+     */
     public Set<String> referencedPaths() {
         Set<String> out = new TreeSet<>();
         for (Pattern p : patterns) {
@@ -107,8 +122,17 @@ public final class EventFilter implements Serializable {
 
     private static PatternException error(JsonParser p, String path, int pattern, String what) {
         JsonLocation at = p.currentTokenLocation();
-        return new PatternException("filter pattern " + pattern + ", line " + at.getLineNr() + ", column " + at.getColumnNr()
-                + " (" + path + "): " + what);
+        return new PatternException(
+                "filter pattern "
+                        + pattern
+                        + ", line "
+                        + at.getLineNr()
+                        + ", column "
+                        + at.getColumnNr()
+                        + " ("
+                        + path
+                        + "): "
+                        + what);
     }
 
     private static Pattern parsePattern(JsonParser p, String path, int n) throws IOException {
@@ -127,7 +151,8 @@ public final class EventFilter implements Serializable {
                 }
                 List<Pattern> alternatives = new ArrayList<>();
                 while (p.nextToken() != JsonToken.END_ARRAY) {
-                    alternatives.add(parsePattern(p, fieldPath + "[" + alternatives.size() + "]", n));
+                    alternatives.add(
+                            parsePattern(p, fieldPath + "[" + alternatives.size() + "]", n));
                 }
                 if (alternatives.size() < 2) {
                     throw error(p, fieldPath, n, "$or takes an array of at least two patterns");
@@ -141,13 +166,25 @@ public final class EventFilter implements Serializable {
                     matchers.add(parseMatcher(p, fieldPath + "[" + matchers.size() + "]", n));
                 }
                 if (matchers.isEmpty()) {
-                    throw error(p, fieldPath, n, "an empty list matches nothing: give at least one matcher");
+                    throw error(
+                            p,
+                            fieldPath,
+                            n,
+                            "an empty list matches nothing: give at least one matcher");
                 }
                 pattern.fields.add(new Field(field, null, matchers));
             } else {
-                String literal = t == JsonToken.VALUE_STRING ? "\"" + p.getText() + "\"" : p.getText();
-                throw error(p, fieldPath, n, "a field's value must be an array of matchers or a nested pattern object, not "
-                        + literal + " (write [" + literal + "])");
+                String literal =
+                        t == JsonToken.VALUE_STRING ? "\"" + p.getText() + "\"" : p.getText();
+                throw error(
+                        p,
+                        fieldPath,
+                        n,
+                        "a field's value must be an array of matchers or a nested pattern object, not "
+                                + literal
+                                + " (write ["
+                                + literal
+                                + "])");
             }
         }
         if (pattern.fields.isEmpty() && pattern.ors.isEmpty()) {
@@ -171,7 +208,12 @@ public final class EventFilter implements Serializable {
             case START_OBJECT:
                 break;
             default:
-                throw error(p, path, n, "a matcher must be a literal or an operator object, not " + p.currentToken());
+                throw error(
+                        p,
+                        path,
+                        n,
+                        "a matcher must be a literal or an operator object, not "
+                                + p.currentToken());
         }
         if (p.nextToken() != JsonToken.FIELD_NAME) {
             throw error(p, path, n, "an operator object needs one operator");
@@ -198,17 +240,28 @@ public final class EventFilter implements Serializable {
                 m = numeric(p, opPath, n);
                 break;
             case "exists":
-                if (p.currentToken() != JsonToken.VALUE_TRUE && p.currentToken() != JsonToken.VALUE_FALSE) {
+                if (p.currentToken() != JsonToken.VALUE_TRUE
+                        && p.currentToken() != JsonToken.VALUE_FALSE) {
                     throw error(p, opPath, n, "exists takes true or false");
                 }
                 m = Matcher.exists(p.getBooleanValue());
                 break;
             default:
-                throw error(p, opPath, n, "unknown operator '" + op + "' (known: prefix, suffix, equals-ignore-case, wildcard,"
-                        + " anything-but, numeric, exists)");
+                throw error(
+                        p,
+                        opPath,
+                        n,
+                        "unknown operator '"
+                                + op
+                                + "' (known: prefix, suffix, equals-ignore-case, wildcard,"
+                                + " anything-but, numeric, exists)");
         }
         if (p.nextToken() != JsonToken.END_OBJECT) {
-            throw error(p, path, n, "one operator per object: '" + p.currentName() + "' follows '" + op + "'");
+            throw error(
+                    p,
+                    path,
+                    n,
+                    "one operator per object: '" + p.currentName() + "' follows '" + op + "'");
         }
         return m;
     }
@@ -221,11 +274,13 @@ public final class EventFilter implements Serializable {
     }
 
     /** prefix / suffix: a string, or {"equals-ignore-case": string}. */
-    private static Matcher textOperator(JsonParser p, String path, int n, String op) throws IOException {
+    private static Matcher textOperator(JsonParser p, String path, int n, String op)
+            throws IOException {
         boolean ignoreCase = false;
         String value;
         if (p.currentToken() == JsonToken.START_OBJECT) {
-            if (p.nextToken() != JsonToken.FIELD_NAME || !"equals-ignore-case".equals(p.currentName())) {
+            if (p.nextToken() != JsonToken.FIELD_NAME
+                    || !"equals-ignore-case".equals(p.currentName())) {
                 throw error(p, path, n, op + " takes a string or {\"equals-ignore-case\": string}");
             }
             p.nextToken();
@@ -240,7 +295,9 @@ public final class EventFilter implements Serializable {
         if (value.isEmpty() && "prefix".equals(op)) {
             // an empty prefix matches every string: allowed, as in EventBridge
         }
-        return "prefix".equals(op) ? Matcher.prefix(value, ignoreCase) : Matcher.suffix(value, ignoreCase);
+        return "prefix".equals(op)
+                ? Matcher.prefix(value, ignoreCase)
+                : Matcher.suffix(value, ignoreCase);
     }
 
     private static String wildcardPattern(JsonParser p, String path, int n) throws IOException {
@@ -268,7 +325,11 @@ public final class EventFilter implements Serializable {
         }
         if (t == JsonToken.START_OBJECT) {
             if (p.nextToken() != JsonToken.FIELD_NAME) {
-                throw error(p, path, n, "anything-but takes a literal, a list, or one of prefix, suffix, equals-ignore-case, wildcard");
+                throw error(
+                        p,
+                        path,
+                        n,
+                        "anything-but takes a literal, a list, or one of prefix, suffix, equals-ignore-case, wildcard");
             }
             String op = p.currentName();
             p.nextToken();
@@ -287,22 +348,41 @@ public final class EventFilter implements Serializable {
                     inner = stringOrList(p, path + "." + op, n, op, Matcher::wildcard);
                     break;
                 default:
-                    throw error(p, path + "." + op, n, "anything-but takes prefix, suffix, equals-ignore-case or wildcard, not '" + op + "'");
+                    throw error(
+                            p,
+                            path + "." + op,
+                            n,
+                            "anything-but takes prefix, suffix, equals-ignore-case or wildcard, not '"
+                                    + op
+                                    + "'");
             }
             if (p.nextToken() != JsonToken.END_OBJECT) {
                 throw error(p, path, n, "anything-but: one operator per object");
             }
             return Matcher.not(inner);
         }
-        if (t == JsonToken.VALUE_STRING || t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT
-                || t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE || t == JsonToken.VALUE_NULL) {
+        if (t == JsonToken.VALUE_STRING
+                || t == JsonToken.VALUE_NUMBER_INT
+                || t == JsonToken.VALUE_NUMBER_FLOAT
+                || t == JsonToken.VALUE_TRUE
+                || t == JsonToken.VALUE_FALSE
+                || t == JsonToken.VALUE_NULL) {
             return Matcher.not(parseMatcher(p, path, n));
         }
-        throw error(p, path, n, "anything-but takes a literal, a list, or one of prefix, suffix, equals-ignore-case, wildcard");
+        throw error(
+                p,
+                path,
+                n,
+                "anything-but takes a literal, a list, or one of prefix, suffix, equals-ignore-case, wildcard");
     }
 
-    private static Matcher stringOrList(JsonParser p, String path, int n, String op,
-            java.util.function.Function<String, Matcher> make) throws IOException {
+    private static Matcher stringOrList(
+            JsonParser p,
+            String path,
+            int n,
+            String op,
+            java.util.function.Function<String, Matcher> make)
+            throws IOException {
         if (p.currentToken() == JsonToken.START_ARRAY) {
             List<Matcher> all = new ArrayList<>();
             while (p.nextToken() != JsonToken.END_ARRAY) {
@@ -315,19 +395,35 @@ public final class EventFilter implements Serializable {
 
     private static Matcher numeric(JsonParser p, String path, int n) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
-            throw error(p, path, n, "numeric takes [op, number] or [op, number, op, number], op one of = < <= > >=");
+            throw error(
+                    p,
+                    path,
+                    n,
+                    "numeric takes [op, number] or [op, number, op, number], op one of = < <= > >=");
         }
         List<String> ops = new ArrayList<>();
         List<BigDecimal> bounds = new ArrayList<>();
         JsonToken t;
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t != JsonToken.VALUE_STRING || !Set.of("=", "<", "<=", ">", ">=").contains(p.getText())) {
-                throw error(p, path, n, "numeric: expected an operator (= < <= > >=), found " + p.getText());
+            if (t != JsonToken.VALUE_STRING
+                    || !Set.of("=", "<", "<=", ">", ">=").contains(p.getText())) {
+                throw error(
+                        p,
+                        path,
+                        n,
+                        "numeric: expected an operator (= < <= > >=), found " + p.getText());
             }
             ops.add(p.getText());
             t = p.nextToken();
             if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
-                throw error(p, path, n, "numeric: operator '" + ops.get(ops.size() - 1) + "' needs a number, found " + p.getText());
+                throw error(
+                        p,
+                        path,
+                        n,
+                        "numeric: operator '"
+                                + ops.get(ops.size() - 1)
+                                + "' needs a number, found "
+                                + p.getText());
             }
             bounds.add(p.getDecimalValue());
         }
@@ -338,7 +434,11 @@ public final class EventFilter implements Serializable {
             boolean lower = ops.get(0).startsWith(">");
             boolean upper = ops.get(1).startsWith("<");
             if (!lower || !upper || bounds.get(0).compareTo(bounds.get(1)) > 0) {
-                throw error(p, path, n, "a numeric range is [\">\" or \">=\", low, \"<\" or \"<=\", high] with low <= high");
+                throw error(
+                        p,
+                        path,
+                        n,
+                        "a numeric range is [\">\" or \">=\", low, \"<\" or \"<=\", high] with low <= high");
             }
         }
         return Matcher.numeric(ops, bounds);

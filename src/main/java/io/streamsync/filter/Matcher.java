@@ -29,7 +29,9 @@ abstract class Matcher implements Serializable {
         }
         if (v.isTextual()) {
             String s = v.textValue().trim();
-            if (!s.isEmpty() && s.length() <= 64 && (Character.isDigit(s.charAt(s.length() - 1)) || s.endsWith("."))) {
+            if (!s.isEmpty()
+                    && s.length() <= 64
+                    && (Character.isDigit(s.charAt(s.length() - 1)) || s.endsWith("."))) {
                 try {
                     return new BigDecimal(s);
                 } catch (NumberFormatException e) {
@@ -92,7 +94,10 @@ abstract class Matcher implements Serializable {
 
             @Override
             boolean test(JsonNode v) {
-                return v.isTextual() && (ignoreCase ? EventFilter.fold(v.textValue()).startsWith(folded) : v.textValue().startsWith(p));
+                return v.isTextual()
+                        && (ignoreCase
+                                ? EventFilter.fold(v.textValue()).startsWith(folded)
+                                : v.textValue().startsWith(p));
             }
         };
     }
@@ -104,7 +109,10 @@ abstract class Matcher implements Serializable {
 
             @Override
             boolean test(JsonNode v) {
-                return v.isTextual() && (ignoreCase ? EventFilter.fold(v.textValue()).endsWith(folded) : v.textValue().endsWith(p));
+                return v.isTextual()
+                        && (ignoreCase
+                                ? EventFilter.fold(v.textValue()).endsWith(folded)
+                                : v.textValue().endsWith(p));
             }
         };
     }
@@ -122,12 +130,13 @@ abstract class Matcher implements Serializable {
     }
 
     /**
-     * '*' matches any run of characters; "\\*" is a literal star. Matched in time linear in the text (record
-     * values are untrusted; a regular expression with one {@code .*} per star backtracks polynomially): the
-     * pattern is cut at its stars into literal segments; the first must start the text, the last must end it,
-     * and each one between is found, left to right, at its earliest place after the previous one (the earliest
-     * place leaves the most room for the rest, so a match exists exactly when this finds one), with a
-     * Knuth-Morris-Pratt search that reads each character once.
+     * '*' matches any run of characters; "\\*" is a literal star. Matched in time linear in the
+     * text (record values are untrusted; a regular expression with one {@code .*} per star
+     * backtracks polynomially): the pattern is cut at its stars into literal segments; the first
+     * must start the text, the last must end it, and each one between is found, left to right, at
+     * its earliest place after the previous one (the earliest place leaves the most room for the
+     * rest, so a match exists exactly when this finds one), with a Knuth-Morris-Pratt search that
+     * reads each character once.
      */
     static Matcher wildcard(String w) {
         Wildcard compiled = compile(w);
@@ -141,13 +150,18 @@ abstract class Matcher implements Serializable {
         };
     }
 
-    /** The wildcard {@code w} ({@code *} any run of characters, {@code \\*} a star) cut at its stars. */
+    /**
+     * The wildcard {@code w} ({@code *} any run of characters, {@code \\*} a star) cut at its
+     * stars.
+     */
     static Wildcard compile(String w) {
         java.util.List<String> parts = new java.util.ArrayList<>();
         StringBuilder literal = new StringBuilder();
         for (int i = 0; i < w.length(); i++) {
             char c = w.charAt(i);
-            if (c == '\\' && i + 1 < w.length() && (w.charAt(i + 1) == '*' || w.charAt(i + 1) == '\\')) {
+            if (c == '\\'
+                    && i + 1 < w.length()
+                    && (w.charAt(i + 1) == '*' || w.charAt(i + 1) == '\\')) {
                 literal.append(w.charAt(++i));
             } else if (c == '*') {
                 parts.add(literal.toString());
@@ -160,7 +174,10 @@ abstract class Matcher implements Serializable {
         return new Wildcard(parts);
     }
 
-    /** A wildcard cut at its stars: {@code segments[0]} * ... * {@code segments[n-1]}, with KMP tables. */
+    /**
+     * A wildcard cut at its stars: {@code segments[0]} * ... * {@code segments[n-1]}, with KMP
+     * tables.
+     */
     static final class Wildcard implements Serializable {
         private static final long serialVersionUID = 1L;
 
@@ -168,8 +185,9 @@ abstract class Matcher implements Serializable {
         private final int[][] failure;
 
         /**
-         * Characters compared so far by the searches of the middle segments (each text character read, and each
-         * step back through a failure table), for tests: at most twice the text's length per match.
+         * Characters compared so far by the searches of the middle segments (each text character
+         * read, and each step back through a failure table), for tests: at most twice the text's
+         * length per match.
          */
         transient long comparisons;
 
@@ -188,7 +206,9 @@ abstract class Matcher implements Serializable {
             }
             String head = segments[0];
             String tail = segments[last];
-            if (text.length() < head.length() + tail.length() || !text.startsWith(head) || !text.endsWith(tail)) {
+            if (text.length() < head.length() + tail.length()
+                    || !text.startsWith(head)
+                    || !text.endsWith(tail)) {
                 return false;
             }
             int from = head.length();
@@ -263,7 +283,10 @@ abstract class Matcher implements Serializable {
         };
     }
 
-    /** anything-but: a present value that the inner matcher refuses (a missing field does not match). */
+    /**
+     * anything-but: a present value that the inner matcher refuses (a missing field does not
+     * match).
+     */
     static Matcher not(Matcher inner) {
         return new Matcher() {
             private static final long serialVersionUID = 1L;

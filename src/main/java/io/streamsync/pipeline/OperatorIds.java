@@ -1,9 +1,9 @@
 package io.streamsync.pipeline;
 
 /**
- * The uid and name of every operator of the job, in one place. Uids are part of every savepoint: never
- * change one of an operator that keeps state, or its state is lost on upgrade (restoring then needs
- * --allowNonRestoredState).
+ * The uid and name of every operator of the job, in one place. Uids are part of every savepoint:
+ * never change one of an operator that keeps state, or its state is lost on upgrade (restoring then
+ * needs --allowNonRestoredState).
  */
 public enum OperatorIds {
     /** The change-stream source on DynamoDB Streams (FLIP-27, since 0.2.0). */
@@ -11,8 +11,9 @@ public enum OperatorIds {
     /** The change-stream source on Kinesis Data Streams (FLIP-27, since 0.2.0). */
     KINESIS_SOURCE("kinesis-shard-source", "Kinesis stream source"),
     /**
-     * 0.1.0's flink-connector-kinesis consumers (Kryo state). Retired: a 0.1.0 savepoint's state of these is
-     * not restored (restore with --allowNonRestoredState); kept so that no operator ever takes these uids again.
+     * 0.1.0's flink-connector-kinesis consumers (Kryo state). Retired: a 0.1.0 savepoint's state of
+     * these is not restored (restore with --allowNonRestoredState); kept so that no operator ever
+     * takes these uids again.
      */
     LEGACY_SOURCE("dynamodb-stream-source", "DynamoDB stream source (legacy connector)"),
     LEGACY_KINESIS_SOURCE("kinesis-stream-source", "Kinesis stream source (legacy connector)"),

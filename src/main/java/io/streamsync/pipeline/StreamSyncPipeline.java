@@ -29,22 +29,26 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The job's dataflow: source -> parse -> key by list -> per-list aggregation -> aggregate table, search
- * index (aggregates, items, windows history) and dead letters (unparsable records, late changes). The source and sinks are passed in, so tests run the same graph with their own
- * edges. Every operator gets its uid and name from {@link OperatorIds}.
+ * The job's dataflow: source -> parse -> key by list -> per-list aggregation -> aggregate table,
+ * search index (aggregates, items, windows history) and dead letters (unparsable records, late
+ * changes). The source and sinks are passed in, so tests run the same graph with their own edges.
+ * Every operator gets its uid and name from {@link OperatorIds}.
  */
 public final class StreamSyncPipeline {
-    public static final TypeInformation<SearchAction> SEARCH_ACTION_TYPE = Types.POJO(SearchAction.class);
+    public static final TypeInformation<SearchAction> SEARCH_ACTION_TYPE =
+            Types.POJO(SearchAction.class);
 
     private StreamSyncPipeline() {}
 
     /**
-     * The job's settings. Always the two graph guards, which Managed Service for Apache Flink allows code to set
-     * (guide "Programmatic Flink configuration properties"): no generic (Kryo) types, and no operator without an
-     * explicit uid (the graph fails to build otherwise). On Managed Service for Apache Flink ({@link
-     * JobConfig#managedFlink}) nothing else: the service refuses any other key set in code and sets checkpointing
-     * (the application's CheckpointConfiguration), the restart strategy and the state backend itself. From a
-     * properties file (local runs, tests, a self-managed cluster) also {@link #selfManagedSettings}.
+     * The job's settings. Always the two graph guards, which Managed Service for Apache Flink
+     * allows code to set (guide "Programmatic Flink configuration properties"): no generic (Kryo)
+     * types, and no operator without an explicit uid (the graph fails to build otherwise). On
+     * Managed Service for Apache Flink ({@link JobConfig#managedFlink}) nothing else: the service
+     * refuses any other key set in code and sets checkpointing (the application's
+     * CheckpointConfiguration), the restart strategy and the state backend itself. From a
+     * properties file (local runs, tests, a self-managed cluster) also {@link
+     * #selfManagedSettings}.
      */
     public static void configureEnvironment(StreamExecutionEnvironment env, JobConfig c) {
         Configuration conf = new Configuration();
@@ -55,14 +59,17 @@ public final class StreamSyncPipeline {
         }
         env.configure(conf);
         if (c.parallelism > 0) {
-            env.setParallelism(c.parallelism); // job.parallelism is refused on Managed Service for Apache Flink
+            env.setParallelism(
+                    c.parallelism); // job.parallelism is refused on Managed Service for Apache
+            // Flink
         }
     }
 
     /**
-     * What a cluster of one's own takes from the properties file: exactly-once checkpointing, the fixed-delay
-     * restart strategy, checkpoint storage and the state backend. Never set on Managed Service for Apache Flink,
-     * where {@link JobConfig#fromManagedFlink} refuses the keys behind them.
+     * What a cluster of one's own takes from the properties file: exactly-once checkpointing, the
+     * fixed-delay restart strategy, checkpoint storage and the state backend. Never set on Managed
+     * Service for Apache Flink, where {@link JobConfig#fromManagedFlink} refuses the keys behind
+     * them.
      */
     public static Configuration selfManagedSettings(JobConfig c) {
         // all by configuration options, the API that stays in Flink 2.x
@@ -71,12 +78,16 @@ public final class StreamSyncPipeline {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, c.restartAttempts);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, c.restartDelay);
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, c.checkpointInterval);
-        conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        conf.set(
+                CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE,
+                CheckpointingMode.EXACTLY_ONCE);
         conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, c.checkpointTimeout);
-        conf.set(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS,
+        conf.set(
+                CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS,
                 Duration.ofMillis(Math.min(1000, c.checkpointInterval.toMillis() / 2)));
         if (c.checkpointDir != null) {
-            // without it a local MiniCluster keeps checkpoints in the JobManager's memory (5 MB at most)
+            // without it a local MiniCluster keeps checkpoints in the JobManager's memory (5 MB at
+            // most)
             conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, c.checkpointDir);
         }
@@ -94,27 +105,43 @@ public final class StreamSyncPipeline {
         return conf;
     }
 
-    public static void define(StreamExecutionEnvironment env, JobConfig c, RecordSource source, PipelineSinks sinks) {
+    public static void define(
+            StreamExecutionEnvironment env, JobConfig c, RecordSource source, PipelineSinks sinks) {
         DataStream<RawRecord> records = source.create(env);
 
         boolean indexItems = sinks.searchIndex != null && c.itemIndex != null;
-        SingleOutputStreamOperator<ChangeEvent> events = records
-                .process(new ParseChangeRecords(c.keySchema, c.maxRecordBytes, c.deadLetterMaxRecordBytes, c.eventFilter,
-                        c.isKinesis(), c.isKinesis() ? c.sourceTableName : null).renderNewImage(indexItems))
-                .returns(Types.POJO(ChangeEvent.class))
-                .uid(OperatorIds.PARSE.uid())
-                .name(OperatorIds.PARSE.displayName());
+        SingleOutputStreamOperator<ChangeEvent> events =
+                records.process(
+                                new ParseChangeRecords(
+                                                c.keySchema,
+                                                c.maxRecordBytes,
+                                                c.deadLetterMaxRecordBytes,
+                                                c.eventFilter,
+                                                c.isKinesis(),
+                                                c.isKinesis() ? c.sourceTableName : null)
+                                        .renderNewImage(indexItems))
+                        .returns(Types.POJO(ChangeEvent.class))
+                        .uid(OperatorIds.PARSE.uid())
+                        .name(OperatorIds.PARSE.displayName());
 
-        SingleOutputStreamOperator<ListAggregate> aggregates = events
-                .keyBy(e -> e.partitionKey, Types.STRING)
-                .process(new ListAggregator(c.windowSize, c.allowedLateness, c.tombstoneRetention, c.emptyListRetention,
-                        indexItems, c.ttlExpiryRemoves, c.deadLetterMaxRecordBytes))
-                .returns(Types.POJO(ListAggregate.class))
-                .uid(OperatorIds.AGGREGATE.uid())
-                .name(OperatorIds.AGGREGATE.displayName());
+        SingleOutputStreamOperator<ListAggregate> aggregates =
+                events.keyBy(e -> e.partitionKey, Types.STRING)
+                        .process(
+                                new ListAggregator(
+                                        c.windowSize,
+                                        c.allowedLateness,
+                                        c.tombstoneRetention,
+                                        c.emptyListRetention,
+                                        indexItems,
+                                        c.ttlExpiryRemoves,
+                                        c.deadLetterMaxRecordBytes))
+                        .returns(Types.POJO(ListAggregate.class))
+                        .uid(OperatorIds.AGGREGATE.uid())
+                        .name(OperatorIds.AGGREGATE.displayName());
 
         if (sinks.aggregateTable != null) {
-            aggregates.sinkTo(sinks.aggregateTable)
+            aggregates
+                    .sinkTo(sinks.aggregateTable)
                     .uid(OperatorIds.AGGREGATE_TABLE_SINK.uid())
                     .name(OperatorIds.AGGREGATE_TABLE_SINK.displayName());
         }
@@ -122,29 +149,47 @@ public final class StreamSyncPipeline {
         if (sinks.searchIndex != null) {
             String aggregateIndex = c.aggregateIndex;
             String listField = c.keySchema.partitionKey();
-            DataStream<SearchAction> documents = aggregates
-                    .map((MapFunction<ListAggregate, SearchAction>) a -> SearchDocuments.aggregate(aggregateIndex, listField, a))
-                    .returns(SEARCH_ACTION_TYPE)
-                    .uid(OperatorIds.AGGREGATE_DOCUMENTS.uid())
-                    .name(OperatorIds.AGGREGATE_DOCUMENTS.displayName());
+            DataStream<SearchAction> documents =
+                    aggregates
+                            .map(
+                                    (MapFunction<ListAggregate, SearchAction>)
+                                            a ->
+                                                    SearchDocuments.aggregate(
+                                                            aggregateIndex, listField, a))
+                            .returns(SEARCH_ACTION_TYPE)
+                            .uid(OperatorIds.AGGREGATE_DOCUMENTS.uid())
+                            .name(OperatorIds.AGGREGATE_DOCUMENTS.displayName());
             if (indexItems) {
                 String itemIndex = c.itemIndex;
-                DataStream<ItemUpdate> itemUpdates = aggregates.getSideOutput(ListAggregator.ITEM_UPDATES);
-                documents = documents.union(itemUpdates
-                        .map((MapFunction<ItemUpdate, SearchAction>) u -> SearchDocuments.item(itemIndex, u))
-                        .returns(SEARCH_ACTION_TYPE)
-                        .uid(OperatorIds.ITEM_DOCUMENTS.uid())
-                        .name(OperatorIds.ITEM_DOCUMENTS.displayName()));
+                DataStream<ItemUpdate> itemUpdates =
+                        aggregates.getSideOutput(ListAggregator.ITEM_UPDATES);
+                documents =
+                        documents.union(
+                                itemUpdates
+                                        .map(
+                                                (MapFunction<ItemUpdate, SearchAction>)
+                                                        u -> SearchDocuments.item(itemIndex, u))
+                                        .returns(SEARCH_ACTION_TYPE)
+                                        .uid(OperatorIds.ITEM_DOCUMENTS.uid())
+                                        .name(OperatorIds.ITEM_DOCUMENTS.displayName()));
             }
             if (c.windowsIndex != null) {
                 String windowsIndex = c.windowsIndex;
-                documents = documents.union(aggregates.getSideOutput(ListAggregator.WINDOWS)
-                        .map((MapFunction<WindowAggregate, SearchAction>) w -> SearchDocuments.window(windowsIndex, listField, w))
-                        .returns(SEARCH_ACTION_TYPE)
-                        .uid(OperatorIds.WINDOW_DOCUMENTS.uid())
-                        .name(OperatorIds.WINDOW_DOCUMENTS.displayName()));
+                documents =
+                        documents.union(
+                                aggregates
+                                        .getSideOutput(ListAggregator.WINDOWS)
+                                        .map(
+                                                (MapFunction<WindowAggregate, SearchAction>)
+                                                        w ->
+                                                                SearchDocuments.window(
+                                                                        windowsIndex, listField, w))
+                                        .returns(SEARCH_ACTION_TYPE)
+                                        .uid(OperatorIds.WINDOW_DOCUMENTS.uid())
+                                        .name(OperatorIds.WINDOW_DOCUMENTS.displayName()));
             }
-            documents.sinkTo(sinks.searchIndex)
+            documents
+                    .sinkTo(sinks.searchIndex)
                     .uid(OperatorIds.SEARCH_SINK.uid())
                     .name(OperatorIds.SEARCH_SINK.displayName());
         }

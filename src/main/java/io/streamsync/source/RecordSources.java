@@ -8,32 +8,56 @@ import io.streamsync.source.shards.ShardSourceSettings;
 import io.streamsync.source.stream.StreamEndpoint;
 import org.apache.flink.api.common.typeinfo.Types;
 
-/** The job's record sources as configured: the change stream, plus the table scan when bootstrapping. */
+/**
+ * The job's record sources as configured: the change stream, plus the table scan when
+ * bootstrapping.
+ */
 public final class RecordSources {
     private RecordSources() {}
 
-    /** The stream source (DynamoDB Streams, or Kinesis when {@code source.type} is kinesis), united with the bootstrap scan of the table when {@code bootstrap.mode} is scan. */
+    /**
+     * The stream source (DynamoDB Streams, or Kinesis when {@code source.type} is kinesis), united
+     * with the bootstrap scan of the table when {@code bootstrap.mode} is scan.
+     */
     public static RecordSource fromConfig(JobConfig c, String streamArn) {
         RecordSource stream = changeStream(c, streamArn);
-        return c.bootstrapMode == JobConfig.BootstrapMode.SCAN ? union(stream, new TableScanSource(c, c.sourceTable())) : stream;
+        return c.bootstrapMode == JobConfig.BootstrapMode.SCAN
+                ? union(stream, new TableScanSource(c, c.sourceTable()))
+                : stream;
     }
 
-    /** The change-stream source: the DynamoDB stream {@code streamArn}, or the configured Kinesis stream. */
+    /**
+     * The change-stream source: the DynamoDB stream {@code streamArn}, or the configured Kinesis
+     * stream.
+     */
     public static RecordSource changeStream(JobConfig c, String streamArn) {
-        StreamEndpoint endpoint = c.isKinesis() ? StreamEndpoint.kinesis(c) : StreamEndpoint.dynamoDbStreams(c, streamArn);
+        StreamEndpoint endpoint =
+                c.isKinesis()
+                        ? StreamEndpoint.kinesis(c)
+                        : StreamEndpoint.dynamoDbStreams(c, streamArn);
         return changeStream(ShardSourceSettings.fromConfig(c, endpoint));
     }
 
     /** The change-stream source with the given settings (tests and benchmarks adjust them). */
     public static RecordSource changeStream(ShardSourceSettings settings) {
-        OperatorIds id = settings.endpoint.service == StreamEndpoint.Service.KINESIS ? OperatorIds.KINESIS_SOURCE : OperatorIds.SOURCE;
-        return env -> env.fromSource(new ChangeStreamSource(settings), io.streamsync.source.shards.ShardWatermarks.strategy(), id.displayName(),
-                        Types.POJO(RawRecord.class))
-                .uid(id.uid())
-                .name(id.displayName());
+        OperatorIds id =
+                settings.endpoint.service == StreamEndpoint.Service.KINESIS
+                        ? OperatorIds.KINESIS_SOURCE
+                        : OperatorIds.SOURCE;
+        return env ->
+                env.fromSource(
+                                new ChangeStreamSource(settings),
+                                io.streamsync.source.shards.ShardWatermarks.strategy(),
+                                id.displayName(),
+                                Types.POJO(RawRecord.class))
+                        .uid(id.uid())
+                        .name(id.displayName());
     }
 
-    /** Both sources' records in one stream (no order between them: the aggregation does not need one). */
+    /**
+     * Both sources' records in one stream (no order between them: the aggregation does not need
+     * one).
+     */
     public static RecordSource union(RecordSource a, RecordSource b) {
         return env -> a.create(env).union(b.create(env));
     }

@@ -8,8 +8,8 @@ import java.io.IOException;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * A {@link SimpleVersionedSerializer} of one format version, written field by field with Java's data
- * streams (no Kryo). A later format adds a version here and keeps reading version 1.
+ * A {@link SimpleVersionedSerializer} of one format version, written field by field with Java's
+ * data streams (no Kryo). A later format adds a version here and keeps reading version 1.
  */
 public abstract class VersionOneSerializer<T> implements SimpleVersionedSerializer<T> {
     private final String what;
@@ -40,7 +40,8 @@ public abstract class VersionOneSerializer<T> implements SimpleVersionedSerializ
     @Override
     public final T deserialize(int version, byte[] serialized) throws IOException {
         if (version != 1) {
-            throw new IOException("unknown " + what + " version " + version + " (this build reads version 1)");
+            throw new IOException(
+                    "unknown " + what + " version " + version + " (this build reads version 1)");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
             return read(in);

@@ -21,24 +21,30 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * The two invariants of issue 28, asserted on every aggregate and item document the aggregation emits, over
- * random histories delivered with checkpoints, restores of the latest checkpoint and rollbacks to older ones
- * at random points, and processing time jumping past every timer (at random, and at every restore):
- * <ol>
- *   <li><b>A version stands for exactly one state</b> of its list (count, window figures, updatedAt) or item
- *       (its document): every emission with the same key and version, in any run, carries the same state.
- *   <li><b>A version-guarded reader's view never goes back</b>: a model of the sinks (publish on a completed
- *       checkpoint, take a write only above the stored version) is fed what each run published; the states
- *       it takes come from ever later points of the list's (the item's) history.
- * </ol>
- * In every run, a list's version divided by {@code Versions.SCALE} names its last change: the same count and
- * updatedAt in every run (what a guarded reader's view of the list's changes rests on when a replay's
- * watermark differs, see the second test). At the end the guarded reader must show the table: each list's live count, each item's last image. A
- * restore picks the latest checkpoint taken (after a rollback, that may be one of the abandoned timeline: a
- * roll forward) or a random older one.
+ * The two invariants of issue 28, asserted on every aggregate and item document the aggregation
+ * emits, over random histories delivered with checkpoints, restores of the latest checkpoint and
+ * rollbacks to older ones at random points, and processing time jumping past every timer (at
+ * random, and at every restore):
  *
- * <p>A failure names its seed; replay it with {@code -Dseed=<seed> -Dtrials=1}. The seeds are random unless
- * {@code -Dseed} is given (then {@code seed}, {@code seed + 1}, ...).
+ * <ol>
+ *   <li><b>A version stands for exactly one state</b> of its list (count, window figures,
+ *       updatedAt) or item (its document): every emission with the same key and version, in any
+ *       run, carries the same state.
+ *   <li><b>A version-guarded reader's view never goes back</b>: a model of the sinks (publish on a
+ *       completed checkpoint, take a write only above the stored version) is fed what each run
+ *       published; the states it takes come from ever later points of the list's (the item's)
+ *       history.
+ * </ol>
+ *
+ * In every run, a list's version divided by {@code Versions.SCALE} names its last change: the same
+ * count and updatedAt in every run (what a guarded reader's view of the list's changes rests on
+ * when a replay's watermark differs, see the second test). At the end the guarded reader must show
+ * the table: each list's live count, each item's last image. A restore picks the latest checkpoint
+ * taken (after a rollback, that may be one of the abandoned timeline: a roll forward) or a random
+ * older one.
+ *
+ * <p>A failure names its seed; replay it with {@code -Dseed=<seed> -Dtrials=1}. The seeds are
+ * random unless {@code -Dseed} is given (then {@code seed}, {@code seed + 1}, ...).
  */
 class AggregationInvariantsTest {
     private static final long WINDOW = 10_000;
@@ -53,14 +59,15 @@ class AggregationInvariantsTest {
     }
 
     /**
-     * The same histories, but a replay's watermark meets the changes in another order than the first run's (it
-     * starts anew after a restore and another shard sets its pace: here, each of the replay's watermarks is
-     * skipped at random). A version then stands for one state within each run; across runs the version still
-     * names the list's last change, so a guarded reader's view of the list's changes (count, updatedAt) never
-     * goes back.
+     * The same histories, but a replay's watermark meets the changes in another order than the
+     * first run's (it starts anew after a restore and another shard sets its pace: here, each of
+     * the replay's watermarks is skipped at random). A version then stands for one state within
+     * each run; across runs the version still names the list's last change, so a guarded reader's
+     * view of the list's changes (count, updatedAt) never goes back.
      */
     @Test
-    void aGuardedReaderNeverGoesBackWhenAReplaysWatermarkMeetsTheChangesInAnotherOrder() throws Exception {
+    void aGuardedReaderNeverGoesBackWhenAReplaysWatermarkMeetsTheChangesInAnotherOrder()
+            throws Exception {
         trials(true);
     }
 
@@ -76,12 +83,20 @@ class AggregationInvariantsTest {
                 failures[0] += trial.restores;
                 failures[1] += trial.rollbacks;
             } catch (AssertionError | RuntimeException err) {
-                throw new AssertionError("seed=" + seed + " (replay: mvn -o test -Dtest=AggregationInvariantsTest -Dseed="
-                        + seed + " -Dtrials=1): " + err.getMessage(), err);
+                throw new AssertionError(
+                        "seed="
+                                + seed
+                                + " (replay: mvn -o test -Dtest=AggregationInvariantsTest -Dseed="
+                                + seed
+                                + " -Dtrials=1): "
+                                + err.getMessage(),
+                        err);
             }
         }
-        System.out.printf("AggregationInvariantsTest (other watermarks on replay: %s): seeds %d..%d, %d restores of the"
-                + " latest checkpoint, %d rollbacks%n", otherWatermarks, first, first + trials - 1, failures[0], failures[1]);
+        System.out.printf(
+                "AggregationInvariantsTest (other watermarks on replay: %s): seeds %d..%d, %d restores of the"
+                        + " latest checkpoint, %d rollbacks%n",
+                otherWatermarks, first, first + trials - 1, failures[0], failures[1]);
         if (trials >= 10) {
             assertThat(failures[1]).as("the trials roll back").isPositive();
             assertThat(failures[0]).as("the trials restore").isPositive();
@@ -131,8 +146,13 @@ class AggregationInvariantsTest {
         KeyedOneInputStreamOperatorTestHarness<String, ChangeEvent, ListAggregate> harness;
         int aggregatesSeen;
         int itemsSeen;
-        /** Emitted by the current run since its last checkpoint: lost if it fails, published at the next. */
+
+        /**
+         * Emitted by the current run since its last checkpoint: lost if it fails, published at the
+         * next.
+         */
         final List<Emitted<ListAggregate>> pendingAggregates = new ArrayList<>();
+
         final List<Emitted<ItemUpdate>> pendingItems = new ArrayList<>();
         final Map<String, String> stateOfListVersion = new HashMap<>();
         final Map<String, String> stateOfItemVersion = new HashMap<>();
@@ -140,14 +160,18 @@ class AggregationInvariantsTest {
         final GuardedReader<Emitted<ListAggregate>> rows = new GuardedReader<>();
         final GuardedReader<Emitted<ItemUpdate>> documents = new GuardedReader<>();
         long emitted;
+
         /** Processing time: the machines' wall clock. */
         long clock = 1_000;
+
         int restores;
         int rollbacks;
 
         final boolean otherWatermarks;
+
         /** Each harness instance is a run; the furthest step any run has reached. */
         int run;
+
         int furthest;
 
         Trial(long seed, boolean otherWatermarks) {
@@ -162,8 +186,12 @@ class AggregationInvariantsTest {
             long maxTime = Long.MIN_VALUE;
             List<ChangeEvent> recent = new ArrayList<>();
             for (int i = 0; i < 160; i++) {
-                t += random.nextInt(10) == 0 ? (random.nextBoolean() ? EMPTY_LIST + random.nextInt(20_000) : TOMBSTONES)
-                        : random.nextInt(2_500);
+                t +=
+                        random.nextInt(10) == 0
+                                ? (random.nextBoolean()
+                                        ? EMPTY_LIST + random.nextInt(20_000)
+                                        : TOMBSTONES)
+                                : random.nextInt(2_500);
                 String list = lists.get(random.nextInt(lists.size()));
                 String item = "i" + random.nextInt(4);
                 String key = ItemKeys.itemKey(list, item);
@@ -171,20 +199,29 @@ class AggregationInvariantsTest {
                 int dice = random.nextInt(20);
                 ChangeEvent e;
                 if (dice == 0 && !recent.isEmpty()) {
-                    // a duplicate of a recent record (another shard, a retried read): older than what follows
+                    // a duplicate of a recent record (another shard, a retried read): older than
+                    // what follows
                     ChangeEvent d = recent.get(random.nextInt(recent.size()));
                     if (maxTime - d.approximateCreationTimeMillis < TOMBSTONES / 2) {
                         script.add(new Step(d, Long.MIN_VALUE));
                     }
                     continue;
                 } else if (dice == 1 && present) {
-                    e = event(ChangeType.SNAPSHOT, list, item, -1, "0"); // the scan reads the item as it is
+                    e =
+                            event(
+                                    ChangeType.SNAPSHOT,
+                                    list,
+                                    item,
+                                    -1,
+                                    "0"); // the scan reads the item as it is
                     e.newImageJson = images.get(key);
                     script.add(new Step(e, Long.MIN_VALUE));
                     continue;
                 }
-                ChangeType type = present ? (random.nextInt(3) == 0 ? ChangeType.REMOVE : ChangeType.MODIFY)
-                        : (random.nextInt(8) == 0 ? ChangeType.REMOVE : ChangeType.INSERT);
+                ChangeType type =
+                        present
+                                ? (random.nextInt(3) == 0 ? ChangeType.REMOVE : ChangeType.MODIFY)
+                                : (random.nextInt(8) == 0 ? ChangeType.REMOVE : ChangeType.INSERT);
                 sequence += 1 + random.nextInt(3);
                 e = event(type, list, item, t, Long.toString(sequence));
                 e.eventId = "e" + sequence;
@@ -205,7 +242,8 @@ class AggregationInvariantsTest {
             }
         }
 
-        static ChangeEvent event(ChangeType type, String list, String item, long time, String sequence) {
+        static ChangeEvent event(
+                ChangeType type, String list, String item, long time, String sequence) {
             ChangeEvent e = new ChangeEvent();
             e.type = type;
             e.partitionKey = list;
@@ -219,16 +257,26 @@ class AggregationInvariantsTest {
             if (harness != null) {
                 harness.close();
             }
-            harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                    new KeyedProcessOperator<>(new ListAggregator(Duration.ofMillis(WINDOW), Duration.ZERO,
-                            Duration.ofMillis(TOMBSTONES), Duration.ofMillis(EMPTY_LIST), true, true, 4096)),
-                    e -> e.partitionKey, Types.STRING);
+            harness =
+                    new KeyedOneInputStreamOperatorTestHarness<>(
+                            new KeyedProcessOperator<>(
+                                    new ListAggregator(
+                                            Duration.ofMillis(WINDOW),
+                                            Duration.ZERO,
+                                            Duration.ofMillis(TOMBSTONES),
+                                            Duration.ofMillis(EMPTY_LIST),
+                                            true,
+                                            true,
+                                            4096)),
+                            e -> e.partitionKey,
+                            Types.STRING);
             harness.setup();
             if (from != null) {
                 harness.initializeState(from);
             }
             harness.open();
-            harness.setProcessingTime(clock); // the wall clock goes on across restores, it never goes back
+            harness.setProcessingTime(
+                    clock); // the wall clock goes on across restores, it never goes back
             run++;
             aggregatesSeen = 0;
             itemsSeen = 0;
@@ -236,20 +284,46 @@ class AggregationInvariantsTest {
             pendingItems.clear();
         }
 
-        /** Takes what the run emitted since the last look: checks invariant 1 on each, keeps it pending. */
+        /**
+         * Takes what the run emitted since the last look: checks invariant 1 on each, keeps it
+         * pending.
+         */
         void collect(int position) {
             List<ListAggregate> out = harness.extractOutputValues();
             for (ListAggregate a : out.subList(aggregatesSeen, out.size())) {
-                String state = a.taskCount + " " + a.windowStart + " " + a.windowEnd + " +" + a.inserted + " ~"
-                        + a.modified + " -" + a.removed + " ttl" + a.expired + " at " + a.updatedAt;
-                String before = stateOfListVersion.putIfAbsent((otherWatermarks ? run + ":" : "") + a.listId + "@" + a.version,
-                        state);
-                assertThat(state).as("list %s version %d stands for one state", a.listId, a.version)
+                String state =
+                        a.taskCount
+                                + " "
+                                + a.windowStart
+                                + " "
+                                + a.windowEnd
+                                + " +"
+                                + a.inserted
+                                + " ~"
+                                + a.modified
+                                + " -"
+                                + a.removed
+                                + " ttl"
+                                + a.expired
+                                + " at "
+                                + a.updatedAt;
+                String before =
+                        stateOfListVersion.putIfAbsent(
+                                (otherWatermarks ? run + ":" : "") + a.listId + "@" + a.version,
+                                state);
+                assertThat(state)
+                        .as("list %s version %d stands for one state", a.listId, a.version)
                         .isEqualTo(before == null ? state : before);
-                // in every run, the version names the list's last change: the count and updatedAt after it
+                // in every run, the version names the list's last change: the count and updatedAt
+                // after it
                 String change = a.taskCount + " at " + a.updatedAt;
-                String changeBefore = stateOfListChange.putIfAbsent(a.listId + "@" + a.version / Versions.SCALE, change);
-                assertThat(change).as("list %s change clock %d stands for one change", a.listId, a.version / Versions.SCALE)
+                String changeBefore =
+                        stateOfListChange.putIfAbsent(
+                                a.listId + "@" + a.version / Versions.SCALE, change);
+                assertThat(change)
+                        .as(
+                                "list %s change clock %d stands for one change",
+                                a.listId, a.version / Versions.SCALE)
                         .isEqualTo(changeBefore == null ? change : changeBefore);
                 pendingAggregates.add(new Emitted<>(a, position));
                 if (Boolean.getBoolean("verbose")) {
@@ -259,34 +333,54 @@ class AggregationInvariantsTest {
             }
             aggregatesSeen = out.size();
             var side = harness.getSideOutput(ListAggregator.ITEM_UPDATES);
-            List<ItemUpdate> items = side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
+            List<ItemUpdate> items =
+                    side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
             for (ItemUpdate u : items.subList(itemsSeen, items.size())) {
                 String state = u.delete ? "deleted" : u.documentJson;
                 String before = stateOfItemVersion.putIfAbsent(u.itemKey + "@" + u.version, state);
-                assertThat(state).as("item %s version %d stands for one state", u.itemKey, u.version)
+                assertThat(state)
+                        .as("item %s version %d stands for one state", u.itemKey, u.version)
                         .isEqualTo(before == null ? state : before);
                 pendingItems.add(new Emitted<>(u, position));
             }
             itemsSeen = items.size();
         }
 
-        /** A completed checkpoint: what the run emitted up to it is published (invariant 2 checked on it). */
+        /**
+         * A completed checkpoint: what the run emitted up to it is published (invariant 2 checked
+         * on it).
+         */
         void publish() {
             for (Emitted<ListAggregate> a : pendingAggregates) {
                 Emitted<ListAggregate> before = rows.current(a.value.listId);
-                // with other watermarks, a replay can show the same change with its window made final at another
+                // with other watermarks, a replay can show the same change with its window made
+                // final at another
                 // point: the view of the list's changes is checked by the change clock above
-                if (rows.offer(a.value.listId, a.value.version, a) && before != null && !otherWatermarks) {
-                    assertThat(a.position).as("a guarded reader of list %s took %s (emitted at step %d) after %s (step %d)",
-                            a.value.listId, a.value, a.position, before.value, before.position)
+                if (rows.offer(a.value.listId, a.value.version, a)
+                        && before != null
+                        && !otherWatermarks) {
+                    assertThat(a.position)
+                            .as(
+                                    "a guarded reader of list %s took %s (emitted at step %d) after %s (step %d)",
+                                    a.value.listId,
+                                    a.value,
+                                    a.position,
+                                    before.value,
+                                    before.position)
                             .isGreaterThanOrEqualTo(listPosition(a.value.listId, before.position));
                 }
             }
             for (Emitted<ItemUpdate> u : pendingItems) {
                 Emitted<ItemUpdate> before = documents.current(u.value.itemKey);
                 if (documents.offer(u.value.itemKey, u.value.version, u) && before != null) {
-                    assertThat(u.position).as("a guarded reader of item %s took %s (step %d) after %s (step %d)",
-                            u.value.itemKey, u.value, u.position, before.value, before.position)
+                    assertThat(u.position)
+                            .as(
+                                    "a guarded reader of item %s took %s (step %d) after %s (step %d)",
+                                    u.value.itemKey,
+                                    u.value,
+                                    u.position,
+                                    before.value,
+                                    before.position)
                             .isGreaterThan(before.position);
                 }
             }
@@ -295,8 +389,9 @@ class AggregationInvariantsTest {
         }
 
         /**
-         * The earliest step at which the list was in the state it had at {@code position}: the step after its
-         * last record or watermark before it (a state emitted later, from an earlier step, went back).
+         * The earliest step at which the list was in the state it had at {@code position}: the step
+         * after its last record or watermark before it (a state emitted later, from an earlier
+         * step, went back).
          */
         int listPosition(String listId, int position) {
             for (int p = position; p > 0; p--) {
@@ -325,16 +420,24 @@ class AggregationInvariantsTest {
                 Step step = script.get(position);
                 if (step.record != null) {
                     ChangeEvent e = step.record;
-                    harness.processElement(e.approximateCreationTimeMillis >= 0
-                            ? new StreamRecord<>(e, e.approximateCreationTimeMillis)
-                            : new StreamRecord<>(e, Long.MIN_VALUE)); // the scan's records: NO_TIMESTAMP
+                    harness.processElement(
+                            e.approximateCreationTimeMillis >= 0
+                                    ? new StreamRecord<>(e, e.approximateCreationTimeMillis)
+                                    : new StreamRecord<>(
+                                            e, Long.MIN_VALUE)); // the scan's records: NO_TIMESTAMP
                 } else if (!(otherWatermarks && position < furthest && random.nextBoolean())) {
                     harness.processWatermark(step.watermark);
                 }
                 position++;
                 furthest = Math.max(furthest, position);
                 if (Boolean.getBoolean("verbose")) {
-                    System.out.println("step " + position + ": " + (step.record != null ? step.record : "watermark " + step.watermark));
+                    System.out.println(
+                            "step "
+                                    + position
+                                    + ": "
+                                    + (step.record != null
+                                            ? step.record
+                                            : "watermark " + step.watermark));
                 }
                 collect(position);
                 int dice = random.nextInt(100);
@@ -345,18 +448,22 @@ class AggregationInvariantsTest {
                 }
                 collect(position);
                 if (dice >= 80 && dice < 90) {
-                    checkpoints.add(new Checkpoint(harness.snapshot(checkpointId, checkpointId), position));
+                    checkpoints.add(
+                            new Checkpoint(harness.snapshot(checkpointId, checkpointId), position));
                     if (Boolean.getBoolean("verbose")) {
                         System.out.println("checkpoint at " + position);
                     }
                     publish();
                     checkpointId++;
                 } else if (dice >= 97 && failures < 6) {
-                    // a failure: what was emitted since the last checkpoint is lost; restore the latest
+                    // a failure: what was emitted since the last checkpoint is lost; restore the
+                    // latest
                     // checkpoint, or roll back to an older one (a savepoint)
                     failures++;
-                    Checkpoint to = random.nextBoolean() ? checkpoints.get(checkpoints.size() - 1)
-                            : checkpoints.get(random.nextInt(checkpoints.size()));
+                    Checkpoint to =
+                            random.nextBoolean()
+                                    ? checkpoints.get(checkpoints.size() - 1)
+                                    : checkpoints.get(random.nextInt(checkpoints.size()));
                     if (to == checkpoints.get(checkpoints.size() - 1)) {
                         restores++;
                     } else {
@@ -377,16 +484,21 @@ class AggregationInvariantsTest {
 
             // the outputs converge to the table
             for (String list : lists) {
-                long expected = table.entrySet().stream()
-                        .filter(en -> en.getKey().startsWith(list + "|") && en.getValue()).count();
+                long expected =
+                        table.entrySet().stream()
+                                .filter(en -> en.getKey().startsWith(list + "|") && en.getValue())
+                                .count();
                 Emitted<ListAggregate> row = rows.current(list);
                 long shown = row == null ? 0 : row.value.taskCount;
-                assertThat(shown).as("list %s's live count as a guarded reader sees it", list).isEqualTo(expected);
+                assertThat(shown)
+                        .as("list %s's live count as a guarded reader sees it", list)
+                        .isEqualTo(expected);
             }
             for (Map.Entry<String, Boolean> item : table.entrySet()) {
                 Emitted<ItemUpdate> doc = documents.current(item.getKey());
                 String shown = doc == null || doc.value.delete ? null : doc.value.documentJson;
-                assertThat(shown).as("item %s's document", item.getKey())
+                assertThat(shown)
+                        .as("item %s's document", item.getKey())
                         .isEqualTo(item.getValue() ? images.get(item.getKey()) : null);
             }
             assertThat(emitted).as("the trial emits aggregates").isPositive();

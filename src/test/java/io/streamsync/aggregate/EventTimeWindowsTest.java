@@ -43,16 +43,20 @@ class EventTimeWindowsTest {
     }
 
     @Test
-    void finishesTheWindowsFinalAtTheWatermarkOldestFirstAndKeepsTheLatestInTheList() throws Exception {
+    void finishesTheWindowsFinalAtTheWatermarkOldestFirstAndKeepsTheLatestInTheList()
+            throws Exception {
         count(withId(change(ChangeType.INSERT, "a", "1", T0 + W + 1, "10"), "e1"), Long.MIN_VALUE);
         count(withId(change(ChangeType.INSERT, "a", "2", T0 + 1, "11"), "e2"), Long.MIN_VALUE);
         count(withId(change(ChangeType.INSERT, "a", "3", T0 + 3 * W, "12"), "e3"), Long.MIN_VALUE);
         assertThat(windows.finish("a", T0 + W - 2, meta, store)).isEmpty();
-        assertThat(windows.finish("a", T0 + 2 * W - 1, meta, store)).extracting(w -> w.windowStart)
+        assertThat(windows.finish("a", T0 + 2 * W - 1, meta, store))
+                .extracting(w -> w.windowStart)
                 .containsExactly(T0, T0 + W);
         assertThat(meta.finalWindowStart).isEqualTo(T0 + W);
         assertThat(meta.finalInserted).isEqualTo(1);
-        assertThat(store.counted).as("the finished windows' identities are forgotten").containsOnlyKeys("e3");
+        assertThat(store.counted)
+                .as("the finished windows' identities are forgotten")
+                .containsOnlyKeys("e3");
         assertThat(metrics.windowsPublished.getCount()).isEqualTo(2);
     }
 
@@ -61,15 +65,20 @@ class EventTimeWindowsTest {
         ChangeEvent first = withId(change(ChangeType.INSERT, "a", "1", T0, "10"), "e1");
         count(first, Long.MIN_VALUE);
         windows.finish("a", T0 + W - 1, meta, store);
-        EventTimeWindows.Counted late = count(withId(change(ChangeType.INSERT, "a", "2", T0 + 7, "11"), "e2"),
-                Long.MIN_VALUE); // a restore: the watermark starts anew, the list remembers
+        EventTimeWindows.Counted late =
+                count(
+                        withId(change(ChangeType.INSERT, "a", "2", T0 + 7, "11"), "e2"),
+                        Long.MIN_VALUE); // a restore: the watermark starts anew, the list remembers
         assertThat(late.late()).isTrue();
         assertThat(late.lateWindowStart).isEqualTo(T0);
-        assertThat(windows.count(first, T0, false, meta, Long.MIN_VALUE, store).late()).as("a duplicate").isFalse();
+        assertThat(windows.count(first, T0, false, meta, Long.MIN_VALUE, store).late())
+                .as("a duplicate")
+                .isFalse();
         assertThat(store.open).isEmpty();
         assertThat(metrics.lateChanges.getCount()).isEqualTo(1);
         assertThat(windows.lateLetter(first, T0, T0 + W - 1, 0, 4096).reason)
-                .startsWith("late change: its window [2024-01-01T00:00:00Z, 2024-01-01T00:00:10Z) was final");
+                .startsWith(
+                        "late change: its window [2024-01-01T00:00:00Z, 2024-01-01T00:00:10Z) was final");
     }
 
     @Test
@@ -77,7 +86,14 @@ class EventTimeWindowsTest {
         count(withId(change(ChangeType.INSERT, "a", "1", T0, "10"), "e1"), Long.MIN_VALUE);
         assertThat(windows.finish("a", Long.MAX_VALUE, meta, store)).hasSize(1);
         assertThat(meta.finalWatermark).isEqualTo(T0 + W - 1);
-        assertThat(count(withId(change(ChangeType.INSERT, "a", "2", T0 + W, "11"), "e2"), Long.MIN_VALUE).late())
-                .as("a later window stays open after a drain").isFalse();
+        assertThat(
+                        count(
+                                        withId(
+                                                change(ChangeType.INSERT, "a", "2", T0 + W, "11"),
+                                                "e2"),
+                                        Long.MIN_VALUE)
+                                .late())
+                .as("a later window stays open after a drain")
+                .isFalse();
     }
 }

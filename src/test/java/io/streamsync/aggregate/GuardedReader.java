@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A model of a version-guarded output (the aggregate table's conditional PutItem, the search index's
- * external versions): per key, a write is taken only when its version is above the stored one. Records what
- * a reader of each key sees, in order.
+ * A model of a version-guarded output (the aggregate table's conditional PutItem, the search
+ * index's external versions): per key, a write is taken only when its version is above the stored
+ * one. Records what a reader of each key sees, in order.
  *
  * @param <S> the state a version stands for
  */

@@ -27,6 +27,8 @@ class ItemMarkTest {
         assertThat(removed.expired(60_999, 60_000)).isFalse();
         assertThat(removed.expired(61_000, 60_000)).isTrue();
         assertThat(removed.expired(Versions.UNKNOWN, 60_000)).isFalse();
-        assertThat(ItemMark.parse("1").expired(Long.MAX_VALUE - 1, 60_000)).as("undated: kept").isFalse();
+        assertThat(ItemMark.parse("1").expired(Long.MAX_VALUE - 1, 60_000))
+                .as("undated: kept")
+                .isFalse();
     }
 }

@@ -45,7 +45,9 @@ class LegacySavepointsTest {
         meta.cleanupTimer = 5_000;
         meta.emitTimer = 7_000;
         assertThat(LegacySavepoints.isProcessingTimeCleanUp(meta, 5_000)).isTrue();
-        assertThat(LegacySavepoints.isProcessingTimeCleanUp(meta, 7_000)).as("the emission").isFalse();
+        assertThat(LegacySavepoints.isProcessingTimeCleanUp(meta, 7_000))
+                .as("the emission")
+                .isFalse();
         assertThat(LegacySavepoints.isProcessingTimeCleanUp(meta, 6_000)).isFalse();
     }
 }

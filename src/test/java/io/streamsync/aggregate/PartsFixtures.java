@@ -11,7 +11,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 
-/** In-memory stand-ins for the operator's state and timers, for the unit tests of the aggregation's parts. */
+/**
+ * In-memory stand-ins for the operator's state and timers, for the unit tests of the aggregation's
+ * parts.
+ */
 final class PartsFixtures {
     private PartsFixtures() {}
 
@@ -19,7 +22,8 @@ final class PartsFixtures {
         return new AggregatorMetrics(new UnregisteredMetricsGroup());
     }
 
-    static ChangeEvent change(ChangeType type, String list, String item, long eventTime, String sequenceNumber) {
+    static ChangeEvent change(
+            ChangeType type, String list, String item, long eventTime, String sequenceNumber) {
         ChangeEvent e = new ChangeEvent();
         e.type = type;
         e.partitionKey = list;

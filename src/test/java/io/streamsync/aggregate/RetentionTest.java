@@ -37,7 +37,9 @@ class RetentionTest {
         assertThat(timers.processing).isEmpty();
         assertThat(retention.cleanUp(meta, T0 + EMPTY - 1, false)).isFalse();
         assertThat(retention.cleanUp(meta, T0 + EMPTY, true)).as("a window is open").isFalse();
-        assertThat(retention.cleanUp(meta, Long.MAX_VALUE, false)).as("a drain is no event time").isFalse();
+        assertThat(retention.cleanUp(meta, Long.MAX_VALUE, false))
+                .as("a drain is no event time")
+                .isFalse();
         meta.taskCount = 1;
         assertThat(retention.cleanUp(meta, T0 + EMPTY, false)).as("an item is back").isFalse();
         meta.taskCount = 0;
@@ -61,7 +63,9 @@ class RetentionTest {
     void walksTheTombstonesOncePerRetentionPeriodOfEventTime() {
         meta.taskCount = 1;
         assertThat(retention.emitted(meta, 1_000, T0, timers)).isTrue();
-        assertThat(retention.emitted(meta, 1_000_000_000, T0 + 1, timers)).as("processing time does not count").isFalse();
+        assertThat(retention.emitted(meta, 1_000_000_000, T0 + 1, timers))
+                .as("processing time does not count")
+                .isFalse();
         assertThat(retention.emitted(meta, 2_000, T0 + TOMBSTONES, timers)).isTrue();
         assertThat(retention.emitted(meta, 3_000, Versions.UNKNOWN, timers)).isFalse();
     }

@@ -12,9 +12,13 @@ class VersionsTest {
     void aRecordWithoutACreationTimeHasNoEventTimeWhateverItsTimestampSays() {
         assertThat(Versions.eventTime(T0, null)).isEqualTo(T0);
         assertThat(Versions.eventTime(-1, T0)).isEqualTo(T0);
-        assertThat(Versions.eventTime(-1, Long.MIN_VALUE)).as("Flink's NO_TIMESTAMP").isEqualTo(Versions.UNKNOWN);
+        assertThat(Versions.eventTime(-1, Long.MIN_VALUE))
+                .as("Flink's NO_TIMESTAMP")
+                .isEqualTo(Versions.UNKNOWN);
         assertThat(Versions.eventTime(-1, null)).isEqualTo(Versions.UNKNOWN);
-        assertThat(Versions.eventTime(Versions.MAX_EVENT_TIME + 1, null)).as("past year 2200").isEqualTo(Versions.UNKNOWN);
+        assertThat(Versions.eventTime(Versions.MAX_EVENT_TIME + 1, null))
+                .as("past year 2200")
+                .isEqualTo(Versions.UNKNOWN);
         assertThat(Versions.eventTime(Long.MAX_VALUE, Long.MAX_VALUE)).isEqualTo(Versions.UNKNOWN);
     }
 
@@ -39,7 +43,8 @@ class VersionsTest {
         assertThat(Versions.versionTime(T0, 1, 2)).isEqualTo(T0);
         assertThat(Versions.versionTime(Versions.UNKNOWN, Versions.UNKNOWN, T0)).isEqualTo(T0);
         assertThat(Versions.versionTime(Versions.UNKNOWN, T0 - 1, T0)).isEqualTo(T0 - 1);
-        assertThat(Versions.versionTime(Versions.UNKNOWN, Long.MIN_VALUE, Long.MIN_VALUE)).isEqualTo(Versions.UNKNOWN);
+        assertThat(Versions.versionTime(Versions.UNKNOWN, Long.MIN_VALUE, Long.MIN_VALUE))
+                .isEqualTo(Versions.UNKNOWN);
     }
 
     @Test
@@ -58,10 +63,14 @@ class VersionsTest {
         assertThat(v).isEqualTo((T0 * 1000 + 1) * 1000);
         long w = Versions.windowFinal(Versions.windowFinal(v));
         assertThat(w).isEqualTo(v + 2);
-        assertThat(Versions.listChanged(w, T0)).as("the next change: the next clock, whatever the windows did")
-                .isEqualTo(Versions.listChanged(v, T0)).isEqualTo((T0 * 1000 + 2) * 1000);
+        assertThat(Versions.listChanged(w, T0))
+                .as("the next change: the next clock, whatever the windows did")
+                .isEqualTo(Versions.listChanged(v, T0))
+                .isEqualTo((T0 * 1000 + 2) * 1000);
         long full = v + Versions.SCALE - 1;
-        assertThat(Versions.windowFinal(full)).as("held before the next change's version").isEqualTo(full);
+        assertThat(Versions.windowFinal(full))
+                .as("held before the next change's version")
+                .isEqualTo(full);
         assertThat(Versions.listChanged(0, Versions.MAX_EVENT_TIME)).as("fits a long").isPositive();
     }
 

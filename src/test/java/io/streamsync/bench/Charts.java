@@ -14,14 +14,17 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
- * Draws the charts of the benchmark results from the Markdown tables the benchmarks wrote (so a chart always
- * shows the numbers of a results file, never numbers of its own): throughput against the number of lists
- * from the pipeline table, latency percentiles from the latency table.
+ * Draws the charts of the benchmark results from the Markdown tables the benchmarks wrote (so a
+ * chart always shows the numbers of a results file, never numbers of its own): throughput against
+ * the number of lists from the pipeline table, latency percentiles from the latency table.
  */
 public final class Charts {
     private Charts() {}
 
-    /** Draws every chart whose table is found in {@code dir}'s Markdown files; returns the images written. */
+    /**
+     * Draws every chart whose table is found in {@code dir}'s Markdown files; returns the images
+     * written.
+     */
     public static List<Path> draw(Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Path> written = new ArrayList<>();
@@ -31,25 +34,51 @@ public final class Charts {
             for (List<String> row : pipeline) {
                 if (row.get(0).equals("2")) { // the key-space sweep runs at parallelism 2
                     String lists = row.get(2);
-                    data.addValue(leadingNumber(row.get(3)), "floor (source -> discard), " + row.get(1), lists);
-                    data.addValue(leadingNumber(row.get(4)), "pipeline, " + row.get(1) + " state", lists);
+                    data.addValue(
+                            leadingNumber(row.get(3)),
+                            "floor (source -> discard), " + row.get(1),
+                            lists);
+                    data.addValue(
+                            leadingNumber(row.get(4)), "pipeline, " + row.get(1) + " state", lists);
                 }
             }
-            written.add(save(ChartFactory.createBarChart("Pipeline throughput vs number of lists (parallelism 2, median)",
-                    "distinct lists (keys)", "events/s", data, PlotOrientation.VERTICAL, true, false, false),
-                    dir.resolve("throughput-vs-lists.png")));
+            written.add(
+                    save(
+                            ChartFactory.createBarChart(
+                                    "Pipeline throughput vs number of lists (parallelism 2, median)",
+                                    "distinct lists (keys)",
+                                    "events/s",
+                                    data,
+                                    PlotOrientation.VERTICAL,
+                                    true,
+                                    false,
+                                    false),
+                            dir.resolve("throughput-vs-lists.png")));
         }
         List<List<String>> latency = findTable(dir, "| output | p50 ms | p95 ms | p99 ms |");
         if (!latency.isEmpty()) {
             DefaultCategoryDataset data = new DefaultCategoryDataset();
             for (List<String> row : latency) {
-                String output = row.get(0).replaceFirst(" \\(.*\\)", "").replace("aggregate document, ", "document, ");
+                String output =
+                        row.get(0)
+                                .replaceFirst(" \\(.*\\)", "")
+                                .replace("aggregate document, ", "document, ");
                 data.addValue(leadingNumber(row.get(1)), "p50", output);
                 data.addValue(leadingNumber(row.get(2)), "p95", output);
                 data.addValue(leadingNumber(row.get(3)), "p99", output);
             }
-            written.add(save(ChartFactory.createBarChart("End-to-end latency, 1 s window, checkpoints every 1 s (ms after the write)", "output",
-                    "ms", data, PlotOrientation.VERTICAL, true, false, false), dir.resolve("latency.png")));
+            written.add(
+                    save(
+                            ChartFactory.createBarChart(
+                                    "End-to-end latency, 1 s window, checkpoints every 1 s (ms after the write)",
+                                    "output",
+                                    "ms",
+                                    data,
+                                    PlotOrientation.VERTICAL,
+                                    true,
+                                    false,
+                                    false),
+                            dir.resolve("latency.png")));
         }
         return written;
     }
@@ -62,7 +91,10 @@ public final class Charts {
         return file;
     }
 
-    /** The body rows (cells trimmed) of the first table in {@code dir}'s .md files whose header starts with {@code header}. */
+    /**
+     * The body rows (cells trimmed) of the first table in {@code dir}'s .md files whose header
+     * starts with {@code header}.
+     */
     static List<List<String>> findTable(Path dir, String header) throws IOException {
         List<Path> files = new ArrayList<>();
         try (var s = Files.list(dir)) {
@@ -75,7 +107,10 @@ public final class Charts {
                     List<List<String>> rows = new ArrayList<>();
                     for (int j = i + 2; j < lines.size() && lines.get(j).startsWith("|"); j++) {
                         List<String> cells = new ArrayList<>();
-                        for (String cell : lines.get(j).substring(1, lines.get(j).length() - 1).split("\\|", -1)) {
+                        for (String cell :
+                                lines.get(j)
+                                        .substring(1, lines.get(j).length() - 1)
+                                        .split("\\|", -1)) {
                             cells.add(cell.trim());
                         }
                         rows.add(cells);

@@ -19,10 +19,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * DynamoDB-JSON record -> ChangeEvent, against the bare Jackson parse of the same bytes (the floor no
- * converter can beat). The job receives records as UTF-8 bytes and parses them as bytes; the same records as
- * Java Strings are measured too, to show what parsing from bytes saves. One operation = one record; the
- * pool cycles so the data does not sit in L1.
+ * DynamoDB-JSON record -> ChangeEvent, against the bare Jackson parse of the same bytes (the floor
+ * no converter can beat). The job receives records as UTF-8 bytes and parses them as bytes; the
+ * same records as Java Strings are measured too, to show what parsing from bytes saves. One
+ * operation = one record; the pool cycles so the data does not sit in L1.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -39,7 +39,10 @@ public class ConversionBenchmark {
     @Setup
     public void setup() {
         text = BenchRecords.generate(POOL, 42L);
-        utf8 = text.stream().map(r -> r.getBytes(StandardCharsets.UTF_8)).collect(Collectors.toList());
+        utf8 =
+                text.stream()
+                        .map(r -> r.getBytes(StandardCharsets.UTF_8))
+                        .collect(Collectors.toList());
         mapper = new ObjectMapper();
         allImages = new ChangeRecordParser(new KeySchema("listId", "taskId"));
         asTheJob = new ChangeRecordParser(new KeySchema("listId", "taskId")).renderOldImage(false);
@@ -69,8 +72,8 @@ public class ConversionBenchmark {
     }
 
     /**
-     * Jackson's tokenizer over the record's bytes and nothing else (every token, string values decoded): the
-     * floor for the streaming converter, which reads exactly these tokens.
+     * Jackson's tokenizer over the record's bytes and nothing else (every token, string values
+     * decoded): the floor for the streaming converter, which reads exactly these tokens.
      */
     @Benchmark
     public void tokenizerBytes(Blackhole bh) throws Exception {
@@ -87,7 +90,10 @@ public class ConversionBenchmark {
         }
     }
 
-    /** Jackson reading the record's bytes into a tree: what a tree-based converter must do before converting. */
+    /**
+     * Jackson reading the record's bytes into a tree: what a tree-based converter must do before
+     * converting.
+     */
     @Benchmark
     public void treeBytes(Blackhole bh) throws Exception {
         bh.consume(mapper.readTree(nextBytes()));
@@ -99,13 +105,18 @@ public class ConversionBenchmark {
         bh.consume(allImages.parse(nextBytes()));
     }
 
-    /** As the job's parse operator does it: from bytes, the old image validated but not rendered. */
+    /**
+     * As the job's parse operator does it: from bytes, the old image validated but not rendered.
+     */
     @Benchmark
     public void parseAsTheJob(Blackhole bh) {
         bh.consume(asTheJob.parse(nextBytes()));
     }
 
-    /** As the job, but from the record as a String (what the job did before it kept records as bytes). */
+    /**
+     * As the job, but from the record as a String (what the job did before it kept records as
+     * bytes).
+     */
     @Benchmark
     public void parseAsTheJobFromString(Blackhole bh) {
         bh.consume(asTheJob.parse(nextText()));
@@ -114,6 +125,8 @@ public class ConversionBenchmark {
     /** Average record size in bytes (UTF-8), for MB/s. */
     public static double averageRecordBytes() {
         return BenchRecords.generate(POOL, 42L).stream()
-                .mapToInt(s -> s.getBytes(StandardCharsets.UTF_8).length).average().orElse(0);
+                .mapToInt(s -> s.getBytes(StandardCharsets.UTF_8).length)
+                .average()
+                .orElse(0);
     }
 }

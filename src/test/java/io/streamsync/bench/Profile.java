@@ -16,10 +16,11 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Where the pipeline's time goes: runs the pipeline benchmark (parallelism 1, heap state) under a JFR
- * recording (the JDK's "profile" settings: method samples every 10-20 ms per thread) and sums the CPU
- * samples of the task threads by method, self (top frame) and inclusive (anywhere on the stack), and by
- * stage (the first frame of ours, or of Flink's network stack and serializers, on the stack).
+ * Where the pipeline's time goes: runs the pipeline benchmark (parallelism 1, heap state) under a
+ * JFR recording (the JDK's "profile" settings: method samples every 10-20 ms per thread) and sums
+ * the CPU samples of the task threads by method, self (top frame) and inclusive (anywhere on the
+ * stack), and by stage (the first frame of ours, or of Flink's network stack and serializers, on
+ * the stack).
  */
 public final class Profile {
     private Profile() {}
@@ -45,8 +46,14 @@ public final class Profile {
                 continue;
             }
             RecordedStackTrace st = e.getStackTrace();
-            String thread = e.getThread("sampledThread") == null ? "" : e.getThread("sampledThread").getJavaName();
-            if (st == null || st.getFrames().isEmpty() || thread == null || thread.startsWith("observe")) {
+            String thread =
+                    e.getThread("sampledThread") == null
+                            ? ""
+                            : e.getThread("sampledThread").getJavaName();
+            if (st == null
+                    || st.getFrames().isEmpty()
+                    || thread == null
+                    || thread.startsWith("observe")) {
                 continue;
             }
             samples++;
@@ -61,9 +68,16 @@ public final class Profile {
             stage.merge(stageOf(frames), 1, Integer::sum);
         }
         List<String> md = new ArrayList<>();
-        md.add(String.format("JFR (`profile` settings) over one run of %,d records at parallelism 1, heap state: %.1f s, "
-                + "%,d events/s, %,d CPU samples of Java threads. Recording: `%s` (not committed; open it with JDK Mission "
-                + "Control or `jfr print`).", records, seconds, Math.round(records / seconds), samples, jfrFile.getFileName()));
+        md.add(
+                String.format(
+                        "JFR (`profile` settings) over one run of %,d records at parallelism 1, heap state: %.1f s, "
+                                + "%,d events/s, %,d CPU samples of Java threads. Recording: `%s` (not committed; open it with JDK Mission "
+                                + "Control or `jfr print`).",
+                        records,
+                        seconds,
+                        Math.round(records / seconds),
+                        samples,
+                        jfrFile.getFileName()));
         md.add("");
         md.add("Samples by stage (the innermost frame on the stack that belongs to a stage):");
         md.add("");
@@ -74,11 +88,12 @@ public final class Profile {
         md.add("Hottest methods of ours and of Jackson, inclusive (anywhere on the stack):");
         md.add("");
         Map<String, Integer> ours = new HashMap<>();
-        inclusive.forEach((k, v) -> {
-            if (k.startsWith("io.streamsync.") || k.startsWith("com.fasterxml.")) {
-                ours.put(k, v);
-            }
-        });
+        inclusive.forEach(
+                (k, v) -> {
+                    if (k.startsWith("io.streamsync.") || k.startsWith("com.fasterxml.")) {
+                        ours.put(k, v);
+                    }
+                });
         table(md, "method", ours, samples, 15);
         long t1 = System.nanoTime();
         System.out.printf("profile summarised in %.1f s (run %.1f s)%n", (t1 - t0) / 1e9, seconds);
@@ -93,7 +108,8 @@ public final class Profile {
     static String stageOf(List<RecordedFrame> frames) {
         for (RecordedFrame f : frames) {
             String n = name(f);
-            if (n.startsWith("io.streamsync.change.") || n.startsWith("io.streamsync.pipeline.ParseChangeRecords")) {
+            if (n.startsWith("io.streamsync.change.")
+                    || n.startsWith("io.streamsync.pipeline.ParseChangeRecords")) {
                 return "parse and convert (io.streamsync.change, ParseChangeRecords)";
             }
             if (n.startsWith("io.streamsync.aggregate.")) {
@@ -102,26 +118,39 @@ public final class Profile {
             if (n.startsWith("io.streamsync.bench.")) {
                 return "benchmark source (pre-generated records)";
             }
-            if (n.contains("api.java.typeutils.runtime") || n.contains("api.common.typeutils.base")
-                    || n.contains("core.memory.DataOutput") || n.contains("core.memory.DataInput")) {
+            if (n.contains("api.java.typeutils.runtime")
+                    || n.contains("api.common.typeutils.base")
+                    || n.contains("core.memory.DataOutput")
+                    || n.contains("core.memory.DataInput")) {
                 return "Flink serializers (records between operators)";
             }
-            if (n.startsWith("org.apache.flink.runtime.io.network") || n.startsWith("org.apache.flink.runtime.io.")) {
+            if (n.startsWith("org.apache.flink.runtime.io.network")
+                    || n.startsWith("org.apache.flink.runtime.io.")) {
                 return "Flink network stack and buffers";
             }
-            if (n.startsWith("org.apache.flink.runtime.state") || n.startsWith("org.apache.flink.streaming.api.operators")) {
+            if (n.startsWith("org.apache.flink.runtime.state")
+                    || n.startsWith("org.apache.flink.streaming.api.operators")) {
                 return "Flink state and operator plumbing";
             }
         }
         return "other (JVM, GC helpers, Flink runtime threads)";
     }
 
-    private static void table(List<String> md, String what, Map<String, Integer> counts, int total, int top) {
+    private static void table(
+            List<String> md, String what, Map<String, Integer> counts, int total, int top) {
         md.add("| " + what + " | samples | share |");
         md.add("|---|---|---|");
-        counts.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(top)
-                .forEach(e -> md.add(String.format("| `%s` | %,d | %.1f%% |", e.getKey(), e.getValue(),
-                        100.0 * e.getValue() / total)));
+        counts.entrySet().stream()
+                .sorted((a, b) -> b.getValue() - a.getValue())
+                .limit(top)
+                .forEach(
+                        e ->
+                                md.add(
+                                        String.format(
+                                                "| `%s` | %,d | %.1f%% |",
+                                                e.getKey(),
+                                                e.getValue(),
+                                                100.0 * e.getValue() / total)));
         md.add("");
     }
 }

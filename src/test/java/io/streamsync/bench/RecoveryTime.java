@@ -34,18 +34,22 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
- * Recovery time: the job runs and is exact; its only TaskManager is killed; while no TaskManager exists, a
- * backlog of changes is written to the source table; then a TaskManager comes back and the job restores
- * its last checkpoint. Measured: from the TaskManager's start until the aggregate table and the aggregate
- * documents are exact, and until the item index is exact too (the outputs against a scan of the source
- * table taken before the restart; the table does not change during recovery). Baseline in the same run: a
- * bare reader of the same stream (GetRecords as fast as moto answers, 1,000 records a call, no
- * processing), the time any consumer needs merely to read the backlog.
+ * Recovery time: the job runs and is exact; its only TaskManager is killed; while no TaskManager
+ * exists, a backlog of changes is written to the source table; then a TaskManager comes back and
+ * the job restores its last checkpoint. Measured: from the TaskManager's start until the aggregate
+ * table and the aggregate documents are exact, and until the item index is exact too (the outputs
+ * against a scan of the source table taken before the restart; the table does not change during
+ * recovery). Baseline in the same run: a bare reader of the same stream (GetRecords as fast as moto
+ * answers, 1,000 records a call, no processing), the time any consumer needs merely to read the
+ * backlog.
  */
 public final class RecoveryTime {
     private RecoveryTime() {}
 
-    /** Seconds from the TaskManager's start to exact counts and to an exact item index, and the floor. */
+    /**
+     * Seconds from the TaskManager's start to exact counts and to an exact item index, and the
+     * floor.
+     */
     public static final class Result {
         public long backlog;
         public long streamRecords;
@@ -64,13 +68,18 @@ public final class RecoveryTime {
         DynamoDbClient ddb = services.dynamoDb.client();
         String arn = TodoTables.createSourceTable(ddb, source, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(ddb, counts);
-        Map<String, String> props = EndToEndLatency.jobDefaults(services, source, counts, countIndex, itemIndex);
+        Map<String, String> props =
+                EndToEndLatency.jobDefaults(services, source, counts, countIndex, itemIndex);
         props.put("restart.delay.ms", "1000");
         JobConfig c = JobConfig.from(props);
         SearchHttp search = new SearchHttp(services.search.uri());
 
-        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setNumTaskManagers(1)
-                .setNumSlotsPerTaskManager(2).build());
+        MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(2)
+                                .build());
         cluster.start();
         TestStreamEnvironment.setAsContext(cluster, 2);
         Result r = new Result();
@@ -78,12 +87,21 @@ public final class RecoveryTime {
         try {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             StreamSyncPipeline.configureEnvironment(env, c);
-            StreamSyncPipeline.define(env, c, RecordSources.changeStream(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+            StreamSyncPipeline.define(
+                    env,
+                    c,
+                    RecordSources.changeStream(c, Startup.prepare(c)),
+                    PipelineSinks.fromConfig(c));
             JobClient job = env.executeAsync(name);
             try {
                 new TaskWorkload(ddb, source, 100, 11L).run(1_000);
-                Poll.until(Duration.ofSeconds(120), () -> GroundTruth.check(ddb, source, counts, search, countIndex, itemIndex));
-                // one more checkpoint after the job is exact, so the restore replays only what came later
+                Poll.until(
+                        Duration.ofSeconds(120),
+                        () ->
+                                GroundTruth.check(
+                                        ddb, source, counts, search, countIndex, itemIndex));
+                // one more checkpoint after the job is exact, so the restore replays only what came
+                // later
                 Thread.sleep(c.checkpointInterval.toMillis() + 2_000);
                 cluster.terminateTaskManager(0).get();
                 long w0 = System.nanoTime();
@@ -94,15 +112,22 @@ public final class RecoveryTime {
                 Map<String, JsonNode> items = TodoTables.itemsById(ddb, source);
                 long t0 = System.nanoTime();
                 cluster.startTaskManager();
-                Poll.until(Duration.ofMinutes(20), () -> {
-                    String p = GroundTruth.compareCounts("aggregate table", truth, TodoTables.aggregateCounts(ddb, counts));
-                    if (p != null) {
-                        return p;
-                    }
-                    Map<String, Long> docs = new TreeMap<>();
-                    search.allDocuments(countIndex).forEach((id, d) -> docs.put(id, d.get("taskCount").asLong()));
-                    return GroundTruth.compareCounts("aggregate documents", truth, docs);
-                });
+                Poll.until(
+                        Duration.ofMinutes(20),
+                        () -> {
+                            String p =
+                                    GroundTruth.compareCounts(
+                                            "aggregate table",
+                                            truth,
+                                            TodoTables.aggregateCounts(ddb, counts));
+                            if (p != null) {
+                                return p;
+                            }
+                            Map<String, Long> docs = new TreeMap<>();
+                            search.allDocuments(countIndex)
+                                    .forEach((id, d) -> docs.put(id, d.get("taskCount").asLong()));
+                            return GroundTruth.compareCounts("aggregate documents", truth, docs);
+                        });
                 r.countsExactSeconds = (System.nanoTime() - t0) / 1e9;
                 long longestCheck = 0;
                 while (true) {
@@ -113,7 +138,8 @@ public final class RecoveryTime {
                         break;
                     }
                     if (System.nanoTime() - t0 > Duration.ofMinutes(20).toNanos()) {
-                        throw new IllegalStateException("item index not exact after 20 minutes: " + p);
+                        throw new IllegalStateException(
+                                "item index not exact after 20 minutes: " + p);
                     }
                 }
                 r.allExactSeconds = (System.nanoTime() - t0) / 1e9;
@@ -132,8 +158,9 @@ public final class RecoveryTime {
     }
 
     /**
-     * {@code n} changes as fast as BatchWriteItem takes them, over 100 lists: 70% new tasks, 15% overwrites
-     * of a task written earlier, 15% deletes of one (never two requests for one key in a batch).
+     * {@code n} changes as fast as BatchWriteItem takes them, over 100 lists: 70% new tasks, 15%
+     * overwrites of a task written earlier, 15% deletes of one (never two requests for one key in a
+     * batch).
      */
     static void writeBacklog(DynamoDbClient ddb, String table, int n, Random random) {
         List<String[]> written = new ArrayList<>();
@@ -150,8 +177,20 @@ public final class RecoveryTime {
                     if (kind >= 85) {
                         written.set(at, written.get(written.size() - 1));
                         written.remove(written.size() - 1);
-                        batch.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(Map.of(
-                                "listId", AttributeValue.fromS(key[0]), "taskId", AttributeValue.fromS(key[1]))).build()).build());
+                        batch.add(
+                                WriteRequest.builder()
+                                        .deleteRequest(
+                                                DeleteRequest.builder()
+                                                        .key(
+                                                                Map.of(
+                                                                        "listId",
+                                                                        AttributeValue.fromS(
+                                                                                key[0]),
+                                                                        "taskId",
+                                                                        AttributeValue.fromS(
+                                                                                key[1])))
+                                                        .build())
+                                        .build());
                     } else {
                         batch.add(put(key, random));
                     }
@@ -178,7 +217,9 @@ public final class RecoveryTime {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("listId", AttributeValue.fromS(key[0]));
         item.put("taskId", AttributeValue.fromS(key[1]));
-        item.put("title", AttributeValue.fromS("backlog task " + key[1] + " #" + random.nextInt(1000)));
+        item.put(
+                "title",
+                AttributeValue.fromS("backlog task " + key[1] + " #" + random.nextInt(1000)));
         item.put("done", AttributeValue.fromBool(random.nextBoolean()));
         item.put("priority", AttributeValue.fromN(Integer.toString(random.nextInt(5))));
         item.put("tags", AttributeValue.fromSs(List.of("t" + random.nextInt(3), "backlog")));

@@ -28,18 +28,21 @@ import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * Throughput of the job with a real change-stream source, against {@link LoopbackStreamServer}: (a) the
- * change-stream source into the full job, (c) a bare SDK v2
- * GetRecords loop on the same server, (d) the in-memory figure of the pipeline benchmark (records made in
- * the source operator, no I/O). (b), 0.1.0's legacy consumer, was measured here until flink-connector-kinesis left
- * the build: its figures are kept in {@code Benchmarks}. Every run measures from the first record to the n-th counted right after the
- * source (the downstream backpressures the source, so this is the job's pace, to within its buffers), and
- * the CPU the process used in that time minus the CPU of the server's threads.
+ * Throughput of the job with a real change-stream source, against {@link LoopbackStreamServer}: (a)
+ * the change-stream source into the full job, (c) a bare SDK v2 GetRecords loop on the same server,
+ * (d) the in-memory figure of the pipeline benchmark (records made in the source operator, no I/O).
+ * (b), 0.1.0's legacy consumer, was measured here until flink-connector-kinesis left the build: its
+ * figures are kept in {@code Benchmarks}. Every run measures from the first record to the n-th
+ * counted right after the source (the downstream backpressures the source, so this is the job's
+ * pace, to within its buffers), and the CPU the process used in that time minus the CPU of the
+ * server's threads.
  */
 final class SourceThroughput {
     private SourceThroughput() {}
 
-    /** Records seen right after the source, by the running bench job (one MiniCluster, this JVM). */
+    /**
+     * Records seen right after the source, by the running bench job (one MiniCluster, this JVM).
+     */
     static final AtomicLong COUNTED = new AtomicLong();
 
     static final class Count implements MapFunction<RawRecord, RawRecord> {
@@ -52,7 +55,9 @@ final class SourceThroughput {
         }
     }
 
-    /** Events per second of wall time, and per CPU-second of the job (the server's CPU excluded). */
+    /**
+     * Events per second of wall time, and per CPU-second of the job (the server's CPU excluded).
+     */
     static final class Result {
         final double perSecond;
         final double perCpuSecond;
@@ -66,12 +71,16 @@ final class SourceThroughput {
 
         @Override
         public String toString() {
-            return String.format("%,.0f events/s, %,.0f per CPU-second (%.2f cores busy)", perSecond, perCpuSecond, cpuCores);
+            return String.format(
+                    "%,.0f events/s, %,.0f per CPU-second (%.2f cores busy)",
+                    perSecond, perCpuSecond, cpuCores);
         }
     }
 
     static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static JobConfig config(LoopbackStreamServer server) {
@@ -82,11 +91,18 @@ final class SourceThroughput {
         p.put("aws.credentials.access.key.id", "bench");
         p.put("aws.credentials.secret.access.key", "bench");
         p.put("source.stream.arn", server.streamArn);
-        p.put("source.poll.interval.ms", "1"); // as fast as the server answers (AWS allows 5 calls/s per shard)
+        p.put(
+                "source.poll.interval.ms",
+                "1"); // as fast as the server answers (AWS allows 5 calls/s per shard)
         p.put("source.shard.discovery.interval.ms", "10000");
         p.put("state.backend", "hashmap");
         p.put("checkpoint.interval.ms", "600000");
-        p.put("checkpoint.dir", java.nio.file.Path.of("target/bench-checkpoints").toAbsolutePath().toUri().toString());
+        p.put(
+                "checkpoint.dir",
+                java.nio.file.Path.of("target/bench-checkpoints")
+                        .toAbsolutePath()
+                        .toUri()
+                        .toString());
         p.put("job.parallelism", "1");
         p.put("aggregate.window.ms", "10000");
         p.put("sink.search.item.index", "todo-list-task");
@@ -94,16 +110,18 @@ final class SourceThroughput {
     }
 
     /**
-     * One case alone, for profiling (e.g. under JFR): {@code a} (default), {@code c} or {@code d}, with
-     * {@code -Dstreamsync.bench.source.records} and {@code -Dstreamsync.bench.source.shards}.
+     * One case alone, for profiling (e.g. under JFR): {@code a} (default), {@code c} or {@code d},
+     * with {@code -Dstreamsync.bench.source.records} and {@code -Dstreamsync.bench.source.shards}.
      */
     public static void main(String[] args) throws Exception {
         String which = args.length > 0 ? args[0] : "a";
         long n = Long.getLong("streamsync.bench.source.records", 200_000L);
         int shards = Integer.getInteger("streamsync.bench.source.shards", 4);
         for (int i = 0; i < 3; i++) {
-            Result r = which.equals("c") ? bareSdkLoop(shards, n, 10_000)
-                    : which.equals("d") ? inMemory(n, 10_000) : job(shards, n, 10_000);
+            Result r =
+                    which.equals("c")
+                            ? bareSdkLoop(shards, n, 10_000)
+                            : which.equals("d") ? inMemory(n, 10_000) : job(shards, n, 10_000);
             System.out.println("[source " + which + "] " + r);
         }
         System.exit(0);
@@ -121,30 +139,56 @@ final class SourceThroughput {
 
     /** (a): the full job with the change-stream source, on the loopback server. */
     static Result job(int shards, long n, int keys) throws Exception {
-        try (LoopbackStreamServer server = new LoopbackStreamServer(shards, perShard(total(n), shards), keys)) {
+        try (LoopbackStreamServer server =
+                new LoopbackStreamServer(shards, perShard(total(n), shards), keys)) {
             JobConfig c = config(server);
             RecordSource source = RecordSources.changeStream(c, server.streamArn);
             return run(source, c, n, server::cpuNanos, "change-stream source");
         }
     }
 
-    /** (d): the pipeline benchmark's in-memory source (records made in the source operator) into the same job. */
+    /**
+     * (d): the pipeline benchmark's in-memory source (records made in the source operator) into the
+     * same job.
+     */
     static Result inMemory(long n, int keys) throws Exception {
-        try (LoopbackStreamServer server = new LoopbackStreamServer(1, 1, keys)) { // only for the config
-            return run(PipelineThroughput.source(total(n) + 1000, keys), config(server), n, () -> 0L, "in-memory source");
+        try (LoopbackStreamServer server =
+                new LoopbackStreamServer(1, 1, keys)) { // only for the config
+            return run(
+                    PipelineThroughput.source(total(n) + 1000, keys),
+                    config(server),
+                    n,
+                    () -> 0L,
+                    "in-memory source");
         }
     }
 
-    static Result run(RecordSource source, JobConfig c, long n, java.util.function.LongSupplier serverCpu, String name)
+    static Result run(
+            RecordSource source,
+            JobConfig c,
+            long n,
+            java.util.function.LongSupplier serverCpu,
+            String name)
             throws Exception {
-        RecordSource counted = env -> source.create(env).map(new Count()).returns(Types.POJO(RawRecord.class))
-                .uid("bench-count").name("count");
+        RecordSource counted =
+                env ->
+                        source.create(env)
+                                .map(new Count())
+                                .returns(Types.POJO(RawRecord.class))
+                                .uid("bench-count")
+                                .name("count");
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(512));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
         StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, counted, new PipelineSinks(new DiscardingSink<ListAggregate>(),
-                new DiscardingSink<SearchAction>(), new DiscardingSink<String>()));
+        StreamSyncPipeline.define(
+                env,
+                c,
+                counted,
+                new PipelineSinks(
+                        new DiscardingSink<ListAggregate>(),
+                        new DiscardingSink<SearchAction>(),
+                        new DiscardingSink<String>()));
         COUNTED.set(0);
         JobClient job = env.executeAsync(name);
         try {
@@ -176,24 +220,44 @@ final class SourceThroughput {
             throw new IllegalStateException("the bench job ended early");
         }
         if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("the bench job did not get through its records in 10 minutes; counted " + COUNTED.get());
+            throw new IllegalStateException(
+                    "the bench job did not get through its records in 10 minutes; counted "
+                            + COUNTED.get());
         }
     }
 
-    /** (c): one thread, SDK v2's DynamoDbStreamsClient, GetRecords (Limit 1000) on the shards in turn, records counted. */
+    /**
+     * (c): one thread, SDK v2's DynamoDbStreamsClient, GetRecords (Limit 1000) on the shards in
+     * turn, records counted.
+     */
     static Result bareSdkLoop(int shards, long n, int keys) throws Exception {
-        try (LoopbackStreamServer server = new LoopbackStreamServer(shards, perShard(total(n), shards), keys);
-                DynamoDbStreamsClient client = DynamoDbStreamsClient.builder().endpointOverride(server.endpoint())
-                        .region(Region.US_EAST_1)
-                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("bench", "bench")))
-                        .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder())
-                        .build()) {
+        try (LoopbackStreamServer server =
+                        new LoopbackStreamServer(shards, perShard(total(n), shards), keys);
+                DynamoDbStreamsClient client =
+                        DynamoDbStreamsClient.builder()
+                                .endpointOverride(server.endpoint())
+                                .region(Region.US_EAST_1)
+                                .credentialsProvider(
+                                        StaticCredentialsProvider.create(
+                                                AwsBasicCredentials.create("bench", "bench")))
+                                .httpClientBuilder(
+                                        software.amazon.awssdk.http.apache5.Apache5HttpClient
+                                                .builder())
+                                .build()) {
             String[] iterators = new String[shards];
             for (int s = 0; s < shards; s++) {
                 int shard = s;
-                iterators[s] = client.getShardIterator(b -> b.streamArn(server.streamArn)
-                        .shardId(String.format("shardId-00000001700000000000-%08d", shard))
-                        .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+                iterators[s] =
+                        client.getShardIterator(
+                                        b ->
+                                                b.streamArn(server.streamArn)
+                                                        .shardId(
+                                                                String.format(
+                                                                        "shardId-00000001700000000000-%08d",
+                                                                        shard))
+                                                        .shardIteratorType(
+                                                                ShardIteratorType.TRIM_HORIZON))
+                                .shardIterator();
             }
             // warm-up: the first tenth, not measured
             long read = 0;
@@ -219,7 +283,10 @@ final class SourceThroughput {
                 iterators[s] = r.nextShardIterator();
                 s = (s + 1) % shards;
             }
-            return new Result(read - start, System.nanoTime() - t0, processCpuNanos() - server.cpuNanos() - cpu0);
+            return new Result(
+                    read - start,
+                    System.nanoTime() - t0,
+                    processCpuNanos() - server.cpuNanos() - cpu0);
         }
     }
 }

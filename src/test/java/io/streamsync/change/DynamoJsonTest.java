@@ -16,8 +16,19 @@ class DynamoJsonTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "-7", "0.10", "1.500", "99999999999999999999999999999999999999",
-        "-0.000000000000000000000000000000000000001", "123456789012345678", "1234567890123456789", "1E+5", "007"})
+    @ValueSource(
+            strings = {
+                "0",
+                "-7",
+                "0.10",
+                "1.500",
+                "99999999999999999999999999999999999999",
+                "-0.000000000000000000000000000000000000001",
+                "123456789012345678",
+                "1234567890123456789",
+                "1E+5",
+                "007"
+            })
     void numbersKeepTheirExactDecimalValue(String n) throws Exception {
         JsonNode out = mapper.readTree(plain("{\"N\":\"" + n + "\"}"));
         assertThat(out.decimalValue()).isEqualByComparingTo(new java.math.BigDecimal(n));
@@ -41,11 +52,16 @@ class DynamoJsonTest {
 
     @Test
     void nestedMapsAndListsAreConvertedRecursively() throws Exception {
-        assertThat(plain("{\"M\":{\"l\":{\"L\":[{\"NULL\":true},{\"BOOL\":false},{\"M\":{}},{\"B\":\"AQID\"}]}}}"))
+        assertThat(
+                        plain(
+                                "{\"M\":{\"l\":{\"L\":[{\"NULL\":true},{\"BOOL\":false},{\"M\":{}},{\"B\":\"AQID\"}]}}}"))
                 .isEqualTo("{\"l\":[null,false,{},\"AQID\"]}");
     }
 
-    /** Number-like texts: digits with leading zeros, signs, points, exponents, the odd stray character. */
+    /**
+     * Number-like texts: digits with leading zeros, signs, points, exponents, the odd stray
+     * character.
+     */
     private static String numberLike(java.util.Random r) {
         String alphabet = r.nextInt(4) == 0 ? "0123456789-+.eE" : "0000123456789";
         StringBuilder sb = new StringBuilder();
@@ -78,7 +94,11 @@ class DynamoJsonTest {
                 expected = d.toString();
                 java.math.BigDecimal stripped = d.stripTrailingZeros();
                 long firstDigitExponent = (long) stripped.precision() - stripped.scale() - 1;
-                inRange = d.signum() == 0 || stripped.precision() <= 38 && firstDigitExponent >= -130 && firstDigitExponent <= 125;
+                inRange =
+                        d.signum() == 0
+                                || stripped.precision() <= 38
+                                        && firstDigitExponent >= -130
+                                        && firstDigitExponent <= 125;
             } catch (NumberFormatException e) {
                 expected = null;
             }
@@ -91,38 +111,64 @@ class DynamoJsonTest {
                 refused++;
             }
             if (expected == null) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}"))
+                org.assertj.core.api.Assertions.assertThatThrownBy(
+                                () -> DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}"))
                         .isInstanceOf(InvalidRecordException.class)
                         .hasMessageMatching("(?s).*(is not a number|outside DynamoDB's range).*");
             } else if (!inRange) {
                 outOfRange++;
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}"))
-                        .as(text).isInstanceOf(InvalidRecordException.class)
-                        .hasMessageMatching("(?s).*(more than 38 significant digits|outside DynamoDB's range).*");
+                org.assertj.core.api.Assertions.assertThatThrownBy(
+                                () -> DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}"))
+                        .as(text)
+                        .isInstanceOf(InvalidRecordException.class)
+                        .hasMessageMatching(
+                                "(?s).*(more than 38 significant digits|outside DynamoDB's range).*");
             } else {
-                assertThat(DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}")).as(text).isEqualTo(expected);
+                assertThat(DynamoJson.toPlainJson("{\"N\":\"" + text + "\"}"))
+                        .as(text)
+                        .isEqualTo(expected);
             }
         }
         assertThat(outOfRange).as("DynamoDB's bounds are exercised").isGreaterThan(100);
         assertThat(copied).as("the fast path is exercised").isGreaterThan(10_000);
         assertThat(converted).as("and so is BigDecimal").isGreaterThan(10_000);
         assertThat(refused).isGreaterThan(1_000);
-        for (String edge : new String[] {"0", "-0", "0.000000", "0.0000000", "-0.0", "0.000001", "0.0000001", "0.0000012",
-            "1.0000001", "100", "1E+2", "00", "0.", ".5", "1234567890123456789.1234567890123456789"}) {
-            assertThat(DynamoJson.toPlainJson("{\"N\":\"" + edge + "\"}")).as(edge)
+        for (String edge :
+                new String[] {
+                    "0",
+                    "-0",
+                    "0.000000",
+                    "0.0000000",
+                    "-0.0",
+                    "0.000001",
+                    "0.0000001",
+                    "0.0000012",
+                    "1.0000001",
+                    "100",
+                    "1E+2",
+                    "00",
+                    "0.",
+                    ".5",
+                    "1234567890123456789.1234567890123456789"
+                }) {
+            assertThat(DynamoJson.toPlainJson("{\"N\":\"" + edge + "\"}"))
+                    .as(edge)
                     .isEqualTo(new java.math.BigDecimal(edge).toString());
         }
     }
 
     /**
-     * Issue 32: the corpus passed with numbers rendered through a double; only the random property test above
-     * caught it. This named test fails under each of these mutations of {@link DynamoJson#writeNumber} and
-     * the key rendering (each applied on its own, test run, reverted):
+     * Issue 32: the corpus passed with numbers rendered through a double; only the random property
+     * test above caught it. This named test fails under each of these mutations of {@link
+     * DynamoJson#writeNumber} and the key rendering (each applied on its own, test run, reverted):
+     *
      * <ol>
-     *   <li>the copy path: {@code g.writeNumber(text)} replaced by {@code g.writeNumber(Double.parseDouble(text))};
-     *   <li>the BigDecimal path: {@code g.writeNumber(d)} replaced by {@code g.writeNumber(d.doubleValue())};
-     *   <li>the numeric key: {@code new BigDecimal(value)} replaced by
-     *       {@code BigDecimal.valueOf(Double.parseDouble(value))} in {@code ChangeRecordParser.keyValue}.
+     *   <li>the copy path: {@code g.writeNumber(text)} replaced by {@code
+     *       g.writeNumber(Double.parseDouble(text))};
+     *   <li>the BigDecimal path: {@code g.writeNumber(d)} replaced by {@code
+     *       g.writeNumber(d.doubleValue())};
+     *   <li>the numeric key: {@code new BigDecimal(value)} replaced by {@code
+     *       BigDecimal.valueOf(Double.parseDouble(value))} in {@code ChangeRecordParser.keyValue}.
      * </ol>
      */
     @Test
@@ -140,12 +186,25 @@ class DynamoJsonTest {
         };
         for (String[] c : cases) {
             assertThat(DynamoJson.toPlainJson("{\"N\":\"" + c[0] + "\"}")).as(c[0]).isEqualTo(c[1]);
-            assertThat(DynamoJson.toPlainJson("{\"NS\":[\"" + c[0] + "\"]}")).as(c[0]).isEqualTo("[" + c[1] + "]");
+            assertThat(DynamoJson.toPlainJson("{\"NS\":[\"" + c[0] + "\"]}"))
+                    .as(c[0])
+                    .isEqualTo("[" + c[1] + "]");
         }
         ChangeRecordParser p = new ChangeRecordParser(new KeySchema("id", null));
-        for (String key : new String[] {"9007199254740993", "09007199254740993", "1234567890123456789012345678901234567.5"}) {
-            ChangeEvent e = p.parse("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"id\":{\"N\":\"" + key + "\"}}}}");
-            assertThat(e.partitionKey).as(key).isEqualTo(new java.math.BigDecimal(key).toPlainString());
+        for (String key :
+                new String[] {
+                    "9007199254740993",
+                    "09007199254740993",
+                    "1234567890123456789012345678901234567.5"
+                }) {
+            ChangeEvent e =
+                    p.parse(
+                            "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"id\":{\"N\":\""
+                                    + key
+                                    + "\"}}}}");
+            assertThat(e.partitionKey)
+                    .as(key)
+                    .isEqualTo(new java.math.BigDecimal(key).toPlainString());
         }
     }
 }

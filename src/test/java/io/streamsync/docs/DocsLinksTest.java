@@ -22,10 +22,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every link of the README and of the user docs under {@code src/site/markdown} leads somewhere: a page or a
- * repository file that exists, and, with a {@code #fragment}, a heading (as GitHub makes its anchor) or an
- * explicit {@code <a id>} of that page. Every page is reachable from the README. Links to other sites are not
- * fetched (the build runs offline); they must at least be https.
+ * Every link of the README and of the user docs under {@code src/site/markdown} leads somewhere: a
+ * page or a repository file that exists, and, with a {@code #fragment}, a heading (as GitHub makes
+ * its anchor) or an explicit {@code <a id>} of that page. Every page is reachable from the README.
+ * Links to other sites are not fetched (the build runs offline); they must at least be https.
  */
 class DocsLinksTest {
 
@@ -34,13 +34,17 @@ class DocsLinksTest {
     private static final Path DOCS = ROOT.resolve("src/site/markdown");
 
     /** Inline links and images: [text](target) or [text](target "title"). */
-    private static final Pattern INLINE = Pattern.compile(
-            "!?\\[((?:[^\\[\\]]|\\[[^\\]]*\\])*)\\]\\(\\s*<?([^)\\s>]*)>?(?:\\s+\"[^\"]*\")?\\s*\\)");
+    private static final Pattern INLINE =
+            Pattern.compile(
+                    "!?\\[((?:[^\\[\\]]|\\[[^\\]]*\\])*)\\]\\(\\s*<?([^)\\s>]*)>?(?:\\s+\"[^\"]*\")?\\s*\\)");
+
     /** Reference definitions: [label]: target */
     private static final Pattern DEFINITION =
             Pattern.compile("(?m)^ {0,3}\\[[^\\]]+\\]:\\s*<?(\\S+?)>?(?:\\s+\"[^\"]*\")?\\s*$");
+
     private static final Pattern HEADING = Pattern.compile("^(#{1,6})\\s+(.*?)\\s*#*\\s*$");
-    private static final Pattern EXPLICIT_ANCHOR = Pattern.compile("<a\\s+(?:id|name)=\"([^\"]+)\"");
+    private static final Pattern EXPLICIT_ANCHOR =
+            Pattern.compile("<a\\s+(?:id|name)=\"([^\"]+)\"");
 
     @Test
     void everyLinkOfTheReadmeAndTheDocsLeadsToAFileOrHeadingThatExists() {
@@ -75,7 +79,8 @@ class DocsLinksTest {
                 }
             }
         }
-        assertThat(reached).as("pages reached from README.md by links")
+        assertThat(reached)
+                .as("pages reached from README.md by links")
                 .containsAll(pages().stream().map(Path::normalize).collect(Collectors.toList()));
     }
 
@@ -88,11 +93,19 @@ class DocsLinksTest {
         assertThat(problem(page, "../../../pom.xml")).isNull();
         assertThat(problem(page, "../../../../outside.md")).contains("outside the repository");
         assertThat(problem(page, "http://example.org/")).contains("https");
-        assertThat(links("a [link](one.md) `[not](two.md)`\n```\n[not](three.md)\n```\n[x]: four.md\n"))
+        assertThat(
+                        links(
+                                "a [link](one.md) `[not](two.md)`\n```\n[not](three.md)\n```\n[x]: four.md\n"))
                 .containsExactly("one.md", "four.md");
-        assertThat(anchors("# Sources: DynamoDB Streams or Kinesis\n## `a.b` and **c**, d!\n## Tests\n## Tests\n"
-                + "<a id=\"custom\"></a>\n"))
-                .containsExactlyInAnyOrder("sources-dynamodb-streams-or-kinesis", "ab-and-c-d", "tests", "tests-1",
+        assertThat(
+                        anchors(
+                                "# Sources: DynamoDB Streams or Kinesis\n## `a.b` and **c**, d!\n## Tests\n## Tests\n"
+                                        + "<a id=\"custom\"></a>\n"))
+                .containsExactlyInAnyOrder(
+                        "sources-dynamodb-streams-or-kinesis",
+                        "ab-and-c-d",
+                        "tests",
+                        "tests-1",
                         "custom");
     }
 
@@ -116,7 +129,9 @@ class DocsLinksTest {
             return "links to other sites must be https";
         }
         if (target.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
-            return target.startsWith("https://") || target.startsWith("mailto:") ? null : "unknown scheme";
+            return target.startsWith("https://") || target.startsWith("mailto:")
+                    ? null
+                    : "unknown scheme";
         }
         Path file = fileOf(page, target);
         if (!file.startsWith(ROOT)) {
@@ -133,7 +148,12 @@ class DocsLinksTest {
             }
             Set<String> anchors = anchors(read(file));
             if (!anchors.contains(anchor)) {
-                return "no heading with anchor '" + anchor + "' in " + ROOT.relativize(file) + " (anchors: " + anchors
+                return "no heading with anchor '"
+                        + anchor
+                        + "' in "
+                        + ROOT.relativize(file)
+                        + " (anchors: "
+                        + anchors
                         + ")";
             }
         }
@@ -146,7 +166,9 @@ class DocsLinksTest {
             return null;
         }
         int hash = target.indexOf('#');
-        String path = URLDecoder.decode(hash >= 0 ? target.substring(0, hash) : target, StandardCharsets.UTF_8);
+        String path =
+                URLDecoder.decode(
+                        hash >= 0 ? target.substring(0, hash) : target, StandardCharsets.UTF_8);
         return path.isEmpty() ? page.normalize() : page.getParent().resolve(path).normalize();
     }
 
@@ -165,7 +187,10 @@ class DocsLinksTest {
         return targets;
     }
 
-    /** The anchors of a page: its headings' as GitHub makes them (duplicates numbered) and explicit ids. */
+    /**
+     * The anchors of a page: its headings' as GitHub makes them (duplicates numbered) and explicit
+     * ids.
+     */
     static Set<String> anchors(String markdown) {
         Set<String> anchors = new LinkedHashSet<>();
         Map<String, Integer> seen = new TreeMap<>();
@@ -192,10 +217,15 @@ class DocsLinksTest {
         return anchors;
     }
 
-    /** GitHub's heading anchor: link text kept, lower case, punctuation dropped, spaces as hyphens. */
+    /**
+     * GitHub's heading anchor: link text kept, lower case, punctuation dropped, spaces as hyphens.
+     */
     static String slug(String heading) {
-        String text = heading.replaceAll("!?\\[([^\\]]*)\\]\\([^)]*\\)", "$1").replaceAll("<[^>]+>", "");
-        return text.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}\\p{M} _-]", "").replace(' ', '-');
+        String text =
+                heading.replaceAll("!?\\[([^\\]]*)\\]\\([^)]*\\)", "$1").replaceAll("<[^>]+>", "");
+        return text.toLowerCase(Locale.ROOT)
+                .replaceAll("[^\\p{L}\\p{N}\\p{M} _-]", "")
+                .replace(' ', '-');
     }
 
     private static String withoutCode(String markdown) {

@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README stays a front door: short, with the two commands first, as written and as {@code .ci/run} runs
- * them; everything else belongs in the docs behind it.
+ * The README stays a front door: short, with the two commands first, as written and as {@code
+ * .ci/run} runs them; everything else belongs in the docs behind it.
  */
 class ReadmeTest {
 

@@ -38,22 +38,25 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * Bootstrap from a table that already holds 20,000 tasks over 200 lists, written before its stream was
- * turned on, on moto, a real Elasticsearch node and a MiniCluster. Traffic updates, deletes and
- * re-inserts pre-loaded tasks while the job scans; a failure is injected in the middle of the scan, after a
- * checkpoint; a fifth of the Scan calls are throttled. The aggregate table, the aggregate documents and the
- * item index must then equal a fresh scan of the table, and the Scan calls must show the scan resumed from
- * its checkpoint instead of starting over; a TaskManager lost after the scan ended must not make the job scan
- * again. The same setup without bootstrap must converge to counts that
- * leave out every pre-loaded task the traffic never touched: the comparison can fail.
+ * Bootstrap from a table that already holds 20,000 tasks over 200 lists, written before its stream
+ * was turned on, on moto, a real Elasticsearch node and a MiniCluster. Traffic updates, deletes and
+ * re-inserts pre-loaded tasks while the job scans; a failure is injected in the middle of the scan,
+ * after a checkpoint; a fifth of the Scan calls are throttled. The aggregate table, the aggregate
+ * documents and the item index must then equal a fresh scan of the table, and the Scan calls must
+ * show the scan resumed from its checkpoint instead of starting over; a TaskManager lost after the
+ * scan ended must not make the job scan again. The same setup without bootstrap must converge to
+ * counts that leave out every pre-loaded task the traffic never touched: the comparison can fail.
  */
 class BootstrapITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     private static final int PRELOADED = 20_000;
     private static final int LISTS = 200;
@@ -62,6 +65,7 @@ class BootstrapITCase {
 
     /** Failures injected by {@link FailDuringScan}, by test: each fires once, across restarts. */
     private static final Map<String, AtomicBoolean> FIRED = new ConcurrentHashMap<>();
+
     /** Scan records seen before the injected failure, by test. */
     private static final Map<String, AtomicLong> SCANNED_AT_FAILURE = new ConcurrentHashMap<>();
 
@@ -85,16 +89,22 @@ class BootstrapITCase {
             workload = new TaskWorkload(SERVICES.ddb(), source, LISTS, name.hashCode());
             long t0 = System.nanoTime();
             workload.preload(PRELOADED);
-            System.out.printf("[%s] pre-loaded %d items in %.1f s%n", name, PRELOADED, (System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    "[%s] pre-loaded %d items in %.1f s%n",
+                    name, PRELOADED, (System.nanoTime() - t0) / 1e9);
             TodoTables.enableStream(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
             TodoTables.createAggregateTable(SERVICES.ddb(), counts);
             props = SERVICES.services().testJobProperties(name, deadLetters);
         }
 
-        JobClient start(JobConfig c, java.util.function.UnaryOperator<RecordSource> wrap) throws Exception {
+        JobClient start(JobConfig c, java.util.function.UnaryOperator<RecordSource> wrap)
+                throws Exception {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             StreamSyncPipeline.configureEnvironment(env, c);
-            StreamSyncPipeline.define(env, c, wrap.apply(RecordSources.fromConfig(c, Startup.prepare(c))),
+            StreamSyncPipeline.define(
+                    env,
+                    c,
+                    wrap.apply(RecordSources.fromConfig(c, Startup.prepare(c))),
                     PipelineSinks.fromConfig(c));
             return env.executeAsync(name);
         }
@@ -106,70 +116,97 @@ class BootstrapITCase {
         }
 
         String check() throws Exception {
-            return GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(), countIndex, itemIndex);
+            return GroundTruth.check(
+                    SERVICES.ddb(), source, counts, SERVICES.search(), countIndex, itemIndex);
         }
     }
 
     @Test
-    void countsAndIndexEqualTheTableAfterAScanWithTrafficAFailureAndThrottling(@TempDir Path dir,
-            @InjectMiniCluster MiniCluster cluster) throws Exception {
+    void countsAndIndexEqualTheTableAfterAScanWithTrafficAFailureAndThrottling(
+            @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
         Setup s = new Setup("boot", dir);
         String key = s.name;
-        try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(SERVICES.services().dynamoDb.endpoint())) {
+        try (FaultyDynamoDbProxy proxy =
+                new FaultyDynamoDbProxy(SERVICES.services().dynamoDb.endpoint())) {
             s.props.put("aws.endpoint", proxy.endpoint().toString());
             s.props.put("bootstrap.mode", "scan");
             s.props.put("bootstrap.scan.segments", "16");
             s.props.put("bootstrap.scan.page.size", "100");
-            // paced so that the scan takes long enough for traffic and a failure after a checkpoint to fall inside it
+            // paced so that the scan takes long enough for traffic and a failure after a checkpoint
+            // to fall inside it
             s.props.put("bootstrap.scan.read.units.per.second", "60");
             s.props.put("bootstrap.scan.progress.interval.ms", "2000");
             proxy.throttleScans(0.2);
             JobConfig c = JobConfig.from(s.props);
             Thread traffic = s.traffic();
             long started = System.nanoTime();
-            JobClient job = s.start(c, src -> env -> src.create(env)
-                    .map(new FailDuringScan(key, PRELOADED / 2 / 2)).returns(Types.POJO(RawRecord.class))
-                    .uid("fail-during-scan"));
+            JobClient job =
+                    s.start(
+                            c,
+                            src ->
+                                    env ->
+                                            src.create(env)
+                                                    .map(new FailDuringScan(key, PRELOADED / 2 / 2))
+                                                    .returns(Types.POJO(RawRecord.class))
+                                                    .uid("fail-during-scan"));
             try {
                 traffic.join();
                 Poll.until(CONVERGE, s::check);
                 double seconds = (System.nanoTime() - started) / 1e9;
                 long mostItems = PRELOADED + s.workload.created(); // the table never held more
-                System.out.printf("[%s] exact after %.1f s; Scan calls %d (%d throttled), items returned %d;"
-                                + " failure after %d scan records; traffic %d operations%n", key, seconds, proxy.scans.get(),
-                        proxy.scansThrottled.get(), proxy.scannedItems.get(), SCANNED_AT_FAILURE.get(key).get(), OPERATIONS);
+                System.out.printf(
+                        "[%s] exact after %.1f s; Scan calls %d (%d throttled), items returned %d;"
+                                + " failure after %d scan records; traffic %d operations%n",
+                        key,
+                        seconds,
+                        proxy.scans.get(),
+                        proxy.scansThrottled.get(),
+                        proxy.scannedItems.get(),
+                        SCANNED_AT_FAILURE.get(key).get(),
+                        OPERATIONS);
                 assertThat(FIRED.get(key).get()).as("the failure was injected").isTrue();
-                assertThat(SCANNED_AT_FAILURE.get(key).get()).as("in the middle of the scan").isBetween(
-                        (long) PRELOADED / 4, (long) PRELOADED);
-                assertThat(proxy.scansThrottled.get()).as("throttled Scan calls retried").isGreaterThan(5);
-                // starting over after the failure would return the whole table again on top of the items read
-                // before it (at least PRELOADED / 4); resuming re-reads only the pages since the last checkpoint
-                assertThat(proxy.scannedItems.get()).as("the scan resumed from its checkpoint")
+                assertThat(SCANNED_AT_FAILURE.get(key).get())
+                        .as("in the middle of the scan")
+                        .isBetween((long) PRELOADED / 4, (long) PRELOADED);
+                assertThat(proxy.scansThrottled.get())
+                        .as("throttled Scan calls retried")
+                        .isGreaterThan(5);
+                // starting over after the failure would return the whole table again on top of the
+                // items read
+                // before it (at least PRELOADED / 4); resuming re-reads only the pages since the
+                // last checkpoint
+                assertThat(proxy.scannedItems.get())
+                        .as("the scan resumed from its checkpoint")
                         .isBetween((long) PRELOADED - OPERATIONS, mostItems + PRELOADED / 8);
 
-                // a failure after the scan ended: the job recovers and goes on, but never scans again
+                // a failure after the scan ended: the job recovers and goes on, but never scans
+                // again
                 long scansBefore = proxy.scans.get();
                 Thread.sleep(3000); // a checkpoint or two after the scan's end
                 cluster.terminateTaskManager(0).get();
                 cluster.startTaskManager();
                 s.workload.run(300);
                 Poll.until(CONVERGE, s::check);
-                assertThat(proxy.scans.get()).as("Scan calls after a restart that followed the scan's end")
-                        .isEqualTo(scansBefore);            } finally {
+                assertThat(proxy.scans.get())
+                        .as("Scan calls after a restart that followed the scan's end")
+                        .isEqualTo(scansBefore);
+            } finally {
                 job.cancel().get();
             }
         }
     }
 
     @Test
-    void withoutBootstrapTheCountsMissEveryTaskTheStreamNeverSaw(@TempDir Path dir) throws Exception {
+    void withoutBootstrapTheCountsMissEveryTaskTheStreamNeverSaw(@TempDir Path dir)
+            throws Exception {
         Setup s = new Setup("noboot", dir);
         JobConfig c = JobConfig.from(s.props);
         Thread traffic = s.traffic();
         JobClient job = s.start(c, src -> src);
         try {
             traffic.join();
-            // what a stream-only job must converge to: per list, the live tasks the traffic wrote or deleted
+            // what a stream-only job must converge to: per list, the live tasks the traffic wrote
+            // or deleted
             Map<String, Long> streamOnly = new TreeMap<>();
             long untouchedLive = 0;
             for (Map<String, AttributeValue> item : TodoTables.scan(SERVICES.ddb(), s.source)) {
@@ -181,24 +218,34 @@ class BootstrapITCase {
                     streamOnly.putIfAbsent(list, 0L);
                 }
             }
-            Poll.until(CONVERGE, () -> GroundTruth.compareCounts("stream-only counts", streamOnly,
-                    TodoTables.aggregateCounts(SERVICES.ddb(), s.counts)));
+            Poll.until(
+                    CONVERGE,
+                    () ->
+                            GroundTruth.compareCounts(
+                                    "stream-only counts",
+                                    streamOnly,
+                                    TodoTables.aggregateCounts(SERVICES.ddb(), s.counts)));
             String problem = s.check();
-            System.out.printf("[%s] without bootstrap: %d live pre-loaded tasks never counted; check says: %s%n",
+            System.out.printf(
+                    "[%s] without bootstrap: %d live pre-loaded tasks never counted; check says: %s%n",
                     s.name, untouchedLive, problem);
             assertThat(untouchedLive).isGreaterThan(PRELOADED / 2);
-            assertThat(problem).as("the ground-truth comparison fails without bootstrap")
-                    .isNotNull().contains("aggregate table");
+            assertThat(problem)
+                    .as("the ground-truth comparison fails without bootstrap")
+                    .isNotNull()
+                    .contains("aggregate table");
         } finally {
             job.cancel().get();
         }
     }
 
     /**
-     * Throws once, across restarts, when its subtask has passed {@code at} scan records and seen a checkpoint
-     * complete: the failure falls in the middle of the scan with a scan position to resume from.
+     * Throws once, across restarts, when its subtask has passed {@code at} scan records and seen a
+     * checkpoint complete: the failure falls in the middle of the scan with a scan position to
+     * resume from.
      */
-    static final class FailDuringScan extends RichMapFunction<RawRecord, RawRecord> implements CheckpointListener {
+    static final class FailDuringScan extends RichMapFunction<RawRecord, RawRecord>
+            implements CheckpointListener {
         private static final long serialVersionUID = 1L;
         private final String key;
         private final long at;
@@ -216,11 +263,14 @@ class BootstrapITCase {
             if (r.shardId != null && r.shardId.startsWith("table-scan/")) {
                 scanned++;
                 if (!fired.get()) {
-                    SCANNED_AT_FAILURE.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+                    SCANNED_AT_FAILURE
+                            .computeIfAbsent(key, k -> new AtomicLong())
+                            .incrementAndGet();
                 }
             }
             if (scanned >= at && checkpointed && !fired.get() && fired.compareAndSet(false, true)) {
-                throw new IllegalStateException("injected failure during the bootstrap scan (" + key + ")");
+                throw new IllegalStateException(
+                        "injected failure during the bootstrap scan (" + key + ")");
             }
             return r;
         }

@@ -26,54 +26,101 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * The metrics the README lists for CloudWatch are registered where Managed Service for Apache Flink publishes
- * them (the {@code kinesisanalytics} group), by the running job on moto and Elasticsearch, with values that
- * agree with the stream; per-shard metrics and histograms stay out of that group.
+ * The metrics the README lists for CloudWatch are registered where Managed Service for Apache Flink
+ * publishes them (the {@code kinesisanalytics} group), by the running job on moto and
+ * Elasticsearch, with values that agree with the stream; per-shard metrics and histograms stay out
+ * of that group.
  */
 class CloudWatchMetricsITCase {
     private static final InMemoryReporter METRICS = InMemoryReporter.create();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
-    /** The README's CloudWatch metrics table, by operator: each must be published by the running job. */
-    static final List<String> PUBLISHED = List.of(
-            // source (readers and enumerator)
-            "recordsRead", "getRecordsCalls", "throttles", "retries", "expiredIterators", "trimmedDataGaps",
-            "millisBehindLatest", "shards", "writeToReadLatencyP50Ms", "writeToReadLatencyP99Ms",
-            "shardsAssigned", "shardsFinished", "shardListings", "shardsWaiting", "shardsReading",
-            // parse and aggregate
-            "deadLetters", "eventsFilteredOut", "duplicateOrOutdatedIgnored", "aggregatesEmitted", "removeOfUnknownItem",
-            "windowsPublished", "windowDuplicatesIgnored", "lateChanges",
-            // committing sinks
-            "statesPending", "statesPublished", "lastCommitDurationMs", "aggregateWrites", "aggregateWritesRetried",
-            "searchDocumentsWritten", "searchDocumentsRejected", "searchWritesRetried", "searchVersionConflicts");
+    /**
+     * The README's CloudWatch metrics table, by operator: each must be published by the running
+     * job.
+     */
+    static final List<String> PUBLISHED =
+            List.of(
+                    // source (readers and enumerator)
+                    "recordsRead",
+                    "getRecordsCalls",
+                    "throttles",
+                    "retries",
+                    "expiredIterators",
+                    "trimmedDataGaps",
+                    "millisBehindLatest",
+                    "shards",
+                    "writeToReadLatencyP50Ms",
+                    "writeToReadLatencyP99Ms",
+                    "shardsAssigned",
+                    "shardsFinished",
+                    "shardListings",
+                    "shardsWaiting",
+                    "shardsReading",
+                    // parse and aggregate
+                    "deadLetters",
+                    "eventsFilteredOut",
+                    "duplicateOrOutdatedIgnored",
+                    "aggregatesEmitted",
+                    "removeOfUnknownItem",
+                    "windowsPublished",
+                    "windowDuplicatesIgnored",
+                    "lateChanges",
+                    // committing sinks
+                    "statesPending",
+                    "statesPublished",
+                    "lastCommitDurationMs",
+                    "aggregateWrites",
+                    "aggregateWritesRetried",
+                    "searchDocumentsWritten",
+                    "searchDocumentsRejected",
+                    "searchWritesRetried",
+                    "searchVersionConflicts");
 
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
-    void theRunningJobPublishesItsMetricsInTheGroupMsfSendsToCloudWatch(@TempDir Path dir) throws Exception {
+    void theRunningJobPublishesItsMetricsInTheGroupMsfSendsToCloudWatch(@TempDir Path dir)
+            throws Exception {
         String name = "metrics";
         String source = name + "Tasks";
-        String streamArn = TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+        String streamArn =
+                TodoTables.createSourceTable(
+                        SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(SERVICES.ddb(), name + "Counts");
-        Map<String, String> props = SERVICES.services().testJobProperties(name, dir.resolve("dead-letters"));
+        Map<String, String> props =
+                SERVICES.services().testJobProperties(name, dir.resolve("dead-letters"));
         JobClient job = TestJobs.start(props, 0, null, name);
         try {
             new TaskWorkload(SERVICES.ddb(), source, 5, 3L).run(60);
-            Poll.until(Duration.ofSeconds(90), () -> GroundTruth.check(SERVICES.ddb(), source, name + "Counts",
-                    SERVICES.search(), name + "-counts", name + "-tasks"));
+            Poll.until(
+                    Duration.ofSeconds(90),
+                    () ->
+                            GroundTruth.check(
+                                    SERVICES.ddb(),
+                                    source,
+                                    name + "Counts",
+                                    SERVICES.search(),
+                                    name + "-counts",
+                                    name + "-tasks"));
             long streamRecords;
             try (DynamoDbStreamsClient streams = SERVICES.services().dynamoDb.streamsClient()) {
                 streamRecords = StreamCapture.readAll(streams, streamArn).size();
             }
-            Poll.until(Duration.ofSeconds(30), () -> {
-                ReportedMetrics m = new ReportedMetrics(METRICS, job.getJobID());
-                List<String> missing = PUBLISHED.stream().filter(n -> m.published(n).isEmpty()).collect(java.util.stream.Collectors.toList());
-                return missing.isEmpty() ? null : "not in the kinesisanalytics group: " + missing;
-            });
+            Poll.until(
+                    Duration.ofSeconds(30),
+                    () -> {
+                        ReportedMetrics m = new ReportedMetrics(METRICS, job.getJobID());
+                        List<String> missing =
+                                PUBLISHED.stream()
+                                        .filter(n -> m.published(n).isEmpty())
+                                        .collect(java.util.stream.Collectors.toList());
+                        return missing.isEmpty()
+                                ? null
+                                : "not in the kinesisanalytics group: " + missing;
+                    });
             ReportedMetrics m = new ReportedMetrics(METRICS, job.getJobID());
             assertThat(m.sum("recordsRead")).isEqualTo(streamRecords);
             assertThat(m.sum("shardsAssigned")).isEqualTo(1); // moto: one shard per table
@@ -82,9 +129,14 @@ class CloudWatchMetricsITCase {
             assertThat(m.sum("searchDocumentsRejected")).isZero();
             assertThat(m.sum("statesPublished")).isPositive();
             assertThat(m.sum("getRecordsCalls")).isPositive();
-            assertThat(m.perShardPublished()).as("per-shard metrics in the published group").isZero();
-            assertThat(m.published("writeToReadLatencyMs")).as("histograms (CloudWatch takes none)").isEmpty();
-            assertThat(m.all().keySet()).anyMatch(id -> id.endsWith(".writeToReadLatencyMs")) // still in Flink's UI
+            assertThat(m.perShardPublished())
+                    .as("per-shard metrics in the published group")
+                    .isZero();
+            assertThat(m.published("writeToReadLatencyMs"))
+                    .as("histograms (CloudWatch takes none)")
+                    .isEmpty();
+            assertThat(m.all().keySet())
+                    .anyMatch(id -> id.endsWith(".writeToReadLatencyMs")) // still in Flink's UI
                     .anyMatch(id -> id.contains("shardId") && id.endsWith(".millisBehindLatest"));
         } finally {
             job.cancel().get(1, TimeUnit.MINUTES);

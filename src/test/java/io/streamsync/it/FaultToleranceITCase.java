@@ -8,18 +8,17 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.RecordSources;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
+import io.streamsync.source.RecordSources;
 import io.streamsync.testing.FaultyDynamoDbProxy;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
-import io.streamsync.testing.SearchHttp;
 import io.streamsync.testing.StreamCapture;
+import io.streamsync.testing.StreamHistory;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TodoTables;
-import io.streamsync.testing.StreamHistory;
 import io.streamsync.testing.VisibilityAuditor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,9 +37,9 @@ import java.util.stream.Stream;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -49,31 +48,32 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * Exactly-once in effect, under injected faults, on a real moto server (DynamoDB and Streams), a real Elasticsearch node and a
- * MiniCluster. Each test writes random traffic, injects its faults mid-run, then polls until the aggregate
- * table, the aggregate documents and the item index equal a fresh scan of the source table; a reader
- * polls the three outputs all along, and everything it saw must be the state the source stream had at
- * that version, never older than what it saw before ({@link VisibilityAuditor}).
+ * Exactly-once in effect, under injected faults, on a real moto server (DynamoDB and Streams), a
+ * real Elasticsearch node and a MiniCluster. Each test writes random traffic, injects its faults
+ * mid-run, then polls until the aggregate table, the aggregate documents and the item index equal a
+ * fresh scan of the source table; a reader polls the three outputs all along, and everything it saw
+ * must be the state the source stream had at that version, never older than what it saw before
+ * ({@link VisibilityAuditor}).
  */
 class FaultToleranceITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     /** Failures injected by {@link FailOnce}, by test: each fires once, across restarts. */
     private static final Map<String, AtomicBoolean> FIRED = new ConcurrentHashMap<>();
 
     private static final Duration CONVERGE = Duration.ofSeconds(180);
-
-
 
     /** Tables, indices and config of one test. */
     private static final class Run {
@@ -91,7 +91,9 @@ class FaultToleranceITCase {
             this.counts = name + "Counts";
             this.countIndex = name.toLowerCase() + "-counts";
             this.itemIndex = name.toLowerCase() + "-tasks";
-            streamArn = TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+            streamArn =
+                    TodoTables.createSourceTable(
+                            SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
             TodoTables.createAggregateTable(SERVICES.ddb(), counts);
             props = SERVICES.services().testJobProperties(name, deadLetters);
         }
@@ -102,9 +104,13 @@ class FaultToleranceITCase {
 
         JobClient start(UnaryOperator<RecordSource> wrap, Configuration envConf) throws Exception {
             JobConfig c = config();
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(envConf);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(envConf);
             StreamSyncPipeline.configureEnvironment(env, c);
-            StreamSyncPipeline.define(env, c, wrap.apply(RecordSources.changeStream(c, Startup.prepare(c))),
+            StreamSyncPipeline.define(
+                    env,
+                    c,
+                    wrap.apply(RecordSources.changeStream(c, Startup.prepare(c))),
                     PipelineSinks.fromConfig(c));
             return env.executeAsync(name);
         }
@@ -114,42 +120,64 @@ class FaultToleranceITCase {
         }
 
         VisibilityAuditor watch() {
-            return new VisibilityAuditor(SERVICES.ddb(), counts, SERVICES.search(), countIndex, itemIndex);
+            return new VisibilityAuditor(
+                    SERVICES.ddb(), counts, SERVICES.search(), countIndex, itemIndex);
         }
 
-        /** Everything the reader saw was the stream's state at its version, never older than before. */
+        /**
+         * Everything the reader saw was the stream's state at its version, never older than before.
+         */
         void assertNothingRolledBack(VisibilityAuditor reader) throws Exception {
             reader.close();
-            StreamHistory history = StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), streamArn);
+            StreamHistory history =
+                    StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), streamArn);
             assertThat(reader.seen()).hasSizeGreaterThan(100);
             assertThat(reader.problems(history)).isEmpty();
         }
 
         String check() throws Exception {
-            return GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(), countIndex, itemIndex);
+            return GroundTruth.check(
+                    SERVICES.ddb(), source, counts, SERVICES.search(), countIndex, itemIndex);
         }
 
         Thread traffic(int operations, long seed) {
-            Thread t = new Thread(() -> new TaskWorkload(SERVICES.ddb(), source, 40, seed).run(operations), name + "-traffic");
+            Thread t =
+                    new Thread(
+                            () ->
+                                    new TaskWorkload(SERVICES.ddb(), source, 40, seed)
+                                            .run(operations),
+                            name + "-traffic");
             t.start();
             return t;
         }
     }
 
     private static void awaitOperations(Run run, long rows) throws Exception {
-        Poll.until(Duration.ofSeconds(60), () -> TodoTables.scan(SERVICES.ddb(), run.source).size() >= rows ? null
-                : "source table below " + rows + " items");
+        Poll.until(
+                Duration.ofSeconds(60),
+                () ->
+                        TodoTables.scan(SERVICES.ddb(), run.source).size() >= rows
+                                ? null
+                                : "source table below " + rows + " items");
     }
 
     @Test
-    void staysExactThroughTaskManagerLossesAndInjectedFailures(@TempDir Path dir,
-            @InjectMiniCluster MiniCluster cluster) throws Exception {
+    void staysExactThroughTaskManagerLossesAndInjectedFailures(
+            @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
         Run run = new Run("tmLoss", dir);
         String key = run.name;
-        JobClient job = run.start(s -> env -> s.create(env)
-                .map(new FailOnce(key + "-a", 700)).returns(Types.POJO(RawRecord.class)).uid("fail-once-a")
-                .map(new FailOnce(key + "-b", 1900)).returns(Types.POJO(RawRecord.class)).uid("fail-once-b"),
-                new Configuration());
+        JobClient job =
+                run.start(
+                        s ->
+                                env ->
+                                        s.create(env)
+                                                .map(new FailOnce(key + "-a", 700))
+                                                .returns(Types.POJO(RawRecord.class))
+                                                .uid("fail-once-a")
+                                                .map(new FailOnce(key + "-b", 1900))
+                                                .returns(Types.POJO(RawRecord.class))
+                                                .uid("fail-once-b"),
+                        new Configuration());
         int faults = 2; // the two FailOnce operators
         try (VisibilityAuditor watcher = run.watch()) {
             Thread traffic = run.traffic(3000, 1L);
@@ -189,9 +217,11 @@ class FaultToleranceITCase {
     }
 
     @Test
-    void staysExactWhenAggregateWritesAreThrottledAndTheTableIsUnavailable(@TempDir Path dir) throws Exception {
+    void staysExactWhenAggregateWritesAreThrottledAndTheTableIsUnavailable(@TempDir Path dir)
+            throws Exception {
         Run run = new Run("throttle", dir);
-        try (FaultyDynamoDbProxy proxy = new FaultyDynamoDbProxy(SERVICES.services().dynamoDb.endpoint())) {
+        try (FaultyDynamoDbProxy proxy =
+                new FaultyDynamoDbProxy(SERVICES.services().dynamoDb.endpoint())) {
             run.props.put("aws.endpoint", proxy.endpoint().toString());
             proxy.throttle(0.3);
             JobClient job = run.start();
@@ -200,7 +230,9 @@ class FaultToleranceITCase {
                 awaitOperations(run, 400);
                 proxy.outage(true);
                 // the outage lasts until the job has met it, then 5 s more while traffic goes on
-                Poll.until(Duration.ofSeconds(60), () -> proxy.refused.get() > 0 ? null : "no write met the outage yet");
+                Poll.until(
+                        Duration.ofSeconds(60),
+                        () -> proxy.refused.get() > 0 ? null : "no write met the outage yet");
                 Thread.sleep(5000);
                 proxy.outage(false);
                 traffic.join();
@@ -223,8 +255,12 @@ class FaultToleranceITCase {
         try (VisibilityAuditor watcher = run.watch()) {
             Thread traffic = run.traffic(2500, 4L);
             awaitOperations(run, 400);
-            String savepoint = first.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
-                    SavepointFormatType.CANONICAL).get();
+            String savepoint =
+                    first.stopWithSavepoint(
+                                    false,
+                                    dir.resolve("savepoints").toUri().toString(),
+                                    SavepointFormatType.CANONICAL)
+                            .get();
             awaitOperations(run, 700); // traffic goes on while no job runs
             Configuration restore = new Configuration();
             restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
@@ -244,8 +280,13 @@ class FaultToleranceITCase {
         Run run = new Run("reorder", dir);
         // the real stream of a workload, captured, then delivered with duplicates and reordering
         new TaskWorkload(SERVICES.ddb(), run.source, 40, 5L).run(2500);
-        String arn = SERVICES.ddb().describeTable(b -> b.tableName(run.source)).table().latestStreamArn();
-        List<RawRecord> captured = StreamCapture.readAll(SERVICES.services().dynamoDb.streamsClient(), arn);
+        String arn =
+                SERVICES.ddb()
+                        .describeTable(b -> b.tableName(run.source))
+                        .table()
+                        .latestStreamArn();
+        List<RawRecord> captured =
+                StreamCapture.readAll(SERVICES.services().dynamoDb.streamsClient(), arn);
         assertThat(captured).as("deletes of absent items leave no record").hasSizeGreaterThan(2000);
         List<RawRecord> delivered = disorder(captured, new Random(5));
         assertThat(delivered.size()).isGreaterThan(captured.size());
@@ -254,8 +295,18 @@ class FaultToleranceITCase {
         String idle = run.source + "Idle";
         TodoTables.createSourceTable(SERVICES.ddb(), idle, StreamViewType.NEW_AND_OLD_IMAGES);
         run.props.put("source.table.name", idle);
-        JobClient job = run.start(s -> env -> s.create(env).union(env.fromData(Types.POJO(RawRecord.class),
-                delivered.toArray(new RawRecord[0])).uid("disordered-records")), new Configuration());
+        JobClient job =
+                run.start(
+                        s ->
+                                env ->
+                                        s.create(env)
+                                                .union(
+                                                        env.fromData(
+                                                                        Types.POJO(RawRecord.class),
+                                                                        delivered.toArray(
+                                                                                new RawRecord[0]))
+                                                                .uid("disordered-records")),
+                        new Configuration());
         run.props.put("source.table.name", run.source);
         try {
             Poll.until(CONVERGE, run::check);
@@ -264,12 +315,17 @@ class FaultToleranceITCase {
         }
     }
 
-    /** Shuffles within blocks of 60, repeats a quarter of the records later in their block, replays one block. */
+    /**
+     * Shuffles within blocks of 60, repeats a quarter of the records later in their block, replays
+     * one block.
+     */
     private static List<RawRecord> disorder(List<RawRecord> records, Random random) {
         List<RawRecord> out = new ArrayList<>();
         for (int start = 0; start < records.size(); start += 60) {
-            List<RawRecord> block = new ArrayList<>(records.subList(start, Math.min(records.size(), start + 60)));
-            List<RawRecord> copies = block.stream().filter(r -> random.nextInt(4) == 0).collect(Collectors.toList());
+            List<RawRecord> block =
+                    new ArrayList<>(records.subList(start, Math.min(records.size(), start + 60)));
+            List<RawRecord> copies =
+                    block.stream().filter(r -> random.nextInt(4) == 0).collect(Collectors.toList());
             block.addAll(copies);
             Collections.shuffle(block, random);
             out.addAll(block);
@@ -279,53 +335,106 @@ class FaultToleranceITCase {
     }
 
     @Test
-    void poisonRecordsAndRejectedDocumentsAreDeadLettersAndTheRestIsExact(@TempDir Path dir) throws Exception {
+    void poisonRecordsAndRejectedDocumentsAreDeadLettersAndTheRestIsExact(@TempDir Path dir)
+            throws Exception {
         Run run = new Run("poison", dir);
-        // the item index maps mixedList (a chosen field; the others are not mapped) as a number, so the engine refuses "a"
+        // the item index maps mixedList (a chosen field; the others are not mapped) as a number, so
+        // the engine refuses "a"
         Path mapping = Files.createTempFile("poison-item-mapping", ".json");
         mapping.toFile().deleteOnExit();
-        Files.writeString(mapping, "{\"mappings\":{\"properties\":{\"mixedList\":{\"type\":\"long\"}}}}");
+        Files.writeString(
+                mapping, "{\"mappings\":{\"properties\":{\"mixedList\":{\"type\":\"long\"}}}}");
         run.props.put("sink.search.item.mapping.file", mapping.toString());
-        List<RawRecord> poison = List.of(
-                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":", "poison", "1", -1),
-                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
-                        + "\"taskId\":{\"S\":\"p\"}},\"NewImage\":{\"x\":{\"Q\":\"1\"}},\"SequenceNumber\":\"9\"}}", "poison", "2", -1),
-                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"taskId\":{\"S\":\"p\"}},"
-                        + "\"SequenceNumber\":\"9\"}}", "poison", "3", -1),
-                new RawRecord("{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
-                        + "\"taskId\":{\"S\":\"p\"}},\"SequenceNumber\":\"9\",\"ApproximateCreationDateTime\":\"later\"}}", "poison", "4", -1),
-                new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
-                        + "\"taskId\":{\"S\":\"p\"}},\"NewImage\":{\"n\":{\"N\":\"1.2.3\"}},\"SequenceNumber\":\"9\"}}", "poison", "5", -1));
-        JobClient job = run.start(s -> env -> s.create(env).union(env.fromData(Types.POJO(RawRecord.class),
-                poison.toArray(new RawRecord[0])).uid("poison-records")), new Configuration());
+        List<RawRecord> poison =
+                List.of(
+                        new RawRecord("{\"eventName\":\"INSERT\",\"dynamodb\":", "poison", "1", -1),
+                        new RawRecord(
+                                "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
+                                        + "\"taskId\":{\"S\":\"p\"}},\"NewImage\":{\"x\":{\"Q\":\"1\"}},\"SequenceNumber\":\"9\"}}",
+                                "poison",
+                                "2",
+                                -1),
+                        new RawRecord(
+                                "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"taskId\":{\"S\":\"p\"}},"
+                                        + "\"SequenceNumber\":\"9\"}}",
+                                "poison",
+                                "3",
+                                -1),
+                        new RawRecord(
+                                "{\"eventName\":\"REMOVE\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
+                                        + "\"taskId\":{\"S\":\"p\"}},\"SequenceNumber\":\"9\",\"ApproximateCreationDateTime\":\"later\"}}",
+                                "poison",
+                                "4",
+                                -1),
+                        new RawRecord(
+                                "{\"eventName\":\"INSERT\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"list-001\"},"
+                                        + "\"taskId\":{\"S\":\"p\"}},\"NewImage\":{\"n\":{\"N\":\"1.2.3\"}},\"SequenceNumber\":\"9\"}}",
+                                "poison",
+                                "5",
+                                -1));
+        JobClient job =
+                run.start(
+                        s ->
+                                env ->
+                                        s.create(env)
+                                                .union(
+                                                        env.fromData(
+                                                                        Types.POJO(RawRecord.class),
+                                                                        poison.toArray(
+                                                                                new RawRecord[0]))
+                                                                .uid("poison-records")),
+                        new Configuration());
         try {
             Thread traffic = run.traffic(2000, 6L);
             traffic.join();
-            // an item the SERVICES.search() engine refuses: a string in the field mapped as a number
+            // an item the SERVICES.search() engine refuses: a string in the field mapped as a
+            // number
             Map<String, AttributeValue> mixed = new HashMap<>();
             mixed.put("listId", AttributeValue.fromS("list-002"));
             mixed.put("taskId", AttributeValue.fromS("mixed"));
-            mixed.put("mixedList", AttributeValue.fromL(List.of(AttributeValue.fromS("a"), AttributeValue.fromN("1"))));
+            mixed.put(
+                    "mixedList",
+                    AttributeValue.fromL(
+                            List.of(AttributeValue.fromS("a"), AttributeValue.fromN("1"))));
             SERVICES.ddb().putItem(b -> b.tableName(run.source).item(mixed));
 
-            Poll.until(CONVERGE, () -> {
-                String counts = GroundTruth.check(SERVICES.ddb(), run.source, run.counts, SERVICES.search(), run.countIndex, null);
-                if (counts != null) {
-                    return counts;
-                }
-                Map<String, JsonNode> truth = TodoTables.itemsById(SERVICES.ddb(), run.source);
-                truth.remove("list-002|mixed");
-                return GroundTruth.compareItems(truth, SERVICES.search().allDocuments(run.itemIndex));
-            });
-            Poll.until(Duration.ofSeconds(30), () -> lines(dir, "dead-letters").size() >= poison.size()
-                    && !lines(dir, "rejected-").isEmpty() ? null : "dead letters not all written yet");
+            Poll.until(
+                    CONVERGE,
+                    () -> {
+                        String counts =
+                                GroundTruth.check(
+                                        SERVICES.ddb(),
+                                        run.source,
+                                        run.counts,
+                                        SERVICES.search(),
+                                        run.countIndex,
+                                        null);
+                        if (counts != null) {
+                            return counts;
+                        }
+                        Map<String, JsonNode> truth =
+                                TodoTables.itemsById(SERVICES.ddb(), run.source);
+                        truth.remove("list-002|mixed");
+                        return GroundTruth.compareItems(
+                                truth, SERVICES.search().allDocuments(run.itemIndex));
+                    });
+            Poll.until(
+                    Duration.ofSeconds(30),
+                    () ->
+                            lines(dir, "dead-letters").size() >= poison.size()
+                                            && !lines(dir, "rejected-").isEmpty()
+                                    ? null
+                                    : "dead letters not all written yet");
         } finally {
             job.cancel().get();
         }
         List<JsonNode> letters = lines(dir, "dead-letters");
-        assertThat(letters).extracting(l -> l.get("sequenceNumber").asText())
+        assertThat(letters)
+                .extracting(l -> l.get("sequenceNumber").asText())
                 .containsExactlyInAnyOrder("1", "2", "3", "4", "5");
-        assertThat(letters).extracting(l -> l.get("reason").asText()).anyMatch(r -> r.startsWith("malformed JSON"))
+        assertThat(letters)
+                .extracting(l -> l.get("reason").asText())
+                .anyMatch(r -> r.startsWith("malformed JSON"))
                 .anyMatch(r -> r.contains("unknown attribute type 'Q'"))
                 .anyMatch(r -> r.contains("do not match the configured key schema"))
                 .anyMatch(r -> r.contains("ApproximateCreationDateTime"))
@@ -339,8 +448,13 @@ class FaultToleranceITCase {
         ObjectMapper mapper = new ObjectMapper();
         List<JsonNode> out = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().startsWith(prefix)
-                    && !p.getFileName().toString().startsWith(".")).collect(Collectors.toList())) {
+            for (Path f :
+                    files.filter(
+                                    p ->
+                                            Files.isRegularFile(p)
+                                                    && p.getFileName().toString().startsWith(prefix)
+                                                    && !p.getFileName().toString().startsWith("."))
+                            .collect(Collectors.toList())) {
                 for (String line : Files.readAllLines(f)) {
                     if (!line.isBlank()) {
                         out.add(mapper.readTree(line));

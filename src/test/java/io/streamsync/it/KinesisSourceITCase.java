@@ -27,11 +27,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.flink.core.execution.JobClient;
-import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
-import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
-import software.amazon.awssdk.services.kinesis.model.Shard;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -40,24 +35,32 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.Shard;
 
 /**
- * The Kinesis source against a real kinesalite: random traffic on a moto DynamoDB table, each change
- * written to a 2-shard Kinesis stream in the exact record format of Kinesis Data Streams for DynamoDB
- * (tableName, recordFormat, userIdentity, ApproximateCreationDateTime in microseconds with its precision,
- * no sequence number), a tenth of them twice (the copy to another shard), shuffled in blocks of 40, and
- * one shard split and its two children merged mid-run (the merged shard waits for both parents), and the job
- * failed over on the first record of a child shard. The aggregate table, the aggregate documents and the
- * item index must equal a scan of the table.
+ * The Kinesis source against a real kinesalite: random traffic on a moto DynamoDB table, each
+ * change written to a 2-shard Kinesis stream in the exact record format of Kinesis Data Streams for
+ * DynamoDB (tableName, recordFormat, userIdentity, ApproximateCreationDateTime in microseconds with
+ * its precision, no sequence number), a tenth of them twice (the copy to another shard), shuffled
+ * in blocks of 40, and one shard split and its two children merged mid-run (the merged shard waits
+ * for both parents), and the job failed over on the first record of a child shard. The aggregate
+ * table, the aggregate documents and the item index must equal a scan of the table.
  */
 class KinesisSourceITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     private static Kinesalite kinesalite;
 
@@ -73,7 +76,9 @@ class KinesisSourceITCase {
         }
     }
 
-    /** Writes change records as DynamoDB's Kinesis destination does, with duplicates and reordering. */
+    /**
+     * Writes change records as DynamoDB's Kinesis destination does, with duplicates and reordering.
+     */
     static final class KinesisDestination {
         private final KinesisClient kinesis;
         private final String stream;
@@ -91,12 +96,17 @@ class KinesisSourceITCase {
             this.table = table;
         }
 
-        void changed(Map<String, AttributeValue> key, Map<String, AttributeValue> oldImage, Map<String, AttributeValue> newImage) {
+        void changed(
+                Map<String, AttributeValue> key,
+                Map<String, AttributeValue> oldImage,
+                Map<String, AttributeValue> newImage) {
             lastMicros = Math.max(lastMicros + 1, System.currentTimeMillis() * 1000L);
             ObjectNode r = json.createObjectNode();
             r.put("awsRegion", "us-east-1");
             r.put("eventID", UUID.randomUUID().toString());
-            r.put("eventName", oldImage == null ? "INSERT" : newImage == null ? "REMOVE" : "MODIFY");
+            r.put(
+                    "eventName",
+                    oldImage == null ? "INSERT" : newImage == null ? "REMOVE" : "MODIFY");
             r.putNull("userIdentity");
             r.put("recordFormat", "application/json");
             r.put("tableName", table);
@@ -118,10 +128,19 @@ class KinesisSourceITCase {
             r.put("eventSource", "aws:dynamodb");
             byte[] data = r.toString().getBytes(StandardCharsets.UTF_8);
             String partitionKey = key.get("listId").s() + "|" + key.get("taskId").s();
-            block.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(data)).partitionKey(partitionKey).build());
+            block.add(
+                    PutRecordsRequestEntry.builder()
+                            .data(SdkBytes.fromByteArray(data))
+                            .partitionKey(partitionKey)
+                            .build());
             records++;
-            if (random.nextInt(10) == 0) { // delivered twice, the copy through another partition key
-                block.add(PutRecordsRequestEntry.builder().data(SdkBytes.fromByteArray(data)).partitionKey("dup-" + random.nextInt()).build());
+            if (random.nextInt(10)
+                    == 0) { // delivered twice, the copy through another partition key
+                block.add(
+                        PutRecordsRequestEntry.builder()
+                                .data(SdkBytes.fromByteArray(data))
+                                .partitionKey("dup-" + random.nextInt())
+                                .build());
                 duplicates++;
             }
             if (block.size() >= 40) {
@@ -138,7 +157,8 @@ class KinesisSourceITCase {
             block.clear();
             while (!pending.isEmpty()) {
                 List<PutRecordsRequestEntry> batch = pending;
-                PutRecordsResponse result = kinesis.putRecords(b -> b.streamName(stream).records(batch));
+                PutRecordsResponse result =
+                        kinesis.putRecords(b -> b.streamName(stream).records(batch));
                 List<PutRecordsRequestEntry> retry = new ArrayList<>();
                 for (int i = 0; i < pending.size(); i++) {
                     if (result.records().get(i).errorCode() != null) {
@@ -150,11 +170,15 @@ class KinesisSourceITCase {
         }
     }
 
-    /** Fails the job once, on the first record of a shard that was not there at the start (a child). */
-    static final class FailOnFirstChildRecord extends org.apache.flink.api.common.functions.RichMapFunction<
-            io.streamsync.source.RawRecord, io.streamsync.source.RawRecord> {
+    /**
+     * Fails the job once, on the first record of a shard that was not there at the start (a child).
+     */
+    static final class FailOnFirstChildRecord
+            extends org.apache.flink.api.common.functions.RichMapFunction<
+                    io.streamsync.source.RawRecord, io.streamsync.source.RawRecord> {
         private static final long serialVersionUID = 1L;
-        static final java.util.concurrent.atomic.AtomicBoolean FIRED = new java.util.concurrent.atomic.AtomicBoolean();
+        static final java.util.concurrent.atomic.AtomicBoolean FIRED =
+                new java.util.concurrent.atomic.AtomicBoolean();
         private final java.util.Set<String> initialShards;
 
         FailOnFirstChildRecord(java.util.Set<String> initialShards) {
@@ -164,17 +188,21 @@ class KinesisSourceITCase {
         @Override
         public io.streamsync.source.RawRecord map(io.streamsync.source.RawRecord r) {
             if (!initialShards.contains(r.shardId) && FIRED.compareAndSet(false, true)) {
-                throw new IllegalStateException("injected failure on the first record of child shard " + r.shardId);
+                throw new IllegalStateException(
+                        "injected failure on the first record of child shard " + r.shardId);
             }
             return r;
         }
     }
 
     @Test
-    void countsAndIndexAreExactFromKinesisWithDuplicatesReorderingASplitAMergeAndAFailure(@TempDir Path dir) throws Exception {
+    void countsAndIndexAreExactFromKinesisWithDuplicatesReorderingASplitAMergeAndAFailure(
+            @TempDir Path dir) throws Exception {
         Map<String, String> props = SERVICES.services().testJobProperties("kds", dir);
         props.put("source.type", "kinesis");
-        props.put("source.kinesis.stream", "arn:aws:kinesis:us-east-1:000000000000:stream/todo-changes");
+        props.put(
+                "source.kinesis.stream",
+                "arn:aws:kinesis:us-east-1:000000000000:stream/todo-changes");
         props.put("source.kinesis.endpoint", kinesalite.endpoint().toString());
         props.put("job.parallelism", "2");
         TodoTables.createSourceTableWithoutStream(SERVICES.ddb(), "kdsTasks");
@@ -189,40 +217,74 @@ class KinesisSourceITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, c);
         io.streamsync.source.RecordSource source = RecordSources.fromConfig(c, Startup.prepare(c));
-        StreamSyncPipeline.define(env, c, e -> source.create(e).map(new FailOnFirstChildRecord(initial))
-                .returns(org.apache.flink.api.common.typeinfo.Types.POJO(io.streamsync.source.RawRecord.class))
-                .uid("inject-failure").name("inject failure"), PipelineSinks.fromConfig(c));
+        StreamSyncPipeline.define(
+                env,
+                c,
+                e ->
+                        source.create(e)
+                                .map(new FailOnFirstChildRecord(initial))
+                                .returns(
+                                        org.apache.flink.api.common.typeinfo.Types.POJO(
+                                                io.streamsync.source.RawRecord.class))
+                                .uid("inject-failure")
+                                .name("inject failure"),
+                PipelineSinks.fromConfig(c));
         JobClient job = env.executeAsync("kinesis");
         try {
-            KinesisDestination destination = new KinesisDestination(kinesis, "todo-changes", "kdsTasks");
-            TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), "kdsTasks", 30, 5L).onChange(destination::changed);
+            KinesisDestination destination =
+                    new KinesisDestination(kinesis, "todo-changes", "kdsTasks");
+            TaskWorkload workload =
+                    new TaskWorkload(SERVICES.ddb(), "kdsTasks", 30, 5L)
+                            .onChange(destination::changed);
             workload.run(1000);
             destination.flush();
             Shard first = shards(kinesis).get(0);
             BigInteger low = new BigInteger(first.hashKeyRange().startingHashKey());
             BigInteger high = new BigInteger(first.hashKeyRange().endingHashKey());
-            kinesis.splitShard(b -> b.streamName("todo-changes").shardToSplit(first.shardId())
-                    .newStartingHashKey(low.add(high).shiftRight(1).toString()));
+            kinesis.splitShard(
+                    b ->
+                            b.streamName("todo-changes")
+                                    .shardToSplit(first.shardId())
+                                    .newStartingHashKey(low.add(high).shiftRight(1).toString()));
             awaitActive(kinesis, "after the split");
             workload.run(1000);
             destination.flush();
             List<String> children = new ArrayList<>();
-            shards(kinesis).stream().filter(s -> first.shardId().equals(s.parentShardId())).forEach(s -> children.add(s.shardId()));
+            shards(kinesis).stream()
+                    .filter(s -> first.shardId().equals(s.parentShardId()))
+                    .forEach(s -> children.add(s.shardId()));
             assertThat(children).hasSize(2);
-            kinesis.mergeShards(b -> b.streamName("todo-changes").shardToMerge(children.get(0))
-                    .adjacentShardToMerge(children.get(1)));
+            kinesis.mergeShards(
+                    b ->
+                            b.streamName("todo-changes")
+                                    .shardToMerge(children.get(0))
+                                    .adjacentShardToMerge(children.get(1)));
             awaitActive(kinesis, "after the merge");
             workload.run(1000);
             destination.flush();
             List<Shard> all = shards(kinesis);
-            System.out.printf("[kinesis] %d change records, %d duplicates, %d shards after a split and a merge%n",
+            System.out.printf(
+                    "[kinesis] %d change records, %d duplicates, %d shards after a split and a merge%n",
                     destination.records, destination.duplicates, all.size());
             assertThat(all).as("2 shards, one split in two, the two merged into one").hasSize(5);
-            assertThat(all).filteredOn(s -> s.adjacentParentShardId() != null).as("the merged shard has two parents").hasSize(1);
+            assertThat(all)
+                    .filteredOn(s -> s.adjacentParentShardId() != null)
+                    .as("the merged shard has two parents")
+                    .hasSize(1);
             assertThat(destination.duplicates).isGreaterThan(50);
-            Poll.until(Duration.ofSeconds(180), () -> GroundTruth.check(SERVICES.ddb(), "kdsTasks", "kdsCounts",
-                    SERVICES.search(), "kds-counts", "kds-tasks"));
-            assertThat(FailOnFirstChildRecord.FIRED).as("the job failed over once, when the first child shard was read").isTrue();
+            Poll.until(
+                    Duration.ofSeconds(180),
+                    () ->
+                            GroundTruth.check(
+                                    SERVICES.ddb(),
+                                    "kdsTasks",
+                                    "kdsCounts",
+                                    SERVICES.search(),
+                                    "kds-counts",
+                                    "kds-tasks"));
+            assertThat(FailOnFirstChildRecord.FIRED)
+                    .as("the job failed over once, when the first child shard was read")
+                    .isTrue();
         } finally {
             job.cancel().get();
             kinesis.close();
@@ -234,7 +296,16 @@ class KinesisSourceITCase {
     }
 
     private static void awaitActive(KinesisClient kinesis, String when) throws Exception {
-        Poll.until(Duration.ofSeconds(30), () -> "ACTIVE".equals(kinesis.describeStream(b -> b.streamName("todo-changes"))
-                .streamDescription().streamStatusAsString()) ? null : "stream not ACTIVE " + when);
+        Poll.until(
+                Duration.ofSeconds(30),
+                () ->
+                        "ACTIVE"
+                                        .equals(
+                                                kinesis.describeStream(
+                                                                b -> b.streamName("todo-changes"))
+                                                        .streamDescription()
+                                                        .streamStatusAsString())
+                                ? null
+                                : "stream not ACTIVE " + when);
     }
 }

@@ -23,8 +23,9 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * The test bed answers as DynamoDB does where moto 5.2.1 alone would not (src/test/moto/launch.py): every
- * integration test relies on these, so they are checked here, through the AWS SDK the job uses.
+ * The test bed answers as DynamoDB does where moto 5.2.1 alone would not (src/test/moto/launch.py):
+ * every integration test relies on these, so they are checked here, through the AWS SDK the job
+ * uses.
  */
 class MotoTestBedITCase {
     private static Moto moto;
@@ -37,7 +38,8 @@ class MotoTestBedITCase {
         moto = Moto.start();
         ddb = moto.client();
         streams = moto.streamsClient();
-        streamArn = TodoTables.createSourceTable(ddb, "bedTasks", StreamViewType.NEW_AND_OLD_IMAGES);
+        streamArn =
+                TodoTables.createSourceTable(ddb, "bedTasks", StreamViewType.NEW_AND_OLD_IMAGES);
     }
 
     @AfterAll
@@ -49,19 +51,32 @@ class MotoTestBedITCase {
 
     @Test
     void describeStreamPagesFromTheExclusiveStartShardId() {
-        List<Shard> all = streams.describeStream(b -> b.streamArn(streamArn)).streamDescription().shards();
+        List<Shard> all =
+                streams.describeStream(b -> b.streamArn(streamArn)).streamDescription().shards();
         assertThat(all).hasSize(1); // moto: one shard per table, never closed
-        var after = streams.describeStream(b -> b.streamArn(streamArn).exclusiveStartShardId(all.get(0).shardId()))
-                .streamDescription();
+        var after =
+                streams.describeStream(
+                                b ->
+                                        b.streamArn(streamArn)
+                                                .exclusiveStartShardId(all.get(0).shardId()))
+                        .streamDescription();
         assertThat(after.shards()).as("no shard after the last one").isEmpty();
         assertThat(after.lastEvaluatedShardId()).isNull();
     }
 
     @Test
     void anUnknownShardIsResourceNotFound() {
-        assertThatThrownBy(() -> streams.getShardIterator(b -> b.streamArn(streamArn)
-                .shardId("shardId-00000000000000000000-00000000").shardIteratorType(ShardIteratorType.TRIM_HORIZON)))
-                .isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("Shard does not exist");
+        assertThatThrownBy(
+                        () ->
+                                streams.getShardIterator(
+                                        b ->
+                                                b.streamArn(streamArn)
+                                                        .shardId(
+                                                                "shardId-00000000000000000000-00000000")
+                                                        .shardIteratorType(
+                                                                ShardIteratorType.TRIM_HORIZON)))
+                .isInstanceOf(ResourceNotFoundException.class)
+                .hasMessageContaining("Shard does not exist");
     }
 
     @Test
@@ -69,12 +84,28 @@ class MotoTestBedITCase {
         Instant before = Instant.now();
         for (int i = 0; i < 20; i++) {
             int n = i;
-            ddb.putItem(b -> b.tableName("bedTasks").item(Map.of("listId", AttributeValue.fromS("l"),
-                    "taskId", AttributeValue.fromS("t" + n))));
+            ddb.putItem(
+                    b ->
+                            b.tableName("bedTasks")
+                                    .item(
+                                            Map.of(
+                                                    "listId",
+                                                    AttributeValue.fromS("l"),
+                                                    "taskId",
+                                                    AttributeValue.fromS("t" + n))));
         }
-        Shard shard = streams.describeStream(b -> b.streamArn(streamArn)).streamDescription().shards().get(0);
-        String it = streams.getShardIterator(b -> b.streamArn(streamArn).shardId(shard.shardId())
-                .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+        Shard shard =
+                streams.describeStream(b -> b.streamArn(streamArn))
+                        .streamDescription()
+                        .shards()
+                        .get(0);
+        String it =
+                streams.getShardIterator(
+                                b ->
+                                        b.streamArn(streamArn)
+                                                .shardId(shard.shardId())
+                                                .shardIteratorType(ShardIteratorType.TRIM_HORIZON))
+                        .shardIterator();
         List<Record> records = streams.getRecords(b -> b.shardIterator(it)).records();
         assertThat(records).hasSizeGreaterThanOrEqualTo(20);
         for (Record r : records) {
@@ -90,15 +121,36 @@ class MotoTestBedITCase {
         String big = "x".repeat(3000);
         for (int i = 0; i < 40; i++) {
             int n = i;
-            ddb.putItem(b -> b.tableName("bedSizes").item(Map.of("listId", AttributeValue.fromS("l" + n),
-                    "payload", AttributeValue.fromS(big))));
+            ddb.putItem(
+                    b ->
+                            b.tableName("bedSizes")
+                                    .item(
+                                            Map.of(
+                                                    "listId",
+                                                    AttributeValue.fromS("l" + n),
+                                                    "payload",
+                                                    AttributeValue.fromS(big))));
         }
-        ScanResponse eventual = ddb.scan(b -> b.tableName("bedSizes").returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
-        ScanResponse strong = ddb.scan(b -> b.tableName("bedSizes").consistentRead(true)
-                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
-        ScanResponse small = ddb.scan(b -> b.tableName("bedSizes").limit(2).returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
+        ScanResponse eventual =
+                ddb.scan(
+                        b ->
+                                b.tableName("bedSizes")
+                                        .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
+        ScanResponse strong =
+                ddb.scan(
+                        b ->
+                                b.tableName("bedSizes")
+                                        .consistentRead(true)
+                                        .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
+        ScanResponse small =
+                ddb.scan(
+                        b ->
+                                b.tableName("bedSizes")
+                                        .limit(2)
+                                        .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL));
         assertThat(eventual.count()).isEqualTo(40);
-        // 40 items of about 3,010 bytes: 118 KB, 30 units of 4 KB; half of that eventually consistent
+        // 40 items of about 3,010 bytes: 118 KB, 30 units of 4 KB; half of that eventually
+        // consistent
         assertThat(strong.consumedCapacity().capacityUnits()).isEqualTo(30.0);
         assertThat(eventual.consumedCapacity().capacityUnits()).isEqualTo(15.0);
         assertThat(small.consumedCapacity().capacityUnits()).isEqualTo(1.0);

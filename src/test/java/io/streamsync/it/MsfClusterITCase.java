@@ -40,24 +40,32 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * The job's shaded jar (what deploy/scripts/build-and-upload.sh uploads) on a cluster run as Managed Service for
- * Apache Flink runs it ({@link FlinkProcessCluster}): separate JobManager and TaskManager JVMs whose classpath is
- * Flink's lib/ alone; the jar run through the REST API, so that its main runs in Flink's client context environment
- * with {@code execution.program-config.enabled=false} and MSF's allowed keys as the only exceptions; checkpointing
- * from the cluster's configuration with the template's CheckpointConfiguration (10 s interval, 5 s least pause),
- * exponential-delay restarts, RocksDB with incremental checkpoints, checkpoints and savepoints in S3 (moto's,
- * through the flink-s3-fs-hadoop plugin); the application properties in the JSON file the MSF runtime library reads
- * ({@code /etc/flink/application_properties.json}), one property group per key prefix as the template writes them.
+ * The job's shaded jar (what deploy/scripts/build-and-upload.sh uploads) on a cluster run as
+ * Managed Service for Apache Flink runs it ({@link FlinkProcessCluster}): separate JobManager and
+ * TaskManager JVMs whose classpath is Flink's lib/ alone; the jar run through the REST API, so that
+ * its main runs in Flink's client context environment with {@code
+ * execution.program-config.enabled=false} and MSF's allowed keys as the only exceptions;
+ * checkpointing from the cluster's configuration with the template's CheckpointConfiguration (10 s
+ * interval, 5 s least pause), exponential-delay restarts, RocksDB with incremental checkpoints,
+ * checkpoints and savepoints in S3 (moto's, through the flink-s3-fs-hadoop plugin); the application
+ * properties in the JSON file the MSF runtime library reads ({@code
+ * /etc/flink/application_properties.json}), one property group per key prefix as the template
+ * writes them.
  *
- * <p>One job's life, in order: it starts and its outputs equal the table; dead letters land in S3 and read back;
- * stop-with-savepoint to S3 (StopApplication's snapshot) and a start from it, exact and without a regression a reader
- * could see; a TaskManager killed with SIGKILL; then the savepoint of the Flink 2.2 job restored by the same jar on a
- * Flink 2.3 cluster (MSF's in-place upgrade from FLINK-2_2 to FLINK-2_3).
+ * <p>One job's life, in order: it starts and its outputs equal the table; dead letters land in S3
+ * and read back; stop-with-savepoint to S3 (StopApplication's snapshot) and a start from it, exact
+ * and without a regression a reader could see; a TaskManager killed with SIGKILL; then the
+ * savepoint of the Flink 2.2 job restored by the same jar on a Flink 2.3 cluster (MSF's in-place
+ * upgrade from FLINK-2_2 to FLINK-2_3).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MsfClusterITCase {
-    /** Where the MSF runtime library (aws-kinesisanalytics-runtime 1.2.0, its config.properties) reads the properties. */
+    /**
+     * Where the MSF runtime library (aws-kinesisanalytics-runtime 1.2.0, its config.properties)
+     * reads the properties.
+     */
     static final Path APPLICATION_PROPERTIES = Path.of("/etc/flink/application_properties.json");
+
     static final String BUCKET = "streamsync-msf";
     static final String SOURCE = "msfTasks";
     static final String COUNTS = "msfCounts";
@@ -84,21 +92,28 @@ class MsfClusterITCase {
     @BeforeAll
     static void startServicesAndCluster() throws Exception {
         if (Files.exists(APPLICATION_PROPERTIES)) {
-            throw new IllegalStateException(APPLICATION_PROPERTIES + " exists already: not this test's; remove it first");
+            throw new IllegalStateException(
+                    APPLICATION_PROPERTIES + " exists already: not this test's; remove it first");
         }
         createdEtcFlink = !Files.isDirectory(APPLICATION_PROPERTIES.getParent());
         Files.createDirectories(APPLICATION_PROPERTIES.getParent());
-        // a test JVM that dies before @AfterAll (out of memory, killed by failsafe) must not leave the file behind
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                Files.deleteIfExists(APPLICATION_PROPERTIES);
-                if (createdEtcFlink) {
-                    Files.deleteIfExists(APPLICATION_PROPERTIES.getParent());
-                }
-            } catch (java.io.IOException e) {
-                // nothing more to do on the way out
-            }
-        }, "msf-application-properties-cleanup"));
+        // a test JVM that dies before @AfterAll (out of memory, killed by failsafe) must not leave
+        // the file behind
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        Files.deleteIfExists(APPLICATION_PROPERTIES);
+                                        if (createdEtcFlink) {
+                                            Files.deleteIfExists(
+                                                    APPLICATION_PROPERTIES.getParent());
+                                        }
+                                    } catch (java.io.IOException e) {
+                                        // nothing more to do on the way out
+                                    }
+                                },
+                                "msf-application-properties-cleanup"));
         work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "msf-cluster-");
         moto = Moto.start();
         search = SearchNode.start();
@@ -132,7 +147,9 @@ class MsfClusterITCase {
 
     static Path jobJar() {
         Path jar = Path.of(System.getProperty("streamsync.job.jar", "target/streamsync.jar"));
-        assertThat(jar).as("the shaded job jar (mvn package builds it before the integration tests)").isRegularFile();
+        assertThat(jar)
+                .as("the shaded job jar (mvn package builds it before the integration tests)")
+                .isRegularFile();
         return jar;
     }
 
@@ -140,8 +157,11 @@ class MsfClusterITCase {
     static FlinkProcessCluster startCluster(String version) throws Exception {
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("execution.program-config.enabled", "false");
-        conf.put("execution.program-config.wildcards", String.join(";", FlinkProcessCluster.MSF_ALLOWED_KEYS));
-        // the template's CheckpointConfiguration (CUSTOM: CheckpointIntervalMs default, MinPauseBetweenCheckpoints)
+        conf.put(
+                "execution.program-config.wildcards",
+                String.join(";", FlinkProcessCluster.MSF_ALLOWED_KEYS));
+        // the template's CheckpointConfiguration (CUSTOM: CheckpointIntervalMs default,
+        // MinPauseBetweenCheckpoints)
         conf.put("execution.checkpointing.interval", "10 s");
         conf.put("execution.checkpointing.min-pause", "5 s");
         conf.put("execution.checkpointing.mode", "EXACTLY_ONCE");
@@ -159,13 +179,26 @@ class MsfClusterITCase {
         // a lost TaskManager is noticed in seconds (the JobManager's heartbeats to it fail)
         conf.put("heartbeat.interval", "2000");
         conf.put("heartbeat.timeout", "20000");
-        // the job's AWS clients take credentials as on MSF: from the environment's provider chain (there: the role)
-        Map<String, String> env = Map.of("AWS_ACCESS_KEY_ID", Moto.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", Moto.SECRET_KEY,
-                "AWS_REGION", Moto.REGION, "AWS_EC2_METADATA_DISABLED", "true");
-        return FlinkProcessCluster.start(version, work.resolve("flink-" + version), conf, env, List.of());
+        // the job's AWS clients take credentials as on MSF: from the environment's provider chain
+        // (there: the role)
+        Map<String, String> env =
+                Map.of(
+                        "AWS_ACCESS_KEY_ID",
+                        Moto.ACCESS_KEY,
+                        "AWS_SECRET_ACCESS_KEY",
+                        Moto.SECRET_KEY,
+                        "AWS_REGION",
+                        Moto.REGION,
+                        "AWS_EC2_METADATA_DISABLED",
+                        "true");
+        return FlinkProcessCluster.start(
+                version, work.resolve("flink-" + version), conf, env, List.of());
     }
 
-    /** The job's keys as a deployment sets them: no checkpoint, restart, state or parallelism keys, no static keys. */
+    /**
+     * The job's keys as a deployment sets them: no checkpoint, restart, state or parallelism keys,
+     * no static keys.
+     */
     static Map<String, String> jobProperties() {
         Map<String, String> p = new TreeMap<>();
         p.put("job.name", "streamsync-msf");
@@ -186,7 +219,10 @@ class MsfClusterITCase {
         return p;
     }
 
-    /** The JSON file of the MSF runtime library: one property group per key prefix (group "source": "table.name"). */
+    /**
+     * The JSON file of the MSF runtime library: one property group per key prefix (group "source":
+     * "table.name").
+     */
     static void writeApplicationProperties(Map<String, String> properties) throws Exception {
         Map<String, ObjectNode> groups = new TreeMap<>();
         for (Map.Entry<String, String> e : properties.entrySet()) {
@@ -195,25 +231,33 @@ class MsfClusterITCase {
                     .put(e.getKey().substring(dot + 1), e.getValue());
         }
         ArrayNode file = JSON.createArrayNode();
-        groups.forEach((id, map) -> file.addObject().put("PropertyGroupId", id).set("PropertyMap", map));
-        Files.writeString(APPLICATION_PROPERTIES, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(file));
+        groups.forEach(
+                (id, map) -> file.addObject().put("PropertyGroupId", id).set("PropertyMap", map));
+        Files.writeString(
+                APPLICATION_PROPERTIES,
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(file));
     }
 
     @Test
     @Order(1)
     void theClusterRunsMsfsConfigurationGuard() throws Exception {
         Map<String, String> jm = cluster.jobManagerConfig();
-        assertThat(jm).containsEntry("execution.program-config.enabled", "false")
-                .containsEntry("state.backend.type", "rocksdb").containsEntry("restart-strategy.type", "exponential-delay");
-        // the guard is live: the same jar with a properties file (a self-managed run) sets checkpointing in code, refused
+        assertThat(jm)
+                .containsEntry("execution.program-config.enabled", "false")
+                .containsEntry("state.backend.type", "rocksdb")
+                .containsEntry("restart-strategy.type", "exponential-delay");
+        // the guard is live: the same jar with a properties file (a self-managed run) sets
+        // checkpointing in code, refused
         Path file = work.resolve("self-managed.properties");
         StringBuilder text = new StringBuilder();
         jobProperties().forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         text.append("checkpoint.interval.ms=3000\n");
         Files.writeString(file, text.toString());
-        FlinkProcessCluster.RunResult refused = cluster.runJar(jarId, List.of("--config", file.toString()), null);
+        FlinkProcessCluster.RunResult refused =
+                cluster.runJar(jarId, List.of("--config", file.toString()), null);
         assertThat(refused.jobId).as("a job whose code sets checkpointing").isNull();
-        assertThat(refused.error).contains("Not allowed configuration change(s) were detected")
+        assertThat(refused.error)
+                .contains("Not allowed configuration change(s) were detected")
                 .contains("execution.checkpointing.interval");
     }
 
@@ -227,7 +271,9 @@ class MsfClusterITCase {
         try {
             FlinkProcessCluster.RunResult r = cluster.runJar(jarId, List.of(), null);
             assertThat(r.jobId).isNull();
-            assertThat(r.error).contains("checkpoint.interval.ms").contains("CheckpointConfiguration")
+            assertThat(r.error)
+                    .contains("checkpoint.interval.ms")
+                    .contains("CheckpointConfiguration")
                     .contains("aws.credentials.provider");
         } finally {
             writeApplicationProperties(jobProperties());
@@ -250,25 +296,49 @@ class MsfClusterITCase {
     @Order(4)
     void deadLettersLandInS3AndReadBack() throws Exception {
         assertThat(jobId).as("the job the earlier steps started").isNotNull();
-        // an item whose change records are larger than source.max.record.bytes: its insert and its removal are
+        // an item whose change records are larger than source.max.record.bytes: its insert and its
+        // removal are
         // dead letters (the job counts neither, so the counts stay equal to the table)
-        Map<String, AttributeValue> item = Map.of("listId", AttributeValue.fromS("list-dead-letters"),
-                "taskId", AttributeValue.fromS("too-large"), "note", AttributeValue.fromS("x".repeat(4000)));
+        Map<String, AttributeValue> item =
+                Map.of(
+                        "listId",
+                        AttributeValue.fromS("list-dead-letters"),
+                        "taskId",
+                        AttributeValue.fromS("too-large"),
+                        "note",
+                        AttributeValue.fromS("x".repeat(4000)));
         ddb.putItem(b -> b.tableName(SOURCE).item(item));
-        ddb.deleteItem(b -> b.tableName(SOURCE).key(Map.of("listId", item.get("listId"), "taskId", item.get("taskId"))));
+        ddb.deleteItem(
+                b ->
+                        b.tableName(SOURCE)
+                                .key(
+                                        Map.of(
+                                                "listId",
+                                                item.get("listId"),
+                                                "taskId",
+                                                item.get("taskId"))));
         List<String> lines = new ArrayList<>();
-        Poll.until(EXACT, () -> {
-            lines.clear();
-            for (String key : s3Keys("dead-letters/")) {
-                for (String line : s3("GET", "/" + BUCKET + "/" + key, 200).split("\n")) {
-                    if (line.contains("too-large")) {
-                        lines.add(line);
+        Poll.until(
+                EXACT,
+                () -> {
+                    lines.clear();
+                    for (String key : s3Keys("dead-letters/")) {
+                        for (String line : s3("GET", "/" + BUCKET + "/" + key, 200).split("\n")) {
+                            if (line.contains("too-large")) {
+                                lines.add(line);
+                            }
+                        }
                     }
-                }
-            }
-            return lines.size() >= 2 ? null : lines.size() + " dead letters of the item in s3://" + BUCKET + "/dead-letters";
-        });
-        assertThat(lines).hasSize(2).allSatisfy(l -> assertThat(JSON.readTree(l).path("reason").asText()).isNotEmpty());
+                    return lines.size() >= 2
+                            ? null
+                            : lines.size()
+                                    + " dead letters of the item in s3://"
+                                    + BUCKET
+                                    + "/dead-letters";
+                });
+        assertThat(lines)
+                .hasSize(2)
+                .allSatisfy(l -> assertThat(JSON.readTree(l).path("reason").asText()).isNotEmpty());
         awaitExact();
     }
 
@@ -278,18 +348,21 @@ class MsfClusterITCase {
         assertThat(jobId).as("the job the earlier steps started").isNotNull();
         startAuditor();
         Thread traffic = traffic();
-        Poll.until(Duration.ofSeconds(60), () -> cluster.completedCheckpoints(jobId) >= 2 ? null : "checkpoints");
+        Poll.until(
+                Duration.ofSeconds(60),
+                () -> cluster.completedCheckpoints(jobId) >= 2 ? null : "checkpoints");
         String savepoint = cluster.stopWithSavepoint(jobId, Duration.ofSeconds(120));
         assertThat(savepoint).startsWith("s3://" + BUCKET + "/savepoints/");
-        assertThat(s3Keys(savepoint.substring(("s3://" + BUCKET + "/").length()) + "/")).contains(
-                savepoint.substring(("s3://" + BUCKET + "/").length()) + "/_metadata");
+        assertThat(s3Keys(savepoint.substring(("s3://" + BUCKET + "/").length()) + "/"))
+                .contains(savepoint.substring(("s3://" + BUCKET + "/").length()) + "/_metadata");
         FlinkProcessCluster.RunResult r = cluster.runJar(jarId, List.of(), savepoint);
         assertThat(r.error).as("jar run from the savepoint").isNull();
         jobId = r.jobId;
         cluster.awaitAllTasksRunning(jobId, Duration.ofSeconds(120));
         stop(traffic);
         awaitExact();
-        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
+        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn)))
+                .isEmpty();
     }
 
     @Test
@@ -299,19 +372,30 @@ class MsfClusterITCase {
         startAuditor();
         Thread traffic = traffic();
         long before = cluster.completedCheckpoints(jobId);
-        Poll.until(Duration.ofSeconds(60), () -> cluster.completedCheckpoints(jobId) > before ? null : "a checkpoint");
+        Poll.until(
+                Duration.ofSeconds(60),
+                () -> cluster.completedCheckpoints(jobId) > before ? null : "a checkpoint");
         long pid = cluster.killTaskManager();
         assertThat(ProcessHandle.of(pid)).as("TaskManager pid %d", pid).isEmpty();
         cluster.startTaskManager(); // the service replaces a lost host
-        Poll.until(Duration.ofSeconds(120), () -> {
-            // the job has restarted on the new TaskManager: the restart counter of the job moved
-            return cluster.get("/jobs/" + jobId + "/exceptions").path("exceptionHistory").path("entries").size() > 0
-                    ? null : "no failover recorded yet";
-        });
+        Poll.until(
+                Duration.ofSeconds(120),
+                () -> {
+                    // the job has restarted on the new TaskManager: the restart counter of the job
+                    // moved
+                    return cluster.get("/jobs/" + jobId + "/exceptions")
+                                            .path("exceptionHistory")
+                                            .path("entries")
+                                            .size()
+                                    > 0
+                            ? null
+                            : "no failover recorded yet";
+                });
         cluster.awaitAllTasksRunning(jobId, Duration.ofSeconds(180));
         stop(traffic);
         awaitExact();
-        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
+        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn)))
+                .isEmpty();
         // the last state of the 2.2 job, for the upgrade
         lastSavepoint = cluster.stopWithSavepoint(jobId, Duration.ofSeconds(120));
     }
@@ -329,16 +413,24 @@ class MsfClusterITCase {
         assertThat(r.error).as("jar run on Flink 2.3.0 from the 2.2 savepoint").isNull();
         jobId = r.jobId;
         cluster.awaitAllTasksRunning(jobId, Duration.ofSeconds(120));
-        Poll.until(Duration.ofSeconds(60), () -> cluster.completedCheckpoints(jobId) >= 1 ? null : "a checkpoint on 2.3");
+        Poll.until(
+                Duration.ofSeconds(60),
+                () -> cluster.completedCheckpoints(jobId) >= 1 ? null : "a checkpoint on 2.3");
         stop(traffic);
         awaitExact();
-        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn))).isEmpty();
+        assertThat(closeAuditor().problems(StreamHistory.read(moto.streamsClient(), streamArn)))
+                .isEmpty();
         cluster.cancel(jobId);
     }
 
-    /** A reader polling the outputs for one step (it keeps every observation: one per step bounds its memory). */
+    /**
+     * A reader polling the outputs for one step (it keeps every observation: one per step bounds
+     * its memory).
+     */
     static void startAuditor() {
-        auditor = new VisibilityAuditor(ddb, COUNTS, new SearchHttp(search.uri()), AGGREGATE_INDEX, ITEM_INDEX);
+        auditor =
+                new VisibilityAuditor(
+                        ddb, COUNTS, new SearchHttp(search.uri()), AGGREGATE_INDEX, ITEM_INDEX);
     }
 
     static VisibilityAuditor closeAuditor() throws InterruptedException {
@@ -364,17 +456,21 @@ class MsfClusterITCase {
 
     static void awaitExact() throws Exception {
         SearchHttp http = new SearchHttp(search.uri());
-        Poll.until(EXACT, () -> {
-            String state = cluster.jobState(jobId);
-            if (!"RUNNING".equals(state)) {
-                return "job " + state + "; logs in " + cluster.logDir();
-            }
-            try {
-                return GroundTruth.check(ddb, SOURCE, COUNTS, http, AGGREGATE_INDEX, ITEM_INDEX);
-            } catch (software.amazon.awssdk.core.exception.SdkException e) {
-                return "reading the table failed, again: " + e.getMessage(); // moto, busy on one core, garbled an answer
-            }
-        });
+        Poll.until(
+                EXACT,
+                () -> {
+                    String state = cluster.jobState(jobId);
+                    if (!"RUNNING".equals(state)) {
+                        return "job " + state + "; logs in " + cluster.logDir();
+                    }
+                    try {
+                        return GroundTruth.check(
+                                ddb, SOURCE, COUNTS, http, AGGREGATE_INDEX, ITEM_INDEX);
+                    } catch (software.amazon.awssdk.core.exception.SdkException e) {
+                        return "reading the table failed, again: "
+                                + e.getMessage(); // moto, busy on one core, garbled an answer
+                    }
+                });
     }
 
     /** The keys under {@code prefix} in the bucket (moto's S3, path-style, ListObjectsV2). */
@@ -389,11 +485,16 @@ class MsfClusterITCase {
     }
 
     static String s3(String method, String path, int expected) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(moto.endpoint() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                HTTP.send(
+                        HttpRequest.newBuilder(URI.create(moto.endpoint() + path))
+                                .method(method, HttpRequest.BodyPublishers.noBody())
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != expected) {
-            throw new IllegalStateException(method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
+            throw new IllegalStateException(
+                    method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
         }
         return r.body();
     }

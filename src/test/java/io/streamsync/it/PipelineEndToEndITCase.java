@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RecordSources;
-import io.streamsync.pipeline.Startup;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -21,24 +21,23 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * The whole job on a MiniCluster against a real moto server (DynamoDB with its stream) and a real Elasticsearch
- * node: random traffic, then the aggregate table, the aggregate documents and the item index must equal
- * what a scan of the source table says.
+ * The whole job on a MiniCluster against a real moto server (DynamoDB with its stream) and a real
+ * Elasticsearch node: random traffic, then the aggregate table, the aggregate documents and the
+ * item index must equal what a scan of the source table says.
  */
 class PipelineEndToEndITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
-
-
-
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     @Test
     void aggregatesAndIndexEqualTheSourceTableAfterRandomTraffic() throws Exception {
@@ -56,7 +55,10 @@ class PipelineEndToEndITCase {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);
-        StreamSyncPipeline.define(env, config, RecordSources.changeStream(config, Startup.prepare(config)),
+        StreamSyncPipeline.define(
+                env,
+                config,
+                RecordSources.changeStream(config, Startup.prepare(config)),
                 PipelineSinks.fromConfig(config));
         JobClient job = env.executeAsync("e2e");
         try {
@@ -65,9 +67,18 @@ class PipelineEndToEndITCase {
             assertThat(TodoTables.countsByList(SERVICES.ddb(), "e2eTasks")).hasSizeGreaterThan(40);
 
             SearchHttp search = SERVICES.search();
-            Poll.until(Duration.ofSeconds(120),
-                    () -> GroundTruth.check(SERVICES.ddb(), "e2eTasks", "e2eCounts", search, "e2e-counts", "e2e-tasks"));
-            assertThat(SERVICES.search().allDocuments("e2e-tasks")).hasSize(TodoTables.scan(SERVICES.ddb(), "e2eTasks").size());
+            Poll.until(
+                    Duration.ofSeconds(120),
+                    () ->
+                            GroundTruth.check(
+                                    SERVICES.ddb(),
+                                    "e2eTasks",
+                                    "e2eCounts",
+                                    search,
+                                    "e2e-counts",
+                                    "e2e-tasks"));
+            assertThat(SERVICES.search().allDocuments("e2e-tasks"))
+                    .hasSize(TodoTables.scan(SERVICES.ddb(), "e2eTasks").size());
         } finally {
             job.cancel().get();
         }

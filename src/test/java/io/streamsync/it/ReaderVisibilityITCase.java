@@ -35,49 +35,63 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * No reader ever sees a state that a failure, a restore, a rescale or a rollback takes back, checked on every
- * observation of a reader polling the outputs every 50 ms and on every write each output accepted: the
- * aggregate table's own DynamoDB stream records its accepted rows, and a recording proxy in front of the
- * search node records the documents it accepted. Window documents, which are final when published, must
- * each be the stream's count of their window, whatever failed or was rolled back before.
+ * No reader ever sees a state that a failure, a restore, a rescale or a rollback takes back,
+ * checked on every observation of a reader polling the outputs every 50 ms and on every write each
+ * output accepted: the aggregate table's own DynamoDB stream records its accepted rows, and a
+ * recording proxy in front of the search node records the documents it accepted. Window documents,
+ * which are final when published, must each be the stream's count of their window, whatever failed
+ * or was rolled back before.
  *
- * <p>Ground truth is the source table's stream, read by a bare reader ({@link StreamHistory}): a list's
- * version counts the list's changes, so every output carrying version v must show the list (or the item)
- * exactly as the stream left it after that change. A value a failure took back, or a version inflated by a
- * clock, fails that check; showing an older version than before fails the order check.
+ * <p>Ground truth is the source table's stream, read by a bare reader ({@link StreamHistory}): a
+ * list's version counts the list's changes, so every output carrying version v must show the list
+ * (or the item) exactly as the stream left it after that change. A value a failure took back, or a
+ * version inflated by a clock, fails that check; showing an older version than before fails the
+ * order check.
  */
 class ReaderVisibilityITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     private static final String[] INSERT_ONLY = {"ins-a", "ins-b", "ins-c"};
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void noOutputEverShowsAStateThatAFailureARestoreARescaleOrARollbackTakesBack(@TempDir Path dir,
-            @InjectMiniCluster MiniCluster cluster) throws Exception {
+    void noOutputEverShowsAStateThatAFailureARestoreARescaleOrARollbackTakesBack(
+            @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
         String name = "visible";
         String source = name + "Tasks";
         String counts = name + "Counts";
         String countIndex = name + "-counts";
         String itemIndex = name + "-tasks";
         String windowsIndex = name + "-windows";
-        String sourceArn = TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+        String sourceArn =
+                TodoTables.createSourceTable(
+                        SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(SERVICES.ddb(), counts);
-        String countsArn = TodoTables.enableStream(SERVICES.ddb(), counts, StreamViewType.NEW_IMAGE);
+        String countsArn =
+                TodoTables.enableStream(SERVICES.ddb(), counts, StreamViewType.NEW_IMAGE);
         SearchHttp search = SERVICES.search();
 
-        try (RecordingSearchProxy proxy = new RecordingSearchProxy(SERVICES.services().search.uri());
-                VisibilityAuditor reader = new VisibilityAuditor(SERVICES.ddb(), counts, search, countIndex, itemIndex)) {
+        try (RecordingSearchProxy proxy =
+                        new RecordingSearchProxy(SERVICES.services().search.uri());
+                VisibilityAuditor reader =
+                        new VisibilityAuditor(
+                                SERVICES.ddb(), counts, search, countIndex, itemIndex)) {
             Map<String, String> props = SERVICES.services().testJobProperties(name, dir);
             props.put("sink.search.hosts", proxy.endpoint().toString());
 
             AtomicBoolean stop = new AtomicBoolean();
-            Thread mixed = new Thread(() -> new TaskWorkload(SERVICES.ddb(), source, 8, 21L).runAtRate(25), "mixed");
+            Thread mixed =
+                    new Thread(
+                            () -> new TaskWorkload(SERVICES.ddb(), source, 8, 21L).runAtRate(25),
+                            "mixed");
             Thread inserts = new Thread(() -> insertOnly(source, stop), "insert-only");
             JobClient job = start(props, 2, null);
             mixed.start();
@@ -85,8 +99,11 @@ class ReaderVisibilityITCase {
             List<String> steps = new ArrayList<>();
             try {
                 awaitRows(source, 60);
-                String older = job.triggerSavepoint(dir.resolve("sp-old").toUri().toString(), SavepointFormatType.CANONICAL)
-                        .get(3, TimeUnit.MINUTES);
+                String older =
+                        job.triggerSavepoint(
+                                        dir.resolve("sp-old").toUri().toString(),
+                                        SavepointFormatType.CANONICAL)
+                                .get(3, TimeUnit.MINUTES);
                 steps.add("savepoint taken, job goes on");
 
                 awaitRows(source, 140);
@@ -100,15 +117,23 @@ class ReaderVisibilityITCase {
                 steps.add("TaskManager lost again");
 
                 awaitRows(source, 300);
-                String stopped = job.stopWithSavepoint(false, dir.resolve("sp-stop").toUri().toString(),
-                        SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
+                String stopped =
+                        job.stopWithSavepoint(
+                                        false,
+                                        dir.resolve("sp-stop").toUri().toString(),
+                                        SavepointFormatType.CANONICAL)
+                                .get(3, TimeUnit.MINUTES);
                 steps.add("stop-with-savepoint");
                 awaitRows(source, 330); // traffic goes on while no job runs
                 job = start(props, 1, stopped);
                 steps.add("restored at parallelism 1");
 
                 awaitRows(source, 420);
-                job.stopWithSavepoint(false, dir.resolve("sp-stop2").toUri().toString(), SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
+                job.stopWithSavepoint(
+                                false,
+                                dir.resolve("sp-stop2").toUri().toString(),
+                                SavepointFormatType.CANONICAL)
+                        .get(3, TimeUnit.MINUTES);
                 job = start(props, 2, older);
                 steps.add("rolled back to the older savepoint, parallelism 2");
 
@@ -120,18 +145,37 @@ class ReaderVisibilityITCase {
                 inserts.join();
             }
             try {
-                Poll.until(Duration.ofSeconds(240), () -> GroundTruth.check(SERVICES.ddb(), source, counts, search, countIndex,
-                        itemIndex));
-                Poll.until(Duration.ofSeconds(60), () -> WindowTruth.compare(WindowTruth.windows(WindowTruth.read(
-                        SERVICES.services().dynamoDb.streamsClient(), sourceArn, "listId"), 1000),
-                        WindowTruth.fromIndex(search, windowsIndex, "listId")));
+                Poll.until(
+                        Duration.ofSeconds(240),
+                        () ->
+                                GroundTruth.check(
+                                        SERVICES.ddb(),
+                                        source,
+                                        counts,
+                                        search,
+                                        countIndex,
+                                        itemIndex));
+                Poll.until(
+                        Duration.ofSeconds(60),
+                        () ->
+                                WindowTruth.compare(
+                                        WindowTruth.windows(
+                                                WindowTruth.read(
+                                                        SERVICES.services()
+                                                                .dynamoDb
+                                                                .streamsClient(),
+                                                        sourceArn,
+                                                        "listId"),
+                                                1000),
+                                        WindowTruth.fromIndex(search, windowsIndex, "listId")));
             } finally {
                 job.cancel().get(3, TimeUnit.MINUTES);
             }
             Thread.sleep(500); // the reader's last rounds
             reader.close();
 
-            StreamHistory history = StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), sourceArn);
+            StreamHistory history =
+                    StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), sourceArn);
             assertThat(history.lists()).contains(INSERT_ONLY);
 
             // every row the aggregate table accepted, in order, from the table's own stream
@@ -139,29 +183,50 @@ class ReaderVisibilityITCase {
             Map<String, Long> lastCount = new HashMap<>();
             List<String> problems = new ArrayList<>();
             int[] rows = {0};
-            StreamCapture.records(SERVICES.services().dynamoDb.streamsClient(), countsArn, (shard, r) -> {
-                Map<String, AttributeValue> row = r.dynamodb().newImage();
-                String list = row.get("listId").s();
-                long version = Long.parseLong(row.get("version").n());
-                long count = Long.parseLong(row.get("taskCount").n());
-                rows[0]++;
-                String p = history.checkAggregate(list, version, count);
-                if (p != null) {
-                    problems.add("aggregate table accepted " + p);
-                }
-                Long before = lastVersion.put(list, version);
-                if (before != null && version <= before) {
-                    problems.add("aggregate table accepted " + list + " v" + version + " after v" + before);
-                }
-                Long countBefore = lastCount.put(list, count);
-                if (list.startsWith("ins-") && countBefore != null && count < countBefore) {
-                    problems.add("insert-only " + list + " went from " + countBefore + " to " + count);
-                }
-            });
+            StreamCapture.records(
+                    SERVICES.services().dynamoDb.streamsClient(),
+                    countsArn,
+                    (shard, r) -> {
+                        Map<String, AttributeValue> row = r.dynamodb().newImage();
+                        String list = row.get("listId").s();
+                        long version = Long.parseLong(row.get("version").n());
+                        long count = Long.parseLong(row.get("taskCount").n());
+                        rows[0]++;
+                        String p = history.checkAggregate(list, version, count);
+                        if (p != null) {
+                            problems.add("aggregate table accepted " + p);
+                        }
+                        Long before = lastVersion.put(list, version);
+                        if (before != null && version <= before) {
+                            problems.add(
+                                    "aggregate table accepted "
+                                            + list
+                                            + " v"
+                                            + version
+                                            + " after v"
+                                            + before);
+                        }
+                        Long countBefore = lastCount.put(list, count);
+                        if (list.startsWith("ins-") && countBefore != null && count < countBefore) {
+                            problems.add(
+                                    "insert-only "
+                                            + list
+                                            + " went from "
+                                            + countBefore
+                                            + " to "
+                                            + count);
+                        }
+                    });
 
-            // every document the search node accepted; a window document must be the stream's count of its window
-            Map<String, long[]> windows = WindowTruth.windows(
-                    WindowTruth.read(SERVICES.services().dynamoDb.streamsClient(), sourceArn, "listId"), 1000);
+            // every document the search node accepted; a window document must be the stream's count
+            // of its window
+            Map<String, long[]> windows =
+                    WindowTruth.windows(
+                            WindowTruth.read(
+                                    SERVICES.services().dynamoDb.streamsClient(),
+                                    sourceArn,
+                                    "listId"),
+                            1000);
             List<RecordingSearchProxy.Write> accepted = proxy.accepted();
             Map<String, Long> lastDoc = new HashMap<>();
             int windowDocs = 0;
@@ -170,14 +235,23 @@ class ReaderVisibilityITCase {
                     windowDocs++;
                     Map.Entry<String, long[]> doc = WindowTruth.ofDocument(w.source, "listId");
                     if (!java.util.Arrays.equals(doc.getValue(), windows.get(doc.getKey()))) {
-                        problems.add(w.index + " accepted " + doc.getKey() + " " + java.util.Arrays.toString(doc.getValue())
-                                + ", the stream has " + java.util.Arrays.toString(windows.get(doc.getKey())));
+                        problems.add(
+                                w.index
+                                        + " accepted "
+                                        + doc.getKey()
+                                        + " "
+                                        + java.util.Arrays.toString(doc.getValue())
+                                        + ", the stream has "
+                                        + java.util.Arrays.toString(windows.get(doc.getKey())));
                     }
                     continue;
                 }
-                String p = w.index.equals(countIndex)
-                        ? history.checkAggregate(w.id, w.version, w.source.get("taskCount").asLong())
-                        : history.checkItem(VisibilityAuditor.listOf(w.id), w.id, w.version, w.source);
+                String p =
+                        w.index.equals(countIndex)
+                                ? history.checkAggregate(
+                                        w.id, w.version, w.source.get("taskCount").asLong())
+                                : history.checkItem(
+                                        VisibilityAuditor.listOf(w.id), w.id, w.version, w.source);
                 if (p != null) {
                     problems.add(w.index + " accepted " + p);
                 }
@@ -195,34 +269,44 @@ class ReaderVisibilityITCase {
                 for (VisibilityAuditor.Seen s : seen) {
                     if (s.key.equals(list) && s.output.equals("table")) {
                         if (s.count < max) {
-                            problems.add("reader: insert-only " + list + " went from " + max + " to " + s.count);
+                            problems.add(
+                                    "reader: insert-only "
+                                            + list
+                                            + " went from "
+                                            + max
+                                            + " to "
+                                            + s.count);
                         }
                         max = Math.max(max, s.count);
                     }
                 }
             }
 
-            System.out.printf("%s; %,d stream changes; aggregate table accepted %,d rows; search node accepted %,d "
-                    + "documents; the reader made %,d observations%n", steps, history.changes(), rows[0], accepted.size(),
-                    seen.size());
+            System.out.printf(
+                    "%s; %,d stream changes; aggregate table accepted %,d rows; search node accepted %,d "
+                            + "documents; the reader made %,d observations%n",
+                    steps, history.changes(), rows[0], accepted.size(), seen.size());
             assertThat(steps).hasSize(6);
             assertThat(rows[0]).isGreaterThan(50);
             assertThat(accepted).hasSizeGreaterThan(200);
             assertThat(windowDocs).as("window documents accepted").isGreaterThan(50);
-            assertThat(seen.stream().filter(s -> s.output.equals("item document")).count()).isGreaterThan(1000);
-            assertThat(seen.stream().filter(s -> s.output.equals("table")).count()).isGreaterThan(1000);
+            assertThat(seen.stream().filter(s -> s.output.equals("item document")).count())
+                    .isGreaterThan(1000);
+            assertThat(seen.stream().filter(s -> s.output.equals("table")).count())
+                    .isGreaterThan(1000);
             assertThat(problems).isEmpty();
         }
     }
 
     /**
-     * Nothing is published before a checkpoint completes, and stop-with-savepoint publishes what the job has
-     * computed: with checkpoints a minute apart, the outputs stay empty while the job reads the changes, and
-     * are exact as soon as the stop returns.
+     * Nothing is published before a checkpoint completes, and stop-with-savepoint publishes what
+     * the job has computed: with checkpoints a minute apart, the outputs stay empty while the job
+     * reads the changes, and are exact as soon as the stop returns.
      */
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void outputsAppearOnlyWithACompletedCheckpointAndStopWithSavepointPublishesThem(@TempDir Path dir) throws Exception {
+    void outputsAppearOnlyWithACompletedCheckpointAndStopWithSavepointPublishesThem(
+            @TempDir Path dir) throws Exception {
         String name = "stopped";
         String source = name + "Tasks";
         String counts = name + "Counts";
@@ -233,16 +317,29 @@ class ReaderVisibilityITCase {
         JobClient job = start(props, 2, null);
         new TaskWorkload(SERVICES.ddb(), source, 10, 31L).run(300);
         Thread.sleep(8000); // the job reads the changes (it polls every 50 ms) and aggregates them
-        assertThat(TodoTables.scan(SERVICES.ddb(), counts)).as("published before any checkpoint").isEmpty();
+        assertThat(TodoTables.scan(SERVICES.ddb(), counts))
+                .as("published before any checkpoint")
+                .isEmpty();
         assertThat(SERVICES.search().allDocuments(name + "-counts")).isEmpty();
         assertThat(SERVICES.search().allDocuments(name + "-tasks")).isEmpty();
 
-        job.stopWithSavepoint(false, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL).get(3, TimeUnit.MINUTES);
-        assertThat(GroundTruth.check(SERVICES.ddb(), source, counts, SERVICES.search(), name + "-counts", name + "-tasks"))
-                .as("the outputs once the stop returned").isNull();
+        job.stopWithSavepoint(
+                        false, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL)
+                .get(3, TimeUnit.MINUTES);
+        assertThat(
+                        GroundTruth.check(
+                                SERVICES.ddb(),
+                                source,
+                                counts,
+                                SERVICES.search(),
+                                name + "-counts",
+                                name + "-tasks"))
+                .as("the outputs once the stop returned")
+                .isNull();
     }
 
-    private static JobClient start(Map<String, String> props, int parallelism, String savepoint) throws Exception {
+    private static JobClient start(Map<String, String> props, int parallelism, String savepoint)
+            throws Exception {
         return io.streamsync.testing.TestJobs.start(props, parallelism, savepoint, "visibility");
     }
 
@@ -251,8 +348,19 @@ class ReaderVisibilityITCase {
         int n = 0;
         while (!stop.get()) {
             String list = INSERT_ONLY[n % INSERT_ONLY.length];
-            SERVICES.ddb().putItem(b -> b.tableName(table).item(Map.of("listId", AttributeValue.fromS(list),
-                    "taskId", AttributeValue.fromS("t" + System.nanoTime()), "title", AttributeValue.fromS("insert only"))));
+            SERVICES.ddb()
+                    .putItem(
+                            b ->
+                                    b.tableName(table)
+                                            .item(
+                                                    Map.of(
+                                                            "listId",
+                                                            AttributeValue.fromS(list),
+                                                            "taskId",
+                                                            AttributeValue.fromS(
+                                                                    "t" + System.nanoTime()),
+                                                            "title",
+                                                            AttributeValue.fromS("insert only"))));
             n++;
             try {
                 Thread.sleep(100);
@@ -263,7 +371,11 @@ class ReaderVisibilityITCase {
     }
 
     private static void awaitRows(String source, int rows) throws Exception {
-        Poll.until(Duration.ofSeconds(90), () -> TodoTables.scan(SERVICES.ddb(), source).size() >= rows ? null
-                : "source table below " + rows + " items");
+        Poll.until(
+                Duration.ofSeconds(90),
+                () ->
+                        TodoTables.scan(SERVICES.ddb(), source).size() >= rows
+                                ? null
+                                : "source table below " + rows + " items");
     }
 }

@@ -68,71 +68,101 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * The seeded fault harness: the real job (start-up checks, change-stream source, both sinks) on a MiniCluster at
- * parallelism 2, reading a {@link StreamsModel} of its table's stream (shards rolling over every few seconds,
- * children listed late, parents closing late, throttling, and per seed empty pages mid-shard) while a workload writes
- * to the table, and faults drawn from a seed hit it:
+ * The seeded fault harness: the real job (start-up checks, change-stream source, both sinks) on a
+ * MiniCluster at parallelism 2, reading a {@link StreamsModel} of its table's stream (shards
+ * rolling over every few seconds, children listed late, parents closing late, throttling, and per
+ * seed empty pages mid-shard) while a workload writes to the table, and faults drawn from a seed
+ * hit it:
+ *
  * <ul>
- *   <li>regional failovers: a TaskManager killed ({@code TM_KILL}), an exception in a task ({@code TASK_EXCEPTION});</li>
- *   <li>a global failover ({@code GLOBAL_FAILOVER}): a checkpoint is held past its timeout with no failure
- *       tolerated, so the checkpoint coordinator fails the job globally and the source coordinator (the
- *       enumerator) is restored from the last checkpoint;</li>
- *   <li>stop-with-savepoint, traffic while stopped, then a restore ({@code STOP_RESTORE});</li>
- *   <li>a rollback: stop, then a restore from an older savepoint ({@code ROLLBACK});</li>
- *   <li>a rescale to 1, 2 or 3 through a savepoint ({@code RESCALE});</li>
- *   <li>an outage of the aggregate table's writes ({@code SINK_OUTAGE}, HTTP 503 to every PutItem).</li>
+ *   <li>regional failovers: a TaskManager killed ({@code TM_KILL}), an exception in a task ({@code
+ *       TASK_EXCEPTION});
+ *   <li>a global failover ({@code GLOBAL_FAILOVER}): a checkpoint is held past its timeout with no
+ *       failure tolerated, so the checkpoint coordinator fails the job globally and the source
+ *       coordinator (the enumerator) is restored from the last checkpoint;
+ *   <li>stop-with-savepoint, traffic while stopped, then a restore ({@code STOP_RESTORE});
+ *   <li>a rollback: stop, then a restore from an older savepoint ({@code ROLLBACK});
+ *   <li>a rescale to 1, 2 or 3 through a savepoint ({@code RESCALE});
+ *   <li>an outage of the aggregate table's writes ({@code SINK_OUTAGE}, HTTP 503 to every PutItem).
  * </ul>
- * Then the checks, every one against a bare read of moto's stream or a scan, never against the job's own view:
+ *
+ * Then the checks, every one against a bare read of moto's stream or a scan, never against the
+ * job's own view:
+ *
  * <ol>
- *   <li>the aggregate table, the aggregate documents and the item documents equal a scan of the table;</li>
- *   <li>every write an output accepted (the aggregate table's own stream; every {@code _bulk} item the search node
- *       accepted, through {@link RecordingSearchProxy}) is the stream's state at that version ({@link StreamHistory});</li>
- *   <li>every window document the node accepted, and the index at the end, equal a bare read's counts per window,
- *       and no change was a late dead letter (no seed injects lateness); the index at the end only where
- *       {@link #checkWindowsIndex} says so;</li>
- *   <li>no record skipped or applied twice: a witness operator right after the source keeps, in checkpointed state,
- *       every (shard, sequence number) the source emitted; after the last checkpoint, per shard of the model, that
- *       log holds every sequence number the model put in the shard exactly once, and no gap was reported.</li>
+ *   <li>the aggregate table, the aggregate documents and the item documents equal a scan of the
+ *       table;
+ *   <li>every write an output accepted (the aggregate table's own stream; every {@code _bulk} item
+ *       the search node accepted, through {@link RecordingSearchProxy}) is the stream's state at
+ *       that version ({@link StreamHistory});
+ *   <li>every window document the node accepted, and the index at the end, equal a bare read's
+ *       counts per window, and no change was a late dead letter (no seed injects lateness); the
+ *       index at the end only where {@link #checkWindowsIndex} says so;
+ *   <li>no record skipped or applied twice: a witness operator right after the source keeps, in
+ *       checkpointed state, every (shard, sequence number) the source emitted; after the last
+ *       checkpoint, per shard of the model, that log holds every sequence number the model put in
+ *       the shard exactly once, and no gap was reported.
  * </ol>
- * A failure names its seed and its faults; {@code -Dseed=N} replays one seed, {@code -Dchaos.seeds=N} (profile
- * {@code chaos}) runs N seeds from {@code -Dchaos.base} and the {@link #KNOWN_FAILING_SEEDS}; {@code -Dfaults=A,B}
- * chooses the fault kinds drawn; {@code -Dmodel.empty.pages=true} lets seeds draw empty pages mid-shard.
+ *
+ * A failure names its seed and its faults; {@code -Dseed=N} replays one seed, {@code
+ * -Dchaos.seeds=N} (profile {@code chaos}) runs N seeds from {@code -Dchaos.base} and the {@link
+ * #KNOWN_FAILING_SEEDS}; {@code -Dfaults=A,B} chooses the fault kinds drawn; {@code
+ * -Dmodel.empty.pages=true} lets seeds draw empty pages mid-shard.
  */
 class SeededFaultITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(3).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(3)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     /**
-     * Seeds run by {@code mvn verify} (about a minute each), every check on: seed 2 draws two task exceptions and two
-     * stop/restores, seed 6 a task exception, two TaskManager kills and an aggregate-table outage.
+     * Seeds run by {@code mvn verify} (about a minute each), every check on: seed 2 draws two task
+     * exceptions and two stop/restores, seed 6 a task exception, two TaskManager kills and an
+     * aggregate-table outage.
      */
     static final long[] DEFAULT_SEEDS = {2, 6};
 
     /**
-     * Seeds that found a defect, kept in the chaos profile. Seeds 1-6: after the first failover or restore while shards
-     * roll over, the windows index stopped getting windows (94-194 of 134-255 windows missing at the end, none late,
-     * none wrong): a restored finished shard kept its split output at Long.MIN_VALUE (fixed in ShardReader).
+     * Seeds that found a defect, kept in the chaos profile. Seeds 1-6: after the first failover or
+     * restore while shards roll over, the windows index stopped getting windows (94-194 of 134-255
+     * windows missing at the end, none late, none wrong): a restored finished shard kept its split
+     * output at Long.MIN_VALUE (fixed in ShardReader).
      */
     static final long[] KNOWN_FAILING_SEEDS = {1, 2, 3, 4, 5, 6};
 
     enum Fault {
-        TM_KILL, TASK_EXCEPTION, GLOBAL_FAILOVER, STOP_RESTORE, ROLLBACK, RESCALE, SINK_OUTAGE
+        TM_KILL,
+        TASK_EXCEPTION,
+        GLOBAL_FAILOVER,
+        STOP_RESTORE,
+        ROLLBACK,
+        RESCALE,
+        SINK_OUTAGE
     }
 
-    /** What the witness operators of one run share with the test (one JVM: the MiniCluster runs in it). */
+    /**
+     * What the witness operators of one run share with the test (one JVM: the MiniCluster runs in
+     * it).
+     */
     static final class Control {
         final AtomicBoolean failNext = new AtomicBoolean();
         final AtomicBoolean holdNextSnapshot = new AtomicBoolean();
         final AtomicLong completed = new AtomicLong();
+
         /** Job id -> subtask -> (checkpoint id, the log as of that checkpoint). */
-        final Map<String, Map<Integer, Map.Entry<Long, List<String>>>> committed = new ConcurrentHashMap<>();
+        final Map<String, Map<Integer, Map.Entry<Long, List<String>>>> committed =
+                new ConcurrentHashMap<>();
+
         final AtomicLong gaps = new AtomicLong();
+
         /** Witness instances opened: grows with every (re)start of the job's tasks. */
         final AtomicLong opens = new AtomicLong();
+
         volatile long holdMillis;
     }
 
@@ -140,9 +170,10 @@ class SeededFaultITCase {
 
     /**
      * Whether check 3 compares the windows index at the end with the bare read: always, unless
-     * {@code -Dharness.windows=false}. It was off for the default seeds until the defect it found was fixed (a
-     * restored finished shard kept the split output Flink made for it at Long.MIN_VALUE, so after any restore while
-     * shards roll over the watermark stopped and no window was published again; ShardReader now releases it).
+     * {@code -Dharness.windows=false}. It was off for the default seeds until the defect it found
+     * was fixed (a restored finished shard kept the split output Flink made for it at
+     * Long.MIN_VALUE, so after any restore while shards roll over the watermark stopped and no
+     * window was published again; ShardReader now releases it).
      */
     static boolean checkWindowsIndex() {
         String set = System.getProperty("harness.windows");
@@ -157,7 +188,9 @@ class SeededFaultITCase {
         int chaos = Integer.getInteger("chaos.seeds", 0);
         if (chaos > 0) {
             long base = Long.getLong("chaos.base", 100);
-            return Stream.concat(Arrays.stream(KNOWN_FAILING_SEEDS).boxed(), LongStream.range(base, base + chaos).boxed());
+            return Stream.concat(
+                    Arrays.stream(KNOWN_FAILING_SEEDS).boxed(),
+                    LongStream.range(base, base + chaos).boxed());
         }
         return Arrays.stream(DEFAULT_SEEDS).boxed();
     }
@@ -166,8 +199,10 @@ class SeededFaultITCase {
     static final class Plan {
         final long seed;
         final List<Fault> faults = new ArrayList<>();
+
         /** Per fault: records to let through before it (0: at once after the previous fault). */
         final List<Integer> pauses = new ArrayList<>();
+
         final List<Integer> rescales = new ArrayList<>();
         final StreamsModel.Settings model;
         final long checkpointMillis;
@@ -185,9 +220,16 @@ class SeededFaultITCase {
             }
             boolean emptyPages = Boolean.getBoolean("model.empty.pages") && r.nextBoolean();
             long rollover = 2_000 + r.nextInt(4_000);
-            model = new StreamsModel.Settings().seed(seed).lineages(2).rolloverMs(Long.getLong("model.rollover.ms", rollover))
-                    .childListingDelayMs(500 + r.nextInt(1_500)).parentCloseDelayMs(r.nextInt(1_500))
-                    .describePageSize(20 + r.nextInt(20)).throttleShare(0.02).emptyPageShare(emptyPages ? 0.2 : 0.0);
+            model =
+                    new StreamsModel.Settings()
+                            .seed(seed)
+                            .lineages(2)
+                            .rolloverMs(Long.getLong("model.rollover.ms", rollover))
+                            .childListingDelayMs(500 + r.nextInt(1_500))
+                            .parentCloseDelayMs(r.nextInt(1_500))
+                            .describePageSize(20 + r.nextInt(20))
+                            .throttleShare(0.02)
+                            .emptyPageShare(emptyPages ? 0.2 : 0.0);
             checkpointMillis = r.nextBoolean() ? 1_000 : 2_500;
         }
 
@@ -196,7 +238,8 @@ class SeededFaultITCase {
             if (list == null || list.isBlank()) {
                 return EnumSet.allOf(Fault.class);
             }
-            return Arrays.stream(list.split(",")).map(s -> Fault.valueOf(s.trim().toUpperCase(Locale.ROOT)))
+            return Arrays.stream(list.split(","))
+                    .map(s -> Fault.valueOf(s.trim().toUpperCase(Locale.ROOT)))
                     .collect(Collectors.toCollection(() -> EnumSet.noneOf(Fault.class)));
         }
 
@@ -204,8 +247,10 @@ class SeededFaultITCase {
         public String toString() {
             List<String> steps = new ArrayList<>();
             for (int i = 0; i < faults.size(); i++) {
-                steps.add((pauses.get(i) == 0 ? "at once " : "after " + pauses.get(i) + " records ") + faults.get(i)
-                        + (faults.get(i) == Fault.RESCALE ? " to " + rescales.get(i) : ""));
+                steps.add(
+                        (pauses.get(i) == 0 ? "at once " : "after " + pauses.get(i) + " records ")
+                                + faults.get(i)
+                                + (faults.get(i) == Fault.RESCALE ? " to " + rescales.get(i) : ""));
             }
             return steps + "; checkpoints every " + checkpointMillis + " ms; model: " + model;
         }
@@ -213,18 +258,37 @@ class SeededFaultITCase {
 
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
-    void keepsItsPromisesThroughSeededFaultsWhileShardsRollOver(long seed, @TempDir Path dir,
-            @InjectMiniCluster MiniCluster cluster) throws Exception {
+    void keepsItsPromisesThroughSeededFaultsWhileShardsRollOver(
+            long seed, @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
         Plan plan = new Plan(seed);
         List<String> problems;
         List<String> log = new ArrayList<>();
         try {
             problems = new Run(seed, plan, dir, cluster, log).execute();
         } catch (Exception | AssertionError e) {
-            throw new AssertionError("seed " + seed + " failed (replay with -Dseed=" + seed + "), faults " + plan
-                    + "\nsteps: " + log + "\n" + e, e);
+            throw new AssertionError(
+                    "seed "
+                            + seed
+                            + " failed (replay with -Dseed="
+                            + seed
+                            + "), faults "
+                            + plan
+                            + "\nsteps: "
+                            + log
+                            + "\n"
+                            + e,
+                    e);
         }
-        assertThat(problems).as("seed " + seed + " (replay with -Dseed=" + seed + "), faults " + plan + "\nsteps: " + log)
+        assertThat(problems)
+                .as(
+                        "seed "
+                                + seed
+                                + " (replay with -Dseed="
+                                + seed
+                                + "), faults "
+                                + plan
+                                + "\nsteps: "
+                                + log)
                 .isEmpty();
     }
 
@@ -265,13 +329,19 @@ class SeededFaultITCase {
 
         List<String> execute() throws Exception {
             cancelAll(cluster); // a seed that failed hard may have left its job
-            String arn = TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+            String arn =
+                    TodoTables.createSourceTable(
+                            SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
             TodoTables.createAggregateTable(SERVICES.ddb(), counts);
-            String countsArn = TodoTables.enableStream(SERVICES.ddb(), counts, StreamViewType.NEW_IMAGE);
-            try (FaultyDynamoDbProxy table = new FaultyDynamoDbProxy(SERVICES.services().dynamoDb.endpoint());
+            String countsArn =
+                    TodoTables.enableStream(SERVICES.ddb(), counts, StreamViewType.NEW_IMAGE);
+            try (FaultyDynamoDbProxy table =
+                            new FaultyDynamoDbProxy(SERVICES.services().dynamoDb.endpoint());
                     StreamsModelServer front = new StreamsModelServer(table.endpoint());
-                    RecordingSearchProxy search = new RecordingSearchProxy(SERVICES.services().search.uri())) {
-                StreamsModel model = front.serve(new StreamsModel(arn, plan.model, System::currentTimeMillis));
+                    RecordingSearchProxy search =
+                            new RecordingSearchProxy(SERVICES.services().search.uri())) {
+                StreamsModel model =
+                        front.serve(new StreamsModel(arn, plan.model, System::currentTimeMillis));
                 front.tail(model, SERVICES.services().dynamoDb.streamsClient(), "listId");
                 props.put("aws.endpoint", front.endpoint().toString());
                 props.put("sink.search.hosts", search.endpoint().toString());
@@ -279,15 +349,26 @@ class SeededFaultITCase {
                 props.put("checkpoint.timeout.ms", "5000");
                 control.holdMillis = 6_500;
 
-                Thread traffic = new Thread(() -> new TaskWorkload(SERVICES.ddb(), source, 12, seed).runAtRate(25),
-                        name + "-traffic");
+                Thread traffic =
+                        new Thread(
+                                () ->
+                                        new TaskWorkload(SERVICES.ddb(), source, 12, seed)
+                                                .runAtRate(25),
+                                name + "-traffic");
                 try {
                     job = start(null);
                     traffic.start();
                     try {
                         awaitRecords(model, 40);
-                        savepoints.add(retrying(() -> job.triggerSavepoint(dir.resolve("sp-first").toUri().toString(),
-                                SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES)));
+                        savepoints.add(
+                                retrying(
+                                        () ->
+                                                job.triggerSavepoint(
+                                                                dir.resolve("sp-first")
+                                                                        .toUri()
+                                                                        .toString(),
+                                                                SavepointFormatType.CANONICAL)
+                                                        .get(2, TimeUnit.MINUTES)));
                         log.add("savepoint taken");
                         for (int i = 0; i < plan.faults.size(); i++) {
                             if (plan.pauses.get(i) > 0) {
@@ -300,8 +381,16 @@ class SeededFaultITCase {
                         traffic.interrupt();
                         traffic.join();
                     }
-                    Poll.until(Duration.ofSeconds(180), () -> GroundTruth.check(SERVICES.ddb(), source, counts,
-                            SERVICES.search(), countIndex, itemIndex));
+                    Poll.until(
+                            Duration.ofSeconds(180),
+                            () ->
+                                    GroundTruth.check(
+                                            SERVICES.ddb(),
+                                            source,
+                                            counts,
+                                            SERVICES.search(),
+                                            countIndex,
+                                            itemIndex));
                     log.add("outputs equal the table");
                     List<String> problems = check(model, arn, countsArn, search);
                     log.add("model: " + model.summary());
@@ -314,9 +403,13 @@ class SeededFaultITCase {
             }
         }
 
-        /** Cancels every job of the cluster that has not ended (a seed leaves nothing running for the next). */
+        /**
+         * Cancels every job of the cluster that has not ended (a seed leaves nothing running for
+         * the next).
+         */
         static void cancelAll(MiniCluster cluster) throws Exception {
-            for (org.apache.flink.runtime.client.JobStatusMessage j : cluster.listJobs().get(1, TimeUnit.MINUTES)) {
+            for (org.apache.flink.runtime.client.JobStatusMessage j :
+                    cluster.listJobs().get(1, TimeUnit.MINUTES)) {
                 if (!j.getJobState().isGloballyTerminalState()) {
                     try {
                         cluster.cancelJob(j.getJobId()).get(2, TimeUnit.MINUTES);
@@ -336,30 +429,55 @@ class SeededFaultITCase {
                 conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
             }
             // a checkpoint that fails (here: one held past its timeout) fails the job globally
-            conf.set(ConfigOptions.key("execution.checkpointing.tolerable-failed-checkpoints").intType().noDefaultValue(), 0);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            conf.set(
+                    ConfigOptions.key("execution.checkpointing.tolerable-failed-checkpoints")
+                            .intType()
+                            .noDefaultValue(),
+                    0);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(conf);
             StreamSyncPipeline.configureEnvironment(env, c);
             RecordSource changes = RecordSources.changeStream(c, Startup.prepare(c));
             String key = name;
-            RecordSource witnessed = e -> changes.create(e).map(new Witness(key)).returns(Types.POJO(RawRecord.class))
-                    .uid("seeded-fault-witness").name("seeded fault witness");
+            RecordSource witnessed =
+                    e ->
+                            changes.create(e)
+                                    .map(new Witness(key))
+                                    .returns(Types.POJO(RawRecord.class))
+                                    .uid("seeded-fault-witness")
+                                    .name("seeded fault witness");
             StreamSyncPipeline.define(env, c, witnessed, PipelineSinks.fromConfig(c));
             return env.executeAsync(name + " p" + parallelism);
         }
 
         void awaitRecords(StreamsModel model, int more) throws Exception {
             long target = model.appended() + more;
-            Poll.until(Duration.ofSeconds(90), () -> model.appended() >= target ? null
-                    : "the model has " + model.appended() + " records, waiting for " + target);
+            Poll.until(
+                    Duration.ofSeconds(90),
+                    () ->
+                            model.appended() >= target
+                                    ? null
+                                    : "the model has "
+                                            + model.appended()
+                                            + " records, waiting for "
+                                            + target);
         }
 
         /** Stop-with-savepoint, retried while the job is (re)starting. */
         String stop(String where) throws Exception {
-            return retrying(() -> job.stopWithSavepoint(false, dir.resolve(where).toUri().toString(),
-                    SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES));
+            return retrying(
+                    () ->
+                            job.stopWithSavepoint(
+                                            false,
+                                            dir.resolve(where).toUri().toString(),
+                                            SavepointFormatType.CANONICAL)
+                                    .get(2, TimeUnit.MINUTES));
         }
 
-        /** A savepoint operation, tried again while it fails because not all tasks run yet (a (re)start in progress). */
+        /**
+         * A savepoint operation, tried again while it fails because not all tasks run yet (a
+         * (re)start in progress).
+         */
         static String retrying(java.util.concurrent.Callable<String> savepoint) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
             while (true) {
@@ -369,12 +487,14 @@ class SeededFaultITCase {
                     if (System.nanoTime() > deadline) {
                         throw e;
                     }
-                    Thread.sleep(500); // tasks not all running yet (a restart in progress): try again
+                    Thread.sleep(
+                            500); // tasks not all running yet (a restart in progress): try again
                 }
             }
         }
 
-        void inject(Fault fault, int rescale, FaultyDynamoDbProxy table, StreamsModel model, int i) throws Exception {
+        void inject(Fault fault, int rescale, FaultyDynamoDbProxy table, StreamsModel model, int i)
+                throws Exception {
             switch (fault) {
                 case TM_KILL:
                     cluster.terminateTaskManager(0).get(2, TimeUnit.MINUTES);
@@ -382,109 +502,199 @@ class SeededFaultITCase {
                     break;
                 case TASK_EXCEPTION:
                     control.failNext.set(true);
-                    Poll.until(Duration.ofSeconds(60), () -> control.failNext.get() ? "no record reached the witness" : null);
+                    Poll.until(
+                            Duration.ofSeconds(60),
+                            () -> control.failNext.get() ? "no record reached the witness" : null);
                     break;
-                case GLOBAL_FAILOVER: {
-                    long opened = control.opens.get();
-                    control.holdNextSnapshot.set(true);
-                    Poll.until(Duration.ofSeconds(60), () -> control.holdNextSnapshot.get() ? "no checkpoint held yet" : null);
-                    // no other fault until the expired checkpoint has failed the job over (a stop-with-savepoint would
-                    // abort the held checkpoint first)
-                    Poll.until(Duration.ofSeconds(60), () -> control.opens.get() > opened ? null : "the job has not failed over yet");
-                    break;
-                }
-                case STOP_RESTORE: {
-                    String sp = stop("sp-" + i);
-                    savepoints.add(sp);
-                    awaitRecords(model, 30); // traffic goes on while no job runs
-                    job = start(sp);
-                    break;
-                }
-                case ROLLBACK: {
-                    String latest = stop("sp-" + i);
-                    String older = savepoints.get(new Random(seed + i).nextInt(savepoints.size()));
-                    savepoints.add(latest);
-                    job = start(older);
-                    break;
-                }
-                case RESCALE: {
-                    String sp = stop("sp-" + i);
-                    savepoints.add(sp);
-                    parallelism = rescale;
-                    job = start(sp);
-                    break;
-                }
-                case SINK_OUTAGE: {
-                    long before = table.refused.get();
-                    table.outage(true);
-                    try {
-                        Poll.until(Duration.ofSeconds(60), () -> table.refused.get() > before ? null : "no write met the outage yet");
-                        awaitRecords(model, 30);
-                    } finally {
-                        table.outage(false);
+                case GLOBAL_FAILOVER:
+                    {
+                        long opened = control.opens.get();
+                        control.holdNextSnapshot.set(true);
+                        Poll.until(
+                                Duration.ofSeconds(60),
+                                () ->
+                                        control.holdNextSnapshot.get()
+                                                ? "no checkpoint held yet"
+                                                : null);
+                        // no other fault until the expired checkpoint has failed the job over (a
+                        // stop-with-savepoint would
+                        // abort the held checkpoint first)
+                        Poll.until(
+                                Duration.ofSeconds(60),
+                                () ->
+                                        control.opens.get() > opened
+                                                ? null
+                                                : "the job has not failed over yet");
+                        break;
                     }
-                    break;
-                }
+                case STOP_RESTORE:
+                    {
+                        String sp = stop("sp-" + i);
+                        savepoints.add(sp);
+                        awaitRecords(model, 30); // traffic goes on while no job runs
+                        job = start(sp);
+                        break;
+                    }
+                case ROLLBACK:
+                    {
+                        String latest = stop("sp-" + i);
+                        String older =
+                                savepoints.get(new Random(seed + i).nextInt(savepoints.size()));
+                        savepoints.add(latest);
+                        job = start(older);
+                        break;
+                    }
+                case RESCALE:
+                    {
+                        String sp = stop("sp-" + i);
+                        savepoints.add(sp);
+                        parallelism = rescale;
+                        job = start(sp);
+                        break;
+                    }
+                case SINK_OUTAGE:
+                    {
+                        long before = table.refused.get();
+                        table.outage(true);
+                        try {
+                            Poll.until(
+                                    Duration.ofSeconds(60),
+                                    () ->
+                                            table.refused.get() > before
+                                                    ? null
+                                                    : "no write met the outage yet");
+                            awaitRecords(model, 30);
+                        } finally {
+                            table.outage(false);
+                        }
+                        break;
+                    }
                 default:
                     throw new IllegalArgumentException(fault.name());
             }
-            log.add(fault + (fault == Fault.RESCALE ? " to " + rescale : "") + " at " + model.appended() + " records");
+            log.add(
+                    fault
+                            + (fault == Fault.RESCALE ? " to " + rescale : "")
+                            + " at "
+                            + model.appended()
+                            + " records");
         }
 
-        /** Check 3's second half: the windows index at the end equals the bare read (polled for 30 s). */
-        void compareWindowsIndex(RecordingSearchProxy search, Map<String, long[]> windows, List<String> problems) throws Exception {
+        /**
+         * Check 3's second half: the windows index at the end equals the bare read (polled for 30
+         * s).
+         */
+        void compareWindowsIndex(
+                RecordingSearchProxy search, Map<String, long[]> windows, List<String> problems)
+                throws Exception {
             try {
-                Poll.until(Duration.ofSeconds(30), () -> WindowTruth.compare(windows,
-                        WindowTruth.fromIndex(SERVICES.search(), windowIndex, "listId")));
+                Poll.until(
+                        Duration.ofSeconds(30),
+                        () ->
+                                WindowTruth.compare(
+                                        windows,
+                                        WindowTruth.fromIndex(
+                                                SERVICES.search(), windowIndex, "listId")));
             } catch (AssertionError e) {
-                List<Long> starts = search.accepted().stream().filter(w -> w.index.equals(windowIndex))
-                        .map(w -> WindowTruth.ofDocument(w.source, "listId").getKey())
-                        .map(k -> Long.parseLong(k.substring(k.indexOf('|') + 1))).sorted().collect(Collectors.toList());
-                long lastChange = windows.keySet().stream().mapToLong(k -> Long.parseLong(k.substring(k.indexOf('|') + 1)))
-                        .max().orElse(0);
-                problems.add("windows index: " + e.getMessage() + " (" + starts.size() + " window documents accepted, the last "
-                        + "of the window starting " + (starts.isEmpty() ? "-" : java.time.Instant.ofEpochMilli(starts.get(starts.size() - 1)))
-                        + "; the stream's last window starts " + java.time.Instant.ofEpochMilli(lastChange) + ")");
+                List<Long> starts =
+                        search.accepted().stream()
+                                .filter(w -> w.index.equals(windowIndex))
+                                .map(w -> WindowTruth.ofDocument(w.source, "listId").getKey())
+                                .map(k -> Long.parseLong(k.substring(k.indexOf('|') + 1)))
+                                .sorted()
+                                .collect(Collectors.toList());
+                long lastChange =
+                        windows.keySet().stream()
+                                .mapToLong(k -> Long.parseLong(k.substring(k.indexOf('|') + 1)))
+                                .max()
+                                .orElse(0);
+                problems.add(
+                        "windows index: "
+                                + e.getMessage()
+                                + " ("
+                                + starts.size()
+                                + " window documents accepted, the last "
+                                + "of the window starting "
+                                + (starts.isEmpty()
+                                        ? "-"
+                                        : java.time.Instant.ofEpochMilli(
+                                                starts.get(starts.size() - 1)))
+                                + "; the stream's last window starts "
+                                + java.time.Instant.ofEpochMilli(lastChange)
+                                + ")");
             }
         }
 
-        List<String> check(StreamsModel model, String arn, String countsArn, RecordingSearchProxy search) throws Exception {
+        List<String> check(
+                StreamsModel model, String arn, String countsArn, RecordingSearchProxy search)
+                throws Exception {
             List<String> problems = new ArrayList<>();
-            StreamHistory history = StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), arn);
+            StreamHistory history =
+                    StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), arn);
             if (model.appended() != history.changes()) {
-                problems.add("the model holds " + model.appended() + " records, moto's stream " + history.changes());
+                problems.add(
+                        "the model holds "
+                                + model.appended()
+                                + " records, moto's stream "
+                                + history.changes());
             }
 
             // every aggregate row the table accepted, from its own stream
             Map<String, Long> lastVersion = new HashMap<>();
-            StreamCapture.records(SERVICES.services().dynamoDb.streamsClient(), countsArn, (shard, r) -> {
-                Map<String, AttributeValue> row = r.dynamodb().newImage();
-                String list = row.get("listId").s();
-                long version = Long.parseLong(row.get("version").n());
-                String p = history.checkAggregate(list, version, Long.parseLong(row.get("taskCount").n()));
-                if (p != null) {
-                    problems.add("aggregate table accepted " + p);
-                }
-                Long before = lastVersion.put(list, version);
-                if (before != null && version <= before) {
-                    problems.add("aggregate table accepted " + list + " v" + version + " after v" + before);
-                }
-            });
+            StreamCapture.records(
+                    SERVICES.services().dynamoDb.streamsClient(),
+                    countsArn,
+                    (shard, r) -> {
+                        Map<String, AttributeValue> row = r.dynamodb().newImage();
+                        String list = row.get("listId").s();
+                        long version = Long.parseLong(row.get("version").n());
+                        String p =
+                                history.checkAggregate(
+                                        list, version, Long.parseLong(row.get("taskCount").n()));
+                        if (p != null) {
+                            problems.add("aggregate table accepted " + p);
+                        }
+                        Long before = lastVersion.put(list, version);
+                        if (before != null && version <= before) {
+                            problems.add(
+                                    "aggregate table accepted "
+                                            + list
+                                            + " v"
+                                            + version
+                                            + " after v"
+                                            + before);
+                        }
+                    });
 
             // every document the search node accepted; window documents are final when published
-            Map<String, long[]> windows = WindowTruth.windows(
-                    WindowTruth.read(SERVICES.services().dynamoDb.streamsClient(), arn, "listId"), 1000);
+            Map<String, long[]> windows =
+                    WindowTruth.windows(
+                            WindowTruth.read(
+                                    SERVICES.services().dynamoDb.streamsClient(), arn, "listId"),
+                            1000);
             for (RecordingSearchProxy.Write w : search.accepted()) {
                 if (w.index.equals(windowIndex)) {
                     Map.Entry<String, long[]> doc = WindowTruth.ofDocument(w.source, "listId");
                     if (!Arrays.equals(doc.getValue(), windows.get(doc.getKey()))) {
-                        problems.add(w.index + " accepted " + doc.getKey() + " " + Arrays.toString(doc.getValue())
-                                + ", the stream has " + Arrays.toString(windows.get(doc.getKey())));
+                        problems.add(
+                                w.index
+                                        + " accepted "
+                                        + doc.getKey()
+                                        + " "
+                                        + Arrays.toString(doc.getValue())
+                                        + ", the stream has "
+                                        + Arrays.toString(windows.get(doc.getKey())));
                     }
                 } else if (w.index.equals(countIndex) || w.index.equals(itemIndex)) {
-                    String p = w.index.equals(countIndex)
-                            ? history.checkAggregate(w.id, w.version, w.source.get("taskCount").asLong())
-                            : history.checkItem(VisibilityAuditor.listOf(w.id), w.id, w.version, w.source);
+                    String p =
+                            w.index.equals(countIndex)
+                                    ? history.checkAggregate(
+                                            w.id, w.version, w.source.get("taskCount").asLong())
+                                    : history.checkItem(
+                                            VisibilityAuditor.listOf(w.id),
+                                            w.id,
+                                            w.version,
+                                            w.source);
                     if (p != null) {
                         problems.add(w.index + " accepted " + p);
                     }
@@ -493,27 +703,42 @@ class SeededFaultITCase {
             if (checkWindowsIndex()) {
                 compareWindowsIndex(search, windows, problems);
             }
-            List<String> late = FaultToleranceITCase.lines(dir, "dead-letters").stream().map(Object::toString)
-                    .collect(Collectors.toList());
+            List<String> late =
+                    FaultToleranceITCase.lines(dir, "dead-letters").stream()
+                            .map(Object::toString)
+                            .collect(Collectors.toList());
             if (!late.isEmpty()) {
-                problems.add(late.size() + " dead letters (no seed injects lateness or poison), e.g. "
-                        + late.subList(0, Math.min(3, late.size())));
+                problems.add(
+                        late.size()
+                                + " dead letters (no seed injects lateness or poison), e.g. "
+                                + late.subList(0, Math.min(3, late.size())));
             }
 
             // no record skipped or applied twice, per shard of the model
             long mark = control.completed.get();
             int p = parallelism;
             String jobId = job.getJobID().toString();
-            Poll.until(Duration.ofSeconds(60), () -> {
-                Map<Integer, Map.Entry<Long, List<String>>> subtasks = control.committed.getOrDefault(jobId, Map.of());
-                long fresh = subtasks.values().stream().filter(e -> e.getKey() > mark).count();
-                return fresh == p ? null : fresh + " of " + p + " subtasks published a checkpoint after " + mark;
-            });
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () -> {
+                        Map<Integer, Map.Entry<Long, List<String>>> subtasks =
+                                control.committed.getOrDefault(jobId, Map.of());
+                        long fresh =
+                                subtasks.values().stream().filter(e -> e.getKey() > mark).count();
+                        return fresh == p
+                                ? null
+                                : fresh
+                                        + " of "
+                                        + p
+                                        + " subtasks published a checkpoint after "
+                                        + mark;
+                    });
             Map<String, List<String>> applied = new TreeMap<>();
             for (Map.Entry<Long, List<String>> e : control.committed.get(jobId).values()) {
                 for (String entry : e.getValue()) {
                     int bar = entry.indexOf('|');
-                    applied.computeIfAbsent(entry.substring(0, bar), k -> new ArrayList<>()).add(entry.substring(bar + 1));
+                    applied.computeIfAbsent(entry.substring(0, bar), k -> new ArrayList<>())
+                            .add(entry.substring(bar + 1));
                 }
             }
             Map<String, List<String>> layout = model.layout();
@@ -521,17 +746,34 @@ class SeededFaultITCase {
                 List<String> got = new ArrayList<>(applied.getOrDefault(shard.getKey(), List.of()));
                 List<String> missing = new ArrayList<>(shard.getValue());
                 missing.removeAll(got);
-                Map<String, Long> times = got.stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
-                List<String> twice = times.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
-                        .collect(Collectors.toList());
+                Map<String, Long> times =
+                        got.stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+                List<String> twice =
+                        times.entrySet().stream()
+                                .filter(e -> e.getValue() > 1)
+                                .map(Map.Entry::getKey)
+                                .collect(Collectors.toList());
                 if (!missing.isEmpty()) {
-                    problems.add("shard " + shard.getKey() + " (parent " + model.parents().get(shard.getKey()) + "): "
-                            + missing.size() + " of " + shard.getValue().size() + " records never applied, e.g. "
-                            + missing.subList(0, Math.min(5, missing.size())));
+                    problems.add(
+                            "shard "
+                                    + shard.getKey()
+                                    + " (parent "
+                                    + model.parents().get(shard.getKey())
+                                    + "): "
+                                    + missing.size()
+                                    + " of "
+                                    + shard.getValue().size()
+                                    + " records never applied, e.g. "
+                                    + missing.subList(0, Math.min(5, missing.size())));
                 }
                 if (!twice.isEmpty()) {
-                    problems.add("shard " + shard.getKey() + ": " + twice.size() + " records applied twice, e.g. "
-                            + twice.subList(0, Math.min(5, twice.size())));
+                    problems.add(
+                            "shard "
+                                    + shard.getKey()
+                                    + ": "
+                                    + twice.size()
+                                    + " records applied twice, e.g. "
+                                    + twice.subList(0, Math.min(5, twice.size())));
                 }
             }
             for (String shard : applied.keySet()) {
@@ -547,12 +789,14 @@ class SeededFaultITCase {
     }
 
     /**
-     * Right after the source: keeps every record's (shard, sequence number) in checkpointed operator state (so what
-     * it holds after a checkpoint is what that checkpoint's state has applied) and publishes it to the test on each
-     * completed checkpoint; throws once when told (a task failure) and holds one snapshot past the checkpoint timeout
-     * when told (a global failover).
+     * Right after the source: keeps every record's (shard, sequence number) in checkpointed
+     * operator state (so what it holds after a checkpoint is what that checkpoint's state has
+     * applied) and publishes it to the test on each completed checkpoint; throws once when told (a
+     * task failure) and holds one snapshot past the checkpoint timeout when told (a global
+     * failover).
      */
-    static final class Witness extends RichMapFunction<RawRecord, RawRecord> implements CheckpointedFunction, CheckpointListener {
+    static final class Witness extends RichMapFunction<RawRecord, RawRecord>
+            implements CheckpointedFunction, CheckpointListener {
         private static final long serialVersionUID = 1L;
         private final String key;
         private transient List<String> applied;
@@ -607,7 +851,9 @@ class SeededFaultITCase {
 
         @Override
         public void initializeState(FunctionInitializationContext context) throws Exception {
-            state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("applied", Types.STRING));
+            state =
+                    context.getOperatorStateStore()
+                            .getListState(new ListStateDescriptor<>("applied", Types.STRING));
             applied = new ArrayList<>();
             for (String s : state.get()) {
                 applied.add(s);
@@ -622,8 +868,13 @@ class SeededFaultITCase {
             }
             Control c = control();
             if (log != null && c != null) {
-                c.committed.computeIfAbsent(getRuntimeContext().getJobInfo().getJobId().toString(), k -> new ConcurrentHashMap<>())
-                        .put(getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), Map.entry(checkpointId, log));
+                c.committed
+                        .computeIfAbsent(
+                                getRuntimeContext().getJobInfo().getJobId().toString(),
+                                k -> new ConcurrentHashMap<>())
+                        .put(
+                                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                                Map.entry(checkpointId, log));
                 c.completed.accumulateAndGet(checkpointId, Math::max);
             }
         }

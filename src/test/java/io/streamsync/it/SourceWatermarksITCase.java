@@ -29,21 +29,25 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
- * Event time out of the change-stream source, seen by a downstream operator, on moto (one shard) with two
- * source subtasks: the reader without a shard is marked idle and holds nothing back, the shard's watermark
- * follows its records' creation times, and once the stream is quiet the shard, at its head, moves the
- * watermark on with the clock.
+ * Event time out of the change-stream source, seen by a downstream operator, on moto (one shard)
+ * with two source subtasks: the reader without a shard is marked idle and holds nothing back, the
+ * shard's watermark follows its records' creation times, and once the stream is quiet the shard, at
+ * its head, moves the watermark on with the clock.
  */
 class SourceWatermarksITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     /** The probe's last view of the watermark, and the latest record timestamp it saw. */
     static final AtomicLong WATERMARK = new AtomicLong(Long.MIN_VALUE);
+
     static final AtomicLong LATEST_RECORD = new AtomicLong(Long.MIN_VALUE);
 
     /** Reads the operator's current watermark on every record and every 100 ms. */
@@ -54,7 +58,8 @@ class SourceWatermarksITCase {
             if (ctx.timestamp() != null) {
                 LATEST_RECORD.accumulateAndGet(ctx.timestamp(), Math::max);
             }
-            ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 100);
+            ctx.timerService()
+                    .registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 100);
         }
 
         @Override
@@ -66,9 +71,12 @@ class SourceWatermarksITCase {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
-    void theWatermarkFollowsTheRecordsAndMovesOnWithTimeWhenTheStreamIsQuiet(@TempDir Path dir) throws Exception {
+    void theWatermarkFollowsTheRecordsAndMovesOnWithTimeWhenTheStreamIsQuiet(@TempDir Path dir)
+            throws Exception {
         String name = "watermarks";
-        String streamArn = TodoTables.createSourceTable(SERVICES.ddb(), name + "Tasks", StreamViewType.NEW_AND_OLD_IMAGES);
+        String streamArn =
+                TodoTables.createSourceTable(
+                        SERVICES.ddb(), name + "Tasks", StreamViewType.NEW_AND_OLD_IMAGES);
         Map<String, String> props = SERVICES.services().testJobProperties(name, dir.resolve("dl"));
         props.put("source.poll.interval.ms", "100");
         props.put("source.shard.discovery.interval.ms", "1000");
@@ -77,27 +85,54 @@ class SourceWatermarksITCase {
         JobConfig c = JobConfig.from(props);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        StreamSyncPipeline.configureEnvironment(env, c); // parallelism 2: one source subtask has no shard
-        RecordSources.changeStream(c, streamArn).create(env)
-                .keyBy(r -> 0, Types.INT).process(new Probe()).returns(Types.STRING).uid("probe").name("probe").setParallelism(1)
-                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>()).uid("discard").setParallelism(1);
+        StreamSyncPipeline.configureEnvironment(
+                env, c); // parallelism 2: one source subtask has no shard
+        RecordSources.changeStream(c, streamArn)
+                .create(env)
+                .keyBy(r -> 0, Types.INT)
+                .process(new Probe())
+                .returns(Types.STRING)
+                .uid("probe")
+                .name("probe")
+                .setParallelism(1)
+                .sinkTo(new org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink<>())
+                .uid("discard")
+                .setParallelism(1);
         JobClient job = env.executeAsync("watermarks");
         try {
             long before = System.currentTimeMillis();
             new TaskWorkload(SERVICES.ddb(), name + "Tasks", 3, 5L).run(20);
-            // the records' creation times (seconds, rounded down) reach the probe, and the watermark follows them
-            Poll.until(Duration.ofSeconds(60), () -> LATEST_RECORD.get() >= before - 1000 && WATERMARK.get() >= LATEST_RECORD.get() - 2000
-                    ? null : "watermark " + WATERMARK.get() + ", latest record " + LATEST_RECORD.get());
+            // the records' creation times (seconds, rounded down) reach the probe, and the
+            // watermark follows them
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () ->
+                            LATEST_RECORD.get() >= before - 1000
+                                            && WATERMARK.get() >= LATEST_RECORD.get() - 2000
+                                    ? null
+                                    : "watermark "
+                                            + WATERMARK.get()
+                                            + ", latest record "
+                                            + LATEST_RECORD.get());
 
-            // quiet: the shard is at its head, so the watermark keeps up with the clock, less the head delay and bound,
-            // once now - 3 s - 2 s has passed the last record's time - 2 s (its creation second may end 1 s later)
-            Thread.sleep(Math.max(0, LATEST_RECORD.get() + 1000 + 3000 + 500 - System.currentTimeMillis()));
+            // quiet: the shard is at its head, so the watermark keeps up with the clock, less the
+            // head delay and bound,
+            // once now - 3 s - 2 s has passed the last record's time - 2 s (its creation second may
+            // end 1 s later)
+            Thread.sleep(
+                    Math.max(
+                            0,
+                            LATEST_RECORD.get() + 1000 + 3000 + 500 - System.currentTimeMillis()));
             long a = WATERMARK.get();
             Thread.sleep(6000);
             long now = System.currentTimeMillis();
             long b = WATERMARK.get();
-            assertThat(b - a).as("advance in 6 s without records (0 without the head heartbeats)").isGreaterThanOrEqualTo(3000);
-            assertThat(b).as("watermark vs now - 3000 - 2000").isBetween(now - 3000 - 2000 - 3000, now - 3000 - 2000 + 500);
+            assertThat(b - a)
+                    .as("advance in 6 s without records (0 without the head heartbeats)")
+                    .isGreaterThanOrEqualTo(3000);
+            assertThat(b)
+                    .as("watermark vs now - 3000 - 2000")
+                    .isBetween(now - 3000 - 2000 - 3000, now - 3000 - 2000 + 500);
         } finally {
             job.cancel().get(1, TimeUnit.MINUTES);
         }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamsync.config.ConfigException;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.Startup;
-import io.streamsync.testing.Moto;
 import io.streamsync.testing.ManagedProcess;
+import io.streamsync.testing.Moto;
 import io.streamsync.testing.TodoTables;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,7 +19,10 @@ import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
-/** Start-up fails with the key to fix, against a real moto server, instead of a job in a restart loop. */
+/**
+ * Start-up fails with the key to fix, against a real moto server, instead of a job in a restart
+ * loop.
+ */
 class StartupChecksITCase {
     private static Moto dynamo;
     private static DynamoDbClient ddb;
@@ -30,10 +33,19 @@ class StartupChecksITCase {
         ddb = dynamo.client();
         TodoTables.createAggregateTable(ddb, "counts");
         TodoTables.createSourceTable(ddb, "keysOnly", StreamViewType.KEYS_ONLY);
-        ddb.createTable(b -> b.tableName("noStream")
-                .attributeDefinitions(a -> a.attributeName("listId").attributeType(ScalarAttributeType.S))
-                .keySchema(KeySchemaElement.builder().attributeName("listId").keyType(KeyType.HASH).build())
-                .billingMode("PAY_PER_REQUEST"));
+        ddb.createTable(
+                b ->
+                        b.tableName("noStream")
+                                .attributeDefinitions(
+                                        a ->
+                                                a.attributeName("listId")
+                                                        .attributeType(ScalarAttributeType.S))
+                                .keySchema(
+                                        KeySchemaElement.builder()
+                                                .attributeName("listId")
+                                                .keyType(KeyType.HASH)
+                                                .build())
+                                .billingMode("PAY_PER_REQUEST"));
     }
 
     @AfterAll
@@ -56,74 +68,141 @@ class StartupChecksITCase {
         return p;
     }
 
-    /** Every conditional PutItem would be refused with a ValidationException: found at start-up, naming both. */
+    /**
+     * Every conditional PutItem would be refused with a ValidationException: found at start-up,
+     * naming both.
+     */
     @Test
     void anAggregateTableKeyedOtherwiseThanTheSinkIsRefusedNamingBothKeys() {
-        ddb.createTable(b -> b.tableName("countsById")
-                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
-                .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
-                .billingMode("PAY_PER_REQUEST"));
-        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("sink.dynamodb.table", "countsById"))))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("countsById").hasMessageContaining("'listId'")
+        ddb.createTable(
+                b ->
+                        b.tableName("countsById")
+                                .attributeDefinitions(
+                                        a ->
+                                                a.attributeName("id")
+                                                        .attributeType(ScalarAttributeType.S))
+                                .keySchema(
+                                        KeySchemaElement.builder()
+                                                .attributeName("id")
+                                                .keyType(KeyType.HASH)
+                                                .build())
+                                .billingMode("PAY_PER_REQUEST"));
+        assertThatThrownBy(
+                        () ->
+                                Startup.prepare(
+                                        JobConfig.from(props("sink.dynamodb.table", "countsById"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("countsById")
+                .hasMessageContaining("'listId'")
                 .hasMessageContaining("id HASH");
     }
 
     @Test
     void aMissingAggregateTableIsNamedWithItsKey() {
-        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("sink.dynamodb.table", "nope"))))
+        assertThatThrownBy(
+                        () -> Startup.prepare(JobConfig.from(props("sink.dynamodb.table", "nope"))))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("aggregate table 'nope' (config key 'sink.dynamodb.table') does not exist");
+                .hasMessageContaining(
+                        "aggregate table 'nope' (config key 'sink.dynamodb.table') does not exist");
     }
 
     @Test
     void aTableWithoutStreamIsNamedWithItsKey() {
-        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "noStream"))))
-                .hasMessageContaining("table 'noStream' (config key 'source.table.name') has no DynamoDB stream enabled");
-        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "missing"))))
-                .hasMessageContaining("table 'missing' (config key 'source.table.name') does not exist");
+        assertThatThrownBy(
+                        () ->
+                                Startup.prepare(
+                                        JobConfig.from(props("source.table.name", "noStream"))))
+                .hasMessageContaining(
+                        "table 'noStream' (config key 'source.table.name') has no DynamoDB stream enabled");
+        assertThatThrownBy(
+                        () ->
+                                Startup.prepare(
+                                        JobConfig.from(props("source.table.name", "missing"))))
+                .hasMessageContaining(
+                        "table 'missing' (config key 'source.table.name') does not exist");
     }
 
     @Test
     void itemDocumentsNeedAStreamThatCarriesNewImages() {
-        Map<String, String> p = props("source.table.name", "keysOnly", "sink.search.enabled", "true",
-                "sink.search.hosts", "http://127.0.0.1:" + ManagedProcess.freePort());
-        // the source is checked before anything is created in the search cluster (here: none is reachable)
+        Map<String, String> p =
+                props(
+                        "source.table.name",
+                        "keysOnly",
+                        "sink.search.enabled",
+                        "true",
+                        "sink.search.hosts",
+                        "http://127.0.0.1:" + ManagedProcess.freePort());
+        // the source is checked before anything is created in the search cluster (here: none is
+        // reachable)
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(p)))
                 .hasMessageContaining("'sink.search.item.index' asks for item documents")
                 .hasMessageContaining("view type KEYS_ONLY");
-        // counts only: the source is fine, and then the unreachable search cluster is reported, with its key
+        // counts only: the source is fine, and then the unreachable search cluster is reported,
+        // with its key
         p.put("sink.search.item.index", "");
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(p)))
-                .hasMessageContaining("cannot reach the search cluster").hasMessageContaining("'sink.search.hosts'");
+                .hasMessageContaining("cannot reach the search cluster")
+                .hasMessageContaining("'sink.search.hosts'");
     }
 
     @Test
     void aConfiguredStreamArnIsCheckedLikeALookedUpOne() {
         String arn = ddb.describeTable(b -> b.tableName("keysOnly")).table().latestStreamArn();
-        Map<String, String> p = props("source.stream.arn", arn, "sink.search.enabled", "true",
-                "sink.search.hosts", "http://127.0.0.1:" + ManagedProcess.freePort());
+        Map<String, String> p =
+                props(
+                        "source.stream.arn",
+                        arn,
+                        "sink.search.enabled",
+                        "true",
+                        "sink.search.hosts",
+                        "http://127.0.0.1:" + ManagedProcess.freePort());
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(p)))
                 .hasMessageContaining("'sink.search.item.index' asks for item documents")
-                .hasMessageContaining("the stream " + arn + " (config key 'source.stream.arn') has view type KEYS_ONLY");
+                .hasMessageContaining(
+                        "the stream "
+                                + arn
+                                + " (config key 'source.stream.arn') has view type KEYS_ONLY");
         String missing = arn.replace("keysOnly", "gone");
-        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.stream.arn", missing))))
-                .hasMessageContaining("the stream " + missing + " (config key 'source.stream.arn') does not exist");
+        assertThatThrownBy(
+                        () -> Startup.prepare(JobConfig.from(props("source.stream.arn", missing))))
+                .hasMessageContaining(
+                        "the stream "
+                                + missing
+                                + " (config key 'source.stream.arn') does not exist");
     }
 
     @Test
     void aKeySchemaThatIsNotTheTablesIsRefusedNamingBoth() {
-        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "keysOnly",
-                "table.partition.key", "list_id"))))
-                .hasMessageContaining("table 'keysOnly' has partition key 'listId' and sort key 'taskId', but the configuration says "
-                        + "'list_id' (config key 'table.partition.key') and 'taskId' (config key 'table.sort.key')");
-        assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("source.table.name", "keysOnly", "table.sort.key", "none"))))
-                .hasMessageContaining("but the configuration says 'listId' (config key 'table.partition.key') and no sort key");
+        assertThatThrownBy(
+                        () ->
+                                Startup.prepare(
+                                        JobConfig.from(
+                                                props(
+                                                        "source.table.name",
+                                                        "keysOnly",
+                                                        "table.partition.key",
+                                                        "list_id"))))
+                .hasMessageContaining(
+                        "table 'keysOnly' has partition key 'listId' and sort key 'taskId', but the configuration says "
+                                + "'list_id' (config key 'table.partition.key') and 'taskId' (config key 'table.sort.key')");
+        assertThatThrownBy(
+                        () ->
+                                Startup.prepare(
+                                        JobConfig.from(
+                                                props(
+                                                        "source.table.name",
+                                                        "keysOnly",
+                                                        "table.sort.key",
+                                                        "none"))))
+                .hasMessageContaining(
+                        "but the configuration says 'listId' (config key 'table.partition.key') and no sort key");
     }
 
     @Test
     void anUnreachableDynamoDbIsReportedWithTheEndpointAndItsKey() {
         String nowhere = "http://127.0.0.1:" + ManagedProcess.freePort();
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("aws.endpoint", nowhere))))
-                .hasMessageContaining("cannot reach DynamoDB at " + nowhere + " (config key 'aws.endpoint')");
+                .hasMessageContaining(
+                        "cannot reach DynamoDB at " + nowhere + " (config key 'aws.endpoint')");
     }
 }

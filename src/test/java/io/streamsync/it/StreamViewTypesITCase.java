@@ -30,41 +30,62 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
  * The workload once per stream view type on moto: counts are exact with all four; the item index
- * (which needs new images) is exact with NEW_IMAGE and NEW_AND_OLD_IMAGES and refused at start-up, naming
- * the view type, with KEYS_ONLY and OLD_IMAGE, where the job then runs with counts only.
+ * (which needs new images) is exact with NEW_IMAGE and NEW_AND_OLD_IMAGES and refused at start-up,
+ * naming the view type, with KEYS_ONLY and OLD_IMAGE, where the job then runs with counts only.
  */
 class StreamViewTypesITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     @ParameterizedTest
-    @EnumSource(value = StreamViewType.class, names = {"KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"})
-    void countsAreExactWithEveryViewTypeAndItemsWhereTheStreamHasNewImages(StreamViewType view, @TempDir Path dir)
-            throws Exception {
+    @EnumSource(
+            value = StreamViewType.class,
+            names = {"KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"})
+    void countsAreExactWithEveryViewTypeAndItemsWhereTheStreamHasNewImages(
+            StreamViewType view, @TempDir Path dir) throws Exception {
         String name = "view" + view.name().replace("_", "").toLowerCase(Locale.ROOT);
         Map<String, String> props = SERVICES.services().testJobProperties(name, dir);
         TodoTables.createSourceTable(SERVICES.ddb(), name + "Tasks", view);
         TodoTables.createAggregateTable(SERVICES.ddb(), name + "Counts");
-        boolean newImages = view == StreamViewType.NEW_IMAGE || view == StreamViewType.NEW_AND_OLD_IMAGES;
+        boolean newImages =
+                view == StreamViewType.NEW_IMAGE || view == StreamViewType.NEW_AND_OLD_IMAGES;
         if (!newImages) {
-            assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props))).isInstanceOf(ConfigException.class)
+            assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props)))
+                    .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("has view type " + view + ", which carries no new image");
-            assertThat(SERVICES.search().indexExists(name + "-counts")).as("a refused start creates nothing").isFalse();
+            assertThat(SERVICES.search().indexExists(name + "-counts"))
+                    .as("a refused start creates nothing")
+                    .isFalse();
             props.put("sink.search.item.index", "");
         }
         JobConfig c = JobConfig.from(props);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, c);
-        StreamSyncPipeline.define(env, c, RecordSources.fromConfig(c, Startup.prepare(c)), PipelineSinks.fromConfig(c));
+        StreamSyncPipeline.define(
+                env,
+                c,
+                RecordSources.fromConfig(c, Startup.prepare(c)),
+                PipelineSinks.fromConfig(c));
         JobClient job = env.executeAsync(name);
         try {
             new TaskWorkload(SERVICES.ddb(), name + "Tasks", 20, view.ordinal()).run(600);
-            Poll.until(Duration.ofSeconds(120), () -> GroundTruth.check(SERVICES.ddb(), name + "Tasks", name + "Counts",
-                    SERVICES.search(), name + "-counts", newImages ? name + "-tasks" : null));
+            Poll.until(
+                    Duration.ofSeconds(120),
+                    () ->
+                            GroundTruth.check(
+                                    SERVICES.ddb(),
+                                    name + "Tasks",
+                                    name + "Counts",
+                                    SERVICES.search(),
+                                    name + "-counts",
+                                    newImages ? name + "-tasks" : null));
         } finally {
             job.cancel().get();
         }

@@ -32,39 +32,58 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 /**
  * A job restored after the stream has trimmed its position (a proxy in front of moto answers
- * TrimmedDataAccessException to GetShardIterator AFTER_SEQUENCE_NUMBER, as DynamoDB Streams does for a
- * position older than 24 h). With {@code source.on.trimmed.data=fail} the job fails, naming the shard, the
- * sequence number and the option; with {@code continue} it goes on from TRIM_HORIZON, writes the gap as a
- * dead letter naming the shard, and (moto kept everything, so the replay is complete) stays exact.
+ * TrimmedDataAccessException to GetShardIterator AFTER_SEQUENCE_NUMBER, as DynamoDB Streams does
+ * for a position older than 24 h). With {@code source.on.trimmed.data=fail} the job fails, naming
+ * the shard, the sequence number and the option; with {@code continue} it goes on from
+ * TRIM_HORIZON, writes the gap as a dead letter naming the shard, and (moto kept everything, so the
+ * replay is complete) stays exact.
  */
 class TrimmedDataITCase {
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
 
-    @RegisterExtension
-    static final LocalServicesExtension SERVICES = new LocalServicesExtension();
+    @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
-    /** Runs the job through the proxy until exact, stops it with a savepoint, and returns the savepoint. */
-    private static String runAndStop(Map<String, String> props, TaskWorkload workload, String name, Path dir) throws Exception {
+    /**
+     * Runs the job through the proxy until exact, stops it with a savepoint, and returns the
+     * savepoint.
+     */
+    private static String runAndStop(
+            Map<String, String> props, TaskWorkload workload, String name, Path dir)
+            throws Exception {
         JobClient job = start(props, null);
         workload.run(300);
         Poll.until(Duration.ofSeconds(120), () -> check(name));
-        return job.stopWithSavepoint(false, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL)
+        return job.stopWithSavepoint(
+                        false, dir.resolve("sp").toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(3, TimeUnit.MINUTES);
     }
 
     private static String check(String name) throws Exception {
-        return GroundTruth.check(SERVICES.ddb(), name + "Tasks", name + "Counts", SERVICES.search(), name.toLowerCase() + "-counts",
+        return GroundTruth.check(
+                SERVICES.ddb(),
+                name + "Tasks",
+                name + "Counts",
+                SERVICES.search(),
+                name.toLowerCase() + "-counts",
                 name.toLowerCase() + "-tasks");
     }
 
-    private static Map<String, String> props(String name, Path dir, TrimmingStreamsProxy proxy, String policy) {
-        Map<String, String> props = SERVICES.services().testJobProperties(name, dir.resolve("dead-letters"));
+    private static Map<String, String> props(
+            String name, Path dir, TrimmingStreamsProxy proxy, String policy) {
+        Map<String, String> props =
+                SERVICES.services().testJobProperties(name, dir.resolve("dead-letters"));
         props.put("aws.endpoint", proxy.endpoint().toString());
         props.put("source.on.trimmed.data", policy);
-        // a few restarts: when a task fails while the coordinator sends it an event (a split, the idle signal), Flink
-        // fails the task over once more "to ensure consistency"; with one restart that extra failover could be the
+        // a few restarts: when a task fails while the coordinator sends it an event (a split, the
+        // idle signal), Flink
+        // fails the task over once more "to ensure consistency"; with one restart that extra
+        // failover could be the
         // failure the job ends with instead of the trimmed data (seen on Flink 2.2)
         props.put("restart.attempts", "3");
         props.put("restart.delay.ms", "200");
@@ -73,11 +92,14 @@ class TrimmedDataITCase {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void withFailTheRestoredJobFailsNamingShardSequenceNumberAndTheOption(@TempDir Path dir) throws Exception {
+    void withFailTheRestoredJobFailsNamingShardSequenceNumberAndTheOption(@TempDir Path dir)
+            throws Exception {
         String name = "trimFail";
-        TodoTables.createSourceTable(SERVICES.ddb(), name + "Tasks", StreamViewType.NEW_AND_OLD_IMAGES);
+        TodoTables.createSourceTable(
+                SERVICES.ddb(), name + "Tasks", StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(SERVICES.ddb(), name + "Counts");
-        try (TrimmingStreamsProxy proxy = new TrimmingStreamsProxy(SERVICES.services().dynamoDb.endpoint())) {
+        try (TrimmingStreamsProxy proxy =
+                new TrimmingStreamsProxy(SERVICES.services().dynamoDb.endpoint())) {
             Map<String, String> props = props(name, dir, proxy, "fail");
             TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), name + "Tasks", 8, 3L);
             String savepoint = runAndStop(props, workload, name, dir);
@@ -86,7 +108,9 @@ class TrimmedDataITCase {
             assertThatThrownBy(() -> restored.getJobExecutionResult().get(2, TimeUnit.MINUTES))
                     .hasStackTraceContaining("can no longer be read after sequence number")
                     .hasStackTraceContaining("shardId-")
-                    .hasStackTraceContaining("changes written after 20") // the last record's creation time, kept in the split
+                    .hasStackTraceContaining(
+                            "changes written after 20") // the last record's creation time, kept in
+                    // the split
                     .hasStackTraceContaining("are lost")
                     .hasStackTraceContaining("source.on.trimmed.data=continue");
             assertThat(proxy.refused.get()).isGreaterThanOrEqualTo(1);
@@ -95,11 +119,14 @@ class TrimmedDataITCase {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void withContinueTheGapIsADeadLetterAndTheJobGoesOnFromTheTrimHorizon(@TempDir Path dir) throws Exception {
+    void withContinueTheGapIsADeadLetterAndTheJobGoesOnFromTheTrimHorizon(@TempDir Path dir)
+            throws Exception {
         String name = "trimGo";
-        TodoTables.createSourceTable(SERVICES.ddb(), name + "Tasks", StreamViewType.NEW_AND_OLD_IMAGES);
+        TodoTables.createSourceTable(
+                SERVICES.ddb(), name + "Tasks", StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(SERVICES.ddb(), name + "Counts");
-        try (TrimmingStreamsProxy proxy = new TrimmingStreamsProxy(SERVICES.services().dynamoDb.endpoint())) {
+        try (TrimmingStreamsProxy proxy =
+                new TrimmingStreamsProxy(SERVICES.services().dynamoDb.endpoint())) {
             Map<String, String> props = props(name, dir, proxy, "continue");
             TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), name + "Tasks", 8, 4L);
             String savepoint = runAndStop(props, workload, name, dir);
@@ -108,11 +135,17 @@ class TrimmedDataITCase {
             try {
                 workload.run(200);
                 Poll.until(Duration.ofSeconds(120), () -> check(name));
-                Poll.until(Duration.ofSeconds(30), () -> gapLetters(dir.resolve("dead-letters")).isEmpty()
-                        ? "no dead letter for the gap yet" : null);
+                Poll.until(
+                        Duration.ofSeconds(30),
+                        () ->
+                                gapLetters(dir.resolve("dead-letters")).isEmpty()
+                                        ? "no dead letter for the gap yet"
+                                        : null);
                 List<JsonNode> gaps = gapLetters(dir.resolve("dead-letters"));
                 assertThat(gaps).hasSize(1);
-                assertThat(gaps.get(0).get("reason").asText()).contains("trimmed-data gap").contains("after sequence number")
+                assertThat(gaps.get(0).get("reason").asText())
+                        .contains("trimmed-data gap")
+                        .contains("after sequence number")
                         .contains("went on from TRIM_HORIZON");
                 assertThat(gaps.get(0).get("shardId").asText()).startsWith("shardId-");
                 assertThat(restored.getJobStatus().get().isGloballyTerminalState()).isFalse();
@@ -129,8 +162,14 @@ class TrimmedDataITCase {
         }
         ObjectMapper mapper = new ObjectMapper();
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().startsWith("dead-letters"))
-                    .collect(Collectors.toList())) {
+            for (Path f :
+                    files.filter(
+                                    p ->
+                                            Files.isRegularFile(p)
+                                                    && p.getFileName()
+                                                            .toString()
+                                                            .startsWith("dead-letters"))
+                            .collect(Collectors.toList())) {
                 for (String line : Files.readAllLines(f)) {
                     JsonNode letter = mapper.readTree(line);
                     if (letter.path("reason").asText().contains("trimmed-data gap")) {

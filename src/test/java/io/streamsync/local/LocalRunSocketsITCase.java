@@ -20,36 +20,46 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.junit.jupiter.api.Test;
 
 /**
- * The local run ({@code mvn -Plocal}) listens on 127.0.0.1 only: its MiniCluster (web UI and REST, blob server, RPC,
- * the TaskManager's data port) runs with {@link LocalRun#flinkConfiguration}, and every TCP socket this JVM listens
- * on while a job runs is read from {@code /proc/net/tcp} and {@code /proc/net/tcp6} by the socket inodes of
- * {@code /proc/self/fd}.
+ * The local run ({@code mvn -Plocal}) listens on 127.0.0.1 only: its MiniCluster (web UI and REST,
+ * blob server, RPC, the TaskManager's data port) runs with {@link LocalRun#flinkConfiguration}, and
+ * every TCP socket this JVM listens on while a job runs is read from {@code /proc/net/tcp} and
+ * {@code /proc/net/tcp6} by the socket inodes of {@code /proc/self/fd}.
  */
 class LocalRunSocketsITCase {
     @Test
     void everySocketTheLocalMiniClusterListensOnIsOn127001() throws Exception {
         Set<String> before = new HashSet<>(listening());
         int uiPort = ManagedProcess.freePort();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
-                LocalRun.flinkConfiguration(uiPort));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+                        LocalRun.flinkConfiguration(uiPort));
         env.setParallelism(2);
-        env.fromSequence(0, Long.MAX_VALUE).keyBy(n -> n % 7, Types.LONG).map(n -> n + 1).returns(Types.LONG)
+        env.fromSequence(0, Long.MAX_VALUE)
+                .keyBy(n -> n % 7, Types.LONG)
+                .map(n -> n + 1)
+                .returns(Types.LONG)
                 .sinkTo(new DiscardingSink<>());
         JobClient job = env.executeAsync("sockets");
         try {
             List<String> sockets = new ArrayList<>();
-            Poll.until(Duration.ofSeconds(60), () -> {
-                sockets.clear();
-                for (String s : listening()) {
-                    if (!before.contains(s)) {
-                        sockets.add(s);
-                    }
-                }
-                return job.getJobStatus().get().toString().equals("RUNNING") && sockets.size() >= 2 ? null
-                        : "job " + job.getJobStatus().get() + ", listening " + sockets;
-            });
-            assertThat(sockets).as("listening sockets of the local MiniCluster (address:port)")
-                    .contains("127.0.0.1:" + uiPort).allMatch(s -> s.startsWith("127.0.0.1:"));
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () -> {
+                        sockets.clear();
+                        for (String s : listening()) {
+                            if (!before.contains(s)) {
+                                sockets.add(s);
+                            }
+                        }
+                        return job.getJobStatus().get().toString().equals("RUNNING")
+                                        && sockets.size() >= 2
+                                ? null
+                                : "job " + job.getJobStatus().get() + ", listening " + sockets;
+                    });
+            assertThat(sockets)
+                    .as("listening sockets of the local MiniCluster (address:port)")
+                    .contains("127.0.0.1:" + uiPort)
+                    .allMatch(s -> s.startsWith("127.0.0.1:"));
         } finally {
             job.cancel().get();
         }
@@ -83,7 +93,10 @@ class LocalRunSocketsITCase {
         return out;
     }
 
-    /** /proc's hex address:port (IPv4 as one little-endian word, IPv6 as four) as text; ::ffff:a.b.c.d as a.b.c.d. */
+    /**
+     * /proc's hex address:port (IPv4 as one little-endian word, IPv6 as four) as text;
+     * ::ffff:a.b.c.d as a.b.c.d.
+     */
     static String address(String hex) {
         String[] parts = hex.split(":");
         int port = Integer.parseInt(parts[1], 16);
@@ -92,10 +105,20 @@ class LocalRunSocketsITCase {
             if (ip.startsWith("0000000000000000FFFF0000")) {
                 ip = ip.substring(24);
             } else {
-                return (ip.equals("00000000000000000000000000000000") ? "[::]" : "[" + ip + "]") + ":" + port;
+                return (ip.equals("00000000000000000000000000000000") ? "[::]" : "[" + ip + "]")
+                        + ":"
+                        + port;
             }
         }
         long v = Long.parseLong(ip, 16);
-        return (v & 0xff) + "." + (v >> 8 & 0xff) + "." + (v >> 16 & 0xff) + "." + (v >> 24 & 0xff) + ":" + port;
+        return (v & 0xff)
+                + "."
+                + (v >> 8 & 0xff)
+                + "."
+                + (v >> 16 & 0xff)
+                + "."
+                + (v >> 24 & 0xff)
+                + ":"
+                + port;
     }
 }

@@ -14,12 +14,12 @@ import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 31 §4, the attacking test: a job built with static AWS keys is serialized as Flink ships it (the job
- * graph with its serialized user code, which lands in the blob storage; and the stream graph, which Flink 2
- * can submit itself), and the bytes are searched for the secret. Every part that once captured the whole
- * configuration is in the graph: the DynamoDB Streams source ({@code StreamEndpoint}), the bootstrap scan
- * ({@code TableScanSource}), the search sink with SigV4 ({@code SearchClientSettings}) and the aggregate
- * table's publisher factory.
+ * Issue 31 §4, the attacking test: a job built with static AWS keys is serialized as Flink ships it
+ * (the job graph with its serialized user code, which lands in the blob storage; and the stream
+ * graph, which Flink 2 can submit itself), and the bytes are searched for the secret. Every part
+ * that once captured the whole configuration is in the graph: the DynamoDB Streams source ({@code
+ * StreamEndpoint}), the bootstrap scan ({@code TableScanSource}), the search sink with SigV4
+ * ({@code SearchClientSettings}) and the aggregate table's publisher factory.
  */
 class JobGraphSecretsTest {
     private static final String SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYSECRET4242";
@@ -41,13 +41,16 @@ class JobGraphSecretsTest {
     private static StreamGraph streamGraph(JobConfig c) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, c);
-        String arn = "arn:aws:dynamodb:us-east-1:123456789012:table/todoListTask/stream/2026-01-01T00:00:00.000";
-        StreamSyncPipeline.define(env, c, RecordSources.fromConfig(c, arn), PipelineSinks.fromConfig(c));
+        String arn =
+                "arn:aws:dynamodb:us-east-1:123456789012:table/todoListTask/stream/2026-01-01T00:00:00.000";
+        StreamSyncPipeline.define(
+                env, c, RecordSources.fromConfig(c, arn), PipelineSinks.fromConfig(c));
         return env.getStreamGraph();
     }
 
     private static String latin1(byte[] bytes) {
-        return new String(bytes, StandardCharsets.ISO_8859_1); // one char per byte: a search for ASCII text
+        return new String(
+                bytes, StandardCharsets.ISO_8859_1); // one char per byte: a search for ASCII text
     }
 
     @Test

@@ -20,17 +20,31 @@ class StreamViewTypeChecksTest {
         JobConfig onNew = filter("{\"dynamodb\":{\"NewImage\":{\"status\":{\"S\":[\"done\"]}}}}");
         JobConfig onOld = filter("{\"dynamodb\":{\"OldImage\":{\"status\":[{\"exists\":true}]}}}");
         JobConfig onName = filter("{\"eventName\":[\"INSERT\",\"REMOVE\"]}");
-        for (StreamViewType v : new StreamViewType[] {StreamViewType.KEYS_ONLY, StreamViewType.OLD_IMAGE}) {
-            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onNew, v, "the stream")).isInstanceOf(ConfigException.class)
-                    .hasMessageContaining("filters on dynamodb.NewImage").hasMessageContaining("view type " + v);
+        for (StreamViewType v :
+                new StreamViewType[] {StreamViewType.KEYS_ONLY, StreamViewType.OLD_IMAGE}) {
+            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onNew, v, "the stream"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("filters on dynamodb.NewImage")
+                    .hasMessageContaining("view type " + v);
         }
-        for (StreamViewType v : new StreamViewType[] {StreamViewType.KEYS_ONLY, StreamViewType.NEW_IMAGE}) {
-            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onOld, v, "the stream")).hasMessageContaining("view type " + v);
+        for (StreamViewType v :
+                new StreamViewType[] {StreamViewType.KEYS_ONLY, StreamViewType.NEW_IMAGE}) {
+            assertThatThrownBy(() -> StreamArnResolver.checkFilterImages(onOld, v, "the stream"))
+                    .hasMessageContaining("view type " + v);
         }
         for (StreamViewType v : StreamViewType.knownValues()) {
-            assertThatCode(() -> StreamArnResolver.checkFilterImages(onName, v, "the stream")).doesNotThrowAnyException();
+            assertThatCode(() -> StreamArnResolver.checkFilterImages(onName, v, "the stream"))
+                    .doesNotThrowAnyException();
         }
-        assertThatCode(() -> StreamArnResolver.checkFilterImages(onNew, StreamViewType.NEW_AND_OLD_IMAGES, "the stream")).doesNotThrowAnyException();
-        assertThatCode(() -> StreamArnResolver.checkFilterImages(onOld, StreamViewType.OLD_IMAGE, "the stream")).doesNotThrowAnyException();
+        assertThatCode(
+                        () ->
+                                StreamArnResolver.checkFilterImages(
+                                        onNew, StreamViewType.NEW_AND_OLD_IMAGES, "the stream"))
+                .doesNotThrowAnyException();
+        assertThatCode(
+                        () ->
+                                StreamArnResolver.checkFilterImages(
+                                        onOld, StreamViewType.OLD_IMAGE, "the stream"))
+                .doesNotThrowAnyException();
     }
 }

@@ -10,13 +10,14 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An HTTP proxy in front of the DynamoDB endpoint (moto in tests) (127.0.0.1 only) that injects faults into the writes of the
- * aggregate table: a share of PutItem calls answered with a ThrottlingException (HTTP 400, as DynamoDB
- * does), and an outage mode in which every PutItem gets HTTP 503. Everything else (the stream reads, the
- * test's own scans) passes through.
+ * An HTTP proxy in front of the DynamoDB endpoint (moto in tests) (127.0.0.1 only) that injects
+ * faults into the writes of the aggregate table: a share of PutItem calls answered with a
+ * ThrottlingException (HTTP 400, as DynamoDB does), and an outage mode in which every PutItem gets
+ * HTTP 503. Everything else (the stream reads, the test's own scans) passes through.
  */
 public final class FaultyDynamoDbProxy extends ForwardingProxy {
-    private static final java.util.regex.Pattern SCAN_COUNT = java.util.regex.Pattern.compile("\"Count\"\\s*:\\s*(\\d+)");
+    private static final java.util.regex.Pattern SCAN_COUNT =
+            java.util.regex.Pattern.compile("\"Count\"\\s*:\\s*(\\d+)");
 
     private final Random random = new Random(11);
     private volatile double throttleShare;
@@ -27,8 +28,13 @@ public final class FaultyDynamoDbProxy extends ForwardingProxy {
     public final AtomicLong updateItems = new AtomicLong();
     public final AtomicLong scans = new AtomicLong();
     public final AtomicLong scansThrottled = new AtomicLong();
-    /** Items returned by all Scan calls (their "Count"): more than the table holds means pages read again. */
+
+    /**
+     * Items returned by all Scan calls (their "Count"): more than the table holds means pages read
+     * again.
+     */
     public final AtomicLong scannedItems = new AtomicLong();
+
     private volatile double scanThrottleShare;
 
     public FaultyDynamoDbProxy(URI target) throws IOException {
@@ -55,8 +61,11 @@ public final class FaultyDynamoDbProxy extends ForwardingProxy {
             putItems.incrementAndGet();
             if (outage) {
                 refused.incrementAndGet();
-                reply(ex, 503, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ServiceUnavailableException\","
-                        + "\"message\":\"injected outage\"}");
+                reply(
+                        ex,
+                        503,
+                        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ServiceUnavailableException\","
+                                + "\"message\":\"injected outage\"}");
                 return true;
             }
             if (throttled(ex, throttleShare, throttled)) {
@@ -77,7 +86,8 @@ public final class FaultyDynamoDbProxy extends ForwardingProxy {
     protected void observe(HttpExchange ex, byte[] body, HttpResponse<byte[]> resp) {
         String operation = ex.getRequestHeaders().getFirst("X-Amz-Target");
         if (operation != null && operation.endsWith(".Scan") && resp.statusCode() == 200) {
-            java.util.regex.Matcher m = SCAN_COUNT.matcher(new String(resp.body(), StandardCharsets.UTF_8));
+            java.util.regex.Matcher m =
+                    SCAN_COUNT.matcher(new String(resp.body(), StandardCharsets.UTF_8));
             if (m.find()) {
                 scannedItems.addAndGet(Long.parseLong(m.group(1)));
             }
@@ -85,15 +95,19 @@ public final class FaultyDynamoDbProxy extends ForwardingProxy {
     }
 
     /** Answers with a ThrottlingException for this share of calls; true when it did. */
-    private boolean throttled(HttpExchange ex, double share, AtomicLong counter) throws IOException {
+    private boolean throttled(HttpExchange ex, double share, AtomicLong counter)
+            throws IOException {
         boolean throttle;
         synchronized (random) {
             throttle = random.nextDouble() < share;
         }
         if (throttle) {
             counter.incrementAndGet();
-            reply(ex, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\","
-                    + "\"message\":\"injected throttling\"}");
+            reply(
+                    ex,
+                    400,
+                    "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\","
+                            + "\"message\":\"injected throttling\"}");
         }
         return throttle;
     }
@@ -106,5 +120,4 @@ public final class FaultyDynamoDbProxy extends ForwardingProxy {
             out.write(b);
         }
     }
-
 }

@@ -22,47 +22,79 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Flink session cluster of separate processes, as a distribution runs one: a JobManager JVM started from
- * {@code StandaloneSessionClusterEntrypoint} and TaskManager JVMs from {@code TaskManagerRunner} with the memory
- * flags that {@code BashJavaUtils GET_TM_RESOURCE_PARAMS} computes (what {@code taskmanager.sh} does). The
- * classpath of both is a Flink {@code lib/} directory alone (assembled from Maven by
- * {@code src/test/services/flink/pom.xml}; flink-dist is not served here) and file systems come from its
- * {@code plugins/} directory, so what the job jar does not bundle is missing here as it is on a real cluster.
- * Jobs are submitted as Managed Service for Apache Flink submits them: the jar is uploaded and run through the
- * REST API, so the job's {@code main} runs in the JobManager in Flink's client context environment, where
- * {@code execution.program-config.enabled=false} refuses configuration set in code.
+ * A Flink session cluster of separate processes, as a distribution runs one: a JobManager JVM
+ * started from {@code StandaloneSessionClusterEntrypoint} and TaskManager JVMs from {@code
+ * TaskManagerRunner} with the memory flags that {@code BashJavaUtils GET_TM_RESOURCE_PARAMS}
+ * computes (what {@code taskmanager.sh} does). The classpath of both is a Flink {@code lib/}
+ * directory alone (assembled from Maven by {@code src/test/services/flink/pom.xml}; flink-dist is
+ * not served here) and file systems come from its {@code plugins/} directory, so what the job jar
+ * does not bundle is missing here as it is on a real cluster. Jobs are submitted as Managed Service
+ * for Apache Flink submits them: the jar is uploaded and run through the REST API, so the job's
+ * {@code main} runs in the JobManager in Flink's client context environment, where {@code
+ * execution.program-config.enabled=false} refuses configuration set in code.
  *
- * <p>Every port is on 127.0.0.1; every process is stopped by PID ({@link #close}, or {@link #killTaskManager}
- * for a SIGKILL).
+ * <p>Every port is on 127.0.0.1; every process is stopped by PID ({@link #close}, or {@link
+ * #killTaskManager} for a SIGKILL).
  */
 public final class FlinkProcessCluster implements AutoCloseable {
     /**
-     * The keys that Managed Service for Apache Flink lets code change (guide "Programmatic Flink configuration
-     * properties": pipeline, network and Python keys; its Table API keys are left out, the job has no Table API).
+     * The keys that Managed Service for Apache Flink lets code change (guide "Programmatic Flink
+     * configuration properties": pipeline, network and Python keys; its Table API keys are left
+     * out, the job has no Table API).
      */
-    public static final List<String> MSF_ALLOWED_KEYS = List.of("execution.runtime-mode", "pipeline.auto-generate-uids",
-            "pipeline.auto-watermark-interval", "pipeline.cached-files", "pipeline.classpaths",
-            "pipeline.closure-cleaner-level", "pipeline.force-avro", "pipeline.force-kryo", "pipeline.generic-types",
-            "pipeline.global-job-parameters", "pipeline.jars", "pipeline.jobvertex-parallelism-overrides",
-            "pipeline.max-parallelism", "pipeline.name", "pipeline.object-reuse",
-            "pipeline.operator-chaining.chain-operators-with-different-max-parallelism",
-            "pipeline.operator-chaining.enabled", "pipeline.serialization-config", "pipeline.vertex-description-mode",
-            "pipeline.vertex-name-include-index-prefix", "pipeline.watermark-alignment.allow-unaligned-source-splits",
-            "taskmanager.network.adaptive-partitioner.enabled", "taskmanager.network.adaptive-partitioner.max-traverse-size",
-            "python.execution-mode", "python.operator-chaining.enabled", "python.job-options",
-            "python.internal.archives-key-map", "python.internal.files-key-map", "python.internal.requirements-file-key");
+    public static final List<String> MSF_ALLOWED_KEYS =
+            List.of(
+                    "execution.runtime-mode",
+                    "pipeline.auto-generate-uids",
+                    "pipeline.auto-watermark-interval",
+                    "pipeline.cached-files",
+                    "pipeline.classpaths",
+                    "pipeline.closure-cleaner-level",
+                    "pipeline.force-avro",
+                    "pipeline.force-kryo",
+                    "pipeline.generic-types",
+                    "pipeline.global-job-parameters",
+                    "pipeline.jars",
+                    "pipeline.jobvertex-parallelism-overrides",
+                    "pipeline.max-parallelism",
+                    "pipeline.name",
+                    "pipeline.object-reuse",
+                    "pipeline.operator-chaining.chain-operators-with-different-max-parallelism",
+                    "pipeline.operator-chaining.enabled",
+                    "pipeline.serialization-config",
+                    "pipeline.vertex-description-mode",
+                    "pipeline.vertex-name-include-index-prefix",
+                    "pipeline.watermark-alignment.allow-unaligned-source-splits",
+                    "taskmanager.network.adaptive-partitioner.enabled",
+                    "taskmanager.network.adaptive-partitioner.max-traverse-size",
+                    "python.execution-mode",
+                    "python.operator-chaining.enabled",
+                    "python.job-options",
+                    "python.internal.archives-key-map",
+                    "python.internal.files-key-map",
+                    "python.internal.requirements-file-key");
 
-    /** The JDK 17 module flags a Flink distribution passes to every JVM by default ({@code env.java.default-opts.all}). */
-    static final List<String> JDK17_OPENS = List.of("--add-exports=java.base/sun.net.util=ALL-UNNAMED",
-            "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
-            "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/java.text=ALL-UNNAMED", "--add-opens=java.base/java.time=ALL-UNNAMED",
-            "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+    /**
+     * The JDK 17 module flags a Flink distribution passes to every JVM by default ({@code
+     * env.java.default-opts.all}).
+     */
+    static final List<String> JDK17_OPENS =
+            List.of(
+                    "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+                    "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+                    "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+                    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                    "--add-opens=java.base/java.net=ALL-UNNAMED",
+                    "--add-opens=java.base/java.io=ALL-UNNAMED",
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+                    "--add-opens=java.base/java.text=ALL-UNNAMED",
+                    "--add-opens=java.base/java.time=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -73,17 +105,28 @@ public final class FlinkProcessCluster implements AutoCloseable {
     private final Map<String, String> environment;
     private final List<String> jobManagerJvmArgs;
     private final int restPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private ManagedProcess jobManager;
     private final List<ManagedProcess> taskManagers = new ArrayList<>();
 
-    private FlinkProcessCluster(String version, Path work, Map<String, String> conf, Map<String, String> environment,
-            List<String> jobManagerJvmArgs) throws IOException {
+    private FlinkProcessCluster(
+            String version,
+            Path work,
+            Map<String, String> conf,
+            Map<String, String> environment,
+            List<String> jobManagerJvmArgs)
+            throws IOException {
         this.version = version;
         this.home = home(version);
         if (!Files.isDirectory(home.resolve("lib"))) {
-            throw new IllegalStateException("no Flink " + version + " lib/ at " + home + ": the build assembles it in the"
-                    + " pre-integration-test phase (src/test/services/flink/pom.xml); run the tests through mvn verify");
+            throw new IllegalStateException(
+                    "no Flink "
+                            + version
+                            + " lib/ at "
+                            + home
+                            + ": the build assembles it in the"
+                            + " pre-integration-test phase (src/test/services/flink/pom.xml); run the tests through mvn verify");
         }
         this.work = work;
         this.confDir = work.resolve("conf");
@@ -111,15 +154,26 @@ public final class FlinkProcessCluster implements AutoCloseable {
         c.putAll(conf);
         StringBuilder yaml = new StringBuilder();
         for (Map.Entry<String, String> e : c.entrySet()) {
-            yaml.append(e.getKey()).append(": ").append(JSON.writeValueAsString(e.getValue())).append('\n');
+            yaml.append(e.getKey())
+                    .append(": ")
+                    .append(JSON.writeValueAsString(e.getValue()))
+                    .append('\n');
         }
         Files.writeString(confDir.resolve("config.yaml"), yaml.toString());
-        Files.writeString(confDir.resolve("log4j.properties"), String.join("\n",
-                "rootLogger.level = INFO", "rootLogger.appenderRef.file.ref = file",
-                "appender.file.type = File", "appender.file.name = file", "appender.file.fileName = ${sys:log.file}",
-                "appender.file.layout.type = PatternLayout",
-                "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
-                "logger.hadoop.name = org.apache.hadoop", "logger.hadoop.level = WARN", ""));
+        Files.writeString(
+                confDir.resolve("log4j.properties"),
+                String.join(
+                        "\n",
+                        "rootLogger.level = INFO",
+                        "rootLogger.appenderRef.file.ref = file",
+                        "appender.file.type = File",
+                        "appender.file.name = file",
+                        "appender.file.fileName = ${sys:log.file}",
+                        "appender.file.layout.type = PatternLayout",
+                        "appender.file.layout.pattern = %d{HH:mm:ss,SSS} %-5p %-60c %x - %m%n",
+                        "logger.hadoop.name = org.apache.hadoop",
+                        "logger.hadoop.level = WARN",
+                        ""));
         Files.createDirectories(work.resolve("tmp"));
         Files.createDirectories(work.resolve("log"));
     }
@@ -130,13 +184,20 @@ public final class FlinkProcessCluster implements AutoCloseable {
     }
 
     /**
-     * Starts a JobManager and one TaskManager of Flink {@code version} with {@code conf} on top of the cluster's
-     * own settings (addresses, ports, memory); {@code environment} is added to both processes' environment,
-     * {@code jobManagerJvmArgs} to the JobManager's JVM (where a REST-submitted job's main runs).
+     * Starts a JobManager and one TaskManager of Flink {@code version} with {@code conf} on top of
+     * the cluster's own settings (addresses, ports, memory); {@code environment} is added to both
+     * processes' environment, {@code jobManagerJvmArgs} to the JobManager's JVM (where a
+     * REST-submitted job's main runs).
      */
-    public static FlinkProcessCluster start(String version, Path work, Map<String, String> conf,
-            Map<String, String> environment, List<String> jobManagerJvmArgs) throws Exception {
-        FlinkProcessCluster cluster = new FlinkProcessCluster(version, work, conf, environment, jobManagerJvmArgs);
+    public static FlinkProcessCluster start(
+            String version,
+            Path work,
+            Map<String, String> conf,
+            Map<String, String> environment,
+            List<String> jobManagerJvmArgs)
+            throws Exception {
+        FlinkProcessCluster cluster =
+                new FlinkProcessCluster(version, work, conf, environment, jobManagerJvmArgs);
         try {
             cluster.startJobManager();
             cluster.startTaskManager();
@@ -161,11 +222,16 @@ public final class FlinkProcessCluster implements AutoCloseable {
 
     private ManagedProcess process(String name, List<String> javaCommand) throws IOException {
         // env(1) sets the environment and execs the JVM, so the PID is the JVM's own
-        List<String> command = new ArrayList<>(List.of("/usr/bin/env",
-                "FLINK_PLUGINS_DIR=" + home.resolve("plugins"), "FLINK_CONF_DIR=" + confDir));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                "/usr/bin/env",
+                                "FLINK_PLUGINS_DIR=" + home.resolve("plugins"),
+                                "FLINK_CONF_DIR=" + confDir));
         environment.forEach((k, v) -> command.add(k + "=" + v));
         command.addAll(javaCommand);
-        ManagedProcess p = new ManagedProcess(name, command, work.resolve("log").resolve(name + ".out"));
+        ManagedProcess p =
+                new ManagedProcess(name, command, work.resolve("log").resolve(name + ".out"));
         p.start();
         return p;
     }
@@ -174,17 +240,31 @@ public final class FlinkProcessCluster implements AutoCloseable {
         List<String> jvm = new ArrayList<>(List.of("-Xmx512m", "-Xms128m"));
         jvm.addAll(commonJvmArgs("jobmanager"));
         jvm.addAll(jobManagerJvmArgs);
-        jobManager = process("flink-" + version + "-jobmanager", ManagedProcess.jvm(classpath(),
-                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", jvm,
-                List.of("--configDir", confDir.toString())));
+        jobManager =
+                process(
+                        "flink-" + version + "-jobmanager",
+                        ManagedProcess.jvm(
+                                classpath(),
+                                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                                jvm,
+                                List.of("--configDir", confDir.toString())));
         jobManager.awaitPort(restPort, Duration.ofSeconds(90));
     }
 
     /** Starts one more TaskManager JVM, with the memory flags Flink's own scripts would give it. */
     public synchronized ManagedProcess startTaskManager() throws Exception {
-        Process utils = new ProcessBuilder(ManagedProcess.jvm(classpath(),
-                "org.apache.flink.runtime.util.bash.BashJavaUtils", List.of("-Xmx128m"),
-                List.of("GET_TM_RESOURCE_PARAMS", "--configDir", confDir.toString()))).redirectErrorStream(true).start();
+        Process utils =
+                new ProcessBuilder(
+                                ManagedProcess.jvm(
+                                        classpath(),
+                                        "org.apache.flink.runtime.util.bash.BashJavaUtils",
+                                        List.of("-Xmx128m"),
+                                        List.of(
+                                                "GET_TM_RESOURCE_PARAMS",
+                                                "--configDir",
+                                                confDir.toString())))
+                        .redirectErrorStream(true)
+                        .start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         utils.getInputStream().transferTo(out);
         if (!utils.waitFor(60, TimeUnit.SECONDS) || utils.exitValue() != 0) {
@@ -197,15 +277,23 @@ public final class FlinkProcessCluster implements AutoCloseable {
             }
         }
         if (results.size() < 2) {
-            throw new IllegalStateException("BashJavaUtils GET_TM_RESOURCE_PARAMS printed no JVM and dynamic parameters: " + out);
+            throw new IllegalStateException(
+                    "BashJavaUtils GET_TM_RESOURCE_PARAMS printed no JVM and dynamic parameters: "
+                            + out);
         }
         List<String> jvm = new ArrayList<>(List.of(results.get(0).split("\\s+")));
         int n = taskManagers.size() + 1;
         jvm.addAll(commonJvmArgs("taskmanager-" + n));
         List<String> args = new ArrayList<>(List.of("--configDir", confDir.toString()));
         args.addAll(List.of(results.get(1).split("\\s+")));
-        ManagedProcess tm = process("flink-" + version + "-taskmanager-" + n, ManagedProcess.jvm(classpath(),
-                "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", jvm, args));
+        ManagedProcess tm =
+                process(
+                        "flink-" + version + "-taskmanager-" + n,
+                        ManagedProcess.jvm(
+                                classpath(),
+                                "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                                jvm,
+                                args));
         taskManagers.add(tm);
         return tm;
     }
@@ -219,11 +307,18 @@ public final class FlinkProcessCluster implements AutoCloseable {
     }
 
     public void awaitTaskManagers(int count, Duration timeout) throws Exception {
-        Poll.until(timeout, () -> {
-            int registered = get("/taskmanagers").path("taskmanagers").size();
-            return registered >= count ? null : registered + " TaskManagers registered, waiting for " + count
-                    + "; JobManager log " + work.resolve("log");
-        });
+        Poll.until(
+                timeout,
+                () -> {
+                    int registered = get("/taskmanagers").path("taskmanagers").size();
+                    return registered >= count
+                            ? null
+                            : registered
+                                    + " TaskManagers registered, waiting for "
+                                    + count
+                                    + "; JobManager log "
+                                    + work.resolve("log");
+                });
     }
 
     public URI restUri() {
@@ -242,20 +337,32 @@ public final class FlinkProcessCluster implements AutoCloseable {
     public String uploadJar(Path jar) throws Exception {
         String boundary = "----streamsync" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
-                + jar.getFileName() + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(
+                ("--"
+                                + boundary
+                                + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                                + jar.getFileName()
+                                + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8));
         body.write(Files.readAllBytes(jar));
         body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(restUri().resolve("/jars/upload"))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).timeout(Duration.ofSeconds(120)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(restUri().resolve("/jars/upload"))
+                                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                                .timeout(Duration.ofSeconds(120))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         JsonNode answer = answer(r, "upload " + jar);
         String file = answer.path("filename").asText();
         return file.substring(file.lastIndexOf('/') + 1);
     }
 
-    /** The answer of a jar run: the job id, or the error the cluster gave (the job's main threw, the guard refused). */
+    /**
+     * The answer of a jar run: the job id, or the error the cluster gave (the job's main threw, the
+     * guard refused).
+     */
     public static final class RunResult {
         public final String jobId;
         public final int status;
@@ -268,17 +375,27 @@ public final class FlinkProcessCluster implements AutoCloseable {
         }
     }
 
-    /** Runs an uploaded jar's main in the JobManager (the REST jar-run path), from {@code savepoint} if not null. */
-    public RunResult runJar(String jarId, List<String> programArgs, String savepoint) throws Exception {
+    /**
+     * Runs an uploaded jar's main in the JobManager (the REST jar-run path), from {@code savepoint}
+     * if not null.
+     */
+    public RunResult runJar(String jarId, List<String> programArgs, String savepoint)
+            throws Exception {
         ObjectNode req = JSON.createObjectNode();
-        req.putArray("programArgsList").addAll(programArgs.stream().map(JSON.getNodeFactory()::textNode).toList());
+        req.putArray("programArgsList")
+                .addAll(programArgs.stream().map(JSON.getNodeFactory()::textNode).toList());
         if (savepoint != null) {
             req.put("savepointPath", savepoint);
             req.put("allowNonRestoredState", false);
         }
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(restUri().resolve("/jars/" + jarId + "/run"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(req.toString()))
-                .timeout(Duration.ofSeconds(180)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(restUri().resolve("/jars/" + jarId + "/run"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(req.toString()))
+                                .timeout(Duration.ofSeconds(180))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
             return new RunResult(JSON.readTree(r.body()).path("jobid").asText(), 200, null);
         }
@@ -290,25 +407,34 @@ public final class FlinkProcessCluster implements AutoCloseable {
     }
 
     public void awaitJobState(String jobId, String state, Duration timeout) throws Exception {
-        Poll.until(timeout, () -> {
-            String now = jobState(jobId);
-            return state.equals(now) ? null : "job " + jobId + " is " + now + ", waiting for " + state;
-        });
+        Poll.until(
+                timeout,
+                () -> {
+                    String now = jobState(jobId);
+                    return state.equals(now)
+                            ? null
+                            : "job " + jobId + " is " + now + ", waiting for " + state;
+                });
     }
 
     /** Waits until every task of the job runs (a RUNNING job may still be deploying its tasks). */
     public void awaitAllTasksRunning(String jobId, Duration timeout) throws Exception {
-        Poll.until(timeout, () -> {
-            JsonNode job = get("/jobs/" + jobId);
-            JsonNode tasks = job.path("status-counts");
-            int total = 0;
-            for (JsonNode v : job.path("vertices")) {
-                total += v.path("parallelism").asInt();
-            }
-            int running = tasks.path("RUNNING").asInt() + tasks.path("FINISHED").asInt();
-            return "RUNNING".equals(job.path("state").asText()) && running >= total && total > 0 ? null
-                    : "job " + job.path("state").asText() + ", tasks " + tasks;
-        });
+        Poll.until(
+                timeout,
+                () -> {
+                    JsonNode job = get("/jobs/" + jobId);
+                    JsonNode tasks = job.path("status-counts");
+                    int total = 0;
+                    for (JsonNode v : job.path("vertices")) {
+                        total += v.path("parallelism").asInt();
+                    }
+                    int running = tasks.path("RUNNING").asInt() + tasks.path("FINISHED").asInt();
+                    return "RUNNING".equals(job.path("state").asText())
+                                    && running >= total
+                                    && total > 0
+                            ? null
+                            : "job " + job.path("state").asText() + ", tasks " + tasks;
+                });
     }
 
     /** Completed checkpoints of the job so far. */
@@ -317,34 +443,45 @@ public final class FlinkProcessCluster implements AutoCloseable {
     }
 
     /**
-     * Stop-with-savepoint, as Managed Service for Apache Flink takes a snapshot on StopApplication: to the
-     * cluster's {@code execution.checkpointing.savepoint-dir}. Returns the savepoint's location.
+     * Stop-with-savepoint, as Managed Service for Apache Flink takes a snapshot on StopApplication:
+     * to the cluster's {@code execution.checkpointing.savepoint-dir}. Returns the savepoint's
+     * location.
      */
     public String stopWithSavepoint(String jobId, Duration timeout) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(restUri().resolve("/jobs/" + jobId + "/stop"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"drain\":false}"))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(restUri().resolve("/jobs/" + jobId + "/stop"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"drain\":false}"))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         String trigger = answer(r, "stop " + jobId).path("request-id").asText();
         String[] location = new String[1];
-        Poll.until(timeout, () -> {
-            JsonNode s = get("/jobs/" + jobId + "/savepoints/" + trigger);
-            if (!"COMPLETED".equals(s.path("status").path("id").asText())) {
-                return "savepoint " + s.path("status").path("id").asText();
-            }
-            JsonNode failure = s.path("operation").path("failure-cause");
-            if (!failure.isMissingNode() && !failure.isNull()) {
-                throw new AssertionError("stop-with-savepoint failed: " + failure);
-            }
-            location[0] = s.path("operation").path("location").asText();
-            return null;
-        });
+        Poll.until(
+                timeout,
+                () -> {
+                    JsonNode s = get("/jobs/" + jobId + "/savepoints/" + trigger);
+                    if (!"COMPLETED".equals(s.path("status").path("id").asText())) {
+                        return "savepoint " + s.path("status").path("id").asText();
+                    }
+                    JsonNode failure = s.path("operation").path("failure-cause");
+                    if (!failure.isMissingNode() && !failure.isNull()) {
+                        throw new AssertionError("stop-with-savepoint failed: " + failure);
+                    }
+                    location[0] = s.path("operation").path("location").asText();
+                    return null;
+                });
         awaitJobState(jobId, "FINISHED", timeout);
         return location[0];
     }
 
     public void cancel(String jobId) throws Exception {
-        http.send(HttpRequest.newBuilder(restUri().resolve("/jobs/" + jobId + "?mode=cancel"))
-                .method("PATCH", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
+        http.send(
+                HttpRequest.newBuilder(restUri().resolve("/jobs/" + jobId + "?mode=cancel"))
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -358,8 +495,13 @@ public final class FlinkProcessCluster implements AutoCloseable {
     }
 
     public JsonNode get(String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(restUri().resolve(path)).timeout(Duration.ofSeconds(30))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(restUri().resolve(path))
+                                .timeout(Duration.ofSeconds(30))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         return answer(r, "GET " + path);
     }
 

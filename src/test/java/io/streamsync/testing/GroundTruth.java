@@ -10,15 +10,16 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * Compares the job's outputs (aggregate table, aggregate documents, item documents) with the truth computed
- * from a fresh scan of the source table. Each check returns null when equal, else a short description of
- * the first differences.
+ * Compares the job's outputs (aggregate table, aggregate documents, item documents) with the truth
+ * computed from a fresh scan of the source table. Each check returns null when equal, else a short
+ * description of the first differences.
  */
 public final class GroundTruth {
     private GroundTruth() {}
 
     /** Every list of the source table has its count; lists that are gone have 0 (or no row). */
-    public static String compareCounts(String what, Map<String, Long> truth, Map<String, Long> actual) {
+    public static String compareCounts(
+            String what, Map<String, Long> truth, Map<String, Long> actual) {
         List<String> diffs = new ArrayList<>();
         Set<String> lists = new TreeSet<>(truth.keySet());
         lists.addAll(actual.keySet());
@@ -29,7 +30,13 @@ public final class GroundTruth {
                 diffs.add(list + " expected " + expected + " got " + got);
             }
         }
-        return diffs.isEmpty() ? null : what + ": " + diffs.size() + " lists differ, e.g. " + diffs.subList(0, Math.min(5, diffs.size()));
+        return diffs.isEmpty()
+                ? null
+                : what
+                        + ": "
+                        + diffs.size()
+                        + " lists differ, e.g. "
+                        + diffs.subList(0, Math.min(5, diffs.size()));
     }
 
     public static String compareItems(Map<String, JsonNode> truth, Map<String, JsonNode> actual) {
@@ -47,32 +54,60 @@ public final class GroundTruth {
                 diffs.add("extra " + id);
             }
         }
-        return diffs.isEmpty() ? null : "item index: " + diffs.size() + " differences (table " + truth.size() + ", index "
-                + actual.size() + "), e.g. " + diffs.subList(0, Math.min(3, diffs.size()));
+        return diffs.isEmpty()
+                ? null
+                : "item index: "
+                        + diffs.size()
+                        + " differences (table "
+                        + truth.size()
+                        + ", index "
+                        + actual.size()
+                        + "), e.g. "
+                        + diffs.subList(0, Math.min(3, diffs.size()));
     }
 
-    /** How many lists of the aggregate table equal the source table right now, out of how many lists. */
-    public static long[] agreeingLists(DynamoDbClient ddb, String sourceTable, String aggregateTable) {
+    /**
+     * How many lists of the aggregate table equal the source table right now, out of how many
+     * lists.
+     */
+    public static long[] agreeingLists(
+            DynamoDbClient ddb, String sourceTable, String aggregateTable) {
         Map<String, Long> truth = TodoTables.countsByList(ddb, sourceTable);
         Map<String, Long> actual = TodoTables.aggregateCounts(ddb, aggregateTable);
         Set<String> lists = new TreeSet<>(truth.keySet());
         lists.addAll(actual.keySet());
-        long equal = lists.stream().filter(l -> truth.getOrDefault(l, 0L).equals(actual.getOrDefault(l, -1L))
-                || truth.getOrDefault(l, 0L) == 0 && !actual.containsKey(l)).count();
+        long equal =
+                lists.stream()
+                        .filter(
+                                l ->
+                                        truth.getOrDefault(l, 0L)
+                                                        .equals(actual.getOrDefault(l, -1L))
+                                                || truth.getOrDefault(l, 0L) == 0
+                                                        && !actual.containsKey(l))
+                        .count();
         return new long[] {equal, lists.size()};
     }
 
     /** All three outputs against one scan; null when all are exact. */
-    public static String check(DynamoDbClient ddb, String sourceTable, String aggregateTable, SearchHttp search,
-            String aggregateIndex, String itemIndex) throws Exception {
+    public static String check(
+            DynamoDbClient ddb,
+            String sourceTable,
+            String aggregateTable,
+            SearchHttp search,
+            String aggregateIndex,
+            String itemIndex)
+            throws Exception {
         List<Map<String, AttributeValue>> scanned = TodoTables.scan(ddb, sourceTable);
         Map<String, Long> truth = TodoTables.countsByList(scanned);
-        String problem = compareCounts("aggregate table", truth, TodoTables.aggregateCounts(ddb, aggregateTable));
+        String problem =
+                compareCounts(
+                        "aggregate table", truth, TodoTables.aggregateCounts(ddb, aggregateTable));
         if (problem != null || search == null) {
             return problem;
         }
         Map<String, Long> docCounts = new java.util.TreeMap<>();
-        search.allDocuments(aggregateIndex).forEach((id, doc) -> docCounts.put(id, doc.get("taskCount").asLong()));
+        search.allDocuments(aggregateIndex)
+                .forEach((id, doc) -> docCounts.put(id, doc.get("taskCount").asLong()));
         problem = compareCounts("aggregate documents", truth, docCounts);
         if (problem != null || itemIndex == null) {
             return problem;

@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A real Kinesis API: kinesalite (npm, version pinned by src/test/kinesalite/package-lock.json, installed
- * by the build into target/services/kinesalite) in a node process on 127.0.0.1, in memory, stopped by PID.
- * Clients must not use CBOR (the test JVM sets the SDKs' switches).
+ * A real Kinesis API: kinesalite (npm, version pinned by src/test/kinesalite/package-lock.json,
+ * installed by the build into target/services/kinesalite) in a node process on 127.0.0.1, in
+ * memory, stopped by PID. Clients must not use CBOR (the test JVM sets the SDKs' switches).
  */
 public final class Kinesalite implements AutoCloseable {
     private final int port;
@@ -23,13 +23,22 @@ public final class Kinesalite implements AutoCloseable {
     public static Kinesalite start() throws Exception {
         Path dir = ManagedProcess.servicesDir().resolve("kinesalite");
         if (!Files.isDirectory(dir.resolve("node_modules").resolve("kinesalite"))) {
-            throw new IllegalStateException(dir.toAbsolutePath() + "/node_modules/kinesalite is missing: run the build"
-                    + " (mvn test-compile) first; it runs npm ci there (Node.js and npm needed)");
+            throw new IllegalStateException(
+                    dir.toAbsolutePath()
+                            + "/node_modules/kinesalite is missing: run the build"
+                            + " (mvn test-compile) first; it runs npm ci there (Node.js and npm needed)");
         }
         int port = ManagedProcess.freePort();
-        ManagedProcess p = new ManagedProcess("kinesalite",
-                List.of("node", dir.resolve("launch.js").toAbsolutePath().toString(), Integer.toString(port)),
-                ManagedProcess.servicesDir().resolve("logs").resolve("kinesalite-" + port + ".log"));
+        ManagedProcess p =
+                new ManagedProcess(
+                        "kinesalite",
+                        List.of(
+                                "node",
+                                dir.resolve("launch.js").toAbsolutePath().toString(),
+                                Integer.toString(port)),
+                        ManagedProcess.servicesDir()
+                                .resolve("logs")
+                                .resolve("kinesalite-" + port + ".log"));
         p.start();
         try {
             p.awaitPort(port, Duration.ofSeconds(30));
@@ -49,8 +58,10 @@ public final class Kinesalite implements AutoCloseable {
         return software.amazon.awssdk.services.kinesis.KinesisClient.builder()
                 .endpointOverride(endpoint())
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))
+                .credentialsProvider(
+                        software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
+                                        "test", "test")))
                 .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder())
                 .build();
     }

@@ -4,7 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** moto (DynamoDB + DynamoDB Streams) and a search node (Elasticsearch or OpenSearch) started side by side, plus job properties pointing at them. */
+/**
+ * moto (DynamoDB + DynamoDB Streams) and a search node (Elasticsearch or OpenSearch) started side
+ * by side, plus job properties pointing at them.
+ */
 public final class LocalServices implements AutoCloseable {
     public final Moto dynamoDb;
     public final SearchNode search;
@@ -24,25 +27,37 @@ public final class LocalServices implements AutoCloseable {
         return start(0, 0, true);
     }
 
-    private static LocalServices start(int dynamoPort, int searchPort, boolean openSearch) throws Exception {
-        CompletableFuture<SearchNode> es = CompletableFuture.supplyAsync(() -> {
-            try {
-                return openSearch ? SearchNode.startOpenSearch() : searchPort > 0 ? SearchNode.start(searchPort) : SearchNode.start();
-            } catch (Exception e) {
-                throw new IllegalStateException((openSearch ? "OpenSearch" : "Elasticsearch") + " did not start: " + e.getMessage(), e);
-            }
-        });
+    private static LocalServices start(int dynamoPort, int searchPort, boolean openSearch)
+            throws Exception {
+        CompletableFuture<SearchNode> es =
+                CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return openSearch
+                                        ? SearchNode.startOpenSearch()
+                                        : searchPort > 0
+                                                ? SearchNode.start(searchPort)
+                                                : SearchNode.start();
+                            } catch (Exception e) {
+                                throw new IllegalStateException(
+                                        (openSearch ? "OpenSearch" : "Elasticsearch")
+                                                + " did not start: "
+                                                + e.getMessage(),
+                                        e);
+                            }
+                        });
         Moto ddb;
         try {
             ddb = dynamoPort > 0 ? Moto.start(dynamoPort) : Moto.start();
         } catch (Exception e) {
-            es.thenAccept(n -> {
-                try {
-                    n.close();
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            es.thenAccept(
+                    n -> {
+                        try {
+                            n.close();
+                        } catch (InterruptedException ie) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
             throw e;
         }
         try {
@@ -73,8 +88,9 @@ public final class LocalServices implements AutoCloseable {
     }
 
     /**
-     * The properties of one test's job: its own source and aggregate tables and indices (named after the
-     * test), 1 s windows and checkpoints, quick restarts, parallelism 2, dead letters under the given path.
+     * The properties of one test's job: its own source and aggregate tables and indices (named
+     * after the test), 1 s windows and checkpoints, quick restarts, parallelism 2, dead letters
+     * under the given path.
      */
     public Map<String, String> testJobProperties(String name, java.nio.file.Path deadLetters) {
         Map<String, String> p = jobProperties();

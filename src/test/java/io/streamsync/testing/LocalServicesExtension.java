@@ -6,8 +6,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * moto (DynamoDB + Streams) and an Elasticsearch node for one test class ({@code @RegisterExtension static}): started
- * before its first test, stopped (by PID) after its last, with a DynamoDB client and a search client.
+ * moto (DynamoDB + Streams) and an Elasticsearch node for one test class ({@code @RegisterExtension
+ * static}): started before its first test, stopped (by PID) after its last, with a DynamoDB client
+ * and a search client.
  */
 public final class LocalServicesExtension implements BeforeAllCallback, AfterAllCallback {
     private final boolean openSearch;

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A local service running as a child JVM, started and stopped by PID. Its output goes to a log file so a
- * failing test can show why the service did not come up.
+ * A local service running as a child JVM, started and stopped by PID. Its output goes to a log file
+ * so a failing test can show why the service did not come up.
  */
 public class ManagedProcess implements AutoCloseable {
     private final String name;
@@ -46,7 +46,8 @@ public class ManagedProcess implements AutoCloseable {
     public static boolean portOpen(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            // a connect to a port of the ephemeral range that nobody listens on can be given that same port as its
+            // a connect to a port of the ephemeral range that nobody listens on can be given that
+            // same port as its
             // own and connect to itself (TCP simultaneous open): that is not a server
             return s.getLocalPort() != port;
         } catch (IOException e) {
@@ -56,29 +57,51 @@ public class ManagedProcess implements AutoCloseable {
 
     public synchronized void start() throws IOException {
         Files.createDirectories(logFile.getParent());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        ProcessBuilder pb =
+                new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         process = pb.start();
         Process started = process;
-        // whatever ends this JVM short of SIGKILL (Ctrl-C, System.exit, a failed test run) ends the child too
+        // whatever ends this JVM short of SIGKILL (Ctrl-C, System.exit, a failed test run) ends the
+        // child too
         Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, name + "-stop"));
     }
 
-    /** Waits until the port accepts connections; fails with the log's tail if the process dies first. */
+    /**
+     * Waits until the port accepts connections; fails with the log's tail if the process dies
+     * first.
+     */
     public void awaitPort(int port, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before listening on "
-                        + port + "; log " + logFile + ":\n" + tail());
+                throw new IllegalStateException(
+                        name
+                                + " exited with "
+                                + process.exitValue()
+                                + " before listening on "
+                                + port
+                                + "; log "
+                                + logFile
+                                + ":\n"
+                                + tail());
             }
             if (portOpen(port)) {
                 return;
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException(name + " did not listen on " + port + " within " + timeout + "; log " + logFile
-                + ":\n" + tail());
+        throw new IllegalStateException(
+                name
+                        + " did not listen on "
+                        + port
+                        + " within "
+                        + timeout
+                        + "; log "
+                        + logFile
+                        + ":\n"
+                        + tail());
     }
 
     public String tail() {
@@ -117,13 +140,17 @@ public class ManagedProcess implements AutoCloseable {
         }
     }
 
-    /** The classpath of the current JVM as a list of entries (surefire/failsafe publish the real one). */
+    /**
+     * The classpath of the current JVM as a list of entries (surefire/failsafe publish the real
+     * one).
+     */
     public static String currentClasspath() {
         String cp = System.getProperty("surefire.test.class.path");
         return cp != null && !cp.isEmpty() ? cp : System.getProperty("java.class.path");
     }
 
-    static List<String> jvm(String classpath, String mainClass, List<String> jvmArgs, List<String> args) {
+    static List<String> jvm(
+            String classpath, String mainClass, List<String> jvmArgs, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaExecutable());
         cmd.addAll(jvmArgs);
@@ -135,6 +162,8 @@ public class ManagedProcess implements AutoCloseable {
     }
 
     static Path servicesDir() {
-        return Path.of(System.getProperty("streamsync.services.dir", "target" + File.separator + "services"));
+        return Path.of(
+                System.getProperty(
+                        "streamsync.services.dir", "target" + File.separator + "services"));
     }
 }

@@ -13,13 +13,15 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * moto's server (getmoto/moto, Apache-2.0) as the DynamoDB and DynamoDB Streams of tests, the local run and
- * the benchmarks: a Python child process on a port of 127.0.0.1, started through {@code src/test/moto/launch.py},
- * stopped by PID, its log under {@code target/services/logs}. Its state is in memory and dies with it.
+ * moto's server (getmoto/moto, Apache-2.0) as the DynamoDB and DynamoDB Streams of tests, the local
+ * run and the benchmarks: a Python child process on a port of 127.0.0.1, started through {@code
+ * src/test/moto/launch.py}, stopped by PID, its log under {@code target/services/logs}. Its state
+ * is in memory and dies with it.
  *
- * <p>The Python interpreter is {@code python3} unless {@code -Dstreamsync.python=...} names another. With
- * {@code -Dstreamsync.moto.profile=true} every request runs under cProfile and the combined profile is
- * written next to the log when the server is stopped (see the docs' testing page, src/site/markdown/testing.md).
+ * <p>The Python interpreter is {@code python3} unless {@code -Dstreamsync.python=...} names
+ * another. With {@code -Dstreamsync.moto.profile=true} every request runs under cProfile and the
+ * combined profile is written next to the log when the server is stopped (see the docs' testing
+ * page, src/site/markdown/testing.md).
  */
 public final class Moto implements AutoCloseable {
     public static final String REGION = "us-east-1";
@@ -41,8 +43,16 @@ public final class Moto implements AutoCloseable {
     public static Moto start(int port) throws Exception {
         Path launcher = launcher();
         Path logs = ManagedProcess.servicesDir().resolve("logs");
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("streamsync.python", "python3"), "-u",
-                launcher.toAbsolutePath().toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                System.getProperty("streamsync.python", "python3"),
+                                "-u",
+                                launcher.toAbsolutePath().toString(),
+                                "--host",
+                                "127.0.0.1",
+                                "--port",
+                                Integer.toString(port)));
         if (Boolean.getBoolean("streamsync.moto.profile")) {
             cmd.add("--profile");
             cmd.add(logs.resolve("moto-" + port + ".prof").toAbsolutePath().toString());
@@ -51,8 +61,13 @@ public final class Moto implements AutoCloseable {
         try {
             p.start();
         } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot run " + cmd.get(0) + " (moto needs Python 3 with moto[server] 5.2.1: "
-                    + "pip install \"moto[server]==5.2.1\"): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot run "
+                            + cmd.get(0)
+                            + " (moto needs Python 3 with moto[server] 5.2.1: "
+                            + "pip install \"moto[server]==5.2.1\"): "
+                            + e.getMessage(),
+                    e);
         }
         Moto m = new Moto(port, p);
         try {
@@ -61,8 +76,12 @@ public final class Moto implements AutoCloseable {
         } catch (Exception | Error e) {
             p.close();
             if (e instanceof IllegalStateException && p.tail().contains("No module named")) {
-                throw new IllegalStateException("moto is not installed for " + cmd.get(0) + ": pip install \"moto[server]==5.2.1\"\n"
-                        + p.tail(), e);
+                throw new IllegalStateException(
+                        "moto is not installed for "
+                                + cmd.get(0)
+                                + ": pip install \"moto[server]==5.2.1\"\n"
+                                + p.tail(),
+                        e);
             }
             throw e;
         }
@@ -70,10 +89,12 @@ public final class Moto implements AutoCloseable {
     }
 
     /**
-     * Waits until moto answers a ListTables, which also loads its DynamoDB backend (about a second) before a test
-     * measures anything. An open port is not enough: it may have been another process's for a moment.
+     * Waits until moto answers a ListTables, which also loads its DynamoDB backend (about a second)
+     * before a test measures anything. An open port is not enough: it may have been another
+     * process's for a moment.
      */
-    private static void awaitAnswer(Moto m, ManagedProcess p, Duration timeout) throws InterruptedException {
+    private static void awaitAnswer(Moto m, ManagedProcess p, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (DynamoDbClient c = m.client()) {
             while (true) {
@@ -82,8 +103,14 @@ public final class Moto implements AutoCloseable {
                     return;
                 } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
                     if (!p.isAlive() || System.nanoTime() > deadline) {
-                        throw new IllegalStateException("moto on port " + m.port + " does not answer: " + e.getMessage()
-                                + "\n" + p.tail(), e);
+                        throw new IllegalStateException(
+                                "moto on port "
+                                        + m.port
+                                        + " does not answer: "
+                                        + e.getMessage()
+                                        + "\n"
+                                        + p.tail(),
+                                e);
                     }
                     Thread.sleep(200);
                 }
@@ -91,12 +118,17 @@ public final class Moto implements AutoCloseable {
         }
     }
 
-    /** The launcher script: from the source tree (tests and the local run start in the project directory). */
+    /**
+     * The launcher script: from the source tree (tests and the local run start in the project
+     * directory).
+     */
     private static Path launcher() {
         Path p = Path.of(System.getProperty("streamsync.moto.launcher", "src/test/moto/launch.py"));
         if (!Files.isRegularFile(p)) {
-            throw new IllegalStateException(p.toAbsolutePath() + " is missing: run from the project directory, or set "
-                    + "-Dstreamsync.moto.launcher");
+            throw new IllegalStateException(
+                    p.toAbsolutePath()
+                            + " is missing: run from the project directory, or set "
+                            + "-Dstreamsync.moto.launcher");
         }
         return p;
     }
@@ -114,18 +146,28 @@ public final class Moto implements AutoCloseable {
     }
 
     public DynamoDbClient client() {
-        return DynamoDbClient.builder().endpointOverride(endpoint()).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        return DynamoDbClient.builder()
+                .endpointOverride(endpoint())
+                .region(Region.of(REGION))
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .build();
     }
 
     public DynamoDbStreamsClient streamsClient() {
-        return DynamoDbStreamsClient.builder().endpointOverride(endpoint()).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        return DynamoDbStreamsClient.builder()
+                .endpointOverride(endpoint())
+                .region(Region.of(REGION))
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .build();
     }
 
-    /** Stops it with SIGTERM, so the launcher prints its call totals (and writes its profile) first. */
+    /**
+     * Stops it with SIGTERM, so the launcher prints its call totals (and writes its profile) first.
+     */
     @Override
     public void close() throws InterruptedException {
         process.close();
@@ -135,13 +177,16 @@ public final class Moto implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Moto m = start(Integer.parseInt(args[0]));
         System.out.println("moto on " + m.endpoint() + " pid " + m.pid());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                m.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        m.close();
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                }));
         Thread.currentThread().join();
     }
 }

@@ -16,9 +16,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * What a job had published at one moment (the aggregate table's rows, and every document of some indices
- * with its external version), written to JSON and loaded back into fresh services. A golden savepoint comes
- * with the outputs of the job that took it, so that a test restoring it starts from the same outside world.
+ * What a job had published at one moment (the aggregate table's rows, and every document of some
+ * indices with its external version), written to JSON and loaded back into fresh services. A golden
+ * savepoint comes with the outputs of the job that took it, so that a test restoring it starts from
+ * the same outside world.
  */
 public final class OutputsSnapshot {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -26,7 +27,9 @@ public final class OutputsSnapshot {
     private OutputsSnapshot() {}
 
     /** The rows of {@code table} and the documents of {@code indices}. */
-    public static ObjectNode take(DynamoDbClient ddb, String table, SearchHttp search, String... indices) throws Exception {
+    public static ObjectNode take(
+            DynamoDbClient ddb, String table, SearchHttp search, String... indices)
+            throws Exception {
         ObjectNode out = F.objectNode();
         ArrayNode rows = out.putObject("tables").putArray(table);
         for (Map<String, AttributeValue> row : TodoTables.scan(ddb, table)) {
@@ -35,10 +38,15 @@ public final class OutputsSnapshot {
         ObjectNode docs = out.putObject("indices");
         for (String index : indices) {
             search.post("/" + index + "/_refresh", "{}");
-            JsonNode page = search.post("/" + index + "/_search", "{\"size\":10000,\"version\":true,\"sort\":[\"_doc\"]}");
+            JsonNode page =
+                    search.post(
+                            "/" + index + "/_search",
+                            "{\"size\":10000,\"version\":true,\"sort\":[\"_doc\"]}");
             ArrayNode list = docs.putArray(index);
             for (JsonNode hit : page.path("hits").path("hits")) {
-                list.addObject().put("id", hit.get("_id").asText()).put("version", hit.get("_version").asLong())
+                list.addObject()
+                        .put("id", hit.get("_id").asText())
+                        .put("version", hit.get("_version").asLong())
                         .set("source", hit.get("_source"));
             }
         }
@@ -46,7 +54,8 @@ public final class OutputsSnapshot {
     }
 
     /** Writes the rows and documents of {@code snapshot} (tables and indices must exist). */
-    public static void load(DynamoDbClient ddb, SearchHttp search, JsonNode snapshot) throws Exception {
+    public static void load(DynamoDbClient ddb, SearchHttp search, JsonNode snapshot)
+            throws Exception {
         for (Map.Entry<String, JsonNode> table : iterable(snapshot.get("tables"))) {
             for (JsonNode row : table.getValue()) {
                 ddb.putItem(b -> b.tableName(table.getKey()).item(attributes(row)));
@@ -54,9 +63,17 @@ public final class OutputsSnapshot {
         }
         for (Map.Entry<String, JsonNode> index : iterable(snapshot.get("indices"))) {
             for (JsonNode doc : index.getValue()) {
-                String id = URLEncoder.encode(doc.get("id").asText(), StandardCharsets.UTF_8).replace("+", "%20");
-                search.put("/" + index.getKey() + "/_doc/" + id + "?version_type=external&version="
-                        + doc.get("version").asLong(), doc.get("source").toString());
+                String id =
+                        URLEncoder.encode(doc.get("id").asText(), StandardCharsets.UTF_8)
+                                .replace("+", "%20");
+                search.put(
+                        "/"
+                                + index.getKey()
+                                + "/_doc/"
+                                + id
+                                + "?version_type=external&version="
+                                + doc.get("version").asLong(),
+                        doc.get("source").toString());
             }
             search.post("/" + index.getKey() + "/_refresh", "{}");
         }
@@ -87,20 +104,33 @@ public final class OutputsSnapshot {
     private static JsonNode value(AttributeValue v) {
         ObjectNode o = F.objectNode();
         switch (v.type()) {
-            case S: return o.put("S", v.s());
-            case N: return o.put("N", v.n());
-            case BOOL: return o.put("BOOL", v.bool());
-            case NUL: return o.put("NULL", true);
-            case B: return o.put("B", Base64.getEncoder().encodeToString(v.b().asByteArray()));
-            case SS: v.ss().forEach(o.putArray("SS")::add); return o;
-            case NS: v.ns().forEach(o.putArray("NS")::add); return o;
-            case L: {
-                ArrayNode a = o.putArray("L");
-                v.l().forEach(e -> a.add(value(e)));
+            case S:
+                return o.put("S", v.s());
+            case N:
+                return o.put("N", v.n());
+            case BOOL:
+                return o.put("BOOL", v.bool());
+            case NUL:
+                return o.put("NULL", true);
+            case B:
+                return o.put("B", Base64.getEncoder().encodeToString(v.b().asByteArray()));
+            case SS:
+                v.ss().forEach(o.putArray("SS")::add);
                 return o;
-            }
-            case M: o.set("M", item(v.m())); return o;
-            default: throw new IllegalArgumentException("attribute type not handled: " + v.type());
+            case NS:
+                v.ns().forEach(o.putArray("NS")::add);
+                return o;
+            case L:
+                {
+                    ArrayNode a = o.putArray("L");
+                    v.l().forEach(e -> a.add(value(e)));
+                    return o;
+                }
+            case M:
+                o.set("M", item(v.m()));
+                return o;
+            default:
+                throw new IllegalArgumentException("attribute type not handled: " + v.type());
         }
     }
 
@@ -114,20 +144,31 @@ public final class OutputsSnapshot {
         String type = v.fieldNames().next();
         JsonNode x = v.get(type);
         switch (type) {
-            case "S": return AttributeValue.fromS(x.asText());
-            case "N": return AttributeValue.fromN(x.asText());
-            case "BOOL": return AttributeValue.fromBool(x.asBoolean());
-            case "NULL": return AttributeValue.fromNul(true);
-            case "B": return AttributeValue.fromB(SdkBytes.fromByteArray(Base64.getDecoder().decode(x.asText())));
-            case "SS": return AttributeValue.fromSs(texts(x));
-            case "NS": return AttributeValue.fromNs(texts(x));
-            case "L": {
-                List<AttributeValue> l = new ArrayList<>();
-                x.forEach(e -> l.add(attribute(e)));
-                return AttributeValue.fromL(l);
-            }
-            case "M": return AttributeValue.fromM(attributes(x));
-            default: throw new IllegalArgumentException("attribute type not handled: " + type);
+            case "S":
+                return AttributeValue.fromS(x.asText());
+            case "N":
+                return AttributeValue.fromN(x.asText());
+            case "BOOL":
+                return AttributeValue.fromBool(x.asBoolean());
+            case "NULL":
+                return AttributeValue.fromNul(true);
+            case "B":
+                return AttributeValue.fromB(
+                        SdkBytes.fromByteArray(Base64.getDecoder().decode(x.asText())));
+            case "SS":
+                return AttributeValue.fromSs(texts(x));
+            case "NS":
+                return AttributeValue.fromNs(texts(x));
+            case "L":
+                {
+                    List<AttributeValue> l = new ArrayList<>();
+                    x.forEach(e -> l.add(attribute(e)));
+                    return AttributeValue.fromL(l);
+                }
+            case "M":
+                return AttributeValue.fromM(attributes(x));
+            default:
+                throw new IllegalArgumentException("attribute type not handled: " + type);
         }
     }
 

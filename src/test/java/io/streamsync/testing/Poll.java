@@ -8,10 +8,11 @@ public final class Poll {
     private Poll() {}
 
     /**
-     * Calls {@code check} until it returns null (meaning: satisfied) or the deadline passes; the last
-     * non-null answer describes what is still wrong and becomes the failure message. Between two calls it
-     * waits 250 ms, or as long as the last call took if that was longer: a check that scans a large table
-     * then takes at most half of what moto (one core) can serve, and the job under test gets the rest.
+     * Calls {@code check} until it returns null (meaning: satisfied) or the deadline passes; the
+     * last non-null answer describes what is still wrong and becomes the failure message. Between
+     * two calls it waits 250 ms, or as long as the last call took if that was longer: a check that
+     * scans a large table then takes at most half of what moto (one core) can serve, and the job
+     * under test gets the rest.
      */
     public static void until(Duration timeout, Callable<String> check) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

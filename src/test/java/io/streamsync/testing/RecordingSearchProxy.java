@@ -12,12 +12,14 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * An HTTP proxy in front of a search node that records every document write the node accepted: for each
- * {@code _bulk} action answered 2xx (or a delete answered 404 {@code not_found}, which still records the
- * version), its index, id, version and source, in the order the answers came.
+ * An HTTP proxy in front of a search node that records every document write the node accepted: for
+ * each {@code _bulk} action answered 2xx (or a delete answered 404 {@code not_found}, which still
+ * records the version), its index, id, version and source, in the order the answers came.
  */
 public final class RecordingSearchProxy extends ForwardingProxy {
-    private static final ObjectMapper MAPPER = io.streamsync.change.ChangeRecordParser.newMapper(); // numbers exact, as SearchHttp reads them
+    private static final ObjectMapper MAPPER =
+            io.streamsync.change.ChangeRecordParser
+                    .newMapper(); // numbers exact, as SearchHttp reads them
 
     /** One accepted write. {@code source} is null for a delete. */
     public static final class Write {
@@ -47,10 +49,15 @@ public final class RecordingSearchProxy extends ForwardingProxy {
     }
 
     @Override
-    protected void observe(HttpExchange ex, byte[] body, HttpResponse<byte[]> answer) throws IOException {
+    protected void observe(HttpExchange ex, byte[] body, HttpResponse<byte[]> answer)
+            throws IOException {
         if (ex.getRequestURI().getPath().endsWith("/_bulk") && answer.statusCode() == 200) {
-            String path = ex.getRequestURI().getPath(); // /<index>/_bulk: each request targets one index
-            String index = path.equals("/_bulk") ? null : path.substring(1, path.length() - "/_bulk".length());
+            String path =
+                    ex.getRequestURI().getPath(); // /<index>/_bulk: each request targets one index
+            String index =
+                    path.equals("/_bulk")
+                            ? null
+                            : path.substring(1, path.length() - "/_bulk".length());
             record(index, new String(body, StandardCharsets.UTF_8), MAPPER.readTree(answer.body()));
         }
     }
@@ -69,12 +76,17 @@ public final class RecordingSearchProxy extends ForwardingProxy {
             JsonNode source = delete ? null : MAPPER.readTree(lines[++i]);
             JsonNode result = items.get(item++).elements().next();
             int status = result.path("status").asInt();
-            if (status < 300 || delete && status == 404 && "not_found".equals(result.path("result").asText())) {
-                accepted.add(new Write(meta.has("_index") ? meta.get("_index").asText() : pathIndex, meta.get("_id").asText(),
-                        meta.get("version").asLong(),
-                        source));
+            if (status < 300
+                    || delete
+                            && status == 404
+                            && "not_found".equals(result.path("result").asText())) {
+                accepted.add(
+                        new Write(
+                                meta.has("_index") ? meta.get("_index").asText() : pathIndex,
+                                meta.get("_id").asText(),
+                                meta.get("version").asLong(),
+                                source));
             }
         }
     }
-
 }

@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * A real search node in a child JVM on 127.0.0.1 (so tests can kill it with SIGKILL and the job's
- * classpath stays as shipped): Elasticsearch 7.10.2 (cluster runner on the test classpath) or OpenSearch
- * 2.13 (runner on its own classpath, resolved by the build into target/services/opensearch.classpath; the
- * launcher next to its POM is compiled here against it). Data lives in a directory that survives a restart.
+ * classpath stays as shipped): Elasticsearch 7.10.2 (cluster runner on the test classpath) or
+ * OpenSearch 2.13 (runner on its own classpath, resolved by the build into
+ * target/services/opensearch.classpath; the launcher next to its POM is compiled here against it).
+ * Data lives in a directory that survives a restart.
  */
 public final class SearchNode implements AutoCloseable {
     private final String engine;
@@ -37,19 +38,28 @@ public final class SearchNode implements AutoCloseable {
         return n;
     }
 
-    /** Compiles the OpenSearch launcher against the runner's classpath; returns the classpath to run it with. */
+    /**
+     * Compiles the OpenSearch launcher against the runner's classpath; returns the classpath to run
+     * it with.
+     */
     private static String openSearchClasspath() throws Exception {
         Path cpFile = ManagedProcess.servicesDir().resolve("opensearch.classpath");
         if (!Files.isRegularFile(cpFile)) {
-            throw new IllegalStateException(cpFile.toAbsolutePath() + " is missing: run the build (mvn test-compile) first; it "
-                    + "resolves the OpenSearch runner's classpath");
+            throw new IllegalStateException(
+                    cpFile.toAbsolutePath()
+                            + " is missing: run the build (mvn test-compile) first; it "
+                            + "resolves the OpenSearch runner's classpath");
         }
         String cp = Files.readString(cpFile, java.nio.charset.StandardCharsets.UTF_8).trim();
-        Path classes = Files.createDirectories(ManagedProcess.servicesDir().resolve("opensearch-launcher"));
+        Path classes =
+                Files.createDirectories(
+                        ManagedProcess.servicesDir().resolve("opensearch-launcher"));
         Path source = Path.of("src/test/services/opensearch/OpenSearchNodeMain.java");
         javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
         java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
-        int rc = javac.run(null, null, errors, "-cp", cp, "-d", classes.toString(), source.toString());
+        int rc =
+                javac.run(
+                        null, null, errors, "-cp", cp, "-d", classes.toString(), source.toString());
         if (rc != 0) {
             throw new IllegalStateException("cannot compile " + source + ":\n" + errors);
         }
@@ -72,13 +82,36 @@ public final class SearchNode implements AutoCloseable {
 
     private void startProcess() throws Exception {
         boolean openSearch = engine.equals("OpenSearch");
-        process = new ManagedProcess(engine, ManagedProcess.jvm(
-                openSearch ? openSearchClasspath() : ManagedProcess.currentClasspath(),
-                openSearch ? "OpenSearchNodeMain" : ElasticsearchNodeMain.class.getName(),
-                List.of("-Xms256m", "-Xmx512m", openSearch ? "-da:org.opensearch..." : "-da:org.elasticsearch...",
-                        "-Dlog4j2.disable.jmx=true", "-Dlog4j.shutdownHookEnabled=false", "-Des.networkaddress.cache.ttl=60"),
-                List.of(Integer.toString(httpPort), Integer.toString(transportPort), dataDir.toAbsolutePath().toString())),
-                ManagedProcess.servicesDir().resolve("logs").resolve(engine.toLowerCase(java.util.Locale.ROOT) + "-" + httpPort + ".log"));
+        process =
+                new ManagedProcess(
+                        engine,
+                        ManagedProcess.jvm(
+                                openSearch
+                                        ? openSearchClasspath()
+                                        : ManagedProcess.currentClasspath(),
+                                openSearch
+                                        ? "OpenSearchNodeMain"
+                                        : ElasticsearchNodeMain.class.getName(),
+                                List.of(
+                                        "-Xms256m",
+                                        "-Xmx512m",
+                                        openSearch
+                                                ? "-da:org.opensearch..."
+                                                : "-da:org.elasticsearch...",
+                                        "-Dlog4j2.disable.jmx=true",
+                                        "-Dlog4j.shutdownHookEnabled=false",
+                                        "-Des.networkaddress.cache.ttl=60"),
+                                List.of(
+                                        Integer.toString(httpPort),
+                                        Integer.toString(transportPort),
+                                        dataDir.toAbsolutePath().toString())),
+                        ManagedProcess.servicesDir()
+                                .resolve("logs")
+                                .resolve(
+                                        engine.toLowerCase(java.util.Locale.ROOT)
+                                                + "-"
+                                                + httpPort
+                                                + ".log"));
         process.start();
         try {
             process.awaitPort(httpPort, Duration.ofSeconds(120));
@@ -124,7 +157,8 @@ public final class SearchNode implements AutoCloseable {
             return;
         }
         try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            for (Path p :
+                    (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.delete(p);
             }
         }
@@ -136,5 +170,4 @@ public final class SearchNode implements AutoCloseable {
             process.close();
         }
     }
-
 }

@@ -17,9 +17,9 @@ import software.amazon.awssdk.services.dynamodb.model.StreamRecord;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * Reads every record of a DynamoDB stream (all shards, from TRIM_HORIZON) and renders each in the JSON
- * shape DynamoDB Streams delivers, so tests can replay a real stream with injected duplicates and
- * reordering.
+ * Reads every record of a DynamoDB stream (all shards, from TRIM_HORIZON) and renders each in the
+ * JSON shape DynamoDB Streams delivers, so tests can replay a real stream with injected duplicates
+ * and reordering.
  */
 public final class StreamCapture {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -28,17 +28,37 @@ public final class StreamCapture {
 
     public static List<RawRecord> readAll(DynamoDbStreamsClient streams, String streamArn) {
         List<RawRecord> out = new ArrayList<>();
-        records(streams, streamArn, (shardId, record) ->
-                out.add(new RawRecord(render(record), shardId, record.dynamodb().sequenceNumber(), -1)));
+        records(
+                streams,
+                streamArn,
+                (shardId, record) ->
+                        out.add(
+                                new RawRecord(
+                                        render(record),
+                                        shardId,
+                                        record.dynamodb().sequenceNumber(),
+                                        -1)));
         return out;
     }
 
-    /** Every record of the stream as the SDK returns it, shard by shard (moto has one), in stream order. */
-    public static void records(DynamoDbStreamsClient streams, String streamArn,
+    /**
+     * Every record of the stream as the SDK returns it, shard by shard (moto has one), in stream
+     * order.
+     */
+    public static void records(
+            DynamoDbStreamsClient streams,
+            String streamArn,
             java.util.function.BiConsumer<String, Record> each) {
-        for (Shard shard : streams.describeStream(b -> b.streamArn(streamArn)).streamDescription().shards()) {
-            String iterator = streams.getShardIterator(b -> b.streamArn(streamArn).shardId(shard.shardId())
-                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+        for (Shard shard :
+                streams.describeStream(b -> b.streamArn(streamArn)).streamDescription().shards()) {
+            String iterator =
+                    streams.getShardIterator(
+                                    b ->
+                                            b.streamArn(streamArn)
+                                                    .shardId(shard.shardId())
+                                                    .shardIteratorType(
+                                                            ShardIteratorType.TRIM_HORIZON))
+                            .shardIterator();
             while (iterator != null) {
                 String it = iterator;
                 GetRecordsResponse r = streams.getRecords(b -> b.shardIterator(it).limit(1000));
@@ -103,22 +123,24 @@ public final class StreamCapture {
             case M:
                 o.set("M", map(v.m()));
                 break;
-            case L: {
-                ArrayNode a = o.putArray("L");
-                v.l().forEach(e -> a.add(value(e)));
-                break;
-            }
+            case L:
+                {
+                    ArrayNode a = o.putArray("L");
+                    v.l().forEach(e -> a.add(value(e)));
+                    break;
+                }
             case SS:
                 v.ss().forEach(o.putArray("SS")::add);
                 break;
             case NS:
                 v.ns().forEach(o.putArray("NS")::add);
                 break;
-            case BS: {
-                ArrayNode a = o.putArray("BS");
-                v.bs().forEach(b -> a.add(Base64.getEncoder().encodeToString(b.asByteArray())));
-                break;
-            }
+            case BS:
+                {
+                    ArrayNode a = o.putArray("BS");
+                    v.bs().forEach(b -> a.add(Base64.getEncoder().encodeToString(b.asByteArray())));
+                    break;
+                }
             default:
                 throw new IllegalArgumentException("attribute type " + v.type());
         }

@@ -9,35 +9,47 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 import software.amazon.awssdk.services.dynamodb.model.OperationType;
 import software.amazon.awssdk.services.dynamodb.model.Record;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * Every list's history as the source table's stream tells it, read by a bare reader (no code of the job):
- * the n-th change of the list, its item, its new image, and the list's item count after it.
+ * Every list's history as the source table's stream tells it, read by a bare reader (no code of the
+ * job): the n-th change of the list, its item, its new image, and the list's item count after it.
  *
- * <p>It tells what the job must show for a version. A list's change clock moves with each of its changes to
- * {@code max(clock + 1, creation time (ms) * 1,000 + 1)}, and its version is that clock times 1,000 plus the
- * windows made final since the change (see the aggregation's {@code Versions}); an item's version is the same
- * clock over the item's own changes. Every change of the stream is applied exactly once, in stream order per
- * list (the stream has no duplicates here, and a delete of an absent item leaves no record). So an output
- * that carries version {@code v} must show the list's state after the change whose clock is {@code v / 1000}
- * (an item document: the item after its change of clock {@code v}): anything else is a state the job never
- * had, or one a failure took back.
+ * <p>It tells what the job must show for a version. A list's change clock moves with each of its
+ * changes to {@code max(clock + 1, creation time (ms) * 1,000 + 1)}, and its version is that clock
+ * times 1,000 plus the windows made final since the change (see the aggregation's {@code
+ * Versions}); an item's version is the same clock over the item's own changes. Every change of the
+ * stream is applied exactly once, in stream order per list (the stream has no duplicates here, and
+ * a delete of an absent item leaves no record). So an output that carries version {@code v} must
+ * show the list's state after the change whose clock is {@code v / 1000} (an item document: the
+ * item after its change of clock {@code v}): anything else is a state the job never had, or one a
+ * failure took back.
  */
 public final class StreamHistory {
-    /** One change: the item's document id, whether it removed it, its new image in plain JSON, the count after. */
+    /**
+     * One change: the item's document id, whether it removed it, its new image in plain JSON, the
+     * count after.
+     */
     public static final class Change {
         public final String itemId;
         public final boolean remove;
         public final JsonNode newImage;
         public final long countAfter;
+
         /** The list's change clock after this change, and the item's. */
         final long listClock;
+
         final long itemClock;
 
-        Change(String itemId, boolean remove, JsonNode newImage, long countAfter, long listClock, long itemClock) {
+        Change(
+                String itemId,
+                boolean remove,
+                JsonNode newImage,
+                long countAfter,
+                long listClock,
+                long itemClock) {
             this.itemId = itemId;
             this.remove = remove;
             this.newImage = newImage;
@@ -76,9 +88,18 @@ public final class StreamHistory {
         long micros = r.dynamodb().approximateCreationDateTime().toEpochMilli() * 1000L;
         base.putIfAbsent(list, micros);
         long listClock = clocks.merge(list, micros + 1, (before, now) -> Math.max(before + 1, now));
-        long itemClock = clocks.merge(" item " + item, micros + 1, (before, now) -> Math.max(before + 1, now));
-        byList.computeIfAbsent(list, l -> new ArrayList<>()).add(new Change(item, remove,
-                remove ? null : TodoTables.plain(r.dynamodb().newImage()), items.size(), listClock, itemClock));
+        long itemClock =
+                clocks.merge(
+                        " item " + item, micros + 1, (before, now) -> Math.max(before + 1, now));
+        byList.computeIfAbsent(list, l -> new ArrayList<>())
+                .add(
+                        new Change(
+                                item,
+                                remove,
+                                remove ? null : TodoTables.plain(r.dynamodb().newImage()),
+                                items.size(),
+                                listClock,
+                                itemClock));
         changes++;
     }
 
@@ -101,19 +122,30 @@ public final class StreamHistory {
         return null;
     }
 
-    /** Null when {@code count} at {@code version} is the list's state after that change; otherwise what is wrong. */
+    /**
+     * Null when {@code count} at {@code version} is the list's state after that change; otherwise
+     * what is wrong.
+     */
     public String checkAggregate(String list, long version, long count) {
         Change c = at(list, version);
         if (c == null) {
-            return list + " v" + version + ": no such change (base " + base.get(list) + ", "
-                    + byList.getOrDefault(list, List.of()).size() + " changes)";
+            return list
+                    + " v"
+                    + version
+                    + ": no such change (base "
+                    + base.get(list)
+                    + ", "
+                    + byList.getOrDefault(list, List.of()).size()
+                    + " changes)";
         }
-        return c.countAfter == count ? null : list + " v" + version + ": count " + count + ", the stream says " + c.countAfter;
+        return c.countAfter == count
+                ? null
+                : list + " v" + version + ": count " + count + ", the stream says " + c.countAfter;
     }
 
     /**
-     * Null when the item document {@code id} at {@code version} is the item after that change: removed for a
-     * delete ({@code source} null), the change's new image otherwise.
+     * Null when the item document {@code id} at {@code version} is the item after that change:
+     * removed for a delete ({@code source} null), the change's new image otherwise.
      */
     public String checkItem(String list, String id, long version, JsonNode source) {
         Change c = null;
@@ -131,7 +163,8 @@ public final class StreamHistory {
         if (c.remove) {
             return id + " v" + version + ": shown, but that change removed it";
         }
-        return JsonCompare.same(c.newImage, source) ? null
+        return JsonCompare.same(c.newImage, source)
+                ? null
                 : id + " v" + version + ": document " + source + ", the stream says " + c.newImage;
     }
 }

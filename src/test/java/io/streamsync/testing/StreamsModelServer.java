@@ -19,20 +19,22 @@ import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * The front server of tests on the {@link StreamsModel}: one endpoint on 127.0.0.1 for DynamoDB and DynamoDB
- * Streams, as moto has. DynamoDB calls (and Streams calls for streams no model serves) go on to the target
- * (moto); DescribeStream, GetShardIterator and GetRecords of a modelled stream are answered by its model in
- * the service's JSON and error shapes (HTTP 400 with {@code __type} {@code com.amazonaws.dynamodb.v20120810#Type}).
- * A job's {@code aws.endpoint} points here: its table calls reach moto, its stream reads the model.
+ * The front server of tests on the {@link StreamsModel}: one endpoint on 127.0.0.1 for DynamoDB and
+ * DynamoDB Streams, as moto has. DynamoDB calls (and Streams calls for streams no model serves) go
+ * on to the target (moto); DescribeStream, GetShardIterator and GetRecords of a modelled stream are
+ * answered by its model in the service's JSON and error shapes (HTTP 400 with {@code __type} {@code
+ * com.amazonaws.dynamodb.v20120810#Type}). A job's {@code aws.endpoint} points here: its table
+ * calls reach moto, its stream reads the model.
  *
- * <p>{@link #tail} fills a model from moto's own stream of a table: a bare reader (the SDK, no code of the
- * job) follows moto's single shard from TRIM_HORIZON and appends each record, rendered as DynamoDB Streams
- * delivers it, with its own sequence number, to the model's shard open at that moment for the record's
- * partition key.
+ * <p>{@link #tail} fills a model from moto's own stream of a table: a bare reader (the SDK, no code
+ * of the job) follows moto's single shard from TRIM_HORIZON and appends each record, rendered as
+ * DynamoDB Streams delivers it, with its own sequence number, to the model's shard open at that
+ * moment for the record's partition key.
  */
 public final class StreamsModelServer extends ForwardingProxy {
     /** A GetRecords answer holds at most 1 MB. */
     static final int MAX_ANSWER_BYTES = 1 << 20;
+
     private static final String PREFIX = "DynamoDBStreams_20120810.";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,41 +54,68 @@ public final class StreamsModelServer extends ForwardingProxy {
     }
 
     /**
-     * Follows moto's stream {@code streamArn} (one shard that never closes) with {@code streams} and appends
-     * every record to {@code model}, keyed by the table's partition key attribute {@code partitionKey}.
+     * Follows moto's stream {@code streamArn} (one shard that never closes) with {@code streams}
+     * and appends every record to {@code model}, keyed by the table's partition key attribute
+     * {@code partitionKey}.
      */
     public void tail(StreamsModel model, DynamoDbStreamsClient streams, String partitionKey) {
-        Thread t = new Thread(() -> {
-            String shard = streams.describeStream(b -> b.streamArn(model.streamArn)).streamDescription().shards().get(0).shardId();
-            String iterator = streams.getShardIterator(b -> b.streamArn(model.streamArn).shardId(shard)
-                    .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
-            while (running && iterator != null) {
-                try {
-                    String it = iterator;
-                    GetRecordsResponse r = streams.getRecords(b -> b.shardIterator(it).limit(1000));
-                    for (Record record : r.records()) {
-                        String key = record.dynamodb().keys().get(partitionKey).toString();
-                        model.append(key, record.dynamodb().sequenceNumber(),
-                                StreamCapture.render(record).getBytes(StandardCharsets.UTF_8));
-                    }
-                    iterator = r.nextShardIterator();
-                    if (r.records().isEmpty()) {
-                        Thread.sleep(20); // moto at its head: poll again soon
-                    }
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    if (!running) {
-                        return;
-                    }
-                    try {
-                        Thread.sleep(100); // moto busy: the same iterator again (moto's never expire)
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-            }
-        }, "streams-model-tail");
+        Thread t =
+                new Thread(
+                        () -> {
+                            String shard =
+                                    streams.describeStream(b -> b.streamArn(model.streamArn))
+                                            .streamDescription()
+                                            .shards()
+                                            .get(0)
+                                            .shardId();
+                            String iterator =
+                                    streams.getShardIterator(
+                                                    b ->
+                                                            b.streamArn(model.streamArn)
+                                                                    .shardId(shard)
+                                                                    .shardIteratorType(
+                                                                            ShardIteratorType
+                                                                                    .TRIM_HORIZON))
+                                            .shardIterator();
+                            while (running && iterator != null) {
+                                try {
+                                    String it = iterator;
+                                    GetRecordsResponse r =
+                                            streams.getRecords(
+                                                    b -> b.shardIterator(it).limit(1000));
+                                    for (Record record : r.records()) {
+                                        String key =
+                                                record.dynamodb()
+                                                        .keys()
+                                                        .get(partitionKey)
+                                                        .toString();
+                                        model.append(
+                                                key,
+                                                record.dynamodb().sequenceNumber(),
+                                                StreamCapture.render(record)
+                                                        .getBytes(StandardCharsets.UTF_8));
+                                    }
+                                    iterator = r.nextShardIterator();
+                                    if (r.records().isEmpty()) {
+                                        Thread.sleep(20); // moto at its head: poll again soon
+                                    }
+                                } catch (InterruptedException e) {
+                                    return;
+                                } catch (RuntimeException e) {
+                                    if (!running) {
+                                        return;
+                                    }
+                                    try {
+                                        Thread.sleep(
+                                                100); // moto busy: the same iterator again (moto's
+                                        // never expire)
+                                    } catch (InterruptedException ie) {
+                                        return;
+                                    }
+                                }
+                            }
+                        },
+                        "streams-model-tail");
         t.setDaemon(true);
         tailers.put(model.streamArn, t);
         t.start();
@@ -102,56 +131,76 @@ public final class StreamsModelServer extends ForwardingProxy {
         JsonNode request = body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
         try {
             switch (operation) {
-                case "DescribeStream": {
-                    StreamsModel model = models.get(request.path("StreamArn").asText());
-                    if (model == null) {
-                        return false;
+                case "DescribeStream":
+                    {
+                        StreamsModel model = models.get(request.path("StreamArn").asText());
+                        if (model == null) {
+                            return false;
+                        }
+                        JsonNode filter = request.path("ShardFilter");
+                        String childrenOf =
+                                "CHILD_SHARDS".equals(filter.path("Type").asText(null))
+                                        ? filter.path("ShardId").asText(null)
+                                        : null;
+                        StreamsModel.Page page =
+                                model.describe(
+                                        request.path("Limit").asInt(0),
+                                        request.path("ExclusiveStartShardId").asText(null),
+                                        childrenOf);
+                        reply(ex, 200, describeAnswer(model, page));
+                        return true;
                     }
-                    JsonNode filter = request.path("ShardFilter");
-                    String childrenOf = "CHILD_SHARDS".equals(filter.path("Type").asText(null)) ? filter.path("ShardId").asText(null)
-                            : null;
-                    StreamsModel.Page page = model.describe(request.path("Limit").asInt(0),
-                            request.path("ExclusiveStartShardId").asText(null), childrenOf);
-                    reply(ex, 200, describeAnswer(model, page));
-                    return true;
-                }
-                case "GetShardIterator": {
-                    StreamsModel model = models.get(request.path("StreamArn").asText());
-                    if (model == null) {
-                        return false;
+                case "GetShardIterator":
+                    {
+                        StreamsModel model = models.get(request.path("StreamArn").asText());
+                        if (model == null) {
+                            return false;
+                        }
+                        String it =
+                                model.iterator(
+                                        request.path("ShardId").asText(),
+                                        request.path("ShardIteratorType").asText(),
+                                        request.path("SequenceNumber").asText(null));
+                        ObjectNode answer = JSON.createObjectNode().put("ShardIterator", it);
+                        reply(ex, 200, JSON.writeValueAsBytes(answer));
+                        return true;
                     }
-                    String it = model.iterator(request.path("ShardId").asText(), request.path("ShardIteratorType").asText(),
-                            request.path("SequenceNumber").asText(null));
-                    ObjectNode answer = JSON.createObjectNode().put("ShardIterator", it);
-                    reply(ex, 200, JSON.writeValueAsBytes(answer));
-                    return true;
-                }
-                case "GetRecords": {
-                    String it = request.path("ShardIterator").asText(null);
-                    if (it == null) {
-                        throw new StreamsModel.ServiceError("ValidationException", "ShardIterator is required");
+                case "GetRecords":
+                    {
+                        String it = request.path("ShardIterator").asText(null);
+                        if (it == null) {
+                            throw new StreamsModel.ServiceError(
+                                    "ValidationException", "ShardIterator is required");
+                        }
+                        if (!StreamsModel.isModelIterator(it)) {
+                            return false;
+                        }
+                        StreamsModel model = modelOf(it);
+                        if (model == null) {
+                            throw new StreamsModel.ServiceError(
+                                    "ResourceNotFoundException", "no stream for this iterator");
+                        }
+                        reply(
+                                ex,
+                                200,
+                                recordsAnswer(model.records(it, request.path("Limit").asInt(0))));
+                        return true;
                     }
-                    if (!StreamsModel.isModelIterator(it)) {
-                        return false;
-                    }
-                    StreamsModel model = modelOf(it);
-                    if (model == null) {
-                        throw new StreamsModel.ServiceError("ResourceNotFoundException", "no stream for this iterator");
-                    }
-                    reply(ex, 200, recordsAnswer(model.records(it, request.path("Limit").asInt(0))));
-                    return true;
-                }
                 default:
                     return false;
             }
         } catch (StreamsModel.ServiceError e) {
-            ObjectNode error = JSON.createObjectNode().put("__type", "com.amazonaws.dynamodb.v20120810#" + e.type)
-                    .put("message", e.getMessage());
+            ObjectNode error =
+                    JSON.createObjectNode()
+                            .put("__type", "com.amazonaws.dynamodb.v20120810#" + e.type)
+                            .put("message", e.getMessage());
             reply(ex, 400, JSON.writeValueAsBytes(error));
             return true;
         } catch (RuntimeException | Error e) {
-            ObjectNode error = JSON.createObjectNode().put("__type", "com.amazonaws.dynamodb.v20120810#InternalServerError")
-                    .put("message", "model: " + e);
+            ObjectNode error =
+                    JSON.createObjectNode()
+                            .put("__type", "com.amazonaws.dynamodb.v20120810#InternalServerError")
+                            .put("message", "model: " + e);
             reply(ex, 500, JSON.writeValueAsBytes(error));
             return true;
         }
@@ -167,7 +216,8 @@ public final class StreamsModelServer extends ForwardingProxy {
         return null;
     }
 
-    private static byte[] describeAnswer(StreamsModel model, StreamsModel.Page page) throws IOException {
+    private static byte[] describeAnswer(StreamsModel model, StreamsModel.Page page)
+            throws IOException {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode d = root.putObject("StreamDescription");
         d.put("StreamArn", model.streamArn);
@@ -209,7 +259,9 @@ public final class StreamsModelServer extends ForwardingProxy {
         }
         out.write(']');
         if (r.nextShardIterator != null) {
-            out.write((",\"NextShardIterator\":" + JSON.writeValueAsString(r.nextShardIterator)).getBytes(StandardCharsets.UTF_8));
+            out.write(
+                    (",\"NextShardIterator\":" + JSON.writeValueAsString(r.nextShardIterator))
+                            .getBytes(StandardCharsets.UTF_8));
         }
         out.write('}');
         return out.toByteArray();

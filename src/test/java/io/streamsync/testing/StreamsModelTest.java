@@ -27,12 +27,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each behaviour of the {@link StreamsModel}, through {@link StreamsModelServer} on HTTP, read with the job's own
- * DynamoDB Streams client ({@code DynamoDbStreamsApi}, opened as the job opens it) or raw HTTP for what that client
- * does not send (ShardFilter). Time is the test's clock: no sleeps.
+ * Each behaviour of the {@link StreamsModel}, through {@link StreamsModelServer} on HTTP, read with
+ * the job's own DynamoDB Streams client ({@code DynamoDbStreamsApi}, opened as the job opens it) or
+ * raw HTTP for what that client does not send (ShardFilter). Time is the test's clock: no sleeps.
  */
 class StreamsModelTest {
-    private static final String ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/modelTasks/stream/2026-01-01T00:00:00.000";
+    private static final String ARN =
+            "arn:aws:dynamodb:us-east-1:123456789012:table/modelTasks/stream/2026-01-01T00:00:00.000";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AtomicLong clock = new AtomicLong(1_800_000_000_000L);
@@ -42,7 +43,9 @@ class StreamsModelTest {
     private long sequence = 1000;
 
     private StreamsModel start(StreamsModel.Settings settings) throws Exception {
-        server = new StreamsModelServer(URI.create("http://127.0.0.1:9")); // nothing to forward in these tests
+        server =
+                new StreamsModelServer(
+                        URI.create("http://127.0.0.1:9")); // nothing to forward in these tests
         model = server.serve(new StreamsModel(ARN, settings, clock::get));
         Map<String, String> p = new HashMap<>();
         p.put("aws.region", "us-east-1");
@@ -66,17 +69,31 @@ class StreamsModelTest {
     }
 
     private static StreamsModel.Settings oneLineage() {
-        return new StreamsModel.Settings().lineages(1).rolloverMs(10_000).childListingDelayMs(0).parentCloseDelayMs(0);
+        return new StreamsModel.Settings()
+                .lineages(1)
+                .rolloverMs(10_000)
+                .childListingDelayMs(0)
+                .parentCloseDelayMs(0);
     }
 
     /** Appends a record of list {@code list}; returns its sequence number. */
     private String append(String list, int bytes) {
         String seq = Long.toString(++sequence);
         String padding = "x".repeat(Math.max(0, bytes));
-        String json = "{\"eventID\":\"e" + seq + "\",\"eventName\":\"INSERT\",\"dynamodb\":{\"ApproximateCreationDateTime\":"
-                + clock.get() / 1000 + ",\"Keys\":{\"listId\":{\"S\":\"" + list + "\"},\"taskId\":{\"S\":\"t" + seq
-                + "\"}},\"NewImage\":{\"pad\":{\"S\":\"" + padding + "\"}},\"SequenceNumber\":\"" + seq
-                + "\",\"SizeBytes\":10,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
+        String json =
+                "{\"eventID\":\"e"
+                        + seq
+                        + "\",\"eventName\":\"INSERT\",\"dynamodb\":{\"ApproximateCreationDateTime\":"
+                        + clock.get() / 1000
+                        + ",\"Keys\":{\"listId\":{\"S\":\""
+                        + list
+                        + "\"},\"taskId\":{\"S\":\"t"
+                        + seq
+                        + "\"}},\"NewImage\":{\"pad\":{\"S\":\""
+                        + padding
+                        + "\"}},\"SequenceNumber\":\""
+                        + seq
+                        + "\",\"SizeBytes\":10,\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
         model.append(list, seq, json.getBytes(StandardCharsets.UTF_8));
         return seq;
     }
@@ -90,15 +107,23 @@ class StreamsModelTest {
     }
 
     private JsonNode raw(String operation, String body) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.endpoint())
-                .header("X-Amz-Target", "DynamoDBStreams_20120810." + operation)
-                .header("Content-Type", "application/x-amz-json-1.0")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(server.endpoint())
+                                        .header(
+                                                "X-Amz-Target",
+                                                "DynamoDBStreams_20120810." + operation)
+                                        .header("Content-Type", "application/x-amz-json-1.0")
+                                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(r.body());
     }
 
     @Test
-    void rollsAShardOverIntoAChildThatTakesTheNewRecordsAndIsListedOnlyAfterItsDelay() throws Exception {
+    void rollsAShardOverIntoAChildThatTakesTheNewRecordsAndIsListedOnlyAfterItsDelay()
+            throws Exception {
         start(oneLineage().rolloverMs(1_000).childListingDelayMs(500));
         String first = shards().get(0).id;
         String a = append("list-1", 10);
@@ -113,7 +138,9 @@ class StreamsModelTest {
         assertThat(listed.get(0).closed).isTrue();
         assertThat(listed.get(1).parents).containsExactly(first);
         assertThat(listed.get(1).closed).isFalse();
-        assertThat(model.layout()).containsEntry(first, List.of(a)).containsEntry(listed.get(1).id, List.of(b));
+        assertThat(model.layout())
+                .containsEntry(first, List.of(a))
+                .containsEntry(listed.get(1).id, List.of(b));
     }
 
     @Test
@@ -168,7 +195,8 @@ class StreamsModelTest {
             append("list-1", 10);
         }
         String shard = shards().get(0).id;
-        RecordBatch page = api.getRecords(shard, api.shardIterator(shard, StartPosition.TRIM_HORIZON), 5_000);
+        RecordBatch page =
+                api.getRecords(shard, api.shardIterator(shard, StartPosition.TRIM_HORIZON), 5_000);
         assertThat(page.records).hasSize(1_000);
         page = api.getRecords(shard, page.nextIterator, 1_000);
         assertThat(page.records).hasSize(500);
@@ -190,8 +218,13 @@ class StreamsModelTest {
         assertThat(page.records).hasSize(1);
         String next = page.nextIterator;
         clock.addAndGet(60_001);
-        assertThatThrownBy(() -> api.getRecords(shard, next, 1000)).isInstanceOfSatisfying(StreamApiException.class,
-                e -> assertThat(e.kind).as(e.getMessage()).isEqualTo(StreamApiException.Kind.EXPIRED_ITERATOR));
+        assertThatThrownBy(() -> api.getRecords(shard, next, 1000))
+                .isInstanceOfSatisfying(
+                        StreamApiException.class,
+                        e ->
+                                assertThat(e.kind)
+                                        .as(e.getMessage())
+                                        .isEqualTo(StreamApiException.Kind.EXPIRED_ITERATOR));
     }
 
     @Test
@@ -203,17 +236,41 @@ class StreamsModelTest {
         clock.addAndGet(5_000);
         String b = append("list-1", 10);
         clock.addAndGet(5_001); // a is trimmed, b is not; the shard rolled over at 8 s
-        assertThat(seqs(api.getRecords(shard, api.shardIterator(shard, StartPosition.TRIM_HORIZON), 1000))).containsExactly(b);
-        assertThat(seqs(api.getRecords(shard, api.shardIterator(shard, StartPosition.afterSequenceNumber(a)), 1000)))
-                .as("just after the last trimmed record is still readable").containsExactly(b);
-        assertThatThrownBy(() -> api.shardIterator(shard, StartPosition.afterSequenceNumber(Long.toString(Long.parseLong(a) - 1))))
-                .isInstanceOfSatisfying(StreamApiException.class, e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.TRIMMED_DATA));
-        assertThatThrownBy(() -> api.getRecords(shard, oldIterator, 1000)).isInstanceOfSatisfying(StreamApiException.class,
-                e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.TRIMMED_DATA));
+        assertThat(
+                        seqs(
+                                api.getRecords(
+                                        shard,
+                                        api.shardIterator(shard, StartPosition.TRIM_HORIZON),
+                                        1000)))
+                .containsExactly(b);
+        assertThat(
+                        seqs(
+                                api.getRecords(
+                                        shard,
+                                        api.shardIterator(
+                                                shard, StartPosition.afterSequenceNumber(a)),
+                                        1000)))
+                .as("just after the last trimmed record is still readable")
+                .containsExactly(b);
+        assertThatThrownBy(
+                        () ->
+                                api.shardIterator(
+                                        shard,
+                                        StartPosition.afterSequenceNumber(
+                                                Long.toString(Long.parseLong(a) - 1))))
+                .isInstanceOfSatisfying(
+                        StreamApiException.class,
+                        e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.TRIMMED_DATA));
+        assertThatThrownBy(() -> api.getRecords(shard, oldIterator, 1000))
+                .isInstanceOfSatisfying(
+                        StreamApiException.class,
+                        e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.TRIMMED_DATA));
         clock.addAndGet(10_000); // b trimmed too, the shard closed more than the retention ago
         assertThat(shards()).extracting(s -> s.id).doesNotContain(shard);
-        assertThatThrownBy(() -> api.shardIterator(shard, StartPosition.TRIM_HORIZON)).isInstanceOfSatisfying(
-                StreamApiException.class, e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.NOT_FOUND));
+        assertThatThrownBy(() -> api.shardIterator(shard, StartPosition.TRIM_HORIZON))
+                .isInstanceOfSatisfying(
+                        StreamApiException.class,
+                        e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.NOT_FOUND));
     }
 
     @Test
@@ -226,9 +283,13 @@ class StreamsModelTest {
         String three = api.shardIterator(shard, StartPosition.TRIM_HORIZON);
         String next = api.getRecords(shard, one, 1000).nextIterator;
         api.getRecords(shard, two, 1000);
-        assertThatThrownBy(() -> api.getRecords(shard, three, 1000)).isInstanceOfSatisfying(StreamApiException.class,
-                e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.THROTTLED));
-        assertThat(api.getRecords(shard, next, 1000).records).as("the first reader goes on").isEmpty();
+        assertThatThrownBy(() -> api.getRecords(shard, three, 1000))
+                .isInstanceOfSatisfying(
+                        StreamApiException.class,
+                        e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.THROTTLED));
+        assertThat(api.getRecords(shard, next, 1000).records)
+                .as("the first reader goes on")
+                .isEmpty();
         clock.addAndGet(1_000); // the others stopped reading
         assertThat(api.getRecords(shard, three, 1000).records).hasSize(1);
     }
@@ -239,8 +300,10 @@ class StreamsModelTest {
         for (int i = 0; i < 10; i++) {
             shards();
         }
-        assertThatThrownBy(this::shards).isInstanceOfSatisfying(StreamApiException.class,
-                e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.THROTTLED));
+        assertThatThrownBy(this::shards)
+                .isInstanceOfSatisfying(
+                        StreamApiException.class,
+                        e -> assertThat(e.kind).isEqualTo(StreamApiException.Kind.THROTTLED));
         clock.addAndGet(1_000);
         String shard = shards().get(0).id;
         String it = api.shardIterator(shard, StartPosition.TRIM_HORIZON);
@@ -263,7 +326,14 @@ class StreamsModelTest {
         assertThat(page.at("/StreamDescription/Shards")).hasSize(2);
         String last = page.at("/StreamDescription/LastEvaluatedShardId").asText();
         assertThat(last).isEqualTo(page.at("/StreamDescription/Shards/1/ShardId").asText());
-        JsonNode next = raw("DescribeStream", "{\"StreamArn\":\"" + ARN + "\",\"ExclusiveStartShardId\":\"" + last + "\"}");
+        JsonNode next =
+                raw(
+                        "DescribeStream",
+                        "{\"StreamArn\":\""
+                                + ARN
+                                + "\",\"ExclusiveStartShardId\":\""
+                                + last
+                                + "\"}");
         assertThat(next.at("/StreamDescription/Shards/0/ShardId").asText()).isGreaterThan(last);
         assertThat(shards()).as("the job's client reads every page").hasSize(5);
         assertThat(model.calls().get("DescribeStream")).isEqualTo(2 + 3);
@@ -275,8 +345,15 @@ class StreamsModelTest {
         List<ListedShard> first = shards();
         clock.addAndGet(1_000); // both lineages have rolled over by now
         String parent = first.get(0).id;
-        JsonNode children = raw("DescribeStream", "{\"StreamArn\":\"" + ARN + "\",\"ShardFilter\":{\"Type\":\"CHILD_SHARDS\","
-                + "\"ShardId\":\"" + parent + "\"}}");
+        JsonNode children =
+                raw(
+                        "DescribeStream",
+                        "{\"StreamArn\":\""
+                                + ARN
+                                + "\",\"ShardFilter\":{\"Type\":\"CHILD_SHARDS\","
+                                + "\"ShardId\":\""
+                                + parent
+                                + "\"}}");
         JsonNode listed = children.at("/StreamDescription/Shards");
         assertThat(listed).hasSize(1);
         assertThat(listed.get(0).path("ParentShardId").asText()).isEqualTo(parent);

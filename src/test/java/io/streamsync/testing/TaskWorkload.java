@@ -12,10 +12,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * Random, reproducible traffic on the source table: inserts, updates and deletes of tasks over a number of
- * lists, including deletes of tasks that do not exist and re-inserts of deleted ones. Items carry most
- * attribute types (S, N with decimals and 38 digits, BOOL, NULL, SS, NS, B, M, L) so the whole conversion
- * path is used. Lists hold one type each: Elasticsearch cannot map an array that mixes strings and numbers.
+ * Random, reproducible traffic on the source table: inserts, updates and deletes of tasks over a
+ * number of lists, including deletes of tasks that do not exist and re-inserts of deleted ones.
+ * Items carry most attribute types (S, N with decimals and 38 digits, BOOL, NULL, SS, NS, B, M, L)
+ * so the whole conversion path is used. Lists hold one type each: Elasticsearch cannot map an array
+ * that mixes strings and numbers.
  */
 public final class TaskWorkload {
     private final DynamoDbClient ddb;
@@ -25,22 +26,37 @@ public final class TaskWorkload {
     private final List<String[]> live = new ArrayList<>();
     private final Map<String, Integer> liveIndex = new HashMap<>();
     private final Set<String> deleted = new LinkedHashSet<>();
-    /** Items written or deleted by {@link #step} (not by {@link #preload}): the ones any stream has seen. */
+
+    /**
+     * Items written or deleted by {@link #step} (not by {@link #preload}): the ones any stream has
+     * seen.
+     */
     private final Set<String> touched = new java.util.HashSet<>();
+
     private boolean preloading;
     private ChangeListener listener;
 
-    /** Told of every change a step makes, with the item's images before and after (null when absent). */
+    /**
+     * Told of every change a step makes, with the item's images before and after (null when
+     * absent).
+     */
     @FunctionalInterface
     public interface ChangeListener {
-        void changed(Map<String, AttributeValue> key, Map<String, AttributeValue> oldImage, Map<String, AttributeValue> newImage);
+        void changed(
+                Map<String, AttributeValue> key,
+                Map<String, AttributeValue> oldImage,
+                Map<String, AttributeValue> newImage);
     }
 
-    /** Reports every change to {@code l} (the writes then ask DynamoDB for the old image and read the new one back). */
+    /**
+     * Reports every change to {@code l} (the writes then ask DynamoDB for the old image and read
+     * the new one back).
+     */
     public TaskWorkload onChange(ChangeListener l) {
         this.listener = l;
         return this;
     }
+
     private long created;
     private long nextTask;
     private long operations;
@@ -78,18 +94,21 @@ public final class TaskWorkload {
     }
 
     /**
-     * Fills the table with {@code items} tasks spread evenly over the lists, with BatchWriteItem, as live
-     * tasks that later steps update and delete like any other. Returns the number written.
+     * Fills the table with {@code items} tasks spread evenly over the lists, with BatchWriteItem,
+     * as live tasks that later steps update and delete like any other. Returns the number written.
      */
     public int preload(int items) {
         preloading = true;
         try {
-            List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch = new ArrayList<>();
+            List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch =
+                    new ArrayList<>();
             for (int i = 0; i < items; i++) {
                 String listId = listId(i % lists);
                 String taskId = "task-" + nextTask++;
-                batch.add(software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
-                        .putRequest(p -> p.item(item(listId, taskId, false))).build());
+                batch.add(
+                        software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
+                                .putRequest(p -> p.item(item(listId, taskId, false)))
+                                .build());
                 register(listId, taskId);
                 if (batch.size() == 25 || i == items - 1) {
                     writeBatch(batch);
@@ -102,10 +121,13 @@ public final class TaskWorkload {
         }
     }
 
-    private void writeBatch(List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch) {
-        Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> pending = Map.of(table, new ArrayList<>(batch));
+    private void writeBatch(
+            List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> batch) {
+        Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> pending =
+                Map.of(table, new ArrayList<>(batch));
         while (!pending.isEmpty()) {
-            Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> request = pending;
+            Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> request =
+                    pending;
             pending = ddb.batchWriteItem(b -> b.requestItems(request)).unprocessedItems();
         }
     }
@@ -115,7 +137,10 @@ public final class TaskWorkload {
         return touched;
     }
 
-    /** Items the steps created (inserts of new or deleted items): the table never held more than preloaded + this. */
+    /**
+     * Items the steps created (inserts of new or deleted items): the table never held more than
+     * preloaded + this.
+     */
     public long created() {
         return created;
     }
@@ -160,19 +185,34 @@ public final class TaskWorkload {
         if (listener == null) {
             ddb.putItem(b -> b.tableName(table).item(item));
         } else {
-            Map<String, AttributeValue> old = ddb.putItem(b -> b.tableName(table).item(item)
-                    .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
-            // the new image as DynamoDB stores it (numbers normalised, its order of map keys and set
+            Map<String, AttributeValue> old =
+                    ddb.putItem(
+                                    b ->
+                                            b.tableName(table)
+                                                    .item(item)
+                                                    .returnValues(
+                                                            software.amazon.awssdk.services.dynamodb
+                                                                    .model.ReturnValue.ALL_OLD))
+                            .attributes();
+            // the new image as DynamoDB stores it (numbers normalised, its order of map keys and
+            // set
             // elements), as its change records carry it, not as this client sent it
-            Map<String, AttributeValue> stored = ddb.getItem(b -> b.tableName(table).key(key(listId, taskId))
-                    .consistentRead(true)).item();
-            listener.changed(key(listId, taskId), old == null || old.isEmpty() ? null : old, stored);
+            Map<String, AttributeValue> stored =
+                    ddb.getItem(
+                                    b ->
+                                            b.tableName(table)
+                                                    .key(key(listId, taskId))
+                                                    .consistentRead(true))
+                            .item();
+            listener.changed(
+                    key(listId, taskId), old == null || old.isEmpty() ? null : old, stored);
         }
         register(listId, taskId);
     }
 
     private static Map<String, AttributeValue> key(String listId, String taskId) {
-        return Map.of("listId", AttributeValue.fromS(listId), "taskId", AttributeValue.fromS(taskId));
+        return Map.of(
+                "listId", AttributeValue.fromS(listId), "taskId", AttributeValue.fromS(taskId));
     }
 
     private void register(String listId, String taskId) {
@@ -194,33 +234,84 @@ public final class TaskWorkload {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("listId", AttributeValue.fromS(listId));
         item.put("taskId", AttributeValue.fromS(taskId));
-        item.put("title", AttributeValue.fromS("Task " + taskId + " \u2713 #" + random.nextInt(1000)));
+        item.put(
+                "title",
+                AttributeValue.fromS("Task " + taskId + " \u2713 #" + random.nextInt(1000)));
         item.put("done", AttributeValue.fromBool(done));
         item.put("priority", AttributeValue.fromN(Integer.toString(random.nextInt(5))));
-        item.put("estimateHours", AttributeValue.fromN(random.nextInt(40) + "." + random.nextInt(10) + "0"));
+        item.put(
+                "estimateHours",
+                AttributeValue.fromN(random.nextInt(40) + "." + random.nextInt(10) + "0"));
         // 38 digits, DynamoDB's maximum precision: more than a long or a double holds.
-        item.put("bigNumber", AttributeValue.fromN("1234567890123456789012345678901234" + (1000 + random.nextInt(9000))));
+        item.put(
+                "bigNumber",
+                AttributeValue.fromN(
+                        "1234567890123456789012345678901234" + (1000 + random.nextInt(9000))));
         // more significant digits than a double holds: must reach the index exactly
-        item.put("preciseRatio", AttributeValue.fromN("1234567890." + (100000000 + random.nextInt(899999999)) + "123456789"));
-        item.put("assignee", random.nextBoolean() ? AttributeValue.fromNul(true) : AttributeValue.fromS("user" + random.nextInt(9)));
-        item.put("tags", AttributeValue.fromSs(List.of("t" + random.nextInt(3), "x" + random.nextInt(3))));
-        item.put("scores", AttributeValue.fromNs(List.of(Integer.toString(random.nextInt(100)), "0.5")));
-        item.put("checksum", AttributeValue.fromB(SdkBytes.fromByteArray(new byte[] {1, 2, (byte) random.nextInt(256)})));
-        item.put("meta", AttributeValue.fromM(Map.of(
-                "source", AttributeValue.fromS("workload"),
-                "subtasks", AttributeValue.fromL(List.of(
-                        AttributeValue.fromM(Map.of("name", AttributeValue.fromS("plan"),
-                                "done", AttributeValue.fromBool(random.nextBoolean()))),
-                        AttributeValue.fromM(Map.of("name", AttributeValue.fromS("do"),
-                                "done", AttributeValue.fromBool(false))))))));
+        item.put(
+                "preciseRatio",
+                AttributeValue.fromN(
+                        "1234567890." + (100000000 + random.nextInt(899999999)) + "123456789"));
+        item.put(
+                "assignee",
+                random.nextBoolean()
+                        ? AttributeValue.fromNul(true)
+                        : AttributeValue.fromS("user" + random.nextInt(9)));
+        item.put(
+                "tags",
+                AttributeValue.fromSs(List.of("t" + random.nextInt(3), "x" + random.nextInt(3))));
+        item.put(
+                "scores",
+                AttributeValue.fromNs(List.of(Integer.toString(random.nextInt(100)), "0.5")));
+        item.put(
+                "checksum",
+                AttributeValue.fromB(
+                        SdkBytes.fromByteArray(new byte[] {1, 2, (byte) random.nextInt(256)})));
+        item.put(
+                "meta",
+                AttributeValue.fromM(
+                        Map.of(
+                                "source", AttributeValue.fromS("workload"),
+                                "subtasks",
+                                        AttributeValue.fromL(
+                                                List.of(
+                                                        AttributeValue.fromM(
+                                                                Map.of(
+                                                                        "name",
+                                                                        AttributeValue.fromS(
+                                                                                "plan"),
+                                                                        "done",
+                                                                        AttributeValue.fromBool(
+                                                                                random
+                                                                                        .nextBoolean()))),
+                                                        AttributeValue.fromM(
+                                                                Map.of(
+                                                                        "name",
+                                                                        AttributeValue.fromS("do"),
+                                                                        "done",
+                                                                        AttributeValue.fromBool(
+                                                                                false))))))));
         return item;
     }
 
     private void delete(String listId, String taskId) {
-        Map<String, AttributeValue> old = ddb.deleteItem(b -> b.tableName(table).key(key(listId, taskId))
-                .returnValues(listener == null ? software.amazon.awssdk.services.dynamodb.model.ReturnValue.NONE
-                        : software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();
-        if (listener != null && old != null && !old.isEmpty()) { // deleting nothing writes no change record
+        Map<String, AttributeValue> old =
+                ddb.deleteItem(
+                                b ->
+                                        b.tableName(table)
+                                                .key(key(listId, taskId))
+                                                .returnValues(
+                                                        listener == null
+                                                                ? software.amazon.awssdk.services
+                                                                        .dynamodb.model.ReturnValue
+                                                                        .NONE
+                                                                : software.amazon.awssdk.services
+                                                                        .dynamodb.model.ReturnValue
+                                                                        .ALL_OLD))
+                        .attributes();
+        if (listener != null
+                && old != null
+                && !old.isEmpty()) { // deleting nothing writes no change record
             listener.changed(key(listId, taskId), old, null);
         }
         String k = listId + "\u0000" + taskId;

@@ -9,26 +9,46 @@ import io.streamsync.source.RecordSources;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-/** Starts the job as production builds it, on the test's MiniCluster, optionally restored from a savepoint. */
+/**
+ * Starts the job as production builds it, on the test's MiniCluster, optionally restored from a
+ * savepoint.
+ */
 public final class TestJobs {
     private TestJobs() {}
 
-    /** The tests' MiniCluster (one TaskManager, two slots), reporting its metrics to {@code metrics} (null: none). */
+    /**
+     * The tests' MiniCluster (one TaskManager, two slots), reporting its metrics to {@code metrics}
+     * (null: none).
+     */
     public static org.apache.flink.test.junit5.MiniClusterExtension miniCluster(
             org.apache.flink.runtime.testutils.InMemoryReporter metrics) {
-        Configuration conf = metrics == null ? new Configuration() : metrics.addToConfiguration(new Configuration());
+        Configuration conf =
+                metrics == null
+                        ? new Configuration()
+                        : metrics.addToConfiguration(new Configuration());
         return new org.apache.flink.test.junit5.MiniClusterExtension(
                 new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
-                        .setConfiguration(conf).setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+                        .setConfiguration(conf)
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(2)
+                        .build());
     }
 
-    /** The job with {@code source} and the configured sinks; {@code savepoint} null for a fresh start. */
-    public static JobClient start(JobConfig c, RecordSource source, String savepoint, boolean allowNonRestoredState,
-            String name) throws Exception {
+    /**
+     * The job with {@code source} and the configured sinks; {@code savepoint} null for a fresh
+     * start.
+     */
+    public static JobClient start(
+            JobConfig c,
+            RecordSource source,
+            String savepoint,
+            boolean allowNonRestoredState,
+            String name)
+            throws Exception {
         Configuration conf = new Configuration();
         if (savepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
@@ -40,8 +60,13 @@ public final class TestJobs {
         return env.executeAsync(name);
     }
 
-    /** The job as configured (start-up checks, change-stream source) at {@code parallelism} (0: as configured). */
-    public static JobClient start(Map<String, String> props, int parallelism, String savepoint, String name) throws Exception {
+    /**
+     * The job as configured (start-up checks, change-stream source) at {@code parallelism} (0: as
+     * configured).
+     */
+    public static JobClient start(
+            Map<String, String> props, int parallelism, String savepoint, String name)
+            throws Exception {
         Map<String, String> p = new HashMap<>(props);
         if (parallelism > 0) {
             p.put("job.parallelism", Integer.toString(parallelism));

@@ -27,8 +27,9 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 
 /**
- * The example tables ({@code todoListTask} with a stream, {@code todoTaskCount}) and the ground truth
- * computed from a scan of the source table, converted independently of the job's own converter.
+ * The example tables ({@code todoListTask} with a stream, {@code todoTaskCount}) and the ground
+ * truth computed from a scan of the source table, converted independently of the job's own
+ * converter.
  */
 public final class TodoTables {
     public static final String SOURCE = "todoListTask";
@@ -36,15 +37,32 @@ public final class TodoTables {
 
     private TodoTables() {}
 
-    /** Creates the source table (listId + taskId, stream with the given view type); returns its stream ARN. */
-    public static String createSourceTable(DynamoDbClient ddb, String name, StreamViewType viewType) {
+    /**
+     * Creates the source table (listId + taskId, stream with the given view type); returns its
+     * stream ARN.
+     */
+    public static String createSourceTable(
+            DynamoDbClient ddb, String name, StreamViewType viewType) {
         try {
-            ddb.createTable(b -> b.tableName(name)
-                    .attributeDefinitions(attr("listId"), attr("taskId"))
-                    .keySchema(KeySchemaElement.builder().attributeName("listId").keyType(KeyType.HASH).build(),
-                            KeySchemaElement.builder().attributeName("taskId").keyType(KeyType.RANGE).build())
-                    .billingMode(BillingMode.PAY_PER_REQUEST)
-                    .streamSpecification(StreamSpecification.builder().streamEnabled(true).streamViewType(viewType).build()));
+            ddb.createTable(
+                    b ->
+                            b.tableName(name)
+                                    .attributeDefinitions(attr("listId"), attr("taskId"))
+                                    .keySchema(
+                                            KeySchemaElement.builder()
+                                                    .attributeName("listId")
+                                                    .keyType(KeyType.HASH)
+                                                    .build(),
+                                            KeySchemaElement.builder()
+                                                    .attributeName("taskId")
+                                                    .keyType(KeyType.RANGE)
+                                                    .build())
+                                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                                    .streamSpecification(
+                                            StreamSpecification.builder()
+                                                    .streamEnabled(true)
+                                                    .streamViewType(viewType)
+                                                    .build()));
         } catch (ResourceInUseException exists) {
             // already there: reuse it
         }
@@ -52,20 +70,37 @@ public final class TodoTables {
         return ddb.describeTable(b -> b.tableName(name)).table().latestStreamArn();
     }
 
-    /** Creates the source table without a stream: a table that existed before anyone streamed it. */
+    /**
+     * Creates the source table without a stream: a table that existed before anyone streamed it.
+     */
     public static void createSourceTableWithoutStream(DynamoDbClient ddb, String name) {
-        ddb.createTable(b -> b.tableName(name)
-                .attributeDefinitions(attr("listId"), attr("taskId"))
-                .keySchema(KeySchemaElement.builder().attributeName("listId").keyType(KeyType.HASH).build(),
-                        KeySchemaElement.builder().attributeName("taskId").keyType(KeyType.RANGE).build())
-                .billingMode(BillingMode.PAY_PER_REQUEST));
+        ddb.createTable(
+                b ->
+                        b.tableName(name)
+                                .attributeDefinitions(attr("listId"), attr("taskId"))
+                                .keySchema(
+                                        KeySchemaElement.builder()
+                                                .attributeName("listId")
+                                                .keyType(KeyType.HASH)
+                                                .build(),
+                                        KeySchemaElement.builder()
+                                                .attributeName("taskId")
+                                                .keyType(KeyType.RANGE)
+                                                .build())
+                                .billingMode(BillingMode.PAY_PER_REQUEST));
         awaitActive(ddb, name);
     }
 
     /** Turns the table's stream on; returns its ARN. Changes before this are in no stream. */
     public static String enableStream(DynamoDbClient ddb, String name, StreamViewType viewType) {
-        ddb.updateTable(b -> b.tableName(name)
-                .streamSpecification(StreamSpecification.builder().streamEnabled(true).streamViewType(viewType).build()));
+        ddb.updateTable(
+                b ->
+                        b.tableName(name)
+                                .streamSpecification(
+                                        StreamSpecification.builder()
+                                                .streamEnabled(true)
+                                                .streamViewType(viewType)
+                                                .build()));
         awaitActive(ddb, name);
         String arn = ddb.describeTable(b -> b.tableName(name)).table().latestStreamArn();
         if (arn == null) {
@@ -77,10 +112,16 @@ public final class TodoTables {
     /** Creates the aggregate table, key {@code listId} (S). */
     public static void createAggregateTable(DynamoDbClient ddb, String name) {
         try {
-            ddb.createTable(b -> b.tableName(name)
-                    .attributeDefinitions(attr("listId"))
-                    .keySchema(KeySchemaElement.builder().attributeName("listId").keyType(KeyType.HASH).build())
-                    .billingMode(BillingMode.PAY_PER_REQUEST));
+            ddb.createTable(
+                    b ->
+                            b.tableName(name)
+                                    .attributeDefinitions(attr("listId"))
+                                    .keySchema(
+                                            KeySchemaElement.builder()
+                                                    .attributeName("listId")
+                                                    .keyType(KeyType.HASH)
+                                                    .build())
+                                    .billingMode(BillingMode.PAY_PER_REQUEST));
         } catch (ResourceInUseException exists) {
             // already there
         }
@@ -88,12 +129,16 @@ public final class TodoTables {
     }
 
     private static AttributeDefinition attr(String name) {
-        return AttributeDefinition.builder().attributeName(name).attributeType(ScalarAttributeType.S).build();
+        return AttributeDefinition.builder()
+                .attributeName(name)
+                .attributeType(ScalarAttributeType.S)
+                .build();
     }
 
     private static void awaitActive(DynamoDbClient ddb, String name) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (ddb.describeTable(b -> b.tableName(name)).table().tableStatus() != TableStatus.ACTIVE) {
+        while (ddb.describeTable(b -> b.tableName(name)).table().tableStatus()
+                != TableStatus.ACTIVE) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("table " + name + " not ACTIVE after 30 s");
             }
@@ -116,7 +161,10 @@ public final class TodoTables {
             }
             ScanResponse r = ddb.scan(req.build());
             items.addAll(r.items());
-            start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+            start =
+                    r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
+                            ? r.lastEvaluatedKey()
+                            : null;
         } while (start != null);
         return items;
     }
@@ -158,7 +206,10 @@ public final class TodoTables {
         return out;
     }
 
-    /** SDK attribute values to plain JSON, written here on purpose instead of reusing the job's converter. */
+    /**
+     * SDK attribute values to plain JSON, written here on purpose instead of reusing the job's
+     * converter.
+     */
     public static ObjectNode plain(Map<String, AttributeValue> item) {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         new HashMap<>(item).forEach((k, v) -> o.set(k, plain(v)));
@@ -180,26 +231,30 @@ public final class TodoTables {
                 return f.nullNode();
             case M:
                 return plain(v.m());
-            case L: {
-                ArrayNode a = f.arrayNode();
-                v.l().forEach(e -> a.add(plain(e)));
-                return a;
-            }
-            case SS: {
-                ArrayNode a = f.arrayNode();
-                v.ss().forEach(a::add);
-                return a;
-            }
-            case NS: {
-                ArrayNode a = f.arrayNode();
-                v.ns().forEach(n -> a.add(new BigDecimal(n)));
-                return a;
-            }
-            case BS: {
-                ArrayNode a = f.arrayNode();
-                v.bs().forEach(b -> a.add(Base64.getEncoder().encodeToString(b.asByteArray())));
-                return a;
-            }
+            case L:
+                {
+                    ArrayNode a = f.arrayNode();
+                    v.l().forEach(e -> a.add(plain(e)));
+                    return a;
+                }
+            case SS:
+                {
+                    ArrayNode a = f.arrayNode();
+                    v.ss().forEach(a::add);
+                    return a;
+                }
+            case NS:
+                {
+                    ArrayNode a = f.arrayNode();
+                    v.ns().forEach(n -> a.add(new BigDecimal(n)));
+                    return a;
+                }
+            case BS:
+                {
+                    ArrayNode a = f.arrayNode();
+                    v.bs().forEach(b -> a.add(Base64.getEncoder().encodeToString(b.asByteArray())));
+                    return a;
+                }
             default:
                 throw new IllegalArgumentException("unknown attribute type " + v.type());
         }

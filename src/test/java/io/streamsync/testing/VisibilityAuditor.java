@@ -10,10 +10,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * A reader that polls the three outputs every 50 ms while faults happen and keeps what it saw: each list's
- * row of the aggregate table and aggregate document (version, count), and each item document (version,
- * source). {@link #problems} then holds every observation that is not the state the source stream had at
- * that version ({@link StreamHistory}), and every time an output showed an older version than it had shown.
+ * A reader that polls the three outputs every 50 ms while faults happen and keeps what it saw: each
+ * list's row of the aggregate table and aggregate document (version, count), and each item document
+ * (version, source). {@link #problems} then holds every observation that is not the state the
+ * source stream had at that version ({@link StreamHistory}), and every time an output showed an
+ * older version than it had shown.
  */
 public final class VisibilityAuditor implements AutoCloseable {
     /** One observation: what an output showed for a key at a version. */
@@ -37,40 +38,77 @@ public final class VisibilityAuditor implements AutoCloseable {
     private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean running = true;
 
-    public VisibilityAuditor(DynamoDbClient ddb, String aggregateTable, SearchHttp search, String aggregateIndex,
+    public VisibilityAuditor(
+            DynamoDbClient ddb,
+            String aggregateTable,
+            SearchHttp search,
+            String aggregateIndex,
             String itemIndex) {
-        thread = new Thread(() -> {
-            while (running) {
-                try {
-                    for (Map<String, AttributeValue> row : TodoTables.scan(ddb, aggregateTable)) {
-                        seen.add(new Seen("table", row.get("listId").s(), Long.parseLong(row.get("version").n()),
-                                Long.parseLong(row.get("taskCount").n()), null));
-                    }
-                } catch (RuntimeException e) {
-                    // moto busy: try again
-                }
-                try {
-                    poll(search, aggregateIndex, (id, hit) -> seen.add(new Seen("aggregate document", id,
-                            hit.path("_source").path("version").asLong(), hit.path("_source").path("taskCount").asLong(), null)));
-                    poll(search, itemIndex, (id, hit) -> seen.add(new Seen("item document", id, hit.path("_version").asLong(),
-                            -1, hit.path("_source"))));
-                } catch (Exception e) {
-                    // node down or index not there yet: try again
-                }
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "visibility-auditor");
+        thread =
+                new Thread(
+                        () -> {
+                            while (running) {
+                                try {
+                                    for (Map<String, AttributeValue> row :
+                                            TodoTables.scan(ddb, aggregateTable)) {
+                                        seen.add(
+                                                new Seen(
+                                                        "table",
+                                                        row.get("listId").s(),
+                                                        Long.parseLong(row.get("version").n()),
+                                                        Long.parseLong(row.get("taskCount").n()),
+                                                        null));
+                                    }
+                                } catch (RuntimeException e) {
+                                    // moto busy: try again
+                                }
+                                try {
+                                    poll(
+                                            search,
+                                            aggregateIndex,
+                                            (id, hit) ->
+                                                    seen.add(
+                                                            new Seen(
+                                                                    "aggregate document",
+                                                                    id,
+                                                                    hit.path("_source")
+                                                                            .path("version")
+                                                                            .asLong(),
+                                                                    hit.path("_source")
+                                                                            .path("taskCount")
+                                                                            .asLong(),
+                                                                    null)));
+                                    poll(
+                                            search,
+                                            itemIndex,
+                                            (id, hit) ->
+                                                    seen.add(
+                                                            new Seen(
+                                                                    "item document",
+                                                                    id,
+                                                                    hit.path("_version").asLong(),
+                                                                    -1,
+                                                                    hit.path("_source"))));
+                                } catch (Exception e) {
+                                    // node down or index not there yet: try again
+                                }
+                                try {
+                                    Thread.sleep(50);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        },
+                        "visibility-auditor");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static void poll(SearchHttp search, String index, java.util.function.BiConsumer<String, JsonNode> each)
+    private static void poll(
+            SearchHttp search, String index, java.util.function.BiConsumer<String, JsonNode> each)
             throws Exception {
-        // what a reader gets without forcing a refresh; "version" adds each hit's _version (the external version)
+        // what a reader gets without forcing a refresh; "version" adds each hit's _version (the
+        // external version)
         JsonNode r = search.post("/" + index + "/_search", "{\"size\":10000,\"version\":true}");
         for (JsonNode hit : r.path("hits").path("hits")) {
             each.accept(hit.get("_id").asText(), hit);
@@ -83,7 +121,10 @@ public final class VisibilityAuditor implements AutoCloseable {
         }
     }
 
-    /** Every observation that is not the stream's state at its version, and every step back, per output and key. */
+    /**
+     * Every observation that is not the stream's state at its version, and every step back, per
+     * output and key.
+     */
     public List<String> problems(StreamHistory history) {
         List<String> out = new ArrayList<>();
         Map<String, Long> last = new HashMap<>();
@@ -99,7 +140,14 @@ public final class VisibilityAuditor implements AutoCloseable {
             }
             Long before = last.put(s.output + " " + s.key, s.version);
             if (before != null && s.version < before) {
-                out.add(s.output + " " + s.key + ": showed v" + before + ", then the older v" + s.version);
+                out.add(
+                        s.output
+                                + " "
+                                + s.key
+                                + ": showed v"
+                                + before
+                                + ", then the older v"
+                                + s.version);
             }
         }
         return out;

@@ -11,9 +11,10 @@ import software.amazon.awssdk.services.dynamodb.model.Identity;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 /**
- * The windows history's ground truth, from the stream itself: every change record read by a bare SDK
- * reader (no code of the job), counted by list and tumbling window of its creation time, by event name.
- * Windows are keyed {@code list|windowStartMillis}; values are {inserted, modified, removed, expired}.
+ * The windows history's ground truth, from the stream itself: every change record read by a bare
+ * SDK reader (no code of the job), counted by list and tumbling window of its creation time, by
+ * event name. Windows are keyed {@code list|windowStartMillis}; values are {inserted, modified,
+ * removed, expired}.
  */
 public final class WindowTruth {
     private WindowTruth() {}
@@ -26,7 +27,8 @@ public final class WindowTruth {
         public final long creationMillis;
         public final boolean ttl;
 
-        public Change(String eventId, String list, String eventName, long creationMillis, boolean ttl) {
+        public Change(
+                String eventId, String list, String eventName, long creationMillis, boolean ttl) {
             this.eventId = eventId;
             this.list = list;
             this.eventName = eventName;
@@ -35,19 +37,36 @@ public final class WindowTruth {
         }
     }
 
-    /** Every record of the stream (all shards, from TRIM_HORIZON), creation time cut to the second as AWS has it. */
-    public static List<Change> read(DynamoDbStreamsClient streams, String streamArn, String listAttribute) {
+    /**
+     * Every record of the stream (all shards, from TRIM_HORIZON), creation time cut to the second
+     * as AWS has it.
+     */
+    public static List<Change> read(
+            DynamoDbStreamsClient streams, String streamArn, String listAttribute) {
         List<Change> out = new ArrayList<>();
-        StreamCapture.records(streams, streamArn, (shard, r) -> {
-            Identity who = r.userIdentity();
-            out.add(new Change(r.eventID(), r.dynamodb().keys().get(listAttribute).s(), r.eventNameAsString(),
-                    r.dynamodb().approximateCreationDateTime().getEpochSecond() * 1000,
-                    who != null && "Service".equals(who.type()) && "dynamodb.amazonaws.com".equals(who.principalId())));
-        });
+        StreamCapture.records(
+                streams,
+                streamArn,
+                (shard, r) -> {
+                    Identity who = r.userIdentity();
+                    out.add(
+                            new Change(
+                                    r.eventID(),
+                                    r.dynamodb().keys().get(listAttribute).s(),
+                                    r.eventNameAsString(),
+                                    r.dynamodb().approximateCreationDateTime().getEpochSecond()
+                                            * 1000,
+                                    who != null
+                                            && "Service".equals(who.type())
+                                            && "dynamodb.amazonaws.com".equals(who.principalId())));
+                });
         return out;
     }
 
-    /** Changes counted per window: each change once (by its event id), in the window of its creation time. */
+    /**
+     * Changes counted per window: each change once (by its event id), in the window of its creation
+     * time.
+     */
     public static Map<String, long[]> windows(List<Change> changes, long windowMillis) {
         Map<String, long[]> out = new TreeMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -76,13 +95,21 @@ public final class WindowTruth {
 
     /** One window document as the same key and counts. */
     public static Map.Entry<String, long[]> ofDocument(JsonNode doc, String listField) {
-        return Map.entry(doc.get(listField).asText() + "|" + Instant.parse(doc.get("windowStart").asText()).toEpochMilli(),
-                new long[] {doc.get("inserted").asLong(), doc.get("modified").asLong(), doc.get("removed").asLong(),
-                    doc.get("expired").asLong()});
+        return Map.entry(
+                doc.get(listField).asText()
+                        + "|"
+                        + Instant.parse(doc.get("windowStart").asText()).toEpochMilli(),
+                new long[] {
+                    doc.get("inserted").asLong(),
+                    doc.get("modified").asLong(),
+                    doc.get("removed").asLong(),
+                    doc.get("expired").asLong()
+                });
     }
 
     /** Every window document of the index. */
-    public static Map<String, long[]> fromIndex(SearchHttp search, String index, String listField) throws Exception {
+    public static Map<String, long[]> fromIndex(SearchHttp search, String index, String listField)
+            throws Exception {
         Map<String, long[]> out = new TreeMap<>();
         for (JsonNode doc : search.allDocuments(index).values()) {
             Map.Entry<String, long[]> e = ofDocument(doc, listField);
@@ -100,16 +127,26 @@ public final class WindowTruth {
             long[] t = truth.get(k);
             long[] a = actual.get(k);
             if (t == null) {
-                problems.add(k + ": published " + java.util.Arrays.toString(a) + ", not in the stream");
+                problems.add(
+                        k + ": published " + java.util.Arrays.toString(a) + ", not in the stream");
             } else if (a == null) {
                 problems.add(k + ": missing, the stream has " + java.util.Arrays.toString(t));
             } else if (!java.util.Arrays.equals(t, a)) {
-                problems.add(k + ": published " + java.util.Arrays.toString(a) + ", the stream has " + java.util.Arrays.toString(t));
+                problems.add(
+                        k
+                                + ": published "
+                                + java.util.Arrays.toString(a)
+                                + ", the stream has "
+                                + java.util.Arrays.toString(t));
             }
         }
         if (problems.isEmpty()) {
             return null;
         }
-        return problems.size() + " of " + truth.size() + " windows differ, e.g. " + problems.subList(0, Math.min(5, problems.size()));
+        return problems.size()
+                + " of "
+                + truth.size()
+                + " windows differ, e.g. "
+                + problems.subList(0, Math.min(5, problems.size()));
     }
 }

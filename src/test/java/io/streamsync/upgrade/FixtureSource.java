@@ -17,10 +17,11 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Emits fixed records, then stays open (a job that must be stopped with a savepoint cannot have finished).
- * Under the production source's uid, with no state of its own that a golden savepoint would keep: the
- * committed savepoints made with it (0.1.0's, by a legacy source function) carry no source state, and this
- * FLIP-27 version restores them the same way (no source function is left in Flink 2).
+ * Emits fixed records, then stays open (a job that must be stopped with a savepoint cannot have
+ * finished). Under the production source's uid, with no state of its own that a golden savepoint
+ * would keep: the committed savepoints made with it (0.1.0's, by a legacy source function) carry no
+ * source state, and this FLIP-27 version restores them the same way (no source function is left in
+ * Flink 2).
  */
 public final class FixtureSource implements RecordSource {
     private final List<RawRecord> records;
@@ -32,7 +33,10 @@ public final class FixtureSource implements RecordSource {
     @Override
     public DataStream<RawRecord> create(StreamExecutionEnvironment env) {
         ArrayList<RawRecord> fixed = new ArrayList<>(records);
-        return env.fromSource(new OpenSequence(fixed.size()), WatermarkStrategy.noWatermarks(), OperatorIds.SOURCE.displayName())
+        return env.fromSource(
+                        new OpenSequence(fixed.size()),
+                        WatermarkStrategy.noWatermarks(),
+                        OperatorIds.SOURCE.displayName())
                 .setParallelism(1)
                 .uid(OperatorIds.SOURCE.uid())
                 .name(OperatorIds.SOURCE.displayName())
@@ -43,7 +47,10 @@ public final class FixtureSource implements RecordSource {
                 .name("Fixture records");
     }
 
-    /** The indices 0..n-1, then nothing more, without ever ending: its enumerator never says "no more splits". */
+    /**
+     * The indices 0..n-1, then nothing more, without ever ending: its enumerator never says "no
+     * more splits".
+     */
     static final class OpenSequence extends NumberSequenceSource {
         private static final long serialVersionUID = 1L;
 
@@ -52,24 +59,29 @@ public final class FixtureSource implements RecordSource {
         }
 
         @Override
-        public SplitEnumerator<NumberSequenceSplit, Collection<NumberSequenceSplit>> createEnumerator(
-                SplitEnumeratorContext<NumberSequenceSplit> context) {
+        public SplitEnumerator<NumberSequenceSplit, Collection<NumberSequenceSplit>>
+                createEnumerator(SplitEnumeratorContext<NumberSequenceSplit> context) {
             return new Enumerator(context, splitNumberRange(getFrom(), getTo(), 1));
         }
 
         @Override
-        public SplitEnumerator<NumberSequenceSplit, Collection<NumberSequenceSplit>> restoreEnumerator(
-                SplitEnumeratorContext<NumberSequenceSplit> context, Collection<NumberSequenceSplit> remaining) {
+        public SplitEnumerator<NumberSequenceSplit, Collection<NumberSequenceSplit>>
+                restoreEnumerator(
+                        SplitEnumeratorContext<NumberSequenceSplit> context,
+                        Collection<NumberSequenceSplit> remaining) {
             return new Enumerator(context, remaining);
         }
     }
 
-    private static final class Enumerator implements SplitEnumerator<NumberSequenceSource.NumberSequenceSplit,
-            Collection<NumberSequenceSource.NumberSequenceSplit>> {
+    private static final class Enumerator
+            implements SplitEnumerator<
+                    NumberSequenceSource.NumberSequenceSplit,
+                    Collection<NumberSequenceSource.NumberSequenceSplit>> {
         private final SplitEnumeratorContext<NumberSequenceSource.NumberSequenceSplit> context;
         private final ArrayDeque<NumberSequenceSource.NumberSequenceSplit> remaining;
 
-        Enumerator(SplitEnumeratorContext<NumberSequenceSource.NumberSequenceSplit> context,
+        Enumerator(
+                SplitEnumeratorContext<NumberSequenceSource.NumberSequenceSplit> context,
                 Collection<NumberSequenceSource.NumberSequenceSplit> splits) {
             this.context = context;
             this.remaining = new ArrayDeque<>(splits);
@@ -87,7 +99,8 @@ public final class FixtureSource implements RecordSource {
         }
 
         @Override
-        public void addSplitsBack(List<NumberSequenceSource.NumberSequenceSplit> splits, int subtask) {
+        public void addSplitsBack(
+                List<NumberSequenceSource.NumberSequenceSplit> splits, int subtask) {
             remaining.addAll(splits);
         }
 
@@ -95,7 +108,8 @@ public final class FixtureSource implements RecordSource {
         public void addReader(int subtask) {}
 
         @Override
-        public Collection<NumberSequenceSource.NumberSequenceSplit> snapshotState(long checkpointId) {
+        public Collection<NumberSequenceSource.NumberSequenceSplit> snapshotState(
+                long checkpointId) {
             return new ArrayList<>(remaining);
         }
 

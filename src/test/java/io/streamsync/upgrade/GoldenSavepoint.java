@@ -24,10 +24,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * Produces the golden savepoint of the current release ({@code mvn -Pgolden-savepoint}): runs the job on
- * the first half of {@link SavepointFixture} against moto and Elasticsearch, waits until the
- * aggregate table holds the fixture's counts, stops the job with a canonical savepoint and copies it to
- * {@code src/test/resources/savepoints/<version>/}. Commit that folder with each release.
+ * Produces the golden savepoint of the current release ({@code mvn -Pgolden-savepoint}): runs the
+ * job on the first half of {@link SavepointFixture} against moto and Elasticsearch, waits until the
+ * aggregate table holds the fixture's counts, stops the job with a canonical savepoint and copies
+ * it to {@code src/test/resources/savepoints/<version>/}. Commit that folder with each release.
  */
 public final class GoldenSavepoint {
     static final String SOURCE = "goldenTasks";
@@ -35,8 +35,12 @@ public final class GoldenSavepoint {
 
     private GoldenSavepoint() {}
 
-    /** The job's config for the golden savepoints: the same in the generator and in the tests that restore them. */
-    public static JobConfig config(LocalServices services, Path deadLetters, Map<String, String> extra) {
+    /**
+     * The job's config for the golden savepoints: the same in the generator and in the tests that
+     * restore them.
+     */
+    public static JobConfig config(
+            LocalServices services, Path deadLetters, Map<String, String> extra) {
         Map<String, String> p = services.jobProperties();
         p.put("source.table.name", SOURCE);
         p.put("sink.dynamodb.table", COUNTS);
@@ -63,19 +67,31 @@ public final class GoldenSavepoint {
         Path target = Path.of(args[0]);
         SavepointFixture fixture = new SavepointFixture();
         Path work = Files.createTempDirectory("golden-savepoint");
-        try (LocalServices services = LocalServices.start(); DynamoDbClient ddb = services.dynamoDb.client()) {
+        try (LocalServices services = LocalServices.start();
+                DynamoDbClient ddb = services.dynamoDb.client()) {
             JobConfig c = config(services, work.resolve("dead-letters"), Map.of());
             prepare(services, c);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             StreamSyncPipeline.configureEnvironment(env, c);
-            StreamSyncPipeline.define(env, c, new FixtureSource(fixture.before), PipelineSinks.fromConfig(c));
+            StreamSyncPipeline.define(
+                    env, c, new FixtureSource(fixture.before), PipelineSinks.fromConfig(c));
             JobClient job = env.executeAsync("golden-savepoint");
-            Poll.until(Duration.ofSeconds(120), () -> GroundTruth.compareCounts("aggregate table", fixture.countsBefore,
-                    TodoTables.aggregateCounts(ddb, COUNTS)));
-            String savepoint = job.stopWithSavepoint(false, work.resolve("savepoints").toUri().toString(),
-                    SavepointFormatType.CANONICAL).get();
+            Poll.until(
+                    Duration.ofSeconds(120),
+                    () ->
+                            GroundTruth.compareCounts(
+                                    "aggregate table",
+                                    fixture.countsBefore,
+                                    TodoTables.aggregateCounts(ddb, COUNTS)));
+            String savepoint =
+                    job.stopWithSavepoint(
+                                    false,
+                                    work.resolve("savepoints").toUri().toString(),
+                                    SavepointFormatType.CANONICAL)
+                            .get();
             copy(Path.of(java.net.URI.create(savepoint)), target);
-            System.out.println("golden savepoint written to " + target.toAbsolutePath() + ": " + list(target));
+            System.out.println(
+                    "golden savepoint written to " + target.toAbsolutePath() + ": " + list(target));
         }
         System.exit(0);
     }
@@ -98,7 +114,8 @@ public final class GoldenSavepoint {
 
     private static List<String> list(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(f -> f.getFileName() + " (" + f.toFile().length() + " bytes)").collect(Collectors.toList());
+            return files.map(f -> f.getFileName() + " (" + f.toFile().length() + " bytes)")
+                    .collect(Collectors.toList());
         }
     }
 }

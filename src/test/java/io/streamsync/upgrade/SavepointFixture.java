@@ -10,9 +10,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The deterministic input of the golden savepoints: change records of 20 lists in two phases (before the
- * savepoint and after the restore), with the counts each phase must leave, computed here by a plain model
- * of the table (not by the job).
+ * The deterministic input of the golden savepoints: change records of 20 lists in two phases
+ * (before the savepoint and after the restore), with the counts each phase must leave, computed
+ * here by a plain model of the table (not by the job).
  */
 public final class SavepointFixture {
     public static final int LISTS = 20;
@@ -49,7 +49,10 @@ public final class SavepointFixture {
         if (present.contains(key)) {
             event = random.nextBoolean() ? "MODIFY" : "REMOVE";
         } else {
-            event = random.nextInt(10) == 0 ? "REMOVE" : "INSERT"; // sometimes a REMOVE of an unknown item
+            event =
+                    random.nextInt(10) == 0
+                            ? "REMOVE"
+                            : "INSERT"; // sometimes a REMOVE of an unknown item
         }
         if (event.equals("REMOVE")) {
             present.remove(key);
@@ -76,11 +79,30 @@ public final class SavepointFixture {
 
     private static RawRecord record(String event, String list, String task, long seq, int second) {
         String keys = "{\"listId\":{\"S\":\"" + list + "\"},\"taskId\":{\"S\":\"" + task + "\"}}";
-        String image = "{\"listId\":{\"S\":\"" + list + "\"},\"taskId\":{\"S\":\"" + task + "\"},\"n\":{\"N\":\"" + seq + "\"}}";
-        String json = "{\"eventID\":\"e" + seq + "\",\"eventName\":\"" + event + "\",\"eventSource\":\"aws:dynamodb\","
-                + "\"dynamodb\":{\"ApproximateCreationDateTime\":" + (START_SECONDS + second) + ",\"Keys\":" + keys
-                + (event.equals("REMOVE") ? ",\"OldImage\":" + image : ",\"NewImage\":" + image)
-                + ",\"SequenceNumber\":\"" + seq + "\",\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
+        String image =
+                "{\"listId\":{\"S\":\""
+                        + list
+                        + "\"},\"taskId\":{\"S\":\""
+                        + task
+                        + "\"},\"n\":{\"N\":\""
+                        + seq
+                        + "\"}}";
+        String json =
+                "{\"eventID\":\"e"
+                        + seq
+                        + "\",\"eventName\":\""
+                        + event
+                        + "\",\"eventSource\":\"aws:dynamodb\","
+                        + "\"dynamodb\":{\"ApproximateCreationDateTime\":"
+                        + (START_SECONDS + second)
+                        + ",\"Keys\":"
+                        + keys
+                        + (event.equals("REMOVE")
+                                ? ",\"OldImage\":" + image
+                                : ",\"NewImage\":" + image)
+                        + ",\"SequenceNumber\":\""
+                        + seq
+                        + "\",\"StreamViewType\":\"NEW_AND_OLD_IMAGES\"}}";
         return new RawRecord(json, "golden-shard", Long.toString(seq), -1);
     }
 }

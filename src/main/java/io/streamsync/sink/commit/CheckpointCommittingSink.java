@@ -22,24 +22,26 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 
 /**
- * A sink whose output becomes visible only for completed checkpoints, so that no reader ever sees a state a
- * restore takes back.
+ * A sink whose output becomes visible only for completed checkpoints, so that no reader ever sees a
+ * state a restore takes back.
  *
- * <p>The writer keeps the latest state per key (per list, per document) that reached it since the last
- * checkpoint. At the checkpoint barrier it hands them to the committer as one {@link CommitBatch}, which
- * Flink stores in the checkpoint; once the checkpoint is complete, the committer publishes the batch with
- * its {@link Publisher}, whose writes are idempotent and guarded by the states' deterministic versions. A
- * batch whose commit was cut short by a failure is in the restored checkpoint and is published again;
- * a state written twice is refused the second time as "not newer". What the job computed after the last
- * completed checkpoint is never published before a later checkpoint completes, and so is never seen
- * if a failure discards it.
+ * <p>The writer keeps the latest state per key (per list, per document) that reached it since the
+ * last checkpoint. At the checkpoint barrier it hands them to the committer as one {@link
+ * CommitBatch}, which Flink stores in the checkpoint; once the checkpoint is complete, the
+ * committer publishes the batch with its {@link Publisher}, whose writes are idempotent and guarded
+ * by the states' deterministic versions. A batch whose commit was cut short by a failure is in the
+ * restored checkpoint and is published again; a state written twice is refused the second time as
+ * "not newer". What the job computed after the last completed checkpoint is never published before
+ * a later checkpoint completes, and so is never seen if a failure discards it.
  *
- * <p>The writer's own state is empty at every checkpoint (its states went into the batch); its format is
- * that of Flink's async sink base, so that the unwritten states of a savepoint of release 0.1.0 (whose
- * sinks were built on that base) are adopted and committed with the first checkpoint.
+ * <p>The writer's own state is empty at every checkpoint (its states went into the batch); its
+ * format is that of Flink's async sink base, so that the unwritten states of a savepoint of release
+ * 0.1.0 (whose sinks were built on that base) are adopted and committed with the first checkpoint.
  */
 public final class CheckpointCommittingSink<T extends Versioned>
-        implements Sink<T>, SupportsCommitter<CommitBatch<T>>, SupportsWriterState<T, BufferedRequestState<T>> {
+        implements Sink<T>,
+                SupportsCommitter<CommitBatch<T>>,
+                SupportsWriterState<T, BufferedRequestState<T>> {
     private static final long serialVersionUID = 1L;
 
     private final ElementCodec<T> codec;
@@ -56,7 +58,8 @@ public final class CheckpointCommittingSink<T extends Versioned>
     }
 
     @Override
-    public Writer<T> restoreWriter(WriterInitContext context, Collection<BufferedRequestState<T>> recovered) {
+    public Writer<T> restoreWriter(
+            WriterInitContext context, Collection<BufferedRequestState<T>> recovered) {
         return new Writer<>(recovered, CloudWatchMetrics.of(context.metricGroup()));
     }
 
@@ -66,9 +69,11 @@ public final class CheckpointCommittingSink<T extends Versioned>
     }
 
     @Override
-    public Committer<CommitBatch<T>> createCommitter(CommitterInitContext context) throws IOException {
+    public Committer<CommitBatch<T>> createCommitter(CommitterInitContext context)
+            throws IOException {
         MetricGroup metrics = CloudWatchMetrics.of(context.metricGroup());
-        return new PublishingCommitter<>(publishers.create(metrics, context.getTaskInfo().getIndexOfThisSubtask()), metrics);
+        return new PublishingCommitter<>(
+                publishers.create(metrics, context.getTaskInfo().getIndexOfThisSubtask()), metrics);
     }
 
     @Override
@@ -78,7 +83,8 @@ public final class CheckpointCommittingSink<T extends Versioned>
 
     /** Collects the latest state per key between two checkpoints. */
     public static final class Writer<T extends Versioned>
-            implements CommittingSinkWriter<T, CommitBatch<T>>, StatefulSinkWriter<T, BufferedRequestState<T>> {
+            implements CommittingSinkWriter<T, CommitBatch<T>>,
+                    StatefulSinkWriter<T, BufferedRequestState<T>> {
         private final LatestPerKey<T> pending = new LatestPerKey<>();
         private final Counter received;
         private final Counter handedToCommit;
@@ -118,7 +124,8 @@ public final class CheckpointCommittingSink<T extends Versioned>
         @Override
         public List<BufferedRequestState<T>> snapshotState(long checkpointId) {
             if (pending.isEmpty()) {
-                return Collections.emptyList(); // the usual case: prepareCommit ran before the snapshot
+                return Collections
+                        .emptyList(); // the usual case: prepareCommit ran before the snapshot
             }
             List<RequestEntryWrapper<T>> entries = new ArrayList<>();
             for (T s : pending.values()) {
@@ -132,12 +139,13 @@ public final class CheckpointCommittingSink<T extends Versioned>
     }
 
     /**
-     * Publishes the batches of completed checkpoints. All batches of one call are merged, latest state per
-     * key, and published together. A publisher that cannot finish throws, which fails the job over: the
-     * batches stay in the checkpoint and are published again after the restore (before the job processes
-     * anything new).
+     * Publishes the batches of completed checkpoints. All batches of one call are merged, latest
+     * state per key, and published together. A publisher that cannot finish throws, which fails the
+     * job over: the batches stay in the checkpoint and are published again after the restore
+     * (before the job processes anything new).
      */
-    static final class PublishingCommitter<T extends Versioned> implements Committer<CommitBatch<T>> {
+    static final class PublishingCommitter<T extends Versioned>
+            implements Committer<CommitBatch<T>> {
         private final Publisher<T> publisher;
         private final Counter published;
         private final AtomicLong lastCommitMillis = new AtomicLong();
@@ -149,7 +157,8 @@ public final class CheckpointCommittingSink<T extends Versioned>
         }
 
         @Override
-        public void commit(Collection<CommitRequest<CommitBatch<T>>> requests) throws IOException, InterruptedException {
+        public void commit(Collection<CommitRequest<CommitBatch<T>>> requests)
+                throws IOException, InterruptedException {
             LatestPerKey<T> latest = new LatestPerKey<>();
             for (CommitRequest<CommitBatch<T>> r : requests) {
                 latest.addAll(r.getCommittable().states);

@@ -3,8 +3,8 @@ package io.streamsync.sink.commit;
 import java.util.List;
 
 /**
- * The committable of a {@link CheckpointCommittingSink}: the latest state of every key one writer subtask
- * received in one checkpoint interval.
+ * The committable of a {@link CheckpointCommittingSink}: the latest state of every key one writer
+ * subtask received in one checkpoint interval.
  */
 public final class CommitBatch<T> {
     public final List<T> states;

@@ -11,7 +11,10 @@ final class LatestPerKey<T extends Versioned> {
     private final Map<String, T> latest = new LinkedHashMap<>();
 
     void add(T state) {
-        latest.merge(state.commitKey(), state, (old, now) -> now.commitVersion() >= old.commitVersion() ? now : old);
+        latest.merge(
+                state.commitKey(),
+                state,
+                (old, now) -> now.commitVersion() >= old.commitVersion() ? now : old);
     }
 
     void addAll(Collection<? extends T> states) {

@@ -10,13 +10,16 @@ import java.time.Instant;
  */
 public class DeadLetter {
     public String reason;
+
     /** The operator that rejected the record (its uid). */
     public String stage;
 
     public String shardId;
     public String sequenceNumber;
+
     /** Processing time of the rejection (epoch ms). */
     public long time;
+
     /** The raw record, cut to the configured size. */
     public String record;
 
@@ -24,8 +27,14 @@ public class DeadLetter {
 
     public DeadLetter() {}
 
-    public static DeadLetter of(String reason, String stage, String shardId, String sequenceNumber, long time,
-            String raw, int maxBytes) {
+    public static DeadLetter of(
+            String reason,
+            String stage,
+            String shardId,
+            String sequenceNumber,
+            long time,
+            String raw,
+            int maxBytes) {
         DeadLetter d = new DeadLetter();
         d.reason = reason;
         d.stage = stage;

@@ -11,9 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where dead letters (one JSON line each) are written: files under a directory, committed on checkpoints
- * (exactly-once: a line is visible once its checkpoint completes; {@code s3://} works the same on AWS), or,
- * when no directory is configured, the job log at WARN.
+ * Where dead letters (one JSON line each) are written: files under a directory, committed on
+ * checkpoints (exactly-once: a line is visible once its checkpoint completes; {@code s3://} works
+ * the same on AWS), or, when no directory is configured, the job log at WARN.
  */
 public final class DeadLetterSinks {
     private DeadLetterSinks() {}
@@ -21,7 +21,11 @@ public final class DeadLetterSinks {
     public static Sink<String> files(String directory) {
         return FileSink.forRowFormat(new Path(directory), new SimpleStringEncoder<String>("UTF-8"))
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("dead-letters").withPartSuffix(".jsonl").build())
+                .withOutputFileConfig(
+                        OutputFileConfig.builder()
+                                .withPartPrefix("dead-letters")
+                                .withPartSuffix(".jsonl")
+                                .build())
                 .build();
     }
 
@@ -34,7 +38,8 @@ public final class DeadLetterSinks {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public SinkWriter<String> createWriter(org.apache.flink.api.connector.sink2.WriterInitContext context) {
+        public SinkWriter<String> createWriter(
+                org.apache.flink.api.connector.sink2.WriterInitContext context) {
             Logger log = LoggerFactory.getLogger(DeadLetterSinks.class);
             return new SinkWriter<>() {
                 @Override

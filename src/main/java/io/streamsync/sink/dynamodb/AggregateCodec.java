@@ -7,8 +7,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
- * An aggregate in checkpoints: the list id, then its nine numbers. The same bytes as the buffered writes of
- * release 0.1.0's aggregate sink, whose savepoints hold them.
+ * An aggregate in checkpoints: the list id, then its nine numbers. The same bytes as the buffered
+ * writes of release 0.1.0's aggregate sink, whose savepoints hold them.
  */
 public final class AggregateCodec implements ElementCodec<ListAggregate> {
     private static final long serialVersionUID = 1L;
@@ -16,8 +16,18 @@ public final class AggregateCodec implements ElementCodec<ListAggregate> {
     @Override
     public void write(ListAggregate a, DataOutputStream out) throws IOException {
         out.writeUTF(a.listId);
-        for (long v : new long[] {a.taskCount, a.version, a.windowStart, a.windowEnd, a.inserted, a.modified, a.removed,
-            a.expired, a.updatedAt}) {
+        for (long v :
+                new long[] {
+                    a.taskCount,
+                    a.version,
+                    a.windowStart,
+                    a.windowEnd,
+                    a.inserted,
+                    a.modified,
+                    a.removed,
+                    a.expired,
+                    a.updatedAt
+                }) {
             out.writeLong(v);
         }
     }

@@ -7,8 +7,8 @@ import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * Turns a {@link ListAggregate} into the aggregate table's item (keyed by list id). Deterministic: the same
- * aggregate always gives the same item.
+ * Turns a {@link ListAggregate} into the aggregate table's item (keyed by list id). Deterministic:
+ * the same aggregate always gives the same item.
  */
 public class AggregateItemConverter implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
@@ -19,7 +19,9 @@ public class AggregateItemConverter implements java.io.Serializable {
         this.keyAttribute = keyAttribute;
     }
 
-    /** The item as stored: counts and times as numbers, plus an ISO-8601 copy of {@code updatedAt}. */
+    /**
+     * The item as stored: counts and times as numbers, plus an ISO-8601 copy of {@code updatedAt}.
+     */
     public Map<String, AttributeValue> item(ListAggregate a) {
         Map<String, AttributeValue> item = new LinkedHashMap<>();
         item.put(keyAttribute, AttributeValue.fromS(a.listId));
@@ -34,7 +36,8 @@ public class AggregateItemConverter implements java.io.Serializable {
             item.put("expired", n(a.expired));
         }
         item.put("updatedAt", n(a.updatedAt));
-        item.put("updatedAtIso", AttributeValue.fromS(Instant.ofEpochMilli(a.updatedAt).toString()));
+        item.put(
+                "updatedAtIso", AttributeValue.fromS(Instant.ofEpochMilli(a.updatedAt).toString()));
         return item;
     }
 

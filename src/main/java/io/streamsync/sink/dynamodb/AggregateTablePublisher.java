@@ -1,8 +1,8 @@
 package io.streamsync.sink.dynamodb;
 
-import io.streamsync.aggregate.ListAggregate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.OperatorIds;
@@ -29,24 +29,27 @@ import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 /**
- * Publishes aggregates to the aggregate table with conditional {@code PutItem}s: a row is only replaced by a
- * row with a higher {@code version} ({@code attribute_not_exists(key) OR version < :v}), so publishing a
- * batch again (after a failure during its commit, or after a restore from an older savepoint) never moves a
- * row back. A failed condition means "already this version or newer" and is counted, not an error.
- * Throttling, 5xx answers and an unreachable endpoint are retried with backoff until they have failed
- * without progress for {@code sink.commit.retry.timeout.ms}. A refusal of one row for good (a
- * {@code ValidationException} about a size limit: a list id over DynamoDB's 2,048-byte key limit, an item over 400 KB) is a
- * rejection: the row goes to the {@link RejectionLog} with the reason and the others are published, as the
- * search sink does with the documents it refuses. Any other refusal (a missing table, no permission, bad
- * credentials) concerns every row alike and fails the job over: nothing is dropped.
- * Flink's {@code DynamoDbSink} cannot do this: it uses BatchWriteItem, which has no conditions.
+ * Publishes aggregates to the aggregate table with conditional {@code PutItem}s: a row is only
+ * replaced by a row with a higher {@code version} ({@code attribute_not_exists(key) OR version <
+ * :v}), so publishing a batch again (after a failure during its commit, or after a restore from an
+ * older savepoint) never moves a row back. A failed condition means "already this version or newer"
+ * and is counted, not an error. Throttling, 5xx answers and an unreachable endpoint are retried
+ * with backoff until they have failed without progress for {@code sink.commit.retry.timeout.ms}. A
+ * refusal of one row for good (a {@code ValidationException} about a size limit: a list id over
+ * DynamoDB's 2,048-byte key limit, an item over 400 KB) is a rejection: the row goes to the {@link
+ * RejectionLog} with the reason and the others are published, as the search sink does with the
+ * documents it refuses. Any other refusal (a missing table, no permission, bad credentials)
+ * concerns every row alike and fails the job over: nothing is dropped. Flink's {@code DynamoDbSink}
+ * cannot do this: it uses BatchWriteItem, which has no conditions.
  */
 public final class AggregateTablePublisher implements Publisher<ListAggregate> {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AggregateTablePublisher.class);
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(AggregateTablePublisher.class);
     private static final int MAX_REJECTED_ID_CHARS = 4096;
+
     /** Error codes of DynamoDB that refuse one write for what it holds, not the request as such. */
-    private static final java.util.Set<String> PER_ROW_ERRORS = java.util.Set.of("ValidationException",
-            "ItemCollectionSizeLimitExceededException");
+    private static final java.util.Set<String> PER_ROW_ERRORS =
+            java.util.Set.of("ValidationException", "ItemCollectionSizeLimitExceededException");
 
     private final DynamoDbAsyncClient client;
     private final RejectionLog rejections;
@@ -62,13 +65,24 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     private final Counter rejected;
 
     AggregateTablePublisher(JobConfig config, MetricGroup metrics) {
-        this(AwsSettings.dynamoDbAsync(config), config.aggregateTable, config.aggregateTableKey,
-                config.dynamoMaxBatchSize * config.dynamoMaxInFlight, config.commitRetryTimeout,
-                new RejectionLog(config.deadLetterPath, OperatorIds.AGGREGATE_TABLE_SINK.uid(), 0), metrics);
+        this(
+                AwsSettings.dynamoDbAsync(config),
+                config.aggregateTable,
+                config.aggregateTableKey,
+                config.dynamoMaxBatchSize * config.dynamoMaxInFlight,
+                config.commitRetryTimeout,
+                new RejectionLog(config.deadLetterPath, OperatorIds.AGGREGATE_TABLE_SINK.uid(), 0),
+                metrics);
     }
 
-    AggregateTablePublisher(DynamoDbAsyncClient client, String table, String key, int concurrency, Duration retryTimeout,
-            RejectionLog rejections, MetricGroup metrics) {
+    AggregateTablePublisher(
+            DynamoDbAsyncClient client,
+            String table,
+            String key,
+            int concurrency,
+            Duration retryTimeout,
+            RejectionLog rejections,
+            MetricGroup metrics) {
         this.client = client;
         this.table = table;
         this.key = key;
@@ -83,8 +97,9 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     }
 
     /**
-     * The job's aggregate-table sink. Its publisher factory travels with the job graph, so it captures only
-     * what the publisher needs: the AWS settings (no secret, see {@link AwsSettings}), the table and the limits.
+     * The job's aggregate-table sink. Its publisher factory travels with the job graph, so it
+     * captures only what the publisher needs: the AWS settings (no secret, see {@link
+     * AwsSettings}), the table and the limits.
      */
     public static CheckpointCommittingSink<ListAggregate> sink(JobConfig config) {
         AwsSettings aws = AwsSettings.of(config);
@@ -93,9 +108,20 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         int concurrency = config.dynamoMaxBatchSize * config.dynamoMaxInFlight;
         Duration timeout = config.commitRetryTimeout;
         String deadLetters = config.deadLetterPath;
-        return new CheckpointCommittingSink<>(new AggregateCodec(), (metrics, subtask) -> new AggregateTablePublisher(
-                aws.dynamoDbAsync(), table, key, concurrency, timeout,
-                new RejectionLog(deadLetters, OperatorIds.AGGREGATE_TABLE_SINK.uid(), subtask), metrics));
+        return new CheckpointCommittingSink<>(
+                new AggregateCodec(),
+                (metrics, subtask) ->
+                        new AggregateTablePublisher(
+                                aws.dynamoDbAsync(),
+                                table,
+                                key,
+                                concurrency,
+                                timeout,
+                                new RejectionLog(
+                                        deadLetters,
+                                        OperatorIds.AGGREGATE_TABLE_SINK.uid(),
+                                        subtask),
+                                metrics));
     }
 
     PutItemRequest request(ListAggregate a) {
@@ -104,7 +130,8 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                 .item(items.item(a))
                 .conditionExpression("attribute_not_exists(#k) OR #v < :v")
                 .expressionAttributeNames(Map.of("#k", key, "#v", "version"))
-                .expressionAttributeValues(Map.of(":v", AttributeValue.fromN(Long.toString(a.version))))
+                .expressionAttributeValues(
+                        Map.of(":v", AttributeValue.fromN(Long.toString(a.version))))
                 .build();
     }
 
@@ -117,10 +144,13 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
             List<CompletableFuture<Throwable>> calls = new ArrayList<>(todo.size());
             for (ListAggregate a : todo) {
                 permits.acquire();
-                calls.add(client.putItem(request(a)).handle((ok, error) -> {
-                    permits.release();
-                    return error;
-                }));
+                calls.add(
+                        client.putItem(request(a))
+                                .handle(
+                                        (ok, error) -> {
+                                            permits.release();
+                                            return error;
+                                        }));
             }
             List<ListAggregate> retry = new ArrayList<>();
             Throwable lastRetryable = null;
@@ -140,8 +170,14 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                     reject(todo.get(i), (DynamoDbException) e);
                     progress = true;
                 } else {
-                    throw new IOException("the aggregate table " + table + " refused the write of list " + shortId(todo.get(i).listId)
-                            + ": " + e.getMessage(), e);
+                    throw new IOException(
+                            "the aggregate table "
+                                    + table
+                                    + " refused the write of list "
+                                    + shortId(todo.get(i).listId)
+                                    + ": "
+                                    + e.getMessage(),
+                            e);
                 }
             }
             rejections.flush();
@@ -150,9 +186,14 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
             }
             if (!retry.isEmpty()) {
                 retried.inc(retry.size());
-                LOG.warn("{} of {} aggregate writes to {} failed and are retried: {}", retry.size(), todo.size(), table,
+                LOG.warn(
+                        "{} of {} aggregate writes to {} failed and are retried: {}",
+                        retry.size(),
+                        todo.size(),
+                        table,
                         String.valueOf(lastRetryable));
-                backoff.pause(retry.size() + " aggregate writes still failing, last: " + lastRetryable);
+                backoff.pause(
+                        retry.size() + " aggregate writes still failing, last: " + lastRetryable);
             }
             todo = retry;
         }
@@ -162,21 +203,28 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
-    /** A refusal of this row for what it holds; every other 4xx concerns the request as such (table, permission, credentials). */
+    /**
+     * A refusal of this row for what it holds; every other 4xx concerns the request as such (table,
+     * permission, credentials).
+     */
     static boolean perRow(Throwable e) {
         if (!(e instanceof DynamoDbException)) {
             return false;
         }
         DynamoDbException d = (DynamoDbException) e;
-        if (d.awsErrorDetails() == null || !PER_ROW_ERRORS.contains(d.awsErrorDetails().errorCode())) {
+        if (d.awsErrorDetails() == null
+                || !PER_ROW_ERRORS.contains(d.awsErrorDetails().errorCode())) {
             return false;
         }
         if (!"ValidationException".equals(d.awsErrorDetails().errorCode())) {
             return true;
         }
-        // A ValidationException also answers a key schema that does not match the table's ("Missing the key",
-        // "Type mismatch for key"): that refuses every row alike, and dead-lettering it would drop every
-        // aggregate. Only DynamoDB's size limits (key over 2,048 bytes, item over 400 KB) are the row's own.
+        // A ValidationException also answers a key schema that does not match the table's ("Missing
+        // the key",
+        // "Type mismatch for key"): that refuses every row alike, and dead-lettering it would drop
+        // every
+        // aggregate. Only DynamoDB's size limits (key over 2,048 bytes, item over 400 KB) are the
+        // row's own.
         String message = d.awsErrorDetails().errorMessage();
         String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
         return m.contains("size") && (m.contains("exceeded") || m.contains("limit"));
@@ -196,17 +244,26 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         line.put("listIdLength", a.listId.length());
         line.put("version", a.version);
         line.put("taskCount", a.taskCount);
-        LOG.warn("the aggregate table {} refused the row of a list ({} characters) v{} for good: {} {}", table,
-                a.listId.length(), a.version, e.statusCode(), code);
+        LOG.warn(
+                "the aggregate table {} refused the row of a list ({} characters) v{} for good: {} {}",
+                table,
+                a.listId.length(),
+                a.version,
+                e.statusCode(),
+                code);
         rejections.write(line.toString());
     }
 
     private static String shortId(String listId) {
-        return listId.length() <= 64 ? listId : listId.substring(0, 64) + "... (" + listId.length() + " characters)";
+        return listId.length() <= 64
+                ? listId
+                : listId.substring(0, 64) + "... (" + listId.length() + " characters)";
     }
 
     private static String cut(String listId) {
-        return listId.length() <= MAX_REJECTED_ID_CHARS ? listId : listId.substring(0, MAX_REJECTED_ID_CHARS);
+        return listId.length() <= MAX_REJECTED_ID_CHARS
+                ? listId
+                : listId.substring(0, MAX_REJECTED_ID_CHARS);
     }
 
     /** Throttled, a 5xx, or no answer at all (the endpoint is down or unreachable). */

@@ -10,11 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where a sink puts the writes its target refused for good (a document the search engine rejects with a
- * 4xx other than a version conflict): one JSON line each, in a file of its own under
- * {@code <deadletter.path>/<sink>/}, closed at every checkpoint so it is complete on any file system, S3
- * included (at-least-once: a line may repeat after a replay, never go missing), or the log at WARN when no dead-letter path is configured. A sink cannot
- * feed the dead-letter file sink of the graph, so it writes here directly.
+ * Where a sink puts the writes its target refused for good (a document the search engine rejects
+ * with a 4xx other than a version conflict): one JSON line each, in a file of its own under {@code
+ * <deadletter.path>/<sink>/}, closed at every checkpoint so it is complete on any file system, S3
+ * included (at-least-once: a line may repeat after a replay, never go missing), or the log at WARN
+ * when no dead-letter path is configured. A sink cannot feed the dead-letter file sink of the
+ * graph, so it writes here directly.
  */
 public final class RejectionLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RejectionLog.class);

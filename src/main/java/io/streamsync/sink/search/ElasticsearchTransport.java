@@ -11,7 +11,9 @@ import org.elasticsearch.client.ResponseException;
 import org.elasticsearch.client.ResponseListener;
 import org.elasticsearch.client.RestClient;
 
-/** {@link SearchTransport} over Elasticsearch's low-level REST client (7.10.2: no product check). */
+/**
+ * {@link SearchTransport} over Elasticsearch's low-level REST client (7.10.2: no product check).
+ */
 final class ElasticsearchTransport implements SearchTransport {
     private final RestClient client;
 
@@ -20,28 +22,40 @@ final class ElasticsearchTransport implements SearchTransport {
     }
 
     @Override
-    public CompletableFuture<SearchResponse> send(String method, String path, String body, String contentType) {
+    public CompletableFuture<SearchResponse> send(
+            String method, String path, String body, String contentType) {
         Request request = new Request(method, path);
         if (body != null) {
-            request.setEntity(new NStringEntity(body, ContentType.create(contentType, StandardCharsets.UTF_8)));
+            request.setEntity(
+                    new NStringEntity(
+                            body, ContentType.create(contentType, StandardCharsets.UTF_8)));
         }
         CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
-        client.performRequestAsync(request, new ResponseListener() {
-            @Override
-            public void onSuccess(Response response) {
-                SearchResponse.complete(answer, response.getStatusLine().getStatusCode(), response.getEntity());
-            }
+        client.performRequestAsync(
+                request,
+                new ResponseListener() {
+                    @Override
+                    public void onSuccess(Response response) {
+                        SearchResponse.complete(
+                                answer,
+                                response.getStatusLine().getStatusCode(),
+                                response.getEntity());
+                    }
 
-            @Override
-            public void onFailure(Exception e) {
-                if (e instanceof ResponseException) { // an answer with an error status: the caller's to judge
-                    Response r = ((ResponseException) e).getResponse();
-                    SearchResponse.complete(answer, r.getStatusLine().getStatusCode(), r.getEntity());
-                } else {
-                    answer.completeExceptionally(e);
-                }
-            }
-        });
+                    @Override
+                    public void onFailure(Exception e) {
+                        if (e
+                                instanceof
+                                ResponseException) { // an answer with an error status: the caller's
+                            // to judge
+                            Response r = ((ResponseException) e).getResponse();
+                            SearchResponse.complete(
+                                    answer, r.getStatusLine().getStatusCode(), r.getEntity());
+                        } else {
+                            answer.completeExceptionally(e);
+                        }
+                    }
+                });
         return answer;
     }
 

@@ -3,17 +3,23 @@ package io.streamsync.sink.search;
 import java.util.Objects;
 
 /**
- * One write to the search index: index {@link #sourceJson} under {@link #id}, or delete {@link #id}. Both the
- * aggregate documents and the item documents become these, so one bulk writer serves both. A Flink POJO.
+ * One write to the search index: index {@link #sourceJson} under {@link #id}, or delete {@link
+ * #id}. Both the aggregate documents and the item documents become these, so one bulk writer serves
+ * both. A Flink POJO.
  */
 public class SearchAction implements io.streamsync.sink.commit.Versioned {
     private static final long serialVersionUID = 1L;
 
     public String index;
     public String id;
+
     /** The document as JSON; null means delete. */
     public String sourceJson;
-    /** Version of the change that produced the action (list version), kept for diagnostics and guards. */
+
+    /**
+     * Version of the change that produced the action (list version), kept for diagnostics and
+     * guards.
+     */
     public long version;
 
     public SearchAction() {}
@@ -46,7 +52,9 @@ public class SearchAction implements io.streamsync.sink.commit.Versioned {
             return false;
         }
         SearchAction a = (SearchAction) o;
-        return version == a.version && Objects.equals(index, a.index) && Objects.equals(id, a.id)
+        return version == a.version
+                && Objects.equals(index, a.index)
+                && Objects.equals(id, a.id)
                 && Objects.equals(sourceJson, a.sourceJson);
     }
 

@@ -7,8 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A search action in checkpoints: index, id, version, and the source (absent for deletes). The same bytes as
- * the buffered actions of release 0.1.0's search sink, whose savepoints hold them.
+ * A search action in checkpoints: index, id, version, and the source (absent for deletes). The same
+ * bytes as the buffered actions of release 0.1.0's search sink, whose savepoints hold them.
  */
 public final class SearchActionCodec implements ElementCodec<SearchAction> {
     private static final long serialVersionUID = 1L;

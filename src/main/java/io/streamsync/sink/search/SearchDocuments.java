@@ -1,22 +1,23 @@
 package io.streamsync.sink.search;
 
-import io.streamsync.aggregate.WindowAggregate;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.aggregate.ItemUpdate;
 import io.streamsync.aggregate.ListAggregate;
+import io.streamsync.aggregate.WindowAggregate;
 import java.time.Instant;
 
 /**
- * Builds the search documents. Ids come from the data only (the list id; the item's primary key), so a
- * replayed write overwrites the same document instead of adding one.
+ * Builds the search documents. Ids come from the data only (the list id; the item's primary key),
+ * so a replayed write overwrites the same document instead of adding one.
  */
 public final class SearchDocuments {
     private SearchDocuments() {}
 
     /**
      * One document per list; its id is the list id, escaped and hashed by the rule of item ids
-     * ({@link io.streamsync.change.ItemKeys}): a list id over 512 bytes becomes {@code sha256:<hex>}.
+     * ({@link io.streamsync.change.ItemKeys}): a list id over 512 bytes becomes {@code
+     * sha256:<hex>}.
      */
     public static SearchAction aggregate(String index, String listField, ListAggregate a) {
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
@@ -24,26 +25,39 @@ public final class SearchDocuments {
         doc.put("taskCount", a.taskCount);
         doc.put("version", a.version);
         if (a.hasWindow()) { // the list's latest final window; none before the first one is final
-            putWindow(doc, a.windowStart, a.windowEnd, a.inserted, a.modified, a.removed, a.expired);
+            putWindow(
+                    doc, a.windowStart, a.windowEnd, a.inserted, a.modified, a.removed, a.expired);
         }
         doc.put("updatedAt", Instant.ofEpochMilli(a.updatedAt).toString());
-        return new SearchAction(index, io.streamsync.change.ItemKeys.itemKey(a.listId, null), doc.toString(), a.version);
+        return new SearchAction(
+                index,
+                io.streamsync.change.ItemKeys.itemKey(a.listId, null),
+                doc.toString(),
+                a.version);
     }
 
     /**
-     * One document per list and final window: the windows history. Its id is the list id and the window
-     * start in epoch milliseconds joined like an item's keys ({@code listId|1704067200000}, escaped and
-     * hashed by the same rule), so a window published again overwrites its own document.
+     * One document per list and final window: the windows history. Its id is the list id and the
+     * window start in epoch milliseconds joined like an item's keys ({@code listId|1704067200000},
+     * escaped and hashed by the same rule), so a window published again overwrites its own
+     * document.
      */
     public static SearchAction window(String index, String listField, WindowAggregate w) {
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
         doc.put(listField, w.listId);
         putWindow(doc, w.windowStart, w.windowEnd, w.inserted, w.modified, w.removed, w.expired);
         doc.put("lastChangeAt", Instant.ofEpochMilli(w.lastChangeTime).toString());
-        return new SearchAction(index, windowId(w.listId, w.windowStart), doc.toString(), w.version);
+        return new SearchAction(
+                index, windowId(w.listId, w.windowStart), doc.toString(), w.version);
     }
 
-    private static void putWindow(ObjectNode doc, long start, long end, long inserted, long modified, long removed,
+    private static void putWindow(
+            ObjectNode doc,
+            long start,
+            long end,
+            long inserted,
+            long modified,
+            long removed,
             long expired) {
         doc.put("windowStart", Instant.ofEpochMilli(start).toString());
         doc.put("windowEnd", Instant.ofEpochMilli(end).toString());
@@ -58,7 +72,9 @@ public final class SearchDocuments {
         return io.streamsync.change.ItemKeys.itemKey(listId, Long.toString(windowStart));
     }
 
-    /** One document per item, id derived from its primary key; its source is the item's new image. */
+    /**
+     * One document per item, id derived from its primary key; its source is the item's new image.
+     */
     public static SearchAction item(String index, ItemUpdate u) {
         return new SearchAction(index, u.itemKey, u.delete ? null : u.documentJson, u.version);
     }

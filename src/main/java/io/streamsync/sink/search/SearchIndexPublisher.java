@@ -26,24 +26,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes {@link SearchAction}s to Elasticsearch or OpenSearch through {@code _bulk} with
- * {@code version_type=external}: a document only changes when the write carries a higher version than the
+ * Publishes {@link SearchAction}s to Elasticsearch or OpenSearch through {@code _bulk} with {@code
+ * version_type=external}: a document only changes when the write carries a higher version than the
  * one stored, so publishing a batch again never moves a document back.
  *
- * <p>Each bulk request targets one index, named in its path ({@code POST /<index>/_bulk}); its lines name no
- * {@code _index}. So an IAM policy or a security role can grant {@code _bulk} on the job's indices alone, and
- * the cluster can refuse explicit indices in bulk bodies ({@code rest.action.multi.allow_explicit_index=false}).
+ * <p>Each bulk request targets one index, named in its path ({@code POST /<index>/_bulk}); its
+ * lines name no {@code _index}. So an IAM policy or a security role can grant {@code _bulk} on the
+ * job's indices alone, and the cluster can refuse explicit indices in bulk bodies ({@code
+ * rest.action.multi.allow_explicit_index=false}).
  *
- * <p>Per action: 2xx is done; 409 (version conflict) means "already this version or newer" and is counted;
- * 404 is done only for a delete whose document is already gone ({@code result: not_found}), any other 404
- * (an index that does not exist, an alias without a write index) is a rejection; 429 and 5xx are retried;
- * any other status is a rejection: the document goes to the {@link RejectionLog} with the reason. Per
- * request: no answer, 429 and 5xx are retried with backoff until {@code sink.commit.retry.timeout.ms}; 413
- * splits the request in two; any other refusal (authentication, authorization) fails the job over.
+ * <p>Per action: 2xx is done; 409 (version conflict) means "already this version or newer" and is
+ * counted; 404 is done only for a delete whose document is already gone ({@code result:
+ * not_found}), any other 404 (an index that does not exist, an alias without a write index) is a
+ * rejection; 429 and 5xx are retried; any other status is a rejection: the document goes to the
+ * {@link RejectionLog} with the reason. Per request: no answer, 429 and 5xx are retried with
+ * backoff until {@code sink.commit.retry.timeout.ms}; 413 splits the request in two; any other
+ * refusal (authentication, authorization) fails the job over.
  *
- * <p>Requests hold at most {@code sink.search.bulk.max.actions} actions and
- * {@code sink.search.bulk.max.bytes} bytes; a single action larger than that is a rejection. The JSON of
- * each document is sent as it is (a high-level client would re-encode it and round decimals to doubles).
+ * <p>Requests hold at most {@code sink.search.bulk.max.actions} actions and {@code
+ * sink.search.bulk.max.bytes} bytes; a single action larger than that is a rejection. The JSON of
+ * each document is sent as it is (a high-level client would re-encode it and round decimals to
+ * doubles).
  */
 public final class SearchIndexPublisher implements Publisher<SearchAction> {
     private static final Logger LOG = LoggerFactory.getLogger(SearchIndexPublisher.class);
@@ -63,8 +66,14 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
     private final Counter retried;
     private final Counter splits;
 
-    SearchIndexPublisher(SearchTransport transport, RejectionLog rejections, int maxActions, long maxBytes, int maxInFlight,
-            Duration retryTimeout, MetricGroup metrics) {
+    SearchIndexPublisher(
+            SearchTransport transport,
+            RejectionLog rejections,
+            int maxActions,
+            long maxBytes,
+            int maxInFlight,
+            Duration retryTimeout,
+            MetricGroup metrics) {
         this.transport = transport;
         this.rejections = rejections;
         this.maxActions = maxActions;
@@ -86,9 +95,18 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         long maxBytes = config.bulkMaxBytes;
         int inFlight = config.searchMaxInFlight;
         Duration timeout = config.commitRetryTimeout;
-        return new CheckpointCommittingSink<>(new SearchActionCodec(), (metrics, subtask) -> new SearchIndexPublisher(
-                settings.newTransport(), new RejectionLog(deadLetters, OperatorIds.SEARCH_SINK.uid(), subtask), maxActions,
-                maxBytes, inFlight, timeout, metrics));
+        return new CheckpointCommittingSink<>(
+                new SearchActionCodec(),
+                (metrics, subtask) ->
+                        new SearchIndexPublisher(
+                                settings.newTransport(),
+                                new RejectionLog(
+                                        deadLetters, OperatorIds.SEARCH_SINK.uid(), subtask),
+                                maxActions,
+                                maxBytes,
+                                inFlight,
+                                timeout,
+                                metrics));
     }
 
     /** One bulk request to one index: its actions and their NDJSON lines. */
@@ -123,7 +141,8 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
             List<CompletableFuture<SearchResponse>> answers = new ArrayList<>(todo.size());
             for (Request r : todo) {
                 permits.acquire();
-                CompletableFuture<SearchResponse> answer = transport.send("POST", r.path(), r.body(), SearchTransport.NDJSON);
+                CompletableFuture<SearchResponse> answer =
+                        transport.send("POST", r.path(), r.body(), SearchTransport.NDJSON);
                 answer.whenComplete((a, e) -> permits.release());
                 answers.add(answer);
             }
@@ -137,25 +156,36 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                 try {
                     answer = answers.get(i).join();
                 } catch (RuntimeException noAnswer) {
-                    retry.addAll(r.actions); // unreachable: try again until the timeout, nothing is dropped
-                    lastProblem = String.valueOf(noAnswer.getCause() != null ? noAnswer.getCause() : noAnswer);
+                    retry.addAll(r.actions); // unreachable: try again until the timeout, nothing is
+                    // dropped
+                    lastProblem =
+                            String.valueOf(
+                                    noAnswer.getCause() != null ? noAnswer.getCause() : noAnswer);
                     continue;
                 }
                 if (answer.ok()) {
-                    lastProblem = handleItems(r.actions, mapper.readTree(answer.body), retry, lastProblem);
+                    lastProblem =
+                            handleItems(
+                                    r.actions, mapper.readTree(answer.body), retry, lastProblem);
                 } else if (answer.status == 413) {
                     if (r.actions.size() == 1) {
-                        reject(r.actions.get(0), "413 the cluster refused a request of " + r.bytes + " bytes holding only"
-                                + " this document (Request Entity Too Large)");
+                        reject(
+                                r.actions.get(0),
+                                "413 the cluster refused a request of "
+                                        + r.bytes
+                                        + " bytes holding only"
+                                        + " this document (Request Entity Too Large)");
                     } else {
                         splits.inc();
-                        next.addAll(halves(r)); // no pause: the halves are smaller, not the same request again
+                        next.addAll(halves(r)); // no pause: the halves are smaller, not the same
+                        // request again
                     }
                 } else if (retryable(answer.status)) {
                     retry.addAll(r.actions);
                     lastProblem = "bulk request answered " + answer.status;
                 } else {
-                    // authentication, authorization, a malformed request: fail over, nothing is dropped
+                    // authentication, authorization, a malformed request: fail over, nothing is
+                    // dropped
                     throw new IOException("bulk request refused: " + answer);
                 }
             }
@@ -178,17 +208,29 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         return written.getCount() + conflicts.getCount() + rejected.getCount();
     }
 
-    private String handleItems(List<SearchAction> actions, JsonNode response, List<SearchAction> retry, String lastProblem)
+    private String handleItems(
+            List<SearchAction> actions,
+            JsonNode response,
+            List<SearchAction> retry,
+            String lastProblem)
             throws IOException {
         JsonNode items = response.path("items");
         if (items.size() != actions.size()) {
-            throw new IOException("bulk response has " + items.size() + " items for " + actions.size() + " actions");
+            throw new IOException(
+                    "bulk response has "
+                            + items.size()
+                            + " items for "
+                            + actions.size()
+                            + " actions");
         }
         for (int i = 0; i < actions.size(); i++) {
             SearchAction a = actions.get(i);
             JsonNode item = items.get(i).elements().next();
             int status = item.path("status").asInt();
-            if (status < 300 || status == 404 && a.isDelete() && "not_found".equals(item.path("result").asText())) {
+            if (status < 300
+                    || status == 404
+                            && a.isDelete()
+                            && "not_found".equals(item.path("result").asText())) {
                 written.inc(); // a delete of a missing document still records its version
             } else if (status == 409) {
                 conflicts.inc(); // the stored document is already at this version or newer
@@ -197,15 +239,21 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                 lastProblem = status + " " + item.path("error").path("type").asText();
             } else {
                 JsonNode error = item.path("error");
-                reject(a, status + " " + error.path("type").asText() + ": " + error.path("reason").asText());
+                reject(
+                        a,
+                        status
+                                + " "
+                                + error.path("type").asText()
+                                + ": "
+                                + error.path("reason").asText());
             }
         }
         return lastProblem;
     }
 
     /**
-     * Packs actions into requests, one index per request, within the action and byte limits; an action over the
-     * byte limit alone is rejected.
+     * Packs actions into requests, one index per request, within the action and byte limits; an
+     * action over the byte limit alone is rejected.
      */
     List<Request> pack(List<SearchAction> actions) throws IOException {
         List<Request> requests = new ArrayList<>();
@@ -214,12 +262,18 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
             String lines = lines(a);
             long size = lines.getBytes(StandardCharsets.UTF_8).length;
             if (size > maxBytes) {
-                reject(a, "413 the document's bulk lines are " + size + " bytes, over sink.search.bulk.max.bytes (" + maxBytes
-                        + "): no request can carry it");
+                reject(
+                        a,
+                        "413 the document's bulk lines are "
+                                + size
+                                + " bytes, over sink.search.bulk.max.bytes ("
+                                + maxBytes
+                                + "): no request can carry it");
                 continue;
             }
             Request current = open.computeIfAbsent(a.index, Request::new);
-            if (!current.actions.isEmpty() && (current.actions.size() >= maxActions || current.bytes + size > maxBytes)) {
+            if (!current.actions.isEmpty()
+                    && (current.actions.size() >= maxActions || current.bytes + size > maxBytes)) {
                 requests.add(current);
                 current = new Request(a.index);
                 open.put(a.index, current);
@@ -252,7 +306,10 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         return out;
     }
 
-    /** The action's NDJSON lines: the action line (no {@code _index}: the request's path names it), and for an index its source. */
+    /**
+     * The action's NDJSON lines: the action line (no {@code _index}: the request's path names it),
+     * and for an index its source.
+     */
     String lines(SearchAction a) {
         StringWriter line = new StringWriter(128);
         try (JsonGenerator g = json.createGenerator(line)) {
@@ -280,31 +337,52 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         line.put("version", a.version);
         String source = a.sourceJson;
         line.put("truncated", source != null && source.length() > MAX_REJECTED_SOURCE_CHARS);
-        line.put("document", source == null || source.length() <= MAX_REJECTED_SOURCE_CHARS
-                ? source : source.substring(0, MAX_REJECTED_SOURCE_CHARS));
-        // the engine's reason can quote field values (personal data): the log gets the status and error type only,
+        line.put(
+                "document",
+                source == null || source.length() <= MAX_REJECTED_SOURCE_CHARS
+                        ? source
+                        : source.substring(0, MAX_REJECTED_SOURCE_CHARS));
+        // the engine's reason can quote field values (personal data): the log gets the status and
+        // error type only,
         // the rejection line (under deadletter.path) the whole reason
-        LOG.warn("search index rejected a document of {} v{} ({} characters of id): {}", a.index, a.version,
-                a.id.length(), loggableReason(reason));
+        LOG.warn(
+                "search index rejected a document of {} v{} ({} characters of id): {}",
+                a.index,
+                a.version,
+                a.id.length(),
+                loggableReason(reason));
         rejections.write(line.toString());
     }
 
-    /** The status and error type of a rejection ("400 mapper_parsing_exception"), never the engine's text. */
+    /**
+     * The status and error type of a rejection ("400 mapper_parsing_exception"), never the engine's
+     * text.
+     */
     static String loggableReason(String reason) {
         int colon = reason.indexOf(':');
         String head = colon < 0 ? reason : reason.substring(0, colon);
         return head.length() > 80 ? head.substring(0, 80) : head;
     }
 
-    /** An index name as one path segment: unreserved characters as they are, anything else percent-encoded (UTF-8). */
+    /**
+     * An index name as one path segment: unreserved characters as they are, anything else
+     * percent-encoded (UTF-8).
+     */
     static String pathSegment(String index) {
         StringBuilder sb = new StringBuilder(index.length());
         for (byte b : index.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xFF);
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+            if (c >= 'a' && c <= 'z'
+                    || c >= 'A' && c <= 'Z'
+                    || c >= '0' && c <= '9'
+                    || c == '-'
+                    || c == '.'
+                    || c == '_'
+                    || c == '~') {
                 sb.append(c);
             } else {
-                sb.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xF, 16)))
+                sb.append('%')
+                        .append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xF, 16)))
                         .append(Character.toUpperCase(Character.forDigit(b & 0xF, 16)));
             }
         }

@@ -16,10 +16,18 @@ public final class SearchResponse {
         this.body = body == null ? "" : body;
     }
 
-    /** Completes {@code answer} with the status and the entity's text (both engines' clients use Apache HttpCore). */
+    /**
+     * Completes {@code answer} with the status and the entity's text (both engines' clients use
+     * Apache HttpCore).
+     */
     static void complete(CompletableFuture<SearchResponse> answer, int status, HttpEntity entity) {
         try {
-            answer.complete(new SearchResponse(status, entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8)));
+            answer.complete(
+                    new SearchResponse(
+                            status,
+                            entity == null
+                                    ? ""
+                                    : EntityUtils.toString(entity, StandardCharsets.UTF_8)));
         } catch (IOException | RuntimeException e) {
             answer.completeExceptionally(e);
         }

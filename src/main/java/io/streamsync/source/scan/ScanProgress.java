@@ -2,7 +2,10 @@ package io.streamsync.source.scan;
 
 import org.apache.flink.api.connector.source.SourceEvent;
 
-/** Sent by a reader to the enumerator after every page: the page's items, and whether its segment is done. */
+/**
+ * Sent by a reader to the enumerator after every page: the page's items, and whether its segment is
+ * done.
+ */
 final class ScanProgress implements SourceEvent {
     private static final long serialVersionUID = 1L;
 

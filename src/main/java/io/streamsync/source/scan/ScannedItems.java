@@ -18,11 +18,11 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * Renders scanned items as change records in DynamoDB Streams' JSON shape, so that they take the job's one
- * parsing and conversion path: {@code eventName} INSERT, {@code eventSource} {@value
- * ChangeRecordParser#SCAN_EVENT_SOURCE} (parsed as a SNAPSHOT), {@code Keys} from the key schema, the item
- * as {@code NewImage}, sequence number 0. Also (de)serializes a scan's {@code ExclusiveStartKey}, which is
- * part of the scan's checkpointed position.
+ * Renders scanned items as change records in DynamoDB Streams' JSON shape, so that they take the
+ * job's one parsing and conversion path: {@code eventName} INSERT, {@code eventSource} {@value
+ * ChangeRecordParser#SCAN_EVENT_SOURCE} (parsed as a SNAPSHOT), {@code Keys} from the key schema,
+ * the item as {@code NewImage}, sequence number 0. Also (de)serializes a scan's {@code
+ * ExclusiveStartKey}, which is part of the scan's checkpointed position.
  */
 public final class ScannedItems {
     private static final JsonFactory JSON = new JsonFactory();
@@ -31,7 +31,8 @@ public final class ScannedItems {
     private ScannedItems() {}
 
     /** The change record of one scanned item. */
-    public static String changeRecord(Map<String, AttributeValue> item, KeySchema keys, String tableName, int segment) {
+    public static String changeRecord(
+            Map<String, AttributeValue> item, KeySchema keys, String tableName, int segment) {
         StringWriter out = new StringWriter(256);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -58,9 +59,11 @@ public final class ScannedItems {
         return out.toString();
     }
 
-    private static void writeKey(JsonGenerator g, Map<String, AttributeValue> item, String name) throws IOException {
+    private static void writeKey(JsonGenerator g, Map<String, AttributeValue> item, String name)
+            throws IOException {
         AttributeValue v = item.get(name);
-        if (v != null) { // a missing key attribute makes the record a dead letter, with the parser's reason
+        if (v != null) { // a missing key attribute makes the record a dead letter, with the
+            // parser's reason
             g.writeFieldName(name);
             write(g, v);
         }
@@ -77,7 +80,8 @@ public final class ScannedItems {
         return out.toString();
     }
 
-    private static void writeMap(JsonGenerator g, Map<String, AttributeValue> map) throws IOException {
+    private static void writeMap(JsonGenerator g, Map<String, AttributeValue> map)
+            throws IOException {
         g.writeStartObject();
         for (Map.Entry<String, AttributeValue> e : map.entrySet()) {
             g.writeFieldName(e.getKey());
@@ -129,12 +133,14 @@ public final class ScannedItems {
                 writeMap(g, v.m());
                 break;
             default:
-                throw new IllegalArgumentException("attribute of a type this SDK does not know: " + v);
+                throw new IllegalArgumentException(
+                        "attribute of a type this SDK does not know: " + v);
         }
         g.writeEndObject();
     }
 
-    private static void writeStrings(JsonGenerator g, String type, List<String> values) throws IOException {
+    private static void writeStrings(JsonGenerator g, String type, List<String> values)
+            throws IOException {
         g.writeArrayFieldStart(type);
         for (String s : values) {
             g.writeString(s);
@@ -159,9 +165,14 @@ public final class ScannedItems {
                 } else if (v.has("N")) {
                     key.put(e.getKey(), AttributeValue.fromN(v.get("N").textValue()));
                 } else if (v.has("B")) {
-                    key.put(e.getKey(), AttributeValue.fromB(SdkBytes.fromByteArray(Base64.getDecoder().decode(v.get("B").textValue()))));
+                    key.put(
+                            e.getKey(),
+                            AttributeValue.fromB(
+                                    SdkBytes.fromByteArray(
+                                            Base64.getDecoder().decode(v.get("B").textValue()))));
                 } else {
-                    throw new IllegalArgumentException("key attribute '" + e.getKey() + "' is not S, N or B: " + v);
+                    throw new IllegalArgumentException(
+                            "key attribute '" + e.getKey() + "' is not S, N or B: " + v);
                 }
             }
             return key;

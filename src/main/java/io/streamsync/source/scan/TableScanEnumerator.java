@@ -1,8 +1,8 @@
 package io.streamsync.source.scan;
 
-import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
+import io.streamsync.metrics.CloudWatchMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,15 +18,18 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
 /**
- * Hands out scan segments to readers on request and reports the scan's progress: metrics, and a log line
- * every {@code bootstrap.scan.progress.interval.ms} with items scanned, segments done, rate and an ETA from
- * the table's approximate item count. Warns when the scan risks outliving the stream's 24 h retention.
+ * Hands out scan segments to readers on request and reports the scan's progress: metrics, and a log
+ * line every {@code bootstrap.scan.progress.interval.ms} with items scanned, segments done, rate
+ * and an ETA from the table's approximate item count. Warns when the scan risks outliving the
+ * stream's 24 h retention.
  */
-final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, TableScanEnumeratorState> {
+final class TableScanEnumerator
+        implements SplitEnumerator<TableScanSplit, TableScanEnumeratorState> {
     private static final Logger LOG = LoggerFactory.getLogger(TableScanEnumerator.class);
 
     /** DynamoDB Streams keeps records for 24 hours. */
     static final Duration STREAM_RETENTION = Duration.ofHours(24);
+
     /** Past this share of the retention the progress log warns. */
     static final double WARN_SHARE = 0.5;
 
@@ -43,8 +46,12 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
     private volatile long estimatedItems = -1;
     private boolean finishedLogged;
 
-    TableScanEnumerator(SplitEnumeratorContext<TableScanSplit> context, JobConfig config, String tableName,
-            TableScanEnumeratorState state, boolean restored) {
+    TableScanEnumerator(
+            SplitEnumeratorContext<TableScanSplit> context,
+            JobConfig config,
+            String tableName,
+            TableScanEnumeratorState state,
+            boolean restored) {
         this.context = context;
         this.config = config;
         this.tableName = tableName;
@@ -65,19 +72,32 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
         m.gauge("scanReadUnitsConsumed", () -> readUnits);
         m.gauge("scanEtaSeconds", () -> etaSeconds());
         if (segmentsDone >= totalSegments) {
-            LOG.info("Bootstrap scan of table '{}' already finished ({} items); it is not run again", tableName, itemsScanned);
+            LOG.info(
+                    "Bootstrap scan of table '{}' already finished ({} items); it is not run again",
+                    tableName,
+                    itemsScanned);
             finishedLogged = true;
             return;
         }
-        LOG.info("Bootstrap scan of table '{}' {}: {} segments, {} not yet handed out, {} items scanned so far",
-                tableName, restored ? "resumed" : "started", totalSegments, unassigned.size(), itemsScanned);
-        context.callAsync(this::describeTable, (table, error) -> {
-            if (error != null) {
-                LOG.warn("Bootstrap scan: cannot describe table '{}' for the ETA: {}", tableName, error.toString());
-            } else {
-                onTableDescribed(table);
-            }
-        });
+        LOG.info(
+                "Bootstrap scan of table '{}' {}: {} segments, {} not yet handed out, {} items scanned so far",
+                tableName,
+                restored ? "resumed" : "started",
+                totalSegments,
+                unassigned.size(),
+                itemsScanned);
+        context.callAsync(
+                this::describeTable,
+                (table, error) -> {
+                    if (error != null) {
+                        LOG.warn(
+                                "Bootstrap scan: cannot describe table '{}' for the ETA: {}",
+                                tableName,
+                                error.toString());
+                    } else {
+                        onTableDescribed(table);
+                    }
+                });
         long interval = config.bootstrapScanProgressInterval.toMillis();
         context.callAsync(() -> null, (ignored, error) -> logProgress(), interval, interval);
     }
@@ -98,15 +118,28 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
             double needed = bytes / 4096.0 * (config.bootstrapScanConsistentRead ? 1.0 : 0.5);
             Duration least = Duration.ofSeconds((long) (needed / units));
             floor = ", at least " + human(least) + " at the limit of " + units + " read units/s";
-            if (least.compareTo(Duration.ofMillis((long) (STREAM_RETENTION.toMillis() * WARN_SHARE))) > 0) {
-                LOG.warn("BOOTSTRAP SCAN AT RISK: table '{}' holds about {} bytes; at {} read units/s the scan needs at"
+            if (least.compareTo(
+                            Duration.ofMillis((long) (STREAM_RETENTION.toMillis() * WARN_SHARE)))
+                    > 0) {
+                LOG.warn(
+                        "BOOTSTRAP SCAN AT RISK: table '{}' holds about {} bytes; at {} read units/s the scan needs at"
                                 + " least {}, beyond {} of the stream's 24 h retention. Raise"
                                 + " bootstrap.scan.read.units.per.second or see the docs, src/site/markdown/bootstrap.md.",
-                        tableName, bytes, units, human(least), human(Duration.ofMillis((long) (STREAM_RETENTION.toMillis() * WARN_SHARE))));
+                        tableName,
+                        bytes,
+                        units,
+                        human(least),
+                        human(
+                                Duration.ofMillis(
+                                        (long) (STREAM_RETENTION.toMillis() * WARN_SHARE))));
             }
         }
-        LOG.info("Bootstrap scan of table '{}': about {} items, {} bytes (DynamoDB updates these about every 6 h){}",
-                tableName, estimatedItems, bytes, floor);
+        LOG.info(
+                "Bootstrap scan of table '{}': about {} items, {} bytes (DynamoDB updates these about every 6 h){}",
+                tableName,
+                estimatedItems,
+                bytes,
+                floor);
     }
 
     @Override
@@ -121,7 +154,8 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
 
     @Override
     public void addSplitsBack(List<TableScanSplit> splits, int subtaskId) {
-        // splits a failed reader held since the last checkpoint: they are read again from that checkpoint's position
+        // splits a failed reader held since the last checkpoint: they are read again from that
+        // checkpoint's position
         splits.forEach(unassigned::addFirst);
     }
 
@@ -141,8 +175,12 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
                 if (segmentsDone >= totalSegments && !finishedLogged) {
                     finishedLogged = true;
                     long ms = Math.max(1, System.currentTimeMillis() - startedAt);
-                    LOG.info("Bootstrap scan of table '{}' finished: {} items in {} segments, {} ({} items/s, {} read units)",
-                            tableName, itemsScanned, totalSegments, human(Duration.ofMillis(ms)),
+                    LOG.info(
+                            "Bootstrap scan of table '{}' finished: {} items in {} segments, {} ({} items/s, {} read units)",
+                            tableName,
+                            itemsScanned,
+                            totalSegments,
+                            human(Duration.ofMillis(ms)),
                             String.format(Locale.ROOT, "%.0f", itemsScanned * 1000.0 / ms),
                             String.format(Locale.ROOT, "%.1f", readUnits));
                 }
@@ -176,18 +214,27 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
         }
         long ms = Math.max(1, System.currentTimeMillis() - startedAt);
         long eta = etaSeconds();
-        LOG.info("Bootstrap scan of table '{}': {} items scanned{}, {}/{} segments done, {} items/s, running {}, ETA {}",
-                tableName, itemsScanned, estimatedItems > 0 ? " of about " + estimatedItems : "", segmentsDone, totalSegments,
-                String.format(Locale.ROOT, "%.0f", itemsScanned * 1000.0 / ms), human(Duration.ofMillis(ms)),
+        LOG.info(
+                "Bootstrap scan of table '{}': {} items scanned{}, {}/{} segments done, {} items/s, running {}, ETA {}",
+                tableName,
+                itemsScanned,
+                estimatedItems > 0 ? " of about " + estimatedItems : "",
+                segmentsDone,
+                totalSegments,
+                String.format(Locale.ROOT, "%.0f", itemsScanned * 1000.0 / ms),
+                human(Duration.ofMillis(ms)),
                 eta < 0 ? "unknown" : human(Duration.ofSeconds(eta)));
         if (eta >= 0) {
             Duration total = Duration.ofMillis(ms).plusSeconds(eta);
             if (total.toMillis() > STREAM_RETENTION.toMillis() * WARN_SHARE) {
-                LOG.warn("BOOTSTRAP SCAN AT RISK: running {} with about {} to go ({} in all), more than half of the"
+                LOG.warn(
+                        "BOOTSTRAP SCAN AT RISK: running {} with about {} to go ({} in all), more than half of the"
                                 + " stream's 24 h retention. The stream source must not fall 24 h behind while the scan"
                                 + " loads the job, or changes are lost: watch its lag, raise"
                                 + " bootstrap.scan.read.units.per.second or the parallelism.",
-                        human(Duration.ofMillis(ms)), human(Duration.ofSeconds(eta)), human(total));
+                        human(Duration.ofMillis(ms)),
+                        human(Duration.ofSeconds(eta)),
+                        human(total));
             }
         }
     }
@@ -205,7 +252,8 @@ final class TableScanEnumerator implements SplitEnumerator<TableScanSplit, Table
 
     @Override
     public TableScanEnumeratorState snapshotState(long checkpointId) {
-        return new TableScanEnumeratorState(new ArrayList<>(unassigned), totalSegments, segmentsDone, itemsScanned, startedAt);
+        return new TableScanEnumeratorState(
+                new ArrayList<>(unassigned), totalSegments, segmentsDone, itemsScanned, startedAt);
     }
 
     @Override

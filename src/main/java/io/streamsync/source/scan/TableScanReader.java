@@ -1,8 +1,8 @@
 package io.streamsync.source.scan;
 
-import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
+import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.source.RawRecord;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,15 +30,15 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
 /**
- * Reads its segments page by page. A page is fetched on a background thread (so the task thread stays free
- * for checkpoints), then emitted whole within one {@link #pollNext}; the split's position moves to the
- * page's LastEvaluatedKey right after, so a checkpoint always falls between pages and its position is the
- * next page to read.
+ * Reads its segments page by page. A page is fetched on a background thread (so the task thread
+ * stays free for checkpoints), then emitted whole within one {@link #pollNext}; the split's
+ * position moves to the page's LastEvaluatedKey right after, so a checkpoint always falls between
+ * pages and its position is the next page to read.
  *
- * <p>Reads are paced to this reader's share of {@code bootstrap.scan.read.units.per.second}, by the read
- * units DynamoDB reports per page. Throttling is retried without end with exponential backoff and jitter
- * (throttling means "slower", never "fail"); other errors a few times, then the task fails and the job
- * resumes the scan from its last checkpoint.
+ * <p>Reads are paced to this reader's share of {@code bootstrap.scan.read.units.per.second}, by the
+ * read units DynamoDB reports per page. Throttling is retried without end with exponential backoff
+ * and jitter (throttling means "slower", never "fail"); other errors a few times, then the task
+ * fails and the job resumes the scan from its last checkpoint.
  */
 final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(TableScanReader.class);
@@ -70,18 +70,25 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
         this.context = context;
         this.config = config;
         this.tableName = tableName;
-        this.unitsPerSecond = config.bootstrapScanReadUnitsPerSecond / Math.max(1, context.currentParallelism());
+        this.unitsPerSecond =
+                config.bootstrapScanReadUnitsPerSecond / Math.max(1, context.currentParallelism());
     }
 
     @Override
     public void start() {
         // retries are ours: throttling must be counted and must never exhaust an attempt budget
-        client = AwsSettings.dynamoDb(config, software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry());
-        fetcher = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "table-scan-fetcher-" + context.getIndexOfSubtask());
-            t.setDaemon(true);
-            return t;
-        });
+        client =
+                AwsSettings.dynamoDb(
+                        config, software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry());
+        fetcher =
+                Executors.newSingleThreadExecutor(
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r, "table-scan-fetcher-" + context.getIndexOfSubtask());
+                            t.setDaemon(true);
+                            return t;
+                        });
         itemsRead = CloudWatchMetrics.of(context.metricGroup()).counter("scanItemsRead");
         pagesRead = CloudWatchMetrics.of(context.metricGroup()).counter("scanPagesRead");
         throttled = CloudWatchMetrics.of(context.metricGroup()).counter("scanThrottledRequests");
@@ -99,8 +106,14 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
             try {
                 page = inFlight.join();
             } catch (CompletionException e) {
-                throw new IllegalStateException("bootstrap scan of table '" + tableName + "', " + current.splitId()
-                        + ", failed: " + e.getCause(), e.getCause());
+                throw new IllegalStateException(
+                        "bootstrap scan of table '"
+                                + tableName
+                                + "', "
+                                + current.splitId()
+                                + ", failed: "
+                                + e.getCause(),
+                        e.getCause());
             } finally {
                 inFlight = null;
             }
@@ -122,8 +135,11 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
         }
         TableScanSplit split = current;
         long delayNanos = Math.max(0, nextFetchNanos - System.nanoTime());
-        inFlight = CompletableFuture.supplyAsync(() -> scan(split),
-                CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, fetcher));
+        inFlight =
+                CompletableFuture.supplyAsync(
+                        () -> scan(split),
+                        CompletableFuture.delayedExecutor(
+                                delayNanos, TimeUnit.NANOSECONDS, fetcher));
         return InputStatus.NOTHING_AVAILABLE;
     }
 
@@ -131,35 +147,53 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
         long now = System.currentTimeMillis();
         String shard = "table-scan/" + current.splitId();
         for (Map<String, AttributeValue> item : page.items()) {
-            output.collect(new RawRecord(ScannedItems.changeRecord(item, config.keySchema, tableName, current.segment()),
-                    shard, "0", now));
+            output.collect(
+                    new RawRecord(
+                            ScannedItems.changeRecord(
+                                    item, config.keySchema, tableName, current.segment()),
+                            shard,
+                            "0",
+                            now));
         }
-        String next = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()
-                ? ScannedItems.toJson(page.lastEvaluatedKey()) : null;
+        String next =
+                page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()
+                        ? ScannedItems.toJson(page.lastEvaluatedKey())
+                        : null;
         current = current.after(page.items().size(), next);
         itemsRead.inc(page.items().size());
         pagesRead.inc();
-        double units = page.consumedCapacity() != null && page.consumedCapacity().capacityUnits() != null
-                ? page.consumedCapacity().capacityUnits()
-                : page.items().size() * 0.5; // not reported (local emulators): an estimate for small items
+        double units =
+                page.consumedCapacity() != null && page.consumedCapacity().capacityUnits() != null
+                        ? page.consumedCapacity().capacityUnits()
+                        : page.items().size()
+                                * 0.5; // not reported (local emulators): an estimate for small
+        // items
         if (unitsPerSecond > 0) {
-            nextFetchNanos = Math.max(nextFetchNanos, System.nanoTime()) + (long) (units / unitsPerSecond * 1e9);
+            nextFetchNanos =
+                    Math.max(nextFetchNanos, System.nanoTime())
+                            + (long) (units / unitsPerSecond * 1e9);
         }
-        context.sendSourceEventToCoordinator(new ScanProgress(current.segment(), page.items().size(), units, next == null));
+        context.sendSourceEventToCoordinator(
+                new ScanProgress(current.segment(), page.items().size(), units, next == null));
         if (next == null) {
-            LOG.info("Bootstrap scan: {} done, {} items in {} pages", current.splitId(), current.itemsRead(), current.pagesRead());
+            LOG.info(
+                    "Bootstrap scan: {} done, {} items in {} pages",
+                    current.splitId(),
+                    current.itemsRead(),
+                    current.pagesRead());
             current = null;
         }
     }
 
     /** One page, with retries; runs on the fetcher thread. */
     private ScanResponse scan(TableScanSplit split) {
-        ScanRequest.Builder b = ScanRequest.builder()
-                .tableName(tableName)
-                .segment(split.segment())
-                .totalSegments(split.totalSegments())
-                .consistentRead(config.bootstrapScanConsistentRead)
-                .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL);
+        ScanRequest.Builder b =
+                ScanRequest.builder()
+                        .tableName(tableName)
+                        .segment(split.segment())
+                        .totalSegments(split.totalSegments())
+                        .consistentRead(config.bootstrapScanConsistentRead)
+                        .returnConsumedCapacity(ReturnConsumedCapacity.TOTAL);
         if (config.bootstrapScanPageSize > 0) {
             b.limit(config.bootstrapScanPageSize);
         }
@@ -177,8 +211,12 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
                     throttled.inc();
                     throttles++;
                     if (throttles % 20 == 0) {
-                        LOG.warn("Bootstrap scan of '{}' throttled {} times in a row on {}: lower"
-                                + " bootstrap.scan.read.units.per.second", tableName, throttles, split.splitId());
+                        LOG.warn(
+                                "Bootstrap scan of '{}' throttled {} times in a row on {}: lower"
+                                        + " bootstrap.scan.read.units.per.second",
+                                tableName,
+                                throttles,
+                                split.splitId());
                     }
                     backoff(throttles);
                     continue;
@@ -198,8 +236,10 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
 
     static boolean isThrottling(DynamoDbException e) {
         String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-        return "ProvisionedThroughputExceededException".equals(code) || "ThrottlingException".equals(code)
-                || "RequestLimitExceeded".equals(code) || e.statusCode() == 429;
+        return "ProvisionedThroughputExceededException".equals(code)
+                || "ThrottlingException".equals(code)
+                || "RequestLimitExceeded".equals(code)
+                || e.statusCode() == 429;
     }
 
     private static void backoff(int attempt) {
@@ -243,7 +283,8 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
     public List<TableScanSplit> snapshotState(long checkpointId) {
         List<TableScanSplit> state = new ArrayList<>(splits.size() + 1);
         if (current != null) {
-            state.add(current); // its position is the page in flight, if any: not yet emitted, read again on restore
+            state.add(current); // its position is the page in flight, if any: not yet emitted, read
+            // again on restore
         }
         state.addAll(splits);
         return state;

@@ -10,8 +10,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Versioned serializers of the scan's split and enumerator state (part of checkpoints and savepoints).
- * A new version must keep reading the old ones.
+ * Versioned serializers of the scan's split and enumerator state (part of checkpoints and
+ * savepoints). A new version must keep reading the old ones.
  */
 final class TableScanSerializers {
     private TableScanSerializers() {}
@@ -58,7 +58,8 @@ final class TableScanSerializers {
         }
     }
 
-    static final class EnumeratorState implements SimpleVersionedSerializer<TableScanEnumeratorState> {
+    static final class EnumeratorState
+            implements SimpleVersionedSerializer<TableScanEnumeratorState> {
         @Override
         public int getVersion() {
             return 1;
@@ -81,7 +82,8 @@ final class TableScanSerializers {
         @Override
         public TableScanEnumeratorState deserialize(int version, byte[] bytes) throws IOException {
             if (version != 1) {
-                throw new IOException("unknown version " + version + " of the table-scan enumerator state");
+                throw new IOException(
+                        "unknown version " + version + " of the table-scan enumerator state");
             }
             DataInputDeserializer in = new DataInputDeserializer(bytes);
             int total = in.readInt();

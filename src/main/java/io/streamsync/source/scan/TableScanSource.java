@@ -19,17 +19,18 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The bootstrap: a parallel Scan of the source table, as a bounded Flink source whose items join the change
- * stream in the same per-list state (as SNAPSHOT records, see {@link ScannedItems}).
+ * The bootstrap: a parallel Scan of the source table, as a bounded Flink source whose items join
+ * the change stream in the same per-list state (as SNAPSHOT records, see {@link ScannedItems}).
  *
- * <p>The table is cut into {@code bootstrap.scan.segments} Scan segments, handed out one at a time to the
- * readers that ask (so fast readers take more). A reader's position in its segment (the next page's
- * ExclusiveStartKey) is its checkpointed state, the segments not yet handed out are the enumerator's: a
- * restarted job resumes every segment at the page after its checkpoint, and a job restored after the scan
- * ended has nothing left to scan. Only a job without state for this operator (its first start, or a new
- * {@code bootstrap.scan.id}) scans the table.
+ * <p>The table is cut into {@code bootstrap.scan.segments} Scan segments, handed out one at a time
+ * to the readers that ask (so fast readers take more). A reader's position in its segment (the next
+ * page's ExclusiveStartKey) is its checkpointed state, the segments not yet handed out are the
+ * enumerator's: a restarted job resumes every segment at the page after its checkpoint, and a job
+ * restored after the scan ended has nothing left to scan. Only a job without state for this
+ * operator (its first start, or a new {@code bootstrap.scan.id}) scans the table.
  */
-public final class TableScanSource implements Source<RawRecord, TableScanSplit, TableScanEnumeratorState>, RecordSource {
+public final class TableScanSource
+        implements Source<RawRecord, TableScanSplit, TableScanEnumeratorState>, RecordSource {
     private static final long serialVersionUID = 1L;
 
     private final JobConfig config;
@@ -40,35 +41,48 @@ public final class TableScanSource implements Source<RawRecord, TableScanSplit, 
         this.tableName = tableName;
     }
 
-    /** The operator uid: a new {@code bootstrap.scan.id} is a new operator, without state, that scans again. */
+    /**
+     * The operator uid: a new {@code bootstrap.scan.id} is a new operator, without state, that
+     * scans again.
+     */
     public static String uid(JobConfig c) {
-        return "1".equals(c.bootstrapScanId) ? OperatorIds.BOOTSTRAP_SCAN.uid()
+        return "1".equals(c.bootstrapScanId)
+                ? OperatorIds.BOOTSTRAP_SCAN.uid()
                 : OperatorIds.BOOTSTRAP_SCAN.uid() + "-" + c.bootstrapScanId;
     }
 
     @Override
     public DataStream<RawRecord> create(StreamExecutionEnvironment env) {
-        return env.fromSource(this, idle(), OperatorIds.BOOTSTRAP_SCAN.displayName(),
+        return env.fromSource(
+                        this,
+                        idle(),
+                        OperatorIds.BOOTSTRAP_SCAN.displayName(),
                         Types.POJO(RawRecord.class))
                 .uid(uid(config))
                 .name(OperatorIds.BOOTSTRAP_SCAN.displayName());
     }
 
     /**
-     * The scan holds no event time: its items are no activity of any window. Its output is idle from the
-     * first periodic emission on, so the change stream's watermark is not held back while the scan runs.
+     * The scan holds no event time: its items are no activity of any window. Its output is idle
+     * from the first periodic emission on, so the change stream's watermark is not held back while
+     * the scan runs.
      */
     static WatermarkStrategy<RawRecord> idle() {
-        return WatermarkStrategy.forGenerator(context -> new org.apache.flink.api.common.eventtime.WatermarkGenerator<RawRecord>() {
-            @Override
-            public void onEvent(RawRecord event, long eventTimestamp, org.apache.flink.api.common.eventtime.WatermarkOutput output) {
-            }
+        return WatermarkStrategy.forGenerator(
+                context ->
+                        new org.apache.flink.api.common.eventtime.WatermarkGenerator<RawRecord>() {
+                            @Override
+                            public void onEvent(
+                                    RawRecord event,
+                                    long eventTimestamp,
+                                    org.apache.flink.api.common.eventtime.WatermarkOutput output) {}
 
-            @Override
-            public void onPeriodicEmit(org.apache.flink.api.common.eventtime.WatermarkOutput output) {
-                output.markIdle();
-            }
-        });
+                            @Override
+                            public void onPeriodicEmit(
+                                    org.apache.flink.api.common.eventtime.WatermarkOutput output) {
+                                output.markIdle();
+                            }
+                        });
     }
 
     @Override
@@ -84,14 +98,20 @@ public final class TableScanSource implements Source<RawRecord, TableScanSplit, 
     @Override
     public SplitEnumerator<TableScanSplit, TableScanEnumeratorState> createEnumerator(
             SplitEnumeratorContext<TableScanSplit> context) {
-        int segments = config.bootstrapScanSegments > 0 ? config.bootstrapScanSegments
-                : Math.max(1, 4 * context.currentParallelism());
+        int segments =
+                config.bootstrapScanSegments > 0
+                        ? config.bootstrapScanSegments
+                        : Math.max(1, 4 * context.currentParallelism());
         List<TableScanSplit> all = new ArrayList<>(segments);
         for (int s = 0; s < segments; s++) {
             all.add(TableScanSplit.unread(s, segments));
         }
-        return new TableScanEnumerator(context, config, tableName,
-                new TableScanEnumeratorState(all, segments, 0, 0, System.currentTimeMillis()), false);
+        return new TableScanEnumerator(
+                context,
+                config,
+                tableName,
+                new TableScanEnumeratorState(all, segments, 0, 0, System.currentTimeMillis()),
+                false);
     }
 
     @Override

@@ -4,9 +4,10 @@ import java.util.Objects;
 import org.apache.flink.api.connector.source.SourceSplit;
 
 /**
- * One segment of the parallel Scan and how far it got: the {@code ExclusiveStartKey} of the next page (as
- * DynamoDB JSON; null before the first page) and the items read so far. Immutable; a reader replaces its
- * split after every page, and the split it holds at a checkpoint is the position the scan resumes from.
+ * One segment of the parallel Scan and how far it got: the {@code ExclusiveStartKey} of the next
+ * page (as DynamoDB JSON; null before the first page) and the items read so far. Immutable; a
+ * reader replaces its split after every page, and the split it holds at a checkpoint is the
+ * position the scan resumes from.
  */
 public final class TableScanSplit implements SourceSplit {
     private final int segment;
@@ -15,7 +16,8 @@ public final class TableScanSplit implements SourceSplit {
     private final long itemsRead;
     private final long pagesRead;
 
-    public TableScanSplit(int segment, int totalSegments, String startKeyJson, long itemsRead, long pagesRead) {
+    public TableScanSplit(
+            int segment, int totalSegments, String startKeyJson, long itemsRead, long pagesRead) {
         if (segment < 0 || segment >= totalSegments) {
             throw new IllegalArgumentException("segment " + segment + " of " + totalSegments);
         }
@@ -33,7 +35,8 @@ public final class TableScanSplit implements SourceSplit {
 
     /** This split after one more page: {@code nextKeyJson} null means the segment is done. */
     public TableScanSplit after(int pageItems, String nextKeyJson) {
-        return new TableScanSplit(segment, totalSegments, nextKeyJson, itemsRead + pageItems, pagesRead + 1);
+        return new TableScanSplit(
+                segment, totalSegments, nextKeyJson, itemsRead + pageItems, pagesRead + 1);
     }
 
     @Override
@@ -68,8 +71,11 @@ public final class TableScanSplit implements SourceSplit {
             return false;
         }
         TableScanSplit s = (TableScanSplit) o;
-        return segment == s.segment && totalSegments == s.totalSegments && itemsRead == s.itemsRead
-                && pagesRead == s.pagesRead && Objects.equals(startKeyJson, s.startKeyJson);
+        return segment == s.segment
+                && totalSegments == s.totalSegments
+                && itemsRead == s.itemsRead
+                && pagesRead == s.pagesRead
+                && Objects.equals(startKeyJson, s.startKeyJson);
     }
 
     @Override
@@ -79,6 +85,13 @@ public final class TableScanSplit implements SourceSplit {
 
     @Override
     public String toString() {
-        return splitId() + "{items=" + itemsRead + ", pages=" + pagesRead + ", next=" + startKeyJson + "}";
+        return splitId()
+                + "{items="
+                + itemsRead
+                + ", pages="
+                + pagesRead
+                + ", next="
+                + startKeyJson
+                + "}";
     }
 }

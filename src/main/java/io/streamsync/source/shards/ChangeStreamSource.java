@@ -14,12 +14,13 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * The change-stream source (FLIP-27): DynamoDB Streams or Kinesis Data Streams, read shard by shard with
- * parents before children. The enumerator ({@link ShardEnumerator}) lists shards and keeps the
- * {@link ShardLineage}; readers ({@link ShardReader}) call GetRecords and emit each record's own bytes.
- * Split and enumerator states have explicit versioned serializers.
+ * The change-stream source (FLIP-27): DynamoDB Streams or Kinesis Data Streams, read shard by shard
+ * with parents before children. The enumerator ({@link ShardEnumerator}) lists shards and keeps the
+ * {@link ShardLineage}; readers ({@link ShardReader}) call GetRecords and emit each record's own
+ * bytes. Split and enumerator states have explicit versioned serializers.
  */
-public final class ChangeStreamSource implements Source<RawRecord, ShardSplit, ShardLineage>, ResultTypeQueryable<RawRecord> {
+public final class ChangeStreamSource
+        implements Source<RawRecord, ShardSplit, ShardLineage>, ResultTypeQueryable<RawRecord> {
     private static final long serialVersionUID = 1L;
 
     private final ShardSourceSettings settings;
@@ -34,13 +35,14 @@ public final class ChangeStreamSource implements Source<RawRecord, ShardSplit, S
     }
 
     @Override
-    public SplitEnumerator<ShardSplit, ShardLineage> createEnumerator(SplitEnumeratorContext<ShardSplit> context) {
+    public SplitEnumerator<ShardSplit, ShardLineage> createEnumerator(
+            SplitEnumeratorContext<ShardSplit> context) {
         return new ShardEnumerator(context, settings, new ShardLineage(settings.initial));
     }
 
     @Override
-    public SplitEnumerator<ShardSplit, ShardLineage> restoreEnumerator(SplitEnumeratorContext<ShardSplit> context,
-            ShardLineage checkpoint) {
+    public SplitEnumerator<ShardSplit, ShardLineage> restoreEnumerator(
+            SplitEnumeratorContext<ShardSplit> context, ShardLineage checkpoint) {
         return new ShardEnumerator(context, settings, checkpoint);
     }
 

@@ -3,8 +3,9 @@ package io.streamsync.source.shards;
 import java.util.List;
 
 /**
- * A shard as a stream lists it (DescribeStream, ListShards): its id, its parents (none, one, or two after a
- * Kinesis merge) and whether it is closed (it has an ending sequence number: no record will be added).
+ * A shard as a stream lists it (DescribeStream, ListShards): its id, its parents (none, one, or two
+ * after a Kinesis merge) and whether it is closed (it has an ending sequence number: no record will
+ * be added).
  */
 public final class ListedShard {
     public final String id;

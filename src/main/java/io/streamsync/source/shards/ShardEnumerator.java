@@ -22,39 +22,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lists the stream's shards every discovery interval (DescribeStream / ListShards), asks for the children of
- * each shard read to its end at once (DescribeStream with a {@code CHILD_SHARDS} filter, where the service
- * has it), and hands each shard to a reader once all of its parents are finished ({@link ShardLineage}).
+ * Lists the stream's shards every discovery interval (DescribeStream / ListShards), asks for the
+ * children of each shard read to its end at once (DescribeStream with a {@code CHILD_SHARDS}
+ * filter, where the service has it), and hands each shard to a reader once all of its parents are
+ * finished ({@link ShardLineage}).
  *
- * <p>Which reader: a child goes to the reader that read its parent (the last parent to finish, after a
- * merge). Records of one reader reach each aggregation subtask in the order they were read, so the parent's
- * last records cannot be overtaken by the child's first ones in the network. Shards without a known parent
- * reader (the first listing, after a restore) go to the reader with the fewest shards.
+ * <p>Which reader: a child goes to the reader that read its parent (the last parent to finish,
+ * after a merge). Records of one reader reach each aggregation subtask in the order they were read,
+ * so the parent's last records cannot be overtaken by the child's first ones in the network. Shards
+ * without a known parent reader (the first listing, after a restore) go to the reader with the
+ * fewest shards.
  *
- * <p>Failovers. A global failover restores this enumerator from its checkpoint (the lineage) and the readers
- * from the same checkpoint. A regional failover (a task fails) does not restore it: Flink hands back, through
- * {@link #addSplitsBack}, the splits assigned to the failed reader since the last completed checkpoint, and
- * the reader restarts from its checkpointed state. Then:
+ * <p>Failovers. A global failover restores this enumerator from its checkpoint (the lineage) and
+ * the readers from the same checkpoint. A regional failover (a task fails) does not restore it:
+ * Flink hands back, through {@link #addSplitsBack}, the splits assigned to the failed reader since
+ * the last completed checkpoint, and the reader restarts from its checkpointed state. Then:
+ *
  * <ul>
- *   <li>every returned split waits to be assigned again from its start, even one read to its end meanwhile
- *       (the restored reader does not know it, and its records were rolled back);</li>
- *   <li>every shard that reader finished after the last completed checkpoint holds its children back again
- *       (the restored reader may hold it unfinished and read its tail again) until the restarted reader says
- *       what it restored ({@link ShardEvents.ReaderStarted}): held unfinished, it stays being read until it is
- *       reported finished again; otherwise it is finished as before.</li>
+ *   <li>every returned split waits to be assigned again from its start, even one read to its end
+ *       meanwhile (the restored reader does not know it, and its records were rolled back);
+ *   <li>every shard that reader finished after the last completed checkpoint holds its children
+ *       back again (the restored reader may hold it unfinished and read its tail again) until the
+ *       restarted reader says what it restored ({@link ShardEvents.ReaderStarted}): held
+ *       unfinished, it stays being read until it is reported finished again; otherwise it is
+ *       finished as before.
  * </ul>
- * So a parent's records always come before its children's, and no shard is skipped, under either failover.
  *
- * <p>Its checkpoint is the lineage alone: which shards are finished and which are assigned. Where a reader
- * stands in its shards is in the readers' checkpoints.
+ * So a parent's records always come before its children's, and no shard is skipped, under either
+ * failover.
+ *
+ * <p>Its checkpoint is the lineage alone: which shards are finished and which are assigned. Where a
+ * reader stands in its shards is in the readers' checkpoints.
  */
 final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardEnumerator.class);
-    /** Finished shards are forgotten once the stream no longer lists them and this has passed (the shortest retention). */
+
+    /**
+     * Finished shards are forgotten once the stream no longer lists them and this has passed (the
+     * shortest retention).
+     */
     static final Duration PRUNE_AFTER = Duration.ofHours(24);
-    /** How often due child-shard queries are made (each shard's queries back off from 250 ms to 8 s). */
+
+    /**
+     * How often due child-shard queries are made (each shard's queries back off from 250 ms to 8
+     * s).
+     */
     static final long CHILD_QUERY_TICK_MS = 250;
+
     private static final long CHILD_QUERY_MAX_BACKOFF_MS = 8_000;
+
     /** The longest pause between two listings after transient failures. */
     private static final long MAX_LISTING_BACKOFF_MS = 5 * 60_000;
 
@@ -66,11 +82,18 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     /** Which reader holds which shards, as far as this enumerator has seen (not checkpointed). */
     private final Map<Integer, Set<String>> owned = new HashMap<>();
 
-    /** A shard finished by a reader: by whom, when, and in which of this enumerator's checkpoints first. */
+    /**
+     * A shard finished by a reader: by whom, when, and in which of this enumerator's checkpoints
+     * first.
+     */
     private static final class Finish {
         final int reader;
         final long at;
-        /** The first checkpoint whose enumerator part holds the finish; Long.MAX_VALUE until one is taken. */
+
+        /**
+         * The first checkpoint whose enumerator part holds the finish; Long.MAX_VALUE until one is
+         * taken.
+         */
         long checkpoint = Long.MAX_VALUE;
 
         Finish(int reader, long at) {
@@ -79,24 +102,46 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         }
     }
 
-    /** Recent finishes (for children's reader, idleness and regional failovers); pruned once durable and old. */
+    /**
+     * Recent finishes (for children's reader, idleness and regional failovers); pruned once durable
+     * and old.
+     */
     private final Map<String, Finish> finishes = new LinkedHashMap<>();
-    /** Shards held back after a regional failover of their reader, until that reader says what it restored. */
+
+    /**
+     * Shards held back after a regional failover of their reader, until that reader says what it
+     * restored.
+     */
     private final Map<Integer, Set<String>> suspended = new HashMap<>();
+
     private long lastCompletedCheckpoint = -1;
-    /** Readers told {@link ShardEvents.NoShards} since they last got a shard, finished one or registered. */
+
+    /**
+     * Readers told {@link ShardEvents.NoShards} since they last got a shard, finished one or
+     * registered.
+     */
     private final Set<Integer> toldIdle = new HashSet<>();
-    /** When each reader registered (addReader); readers known otherwise count as registered long ago. */
+
+    /**
+     * When each reader registered (addReader); readers known otherwise count as registered long
+     * ago.
+     */
     private final Map<Integer, Long> registeredAt = new HashMap<>();
+
     /** The clock (tests set their own). */
     java.util.function.LongSupplier clock = System::currentTimeMillis;
+
     private boolean listedOnce;
     private int listingFailures;
     private long listingFailingSince;
     private long nextListingAt;
 
-    /** Finished shards whose children are asked for (CHILD_SHARDS), with the next time and the attempt count. */
+    /**
+     * Finished shards whose children are asked for (CHILD_SHARDS), with the next time and the
+     * attempt count.
+     */
     private final Map<String, long[]> childQueries = new LinkedHashMap<>();
+
     private final Set<String> childQueriesInFlight = new HashSet<>();
     private boolean childQueriesSupported = true;
 
@@ -104,17 +149,28 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     private final Counter shardsFinished;
     private final Counter listings;
     private final Counter dataLossGaps;
-    /** Gauge values, computed on the coordinator thread (the reporter thread must not iterate the lineage). */
+
+    /**
+     * Gauge values, computed on the coordinator thread (the reporter thread must not iterate the
+     * lineage).
+     */
     private volatile int waitingCount;
+
     private volatile int readingCount;
 
     private final java.util.function.Supplier<ShardStream> streams;
 
-    ShardEnumerator(SplitEnumeratorContext<ShardSplit> context, ShardSourceSettings settings, ShardLineage lineage) {
+    ShardEnumerator(
+            SplitEnumeratorContext<ShardSplit> context,
+            ShardSourceSettings settings,
+            ShardLineage lineage) {
         this(context, settings, lineage, () -> settings.endpoint.open(2));
     }
 
-    ShardEnumerator(SplitEnumeratorContext<ShardSplit> context, ShardSourceSettings settings, ShardLineage lineage,
+    ShardEnumerator(
+            SplitEnumeratorContext<ShardSplit> context,
+            ShardSourceSettings settings,
+            ShardLineage lineage,
             java.util.function.Supplier<ShardStream> streams) {
         this.streams = streams;
         this.context = context;
@@ -132,8 +188,13 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     @Override
     public void start() {
         stream = streams.get();
-        context.callAsync(this::listIfDue, this::onListing, 0L, settings.discoveryInterval.toMillis());
-        context.callAsync(() -> null, (ignored, error) -> queryChildren(), CHILD_QUERY_TICK_MS, CHILD_QUERY_TICK_MS);
+        context.callAsync(
+                this::listIfDue, this::onListing, 0L, settings.discoveryInterval.toMillis());
+        context.callAsync(
+                () -> null,
+                (ignored, error) -> queryChildren(),
+                CHILD_QUERY_TICK_MS,
+                CHILD_QUERY_TICK_MS);
     }
 
     /** The listing, or null to skip this round (backing off after transient failures). */
@@ -163,7 +224,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         listing.forEach(s -> ids.add(s.id));
         int pruned = lineage.prune(ids, now, PRUNE_AFTER);
         if (pruned > 0) {
-            LOG.info("Forgot {} finished shards that {} no longer lists", pruned, settings.endpoint);
+            LOG.info(
+                    "Forgot {} finished shards that {} no longer lists", pruned, settings.endpoint);
         }
         pruneFinishes(now);
         assignReady();
@@ -192,42 +254,79 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     }
 
     /**
-     * A listing failed. Before the first success and for errors that retrying cannot fix (access denied, expired
-     * or invalid credentials, the stream gone), the job fails: at once before the first listing, after
-     * {@code source.retry.timeout.ms} of such failures in a row after it. Other failures (throttling, server
-     * errors, broken connections) are retried with exponential backoff.
+     * A listing failed. Before the first success and for errors that retrying cannot fix (access
+     * denied, expired or invalid credentials, the stream gone), the job fails: at once before the
+     * first listing, after {@code source.retry.timeout.ms} of such failures in a row after it.
+     * Other failures (throttling, server errors, broken connections) are retried with exponential
+     * backoff.
      */
     private void listingFailed(Throwable error, long now) {
         if (listingFailures++ == 0) {
             listingFailingSince = now;
         }
-        StreamApiException.Kind kind = error instanceof StreamApiException ? ((StreamApiException) error).kind
-                : StreamApiException.Kind.RETRYABLE;
-        boolean hopeless = kind == StreamApiException.Kind.NOT_FOUND || kind == StreamApiException.Kind.FATAL;
-        if (hopeless && (!listedOnce || now - listingFailingSince >= settings.retryTimeout.toMillis())) {
-            throw new FlinkRuntimeException("cannot list the shards of " + settings.endpoint
-                    + (listedOnce ? " for " + (now - listingFailingSince) + " ms ("
-                    + ConfigKey.SOURCE_RETRY_TIMEOUT_MS.key() + "=" + settings.retryTimeout.toMillis() + ")" : "")
-                    + ": " + error.getMessage(), error);
+        StreamApiException.Kind kind =
+                error instanceof StreamApiException
+                        ? ((StreamApiException) error).kind
+                        : StreamApiException.Kind.RETRYABLE;
+        boolean hopeless =
+                kind == StreamApiException.Kind.NOT_FOUND || kind == StreamApiException.Kind.FATAL;
+        if (hopeless
+                && (!listedOnce || now - listingFailingSince >= settings.retryTimeout.toMillis())) {
+            throw new FlinkRuntimeException(
+                    "cannot list the shards of "
+                            + settings.endpoint
+                            + (listedOnce
+                                    ? " for "
+                                            + (now - listingFailingSince)
+                                            + " ms ("
+                                            + ConfigKey.SOURCE_RETRY_TIMEOUT_MS.key()
+                                            + "="
+                                            + settings.retryTimeout.toMillis()
+                                            + ")"
+                                    : "")
+                            + ": "
+                            + error.getMessage(),
+                    error);
         }
-        long backoff = hopeless ? settings.discoveryInterval.toMillis()
-                : Math.min(MAX_LISTING_BACKOFF_MS, settings.discoveryInterval.toMillis() << Math.min(listingFailures - 1, 10));
+        long backoff =
+                hopeless
+                        ? settings.discoveryInterval.toMillis()
+                        : Math.min(
+                                MAX_LISTING_BACKOFF_MS,
+                                settings.discoveryInterval.toMillis()
+                                        << Math.min(listingFailures - 1, 10));
         nextListingAt = now + backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
-        LOG.warn("Listing the shards of {} failed ({} in a row, {}), trying again in about {} ms: {}", settings.endpoint,
-                listingFailures, kind, backoff, error.toString());
+        LOG.warn(
+                "Listing the shards of {} failed ({} in a row, {}), trying again in about {} ms: {}",
+                settings.endpoint,
+                listingFailures,
+                kind,
+                backoff,
+                error.toString());
     }
 
     /** Parents trimmed before the job knew them: fail, or report a gap before their children. */
     private void reportLost(List<ShardLineage.LostParent> lost) {
         for (ShardLineage.LostParent l : lost) {
-            String what = "shard " + l.parentId + " of " + settings.endpoint + ", parent of " + l.shardId
-                    + ", was created and trimmed while the job was not reading it: its changes are lost";
+            String what =
+                    "shard "
+                            + l.parentId
+                            + " of "
+                            + settings.endpoint
+                            + ", parent of "
+                            + l.shardId
+                            + ", was created and trimmed while the job was not reading it: its changes are lost";
             if (!settings.continueOnTrimmedData) {
-                throw new FlinkRuntimeException(what + ". Set " + ConfigKey.SOURCE_ON_TRIMMED_DATA.key()
-                        + "=continue to go on with its children and record the gap as a dead letter");
+                throw new FlinkRuntimeException(
+                        what
+                                + ". Set "
+                                + ConfigKey.SOURCE_ON_TRIMMED_DATA.key()
+                                + "=continue to go on with its children and record the gap as a dead letter");
             }
             dataLossGaps.inc();
-            LOG.error("Data-loss gap: {}; its child starts at TRIM_HORIZON ({}=continue)", what,
+            LOG.error(
+                    "Data-loss gap: {}; its child starts at TRIM_HORIZON ({}=continue)",
+                    what,
                     ConfigKey.SOURCE_ON_TRIMMED_DATA.key());
             lineage.markGap(l.shardId, "trimmed-data gap: " + what);
         }
@@ -235,8 +334,12 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
 
     private void pruneFinishes(long now) {
         long keep = 3 * settings.discoveryInterval.toMillis();
-        finishes.entrySet().removeIf(e -> !lineage.knows(e.getKey())
-                || (e.getValue().checkpoint <= lastCompletedCheckpoint && now - e.getValue().at > keep));
+        finishes.entrySet()
+                .removeIf(
+                        e ->
+                                !lineage.knows(e.getKey())
+                                        || (e.getValue().checkpoint <= lastCompletedCheckpoint
+                                                && now - e.getValue().at > keep));
         childQueries.keySet().removeIf(id -> !lineage.knows(id));
     }
 
@@ -244,7 +347,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         Set<Integer> readers = context.registeredReaders().keySet();
         if (readers.isEmpty()) {
             refreshCounts();
-            return; // taken only when they can be handed out at once: nothing is marked assigned and left unsent
+            return; // taken only when they can be handed out at once: nothing is marked assigned
+            // and left unsent
         }
         Map<Integer, List<ShardSplit>> assignment = new HashMap<>();
         for (ShardSplit split : lineage.takeReady()) {
@@ -253,10 +357,18 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
             owned.computeIfAbsent(reader, r -> new HashSet<>()).add(split.shardId);
             toldIdle.remove(reader);
             shardsAssigned.inc();
-            LOG.info("Shard {} of {} to reader {} from {}", split.shardId, settings.endpoint, reader, split.start);
+            LOG.info(
+                    "Shard {} of {} to reader {} from {}",
+                    split.shardId,
+                    settings.endpoint,
+                    reader,
+                    split.start);
         }
-        assignment.forEach((reader, splits) -> context.assignSplits(
-                new org.apache.flink.api.connector.source.SplitsAssignment<>(Map.of(reader, splits))));
+        assignment.forEach(
+                (reader, splits) ->
+                        context.assignSplits(
+                                new org.apache.flink.api.connector.source.SplitsAssignment<>(
+                                        Map.of(reader, splits))));
         tellIdleReaders(readers, clock.getAsLong());
         refreshCounts();
     }
@@ -268,25 +380,35 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     }
 
     /**
-     * Tells every reader that owns no shard, and has no finished shard whose children may still come to it, that
-     * it is idle: once, until it gets a shard, reports a finished one or registers again (a reader ignores it while
-     * it has shards, e.g. restored ones the enumerator does not know of). Only once, because an event that cannot
-     * be delivered (the reader just failed) fails the task over; and not in a reader's first discovery interval, when
-     * a reader that fails at once (on the shard it restored from its state, which the enumerator does not know of)
-     * would otherwise lose it every time and be failed over once more, spending a restart (seen on Flink 2.2 with a
-     * trimmed shard). A finished shard may still get children until one of them is known or three discovery
-     * intervals have passed; while listings fail, children may come to any reader that finished a shard.
+     * Tells every reader that owns no shard, and has no finished shard whose children may still
+     * come to it, that it is idle: once, until it gets a shard, reports a finished one or registers
+     * again (a reader ignores it while it has shards, e.g. restored ones the enumerator does not
+     * know of). Only once, because an event that cannot be delivered (the reader just failed) fails
+     * the task over; and not in a reader's first discovery interval, when a reader that fails at
+     * once (on the shard it restored from its state, which the enumerator does not know of) would
+     * otherwise lose it every time and be failed over once more, spending a restart (seen on Flink
+     * 2.2 with a trimmed shard). A finished shard may still get children until one of them is known
+     * or three discovery intervals have passed; while listings fail, children may come to any
+     * reader that finished a shard.
      */
     private void tellIdleReaders(Set<Integer> readers, long now) {
         long childrenDeadline = now - 3 * settings.discoveryInterval.toMillis();
         for (int r : readers) {
-            if (!owned.getOrDefault(r, Set.of()).isEmpty() || toldIdle.contains(r)
+            if (!owned.getOrDefault(r, Set.of()).isEmpty()
+                    || toldIdle.contains(r)
                     || !suspended.getOrDefault(r, Set.of()).isEmpty()
-                    || now - registeredAt.getOrDefault(r, Long.MIN_VALUE / 2) < settings.discoveryInterval.toMillis()) {
+                    || now - registeredAt.getOrDefault(r, Long.MIN_VALUE / 2)
+                            < settings.discoveryInterval.toMillis()) {
                 continue;
             }
-            boolean childrenMayCome = finishes.entrySet().stream().anyMatch(e -> e.getValue().reader == r
-                    && !hasKnownChild(e.getKey()) && (listingFailures > 0 || e.getValue().at > childrenDeadline));
+            boolean childrenMayCome =
+                    finishes.entrySet().stream()
+                            .anyMatch(
+                                    e ->
+                                            e.getValue().reader == r
+                                                    && !hasKnownChild(e.getKey())
+                                                    && (listingFailures > 0
+                                                            || e.getValue().at > childrenDeadline));
             if (!childrenMayCome) {
                 toldIdle.add(r);
                 context.sendEventToSourceReader(r, new ShardEvents.NoShards());
@@ -359,14 +481,20 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         }
     }
 
-    /** A (re)started reader says which unfinished shards it restored; what it held back for it is settled. */
+    /**
+     * A (re)started reader says which unfinished shards it restored; what it held back for it is
+     * settled.
+     */
     private void readerStarted(int reader, List<String> reading) {
         long now = clock.getAsLong();
         Set<String> held = new HashSet<>(reading);
         for (String id : held) {
             if (lineage.reopened(id)) {
-                LOG.info("Shard {} of {}: reader {} restored it unfinished; its children wait until it is finished again",
-                        id, settings.endpoint, reader);
+                LOG.info(
+                        "Shard {} of {}: reader {} restored it unfinished; its children wait until it is finished again",
+                        id,
+                        settings.endpoint,
+                        reader);
             }
             if (lineage.knows(id)) {
                 owned.computeIfAbsent(reader, r -> new HashSet<>()).add(id);
@@ -374,7 +502,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         }
         for (String id : suspended.getOrDefault(reader, Set.of())) {
             if (!held.contains(id) && lineage.status(id) == ShardLineage.Status.ASSIGNED) {
-                lineage.finished(id, now); // finished before the restored checkpoint: finished as it was
+                lineage.finished(
+                        id, now); // finished before the restored checkpoint: finished as it was
             }
         }
         suspended.remove(reader);
@@ -383,7 +512,10 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         tellSuperseded();
     }
 
-    /** Asks for the children of shards that just finished (DynamoDB Streams' CHILD_SHARDS filter), when due. */
+    /**
+     * Asks for the children of shards that just finished (DynamoDB Streams' CHILD_SHARDS filter),
+     * when due.
+     */
     private void queryChildren() {
         long now = clock.getAsLong();
         for (Map.Entry<String, long[]> q : new ArrayList<>(childQueries.entrySet())) {
@@ -393,7 +525,9 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
                 continue;
             }
             childQueriesInFlight.add(parent);
-            context.callAsync(() -> stream.childShards(parent), (children, error) -> onChildren(parent, children, error));
+            context.callAsync(
+                    () -> stream.childShards(parent),
+                    (children, error) -> onChildren(parent, children, error));
         }
     }
 
@@ -404,7 +538,8 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
             return;
         }
         if (error == null && children == null) {
-            childQueriesSupported = false; // the service has no such query: the periodic listing finds them
+            childQueriesSupported =
+                    false; // the service has no such query: the periodic listing finds them
             childQueries.clear();
             return;
         }
@@ -419,9 +554,11 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         if (error != null) {
             LOG.debug("Asking for the children of {} failed: {}", parent, error.toString());
         }
-        // not listed yet (a new child appears some time after), or a failure: ask again later; the periodic
+        // not listed yet (a new child appears some time after), or a failure: ask again later; the
+        // periodic
         // listing finds them anyway, and a known child ends the queries
-        long backoff = Math.min(CHILD_QUERY_MAX_BACKOFF_MS, CHILD_QUERY_TICK_MS << Math.min(q[1]++, 10));
+        long backoff =
+                Math.min(CHILD_QUERY_MAX_BACKOFF_MS, CHILD_QUERY_TICK_MS << Math.min(q[1]++, 10));
         q[0] = clock.getAsLong() + backoff;
         if (q[1] > 20 || hasKnownChild(parent)) {
             childQueries.remove(parent);
@@ -438,21 +575,27 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         }
         Set<String> held = suspended.computeIfAbsent(subtaskId, r -> new HashSet<>());
         for (Map.Entry<String, Finish> f : finishes.entrySet()) {
-            if (f.getValue().reader == subtaskId && f.getValue().checkpoint > lastCompletedCheckpoint
+            if (f.getValue().reader == subtaskId
+                    && f.getValue().checkpoint > lastCompletedCheckpoint
                     && lineage.reopened(f.getKey())) {
                 held.add(f.getKey());
             }
         }
         if (!held.isEmpty() || !splits.isEmpty()) {
-            LOG.info("Reader {} failed over: {} returned, {} held back until it says what it restored", subtaskId,
-                    splits, held);
+            LOG.info(
+                    "Reader {} failed over: {} returned, {} held back until it says what it restored",
+                    subtaskId,
+                    splits,
+                    held);
         }
         assignReady();
     }
 
     @Override
     public void addReader(int subtaskId) {
-        toldIdle.remove(subtaskId); // a new reader (after a failover): tell it again, after its first discovery interval
+        toldIdle.remove(
+                subtaskId); // a new reader (after a failover): tell it again, after its first
+        // discovery interval
         registeredAt.put(subtaskId, clock.getAsLong());
         assignReady();
     }

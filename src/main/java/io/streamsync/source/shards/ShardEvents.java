@@ -7,7 +7,10 @@ import org.apache.flink.api.connector.source.SourceEvent;
 public final class ShardEvents {
     private ShardEvents() {}
 
-    /** Reader to enumerator: these shards are read to their end (sent again after a restore: idempotent). */
+    /**
+     * Reader to enumerator: these shards are read to their end (sent again after a restore:
+     * idempotent).
+     */
     public static final class ShardsFinished implements SourceEvent {
         private static final long serialVersionUID = 1L;
         public final List<String> shardIds;
@@ -23,9 +26,10 @@ public final class ShardEvents {
     }
 
     /**
-     * Reader to enumerator, once when a reader starts (first start, or restart after a failover): the unfinished
-     * shards it restored from its checkpoint. After a regional failover the enumerator (not restored) learns from
-     * this which shards it took as finished are being read again, and holds their children back until then.
+     * Reader to enumerator, once when a reader starts (first start, or restart after a failover):
+     * the unfinished shards it restored from its checkpoint. After a regional failover the
+     * enumerator (not restored) learns from this which shards it took as finished are being read
+     * again, and holds their children back until then.
      */
     public static final class ReaderStarted implements SourceEvent {
         private static final long serialVersionUID = 1L;
@@ -42,9 +46,9 @@ public final class ShardEvents {
     }
 
     /**
-     * Enumerator to reader: these shards of the reader have children listed. The stream writes to the children
-     * now, so an empty answer from one of these is not the stream's head: it sends no heartbeat (its watermark
-     * stays with its records) until it ends and its children take over.
+     * Enumerator to reader: these shards of the reader have children listed. The stream writes to
+     * the children now, so an empty answer from one of these is not the stream's head: it sends no
+     * heartbeat (its watermark stays with its records) until it ends and its children take over.
      */
     public static final class ShardsSuperseded implements SourceEvent {
         private static final long serialVersionUID = 1L;
@@ -61,9 +65,9 @@ public final class ShardEvents {
     }
 
     /**
-     * Enumerator to reader: the enumerator has no shard for this reader and expects none soon (no shard it
-     * finished is waiting for children). A reader without shards then marks itself idle, so that it holds no
-     * one's event time back; its next shard makes it active again.
+     * Enumerator to reader: the enumerator has no shard for this reader and expects none soon (no
+     * shard it finished is waiting for children). A reader without shards then marks itself idle,
+     * so that it holds no one's event time back; its next shard makes it active again.
      */
     public static final class NoShards implements SourceEvent {
         private static final long serialVersionUID = 1L;
@@ -75,8 +79,9 @@ public final class ShardEvents {
     }
 
     /**
-     * Enumerator to reader: the enumerator has recorded these shards as finished. The reader drops them from
-     * its state after the next checkpoint completes (the enumerator's part of that checkpoint has them).
+     * Enumerator to reader: the enumerator has recorded these shards as finished. The reader drops
+     * them from its state after the next checkpoint completes (the enumerator's part of that
+     * checkpoint has them).
      */
     public static final class FinishedRecorded implements SourceEvent {
         private static final long serialVersionUID = 1L;

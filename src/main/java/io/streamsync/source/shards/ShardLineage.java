@@ -10,21 +10,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The enumerator's view of a stream's shard graph: which shards exist, which are being read, which are
- * finished, and which may start. A shard starts only once every parent it has is finished (or gone from
- * the stream: trimmed before the job saw it), so all changes of an item are read in the order they were
- * written, across splits (one parent) and merges (two). No I/O and no Flink: the enumerator feeds it
- * listings and readers' reports, and checkpoints it with {@link ShardLineageSerializer}.
+ * The enumerator's view of a stream's shard graph: which shards exist, which are being read, which
+ * are finished, and which may start. A shard starts only once every parent it has is finished (or
+ * gone from the stream: trimmed before the job saw it), so all changes of an item are read in the
+ * order they were written, across splits (one parent) and merges (two). No I/O and no Flink: the
+ * enumerator feeds it listings and readers' reports, and checkpoints it with {@link
+ * ShardLineageSerializer}.
  *
- * <p>Every report is idempotent: a shard reported finished twice (a reader re-reports the finished shards of
- * its restored state, because the first report may have reached the enumerator after the enumerator's
- * checkpoint) or listed again changes nothing.
+ * <p>Every report is idempotent: a shard reported finished twice (a reader re-reports the finished
+ * shards of its restored state, because the first report may have reached the enumerator after the
+ * enumerator's checkpoint) or listed again changes nothing.
  *
- * <p>Where the first readers start: the {@code initial} position applies to the shards of the first listing
- * only. With {@link StartPosition#LATEST} the closed shards of that listing count as finished (nothing will
- * be added to them) and its open shards start at the listing's time (AT_TIMESTAMP, never LATEST); every shard listed later starts at its
- * beginning, so nothing written after the job started is skipped. With {@code TRIM_HORIZON} or
- * {@code AT_TIMESTAMP}, the first listing's shards start there, parents before children.
+ * <p>Where the first readers start: the {@code initial} position applies to the shards of the first
+ * listing only. With {@link StartPosition#LATEST} the closed shards of that listing count as
+ * finished (nothing will be added to them) and its open shards start at the listing's time
+ * (AT_TIMESTAMP, never LATEST); every shard listed later starts at its beginning, so nothing
+ * written after the job started is skipped. With {@code TRIM_HORIZON} or {@code AT_TIMESTAMP}, the
+ * first listing's shards start there, parents before children.
  */
 public final class ShardLineage {
     /** What the lineage knows of one shard. */
@@ -42,19 +44,33 @@ public final class ShardLineage {
         final List<String> parents;
         final StartPosition start;
         Status status;
+
         /** When it was reported finished (epoch ms), for pruning. */
         long finishedAt;
+
         /**
-         * Data lost before this shard, to report as a gap when it is read (a parent trimmed before the job knew
-         * it); null if none. Kept until the shard is finished, so that a reassignment reports it again.
+         * Data lost before this shard, to report as a gap when it is read (a parent trimmed before
+         * the job knew it); null if none. Kept until the shard is finished, so that a reassignment
+         * reports it again.
          */
         String gap;
 
-        Tracked(String id, List<String> parents, StartPosition start, Status status, long finishedAt) {
+        Tracked(
+                String id,
+                List<String> parents,
+                StartPosition start,
+                Status status,
+                long finishedAt) {
             this(id, parents, start, status, finishedAt, null);
         }
 
-        Tracked(String id, List<String> parents, StartPosition start, Status status, long finishedAt, String gap) {
+        Tracked(
+                String id,
+                List<String> parents,
+                StartPosition start,
+                Status status,
+                long finishedAt,
+                String gap) {
             this.id = id;
             this.parents = List.copyOf(parents);
             this.start = start;
@@ -64,7 +80,10 @@ public final class ShardLineage {
         }
     }
 
-    /** A shard of a later listing whose parent the lineage never knew: the parent was created and trimmed unread. */
+    /**
+     * A shard of a later listing whose parent the lineage never knew: the parent was created and
+     * trimmed unread.
+     */
     public static final class LostParent {
         public final String shardId;
         public final String parentId;
@@ -82,22 +101,29 @@ public final class ShardLineage {
 
     private final StartPosition initial;
     private final Map<String, Tracked> shards = new LinkedHashMap<>();
-    /** Finished shards forgotten by {@link #prune}, with when (epoch ms): a child listed later lost nothing. */
+
+    /**
+     * Finished shards forgotten by {@link #prune}, with when (epoch ms): a child listed later lost
+     * nothing.
+     */
     private final Map<String, Long> forgotten = new LinkedHashMap<>();
+
     private boolean listedBefore;
 
     public ShardLineage(StartPosition initial) {
         if (initial.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER) {
-            throw new IllegalArgumentException("an initial position is TRIM_HORIZON, LATEST or AT_TIMESTAMP");
+            throw new IllegalArgumentException(
+                    "an initial position is TRIM_HORIZON, LATEST or AT_TIMESTAMP");
         }
         this.initial = initial;
     }
 
     /**
-     * Takes a complete listing of the stream (all pages); shards it knows already are left as they are. Returns
-     * the parents that a later listing names but that the lineage never knew, nor the listing lists: they were
-     * created and trimmed while the job was not reading (a stop longer than the retention, or listings failing
-     * that long), so their changes are lost. The caller reports them ({@link #markGap}, or fails).
+     * Takes a complete listing of the stream (all pages); shards it knows already are left as they
+     * are. Returns the parents that a later listing names but that the lineage never knew, nor the
+     * listing lists: they were created and trimmed while the job was not reading (a stop longer
+     * than the retention, or listings failing that long), so their changes are lost. The caller
+     * reports them ({@link #markGap}, or fails).
      */
     public List<LostParent> listed(Collection<ListedShard> listing, long nowMillis) {
         boolean first = !listedBefore;
@@ -110,18 +136,37 @@ public final class ShardLineage {
             }
             if (!first) {
                 for (String p : s.parents) {
-                    if (!shards.containsKey(p) && !listedIds.contains(p) && !forgotten.containsKey(p)) {
+                    if (!shards.containsKey(p)
+                            && !listedIds.contains(p)
+                            && !forgotten.containsKey(p)) {
                         lost.add(new LostParent(s.id, p));
                     }
                 }
-                shards.put(s.id, new Tracked(s.id, s.parents, StartPosition.TRIM_HORIZON, Status.WAITING, 0));
+                shards.put(
+                        s.id,
+                        new Tracked(
+                                s.id, s.parents, StartPosition.TRIM_HORIZON, Status.WAITING, 0));
             } else if (initial.type == StartPosition.Type.LATEST) {
-                // LATEST is resolved here, once: the open shards start at the first listing's time, a position that a
-                // restore, an expired iterator or a reassignment finds again (a new LATEST iterator would skip
+                // LATEST is resolved here, once: the open shards start at the first listing's time,
+                // a position that a
+                // restore, an expired iterator or a reassignment finds again (a new LATEST iterator
+                // would skip
                 // everything written in between)
-                shards.put(s.id, s.closed
-                        ? new Tracked(s.id, s.parents, StartPosition.LATEST, Status.FINISHED, nowMillis)
-                        : new Tracked(s.id, List.of(), StartPosition.atTimestamp(nowMillis), Status.WAITING, 0));
+                shards.put(
+                        s.id,
+                        s.closed
+                                ? new Tracked(
+                                        s.id,
+                                        s.parents,
+                                        StartPosition.LATEST,
+                                        Status.FINISHED,
+                                        nowMillis)
+                                : new Tracked(
+                                        s.id,
+                                        List.of(),
+                                        StartPosition.atTimestamp(nowMillis),
+                                        Status.WAITING,
+                                        0));
             } else {
                 shards.put(s.id, new Tracked(s.id, s.parents, initial, Status.WAITING, 0));
             }
@@ -131,16 +176,22 @@ public final class ShardLineage {
     }
 
     /**
-     * Adds shards found by a child-shard query (DescribeStream with a CHILD_SHARDS filter) before the next full
-     * listing: they start at their beginning once their parents are finished. Does not count as a listing.
+     * Adds shards found by a child-shard query (DescribeStream with a CHILD_SHARDS filter) before
+     * the next full listing: they start at their beginning once their parents are finished. Does
+     * not count as a listing.
      */
     public void discovered(Collection<ListedShard> children) {
         for (ListedShard s : children) {
-            shards.putIfAbsent(s.id, new Tracked(s.id, s.parents, StartPosition.TRIM_HORIZON, Status.WAITING, 0));
+            shards.putIfAbsent(
+                    s.id,
+                    new Tracked(s.id, s.parents, StartPosition.TRIM_HORIZON, Status.WAITING, 0));
         }
     }
 
-    /** Data was lost before {@code shardId}: its reader reports {@code description} as a gap when it starts it. */
+    /**
+     * Data was lost before {@code shardId}: its reader reports {@code description} as a gap when it
+     * starts it.
+     */
     public void markGap(String shardId, String description) {
         Tracked t = shards.get(shardId);
         if (t != null && t.status != Status.FINISHED) {
@@ -148,7 +199,9 @@ public final class ShardLineage {
         }
     }
 
-    /** The shards that may start now, marked assigned: their parents are finished or unknown (gone). */
+    /**
+     * The shards that may start now, marked assigned: their parents are finished or unknown (gone).
+     */
     public List<ShardSplit> takeReady() {
         List<ShardSplit> ready = new ArrayList<>();
         for (Tracked t : shards.values()) {
@@ -170,11 +223,21 @@ public final class ShardLineage {
         return true;
     }
 
-    /** A reader read the shard to its end. Unknown shards are recorded too (their listing may come later). */
+    /**
+     * A reader read the shard to its end. Unknown shards are recorded too (their listing may come
+     * later).
+     */
     public void finished(String shardId, long nowMillis) {
         Tracked t = shards.get(shardId);
         if (t == null) {
-            shards.put(shardId, new Tracked(shardId, List.of(), StartPosition.TRIM_HORIZON, Status.FINISHED, nowMillis));
+            shards.put(
+                    shardId,
+                    new Tracked(
+                            shardId,
+                            List.of(),
+                            StartPosition.TRIM_HORIZON,
+                            Status.FINISHED,
+                            nowMillis));
         } else if (t.status != Status.FINISHED) {
             t.status = Status.FINISHED;
             t.finishedAt = nowMillis;
@@ -183,9 +246,10 @@ public final class ShardLineage {
     }
 
     /**
-     * A split came back (regional failover: it was assigned after the last completed checkpoint, so the restored
-     * reader does not know it): it waits to be assigned again, from its start, even if it was read to its end
-     * meanwhile: what was read of it since that checkpoint is rolled back with the rest of the job.
+     * A split came back (regional failover: it was assigned after the last completed checkpoint, so
+     * the restored reader does not know it): it waits to be assigned again, from its start, even if
+     * it was read to its end meanwhile: what was read of it since that checkpoint is rolled back
+     * with the rest of the job.
      */
     public void returned(String shardId) {
         Tracked t = shards.get(shardId);
@@ -196,9 +260,10 @@ public final class ShardLineage {
     }
 
     /**
-     * A finished shard is being read again (a restored reader holds it unfinished: its end was reached after that
-     * reader's checkpoint), or may be (its reader failed and has not said yet what it restored): it holds its
-     * children back again until it is reported finished. Returns whether it was finished.
+     * A finished shard is being read again (a restored reader holds it unfinished: its end was
+     * reached after that reader's checkpoint), or may be (its reader failed and has not said yet
+     * what it restored): it holds its children back again until it is reported finished. Returns
+     * whether it was finished.
      */
     public boolean reopened(String shardId) {
         Tracked t = shards.get(shardId);
@@ -211,21 +276,27 @@ public final class ShardLineage {
     }
 
     /**
-     * Forgets finished shards that the stream no longer lists and that finished longer than {@code retention}
-     * ago (the stream's retention: they are trimmed). Returns how many were forgotten. A child listed later
-     * whose parent was forgotten starts at once, which is right: its parent was finished.
+     * Forgets finished shards that the stream no longer lists and that finished longer than {@code
+     * retention} ago (the stream's retention: they are trimmed). Returns how many were forgotten. A
+     * child listed later whose parent was forgotten starts at once, which is right: its parent was
+     * finished.
      */
     public int prune(Set<String> listedNow, long nowMillis, Duration retention) {
         int before = shards.size();
-        shards.values().removeIf(t -> {
-            boolean gone = t.status == Status.FINISHED && !listedNow.contains(t.id)
-                    && nowMillis - t.finishedAt >= retention.toMillis();
-            if (gone) {
-                forgotten.put(t.id, nowMillis);
-            }
-            return gone;
-        });
-        // a child is listed within minutes of its parent; after another retention no listing names it any more
+        shards.values()
+                .removeIf(
+                        t -> {
+                            boolean gone =
+                                    t.status == Status.FINISHED
+                                            && !listedNow.contains(t.id)
+                                            && nowMillis - t.finishedAt >= retention.toMillis();
+                            if (gone) {
+                                forgotten.put(t.id, nowMillis);
+                            }
+                            return gone;
+                        });
+        // a child is listed within minutes of its parent; after another retention no listing names
+        // it any more
         forgotten.values().removeIf(at -> nowMillis - at >= retention.toMillis());
         return before - shards.size();
     }
@@ -276,7 +347,10 @@ public final class ShardLineage {
         return Collections.unmodifiableMap(forgotten);
     }
 
-    static ShardLineage restore(StartPosition initial, boolean listedBefore, List<Tracked> tracked,
+    static ShardLineage restore(
+            StartPosition initial,
+            boolean listedBefore,
+            List<Tracked> tracked,
             Map<String, Long> forgotten) {
         ShardLineage l = new ShardLineage(initial);
         l.listedBefore = listedBefore;

@@ -12,10 +12,11 @@ import java.util.Map;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * The lineage in checkpoints, field by field (no Kryo). Version 1: the initial position, whether the stream
- * was listed before, then every shard: id, status, finished-at, start position, parents. Version 2 adds to
- * each shard the gap to report before it (a flag, then the text), and after the shards the forgotten
- * (pruned) shards with when they were forgotten. Both are read; version 2 is written.
+ * The lineage in checkpoints, field by field (no Kryo). Version 1: the initial position, whether
+ * the stream was listed before, then every shard: id, status, finished-at, start position, parents.
+ * Version 2 adds to each shard the gap to report before it (a flag, then the text), and after the
+ * shards the forgotten (pruned) shards with when they were forgotten. Both are read; version 2 is
+ * written.
  */
 public final class ShardLineageSerializer implements SimpleVersionedSerializer<ShardLineage> {
     static final int VERSION = 2;
@@ -55,7 +56,10 @@ public final class ShardLineageSerializer implements SimpleVersionedSerializer<S
     @Override
     public ShardLineage deserialize(int version, byte[] serialized) throws IOException {
         if (version != 1 && version != 2) {
-            throw new IOException("unknown shard lineage version " + version + " (this build reads versions 1 and 2)");
+            throw new IOException(
+                    "unknown shard lineage version "
+                            + version
+                            + " (this build reads versions 1 and 2)");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
             StartPosition initial = readPosition(in);

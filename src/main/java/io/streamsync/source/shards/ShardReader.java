@@ -17,27 +17,41 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
- * Reads the shards assigned to one source subtask (GetRecords in {@link ShardSplitReader}, on one fetcher
- * thread) and keeps their positions for checkpoints.
+ * Reads the shards assigned to one source subtask (GetRecords in {@link ShardSplitReader}, on one
+ * fetcher thread) and keeps their positions for checkpoints.
  *
- * <p>A shard read to its end is reported to the enumerator, and it stays in this reader's checkpoints,
- * marked finished, until the enumerator has confirmed it and a checkpoint after that confirmation has
- * completed. So a restore never loses the report (which would leave its children unread), whether the
- * checkpoint fell before or after the report reached the enumerator: restored finished shards are reported
- * again, and the enumerator takes a repeated report as a no-op.
+ * <p>A shard read to its end is reported to the enumerator, and it stays in this reader's
+ * checkpoints, marked finished, until the enumerator has confirmed it and a checkpoint after that
+ * confirmation has completed. So a restore never loses the report (which would leave its children
+ * unread), whether the checkpoint fell before or after the report reached the enumerator: restored
+ * finished shards are reported again, and the enumerator takes a repeated report as a no-op.
  */
-final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord, RawRecord, ShardSplit, ShardSplitState> {
-    /** Finished shards not yet known to be in an enumerator checkpoint, with their last position. */
+final class ShardReader
+        extends SingleThreadMultiplexSourceReaderBase<
+                RawRecord, RawRecord, ShardSplit, ShardSplitState> {
+    /**
+     * Finished shards not yet known to be in an enumerator checkpoint, with their last position.
+     */
     private final Map<String, ShardSplit> finishedUnconfirmed = new LinkedHashMap<>();
-    /** Confirmed by the enumerator: dropped when the checkpoint taken after the confirmation completes. */
+
+    /**
+     * Confirmed by the enumerator: dropped when the checkpoint taken after the confirmation
+     * completes.
+     */
     private final Map<String, Long> confirmedDropAt = new LinkedHashMap<>();
 
-    ShardReader(Supplier<SplitReader<RawRecord, ShardSplit>> splitReader, Histogram latency, Configuration config,
+    ShardReader(
+            Supplier<SplitReader<RawRecord, ShardSplit>> splitReader,
+            Histogram latency,
+            Configuration config,
             SourceReaderContext context) {
         this(splitReader, new Emitter(latency, 2000, 3000), config, context);
     }
 
-    ShardReader(Supplier<SplitReader<RawRecord, ShardSplit>> splitReader, Emitter emitter, Configuration config,
+    ShardReader(
+            Supplier<SplitReader<RawRecord, ShardSplit>> splitReader,
+            Emitter emitter,
+            Configuration config,
             SourceReaderContext context) {
         super(splitReader, emitter, config, context);
         this.emitter = emitter;
@@ -45,16 +59,22 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
 
     private final Emitter emitter;
 
-    /** The enumerator said there is nothing for this reader: marked idle at the next poll if it has no shard. */
+    /**
+     * The enumerator said there is nothing for this reader: marked idle at the next poll if it has
+     * no shard.
+     */
     private boolean idleRequested;
-    private java.util.concurrent.CompletableFuture<Void> idleSignal = new java.util.concurrent.CompletableFuture<>();
+
+    private java.util.concurrent.CompletableFuture<Void> idleSignal =
+            new java.util.concurrent.CompletableFuture<>();
 
     @Override
-    public org.apache.flink.core.io.InputStatus pollNext(org.apache.flink.api.connector.source.ReaderOutput<RawRecord> output)
-            throws Exception {
+    public org.apache.flink.core.io.InputStatus pollNext(
+            org.apache.flink.api.connector.source.ReaderOutput<RawRecord> output) throws Exception {
         if (!outputsToRelease.isEmpty()) {
             for (String id : outputsToRelease) {
-                output.createOutputForSplit(id); // the operator made one for every restored split; idempotent
+                output.createOutputForSplit(
+                        id); // the operator made one for every restored split; idempotent
                 output.releaseOutputForSplit(id);
             }
             outputsToRelease.clear();
@@ -74,28 +94,51 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
         java.util.concurrent.CompletableFuture<Void> data = super.isAvailable();
-        return data.isDone() ? data : java.util.concurrent.CompletableFuture.anyOf(data, idleSignal).thenApply(x -> null);
+        return data.isDone()
+                ? data
+                : java.util.concurrent.CompletableFuture.anyOf(data, idleSignal)
+                        .thenApply(x -> null);
     }
 
-    static ShardReader create(ShardSourceSettings settings, Configuration config, SourceReaderContext context) {
-        Histogram latency = context.metricGroup().histogram("writeToReadLatencyMs", new DescriptiveStatisticsHistogram(1000));
+    static ShardReader create(
+            ShardSourceSettings settings, Configuration config, SourceReaderContext context) {
+        Histogram latency =
+                context.metricGroup()
+                        .histogram(
+                                "writeToReadLatencyMs", new DescriptiveStatisticsHistogram(1000));
         ShardReaderMetrics metrics = new ShardReaderMetrics(context.metricGroup(), latency);
-        return new ShardReader(() -> new ShardSplitReader(settings, metrics), new Emitter(latency,
-                settings.watermarkOutOfOrderness.toMillis(), settings.watermarkHeadDelay.toMillis()), config, context);
+        return new ShardReader(
+                () -> new ShardSplitReader(settings, metrics),
+                new Emitter(
+                        latency,
+                        settings.watermarkOutOfOrderness.toMillis(),
+                        settings.watermarkHeadDelay.toMillis()),
+                config,
+                context);
     }
 
-    /** Unfinished shards this reader was given (restored or assigned), for {@link ShardEvents.ReaderStarted}. */
+    /**
+     * Unfinished shards this reader was given (restored or assigned), for {@link
+     * ShardEvents.ReaderStarted}.
+     */
     private final java.util.Set<String> reading = new java.util.LinkedHashSet<>();
-    /** Restored finished shards: Flink's source operator made a split output for each; released at the next poll. */
+
+    /**
+     * Restored finished shards: Flink's source operator made a split output for each; released at
+     * the next poll.
+     */
     private final java.util.Set<String> outputsToRelease = new java.util.LinkedHashSet<>();
+
     private boolean started;
 
     @Override
     public void start() {
         super.start();
         started = true;
-        // the enumerator may have taken some of these as finished (a regional failover: it was not restored)
-        context.sendSourceEventToCoordinator(new ShardEvents.ReaderStarted(new ArrayList<>(reading)));
+        // the enumerator may have taken some of these as finished (a regional failover: it was not
+        // restored)
+        context.sendSourceEventToCoordinator(
+                new ShardEvents.ReaderStarted(new ArrayList<>(reading)));
     }
 
     @Override
@@ -105,9 +148,15 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
         for (ShardSplit given : splits) {
             ShardSplit s = given;
             if (s.start.type == StartPosition.Type.LATEST && !s.finished) {
-                // state of an earlier version: LATEST, resolved once to now (no LATEST iterator is ever asked for)
-                s = new ShardSplit(s.shardId, StartPosition.atTimestamp(System.currentTimeMillis()), false,
-                        s.lastRecordMillis, s.gap);
+                // state of an earlier version: LATEST, resolved once to now (no LATEST iterator is
+                // ever asked for)
+                s =
+                        new ShardSplit(
+                                s.shardId,
+                                StartPosition.atTimestamp(System.currentTimeMillis()),
+                                false,
+                                s.lastRecordMillis,
+                                s.gap);
             }
             if (s.finished) {
                 finishedUnconfirmed.put(s.shardId, s);
@@ -132,11 +181,12 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
     @Override
     protected void onSplitFinished(Map<String, ShardSplitState> finished) {
         List<String> ids = new ArrayList<>();
-        finished.forEach((id, state) -> {
-            emitter.superseded.remove(id);
-            finishedUnconfirmed.put(id, state.toSplit().asFinished());
-            ids.add(id);
-        });
+        finished.forEach(
+                (id, state) -> {
+                    emitter.superseded.remove(id);
+                    finishedUnconfirmed.put(id, state.toSplit().asFinished());
+                    ids.add(id);
+                });
         context.sendSourceEventToCoordinator(new ShardEvents.ShardsFinished(ids));
     }
 
@@ -166,7 +216,8 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
     public List<ShardSplit> snapshotState(long checkpointId) {
         List<ShardSplit> state = new ArrayList<>(super.snapshotState(checkpointId));
         state.addAll(finishedUnconfirmed.values());
-        // confirmed before this checkpoint: every later checkpoint's enumerator part (taken after this) holds the
+        // confirmed before this checkpoint: every later checkpoint's enumerator part (taken after
+        // this) holds the
         // finish, so the shard is dropped once a later checkpoint is complete
         confirmedDropAt.replaceAll((id, at) -> at == Long.MAX_VALUE ? checkpointId : at);
         return state;
@@ -174,13 +225,16 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
-        confirmedDropAt.entrySet().removeIf(e -> {
-            if (e.getValue() < checkpointId) {
-                finishedUnconfirmed.remove(e.getKey());
-                return true;
-            }
-            return false;
-        });
+        confirmedDropAt
+                .entrySet()
+                .removeIf(
+                        e -> {
+                            if (e.getValue() < checkpointId) {
+                                finishedUnconfirmed.remove(e.getKey());
+                                return true;
+                            }
+                            return false;
+                        });
         super.notifyCheckpointComplete(checkpointId);
     }
 
@@ -195,20 +249,30 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
     }
 
     /**
-     * Emits a record with its event time (ApproximateCreationDateTime, or Kinesis' arrival time) and moves its
-     * shard's position past it; keeps the shard's watermark: its latest event time minus the out-of-orderness,
-     * moved on to now minus the head delay (and the out-of-orderness) when the shard is at its head (a
-     * {@link RawRecord#heartbeat}, never emitted). Each shard has its own output, so the reader's watermark is
-     * the least of its shards'; a finished shard's output is released and holds no one back.
+     * Emits a record with its event time (ApproximateCreationDateTime, or Kinesis' arrival time)
+     * and moves its shard's position past it; keeps the shard's watermark: its latest event time
+     * minus the out-of-orderness, moved on to now minus the head delay (and the out-of-orderness)
+     * when the shard is at its head (a {@link RawRecord#heartbeat}, never emitted). Each shard has
+     * its own output, so the reader's watermark is the least of its shards'; a finished shard's
+     * output is released and holds no one back.
      */
     static final class Emitter implements RecordEmitter<RawRecord, RawRecord, ShardSplitState> {
-        /** Event times later than now plus this do not move a shard's watermark further (a clock gone wrong). */
+        /**
+         * Event times later than now plus this do not move a shard's watermark further (a clock
+         * gone wrong).
+         */
         static final long MAX_FUTURE_MS = 60_000;
+
         private final Histogram latency;
         private final long outOfOrderness;
         private final long headDelay;
-        /** Shards whose children are listed: an empty answer there is not the stream's head (no heartbeats). */
+
+        /**
+         * Shards whose children are listed: an empty answer there is not the stream's head (no
+         * heartbeats).
+         */
         final java.util.Set<String> superseded = new java.util.HashSet<>();
+
         /** The clock (tests set their own). */
         java.util.function.LongSupplier clock = System::currentTimeMillis;
 
@@ -218,7 +282,8 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
             this.headDelay = headDelayMillis;
         }
 
-        private void advance(ShardSplitState state, long eventTime, SourceOutput<RawRecord> output) {
+        private void advance(
+                ShardSplitState state, long eventTime, SourceOutput<RawRecord> output) {
             long sane = Math.min(eventTime, clock.getAsLong() + MAX_FUTURE_MS);
             if (sane > state.maxEventTime) {
                 state.maxEventTime = sane;
@@ -226,12 +291,14 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
             long watermark = state.maxEventTime - outOfOrderness;
             if (watermark > state.emittedWatermark) {
                 state.emittedWatermark = watermark;
-                output.emitWatermark(new org.apache.flink.api.common.eventtime.Watermark(watermark));
+                output.emitWatermark(
+                        new org.apache.flink.api.common.eventtime.Watermark(watermark));
             }
         }
 
         @Override
-        public void emitRecord(RawRecord record, SourceOutput<RawRecord> output, ShardSplitState state) {
+        public void emitRecord(
+                RawRecord record, SourceOutput<RawRecord> output, ShardSplitState state) {
             if (record.isHeartbeat()) {
                 if (!superseded.contains(state.shardId)) {
                     advance(state, record.arrivalTime - headDelay, output);
@@ -239,7 +306,8 @@ final class ShardReader extends SingleThreadMultiplexSourceReaderBase<RawRecord,
                 return;
             }
             if (record.gap != null) {
-                state.position = StartPosition.TRIM_HORIZON; // the reader went on from the trim horizon
+                state.position =
+                        StartPosition.TRIM_HORIZON; // the reader went on from the trim horizon
                 state.gap = null; // a gap the split carried is reported now
             } else if (record.sequenceNumber != null) {
                 state.position = StartPosition.afterSequenceNumber(record.sequenceNumber);

@@ -4,20 +4,27 @@ import java.util.Objects;
 import org.apache.flink.api.connector.source.SourceSplit;
 
 /**
- * A shard to read, handed to one reader, and where to go on in it. The reader checkpoints its splits as
- * these: the start moves to {@code AFTER_SEQUENCE_NUMBER} of the last record it emitted. A split read to its
- * end stays in the reader's state, {@link #finished}, until the enumerator has a checkpoint that knows it,
- * so that a restore never loses the report (the enumerator checkpoints before the readers do).
+ * A shard to read, handed to one reader, and where to go on in it. The reader checkpoints its
+ * splits as these: the start moves to {@code AFTER_SEQUENCE_NUMBER} of the last record it emitted.
+ * A split read to its end stays in the reader's state, {@link #finished}, until the enumerator has
+ * a checkpoint that knows it, so that a restore never loses the report (the enumerator checkpoints
+ * before the readers do).
  */
 public final class ShardSplit implements SourceSplit {
     public final String shardId;
     public final StartPosition start;
     public final boolean finished;
-    /** The creation time (epoch ms) of the last record read, -1 if none: says since when data is lost if the position is trimmed. */
-    public final long lastRecordMillis;
+
     /**
-     * Data lost before this shard that its reader reports as a gap (a dead letter) before reading it: a parent
-     * trimmed unread. Null if none; dropped from the reader's state once the gap is emitted.
+     * The creation time (epoch ms) of the last record read, -1 if none: says since when data is
+     * lost if the position is trimmed.
+     */
+    public final long lastRecordMillis;
+
+    /**
+     * Data lost before this shard that its reader reports as a gap (a dead letter) before reading
+     * it: a parent trimmed unread. Null if none; dropped from the reader's state once the gap is
+     * emitted.
      */
     public final String gap;
 
@@ -29,11 +36,17 @@ public final class ShardSplit implements SourceSplit {
         this(shardId, start, finished, -1L);
     }
 
-    public ShardSplit(String shardId, StartPosition start, boolean finished, long lastRecordMillis) {
+    public ShardSplit(
+            String shardId, StartPosition start, boolean finished, long lastRecordMillis) {
         this(shardId, start, finished, lastRecordMillis, null);
     }
 
-    public ShardSplit(String shardId, StartPosition start, boolean finished, long lastRecordMillis, String gap) {
+    public ShardSplit(
+            String shardId,
+            StartPosition start,
+            boolean finished,
+            long lastRecordMillis,
+            String gap) {
         this.shardId = Objects.requireNonNull(shardId);
         this.start = Objects.requireNonNull(start);
         this.finished = finished;
@@ -48,7 +61,12 @@ public final class ShardSplit implements SourceSplit {
 
     /** The same split, to go on after {@code sequenceNumber}. */
     public ShardSplit after(String sequenceNumber) {
-        return new ShardSplit(shardId, StartPosition.afterSequenceNumber(sequenceNumber), finished, lastRecordMillis, gap);
+        return new ShardSplit(
+                shardId,
+                StartPosition.afterSequenceNumber(sequenceNumber),
+                finished,
+                lastRecordMillis,
+                gap);
     }
 
     /** The same split, read to its end. */
@@ -62,8 +80,11 @@ public final class ShardSplit implements SourceSplit {
             return false;
         }
         ShardSplit s = (ShardSplit) o;
-        return shardId.equals(s.shardId) && start.equals(s.start) && finished == s.finished
-                && lastRecordMillis == s.lastRecordMillis && Objects.equals(gap, s.gap);
+        return shardId.equals(s.shardId)
+                && start.equals(s.start)
+                && finished == s.finished
+                && lastRecordMillis == s.lastRecordMillis
+                && Objects.equals(gap, s.gap);
     }
 
     @Override

@@ -26,64 +26,96 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GetRecords on the shards of one reader, on its fetcher thread: one call per {@link #fetch()}, the shards
- * taken in turn, each at most once per poll interval. Handles what the service answers:
+ * GetRecords on the shards of one reader, on its fetcher thread: one call per {@link #fetch()}, the
+ * shards taken in turn, each at most once per poll interval. Handles what the service answers:
+ *
  * <ul>
- *   <li>an expired iterator: a new one after the last record read (with backoff when it happens again at once);</li>
- *   <li>throttling and server errors: the shard waits with exponential backoff and jitter (0.1-10 s); after
- *       {@code source.retry.timeout.ms} of failures without a success the job fails over;</li>
- *   <li>a trimmed position (TrimmedDataAccessException, or a shard that is gone while we were inside it):
- *       {@code source.on.trimmed.data} decides: fail, naming the shard, the last sequence number and since
- *       when data is lost; or go on from TRIM_HORIZON, with a gap marker that becomes a dead letter;</li>
- *   <li>a shard that is gone ("not found"), wherever the reader stood in it: the same policy (its unread changes
- *       are lost);</li>
- *   <li>the shard's end (no next iterator in an answer that has its Records): it is reported finished.</li>
+ *   <li>an expired iterator: a new one after the last record read (with backoff when it happens
+ *       again at once);
+ *   <li>throttling and server errors: the shard waits with exponential backoff and jitter (0.1-10
+ *       s); after {@code source.retry.timeout.ms} of failures without a success the job fails over;
+ *   <li>a trimmed position (TrimmedDataAccessException, or a shard that is gone while we were
+ *       inside it): {@code source.on.trimmed.data} decides: fail, naming the shard, the last
+ *       sequence number and since when data is lost; or go on from TRIM_HORIZON, with a gap marker
+ *       that becomes a dead letter;
+ *   <li>a shard that is gone ("not found"), wherever the reader stood in it: the same policy (its
+ *       unread changes are lost);
+ *   <li>the shard's end (no next iterator in an answer that has its Records): it is reported
+ *       finished.
  * </ul>
  *
- * <p>Positions: a split never starts at LATEST here (the lineage gives AT_TIMESTAMP of the first listing); where
- * the service has no AT_TIMESTAMP iterator (DynamoDB Streams), the shard is read from TRIM_HORIZON and records
- * created more than a second before the timestamp are skipped (creation times are rounded down to the second),
- * so a restore, an expired iterator or a reassignment never skips what was written after the start.
+ * <p>Positions: a split never starts at LATEST here (the lineage gives AT_TIMESTAMP of the first
+ * listing); where the service has no AT_TIMESTAMP iterator (DynamoDB Streams), the shard is read
+ * from TRIM_HORIZON and records created more than a second before the timestamp are skipped
+ * (creation times are rounded down to the second), so a restore, an expired iterator or a
+ * reassignment never skips what was written after the start.
  *
- * <p>The head rule: Kinesis says how far behind the head a call is (MillisBehindLatest, 0 at the head).
- * DynamoDB Streams does not, and an empty answer is no proof (its GetRecords reference: "it might take multiple
- * calls to get to a portion of the shard that contains stream records"). So a DynamoDB shard counts as at its
- * head only after {@value #HEAD_EMPTY_PAGES} empty answers in a row, and then as of the first of the last
- * {@value #HEAD_EMPTY_PAGES} of them: the heartbeat carries that call's time, never a later one. millisBehindLatest is now minus the last record's
+ * <p>The head rule: Kinesis says how far behind the head a call is (MillisBehindLatest, 0 at the
+ * head). DynamoDB Streams does not, and an empty answer is no proof (its GetRecords reference: "it
+ * might take multiple calls to get to a portion of the shard that contains stream records"). So a
+ * DynamoDB shard counts as at its head only after {@value #HEAD_EMPTY_PAGES} empty answers in a
+ * row, and then as of the first of the last {@value #HEAD_EMPTY_PAGES} of them: the heartbeat
+ * carries that call's time, never a later one. millisBehindLatest is now minus the last record's
  * creation time until then (now minus the first call while nothing was read), 0 only at the head.
  */
 final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardSplitReader.class);
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 10_000;
+
     /** How long an idle fetch waits at most, so that new splits and wake-ups are seen. */
     private static final long MAX_IDLE_WAIT_MS = 500;
+
     /** Empty DynamoDB Streams answers in a row before a shard counts as at its head. */
     static final int HEAD_EMPTY_PAGES = 5;
-    /** Creation times are rounded down to the second: records this much older than an AT_TIMESTAMP start are kept. */
+
+    /**
+     * Creation times are rounded down to the second: records this much older than an AT_TIMESTAMP
+     * start are kept.
+     */
     private static final long TIMESTAMP_SLACK_MS = 1000;
 
     /** One shard being read. */
     static final class Shard {
         final String id;
+
         /** Where to go on: the split's start, then after each record read. */
         StartPosition position;
+
         String iterator;
         long nextCallAt;
         int failures;
         long failingSince;
-        /** The creation time of the last record read (epoch ms), for messages and lag; -1 if none. */
+
+        /**
+         * The creation time of the last record read (epoch ms), for messages and lag; -1 if none.
+         */
         long lastRecordTime = -1;
-        /** Empty answers in a row, and when the last {@value #HEAD_EMPTY_PAGES} of them were asked for (a ring). */
+
+        /**
+         * Empty answers in a row, and when the last {@value #HEAD_EMPTY_PAGES} of them were asked
+         * for (a ring).
+         */
         int emptyRun;
+
         final long[] emptyCalls = new long[HEAD_EMPTY_PAGES];
+
         /** When the shard was first asked for records (0 before). */
         long firstCallAt;
-        /** An AT_TIMESTAMP start emulated from TRIM_HORIZON: records created before this (minus slack) are skipped. */
+
+        /**
+         * An AT_TIMESTAMP start emulated from TRIM_HORIZON: records created before this (minus
+         * slack) are skipped.
+         */
         long skipBefore = -1;
+
         /** Expired iterators in a row. */
         int expiredInRow;
-        /** A gap to report before the shard's records (its parent was lost), null if none or reported. */
+
+        /**
+         * A gap to report before the shard's records (its parent was lost), null if none or
+         * reported.
+         */
         String gap;
 
         Shard(ShardSplit split) {
@@ -182,7 +214,8 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         } else {
             shard.emptyRun = 0;
         }
-        // at the head of its stream (see the head rule above), the shard holds nothing older than the time given:
+        // at the head of its stream (see the head rule above), the shard holds nothing older than
+        // the time given:
         // its watermark may move on with time
         long headAsOf = -1;
         if (batch.millisBehindLatest >= 0) {
@@ -190,11 +223,14 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
             headAsOf = batch.millisBehindLatest == 0 ? calledAt : -1;
         } else if (shard.emptyRun >= HEAD_EMPTY_PAGES && shard.skipBefore < 0) {
             metrics.behind(shard.id, 0);
-            // as of the first of the last HEAD_EMPTY_PAGES empty answers (the oldest in the ring): on a quiet shard
+            // as of the first of the last HEAD_EMPTY_PAGES empty answers (the oldest in the ring):
+            // on a quiet shard
             // this moves on with every answer, a step behind the clock
             headAsOf = shard.emptyCalls[shard.emptyRun % HEAD_EMPTY_PAGES];
         } else {
-            metrics.behind(shard.id, now - (shard.lastRecordTime > 0 ? shard.lastRecordTime : shard.firstCallAt));
+            metrics.behind(
+                    shard.id,
+                    now - (shard.lastRecordTime > 0 ? shard.lastRecordTime : shard.firstCallAt));
         }
         shard.nextCallAt = now + settings.pollInterval.toMillis();
         if (batch.nextIterator == null) {
@@ -214,25 +250,38 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         turn.remove(shard.id);
         metrics.shardRemoved(shard.id);
         metrics.shardsFinished.inc();
-        return new RecordsBySplits<>(records.isEmpty() ? Map.of() : Map.of(shard.id, records), Set.of(shard.id));
+        return new RecordsBySplits<>(
+                records.isEmpty() ? Map.of() : Map.of(shard.id, records), Set.of(shard.id));
     }
 
-    private RecordsWithSplitIds<RawRecord> failed(Shard shard, StreamApiException e) throws IOException {
+    private RecordsWithSplitIds<RawRecord> failed(Shard shard, StreamApiException e)
+            throws IOException {
         long now = System.currentTimeMillis();
         switch (e.kind) {
             case EXPIRED_ITERATOR:
                 metrics.expiredIterators.inc();
                 shard.iterator = null;
-                if (shard.expiredInRow++ > 0) { // again at once: back off (the first renewal goes at once)
-                    long backoff = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(shard.expiredInRow - 2, 10));
-                    shard.nextCallAt = now + backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                if (shard.expiredInRow++
+                        > 0) { // again at once: back off (the first renewal goes at once)
+                    long backoff =
+                            Math.min(
+                                    MAX_BACKOFF_MS,
+                                    MIN_BACKOFF_MS << Math.min(shard.expiredInRow - 2, 10));
+                    shard.nextCallAt =
+                            now
+                                    + backoff / 2
+                                    + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
                 }
-                LOG.info("Shard iterator of {} expired ({} in a row); a new one {}", shard.id, shard.expiredInRow,
+                LOG.info(
+                        "Shard iterator of {} expired ({} in a row); a new one {}",
+                        shard.id,
+                        shard.expiredInRow,
                         shard.position);
                 return empty();
             case TRIMMED_DATA:
             case NOT_FOUND:
-                // gone wherever the reader stood in it, TRIM_HORIZON included: what it did not read is lost
+                // gone wherever the reader stood in it, TRIM_HORIZON included: what it did not read
+                // is lost
                 return trimmed(shard, e);
             case THROTTLED:
             case RETRYABLE:
@@ -245,37 +294,90 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
                     shard.failingSince = now;
                 }
                 if (now - shard.failingSince > settings.retryTimeout.toMillis()) {
-                    throw new IOException("reading shard " + shard.id + " of " + settings.endpoint + " failed for "
-                            + (now - shard.failingSince) + " ms (" + ConfigKey.SOURCE_RETRY_TIMEOUT_MS.key() + "="
-                            + settings.retryTimeout.toMillis() + "), last: " + e.getMessage(), e);
+                    throw new IOException(
+                            "reading shard "
+                                    + shard.id
+                                    + " of "
+                                    + settings.endpoint
+                                    + " failed for "
+                                    + (now - shard.failingSince)
+                                    + " ms ("
+                                    + ConfigKey.SOURCE_RETRY_TIMEOUT_MS.key()
+                                    + "="
+                                    + settings.retryTimeout.toMillis()
+                                    + "), last: "
+                                    + e.getMessage(),
+                            e);
                 }
-                long backoff = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(shard.failures - 1, 10));
-                shard.nextCallAt = now + backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+                long backoff =
+                        Math.min(
+                                MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(shard.failures - 1, 10));
+                shard.nextCallAt =
+                        now + backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
                 if (shard.failures == 1 || shard.failures % 10 == 0) {
-                    LOG.warn("Shard {}: {} (attempt {}, next in {} ms)", shard.id, e.getMessage(), shard.failures,
+                    LOG.warn(
+                            "Shard {}: {} (attempt {}, next in {} ms)",
+                            shard.id,
+                            e.getMessage(),
+                            shard.failures,
                             shard.nextCallAt - now);
                 }
                 return empty();
             default:
-                throw new IOException("reading shard " + shard.id + " of " + settings.endpoint + " failed: " + e.getMessage(), e);
+                throw new IOException(
+                        "reading shard "
+                                + shard.id
+                                + " of "
+                                + settings.endpoint
+                                + " failed: "
+                                + e.getMessage(),
+                        e);
         }
     }
 
-    /** The position is older than the stream keeps: fail, or go on from the trim horizon with a gap marker. */
-    private RecordsWithSplitIds<RawRecord> trimmed(Shard shard, StreamApiException e) throws IOException {
-        String after = shard.position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER
-                ? "after sequence number " + shard.position.sequenceNumber : "from " + shard.position;
-        String since = shard.lastRecordTime > 0 ? "changes written after " + Instant.ofEpochMilli(shard.lastRecordTime)
-                : "changes written after the last record read (" + after + ")";
-        String what = "shard " + shard.id + " of " + settings.endpoint + " can no longer be read " + after
-                + ": the stream has trimmed it (" + e.getMessage() + "); " + since + " and before the trim horizon are lost";
+    /**
+     * The position is older than the stream keeps: fail, or go on from the trim horizon with a gap
+     * marker.
+     */
+    private RecordsWithSplitIds<RawRecord> trimmed(Shard shard, StreamApiException e)
+            throws IOException {
+        String after =
+                shard.position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER
+                        ? "after sequence number " + shard.position.sequenceNumber
+                        : "from " + shard.position;
+        String since =
+                shard.lastRecordTime > 0
+                        ? "changes written after " + Instant.ofEpochMilli(shard.lastRecordTime)
+                        : "changes written after the last record read (" + after + ")";
+        String what =
+                "shard "
+                        + shard.id
+                        + " of "
+                        + settings.endpoint
+                        + " can no longer be read "
+                        + after
+                        + ": the stream has trimmed it ("
+                        + e.getMessage()
+                        + "); "
+                        + since
+                        + " and before the trim horizon are lost";
         if (!settings.continueOnTrimmedData) {
-            throw new IOException(what + ". Set " + ConfigKey.SOURCE_ON_TRIMMED_DATA.key()
-                    + "=continue to go on from TRIM_HORIZON and record the gap as a dead letter", e);
+            throw new IOException(
+                    what
+                            + ". Set "
+                            + ConfigKey.SOURCE_ON_TRIMMED_DATA.key()
+                            + "=continue to go on from TRIM_HORIZON and record the gap as a dead letter",
+                    e);
         }
         metrics.trimmedDataGaps.inc();
-        LOG.error("Trimmed-data gap: {}; going on from TRIM_HORIZON ({}=continue)", what, ConfigKey.SOURCE_ON_TRIMMED_DATA.key());
-        RawRecord gap = RawRecord.gap(shard.id, "trimmed-data gap: " + what + "; reading went on from TRIM_HORIZON");
+        LOG.error(
+                "Trimmed-data gap: {}; going on from TRIM_HORIZON ({}=continue)",
+                what,
+                ConfigKey.SOURCE_ON_TRIMMED_DATA.key());
+        RawRecord gap =
+                RawRecord.gap(
+                        shard.id,
+                        "trimmed-data gap: " + what + "; reading went on from TRIM_HORIZON");
         shard.position = StartPosition.TRIM_HORIZON;
         shard.iterator = null;
         if (e.kind == StreamApiException.Kind.NOT_FOUND) {

@@ -8,9 +8,9 @@ import java.io.IOException;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * A split in checkpoints, field by field (no Kryo). Version 1: shard id, start position, finished, the last
- * record's creation time. Version 2 adds the gap to report before the shard (a flag, then the text). Both
- * are read; version 2 is written.
+ * A split in checkpoints, field by field (no Kryo). Version 1: shard id, start position, finished,
+ * the last record's creation time. Version 2 adds the gap to report before the shard (a flag, then
+ * the text). Both are read; version 2 is written.
  */
 public final class ShardSplitSerializer implements SimpleVersionedSerializer<ShardSplit> {
     static final int VERSION = 2;
@@ -36,7 +36,10 @@ public final class ShardSplitSerializer implements SimpleVersionedSerializer<Sha
     @Override
     public ShardSplit deserialize(int version, byte[] serialized) throws IOException {
         if (version != 1 && version != 2) {
-            throw new IOException("unknown shard split version " + version + " (this build reads versions 1 and 2)");
+            throw new IOException(
+                    "unknown shard split version "
+                            + version
+                            + " (this build reads versions 1 and 2)");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
             String id = in.readUTF();

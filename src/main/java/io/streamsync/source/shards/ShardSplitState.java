@@ -5,10 +5,18 @@ final class ShardSplitState {
     final String shardId;
     StartPosition position;
     long lastRecordMillis;
-    /** The gap to report before the shard's records, until it is emitted (kept in checkpoints until then). */
+
+    /**
+     * The gap to report before the shard's records, until it is emitted (kept in checkpoints until
+     * then).
+     */
     String gap;
-    /** Latest event time seen on the shard (records, or now at its head); not kept in checkpoints. */
+
+    /**
+     * Latest event time seen on the shard (records, or now at its head); not kept in checkpoints.
+     */
     long maxEventTime = Long.MIN_VALUE;
+
     /** The last watermark emitted for the shard. */
     long emittedWatermark = Long.MIN_VALUE;
 

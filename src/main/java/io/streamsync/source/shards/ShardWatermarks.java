@@ -6,10 +6,10 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 
 /**
- * The change-stream source's watermark strategy. The reader itself emits each shard's watermark (it alone
- * knows when a shard is at the head of its stream, see {@code ShardReader.Emitter}) and the records' event
- * times; this strategy only makes Flink keep one watermark output per shard and take their least, and
- * generates nothing of its own.
+ * The change-stream source's watermark strategy. The reader itself emits each shard's watermark (it
+ * alone knows when a shard is at the head of its stream, see {@code ShardReader.Emitter}) and the
+ * records' event times; this strategy only makes Flink keep one watermark output per shard and take
+ * their least, and generates nothing of its own.
  */
 public final class ShardWatermarks implements WatermarkGenerator<RawRecord> {
     private ShardWatermarks() {}

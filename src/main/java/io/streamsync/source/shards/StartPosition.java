@@ -2,9 +2,13 @@ package io.streamsync.source.shards;
 
 import java.util.Objects;
 
-/** Where a reader starts in a shard: the beginning, the head, a timestamp (Kinesis), or after a sequence number. */
+/**
+ * Where a reader starts in a shard: the beginning, the head, a timestamp (Kinesis), or after a
+ * sequence number.
+ */
 public final class StartPosition implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
+
     public enum Type {
         TRIM_HORIZON,
         LATEST,
@@ -16,8 +20,10 @@ public final class StartPosition implements java.io.Serializable {
     public static final StartPosition LATEST = new StartPosition(Type.LATEST, 0, null);
 
     public final Type type;
+
     /** Epoch ms, for {@link Type#AT_TIMESTAMP}. */
     public final long timestampMillis;
+
     /** For {@link Type#AFTER_SEQUENCE_NUMBER}. */
     public final String sequenceNumber;
 
@@ -32,7 +38,8 @@ public final class StartPosition implements java.io.Serializable {
     }
 
     public static StartPosition afterSequenceNumber(String sequenceNumber) {
-        return new StartPosition(Type.AFTER_SEQUENCE_NUMBER, 0, Objects.requireNonNull(sequenceNumber));
+        return new StartPosition(
+                Type.AFTER_SEQUENCE_NUMBER, 0, Objects.requireNonNull(sequenceNumber));
     }
 
     @Override
@@ -41,7 +48,9 @@ public final class StartPosition implements java.io.Serializable {
             return false;
         }
         StartPosition p = (StartPosition) o;
-        return type == p.type && timestampMillis == p.timestampMillis && Objects.equals(sequenceNumber, p.sequenceNumber);
+        return type == p.type
+                && timestampMillis == p.timestampMillis
+                && Objects.equals(sequenceNumber, p.sequenceNumber);
     }
 
     @Override

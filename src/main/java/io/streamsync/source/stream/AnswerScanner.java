@@ -6,12 +6,13 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A structural scanner over a JSON answer's bytes: it finds where values begin and end (strings with their
- * escapes, nested objects and arrays) without tokenizing what it skips, and reads the few scalars the source
- * needs (iterators, sequence numbers, times). Cutting a GetRecords answer into records this way costs a
- * fraction of a tokenizer pass (the profile of the source benchmark had Jackson's skipChildren at 70% of
- * the fetcher thread); every record is then parsed, fully and once, by the parse operator, which also
- * refuses what is not valid JSON. Malformed answers end in an {@link IOException}.
+ * A structural scanner over a JSON answer's bytes: it finds where values begin and end (strings
+ * with their escapes, nested objects and arrays) without tokenizing what it skips, and reads the
+ * few scalars the source needs (iterators, sequence numbers, times). Cutting a GetRecords answer
+ * into records this way costs a fraction of a tokenizer pass (the profile of the source benchmark
+ * had Jackson's skipChildren at 70% of the fetcher thread); every record is then parsed, fully and
+ * once, by the parse operator, which also refuses what is not valid JSON. Malformed answers end in
+ * an {@link IOException}.
  */
 final class AnswerScanner {
     private final byte[] b;
@@ -47,7 +48,8 @@ final class AnswerScanner {
 
     void expect(char c) throws IOException {
         if (peek() != c) {
-            throw new IOException("expected '" + c + "' at byte " + i + ", found '" + (char) b[i] + "'");
+            throw new IOException(
+                    "expected '" + c + "' at byte " + i + ", found '" + (char) b[i] + "'");
         }
         i++;
     }
@@ -92,12 +94,17 @@ final class AnswerScanner {
         return name;
     }
 
-    /** What to do with one field of an object: the scanner is on its value, which the handler must read or skip. */
+    /**
+     * What to do with one field of an object: the scanner is on its value, which the handler must
+     * read or skip.
+     */
     interface FieldHandler {
         void field(String name) throws IOException;
     }
 
-    /** Reads an object (the scanner is on its opening brace), handing each field to {@code handler}. */
+    /**
+     * Reads an object (the scanner is on its opening brace), handing each field to {@code handler}.
+     */
     void object(FieldHandler handler) throws IOException {
         expect('{');
         if (peek() != '}') {
@@ -108,7 +115,10 @@ final class AnswerScanner {
         expect('}');
     }
 
-    /** Reads an array (the scanner is on its opening bracket), calling {@code element} once per element. */
+    /**
+     * Reads an array (the scanner is on its opening bracket), calling {@code element} once per
+     * element.
+     */
     void array(ElementHandler element) throws IOException {
         expect('[');
         if (peek() != ']') {
@@ -148,7 +158,9 @@ final class AnswerScanner {
                     return java.util.Base64.getDecoder().decode(string());
                 }
             }
-            java.nio.ByteBuffer decoded = java.util.Base64.getDecoder().decode(java.nio.ByteBuffer.wrap(b, start + 1, i - start - 2));
+            java.nio.ByteBuffer decoded =
+                    java.util.Base64.getDecoder()
+                            .decode(java.nio.ByteBuffer.wrap(b, start + 1, i - start - 2));
             byte[] out = new byte[decoded.remaining()];
             decoded.get(out);
             return out;
@@ -157,7 +169,10 @@ final class AnswerScanner {
         }
     }
 
-    /** Epoch seconds (a number, maybe with a fraction or exponent, or a numeric string) as epoch ms; -1 if not a number. */
+    /**
+     * Epoch seconds (a number, maybe with a fraction or exponent, or a numeric string) as epoch ms;
+     * -1 if not a number.
+     */
     long epochSecondsAsMillis() throws IOException {
         int start = i;
         if (peek() == '"') {
@@ -173,7 +188,8 @@ final class AnswerScanner {
         int start = i;
         skipValue();
         try {
-            return Long.parseLong(new String(b, start, i - start, StandardCharsets.US_ASCII).trim());
+            return Long.parseLong(
+                    new String(b, start, i - start, StandardCharsets.US_ASCII).trim());
         } catch (NumberFormatException e) {
             return -1L;
         }
@@ -187,7 +203,9 @@ final class AnswerScanner {
         }
     }
 
-    /** Skips any value: a string, an object or array (with everything in it), a number or a literal. */
+    /**
+     * Skips any value: a string, an object or array (with everything in it), a number or a literal.
+     */
     void skipValue() throws IOException {
         byte c = peek();
         if (c == '"') {
@@ -195,8 +213,14 @@ final class AnswerScanner {
         } else if (c == '{' || c == '[') {
             skipNested();
         } else {
-            while (i < b.length && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n'
-                    && b[i] != '\r' && b[i] != '\t') {
+            while (i < b.length
+                    && b[i] != ','
+                    && b[i] != '}'
+                    && b[i] != ']'
+                    && b[i] != ' '
+                    && b[i] != '\n'
+                    && b[i] != '\r'
+                    && b[i] != '\t') {
                 i++;
             }
         }

@@ -17,7 +17,9 @@ final class JsonBodies {
 
     private JsonBodies() {}
 
-    /** A JSON object of the given fields; null values are left out, Numbers are written as numbers. */
+    /**
+     * A JSON object of the given fields; null values are left out, Numbers are written as numbers.
+     */
     static byte[] object(Object... keysAndValues) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
@@ -43,13 +45,22 @@ final class JsonBodies {
         return out.toByteArray();
     }
 
-    /** {@code body} (a JSON object) with one more field whose value is the JSON object {@code value}. */
+    /**
+     * {@code body} (a JSON object) with one more field whose value is the JSON object {@code
+     * value}.
+     */
     static byte[] withObject(byte[] body, String field, byte[] value) {
         String json = new String(body, java.nio.charset.StandardCharsets.UTF_8);
-        String name = new String(object(field, ""), java.nio.charset.StandardCharsets.UTF_8); // {"field":""}
+        String name =
+                new String(
+                        object(field, ""), java.nio.charset.StandardCharsets.UTF_8); // {"field":""}
         String fieldJson = name.substring(1, name.length() - 3); // "field":
-        String joined = json.substring(0, json.length() - 1) + (json.length() > 2 ? "," : "") + fieldJson
-                + new String(value, java.nio.charset.StandardCharsets.UTF_8) + "}";
+        String joined =
+                json.substring(0, json.length() - 1)
+                        + (json.length() > 2 ? "," : "")
+                        + fieldJson
+                        + new String(value, java.nio.charset.StandardCharsets.UTF_8)
+                        + "}";
         return joined.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 

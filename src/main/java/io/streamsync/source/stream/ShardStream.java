@@ -6,23 +6,27 @@ import java.util.List;
 
 /**
  * What the change-stream source needs of a stream, for DynamoDB Streams and Kinesis alike. Only the
- * enumerator lists shards (DescribeStream is limited to 10 calls/s per account); readers get iterators and
- * records. Every failure is a {@link StreamApiException} that says what to do about it.
+ * enumerator lists shards (DescribeStream is limited to 10 calls/s per account); readers get
+ * iterators and records. Every failure is a {@link StreamApiException} that says what to do about
+ * it.
  */
 public interface ShardStream extends AutoCloseable {
     /** All shards of the stream, every page. */
     List<ListedShard> listShards() throws StreamApiException;
 
     /**
-     * The children of a shard as the service lists them now (DynamoDB Streams: DescribeStream with a
-     * {@code CHILD_SHARDS} shard filter), empty if none is listed yet; null if the service has no such query
-     * (Kinesis: children come with the next listing).
+     * The children of a shard as the service lists them now (DynamoDB Streams: DescribeStream with
+     * a {@code CHILD_SHARDS} shard filter), empty if none is listed yet; null if the service has no
+     * such query (Kinesis: children come with the next listing).
      */
     default List<ListedShard> childShards(String shardId) throws StreamApiException {
         return null;
     }
 
-    /** Whether {@link #shardIterator} takes AT_TIMESTAMP positions (Kinesis); if not, the reader emulates them. */
+    /**
+     * Whether {@link #shardIterator} takes AT_TIMESTAMP positions (Kinesis); if not, the reader
+     * emulates them.
+     */
     default boolean supportsAtTimestamp() {
         return true;
     }

@@ -8,9 +8,9 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.RegionMetadata;
 
 /**
- * Which change stream to read and how to reach it; opens a {@link ShardStream} wherever the source runs
- * (it travels with the job graph, so it holds settings, not clients, and only the AWS ones: no secret, see
- * {@link AwsSettings}).
+ * Which change stream to read and how to reach it; opens a {@link ShardStream} wherever the source
+ * runs (it travels with the job graph, so it holds settings, not clients, and only the AWS ones: no
+ * secret, see {@link AwsSettings}).
  */
 public final class StreamEndpoint implements Serializable {
     private static final long serialVersionUID = 2L;
@@ -21,17 +21,24 @@ public final class StreamEndpoint implements Serializable {
     }
 
     public final Service service;
+
     /** The DynamoDB stream ARN, or the Kinesis stream name or ARN. */
     public final String stream;
+
     private final AwsSettings aws;
-    /** The endpoint override of the service (Kinesis: source.kinesis.endpoint; Streams: aws.streams.endpoint, else aws.endpoint), or null. */
+
+    /**
+     * The endpoint override of the service (Kinesis: source.kinesis.endpoint; Streams:
+     * aws.streams.endpoint, else aws.endpoint), or null.
+     */
     private final URI override;
 
     private StreamEndpoint(Service service, String stream, JobConfig config) {
         this.service = service;
         this.stream = stream;
         this.aws = AwsSettings.of(config);
-        this.override = service == Service.KINESIS ? config.kinesisEndpoint : config.awsStreamsEndpoint;
+        this.override =
+                service == Service.KINESIS ? config.kinesisEndpoint : config.awsStreamsEndpoint;
     }
 
     public static StreamEndpoint dynamoDbStreams(JobConfig c, String streamArn) {
@@ -42,7 +49,10 @@ public final class StreamEndpoint implements Serializable {
         return new StreamEndpoint(Service.KINESIS, c.kinesisStream, c);
     }
 
-    /** The endpoint configured for the service, or the service's public endpoint in the job's region. */
+    /**
+     * The endpoint configured for the service, or the service's public endpoint in the job's
+     * region.
+     */
     public URI uri() {
         if (override != null) {
             return override;
@@ -56,11 +66,27 @@ public final class StreamEndpoint implements Serializable {
     /** A client for the stream, with up to {@code maxConnections} connections. */
     public ShardStream open(int maxConnections) {
         if (service == Service.KINESIS) {
-            return new KinesisApi(new AwsJsonClient(uri(), "Kinesis_20131202", "application/x-amz-json-1.1", "kinesis",
-                    aws.region, aws.credentials(), maxConnections), stream);
+            return new KinesisApi(
+                    new AwsJsonClient(
+                            uri(),
+                            "Kinesis_20131202",
+                            "application/x-amz-json-1.1",
+                            "kinesis",
+                            aws.region,
+                            aws.credentials(),
+                            maxConnections),
+                    stream);
         }
-        return new DynamoDbStreamsApi(new AwsJsonClient(uri(), "DynamoDBStreams_20120810", "application/x-amz-json-1.0",
-                "dynamodb", aws.region, aws.credentials(), maxConnections), stream);
+        return new DynamoDbStreamsApi(
+                new AwsJsonClient(
+                        uri(),
+                        "DynamoDBStreams_20120810",
+                        "application/x-amz-json-1.0",
+                        "dynamodb",
+                        aws.region,
+                        aws.credentials(),
+                        maxConnections),
+                stream);
     }
 
     @Override

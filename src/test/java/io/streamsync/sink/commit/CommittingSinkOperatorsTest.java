@@ -18,11 +18,12 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * The committing sink as Flink runs it: its writer made by Flink's own sink-writer operator (through
- * {@code createWriter}, the real SinkWriter path) and its committer by Flink's committer operator, with a
- * checkpoint taken and completed in between. Nothing may be published before the checkpoint that holds it
- * completes. Kills the mutation "the writer publishes at once" (applied by hand and reverted, see the note of
- * issue 32), which {@link CheckpointCommittingSinkTest} (it builds its writers itself) does not see.
+ * The committing sink as Flink runs it: its writer made by Flink's own sink-writer operator
+ * (through {@code createWriter}, the real SinkWriter path) and its committer by Flink's committer
+ * operator, with a checkpoint taken and completed in between. Nothing may be published before the
+ * checkpoint that holds it completes. Kills the mutation "the writer publishes at once" (applied by
+ * hand and reverted, see the note of issue 32), which {@link CheckpointCommittingSinkTest} (it
+ * builds its writers itself) does not see.
  */
 class CommittingSinkOperatorsTest {
     private static ListAggregate agg(String list, long count, long version) {
@@ -30,36 +31,51 @@ class CommittingSinkOperatorsTest {
     }
 
     @Test
-    void nothingIsPublishedBeforeItsCheckpointCompletesAndThenExactlyTheCheckpointsLatestStates() throws Exception {
+    void nothingIsPublishedBeforeItsCheckpointCompletesAndThenExactlyTheCheckpointsLatestStates()
+            throws Exception {
         List<List<ListAggregate>> published = Collections.synchronizedList(new ArrayList<>());
-        CheckpointCommittingSink<ListAggregate> sink = new CheckpointCommittingSink<>(new AggregateCodec(),
-                (metrics, subtask) -> new Publisher<ListAggregate>() {
-                    @Override
-                    public void publish(List<ListAggregate> states) {
-                        published.add(List.copyOf(states));
-                    }
+        CheckpointCommittingSink<ListAggregate> sink =
+                new CheckpointCommittingSink<>(
+                        new AggregateCodec(),
+                        (metrics, subtask) ->
+                                new Publisher<ListAggregate>() {
+                                    @Override
+                                    public void publish(List<ListAggregate> states) {
+                                        published.add(List.copyOf(states));
+                                    }
 
-                    @Override
-                    public void close() {}
-                });
-        TypeSerializer<ListAggregate> input = TypeInformation.of(ListAggregate.class).createSerializer(new SerializerConfigImpl());
-        try (OneInputStreamOperatorTestHarness<ListAggregate, CommittableMessage<CommitBatch<ListAggregate>>> writer =
-                        new OneInputStreamOperatorTestHarness<>(new SinkWriterOperatorFactory<>(sink), input);
-                OneInputStreamOperatorTestHarness<CommittableMessage<CommitBatch<ListAggregate>>,
-                        CommittableMessage<CommitBatch<ListAggregate>>> committer =
-                        new OneInputStreamOperatorTestHarness<>(new CommitterOperatorFactory<>(sink, false, true))) {
+                                    @Override
+                                    public void close() {}
+                                });
+        TypeSerializer<ListAggregate> input =
+                TypeInformation.of(ListAggregate.class)
+                        .createSerializer(new SerializerConfigImpl());
+        try (OneInputStreamOperatorTestHarness<
+                                ListAggregate, CommittableMessage<CommitBatch<ListAggregate>>>
+                        writer =
+                                new OneInputStreamOperatorTestHarness<>(
+                                        new SinkWriterOperatorFactory<>(sink), input);
+                OneInputStreamOperatorTestHarness<
+                                CommittableMessage<CommitBatch<ListAggregate>>,
+                                CommittableMessage<CommitBatch<ListAggregate>>>
+                        committer =
+                                new OneInputStreamOperatorTestHarness<>(
+                                        new CommitterOperatorFactory<>(sink, false, true))) {
             writer.open();
             committer.open();
 
             writer.processElement(agg("a", 1, 11), 1);
             writer.processElement(agg("b", 5, 50), 2);
             writer.processElement(agg("a", 2, 12), 3);
-            assertThat(published).as("published while the job runs, before any checkpoint").isEmpty();
+            assertThat(published)
+                    .as("published while the job runs, before any checkpoint")
+                    .isEmpty();
 
             // checkpoint 1: the barrier reaches the writer, which hands its states to the committer
             writer.prepareSnapshotPreBarrier(1);
             writer.snapshot(1, 100);
-            List<CommittableMessage<CommitBatch<ListAggregate>>> messages = writer.extractOutputValues();
+            List<CommittableMessage<CommitBatch<ListAggregate>>> messages =
+                    writer.extractOutputValues();
             assertThat(messages).as("the writer's committables of checkpoint 1").isNotEmpty();
             for (CommittableMessage<CommitBatch<ListAggregate>> m : messages) {
                 committer.processElement(new StreamRecord<>(m));
@@ -72,7 +88,8 @@ class CommittingSinkOperatorsTest {
 
             writer.notifyOfCompletedCheckpoint(1);
             committer.notifyOfCompletedCheckpoint(1);
-            assertThat(published).as("checkpoint 1's states, latest per list, and nothing of checkpoint 2")
+            assertThat(published)
+                    .as("checkpoint 1's states, latest per list, and nothing of checkpoint 2")
                     .containsExactly(List.of(agg("a", 2, 12), agg("b", 5, 50)));
         }
     }

@@ -35,14 +35,16 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * The aggregate table's publisher against a real DynamoDB API (moto), through the AWS SDK as production
- * builds it: the version condition, and what each class of error does. The SDK's own retries are turned off
- * ({@code aws.maxAttempts=1}) so that every refusal reaches the publisher's own handling, which is what these
- * tests are about. Runs moto: {@code flock /tmp/it.lock mvn -o -B test -Dtest=AggregateTablePublisherTest}.
+ * The aggregate table's publisher against a real DynamoDB API (moto), through the AWS SDK as
+ * production builds it: the version condition, and what each class of error does. The SDK's own
+ * retries are turned off ({@code aws.maxAttempts=1}) so that every refusal reaches the publisher's
+ * own handling, which is what these tests are about. Runs moto: {@code flock /tmp/it.lock mvn -o -B
+ * test -Dtest=AggregateTablePublisherTest}.
  *
- * <p>Mutations these tests kill (each applied by hand and reverted, see the closing note of issue 32): the
- * condition {@code #v < :v} turned into {@code #v <> :v} or {@code #v <= :v}; a ValidationException failing the
- * job over instead of a dead letter; the retry timeout counted from the start of the publication.
+ * <p>Mutations these tests kill (each applied by hand and reverted, see the closing note of issue
+ * 32): the condition {@code #v < :v} turned into {@code #v <> :v} or {@code #v <= :v}; a
+ * ValidationException failing the job over instead of a dead letter; the retry timeout counted from
+ * the start of the publication.
  */
 class AggregateTablePublisherTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -51,8 +53,7 @@ class AggregateTablePublisherTest {
     private static String previousMaxAttempts;
     private static final AtomicInteger TABLES = new AtomicInteger();
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @BeforeAll
     static void startMoto() throws Exception {
@@ -77,7 +78,10 @@ class AggregateTablePublisherTest {
         }
     }
 
-    /** Counters a test can read back (the unregistered group's counters count, they are only not reported). */
+    /**
+     * Counters a test can read back (the unregistered group's counters count, they are only not
+     * reported).
+     */
     private static final class Metrics extends UnregisteredMetricsGroup {
         final Map<String, Counter> counters = new HashMap<>();
 
@@ -118,7 +122,12 @@ class AggregateTablePublisherTest {
     }
 
     private static Map<String, AttributeValue> row(String table, String list) {
-        return ddb.getItem(b -> b.tableName(table).consistentRead(true).key(Map.of("listId", AttributeValue.fromS(list)))).item();
+        return ddb.getItem(
+                        b ->
+                                b.tableName(table)
+                                        .consistentRead(true)
+                                        .key(Map.of("listId", AttributeValue.fromS(list))))
+                .item();
     }
 
     private static long number(Map<String, AttributeValue> row, String attribute) {
@@ -145,20 +154,27 @@ class AggregateTablePublisherTest {
     void aRowIsReplacedOnlyByAStrictlyHigherVersion() throws Exception {
         String table = newTable();
         Metrics m = new Metrics();
-        try (AggregateTablePublisher p = new AggregateTablePublisher(config(moto.endpoint(), table, 10_000, 4), m)) {
+        try (AggregateTablePublisher p =
+                new AggregateTablePublisher(config(moto.endpoint(), table, 10_000, 4), m)) {
             p.publish(List.of(agg("a", 5, 50), agg("b", 1, 10)));
             assertThat(number(row(table, "a"), "taskCount")).isEqualTo(5);
             assertThat(m.count("aggregateWrites")).isEqualTo(2);
 
-            p.publish(List.of(agg("a", 4, 40))); // an older state, published again after a restore: refused
+            p.publish(List.of(agg("a", 4, 40))); // an older state, published again after a restore:
+            // refused
             assertThat(number(row(table, "a"), "version")).isEqualTo(50);
             assertThat(number(row(table, "a"), "taskCount")).isEqualTo(5);
 
-            p.publish(List.of(agg("a", 7, 50))); // the same version again: refused too (equal is not newer)
+            p.publish(
+                    List.of(agg("a", 7, 50))); // the same version again: refused too (equal is not
+            // newer)
             assertThat(number(row(table, "a"), "taskCount")).isEqualTo(5);
             assertThat(m.count("aggregateWritesAlreadyNewer")).isEqualTo(2);
 
-            p.publish(List.of(agg("a", 6, 51), agg("c", 2, 20))); // newer: replaces; a new list: created
+            p.publish(
+                    List.of(
+                            agg("a", 6, 51),
+                            agg("c", 2, 20))); // newer: replaces; a new list: created
             assertThat(number(row(table, "a"), "version")).isEqualTo(51);
             assertThat(number(row(table, "a"), "taskCount")).isEqualTo(6);
             assertThat(number(row(table, "c"), "taskCount")).isEqualTo(2);
@@ -167,12 +183,15 @@ class AggregateTablePublisherTest {
     }
 
     @Test
-    void aRowTheTableRefusesForGoodIsADeadLetterWithItsReasonAndTheOthersArePublished() throws Exception {
+    void aRowTheTableRefusesForGoodIsADeadLetterWithItsReasonAndTheOthersArePublished()
+            throws Exception {
         String table = newTable();
         Metrics m = new Metrics();
-        // a list id over DynamoDB's 2,048-byte partition-key limit (what base64 of a 1,536-byte binary key gives)
+        // a list id over DynamoDB's 2,048-byte partition-key limit (what base64 of a 1,536-byte
+        // binary key gives)
         String tooLong = "L".repeat(2049);
-        try (AggregateTablePublisher p = new AggregateTablePublisher(config(moto.endpoint(), table, 10_000, 4), m)) {
+        try (AggregateTablePublisher p =
+                new AggregateTablePublisher(config(moto.endpoint(), table, 10_000, 4), m)) {
             p.publish(List.of(agg("ok-1", 1, 10), agg(tooLong, 3, 30), agg("ok-2", 2, 20)));
         }
         assertThat(number(row(table, "ok-1"), "taskCount")).isEqualTo(1);
@@ -192,9 +211,13 @@ class AggregateTablePublisherTest {
     @Test
     void aMissingTableFailsTheJobOverInsteadOfDroppingRows() throws Exception {
         Metrics m = new Metrics();
-        try (AggregateTablePublisher p = new AggregateTablePublisher(config(moto.endpoint(), "no-such-table", 10_000, 4), m)) {
-            assertThatThrownBy(() -> p.publish(List.of(agg("a", 1, 10)))).isInstanceOf(IOException.class)
-                    .hasMessageContaining("no-such-table").hasMessageContaining("Requested resource not found");
+        try (AggregateTablePublisher p =
+                new AggregateTablePublisher(
+                        config(moto.endpoint(), "no-such-table", 10_000, 4), m)) {
+            assertThatThrownBy(() -> p.publish(List.of(agg("a", 1, 10))))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("no-such-table")
+                    .hasMessageContaining("Requested resource not found");
         }
         assertThat(deadLetters()).isEmpty();
         assertThat(m.count("aggregateWritesRejected")).isZero();
@@ -206,8 +229,14 @@ class AggregateTablePublisherTest {
         Metrics m = new Metrics();
         try (Throttler proxy = new Throttler(moto.endpoint())) {
             proxy.throttleNext(3);
-            try (AggregateTablePublisher p = new AggregateTablePublisher(config(proxy.endpoint(), table, 10_000, 4), m)) {
-                p.publish(List.of(agg("a", 1, 10), agg("b", 2, 20), agg("c", 3, 30), agg("d", 4, 40)));
+            try (AggregateTablePublisher p =
+                    new AggregateTablePublisher(config(proxy.endpoint(), table, 10_000, 4), m)) {
+                p.publish(
+                        List.of(
+                                agg("a", 1, 10),
+                                agg("b", 2, 20),
+                                agg("c", 3, 30),
+                                agg("d", 4, 40)));
             }
             assertThat(proxy.throttled.get()).isEqualTo(3);
         }
@@ -223,19 +252,25 @@ class AggregateTablePublisherTest {
         String table = newTable();
         try (Throttler proxy = new Throttler(moto.endpoint())) {
             proxy.outage = true;
-            try (AggregateTablePublisher p = new AggregateTablePublisher(config(proxy.endpoint(), table, 400, 4), new Metrics())) {
+            try (AggregateTablePublisher p =
+                    new AggregateTablePublisher(
+                            config(proxy.endpoint(), table, 400, 4), new Metrics())) {
                 long start = System.nanoTime();
-                assertThatThrownBy(() -> p.publish(List.of(agg("a", 1, 10)))).isInstanceOf(IOException.class)
+                assertThatThrownBy(() -> p.publish(List.of(agg("a", 1, 10))))
+                        .isInstanceOf(IOException.class)
                         .hasMessageContaining("sink.commit.retry.timeout.ms");
-                assertThat((System.nanoTime() - start) / 1_000_000).as("ms until given up").isBetween(400L, 10_000L);
+                assertThat((System.nanoTime() - start) / 1_000_000)
+                        .as("ms until given up")
+                        .isBetween(400L, 10_000L);
             }
         }
         assertThat(deadLetters()).as("a 5xx is no reason to drop a row").isEmpty();
     }
 
     /**
-     * Issue 28 §8: the timeout bounds a failing period, not the publication. A batch that has been publishing
-     * for longer than the timeout meets its first throttling: it is retried, not given up.
+     * Issue 28 §8: the timeout bounds a failing period, not the publication. A batch that has been
+     * publishing for longer than the timeout meets its first throttling: it is retried, not given
+     * up.
      */
     @Test
     void aLongPublicationIsNotGivenUpAtItsFirstThrottledWrite() throws Exception {
@@ -247,20 +282,27 @@ class AggregateTablePublisherTest {
         }
         Metrics m = new Metrics();
         try (Throttler proxy = new Throttler(moto.endpoint())) {
-            proxy.throttleAfterMillis(2 * timeoutMs, 5); // once the batch has been publishing for twice the timeout
-            try (AggregateTablePublisher p = new AggregateTablePublisher(config(proxy.endpoint(), table, timeoutMs, 2), m)) {
+            proxy.throttleAfterMillis(
+                    2 * timeoutMs, 5); // once the batch has been publishing for twice the timeout
+            try (AggregateTablePublisher p =
+                    new AggregateTablePublisher(config(proxy.endpoint(), table, timeoutMs, 2), m)) {
                 p.publish(batch);
             }
             assertThat(proxy.throttled.get()).as("throttled writes").isEqualTo(5);
-            assertThat(proxy.putItems.get()).as("the throttling came while the batch was still being published")
+            assertThat(proxy.putItems.get())
+                    .as("the throttling came while the batch was still being published")
                     .isGreaterThan(5 + 1);
         }
         assertThat(m.count("aggregateWrites")).isEqualTo(batch.size());
         assertThat(m.count("aggregateWritesRetried")).isEqualTo(5);
-        assertThat(ddb.scan(b -> b.tableName(table).select("COUNT")).count()).isEqualTo(batch.size());
+        assertThat(ddb.scan(b -> b.tableName(table).select("COUNT")).count())
+                .isEqualTo(batch.size());
     }
 
-    /** A proxy in front of moto that throttles some PutItems (HTTP 400 ThrottlingException, as DynamoDB) or answers 503 to all. */
+    /**
+     * A proxy in front of moto that throttles some PutItems (HTTP 400 ThrottlingException, as
+     * DynamoDB) or answers 503 to all.
+     */
     private static final class Throttler extends ForwardingProxy {
         final AtomicLong putItems = new AtomicLong();
         final AtomicLong throttled = new AtomicLong();
@@ -301,12 +343,18 @@ class AggregateTablePublisherTest {
                 }
             }
             if (outage) {
-                reply(ex, 503, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ServiceUnavailableException\",\"message\":\"injected outage\"}");
+                reply(
+                        ex,
+                        503,
+                        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ServiceUnavailableException\",\"message\":\"injected outage\"}");
                 return true;
             }
             if (toThrottle.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throttled.incrementAndGet();
-                reply(ex, 400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\",\"message\":\"injected throttling\"}");
+                reply(
+                        ex,
+                        400,
+                        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\",\"message\":\"injected throttling\"}");
                 return true;
             }
             return false;

@@ -8,9 +8,9 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * Document ids come from the data alone, and distinct keys must give distinct ids (issue 28 §9): a key over
- * 512 bytes is hashed to {@code sha256:<hex>}, so a readable key that literally reads so must not give the
- * same id, or two lists (or items) overwrite each other's document.
+ * Document ids come from the data alone, and distinct keys must give distinct ids (issue 28 §9): a
+ * key over 512 bytes is hashed to {@code sha256:<hex>}, so a readable key that literally reads so
+ * must not give the same id, or two lists (or items) overwrite each other's document.
  */
 class SearchDocumentIdsTest {
     private static ListAggregate agg(String list) {
@@ -32,6 +32,7 @@ class SearchDocumentIdsTest {
         // every other readable id is as before: its key, escaped
         assertThat(ItemKeys.itemKey("list-1", "task|2")).isEqualTo("list-1|task\\|2");
         assertThat(ItemKeys.itemKey("sha256", "x")).isEqualTo("sha256|x");
-        assertThat(forged.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(ItemKeys.MAX_ID_BYTES);
+        assertThat(forged.getBytes(StandardCharsets.UTF_8).length)
+                .isLessThanOrEqualTo(ItemKeys.MAX_ID_BYTES);
     }
 }

@@ -8,9 +8,11 @@ import org.junit.jupiter.api.Test;
 class SearchRejectionLogTest {
     @Test
     void theLogKeepsTheStatusAndErrorTypeButNotTheEnginesTextWhichQuotesFieldValues() {
-        String reason = "400 mapper_parsing_exception: failed to parse field [ssn] of type [long] in document with id"
-                + " 'l|t'. Preview of field's value: '078-05-1120'";
-        assertThat(SearchIndexPublisher.loggableReason(reason)).isEqualTo("400 mapper_parsing_exception")
+        String reason =
+                "400 mapper_parsing_exception: failed to parse field [ssn] of type [long] in document with id"
+                        + " 'l|t'. Preview of field's value: '078-05-1120'";
+        assertThat(SearchIndexPublisher.loggableReason(reason))
+                .isEqualTo("400 mapper_parsing_exception")
                 .doesNotContain("078-05-1120");
         assertThat(SearchIndexPublisher.loggableReason("x".repeat(500))).hasSize(80);
     }

@@ -33,12 +33,24 @@ class ScannedItemsTest {
         item.put("tiny", AttributeValue.fromN("-0.000000000000000000000000000000000001"));
         item.put("done", AttributeValue.fromBool(true));
         item.put("nothing", AttributeValue.fromNul(true));
-        item.put("blob", AttributeValue.fromB(SdkBytes.fromByteArray(new byte[] {0, 1, (byte) 0xff})));
+        item.put(
+                "blob",
+                AttributeValue.fromB(SdkBytes.fromByteArray(new byte[] {0, 1, (byte) 0xff})));
         item.put("tags", AttributeValue.fromSs(List.of("a", "b")));
         item.put("nums", AttributeValue.fromNs(List.of("1", "2.50")));
         item.put("blobs", AttributeValue.fromBs(List.of(SdkBytes.fromByteArray(new byte[] {9}))));
-        item.put("nested", AttributeValue.fromM(Map.of("l", AttributeValue.fromL(List.of(
-                AttributeValue.fromN("1.0"), AttributeValue.fromM(Map.of("x", AttributeValue.fromS("y"))))))));
+        item.put(
+                "nested",
+                AttributeValue.fromM(
+                        Map.of(
+                                "l",
+                                AttributeValue.fromL(
+                                        List.of(
+                                                AttributeValue.fromN("1.0"),
+                                                AttributeValue.fromM(
+                                                        Map.of(
+                                                                "x",
+                                                                AttributeValue.fromS("y"))))))));
         item.put("emptyList", AttributeValue.fromL(List.of()));
         return item;
     }
@@ -57,14 +69,17 @@ class ScannedItemsTest {
         // the image against the tests' own converter (not the job's), numbers compared exactly
         JsonNode image = ChangeRecordParser.newMapper().readTree(e.newImageJson);
         assertThat(JsonCompare.same(TodoTables.plain(item), image)).as("%s", image).isTrue();
-        assertThat(image.get("big").decimalValue().toPlainString()).isEqualTo("12345678901234567890123456789012345678");
+        assertThat(image.get("big").decimalValue().toPlainString())
+                .isEqualTo("12345678901234567890123456789012345678");
     }
 
     @Test
     void onlyTheKeySchemasAttributesAreKeys() throws Exception {
-        JsonNode record = new ObjectMapper().readTree(ScannedItems.changeRecord(item(), KEYS, "t", 0));
+        JsonNode record =
+                new ObjectMapper().readTree(ScannedItems.changeRecord(item(), KEYS, "t", 0));
         assertThat(record.get("dynamodb").get("Keys").size()).isEqualTo(2);
-        assertThat(record.get("eventSource").asText()).isEqualTo(ChangeRecordParser.SCAN_EVENT_SOURCE);
+        assertThat(record.get("eventSource").asText())
+                .isEqualTo(ChangeRecordParser.SCAN_EVENT_SOURCE);
     }
 
     @Test
@@ -72,15 +87,20 @@ class ScannedItemsTest {
         Map<String, AttributeValue> item = item();
         item.remove("taskId");
         String record = ScannedItems.changeRecord(item, KEYS, "t", 0);
-        assertThatThrownBy(() -> parser.parse(record)).isInstanceOf(InvalidRecordException.class)
+        assertThatThrownBy(() -> parser.parse(record))
+                .isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("key schema");
     }
 
     @Test
     void aScanRecordThatIsNotAnInsertIsRejected() {
-        String record = "{\"eventName\":\"REMOVE\",\"eventSource\":\"" + ChangeRecordParser.SCAN_EVENT_SOURCE + "\","
-                + "\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"SequenceNumber\":\"0\"}}";
-        assertThatThrownBy(() -> parser.parse(record)).isInstanceOf(InvalidRecordException.class)
+        String record =
+                "{\"eventName\":\"REMOVE\",\"eventSource\":\""
+                        + ChangeRecordParser.SCAN_EVENT_SOURCE
+                        + "\","
+                        + "\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}},\"SequenceNumber\":\"0\"}}";
+        assertThatThrownBy(() -> parser.parse(record))
+                .isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("table scan");
     }
 
@@ -97,7 +117,9 @@ class ScannedItemsTest {
     void splitsAndEnumeratorStateSurviveTheirSerializers() throws Exception {
         TableScanSerializers.Split splits = new TableScanSerializers.Split();
         TableScanSplit fresh = TableScanSplit.unread(2, 8);
-        TableScanSplit moved = fresh.after(120, "{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}}").after(5, null);
+        TableScanSplit moved =
+                fresh.after(120, "{\"listId\":{\"S\":\"a\"},\"taskId\":{\"S\":\"b\"}}")
+                        .after(5, null);
         for (TableScanSplit s : List.of(fresh, moved)) {
             assertThat(splits.deserialize(splits.getVersion(), splits.serialize(s))).isEqualTo(s);
         }
@@ -105,13 +127,16 @@ class ScannedItemsTest {
         assertThat(moved.pagesRead()).isEqualTo(2);
 
         TableScanSerializers.EnumeratorState states = new TableScanSerializers.EnumeratorState();
-        TableScanEnumeratorState state = new TableScanEnumeratorState(List.of(fresh, moved), 8, 3, 4567, 1_700_000_000_000L);
-        TableScanEnumeratorState back = states.deserialize(states.getVersion(), states.serialize(state));
+        TableScanEnumeratorState state =
+                new TableScanEnumeratorState(List.of(fresh, moved), 8, 3, 4567, 1_700_000_000_000L);
+        TableScanEnumeratorState back =
+                states.deserialize(states.getVersion(), states.serialize(state));
         assertThat(back.unassigned).containsExactly(fresh, moved);
         assertThat(back.totalSegments).isEqualTo(8);
         assertThat(back.segmentsDone).isEqualTo(3);
         assertThat(back.itemsScanned).isEqualTo(4567);
         assertThat(back.startedAt).isEqualTo(1_700_000_000_000L);
-        assertThatThrownBy(() -> states.deserialize(99, new byte[0])).hasMessageContaining("unknown version");
+        assertThatThrownBy(() -> states.deserialize(99, new byte[0]))
+                .hasMessageContaining("unknown version");
     }
 }

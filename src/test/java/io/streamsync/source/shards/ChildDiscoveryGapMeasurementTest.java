@@ -36,14 +36,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Measures issue 27 item 4: the wall-clock gap between the emission of a parent shard's last record and of its
- * child's first record, with child discovery by the periodic listing only (before) and with a CHILD_SHARDS query
- * when the parent ends (after). The real enumerator and reader (Flink's fetcher thread, the real split reader)
- * run with the production defaults (discovery every 10 s, GetRecords every 200 ms per shard) on a stream that
- * rolls its shard over every {@value #ROLL_MS} ms while a record is written every {@value #WRITE_MS} ms; the
- * coordinator runs on its own thread, its calls on a worker pool, as in Flink. A measurement, not a check of
- * the build: run with {@code -Dmeasure.child.gap=true}; it prints the gaps and asserts only that every record
- * came once, in order.
+ * Measures issue 27 item 4: the wall-clock gap between the emission of a parent shard's last record
+ * and of its child's first record, with child discovery by the periodic listing only (before) and
+ * with a CHILD_SHARDS query when the parent ends (after). The real enumerator and reader (Flink's
+ * fetcher thread, the real split reader) run with the production defaults (discovery every 10 s,
+ * GetRecords every 200 ms per shard) on a stream that rolls its shard over every {@value #ROLL_MS}
+ * ms while a record is written every {@value #WRITE_MS} ms; the coordinator runs on its own thread,
+ * its calls on a worker pool, as in Flink. A measurement, not a check of the build: run with {@code
+ * -Dmeasure.child.gap=true}; it prints the gaps and asserts only that every record came once, in
+ * order.
  */
 @EnabledIfSystemProperty(named = "measure.child.gap", matches = "true")
 class ChildDiscoveryGapMeasurementTest {
@@ -51,7 +52,10 @@ class ChildDiscoveryGapMeasurementTest {
     static final long WRITE_MS = 50;
     static final int GENERATIONS = 6;
 
-    /** Shard g exists from start + g * ROLL_MS and is closed ROLL_MS later; record k is written at start + k * WRITE_MS. */
+    /**
+     * Shard g exists from start + g * ROLL_MS and is closed ROLL_MS later; record k is written at
+     * start + k * WRITE_MS.
+     */
     static final class RollingStream implements ShardStream {
         final long start = System.currentTimeMillis();
         final boolean childQuery;
@@ -77,8 +81,11 @@ class ChildDiscoveryGapMeasurementTest {
             long now = System.currentTimeMillis();
             List<ListedShard> out = new ArrayList<>();
             for (int g = 0; g < generations(now); g++) {
-                out.add(new ListedShard("s" + g, g == 0 ? List.of() : List.of("s" + (g - 1)),
-                        now >= start + (g + 1) * ROLL_MS));
+                out.add(
+                        new ListedShard(
+                                "s" + g,
+                                g == 0 ? List.of() : List.of("s" + (g - 1)),
+                                now >= start + (g + 1) * ROLL_MS));
             }
             return out;
         }
@@ -90,14 +97,17 @@ class ChildDiscoveryGapMeasurementTest {
             }
             int g = Integer.parseInt(shardId.substring(1)) + 1;
             return g < generations(System.currentTimeMillis())
-                    ? List.of(new ListedShard("s" + g, List.of(shardId), false)) : List.of();
+                    ? List.of(new ListedShard("s" + g, List.of(shardId), false))
+                    : List.of();
         }
 
         @Override
         public String shardIterator(String shardId, StartPosition position) {
             int g = Integer.parseInt(shardId.substring(1));
-            long k = position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER
-                    ? Long.parseLong(position.sequenceNumber) + 1 : firstOf(g);
+            long k =
+                    position.type == StartPosition.Type.AFTER_SEQUENCE_NUMBER
+                            ? Long.parseLong(position.sequenceNumber) + 1
+                            : firstOf(g);
             return shardId + "@" + k;
         }
 
@@ -109,8 +119,15 @@ class ChildDiscoveryGapMeasurementTest {
             boolean closed = now >= start + (g + 1) * ROLL_MS;
             List<RawRecord> records = new ArrayList<>();
             long k = from;
-            for (; records.size() < limit && generationOf(k) == g && start + k * WRITE_MS <= now; k++) {
-                records.add(new RawRecord(("{\"k\":" + k + "}").getBytes(), shardId, Long.toString(k), start + k * WRITE_MS));
+            for (;
+                    records.size() < limit && generationOf(k) == g && start + k * WRITE_MS <= now;
+                    k++) {
+                records.add(
+                        new RawRecord(
+                                ("{\"k\":" + k + "}").getBytes(),
+                                shardId,
+                                Long.toString(k),
+                                start + k * WRITE_MS));
             }
             boolean ended = closed && generationOf(k) != g;
             return new RecordBatch(records, ended ? null : shardId + "@" + k, -1);
@@ -130,151 +147,190 @@ class ChildDiscoveryGapMeasurementTest {
         public void close() {}
     }
 
-    /** Runs the source until the last generation's first record is emitted; returns the gaps (ms) per rollover. */
+    /**
+     * Runs the source until the last generation's first record is emitted; returns the gaps (ms)
+     * per rollover.
+     */
     private static List<Long> run(boolean childQuery) throws Exception {
         RollingStream stream = new RollingStream(childQuery);
-        ShardSourceSettings settings = new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10),
-                Duration.ofMillis(200), 1000, false, Duration.ofMinutes(5));
+        ShardSourceSettings settings =
+                new ShardSourceSettings(
+                        null,
+                        StartPosition.TRIM_HORIZON,
+                        Duration.ofSeconds(10),
+                        Duration.ofMillis(200),
+                        1000,
+                        false,
+                        Duration.ofMinutes(5));
         ExecutorService coordinator = Executors.newSingleThreadExecutor();
         ScheduledExecutorService worker = Executors.newScheduledThreadPool(2);
         ConcurrentLinkedQueue<Runnable> readerTasks = new ConcurrentLinkedQueue<>();
         ShardEnumerator[] enumerator = new ShardEnumerator[1];
         ShardReader[] reader = new ShardReader[1];
 
-        SplitEnumeratorContext<ShardSplit> ctx = new SplitEnumeratorContext<>() {
-            @Override
-            public SplitEnumeratorMetricGroup metricGroup() {
-                return UnregisteredMetricsGroup.createSplitEnumeratorMetricGroup();
-            }
-
-            @Override
-            public void sendEventToSourceReader(int subtaskId, SourceEvent event) {
-                readerTasks.add(() -> reader[0].handleSourceEvents(event));
-            }
-
-            @Override
-            public int currentParallelism() {
-                return 1;
-            }
-
-            @Override
-            public Map<Integer, ReaderInfo> registeredReaders() {
-                return Map.of(0, new ReaderInfo(0, "h"));
-            }
-
-            @Override
-            public void assignSplits(SplitsAssignment<ShardSplit> assignment) {
-                List<ShardSplit> splits = assignment.assignment().get(0);
-                readerTasks.add(() -> reader[0].addSplits(splits));
-            }
-
-            @Override
-            public void signalNoMoreSplits(int subtask) {}
-
-            private <T> Runnable call(Callable<T> callable, BiConsumer<T, Throwable> handler) {
-                return () -> {
-                    T result = null;
-                    Throwable error = null;
-                    try {
-                        result = callable.call();
-                    } catch (Throwable t) {
-                        error = t;
+        SplitEnumeratorContext<ShardSplit> ctx =
+                new SplitEnumeratorContext<>() {
+                    @Override
+                    public SplitEnumeratorMetricGroup metricGroup() {
+                        return UnregisteredMetricsGroup.createSplitEnumeratorMetricGroup();
                     }
-                    T r = result;
-                    Throwable e = error;
-                    coordinator.execute(() -> handler.accept(r, e));
+
+                    @Override
+                    public void sendEventToSourceReader(int subtaskId, SourceEvent event) {
+                        readerTasks.add(() -> reader[0].handleSourceEvents(event));
+                    }
+
+                    @Override
+                    public int currentParallelism() {
+                        return 1;
+                    }
+
+                    @Override
+                    public Map<Integer, ReaderInfo> registeredReaders() {
+                        return Map.of(0, new ReaderInfo(0, "h"));
+                    }
+
+                    @Override
+                    public void assignSplits(SplitsAssignment<ShardSplit> assignment) {
+                        List<ShardSplit> splits = assignment.assignment().get(0);
+                        readerTasks.add(() -> reader[0].addSplits(splits));
+                    }
+
+                    @Override
+                    public void signalNoMoreSplits(int subtask) {}
+
+                    private <T> Runnable call(
+                            Callable<T> callable, BiConsumer<T, Throwable> handler) {
+                        return () -> {
+                            T result = null;
+                            Throwable error = null;
+                            try {
+                                result = callable.call();
+                            } catch (Throwable t) {
+                                error = t;
+                            }
+                            T r = result;
+                            Throwable e = error;
+                            coordinator.execute(() -> handler.accept(r, e));
+                        };
+                    }
+
+                    @Override
+                    public <T> void callAsync(
+                            Callable<T> callable, BiConsumer<T, Throwable> handler) {
+                        worker.execute(call(callable, handler));
+                    }
+
+                    @Override
+                    public <T> void callAsync(
+                            Callable<T> callable,
+                            BiConsumer<T, Throwable> handler,
+                            long initialDelay,
+                            long period) {
+                        worker.scheduleAtFixedRate(
+                                call(callable, handler),
+                                initialDelay,
+                                period,
+                                TimeUnit.MILLISECONDS);
+                    }
+
+                    @Override
+                    public void runInCoordinatorThread(Runnable runnable) {
+                        coordinator.execute(runnable);
+                    }
                 };
-            }
+        SourceReaderContext readerContext =
+                new SourceReaderContext() {
+                    @Override
+                    public SourceReaderMetricGroup metricGroup() {
+                        return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
+                    }
 
-            @Override
-            public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler) {
-                worker.execute(call(callable, handler));
-            }
+                    @Override
+                    public Configuration getConfiguration() {
+                        return new Configuration();
+                    }
 
-            @Override
-            public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler, long initialDelay, long period) {
-                worker.scheduleAtFixedRate(call(callable, handler), initialDelay, period, TimeUnit.MILLISECONDS);
-            }
+                    @Override
+                    public String getLocalHostName() {
+                        return "localhost";
+                    }
 
-            @Override
-            public void runInCoordinatorThread(Runnable runnable) {
-                coordinator.execute(runnable);
-            }
-        };
-        SourceReaderContext readerContext = new SourceReaderContext() {
-            @Override
-            public SourceReaderMetricGroup metricGroup() {
-                return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
-            }
+                    @Override
+                    public int getIndexOfSubtask() {
+                        return 0;
+                    }
 
-            @Override
-            public Configuration getConfiguration() {
-                return new Configuration();
-            }
+                    @Override
+                    public void sendSplitRequest() {}
 
-            @Override
-            public String getLocalHostName() {
-                return "localhost";
-            }
+                    @Override
+                    public void sendSourceEventToCoordinator(SourceEvent event) {
+                        coordinator.execute(() -> enumerator[0].handleSourceEvent(0, event));
+                    }
 
-            @Override
-            public int getIndexOfSubtask() {
-                return 0;
-            }
-
-            @Override
-            public void sendSplitRequest() {}
-
-            @Override
-            public void sendSourceEventToCoordinator(SourceEvent event) {
-                coordinator.execute(() -> enumerator[0].handleSourceEvent(0, event));
-            }
-
-            @Override
-            public UserCodeClassLoader getUserCodeClassLoader() {
-                return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
-            }
-        };
+                    @Override
+                    public UserCodeClassLoader getUserCodeClassLoader() {
+                        return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
+                    }
+                };
         ShardReaderMetrics metrics = new ShardReaderMetrics(new UnregisteredMetricsGroup(), null);
-        reader[0] = new ShardReader(() -> new ShardSplitReader(settings, metrics, stream), new DescriptiveStatisticsHistogram(10),
-                new Configuration(), readerContext);
-        Map<String, long[]> firstAndLast = new LinkedHashMap<>(); // shard -> first emitted at, last emitted at
+        reader[0] =
+                new ShardReader(
+                        () -> new ShardSplitReader(settings, metrics, stream),
+                        new DescriptiveStatisticsHistogram(10),
+                        new Configuration(),
+                        readerContext);
+        Map<String, long[]> firstAndLast =
+                new LinkedHashMap<>(); // shard -> first emitted at, last emitted at
         List<Long> order = new ArrayList<>();
-        ReaderOutput<RawRecord> output = new ReaderOutput<>() {
-            @Override
-            public void collect(RawRecord record) {
-                long now = System.currentTimeMillis();
-                firstAndLast.computeIfAbsent(record.shardId, s -> new long[] {now, now})[1] = now;
-                order.add(Long.parseLong(record.sequenceNumber));
-            }
+        ReaderOutput<RawRecord> output =
+                new ReaderOutput<>() {
+                    @Override
+                    public void collect(RawRecord record) {
+                        long now = System.currentTimeMillis();
+                        firstAndLast
+                                        .computeIfAbsent(
+                                                record.shardId, s -> new long[] {now, now})[1] =
+                                now;
+                        order.add(Long.parseLong(record.sequenceNumber));
+                    }
 
-            @Override
-            public void collect(RawRecord record, long timestamp) {
-                collect(record);
-            }
+                    @Override
+                    public void collect(RawRecord record, long timestamp) {
+                        collect(record);
+                    }
 
-            @Override
-            public void emitWatermark(Watermark watermark) {}
+                    @Override
+                    public void emitWatermark(Watermark watermark) {}
 
-            @Override
-            public void markIdle() {}
+                    @Override
+                    public void markIdle() {}
 
-            @Override
-            public void markActive() {}
+                    @Override
+                    public void markActive() {}
 
-            @Override
-            public SourceOutput<RawRecord> createOutputForSplit(String splitId) {
-                return this;
-            }
+                    @Override
+                    public SourceOutput<RawRecord> createOutputForSplit(String splitId) {
+                        return this;
+                    }
 
-            @Override
-            public void releaseOutputForSplit(String splitId) {}
-        };
-        coordinator.submit(() -> {
-            enumerator[0] = new ShardEnumerator(ctx, settings, new ShardLineage(StartPosition.TRIM_HORIZON), () -> stream);
-            enumerator[0].start();
-            enumerator[0].addReader(0);
-        }).get();
+                    @Override
+                    public void releaseOutputForSplit(String splitId) {}
+                };
+        coordinator
+                .submit(
+                        () -> {
+                            enumerator[0] =
+                                    new ShardEnumerator(
+                                            ctx,
+                                            settings,
+                                            new ShardLineage(StartPosition.TRIM_HORIZON),
+                                            () -> stream);
+                            enumerator[0].start();
+                            enumerator[0].addReader(0);
+                        })
+                .get();
         reader[0].start();
         String last = "s" + (GENERATIONS - 1);
         long deadline = System.currentTimeMillis() + GENERATIONS * ROLL_MS + 60_000;
@@ -290,7 +346,9 @@ class ChildDiscoveryGapMeasurementTest {
         coordinator.shutdownNow();
         reader[0].close();
         for (int i = 1; i < order.size(); i++) {
-            assertThat(order.get(i)).as("every record once, in order").isEqualTo(order.get(i - 1) + 1);
+            assertThat(order.get(i))
+                    .as("every record once, in order")
+                    .isEqualTo(order.get(i - 1) + 1);
         }
         List<Long> gaps = new ArrayList<>();
         for (int g = 1; g < GENERATIONS; g++) {
@@ -305,7 +363,8 @@ class ChildDiscoveryGapMeasurementTest {
         List<Long> after = run(true);
         System.out.println("CHILD-GAP listing only (discovery 10 s), ms: " + before);
         System.out.println("CHILD-GAP with CHILD_SHARDS query, ms: " + after);
-        System.out.println("CHILD-GAP median before/after: " + median(before) + " / " + median(after));
+        System.out.println(
+                "CHILD-GAP median before/after: " + median(before) + " / " + median(after));
     }
 
     private static long median(List<Long> values) {

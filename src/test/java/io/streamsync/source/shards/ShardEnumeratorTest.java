@@ -20,9 +20,10 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.Test;
 
 /**
- * The enumerator on a scripted stream and a recording context: shards are handed out only to registered
- * readers, children only after their parents are reported finished and to the parent's reader, the
- * rest to the reader with the fewest, reports are confirmed, and a listing that can never work fails.
+ * The enumerator on a scripted stream and a recording context: shards are handed out only to
+ * registered readers, children only after their parents are reported finished and to the parent's
+ * reader, the rest to the reader with the fewest, reports are confirmed, and a listing that can
+ * never work fails.
  */
 class ShardEnumeratorTest {
     /** A context that records assignments and events and runs the periodic listing on demand. */
@@ -33,6 +34,7 @@ class ShardEnumeratorTest {
         final List<String> events = new ArrayList<>();
         Callable<Object> listing;
         BiConsumer<Object, Throwable> onListing;
+
         /** Periodic calls after the first (the listing), e.g. the child-shard query tick. */
         final List<Runnable> otherPeriodic = new ArrayList<>();
 
@@ -58,10 +60,15 @@ class ShardEnumeratorTest {
 
         @Override
         public void assignSplits(SplitsAssignment<ShardSplit> assignment) {
-            assignment.assignment().forEach((reader, list) -> list.forEach(s -> {
-                assigned.add(s.shardId + "->" + reader);
-                splits.add(s);
-            }));
+            assignment
+                    .assignment()
+                    .forEach(
+                            (reader, list) ->
+                                    list.forEach(
+                                            s -> {
+                                                assigned.add(s.shardId + "->" + reader);
+                                                splits.add(s);
+                                            }));
         }
 
         @Override
@@ -85,7 +92,11 @@ class ShardEnumeratorTest {
 
         @Override
         @SuppressWarnings("unchecked")
-        public <T> void callAsync(Callable<T> callable, BiConsumer<T, Throwable> handler, long initialDelay, long period) {
+        public <T> void callAsync(
+                Callable<T> callable,
+                BiConsumer<T, Throwable> handler,
+                long initialDelay,
+                long period) {
             if (listing == null) {
                 listing = (Callable<Object>) callable;
                 onListing = (BiConsumer<Object, Throwable>) handler;
@@ -122,8 +133,13 @@ class ShardEnumeratorTest {
         List<ListedShard> shards = new ArrayList<>();
         StreamApiException failure;
         int listCalls;
-        /** Children by parent for CHILD_SHARDS queries; a parent not in here: the query is not supported. */
+
+        /**
+         * Children by parent for CHILD_SHARDS queries; a parent not in here: the query is not
+         * supported.
+         */
         final Map<String, List<ListedShard>> children = new java.util.HashMap<>();
+
         final List<String> childQueries = new ArrayList<>();
 
         @Override
@@ -143,8 +159,14 @@ class ShardEnumeratorTest {
     }
 
     private static ShardSourceSettings settings() {
-        return new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10), Duration.ofMillis(200), 1000,
-                false, Duration.ofMinutes(5));
+        return new ShardSourceSettings(
+                null,
+                StartPosition.TRIM_HORIZON,
+                Duration.ofSeconds(10),
+                Duration.ofMillis(200),
+                1000,
+                false,
+                Duration.ofMinutes(5));
     }
 
     private static ListedShard shard(String id, boolean closed, String... parents) {
@@ -155,9 +177,19 @@ class ShardEnumeratorTest {
     void childrenStartOnTheirParentsReaderOnlyAfterTheParentFinished() {
         Context ctx = new Context();
         Listing listing = new Listing();
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
-        listing.shards = List.of(shard("a", true), shard("b", false), shard("a1", false, "a"), shard("a2", false, "a"));
+        listing.shards =
+                List.of(
+                        shard("a", true),
+                        shard("b", false),
+                        shard("a1", false, "a"),
+                        shard("a2", false, "a"));
         ctx.discover();
         assertThat(ctx.assigned).as("no reader yet: nothing taken").isEmpty();
 
@@ -169,7 +201,9 @@ class ShardEnumeratorTest {
 
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
         assertThat(ctx.events).containsExactly("0:FinishedRecorded[a]");
-        assertThat(ctx.assigned).as("both children to the parent's reader").containsExactly("a->0", "b->1", "a1->0", "a2->0");
+        assertThat(ctx.assigned)
+                .as("both children to the parent's reader")
+                .containsExactly("a->0", "b->1", "a1->0", "a2->0");
 
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
         assertThat(ctx.assigned).as("a repeated report changes nothing").hasSize(4);
@@ -181,7 +215,12 @@ class ShardEnumeratorTest {
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
         ctx.readers.put(1, new ReaderInfo(1, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("p", true), shard("q", true), shard("m", false, "p", "q"));
         ctx.discover();
@@ -192,10 +231,14 @@ class ShardEnumeratorTest {
         assertThat(ctx.assigned).containsExactly("p->0", "q->1", "m->1");
 
         e.addSplitsBack(List.of(new ShardSplit("m", StartPosition.TRIM_HORIZON)), 1);
-        assertThat(ctx.assigned).as("q was finished after the last checkpoint: m waits until reader 1 says what it restored")
+        assertThat(ctx.assigned)
+                .as(
+                        "q was finished after the last checkpoint: m waits until reader 1 says what it restored")
                 .hasSize(3);
         e.handleSourceEvent(1, new ShardEvents.ReaderStarted(List.of()));
-        assertThat(ctx.assigned).as("handed out again").containsExactly("p->0", "q->1", "m->1", "m->1");
+        assertThat(ctx.assigned)
+                .as("handed out again")
+                .containsExactly("p->0", "q->1", "m->1", "m->1");
         assertThat(e.snapshotState(1).status("m")).isEqualTo(ShardLineage.Status.ASSIGNED);
     }
 
@@ -203,22 +246,39 @@ class ShardEnumeratorTest {
     void aStreamThatCannotBeListedFailsTheJobButALaterFailureIsRetried() {
         Context ctx = new Context();
         Listing listing = new Listing();
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
-        listing.failure = new StreamApiException(StreamApiException.Kind.THROTTLED, "slow down", null, 400, null);
+        listing.failure =
+                new StreamApiException(
+                        StreamApiException.Kind.THROTTLED, "slow down", null, 400, null);
         ctx.discover(); // throttled: logged, tried again next round
         listing.failure = null;
         listing.shards = List.of(shard("a", false));
         ctx.discover();
-        listing.failure = new StreamApiException(StreamApiException.Kind.NOT_FOUND, "gone", null, 400, null);
+        listing.failure =
+                new StreamApiException(StreamApiException.Kind.NOT_FOUND, "gone", null, 400, null);
         ctx.discover(); // after a first listing: retried
 
         Context fresh = new Context();
         Listing missing = new Listing();
-        ShardEnumerator never = new ShardEnumerator(fresh, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> missing);
+        ShardEnumerator never =
+                new ShardEnumerator(
+                        fresh,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> missing);
         never.start();
-        missing.failure = new StreamApiException(StreamApiException.Kind.NOT_FOUND, "stream gone", null, 400, null);
-        assertThatThrownBy(fresh::discover).hasMessageContaining("cannot list the shards").hasMessageContaining("stream gone");
+        missing.failure =
+                new StreamApiException(
+                        StreamApiException.Kind.NOT_FOUND, "stream gone", null, 400, null);
+        assertThatThrownBy(fresh::discover)
+                .hasMessageContaining("cannot list the shards")
+                .hasMessageContaining("stream gone");
     }
 
     @Test
@@ -228,29 +288,42 @@ class ShardEnumeratorTest {
         ctx.readers.put(0, new ReaderInfo(0, "h"));
         ctx.readers.put(1, new ReaderInfo(1, "h"));
         ctx.readers.put(2, new ReaderInfo(2, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("a", true), shard("b", false));
         ctx.discover();
         assertThat(ctx.assigned).containsExactly("a->0", "b->1");
-        assertThat(ctx.events).as("more readers than shards: reader 2 holds no one back").containsExactly("2:NoShards");
+        assertThat(ctx.events)
+                .as("more readers than shards: reader 2 holds no one back")
+                .containsExactly("2:NoShards");
 
         ctx.events.clear();
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
-        assertThat(ctx.events).as("a's children are not listed yet: they will come to reader 0, which must not run ahead")
+        assertThat(ctx.events)
+                .as(
+                        "a's children are not listed yet: they will come to reader 0, which must not run ahead")
                 .containsExactly("0:FinishedRecorded[a]");
 
         ctx.events.clear();
         listing.shards = List.of(shard("a", true), shard("b", false), shard("a1", false, "a"));
         ctx.discover();
         assertThat(ctx.assigned).containsExactly("a->0", "b->1", "a1->0");
-        assertThat(ctx.events).as("told once: an event a failed reader cannot take fails it over").isEmpty();
+        assertThat(ctx.events)
+                .as("told once: an event a failed reader cannot take fails it over")
+                .isEmpty();
 
         long[] now = {System.currentTimeMillis()};
         e.clock = () -> now[0];
         e.addReader(2); // reader 2 registers again after a failover
         ctx.discover();
-        assertThat(ctx.events).as("not in its first discovery interval: it may fail at once, on a shard it restored")
+        assertThat(ctx.events)
+                .as(
+                        "not in its first discovery interval: it may fail at once, on a shard it restored")
                 .isEmpty();
         now[0] += 10_000;
         ctx.discover();
@@ -260,21 +333,38 @@ class ShardEnumeratorTest {
     }
 
     private static ShardSourceSettings settings(boolean continueOnTrimmed, Duration retryTimeout) {
-        return new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10), Duration.ofMillis(200), 1000,
-                continueOnTrimmed, retryTimeout);
+        return new ShardSourceSettings(
+                null,
+                StartPosition.TRIM_HORIZON,
+                Duration.ofSeconds(10),
+                Duration.ofMillis(200),
+                1000,
+                continueOnTrimmed,
+                retryTimeout);
     }
 
-    /** Flink's regional failover of one reader: unregistered, its splits since the checkpoint handed back, restarted. */
-    private static void regionalFailover(Context ctx, ShardEnumerator e, int reader, List<ShardSplit> assignedSinceCheckpoint,
-            List<String> restoredFinished, List<String> restoredUnfinished) {
+    /**
+     * Flink's regional failover of one reader: unregistered, its splits since the checkpoint handed
+     * back, restarted.
+     */
+    private static void regionalFailover(
+            Context ctx,
+            ShardEnumerator e,
+            int reader,
+            List<ShardSplit> assignedSinceCheckpoint,
+            List<String> restoredFinished,
+            List<String> restoredUnfinished) {
         ctx.readers.remove(reader);
         e.addSplitsBack(assignedSinceCheckpoint, reader);
         ctx.readers.put(reader, new ReaderInfo(reader, "h"));
         e.addReader(reader);
         if (!restoredFinished.isEmpty()) {
-            e.handleSourceEvent(reader, new ShardEvents.ShardsFinished(restoredFinished)); // ShardReader.addSplits
+            e.handleSourceEvent(
+                    reader,
+                    new ShardEvents.ShardsFinished(restoredFinished)); // ShardReader.addSplits
         }
-        e.handleSourceEvent(reader, new ShardEvents.ReaderStarted(restoredUnfinished)); // ShardReader.start
+        e.handleSourceEvent(
+                reader, new ShardEvents.ReaderStarted(restoredUnfinished)); // ShardReader.start
     }
 
     private static ShardSplit split(String id) {
@@ -282,12 +372,18 @@ class ShardEnumeratorTest {
     }
 
     @Test
-    void aShardAssignedAfterTheCheckpointAndReadToItsEndIsReadAgainAfterARegionalFailover() throws Exception {
+    void aShardAssignedAfterTheCheckpointAndReadToItsEndIsReadAgainAfterARegionalFailover()
+            throws Exception {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
         ctx.readers.put(1, new ReaderInfo(1, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         e.snapshotState(1);
         e.notifyCheckpointComplete(1); // the last completed checkpoint: nothing assigned yet
@@ -296,7 +392,8 @@ class ShardEnumeratorTest {
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
         assertThat(ctx.assigned).containsExactly("p->0", "c->0");
 
-        // reader 0 fails: p and c were assigned after checkpoint 1, the restored reader knows neither
+        // reader 0 fails: p and c were assigned after checkpoint 1, the restored reader knows
+        // neither
         ctx.assigned.clear();
         regionalFailover(ctx, e, 0, List.of(split("p"), split("c")), List.of(), List.of());
         assertThat(ctx.assigned).as("p is read again, and c only after it").containsExactly("p->1");
@@ -305,12 +402,18 @@ class ShardEnumeratorTest {
     }
 
     @Test
-    void aShardFinishedAfterTheCheckpointHoldsItsChildrenBackUntilTheRestoredReaderFinishesItAgain() throws Exception {
+    void aShardFinishedAfterTheCheckpointHoldsItsChildrenBackUntilTheRestoredReaderFinishesItAgain()
+            throws Exception {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
         ctx.readers.put(1, new ReaderInfo(1, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("p", true), shard("q", false), shard("c", false, "p"));
         ctx.discover();
@@ -320,21 +423,29 @@ class ShardEnumeratorTest {
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
         assertThat(ctx.assigned).containsExactly("p->0", "q->1", "c->0");
 
-        // reader 0 fails; restored, it holds p unfinished at its checkpointed position and reads its tail again
+        // reader 0 fails; restored, it holds p unfinished at its checkpointed position and reads
+        // its tail again
         ctx.assigned.clear();
         regionalFailover(ctx, e, 0, List.of(split("c")), List.of(), List.of("p"));
         assertThat(ctx.assigned).as("c must not start before p's tail is read again").isEmpty();
         e.snapshotState(2);
-        assertThat(e.snapshotState(2).status("p")).as("a checkpoint now holds p as being read")
+        assertThat(e.snapshotState(2).status("p"))
+                .as("a checkpoint now holds p as being read")
                 .isEqualTo(ShardLineage.Status.ASSIGNED);
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
         assertThat(ctx.assigned).containsExactly("c->0");
 
-        // the same, but the restored reader had p finished already in its checkpoint (reported again at once)
+        // the same, but the restored reader had p finished already in its checkpoint (reported
+        // again at once)
         Context ctx2 = new Context();
         ctx2.readers.put(0, new ReaderInfo(0, "h"));
         ctx2.readers.put(1, new ReaderInfo(1, "h"));
-        ShardEnumerator e2 = new ShardEnumerator(ctx2, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e2 =
+                new ShardEnumerator(
+                        ctx2,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e2.start();
         ctx2.discover();
         e2.snapshotState(1);
@@ -347,7 +458,9 @@ class ShardEnumeratorTest {
         ctx2.readers.put(0, new ReaderInfo(0, "h"));
         e2.addReader(0);
         e2.handleSourceEvent(0, new ShardEvents.ReaderStarted(List.of()));
-        assertThat(ctx2.assigned).as("p was finished before the checkpoint: c goes on").containsExactly("c->0");
+        assertThat(ctx2.assigned)
+                .as("p was finished before the checkpoint: c goes on")
+                .containsExactly("c->0");
     }
 
     @Test
@@ -355,7 +468,12 @@ class ShardEnumeratorTest {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("p", true), shard("c", false, "p"), shard("d", false, "c"));
         ctx.discover();
@@ -366,7 +484,9 @@ class ShardEnumeratorTest {
         assertThat(ctx.assigned).containsExactly("p->0", "c->0", "d->0");
         ctx.assigned.clear();
         regionalFailover(ctx, e, 0, List.of(split("d")), List.of("c"), List.of());
-        assertThat(ctx.assigned).as("c re-reported finished by the restored reader; d handed out again").containsExactly("d->0");
+        assertThat(ctx.assigned)
+                .as("c re-reported finished by the restored reader; d handed out again")
+                .containsExactly("d->0");
         assertThat(e.snapshotState(2).status("p")).isEqualTo(ShardLineage.Status.FINISHED);
     }
 
@@ -375,49 +495,71 @@ class ShardEnumeratorTest {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(true, Duration.ofMinutes(5)),
-                new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(true, Duration.ofMinutes(5)),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("a", false));
         ctx.discover();
-        // the job stops; "b" (child of a) is created and trimmed before it is listed again; "c" (child of b) is listed
+        // the job stops; "b" (child of a) is created and trimmed before it is listed again; "c"
+        // (child of b) is listed
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
         listing.shards = List.of(shard("a", true), shard("c", false, "b"));
         ctx.discover();
         List<ShardSplit> handedOut = new ArrayList<>(ctx.splits);
         assertThat(handedOut).extracting(sp -> sp.shardId).containsExactly("a", "c");
-        assertThat(handedOut.get(1).gap).as("c's reader reports the loss as a gap")
-                .contains("shard b").contains("parent of c").contains("lost");
+        assertThat(handedOut.get(1).gap)
+                .as("c's reader reports the loss as a gap")
+                .contains("shard b")
+                .contains("parent of c")
+                .contains("lost");
 
         Context failing = new Context();
         Listing l2 = new Listing();
-        ShardEnumerator strict = new ShardEnumerator(failing, settings(false, Duration.ofMinutes(5)),
-                new ShardLineage(StartPosition.TRIM_HORIZON), () -> l2);
+        ShardEnumerator strict =
+                new ShardEnumerator(
+                        failing,
+                        settings(false, Duration.ofMinutes(5)),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> l2);
         strict.start();
         l2.shards = List.of(shard("a", false));
         failing.discover();
         l2.shards = List.of(shard("a", true), shard("c", false, "b"));
-        assertThatThrownBy(failing::discover).hasMessageContaining("shard b").hasMessageContaining("source.on.trimmed.data");
+        assertThatThrownBy(failing::discover)
+                .hasMessageContaining("shard b")
+                .hasMessageContaining("source.on.trimmed.data");
     }
 
     @Test
     void transientListingErrorsAreRetriedWithBackoff() throws Exception {
         Context ctx = new Context();
         Listing listing = new Listing();
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(false, Duration.ofSeconds(30)),
-                new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(false, Duration.ofSeconds(30)),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         long[] now = {1_000_000L};
         e.clock = () -> now[0];
         e.start();
         listing.shards = List.of(shard("a", false));
         ctx.discover();
         int calls = listing.listCalls;
-        listing.failure = new StreamApiException(StreamApiException.Kind.RETRYABLE, "HTTP 500", null, 500, null);
+        listing.failure =
+                new StreamApiException(
+                        StreamApiException.Kind.RETRYABLE, "HTTP 500", null, 500, null);
         for (int i = 0; i < 6; i++) {
             ctx.discover();
             now[0] += 10_000;
         }
-        assertThat(listing.listCalls - calls).as("transient failures back off: fewer calls than rounds").isLessThan(6);
+        assertThat(listing.listCalls - calls)
+                .as("transient failures back off: fewer calls than rounds")
+                .isLessThan(6);
         listing.failure = null;
         now[0] += 10 * 60_000;
         ctx.discover();
@@ -428,33 +570,51 @@ class ShardEnumeratorTest {
     void listingErrorsThatRetryingCannotFixFailTheJobAfterTheRetryTimeout() throws Exception {
         Context ctx = new Context();
         Listing listing = new Listing();
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(false, Duration.ofSeconds(30)),
-                new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(false, Duration.ofSeconds(30)),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         long[] now = {1_000_000L};
         e.clock = () -> now[0];
         e.start();
         listing.shards = List.of(shard("a", false));
         ctx.discover();
-        listing.failure = new StreamApiException(StreamApiException.Kind.FATAL,
-                "DescribeStream failed: HTTP 400 AccessDeniedException: not authorized", "AccessDeniedException", 400, null);
+        listing.failure =
+                new StreamApiException(
+                        StreamApiException.Kind.FATAL,
+                        "DescribeStream failed: HTTP 400 AccessDeniedException: not authorized",
+                        "AccessDeniedException",
+                        400,
+                        null);
         ctx.discover(); // the first of a run: retried (a policy being changed)
         now[0] += 20_000;
         ctx.discover();
         now[0] += 20_000;
-        assertThatThrownBy(ctx::discover).hasMessageContaining("cannot list the shards")
-                .hasMessageContaining("AccessDeniedException").hasMessageContaining("source.retry.timeout.ms");
+        assertThatThrownBy(ctx::discover)
+                .hasMessageContaining("cannot list the shards")
+                .hasMessageContaining("AccessDeniedException")
+                .hasMessageContaining("source.retry.timeout.ms");
     }
 
     @Test
-    void theChildrenOfAFinishedShardAreAskedForAtOnceInsteadOfWaitingForTheNextListing() throws Exception {
+    void theChildrenOfAFinishedShardAreAskedForAtOnceInsteadOfWaitingForTheNextListing()
+            throws Exception {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("p", false));
         ctx.discover();
-        listing.children.put("p", List.of()); // the child appears a little later than the parent's end
+        listing.children.put(
+                "p", List.of()); // the child appears a little later than the parent's end
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
         assertThat(ctx.assigned).containsExactly("p->0");
         listing.children.put("p", List.of(shard("c", false, "p")));
@@ -462,7 +622,9 @@ class ShardEnumeratorTest {
             e.clock = () -> System.currentTimeMillis() + 60_000; // its next query is due
             ctx.tick();
         }
-        assertThat(ctx.assigned).as("no full listing ran in between").containsExactly("p->0", "c->0");
+        assertThat(ctx.assigned)
+                .as("no full listing ran in between")
+                .containsExactly("p->0", "c->0");
         assertThat(listing.childQueries).startsWith("p", "p");
         int queries = listing.childQueries.size();
         ctx.tick();
@@ -470,46 +632,67 @@ class ShardEnumeratorTest {
     }
 
     @Test
-    void theReaderOfAShardWhoseChildrenAreListedIsToldSoItsEmptyAnswersAreNotTakenForTheHead() throws Exception {
+    void theReaderOfAShardWhoseChildrenAreListedIsToldSoItsEmptyAnswersAreNotTakenForTheHead()
+            throws Exception {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("p", false));
         ctx.discover();
-        listing.shards = List.of(shard("p", false), shard("c", false, "p")); // p still answers, the child takes the writes
+        listing.shards =
+                List.of(
+                        shard("p", false),
+                        shard("c", false, "p")); // p still answers, the child takes the writes
         ctx.discover();
         ctx.discover();
         assertThat(ctx.events).containsExactly("0:ShardsSuperseded[p]");
-        e.handleSourceEvent(0, new ShardEvents.ReaderStarted(List.of("p"))); // a restarted reader: told again
+        e.handleSourceEvent(
+                0, new ShardEvents.ReaderStarted(List.of("p"))); // a restarted reader: told again
         assertThat(ctx.events).containsExactly("0:ShardsSuperseded[p]", "0:ShardsSuperseded[p]");
     }
 
     @Test
     void theGaugesDoNotIterateTheLineageFromTheReportersThread() throws Exception {
-        Map<String, org.apache.flink.metrics.Gauge<?>> gauges = new java.util.concurrent.ConcurrentHashMap<>();
-        Context ctx = new Context() {
-            @Override
-            public SplitEnumeratorMetricGroup metricGroup() {
-                return new CapturingEnumeratorGroup(gauges);
-            }
-        };
+        Map<String, org.apache.flink.metrics.Gauge<?>> gauges =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        Context ctx =
+                new Context() {
+                    @Override
+                    public SplitEnumeratorMetricGroup metricGroup() {
+                        return new CapturingEnumeratorGroup(gauges);
+                    }
+                };
         Listing listing = new Listing();
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread reporter = new Thread(() -> {
-            while (!done.get()) {
-                try {
-                    gauges.get("shardsWaiting").getValue();
-                    gauges.get("shardsReading").getValue();
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                }
-            }
-        });
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reporter =
+                new Thread(
+                        () -> {
+                            while (!done.get()) {
+                                try {
+                                    gauges.get("shardsWaiting").getValue();
+                                    gauges.get("shardsReading").getValue();
+                                } catch (Throwable t) {
+                                    failure.compareAndSet(null, t);
+                                }
+                            }
+                        });
         reporter.start();
         List<ListedShard> shards = new ArrayList<>();
         for (int i = 0; i < 1000 && failure.get() == null; i++) {
@@ -524,7 +707,8 @@ class ShardEnumeratorTest {
     }
 
     /** An enumerator metric group that keeps its gauges by name. */
-    static final class CapturingEnumeratorGroup extends UnregisteredMetricsGroup implements SplitEnumeratorMetricGroup {
+    static final class CapturingEnumeratorGroup extends UnregisteredMetricsGroup
+            implements SplitEnumeratorMetricGroup {
         private final Map<String, org.apache.flink.metrics.Gauge<?>> gauges;
 
         CapturingEnumeratorGroup(Map<String, org.apache.flink.metrics.Gauge<?>> gauges) {
@@ -543,7 +727,8 @@ class ShardEnumeratorTest {
         }
 
         @Override
-        public <G extends org.apache.flink.metrics.Gauge<Long>> G setUnassignedSplitsGauge(G unassignedSplitsGauge) {
+        public <G extends org.apache.flink.metrics.Gauge<Long>> G setUnassignedSplitsGauge(
+                G unassignedSplitsGauge) {
             return unassignedSplitsGauge;
         }
     }
@@ -553,7 +738,12 @@ class ShardEnumeratorTest {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         long[] now = {1_000_000L};
         e.clock = () -> now[0];
         e.start();
@@ -566,7 +756,8 @@ class ShardEnumeratorTest {
             now[0] += 60_000;
         }
         ctx.discover();
-        assertThat(e.finishesTracked()).as("finished in a completed checkpoint over three discovery intervals ago")
+        assertThat(e.finishesTracked())
+                .as("finished in a completed checkpoint over three discovery intervals ago")
                 .isLessThanOrEqualTo(1);
     }
 
@@ -575,7 +766,12 @@ class ShardEnumeratorTest {
         Context ctx = new Context();
         Listing listing = new Listing();
         ctx.readers.put(0, new ReaderInfo(0, "h"));
-        ShardEnumerator e = new ShardEnumerator(ctx, settings(), new ShardLineage(StartPosition.TRIM_HORIZON), () -> listing);
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
         e.start();
         listing.shards = List.of(shard("a", false), shard("b", false));
         ctx.discover();

@@ -36,14 +36,17 @@ class ShardLineageTest {
         assertThat(l.takeReady()).containsExactly(new ShardSplit("p", StartPosition.TRIM_HORIZON));
         assertThat(l.takeReady()).isEmpty();
         l.finished("p", T);
-        assertThat(l.takeReady()).containsExactly(new ShardSplit("c1", StartPosition.TRIM_HORIZON),
-                new ShardSplit("c2", StartPosition.TRIM_HORIZON));
+        assertThat(l.takeReady())
+                .containsExactly(
+                        new ShardSplit("c1", StartPosition.TRIM_HORIZON),
+                        new ShardSplit("c2", StartPosition.TRIM_HORIZON));
     }
 
     /**
-     * Both orders of finishing: with the check mutated to look at the first parent only ({@code parents.get(0)}),
-     * the first order below hands "m" out while "b" is still being read and this test fails (issue 32: the
-     * earlier version finished "b" first only, and passed under that mutation).
+     * Both orders of finishing: with the check mutated to look at the first parent only ({@code
+     * parents.get(0)}), the first order below hands "m" out while "b" is still being read and this
+     * test fails (issue 32: the earlier version finished "b" first only, and passed under that
+     * mutation).
      */
     @Test
     void aMergedShardWaitsForBothParents() {
@@ -52,7 +55,9 @@ class ShardLineageTest {
             l.listed(List.of(closed("a"), closed("b"), open("m", "a", "b")), T);
             assertThat(ids(l.takeReady())).containsExactly("a", "b");
             l.finished(order.get(0), T);
-            assertThat(l.takeReady()).as("%s finished, %s still being read", order.get(0), order.get(1)).isEmpty();
+            assertThat(l.takeReady())
+                    .as("%s finished, %s still being read", order.get(0), order.get(1))
+                    .isEmpty();
             l.finished(order.get(1), T);
             assertThat(ids(l.takeReady())).containsExactly("m");
         }
@@ -83,7 +88,8 @@ class ShardLineageTest {
         l.listed(List.of(closed("p"), open("c1", "p"), open("c2", "p")), T);
         l.takeReady();
         l.finished("p", T);
-        byte[] checkpoint = ser.serialize(l); // the checkpoint falls here: finished, children not assigned yet
+        byte[] checkpoint =
+                ser.serialize(l); // the checkpoint falls here: finished, children not assigned yet
 
         ShardLineage restored = ser.deserialize(ser.getVersion(), checkpoint);
         assertThat(ids(restored.takeReady())).containsExactly("c1", "c2");
@@ -92,18 +98,21 @@ class ShardLineageTest {
     }
 
     @Test
-    void aFinishedReportThatCameAfterTheCheckpointIsMadeAgainByTheRestoredReader() throws Exception {
+    void aFinishedReportThatCameAfterTheCheckpointIsMadeAgainByTheRestoredReader()
+            throws Exception {
         ShardLineageSerializer ser = new ShardLineageSerializer();
         ShardLineage l = new ShardLineage(StartPosition.TRIM_HORIZON);
         l.listed(List.of(closed("p"), open("c", "p")), T);
         l.takeReady();
-        byte[] checkpoint = ser.serialize(l); // the reader's report of p reaches the enumerator after this
+        byte[] checkpoint =
+                ser.serialize(l); // the reader's report of p reaches the enumerator after this
         l.finished("p", T);
 
         ShardLineage restored = ser.deserialize(ser.getVersion(), checkpoint);
         assertThat(restored.status("p")).isEqualTo(ShardLineage.Status.ASSIGNED);
         assertThat(restored.takeReady()).as("c must wait: p is not known to be finished").isEmpty();
-        restored.finished("p", T); // the restored reader still holds p as finished and reports it again
+        restored.finished(
+                "p", T); // the restored reader still holds p as finished and reports it again
         assertThat(ids(restored.takeReady())).containsExactly("c");
     }
 
@@ -126,13 +135,21 @@ class ShardLineageTest {
         l.finished("p", T + 1000);
         l.takeReady();
         Duration day = Duration.ofHours(24);
-        assertThat(l.prune(Set.of("p", "c"), T + day.toMillis() + 500, day)).as("old: unlisted and past retention").isEqualTo(1);
+        assertThat(l.prune(Set.of("p", "c"), T + day.toMillis() + 500, day))
+                .as("old: unlisted and past retention")
+                .isEqualTo(1);
         assertThat(l.status("old")).isNull();
-        assertThat(l.prune(Set.of("c"), T + day.toMillis() + 500, day)).as("p finished less than a day ago").isZero();
+        assertThat(l.prune(Set.of("c"), T + day.toMillis() + 500, day))
+                .as("p finished less than a day ago")
+                .isZero();
         assertThat(l.prune(Set.of("c"), T + day.toMillis() + 1000, day)).isEqualTo(1);
-        assertThat(l.status("c")).as("never an unfinished shard").isEqualTo(ShardLineage.Status.ASSIGNED);
+        assertThat(l.status("c"))
+                .as("never an unfinished shard")
+                .isEqualTo(ShardLineage.Status.ASSIGNED);
         l.listed(List.of(open("c"), open("late", "p")), T + day.toMillis() + 2000);
-        assertThat(ids(l.takeReady())).as("a child of a pruned (finished) parent starts at once").containsExactly("late");
+        assertThat(ids(l.takeReady()))
+                .as("a child of a pruned (finished) parent starts at once")
+                .containsExactly("late");
     }
 
     @Test
@@ -140,11 +157,13 @@ class ShardLineageTest {
         ShardLineage l = new ShardLineage(StartPosition.LATEST);
         l.listed(List.of(closed("old"), open("head", "old")), T);
         assertThat(l.status("old")).isEqualTo(ShardLineage.Status.FINISHED);
-        assertThat(l.takeReady()).as("LATEST resolved once, to the listing's time: a position a restore finds again")
+        assertThat(l.takeReady())
+                .as("LATEST resolved once, to the listing's time: a position a restore finds again")
                 .containsExactly(new ShardSplit("head", StartPosition.atTimestamp(T)));
         l.finished("head", T + 1000);
         l.listed(List.of(closed("head", "old"), open("next", "head")), T + 2000);
-        assertThat(l.takeReady()).containsExactly(new ShardSplit("next", StartPosition.TRIM_HORIZON));
+        assertThat(l.takeReady())
+                .containsExactly(new ShardSplit("next", StartPosition.TRIM_HORIZON));
     }
 
     @Test
@@ -173,9 +192,11 @@ class ShardLineageTest {
         assertThat(back.counts()).isEqualTo(l.counts());
         assertThat(back.status("a")).isEqualTo(ShardLineage.Status.FINISHED);
         back.finished("b", T + 6);
-        assertThat(back.takeReady()).containsExactly(new ShardSplit("m", StartPosition.atTimestamp(T)));
+        assertThat(back.takeReady())
+                .containsExactly(new ShardSplit("m", StartPosition.atTimestamp(T)));
         assertThat(ser.serialize(back)).isNotEqualTo(ser.serialize(l));
-        assertThatThrownBy(() -> ser.deserialize(3, ser.serialize(l))).hasMessageContaining("unknown shard lineage version 3");
+        assertThatThrownBy(() -> ser.deserialize(3, ser.serialize(l)))
+                .hasMessageContaining("unknown shard lineage version 3");
 
         // version 1 (what the golden savepoints hold): no gaps, no forgotten shards
         java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
@@ -203,22 +224,41 @@ class ShardLineageTest {
         old.markGap("c", "lost before c");
         old.returned("c");
         assertThat(ser.deserialize(ser.getVersion(), ser.serialize(old)).takeReady())
-                .containsExactly(new ShardSplit("c", StartPosition.afterSequenceNumber("5"), false, -1L, "lost before c"));
+                .containsExactly(
+                        new ShardSplit(
+                                "c",
+                                StartPosition.afterSequenceNumber("5"),
+                                false,
+                                -1L,
+                                "lost before c"));
     }
 
     @Test
     void splitsKeepTheirPositionAndFinishedFlagThroughTheirSerializer() throws Exception {
         ShardSplitSerializer ser = new ShardSplitSerializer();
-        for (ShardSplit s : List.of(new ShardSplit("shardId-1", StartPosition.TRIM_HORIZON),
-                new ShardSplit("shardId-2", StartPosition.LATEST).after("4900000000000000000000000001234567890"),
-                new ShardSplit("shardId-3", StartPosition.atTimestamp(T)).asFinished(),
-                new ShardSplit("shardId-4", StartPosition.afterSequenceNumber("12"), true, 1_733_000_000_123L),
-                new ShardSplit("shardId-5", StartPosition.TRIM_HORIZON, false, -1L, "trimmed-data gap: parent lost"))) {
+        for (ShardSplit s :
+                List.of(
+                        new ShardSplit("shardId-1", StartPosition.TRIM_HORIZON),
+                        new ShardSplit("shardId-2", StartPosition.LATEST)
+                                .after("4900000000000000000000000001234567890"),
+                        new ShardSplit("shardId-3", StartPosition.atTimestamp(T)).asFinished(),
+                        new ShardSplit(
+                                "shardId-4",
+                                StartPosition.afterSequenceNumber("12"),
+                                true,
+                                1_733_000_000_123L),
+                        new ShardSplit(
+                                "shardId-5",
+                                StartPosition.TRIM_HORIZON,
+                                false,
+                                -1L,
+                                "trimmed-data gap: parent lost"))) {
             assertThat(ser.deserialize(ser.getVersion(), ser.serialize(s))).isEqualTo(s);
         }
         assertThat(new ShardSplit("a", StartPosition.TRIM_HORIZON).after("7").start)
                 .isEqualTo(StartPosition.afterSequenceNumber("7"));
-        assertThatThrownBy(() -> ser.deserialize(9, new byte[0])).hasMessageContaining("unknown shard split version 9");
+        assertThatThrownBy(() -> ser.deserialize(9, new byte[0]))
+                .hasMessageContaining("unknown shard split version 9");
         java.io.ByteArrayOutputStream v1 = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(v1)) {
             out.writeUTF("shardId-6");
@@ -227,17 +267,20 @@ class ShardLineageTest {
             out.writeLong(42L);
         }
         assertThat(ser.deserialize(1, v1.toByteArray()))
-                .isEqualTo(new ShardSplit("shardId-6", StartPosition.afterSequenceNumber("77"), true, 42L));
+                .isEqualTo(
+                        new ShardSplit(
+                                "shardId-6", StartPosition.afterSequenceNumber("77"), true, 42L));
     }
 
     /**
-     * Random shard graphs (DynamoDB-style splits and Kinesis-style merges over generations), read by readers
-     * that finish shards in random order, with listings that lag, duplicated reports, and checkpoints restored
-     * at random points: every shard is assigned only after all its parents finished, and every shard is
-     * eventually read.
+     * Random shard graphs (DynamoDB-style splits and Kinesis-style merges over generations), read
+     * by readers that finish shards in random order, with listings that lag, duplicated reports,
+     * and checkpoints restored at random points: every shard is assigned only after all its parents
+     * finished, and every shard is eventually read.
      */
     @Test
-    void onRandomGraphsParentsAlwaysFinishBeforeTheirChildrenStartAndEveryShardIsRead() throws Exception {
+    void onRandomGraphsParentsAlwaysFinishBeforeTheirChildrenStartAndEveryShardIsRead()
+            throws Exception {
         ShardLineageSerializer ser = new ShardLineageSerializer();
         for (int seed = 0; seed < 300; seed++) {
             Random r = new Random(seed);
@@ -270,7 +313,8 @@ class ShardLineageTest {
             ShardLineage l = new ShardLineage(StartPosition.TRIM_HORIZON);
             Set<String> finished = new HashSet<>();
             Set<String> reading = new HashSet<>();
-            int visible = 1 + r.nextInt(order.size()); // listings lag: only the first shards are listed at first
+            int visible = 1 + r.nextInt(order.size()); // listings lag: only the first shards are
+            // listed at first
             byte[] checkpoint = null;
             Set<String> finishedAtCheckpoint = null;
             for (int step = 0; step < 500 && finished.size() < order.size(); step++) {
@@ -282,7 +326,10 @@ class ShardLineageTest {
                 l.listed(listing, T + step);
                 for (ShardSplit s : l.takeReady()) {
                     for (String p : parentsOf.get(s.shardId)) {
-                        assertThat(finished).as("seed %d: %s started before its parent %s finished", seed, s.shardId, p)
+                        assertThat(finished)
+                                .as(
+                                        "seed %d: %s started before its parent %s finished",
+                                        seed, s.shardId, p)
                                 .contains(p);
                     }
                     reading.add(s.shardId);
@@ -300,7 +347,8 @@ class ShardLineageTest {
                     checkpoint = ser.serialize(l);
                     finishedAtCheckpoint = new HashSet<>(finished);
                 } else if (checkpoint != null && r.nextInt(25) == 0) {
-                    // a restore: the readers' state comes from the same checkpoint; what they were reading then,
+                    // a restore: the readers' state comes from the same checkpoint; what they were
+                    // reading then,
                     // and what they finished since, is reported again
                     l = ser.deserialize(ser.getVersion(), checkpoint);
                     finished = new HashSet<>(finishedAtCheckpoint);
@@ -315,7 +363,9 @@ class ShardLineageTest {
                     }
                 }
             }
-            assertThat(finished).as("seed %d: every shard read", seed).containsExactlyInAnyOrderElementsOf(order);
+            assertThat(finished)
+                    .as("seed %d: every shard read", seed)
+                    .containsExactlyInAnyOrderElementsOf(order);
         }
     }
 }

@@ -20,49 +20,50 @@ import org.apache.flink.util.UserCodeClassLoader;
 import org.junit.jupiter.api.Test;
 
 /**
- * A shard read to its end is reported to the enumerator and stays in the reader's checkpoints until the
- * enumerator confirmed it and a checkpoint taken after the confirmation completed; a restored finished
- * shard is reported again and not read.
+ * A shard read to its end is reported to the enumerator and stays in the reader's checkpoints until
+ * the enumerator confirmed it and a checkpoint taken after the confirmation completed; a restored
+ * finished shard is reported again and not read.
  */
 class ShardReaderTest {
     private final List<SourceEvent> sent = new ArrayList<>();
 
-    private final SourceReaderContext context = new SourceReaderContext() {
-        @Override
-        public SourceReaderMetricGroup metricGroup() {
-            return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
-        }
+    private final SourceReaderContext context =
+            new SourceReaderContext() {
+                @Override
+                public SourceReaderMetricGroup metricGroup() {
+                    return UnregisteredMetricsGroup.createSourceReaderMetricGroup();
+                }
 
-        @Override
-        public Configuration getConfiguration() {
-            return new Configuration();
-        }
+                @Override
+                public Configuration getConfiguration() {
+                    return new Configuration();
+                }
 
-        @Override
-        public String getLocalHostName() {
-            return "localhost";
-        }
+                @Override
+                public String getLocalHostName() {
+                    return "localhost";
+                }
 
-        @Override
-        public int getIndexOfSubtask() {
-            return 0;
-        }
+                @Override
+                public int getIndexOfSubtask() {
+                    return 0;
+                }
 
-        @Override
-        public void sendSplitRequest() {}
+                @Override
+                public void sendSplitRequest() {}
 
-        @Override
-        public void sendSourceEventToCoordinator(SourceEvent event) {
-            synchronized (sent) {
-                sent.add(event);
-            }
-        }
+                @Override
+                public void sendSourceEventToCoordinator(SourceEvent event) {
+                    synchronized (sent) {
+                        sent.add(event);
+                    }
+                }
 
-        @Override
-        public UserCodeClassLoader getUserCodeClassLoader() {
-            return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
-        }
-    };
+                @Override
+                public UserCodeClassLoader getUserCodeClassLoader() {
+                    return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
+                }
+            };
 
     /** Collects what the reader emits. */
     static class Collecting implements ReaderOutput<RawRecord> {
@@ -105,55 +106,76 @@ class ShardReaderTest {
     }
 
     private ShardReader reader(ShardSplitReaderTest.ScriptedStream stream) {
-        ShardSourceSettings settings = new ShardSourceSettings(null, StartPosition.TRIM_HORIZON, Duration.ofSeconds(10),
-                Duration.ofMillis(1), 100, false, Duration.ofMinutes(1));
+        ShardSourceSettings settings =
+                new ShardSourceSettings(
+                        null,
+                        StartPosition.TRIM_HORIZON,
+                        Duration.ofSeconds(10),
+                        Duration.ofMillis(1),
+                        100,
+                        false,
+                        Duration.ofMinutes(1));
         ShardReaderMetrics metrics = new ShardReaderMetrics(new UnregisteredMetricsGroup(), null);
-        return new ShardReader(() -> new ShardSplitReader(settings, metrics, stream), new DescriptiveStatisticsHistogram(10),
-                new Configuration(), context);
+        return new ShardReader(
+                () -> new ShardSplitReader(settings, metrics, stream),
+                new DescriptiveStatisticsHistogram(10),
+                new Configuration(),
+                context);
     }
 
     private List<String> finishedReports() {
         synchronized (sent) {
             List<String> out = new ArrayList<>();
-            sent.stream().filter(e -> e instanceof ShardEvents.ShardsFinished)
+            sent.stream()
+                    .filter(e -> e instanceof ShardEvents.ShardsFinished)
                     .forEach(e -> out.addAll(((ShardEvents.ShardsFinished) e).shardIds));
             return out;
         }
     }
 
     @Test
-    void aFinishedShardStaysInCheckpointsUntilAConfirmedLaterCheckpointCompletes() throws Exception {
+    void aFinishedShardStaysInCheckpointsUntilAConfirmedLaterCheckpointCompletes()
+            throws Exception {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("parent", 3);
         stream.closed.add("parent");
         stream.sizes.put("other", 5);
         ShardReader reader = reader(stream);
         reader.start();
-        reader.addSplits(List.of(new ShardSplit("parent", StartPosition.TRIM_HORIZON),
-                new ShardSplit("other", StartPosition.TRIM_HORIZON)));
+        reader.addSplits(
+                List.of(
+                        new ShardSplit("parent", StartPosition.TRIM_HORIZON),
+                        new ShardSplit("other", StartPosition.TRIM_HORIZON)));
         Collecting out = new Collecting();
         long deadline = System.currentTimeMillis() + 10_000;
-        while ((finishedReports().isEmpty() || out.records.size() < 8) && System.currentTimeMillis() < deadline) {
+        while ((finishedReports().isEmpty() || out.records.size() < 8)
+                && System.currentTimeMillis() < deadline) {
             reader.pollNext(out);
             Thread.sleep(1);
         }
         assertThat(out.records).contains("parent/0", "parent/1", "parent/2", "other/4").hasSize(8);
         assertThat(finishedReports()).containsExactly("parent");
 
-        // positions after the last record emitted, with its creation time (the scripted records': 1000 + i ms)
-        ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true, 1002L);
-        ShardSplit other = new ShardSplit("other", StartPosition.afterSequenceNumber("4"), false, 1004L);
+        // positions after the last record emitted, with its creation time (the scripted records':
+        // 1000 + i ms)
+        ShardSplit finished =
+                new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true, 1002L);
+        ShardSplit other =
+                new ShardSplit("other", StartPosition.afterSequenceNumber("4"), false, 1004L);
         assertThat(reader.snapshotState(1)).containsExactlyInAnyOrder(other, finished);
         reader.notifyCheckpointComplete(1);
         assertThat(reader.snapshotState(2)).as("not confirmed yet").contains(finished);
 
         reader.handleSourceEvents(new ShardEvents.FinishedRecorded(List.of("parent")));
-        assertThat(reader.snapshotState(3)).as("confirmed, but this checkpoint's enumerator part may predate it")
+        assertThat(reader.snapshotState(3))
+                .as("confirmed, but this checkpoint's enumerator part may predate it")
                 .contains(finished);
         reader.notifyCheckpointComplete(3);
         assertThat(reader.snapshotState(4)).contains(finished);
         reader.notifyCheckpointComplete(4);
-        assertThat(reader.snapshotState(5)).as("a checkpoint after the confirmation completed").containsExactly(other);
+        assertThat(reader.snapshotState(5))
+                .as("a checkpoint after the confirmation completed")
+                .containsExactly(other);
         reader.close();
     }
 
@@ -162,15 +184,20 @@ class ShardReaderTest {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("parent", 3);
         ShardReader reader = reader(stream);
-        ShardSplit finished = new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true);
+        ShardSplit finished =
+                new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true);
         stream.sizes.put("open", 1);
-        reader.addSplits(List.of(finished, new ShardSplit("open", StartPosition.afterSequenceNumber("0"))));
+        reader.addSplits(
+                List.of(finished, new ShardSplit("open", StartPosition.afterSequenceNumber("0"))));
         reader.start(); // as Flink's source operator does: restored splits first, then start
         assertThat(finishedReports()).containsExactly("parent");
         synchronized (sent) {
-            assertThat(sent).as("then it says which unfinished shards it restored (after a regional failover the "
-                    + "enumerator learns from this which of its finished shards are read again)")
-                    .last().hasToString("ReaderStarted[open]");
+            assertThat(sent)
+                    .as(
+                            "then it says which unfinished shards it restored (after a regional failover the "
+                                    + "enumerator learns from this which of its finished shards are read again)")
+                    .last()
+                    .hasToString("ReaderStarted[open]");
         }
         Collecting out = new Collecting();
         for (int i = 0; i < 20; i++) {
@@ -178,13 +205,16 @@ class ShardReaderTest {
             Thread.sleep(2);
         }
         assertThat(out.records).isEmpty();
-        assertThat(stream.iteratorRequests).as("the finished shard is not read").noneMatch(r -> r.startsWith("parent"));
+        assertThat(stream.iteratorRequests)
+                .as("the finished shard is not read")
+                .noneMatch(r -> r.startsWith("parent"));
         assertThat(reader.snapshotState(7)).contains(finished);
         reader.close();
     }
 
     @Test
-    void toldItHasNoShardsAReaderWithoutShardsMarksItselfIdleAndOneWithShardsDoesNot() throws Exception {
+    void toldItHasNoShardsAReaderWithoutShardsMarksItselfIdleAndOneWithShardsDoesNot()
+            throws Exception {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("s", 2);
         ShardReader reader = reader(stream);
@@ -199,7 +229,9 @@ class ShardReaderTest {
         assertThat(out.idleMarks).as("once per message").isEqualTo(1);
 
         reader.addSplits(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON)));
-        reader.handleSourceEvents(new ShardEvents.NoShards()); // e.g. a restored shard the enumerator does not know of
+        reader.handleSourceEvents(
+                new ShardEvents
+                        .NoShards()); // e.g. a restored shard the enumerator does not know of
         for (int i = 0; i < 10; i++) {
             reader.pollNext(out);
             Thread.sleep(2);
@@ -214,70 +246,104 @@ class ShardReaderTest {
         stream.sizes.put("s", 0);
         ShardReader reader = reader(stream);
         long before = System.currentTimeMillis();
-        reader.addSplits(List.of(new ShardSplit("s", StartPosition.LATEST))); // the state of an earlier version
+        reader.addSplits(
+                List.of(
+                        new ShardSplit(
+                                "s", StartPosition.LATEST))); // the state of an earlier version
         reader.start();
         List<ShardSplit> state = reader.snapshotState(1);
-        assertThat(state).singleElement().satisfies(split -> {
-            assertThat(split.start.type).as("a new LATEST iterator after a restore would skip what was written since")
-                    .isEqualTo(StartPosition.Type.AT_TIMESTAMP);
-            assertThat(split.start.timestampMillis).isBetween(before, System.currentTimeMillis());
-        });
+        assertThat(state)
+                .singleElement()
+                .satisfies(
+                        split -> {
+                            assertThat(split.start.type)
+                                    .as(
+                                            "a new LATEST iterator after a restore would skip what was written since")
+                                    .isEqualTo(StartPosition.Type.AT_TIMESTAMP);
+                            assertThat(split.start.timestampMillis)
+                                    .isBetween(before, System.currentTimeMillis());
+                        });
         reader.close();
     }
 
     @Test
-    void aShardWhoseChildrenAreListedSendsNoHeartbeatSoItsEmptyAnswersDoNotMoveTheWatermark() throws Exception {
+    void aShardWhoseChildrenAreListedSendsNoHeartbeatSoItsEmptyAnswersDoNotMoveTheWatermark()
+            throws Exception {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
-        stream.sizes.put("p", 1); // one record, then empty answers: the stream writes to p's child now
+        stream.sizes.put(
+                "p", 1); // one record, then empty answers: the stream writes to p's child now
         ShardReader reader = reader(stream);
         reader.start();
         reader.addSplits(List.of(new ShardSplit("p", StartPosition.TRIM_HORIZON)));
         reader.handleSourceEvents(new ShardEvents.ShardsSuperseded(List.of("p")));
         Collecting out = new Collecting();
         long deadline = System.currentTimeMillis() + 10_000;
-        while (stream.getRecordsCalls < 3 * ShardSplitReader.HEAD_EMPTY_PAGES && System.currentTimeMillis() < deadline) {
+        while (stream.getRecordsCalls < 3 * ShardSplitReader.HEAD_EMPTY_PAGES
+                && System.currentTimeMillis() < deadline) {
             reader.pollNext(out);
             Thread.sleep(1);
         }
         assertThat(out.records).containsExactly("p/0");
-        assertThat(out.watermarks).as("only its record's time (1000 ms) minus 2 s, never now minus the head delay")
+        assertThat(out.watermarks)
+                .as("only its record's time (1000 ms) minus 2 s, never now minus the head delay")
                 .containsExactly(-1000L);
         reader.close();
     }
 
     @Test
     void anEventTimeFarInTheFutureDoesNotRaiseTheShardsWatermarkForGood() throws Exception {
-        ShardReader.Emitter emitter = new ShardReader.Emitter(new DescriptiveStatisticsHistogram(10), 2000, 3000);
-        ShardSplitState state = new ShardSplitState(new ShardSplit("s", StartPosition.TRIM_HORIZON));
+        ShardReader.Emitter emitter =
+                new ShardReader.Emitter(new DescriptiveStatisticsHistogram(10), 2000, 3000);
+        ShardSplitState state =
+                new ShardSplitState(new ShardSplit("s", StartPosition.TRIM_HORIZON));
         Collecting out = new Collecting();
         long now = System.currentTimeMillis();
-        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "1", now + 86_400_000L), out, state); // a clock gone wrong
-        assertThat(out.watermarks).singleElement().asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LONG)
+        emitter.emitRecord(
+                new RawRecord("{}".getBytes(), "s", "1", now + 86_400_000L),
+                out,
+                state); // a clock gone wrong
+        assertThat(out.watermarks)
+                .singleElement()
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LONG)
                 .isLessThanOrEqualTo(System.currentTimeMillis() + 60_000);
-        emitter.emitRecord(new RawRecord("{}".getBytes(), "s", "2", System.currentTimeMillis() + 120_000L), out, state);
-        assertThat(out.watermarks.get(out.watermarks.size() - 1)).as("later records move it on with the clock")
+        emitter.emitRecord(
+                new RawRecord("{}".getBytes(), "s", "2", System.currentTimeMillis() + 120_000L),
+                out,
+                state);
+        assertThat(out.watermarks.get(out.watermarks.size() - 1))
+                .as("later records move it on with the clock")
                 .isGreaterThan(now + 55_000);
     }
 
     @Test
-    void aLostParentsGapIsReportedBeforeTheChildsRecordsAndKeptInCheckpointsUntilThen() throws Exception {
+    void aLostParentsGapIsReportedBeforeTheChildsRecordsAndKeptInCheckpointsUntilThen()
+            throws Exception {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("c", 2);
         ShardReader reader = reader(stream);
         reader.start();
-        ShardSplit child = new ShardSplit("c", StartPosition.TRIM_HORIZON, false, -1L, "trimmed-data gap: shard b lost");
+        ShardSplit child =
+                new ShardSplit(
+                        "c",
+                        StartPosition.TRIM_HORIZON,
+                        false,
+                        -1L,
+                        "trimmed-data gap: shard b lost");
         reader.addSplits(List.of(child));
-        assertThat(reader.snapshotState(1)).as("not reported yet: a restore reports it").containsExactly(child);
+        assertThat(reader.snapshotState(1))
+                .as("not reported yet: a restore reports it")
+                .containsExactly(child);
         List<String> gaps = new ArrayList<>();
-        Collecting out = new Collecting() {
-            @Override
-            public void collect(RawRecord record) {
-                if (record.gap != null) {
-                    gaps.add(record.gap);
-                }
-                super.collect(record);
-            }
-        };
+        Collecting out =
+                new Collecting() {
+                    @Override
+                    public void collect(RawRecord record) {
+                        if (record.gap != null) {
+                            gaps.add(record.gap);
+                        }
+                        super.collect(record);
+                    }
+                };
         long deadline = System.currentTimeMillis() + 10_000;
         while (out.records.size() < 3 && System.currentTimeMillis() < deadline) {
             reader.pollNext(out);
@@ -285,11 +351,16 @@ class ShardReaderTest {
         }
         assertThat(gaps).containsExactly("trimmed-data gap: shard b lost");
         assertThat(out.records).containsExactly("c/null", "c/0", "c/1");
-        assertThat(reader.snapshotState(2)).singleElement().satisfies(s -> assertThat(s.gap).isNull());
+        assertThat(reader.snapshotState(2))
+                .singleElement()
+                .satisfies(s -> assertThat(s.gap).isNull());
         reader.close();
     }
 
-    /** Per-split outputs as Flink 2.2's ProgressiveTimestampsAndWatermarks keeps them: the reader's watermark is their least. */
+    /**
+     * Per-split outputs as Flink 2.2's ProgressiveTimestampsAndWatermarks keeps them: the reader's
+     * watermark is their least.
+     */
     static class SplitOutputs extends Collecting {
         final java.util.Map<String, Long> live = new java.util.LinkedHashMap<>();
 
@@ -298,10 +369,20 @@ class ShardReaderTest {
             live.putIfAbsent(splitId, Long.MIN_VALUE);
             Collecting main = this;
             return new SourceOutput<RawRecord>() {
-                public void collect(RawRecord r) { main.collect(r); }
-                public void collect(RawRecord r, long t) { main.collect(r); }
-                public void emitWatermark(Watermark w) { live.put(splitId, Math.max(live.get(splitId), w.getTimestamp())); }
+                public void collect(RawRecord r) {
+                    main.collect(r);
+                }
+
+                public void collect(RawRecord r, long t) {
+                    main.collect(r);
+                }
+
+                public void emitWatermark(Watermark w) {
+                    live.put(splitId, Math.max(live.get(splitId), w.getTimestamp()));
+                }
+
                 public void markIdle() {}
+
                 public void markActive() {}
             };
         }
@@ -317,15 +398,19 @@ class ShardReaderTest {
     }
 
     @Test
-    void aRestoredFinishedShardReleasesTheSplitOutputFlinkMadeForItSoTheReaderWatermarkMovesOn() throws Exception {
+    void aRestoredFinishedShardReleasesTheSplitOutputFlinkMadeForItSoTheReaderWatermarkMovesOn()
+            throws Exception {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("parent", 3);
         stream.sizes.put("child", 3);
         ShardReader reader = reader(stream);
-        List<ShardSplit> restored = List.of(new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true),
-                new ShardSplit("child", StartPosition.TRIM_HORIZON));
+        List<ShardSplit> restored =
+                List.of(
+                        new ShardSplit("parent", StartPosition.afterSequenceNumber("2"), true),
+                        new ShardSplit("child", StartPosition.TRIM_HORIZON));
         SplitOutputs out = new SplitOutputs();
-        // as Flink 2.2.1's SourceOperator does: every restored split goes to splitsToInitializeOutput, and
+        // as Flink 2.2.1's SourceOperator does: every restored split goes to
+        // splitsToInitializeOutput, and
         // initializeMainOutput creates an output for each before the first poll
         reader.addSplits(restored);
         reader.start();
@@ -336,8 +421,12 @@ class ShardReaderTest {
             Thread.sleep(1);
         }
         assertThat(out.records).containsExactly("child/0", "child/1", "child/2");
-        assertThat(out.live).as("no output is left for the finished shard").doesNotContainKey("parent");
-        assertThat(out.readerWatermark()).as("the child's records move the reader's watermark").isGreaterThan(Long.MIN_VALUE);
+        assertThat(out.live)
+                .as("no output is left for the finished shard")
+                .doesNotContainKey("parent");
+        assertThat(out.readerWatermark())
+                .as("the child's records move the reader's watermark")
+                .isGreaterThan(Long.MIN_VALUE);
         reader.close();
     }
 }

@@ -12,29 +12,41 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * The basic-auth password of the search cluster, from an environment variable or an AWS Secrets Manager
- * secret (plain text, or a JSON object with a {@code password} field). Never logged, never part of the
- * configuration or of the job graph: resolved where a client is built (start-up checks, each sink writer).
+ * The basic-auth password of the search cluster, from an environment variable or an AWS Secrets
+ * Manager secret (plain text, or a JSON object with a {@code password} field). Never logged, never
+ * part of the configuration or of the job graph: resolved where a client is built (start-up checks,
+ * each sink writer).
  */
 public final class SearchPassword {
     private SearchPassword() {}
 
     public static String resolve(JobConfig c) {
-        return resolve(c, System::getenv, secretId -> {
-            try (SecretsManagerClient sm = SecretsManagerClient.builder().region(Region.of(c.awsRegion))
-                    .credentialsProvider(AwsSettings.credentials(c)).build()) {
-                return sm.getSecretValue(b -> b.secretId(secretId)).secretString();
-            }
-        });
+        return resolve(
+                c,
+                System::getenv,
+                secretId -> {
+                    try (SecretsManagerClient sm =
+                            SecretsManagerClient.builder()
+                                    .region(Region.of(c.awsRegion))
+                                    .credentialsProvider(AwsSettings.credentials(c))
+                                    .build()) {
+                        return sm.getSecretValue(b -> b.secretId(secretId)).secretString();
+                    }
+                });
     }
 
     /** With the environment and the secret lookup passed in (tests). */
-    static String resolve(JobConfig c, Function<String, String> env, Function<String, String> secrets) {
+    static String resolve(
+            JobConfig c, Function<String, String> env, Function<String, String> secrets) {
         if (c.searchPasswordEnv != null) {
             String v = env.apply(c.searchPasswordEnv);
             if (v == null || v.isEmpty()) {
-                throw new ConfigException("environment variable '" + c.searchPasswordEnv + "' (config key '"
-                        + ConfigKey.SINK_SEARCH_PASSWORD_ENV.key() + "') is not set or empty");
+                throw new ConfigException(
+                        "environment variable '"
+                                + c.searchPasswordEnv
+                                + "' (config key '"
+                                + ConfigKey.SINK_SEARCH_PASSWORD_ENV.key()
+                                + "') is not set or empty");
             }
             return v;
         }
@@ -42,12 +54,22 @@ public final class SearchPassword {
         try {
             secret = secrets.apply(c.searchPasswordSecret);
         } catch (SdkException e) {
-            throw new ConfigException("cannot read secret '" + c.searchPasswordSecret + "' (config key '"
-                    + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key() + "') from AWS Secrets Manager: " + e.getMessage(), e);
+            throw new ConfigException(
+                    "cannot read secret '"
+                            + c.searchPasswordSecret
+                            + "' (config key '"
+                            + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key()
+                            + "') from AWS Secrets Manager: "
+                            + e.getMessage(),
+                    e);
         }
         if (secret == null || secret.isEmpty()) {
-            throw new ConfigException("secret '" + c.searchPasswordSecret + "' (config key '"
-                    + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key() + "') has no SecretString");
+            throw new ConfigException(
+                    "secret '"
+                            + c.searchPasswordSecret
+                            + "' (config key '"
+                            + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key()
+                            + "') has no SecretString");
         }
         if (secret.trim().startsWith("{")) {
             try {
@@ -59,8 +81,12 @@ public final class SearchPassword {
                 // not JSON after all: the whole text is the password
                 return secret;
             }
-            throw new ConfigException("secret '" + c.searchPasswordSecret + "' (config key '"
-                    + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key() + "') is a JSON object without a 'password' field");
+            throw new ConfigException(
+                    "secret '"
+                            + c.searchPasswordSecret
+                            + "' (config key '"
+                            + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key()
+                            + "') is a JSON object without a 'password' field");
         }
         return secret;
     }
