@@ -2,8 +2,8 @@ package io.streamsync.aggregate;
 
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeType;
+import io.streamsync.deadletter.DeadLetter;
 import io.streamsync.metrics.CloudWatchMetrics;
-import io.streamsync.sink.deadletter.DeadLetter;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;

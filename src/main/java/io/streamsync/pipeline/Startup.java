@@ -30,7 +30,8 @@ public final class Startup {
         }
         String streamArn = null;
         if (c.isKinesis()) {
-            io.streamsync.source.KinesisStreamCheck.check(c); // Kinesis records carry both images
+            io.streamsync.source.stream.KinesisStreamCheck.check(
+                    c); // Kinesis records carry both images
         } else {
             streamArn = StreamArnResolver.resolve(c);
         }

@@ -7,7 +7,7 @@ import io.streamsync.aggregate.ListAggregator;
 import io.streamsync.aggregate.WindowAggregate;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.config.JobConfig;
-import io.streamsync.sink.deadletter.DeadLetter;
+import io.streamsync.deadletter.DeadLetter;
 import io.streamsync.sink.search.SearchAction;
 import io.streamsync.sink.search.SearchDocuments;
 import io.streamsync.source.RawRecord;

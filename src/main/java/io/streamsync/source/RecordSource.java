@@ -1,5 +1,6 @@
 package io.streamsync.source;
 
+import io.streamsync.pipeline.RecordSources;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 

@@ -110,7 +110,7 @@ class ListAggregatorTest {
                         .collect(Collectors.toList());
     }
 
-    private List<io.streamsync.sink.deadletter.DeadLetter> lateChanges() {
+    private List<io.streamsync.deadletter.DeadLetter> lateChanges() {
         return harness.getSideOutput(ListAggregator.LATE_CHANGES) == null
                 ? List.of()
                 : harness.getSideOutput(ListAggregator.LATE_CHANGES).stream()
@@ -350,7 +350,7 @@ class ListAggregatorTest {
         harness.processWatermark(T0 + 5 * WINDOW);
         assertThat(windows()).as("a final window is never published again").hasSize(1);
         assertThat(lateChanges()).hasSize(1);
-        io.streamsync.sink.deadletter.DeadLetter d = lateChanges().get(0);
+        io.streamsync.deadletter.DeadLetter d = lateChanges().get(0);
         assertThat(d.reason)
                 .startsWith(
                         "late change: its window [2024-01-01T00:00:00Z, 2024-01-01T00:00:10Z) was final")

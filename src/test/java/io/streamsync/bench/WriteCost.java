@@ -2,10 +2,10 @@ package io.streamsync.bench;
 
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.FaultyDynamoDbProxy;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.Moto;

@@ -3,7 +3,7 @@ package io.streamsync.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.config.JobConfig;
-import io.streamsync.source.RecordSources;
+import io.streamsync.pipeline.RecordSources;
 import io.streamsync.testing.GoldenReplay;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;

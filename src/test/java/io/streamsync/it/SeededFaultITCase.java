@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.FaultyDynamoDbProxy;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamsync.config.JobConfig;
-import io.streamsync.source.RecordSources;
+import io.streamsync.pipeline.RecordSources;
 import io.streamsync.testing.GoldenReplay;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;

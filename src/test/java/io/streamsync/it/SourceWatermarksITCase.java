@@ -3,9 +3,9 @@ package io.streamsync.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.TaskWorkload;

@@ -3,7 +3,6 @@ package io.streamsync.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.config.JobConfig;
-import io.streamsync.source.RecordSources;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.KeySchema;
-import io.streamsync.sink.deadletter.DeadLetter;
+import io.streamsync.deadletter.DeadLetter;
 import io.streamsync.source.RawRecord;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -8,7 +8,7 @@ import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aggregate.ListMeta;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.config.JobConfig;
-import io.streamsync.sink.deadletter.DeadLetter;
+import io.streamsync.deadletter.DeadLetter;
 import io.streamsync.sink.search.SearchAction;
 import io.streamsync.source.RawRecord;
 import java.util.Arrays;
@@ -96,7 +96,7 @@ class PipelineGraphTest {
             StreamSyncPipeline.define(
                     env,
                     c,
-                    io.streamsync.source.RecordSources.union(
+                    io.streamsync.pipeline.RecordSources.union(
                             new RecordSourceForGraph(),
                             new io.streamsync.source.scan.TableScanSource(c, c.sourceTable())),
                     PipelineSinks.fromConfig(c));
@@ -128,7 +128,7 @@ class PipelineGraphTest {
         StreamSyncPipeline.define(
                 env,
                 c,
-                io.streamsync.source.RecordSources.fromConfig(c, null),
+                io.streamsync.pipeline.RecordSources.fromConfig(c, null),
                 PipelineSinks.fromConfig(c));
         Set<String> uids =
                 env.getStreamGraph().getStreamNodes().stream()

@@ -2,10 +2,10 @@ package io.streamsync.testing;
 
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.PipelineSinks;
+import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RecordSource;
-import io.streamsync.source.RecordSources;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;

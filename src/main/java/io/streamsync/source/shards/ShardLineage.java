@@ -1,5 +1,7 @@
 package io.streamsync.source.shards;
 
+import io.streamsync.source.stream.ListedShard;
+import io.streamsync.source.stream.StartPosition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

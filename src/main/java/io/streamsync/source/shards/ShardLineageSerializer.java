@@ -1,5 +1,6 @@
 package io.streamsync.source.shards;
 
+import io.streamsync.source.stream.StartPosition;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

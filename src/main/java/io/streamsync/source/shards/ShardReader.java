@@ -1,6 +1,7 @@
 package io.streamsync.source.shards;
 
 import io.streamsync.source.RawRecord;
+import io.streamsync.source.stream.StartPosition;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

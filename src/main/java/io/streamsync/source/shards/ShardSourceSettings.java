@@ -1,6 +1,7 @@
 package io.streamsync.source.shards;
 
 import io.streamsync.config.JobConfig;
+import io.streamsync.source.stream.StartPosition;
 import io.streamsync.source.stream.StreamEndpoint;
 import java.io.Serializable;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.streamsync.source.shards;
 
+import io.streamsync.source.stream.StartPosition;
 import java.util.Objects;
 import org.apache.flink.api.connector.source.SourceSplit;
 

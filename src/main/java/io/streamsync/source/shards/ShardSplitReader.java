@@ -4,6 +4,7 @@ import io.streamsync.config.ConfigKey;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.stream.RecordBatch;
 import io.streamsync.source.stream.ShardStream;
+import io.streamsync.source.stream.StartPosition;
 import io.streamsync.source.stream.StreamApiException;
 import java.io.IOException;
 import java.time.Instant;

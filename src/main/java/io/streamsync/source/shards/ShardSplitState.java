@@ -1,5 +1,7 @@
 package io.streamsync.source.shards;
 
+import io.streamsync.source.stream.StartPosition;
+
 /** Where a reader stands in one shard: its start, moved on by every record emitted downstream. */
 final class ShardSplitState {
     final String shardId;

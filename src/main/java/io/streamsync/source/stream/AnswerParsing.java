@@ -3,7 +3,6 @@ package io.streamsync.source.stream;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.shards.ListedShard;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

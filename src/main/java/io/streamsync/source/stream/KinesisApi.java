@@ -1,8 +1,6 @@
 package io.streamsync.source.stream;
 
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.shards.ListedShard;
-import io.streamsync.source.shards.StartPosition;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;

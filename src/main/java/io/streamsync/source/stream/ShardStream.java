@@ -1,7 +1,5 @@
 package io.streamsync.source.stream;
 
-import io.streamsync.source.shards.ListedShard;
-import io.streamsync.source.shards.StartPosition;
 import java.util.List;
 
 /**

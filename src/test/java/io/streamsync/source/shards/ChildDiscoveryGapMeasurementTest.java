@@ -3,8 +3,10 @@ package io.streamsync.source.shards;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.source.RawRecord;
+import io.streamsync.source.stream.ListedShard;
 import io.streamsync.source.stream.RecordBatch;
 import io.streamsync.source.stream.ShardStream;
+import io.streamsync.source.stream.StartPosition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

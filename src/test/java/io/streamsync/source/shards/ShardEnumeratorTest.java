@@ -3,6 +3,8 @@ package io.streamsync.source.shards;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamsync.source.stream.ListedShard;
+import io.streamsync.source.stream.StartPosition;
 import io.streamsync.source.stream.StreamApiException;
 import java.time.Duration;
 import java.util.ArrayList;

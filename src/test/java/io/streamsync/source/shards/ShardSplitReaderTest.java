@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamsync.source.RawRecord;
+import io.streamsync.source.stream.ListedShard;
 import io.streamsync.source.stream.RecordBatch;
 import io.streamsync.source.stream.ShardStream;
+import io.streamsync.source.stream.StartPosition;
 import io.streamsync.source.stream.StreamApiException;
 import java.io.IOException;
 import java.time.Duration;

@@ -8,7 +8,6 @@ import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.KeySchema;
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.shards.ListedShard;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,8 @@
-package io.streamsync.source;
+package io.streamsync.pipeline;
 
 import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.OperatorIds;
+import io.streamsync.source.RawRecord;
+import io.streamsync.source.RecordSource;
 import io.streamsync.source.scan.TableScanSource;
 import io.streamsync.source.shards.ChangeStreamSource;
 import io.streamsync.source.shards.ShardSourceSettings;

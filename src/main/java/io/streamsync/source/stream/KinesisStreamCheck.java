@@ -1,11 +1,8 @@
-package io.streamsync.source;
+package io.streamsync.source.stream;
 
 import io.streamsync.config.ConfigException;
 import io.streamsync.config.ConfigKey;
 import io.streamsync.config.JobConfig;
-import io.streamsync.source.stream.ShardStream;
-import io.streamsync.source.stream.StreamApiException;
-import io.streamsync.source.stream.StreamEndpoint;
 
 /**
  * Start-up check of the Kinesis source: the stream exists and the endpoint answers (one

@@ -1,4 +1,4 @@
-package io.streamsync.source.shards;
+package io.streamsync.source.stream;
 
 import java.util.Objects;
 

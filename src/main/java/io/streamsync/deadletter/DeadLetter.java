@@ -1,4 +1,4 @@
-package io.streamsync.sink.deadletter;
+package io.streamsync.deadletter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
