@@ -10,7 +10,7 @@ import java.util.Objects;
  * window made final), and a given version always comes with the same state: sinks refuse anything
  * not above what they hold (see {@link ListAggregator}).
  */
-public class ListAggregate implements io.streamsync.sink.commit.Versioned {
+public class ListAggregate implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     public String listId;
@@ -73,12 +73,12 @@ public class ListAggregate implements io.streamsync.sink.commit.Versioned {
         return windowStart != Long.MIN_VALUE;
     }
 
-    @Override
+    /** What this state overwrites when published: the list's row or document. */
     public String commitKey() {
         return listId;
     }
 
-    @Override
+    /** How new this state is (its deterministic version). */
     public long commitVersion() {
         return version;
     }

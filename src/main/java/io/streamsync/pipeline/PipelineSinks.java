@@ -25,9 +25,13 @@ public final class PipelineSinks {
     public static PipelineSinks fromConfig(io.streamsync.config.JobConfig c) {
         return new PipelineSinks(
                 c.dynamoSinkEnabled
-                        ? io.streamsync.sink.dynamodb.AggregateTablePublisher.sink(c)
+                        ? io.streamsync.sink.dynamodb.AggregateTablePublisher.sink(
+                                c, OperatorIds.AGGREGATE_TABLE_SINK.uid())
                         : null,
-                c.searchSinkEnabled ? io.streamsync.sink.search.SearchIndexPublisher.sink(c) : null,
+                c.searchSinkEnabled
+                        ? io.streamsync.sink.search.SearchIndexPublisher.sink(
+                                c, OperatorIds.SEARCH_SINK.uid())
+                        : null,
                 c.deadLetterPath != null
                         ? io.streamsync.sink.deadletter.DeadLetterSinks.files(c.deadLetterPath)
                         : io.streamsync.sink.deadletter.DeadLetterSinks.log());

@@ -2,6 +2,7 @@ package io.streamsync.sink.commit;
 
 import io.streamsync.metrics.CloudWatchMetrics;
 import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -38,29 +39,33 @@ import org.apache.flink.metrics.MetricGroup;
  * format is that of Flink's async sink base, so that the unwritten states of a savepoint of release
  * 0.1.0 (whose sinks were built on that base) are adopted and committed with the first checkpoint.
  */
-public final class CheckpointCommittingSink<T extends Versioned>
+public final class CheckpointCommittingSink<T extends Serializable>
         implements Sink<T>,
                 SupportsCommitter<CommitBatch<T>>,
                 SupportsWriterState<T, BufferedRequestState<T>> {
     private static final long serialVersionUID = 1L;
 
     private final ElementCodec<T> codec;
+    private final CommitKeys<T> keys;
     private final PublisherFactory<T> publishers;
 
-    public CheckpointCommittingSink(ElementCodec<T> codec, PublisherFactory<T> publishers) {
+    public CheckpointCommittingSink(
+            ElementCodec<T> codec, CommitKeys<T> keys, PublisherFactory<T> publishers) {
         this.codec = codec;
+        this.keys = keys;
         this.publishers = publishers;
     }
 
     @Override
     public Writer<T> createWriter(WriterInitContext context) {
-        return new Writer<>(Collections.emptyList(), CloudWatchMetrics.of(context.metricGroup()));
+        return new Writer<>(
+                keys, Collections.emptyList(), CloudWatchMetrics.of(context.metricGroup()));
     }
 
     @Override
     public Writer<T> restoreWriter(
             WriterInitContext context, Collection<BufferedRequestState<T>> recovered) {
-        return new Writer<>(recovered, CloudWatchMetrics.of(context.metricGroup()));
+        return new Writer<>(keys, recovered, CloudWatchMetrics.of(context.metricGroup()));
     }
 
     @Override
@@ -73,7 +78,9 @@ public final class CheckpointCommittingSink<T extends Versioned>
             throws IOException {
         MetricGroup metrics = CloudWatchMetrics.of(context.metricGroup());
         return new PublishingCommitter<>(
-                publishers.create(metrics, context.getTaskInfo().getIndexOfThisSubtask()), metrics);
+                keys,
+                publishers.create(metrics, context.getTaskInfo().getIndexOfThisSubtask()),
+                metrics);
     }
 
     @Override
@@ -82,14 +89,18 @@ public final class CheckpointCommittingSink<T extends Versioned>
     }
 
     /** Collects the latest state per key between two checkpoints. */
-    public static final class Writer<T extends Versioned>
+    public static final class Writer<T extends Serializable>
             implements CommittingSinkWriter<T, CommitBatch<T>>,
                     StatefulSinkWriter<T, BufferedRequestState<T>> {
-        private final LatestPerKey<T> pending = new LatestPerKey<>();
+        private final LatestPerKey<T> pending;
         private final Counter received;
         private final Counter handedToCommit;
 
-        Writer(Collection<BufferedRequestState<T>> recovered, MetricGroup metrics) {
+        Writer(
+                CommitKeys<T> keys,
+                Collection<BufferedRequestState<T>> recovered,
+                MetricGroup metrics) {
+            pending = new LatestPerKey<>(keys);
             for (BufferedRequestState<T> state : recovered) {
                 for (RequestEntryWrapper<T> entry : state.getBufferedRequestEntries()) {
                     pending.add(entry.getRequestEntry());
@@ -144,13 +155,15 @@ public final class CheckpointCommittingSink<T extends Versioned>
      * job over: the batches stay in the checkpoint and are published again after the restore
      * (before the job processes anything new).
      */
-    static final class PublishingCommitter<T extends Versioned>
+    static final class PublishingCommitter<T extends Serializable>
             implements Committer<CommitBatch<T>> {
+        private final CommitKeys<T> keys;
         private final Publisher<T> publisher;
         private final Counter published;
         private final AtomicLong lastCommitMillis = new AtomicLong();
 
-        PublishingCommitter(Publisher<T> publisher, MetricGroup metrics) {
+        PublishingCommitter(CommitKeys<T> keys, Publisher<T> publisher, MetricGroup metrics) {
+            this.keys = keys;
             this.publisher = publisher;
             this.published = metrics.counter("statesPublished");
             metrics.gauge("lastCommitDurationMs", lastCommitMillis::get);
@@ -159,7 +172,7 @@ public final class CheckpointCommittingSink<T extends Versioned>
         @Override
         public void commit(Collection<CommitRequest<CommitBatch<T>>> requests)
                 throws IOException, InterruptedException {
-            LatestPerKey<T> latest = new LatestPerKey<>();
+            LatestPerKey<T> latest = new LatestPerKey<>(keys);
             for (CommitRequest<CommitBatch<T>> r : requests) {
                 latest.addAll(r.getCommittable().states);
             }

@@ -7,14 +7,19 @@ import java.util.List;
 import java.util.Map;
 
 /** Keeps the state with the highest version per key; a later one of the same version wins. */
-final class LatestPerKey<T extends Versioned> {
+final class LatestPerKey<T> {
+    private final CommitKeys<T> keys;
     private final Map<String, T> latest = new LinkedHashMap<>();
+
+    LatestPerKey(CommitKeys<T> keys) {
+        this.keys = keys;
+    }
 
     void add(T state) {
         latest.merge(
-                state.commitKey(),
+                keys.key(state),
                 state,
-                (old, now) -> now.commitVersion() >= old.commitVersion() ? now : old);
+                (old, now) -> keys.version(now) >= keys.version(old) ? now : old);
     }
 
     void addAll(Collection<? extends T> states) {

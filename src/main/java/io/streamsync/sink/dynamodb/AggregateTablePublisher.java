@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.sink.commit.Backoff;
 import io.streamsync.sink.commit.CheckpointCommittingSink;
+import io.streamsync.sink.commit.CommitKeys;
 import io.streamsync.sink.commit.Publisher;
 import io.streamsync.sink.rejections.RejectionLog;
 import java.io.IOException;
@@ -64,17 +64,6 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     private final Counter retried;
     private final Counter rejected;
 
-    AggregateTablePublisher(JobConfig config, MetricGroup metrics) {
-        this(
-                AwsSettings.dynamoDbAsync(config),
-                config.aggregateTable,
-                config.aggregateTableKey,
-                config.dynamoMaxBatchSize * config.dynamoMaxInFlight,
-                config.commitRetryTimeout,
-                new RejectionLog(config.deadLetterPath, OperatorIds.AGGREGATE_TABLE_SINK.uid(), 0),
-                metrics);
-    }
-
     AggregateTablePublisher(
             DynamoDbAsyncClient client,
             String table,
@@ -99,9 +88,10 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     /**
      * The job's aggregate-table sink. Its publisher factory travels with the job graph, so it
      * captures only what the publisher needs: the AWS settings (no secret, see {@link
-     * AwsSettings}), the table and the limits.
+     * AwsSettings}), the table and the limits. {@code stage} names the sink in its rejection log
+     * (the pipeline gives its operator uid).
      */
-    public static CheckpointCommittingSink<ListAggregate> sink(JobConfig config) {
+    public static CheckpointCommittingSink<ListAggregate> sink(JobConfig config, String stage) {
         AwsSettings aws = AwsSettings.of(config);
         String table = config.aggregateTable;
         String key = config.aggregateTableKey;
@@ -110,6 +100,7 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         String deadLetters = config.deadLetterPath;
         return new CheckpointCommittingSink<>(
                 new AggregateCodec(),
+                CommitKeys.of(ListAggregate::commitKey, ListAggregate::commitVersion),
                 (metrics, subtask) ->
                         new AggregateTablePublisher(
                                 aws.dynamoDbAsync(),
@@ -117,10 +108,7 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                                 key,
                                 concurrency,
                                 timeout,
-                                new RejectionLog(
-                                        deadLetters,
-                                        OperatorIds.AGGREGATE_TABLE_SINK.uid(),
-                                        subtask),
+                                new RejectionLog(deadLetters, stage, subtask),
                                 metrics));
     }
 
@@ -236,7 +224,7 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         String reason = e.statusCode() + " " + code + ": " + e.awsErrorDetails().errorMessage();
         ObjectNode line = mapper.createObjectNode();
         line.put("time", Instant.now().toString());
-        line.put("stage", OperatorIds.AGGREGATE_TABLE_SINK.uid());
+        line.put("stage", rejections.sinkName());
         line.put("reason", reason);
         line.put("table", table);
         line.put("listId", cut(a.listId));

@@ -20,14 +20,21 @@ import org.slf4j.LoggerFactory;
 public final class RejectionLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RejectionLog.class);
 
+    private final String sinkName;
     private final String directory;
     private final String prefix;
     private OutputStream out;
 
     /** {@code directory} null means: log only. */
     public RejectionLog(String directory, String sinkName, int subtask) {
+        this.sinkName = sinkName;
         this.directory = directory == null ? null : directory + "/" + sinkName;
         this.prefix = "rejected-" + subtask + "-";
+    }
+
+    /** The sink whose rejections this holds (its operator uid, as the pipeline named it). */
+    public String sinkName() {
+        return sinkName;
     }
 
     public synchronized void write(String jsonLine) throws IOException {

@@ -7,7 +7,7 @@ import java.util.Objects;
  * #id}. Both the aggregate documents and the item documents become these, so one bulk writer serves
  * both. A Flink POJO.
  */
-public class SearchAction implements io.streamsync.sink.commit.Versioned {
+public class SearchAction implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
     public String index;
@@ -36,12 +36,11 @@ public class SearchAction implements io.streamsync.sink.commit.Versioned {
     }
 
     /** One document: index and id ('/' cannot occur in an index name). */
-    @Override
     public String commitKey() {
         return index + "/" + id;
     }
 
-    @Override
+    /** How new this document is (its deterministic version). */
     public long commitVersion() {
         return version;
     }

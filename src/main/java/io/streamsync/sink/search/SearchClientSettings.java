@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import org.apache.http.Header;
@@ -28,14 +29,35 @@ import org.apache.http.message.BasicHeader;
  * where the client is built and never kept here.
  */
 public final class SearchClientSettings implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
-    private final JobConfig config;
+    private final List<URI> hosts;
+    private final JobConfig.SearchEngine engine;
+    private final JobConfig.SearchAuth auth;
+    private final String username;
+    private final String passwordEnv;
+    private final String passwordSecret;
+    private final String sigV4Region;
+    private final String sigV4Service;
+    private final String tlsCaFile;
 
-    private SearchClientSettings(JobConfig config) {
-        this.config = config;
+    /** For SigV4 signing and the password secret; without its secret (see {@link AwsSettings}). */
+    private final AwsSettings aws;
+
+    private SearchClientSettings(JobConfig c) {
+        this.hosts = List.copyOf(c.searchHosts);
+        this.engine = c.searchEngine;
+        this.auth = c.searchAuth;
+        this.username = c.searchUsername;
+        this.passwordEnv = c.searchPasswordEnv;
+        this.passwordSecret = c.searchPasswordSecret;
+        this.sigV4Region = c.searchSigV4Region;
+        this.sigV4Service = c.searchSigV4Service;
+        this.tlsCaFile = c.searchTlsCaFile;
+        this.aws = AwsSettings.of(c);
     }
 
+    /** The search cluster's settings of the configuration, and nothing else of it. */
     public static SearchClientSettings from(JobConfig c) {
         return new SearchClientSettings(c);
     }
@@ -46,12 +68,10 @@ public final class SearchClientSettings implements Serializable {
      */
     public SearchTransport newTransport() {
         HttpHost[] hosts =
-                config.searchHosts.stream()
-                        .map(SearchClientSettings::host)
-                        .toArray(HttpHost[]::new);
+                this.hosts.stream().map(SearchClientSettings::host).toArray(HttpHost[]::new);
         UnaryOperator<HttpAsyncClientBuilder> http = httpSettings();
         Header[] headers = defaultHeaders();
-        if (config.searchEngine == JobConfig.SearchEngine.OPENSEARCH) {
+        if (engine == JobConfig.SearchEngine.OPENSEARCH) {
             return new OpenSearchTransport(
                     org.opensearch.client.RestClient.builder(hosts)
                             .setRequestConfigCallback(
@@ -79,36 +99,30 @@ public final class SearchClientSettings implements Serializable {
      * once.
      */
     private Header[] defaultHeaders() {
-        if (config.searchAuth != JobConfig.SearchAuth.BASIC) {
+        if (auth != JobConfig.SearchAuth.BASIC) {
             return new Header[0];
         }
-        String password = SearchPassword.resolve(config);
+        String password = SearchPassword.resolve(passwordEnv, passwordSecret, aws);
         String token =
                 Base64.getEncoder()
                         .encodeToString(
-                                (config.searchUsername + ":" + password)
-                                        .getBytes(StandardCharsets.UTF_8));
+                                (username + ":" + password).getBytes(StandardCharsets.UTF_8));
         return new Header[] {new BasicHeader("Authorization", "Basic " + token)};
     }
 
     private UnaryOperator<HttpAsyncClientBuilder> httpSettings() {
         SSLContext ssl =
-                config.searchTlsCaFile == null
+                tlsCaFile == null
                         ? null
                         : TrustedCertificates.sslContext(
-                                ConfigFiles.read(
-                                        ConfigKey.SINK_SEARCH_TLS_CA_FILE, config.searchTlsCaFile),
-                                config.searchTlsCaFile);
+                                ConfigFiles.read(ConfigKey.SINK_SEARCH_TLS_CA_FILE, tlsCaFile),
+                                tlsCaFile);
         SigV4RequestSigner signer =
-                config.searchAuth == JobConfig.SearchAuth.SIGV4
+                auth == JobConfig.SearchAuth.SIGV4
                         ? new SigV4RequestSigner(
-                                AwsSettings.credentials(config),
-                                config.searchSigV4Region,
-                                config.searchSigV4Service,
-                                Clock.systemUTC())
+                                aws.credentials(), sigV4Region, sigV4Service, Clock.systemUTC())
                         : null;
-        if (ssl != null
-                && config.searchHosts.stream().noneMatch(u -> "https".equals(u.getScheme()))) {
+        if (ssl != null && hosts.stream().noneMatch(u -> "https".equals(u.getScheme()))) {
             throw new ConfigException(
                     "config key '"
                             + ConfigKey.SINK_SEARCH_TLS_CA_FILE.key()
@@ -130,10 +144,10 @@ public final class SearchClientSettings implements Serializable {
 
     @Override
     public String toString() {
-        return config.searchEngine.name().toLowerCase(java.util.Locale.ROOT)
+        return engine.name().toLowerCase(java.util.Locale.ROOT)
                 + " "
-                + config.searchHosts
+                + hosts
                 + " auth="
-                + config.searchAuth.name().toLowerCase(java.util.Locale.ROOT);
+                + auth.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.sink.commit.Backoff;
 import io.streamsync.sink.commit.CheckpointCommittingSink;
+import io.streamsync.sink.commit.CommitKeys;
 import io.streamsync.sink.commit.Publisher;
 import io.streamsync.sink.rejections.RejectionLog;
 import java.io.IOException;
@@ -87,8 +87,11 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         this.splits = metrics.counter("searchBulkRequestsSplit");
     }
 
-    /** The job's search sink: aggregate and item documents. */
-    public static CheckpointCommittingSink<SearchAction> sink(JobConfig config) {
+    /**
+     * The job's search sink: aggregate and item documents. {@code stage} names the sink in its
+     * rejection log (the pipeline gives its operator uid).
+     */
+    public static CheckpointCommittingSink<SearchAction> sink(JobConfig config, String stage) {
         SearchClientSettings settings = SearchClientSettings.from(config);
         String deadLetters = config.deadLetterPath;
         int maxActions = config.bulkMaxActions;
@@ -97,11 +100,11 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         Duration timeout = config.commitRetryTimeout;
         return new CheckpointCommittingSink<>(
                 new SearchActionCodec(),
+                CommitKeys.of(SearchAction::commitKey, SearchAction::commitVersion),
                 (metrics, subtask) ->
                         new SearchIndexPublisher(
                                 settings.newTransport(),
-                                new RejectionLog(
-                                        deadLetters, OperatorIds.SEARCH_SINK.uid(), subtask),
+                                new RejectionLog(deadLetters, stage, subtask),
                                 maxActions,
                                 maxBytes,
                                 inFlight,
@@ -330,7 +333,7 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         rejected.inc();
         ObjectNode line = mapper.createObjectNode();
         line.put("time", Instant.now().toString());
-        line.put("stage", OperatorIds.SEARCH_SINK.uid());
+        line.put("stage", rejections.sinkName());
         line.put("reason", reason);
         line.put("index", a.index);
         line.put("id", a.id);

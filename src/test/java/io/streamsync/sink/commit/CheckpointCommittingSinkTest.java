@@ -18,13 +18,17 @@ import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.Test;
 
 class CheckpointCommittingSinkTest {
+    private static final CommitKeys<ListAggregate> KEYS =
+            CommitKeys.of(ListAggregate::commitKey, ListAggregate::commitVersion);
+
     private static ListAggregate agg(String list, long count, long version) {
         return new ListAggregate(list, count, version, 0, 10, 0, 0, 0, 0, 0);
     }
 
     private static CheckpointCommittingSink.Writer<ListAggregate> writer(
             Collection<BufferedRequestState<ListAggregate>> restored) {
-        return new CheckpointCommittingSink.Writer<>(restored, new UnregisteredMetricsGroup());
+        return new CheckpointCommittingSink.Writer<>(
+                KEYS, restored, new UnregisteredMetricsGroup());
     }
 
     @Test
@@ -106,7 +110,7 @@ class CheckpointCommittingSinkTest {
                 };
         CheckpointCommittingSink.PublishingCommitter<ListAggregate> c =
                 new CheckpointCommittingSink.PublishingCommitter<>(
-                        recorder, new UnregisteredMetricsGroup());
+                        KEYS, recorder, new UnregisteredMetricsGroup());
         c.commit(
                 List.of(
                         request(List.of(agg("a", 1, 11), agg("b", 2, 20))),
@@ -128,7 +132,7 @@ class CheckpointCommittingSinkTest {
                 };
         CheckpointCommittingSink.PublishingCommitter<ListAggregate> c =
                 new CheckpointCommittingSink.PublishingCommitter<>(
-                        down, new UnregisteredMetricsGroup());
+                        KEYS, down, new UnregisteredMetricsGroup());
         assertThatThrownBy(() -> c.commit(List.of(request(List.of(agg("a", 1, 11))))))
                 .hasMessage("target down");
     }

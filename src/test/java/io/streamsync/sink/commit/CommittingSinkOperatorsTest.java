@@ -37,6 +37,7 @@ class CommittingSinkOperatorsTest {
         CheckpointCommittingSink<ListAggregate> sink =
                 new CheckpointCommittingSink<>(
                         new AggregateCodec(),
+                        CommitKeys.of(ListAggregate::commitKey, ListAggregate::commitVersion),
                         (metrics, subtask) ->
                                 new Publisher<ListAggregate>() {
                                     @Override

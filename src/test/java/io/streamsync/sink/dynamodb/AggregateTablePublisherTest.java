@@ -155,7 +155,7 @@ class AggregateTablePublisherTest {
         String table = newTable();
         Metrics m = new Metrics();
         try (AggregateTablePublisher p =
-                new AggregateTablePublisher(config(moto.endpoint(), table, 10_000, 4), m)) {
+                TestPublishers.aggregateTable(config(moto.endpoint(), table, 10_000, 4), m)) {
             p.publish(List.of(agg("a", 5, 50), agg("b", 1, 10)));
             assertThat(number(row(table, "a"), "taskCount")).isEqualTo(5);
             assertThat(m.count("aggregateWrites")).isEqualTo(2);
@@ -191,7 +191,7 @@ class AggregateTablePublisherTest {
         // binary key gives)
         String tooLong = "L".repeat(2049);
         try (AggregateTablePublisher p =
-                new AggregateTablePublisher(config(moto.endpoint(), table, 10_000, 4), m)) {
+                TestPublishers.aggregateTable(config(moto.endpoint(), table, 10_000, 4), m)) {
             p.publish(List.of(agg("ok-1", 1, 10), agg(tooLong, 3, 30), agg("ok-2", 2, 20)));
         }
         assertThat(number(row(table, "ok-1"), "taskCount")).isEqualTo(1);
@@ -212,7 +212,7 @@ class AggregateTablePublisherTest {
     void aMissingTableFailsTheJobOverInsteadOfDroppingRows() throws Exception {
         Metrics m = new Metrics();
         try (AggregateTablePublisher p =
-                new AggregateTablePublisher(
+                TestPublishers.aggregateTable(
                         config(moto.endpoint(), "no-such-table", 10_000, 4), m)) {
             assertThatThrownBy(() -> p.publish(List.of(agg("a", 1, 10))))
                     .isInstanceOf(IOException.class)
@@ -230,7 +230,7 @@ class AggregateTablePublisherTest {
         try (Throttler proxy = new Throttler(moto.endpoint())) {
             proxy.throttleNext(3);
             try (AggregateTablePublisher p =
-                    new AggregateTablePublisher(config(proxy.endpoint(), table, 10_000, 4), m)) {
+                    TestPublishers.aggregateTable(config(proxy.endpoint(), table, 10_000, 4), m)) {
                 p.publish(
                         List.of(
                                 agg("a", 1, 10),
@@ -253,7 +253,7 @@ class AggregateTablePublisherTest {
         try (Throttler proxy = new Throttler(moto.endpoint())) {
             proxy.outage = true;
             try (AggregateTablePublisher p =
-                    new AggregateTablePublisher(
+                    TestPublishers.aggregateTable(
                             config(proxy.endpoint(), table, 400, 4), new Metrics())) {
                 long start = System.nanoTime();
                 assertThatThrownBy(() -> p.publish(List.of(agg("a", 1, 10))))
@@ -285,7 +285,8 @@ class AggregateTablePublisherTest {
             proxy.throttleAfterMillis(
                     2 * timeoutMs, 5); // once the batch has been publishing for twice the timeout
             try (AggregateTablePublisher p =
-                    new AggregateTablePublisher(config(proxy.endpoint(), table, timeoutMs, 2), m)) {
+                    TestPublishers.aggregateTable(
+                            config(proxy.endpoint(), table, timeoutMs, 2), m)) {
                 p.publish(batch);
             }
             assertThat(proxy.throttled.get()).as("throttled writes").isEqualTo(5);

@@ -21,14 +21,23 @@ public final class SearchPassword {
     private SearchPassword() {}
 
     public static String resolve(JobConfig c) {
+        return resolve(c.searchPasswordEnv, c.searchPasswordSecret, AwsSettings.of(c));
+    }
+
+    /**
+     * The password from the environment variable {@code passwordEnv}, else from the Secrets Manager
+     * secret {@code passwordSecret} (read with {@code aws}).
+     */
+    public static String resolve(String passwordEnv, String passwordSecret, AwsSettings aws) {
         return resolve(
-                c,
+                passwordEnv,
+                passwordSecret,
                 System::getenv,
                 secretId -> {
                     try (SecretsManagerClient sm =
                             SecretsManagerClient.builder()
-                                    .region(Region.of(c.awsRegion))
-                                    .credentialsProvider(AwsSettings.credentials(c))
+                                    .region(Region.of(aws.region))
+                                    .credentialsProvider(aws.credentials())
                                     .build()) {
                         return sm.getSecretValue(b -> b.secretId(secretId)).secretString();
                     }
@@ -38,12 +47,20 @@ public final class SearchPassword {
     /** With the environment and the secret lookup passed in (tests). */
     static String resolve(
             JobConfig c, Function<String, String> env, Function<String, String> secrets) {
-        if (c.searchPasswordEnv != null) {
-            String v = env.apply(c.searchPasswordEnv);
+        return resolve(c.searchPasswordEnv, c.searchPasswordSecret, env, secrets);
+    }
+
+    private static String resolve(
+            String passwordEnv,
+            String passwordSecret,
+            Function<String, String> env,
+            Function<String, String> secrets) {
+        if (passwordEnv != null) {
+            String v = env.apply(passwordEnv);
             if (v == null || v.isEmpty()) {
                 throw new ConfigException(
                         "environment variable '"
-                                + c.searchPasswordEnv
+                                + passwordEnv
                                 + "' (config key '"
                                 + ConfigKey.SINK_SEARCH_PASSWORD_ENV.key()
                                 + "') is not set or empty");
@@ -52,11 +69,11 @@ public final class SearchPassword {
         }
         String secret;
         try {
-            secret = secrets.apply(c.searchPasswordSecret);
+            secret = secrets.apply(passwordSecret);
         } catch (SdkException e) {
             throw new ConfigException(
                     "cannot read secret '"
-                            + c.searchPasswordSecret
+                            + passwordSecret
                             + "' (config key '"
                             + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key()
                             + "') from AWS Secrets Manager: "
@@ -66,7 +83,7 @@ public final class SearchPassword {
         if (secret == null || secret.isEmpty()) {
             throw new ConfigException(
                     "secret '"
-                            + c.searchPasswordSecret
+                            + passwordSecret
                             + "' (config key '"
                             + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key()
                             + "') has no SecretString");
@@ -83,7 +100,7 @@ public final class SearchPassword {
             }
             throw new ConfigException(
                     "secret '"
-                            + c.searchPasswordSecret
+                            + passwordSecret
                             + "' (config key '"
                             + ConfigKey.SINK_SEARCH_PASSWORD_SECRET.key()
                             + "') is a JSON object without a 'password' field");
