@@ -78,6 +78,29 @@ public final class AwsSettings implements Serializable {
         return b.build();
     }
 
+    /** A synchronous DynamoDB client with the SDK's default retries (the scan's enumerator). */
+    public DynamoDbClient dynamoDb() {
+        return dynamoDb((software.amazon.awssdk.retries.api.RetryStrategy) null);
+    }
+
+    /**
+     * A synchronous DynamoDB client with the given retry strategy (null: the SDK's default): the
+     * scan's readers.
+     */
+    public DynamoDbClient dynamoDb(software.amazon.awssdk.retries.api.RetryStrategy retries) {
+        DynamoDbClientBuilder b =
+                DynamoDbClient.builder()
+                        .region(Region.of(region))
+                        .credentialsProvider(credentials());
+        if (retries != null) {
+            b.overrideConfiguration(o -> o.retryStrategy(retries));
+        }
+        if (dynamoDbEndpoint != null) {
+            b.endpointOverride(dynamoDbEndpoint);
+        }
+        return b.build();
+    }
+
     public static AwsCredentialsProvider credentials(JobConfig c) {
         return of(c).credentials();
     }
@@ -116,17 +139,7 @@ public final class AwsSettings implements Serializable {
     /** A synchronous DynamoDB client with the given retry strategy (null: the SDK's default). */
     public static DynamoDbClient dynamoDb(
             JobConfig c, software.amazon.awssdk.retries.api.RetryStrategy retries) {
-        DynamoDbClientBuilder b =
-                DynamoDbClient.builder()
-                        .region(Region.of(c.awsRegion))
-                        .credentialsProvider(credentials(c));
-        if (retries != null) {
-            b.overrideConfiguration(o -> o.retryStrategy(retries));
-        }
-        if (c.awsEndpoint != null) {
-            b.endpointOverride(c.awsEndpoint);
-        }
-        return b.build();
+        return of(c).dynamoDb(retries);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.streamsync.pipeline;
 import io.streamsync.config.JobConfig;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
+import io.streamsync.source.scan.TableScanSettings;
 import io.streamsync.source.scan.TableScanSource;
 import io.streamsync.source.shards.ChangeStreamSource;
 import io.streamsync.source.shards.ShardSourceSettings;
@@ -23,8 +24,41 @@ public final class RecordSources {
     public static RecordSource fromConfig(JobConfig c, String streamArn) {
         RecordSource stream = changeStream(c, streamArn);
         return c.bootstrapMode == JobConfig.BootstrapMode.SCAN
-                ? union(stream, new TableScanSource(c, c.sourceTable()))
+                ? union(stream, bootstrapScan(c))
                 : stream;
+    }
+
+    /**
+     * The bootstrap scan of the source table ({@link #bootstrapScan(JobConfig, String)} of {@link
+     * JobConfig#sourceTable()}).
+     */
+    public static RecordSource bootstrapScan(JobConfig c) {
+        return bootstrapScan(c, c.sourceTable());
+    }
+
+    /**
+     * The bootstrap scan of {@code tableName}. Its uid is {@code bootstrap-table-scan}, with the
+     * {@code bootstrap.scan.id} appended unless it is 1: a new id is a new operator, without state,
+     * that scans again.
+     */
+    public static RecordSource bootstrapScan(JobConfig c, String tableName) {
+        TableScanSource scan = new TableScanSource(TableScanSettings.fromConfig(c, tableName));
+        String uid = bootstrapScanUid(c.bootstrapScanId);
+        return env ->
+                env.fromSource(
+                                scan,
+                                TableScanSource.idle(),
+                                OperatorIds.BOOTSTRAP_SCAN.displayName(),
+                                Types.POJO(RawRecord.class))
+                        .uid(uid)
+                        .name(OperatorIds.BOOTSTRAP_SCAN.displayName());
+    }
+
+    /** The bootstrap scan's operator uid for a {@code bootstrap.scan.id}. */
+    static String bootstrapScanUid(String scanId) {
+        return "1".equals(scanId)
+                ? OperatorIds.BOOTSTRAP_SCAN.uid()
+                : OperatorIds.BOOTSTRAP_SCAN.uid() + "-" + scanId;
     }
 
     /**

@@ -1,8 +1,8 @@
 package io.streamsync.bench;
 
 import io.streamsync.config.JobConfig;
+import io.streamsync.pipeline.RecordSources;
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.scan.TableScanSource;
 import io.streamsync.testing.Moto;
 import io.streamsync.testing.TaskWorkload;
 import io.streamsync.testing.TodoTables;
@@ -117,7 +117,7 @@ public final class ScanThroughput {
         conf.set(org.apache.flink.configuration.PipelineOptions.GENERIC_TYPES, false);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
-        new TableScanSource(c, table)
+        RecordSources.bootstrapScan(c, table)
                 .create(env)
                 .sinkTo(new DiscardingSink<RawRecord>())
                 .uid("discard");

@@ -97,8 +97,7 @@ class PipelineGraphTest {
                     env,
                     c,
                     io.streamsync.pipeline.RecordSources.union(
-                            new RecordSourceForGraph(),
-                            new io.streamsync.source.scan.TableScanSource(c, c.sourceTable())),
+                            new RecordSourceForGraph(), RecordSources.bootstrapScan(c)),
                     PipelineSinks.fromConfig(c));
             Set<String> uids =
                     env.getStreamGraph().getStreamNodes().stream()

@@ -1,7 +1,5 @@
 package io.streamsync.source.scan;
 
-import io.streamsync.aws.AwsSettings;
-import io.streamsync.config.JobConfig;
 import io.streamsync.metrics.CloudWatchMetrics;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -34,7 +32,7 @@ final class TableScanEnumerator
     static final double WARN_SHARE = 0.5;
 
     private final SplitEnumeratorContext<TableScanSplit> context;
-    private final JobConfig config;
+    private final TableScanSettings config;
     private final String tableName;
     private final boolean restored;
     private final ArrayDeque<TableScanSplit> unassigned;
@@ -48,7 +46,7 @@ final class TableScanEnumerator
 
     TableScanEnumerator(
             SplitEnumeratorContext<TableScanSplit> context,
-            JobConfig config,
+            TableScanSettings config,
             String tableName,
             TableScanEnumeratorState state,
             boolean restored) {
@@ -103,7 +101,7 @@ final class TableScanEnumerator
     }
 
     private TableDescription describeTable() {
-        try (DynamoDbClient ddb = AwsSettings.dynamoDb(config)) {
+        try (DynamoDbClient ddb = config.aws.dynamoDb()) {
             return ddb.describeTable(b -> b.tableName(tableName)).table();
         }
     }

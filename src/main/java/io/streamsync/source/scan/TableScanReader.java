@@ -1,7 +1,5 @@
 package io.streamsync.source.scan;
 
-import io.streamsync.aws.AwsSettings;
-import io.streamsync.config.JobConfig;
 import io.streamsync.metrics.CloudWatchMetrics;
 import io.streamsync.source.RawRecord;
 import java.util.ArrayDeque;
@@ -47,7 +45,7 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
     private static final long BACKOFF_CAP_MS = 10_000;
 
     private final SourceReaderContext context;
-    private final JobConfig config;
+    private final TableScanSettings config;
     private final String tableName;
     private final ArrayDeque<TableScanSplit> splits = new ArrayDeque<>();
     private final double unitsPerSecond;
@@ -66,7 +64,7 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
     private Counter throttled;
     private Counter retried;
 
-    TableScanReader(SourceReaderContext context, JobConfig config, String tableName) {
+    TableScanReader(SourceReaderContext context, TableScanSettings config, String tableName) {
         this.context = context;
         this.config = config;
         this.tableName = tableName;
@@ -78,8 +76,8 @@ final class TableScanReader implements SourceReader<RawRecord, TableScanSplit> {
     public void start() {
         // retries are ours: throttling must be counted and must never exhaust an attempt budget
         client =
-                AwsSettings.dynamoDb(
-                        config, software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry());
+                config.aws.dynamoDb(
+                        software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry());
         fetcher =
                 Executors.newSingleThreadExecutor(
                         r -> {

@@ -1,13 +1,9 @@
 package io.streamsync.source.scan;
 
-import io.streamsync.config.JobConfig;
-import io.streamsync.pipeline.OperatorIds;
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.RecordSource;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.api.connector.source.SourceReader;
@@ -15,8 +11,6 @@ import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.SplitEnumerator;
 import org.apache.flink.api.connector.source.SplitEnumeratorContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The bootstrap: a parallel Scan of the source table, as a bounded Flink source whose items join
@@ -30,36 +24,19 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * operator (its first start, or a new {@code bootstrap.scan.id}) scans the table.
  */
 public final class TableScanSource
-        implements Source<RawRecord, TableScanSplit, TableScanEnumeratorState>, RecordSource {
+        implements Source<RawRecord, TableScanSplit, TableScanEnumeratorState> {
     private static final long serialVersionUID = 1L;
 
-    private final JobConfig config;
+    private final TableScanSettings config;
     private final String tableName;
 
-    public TableScanSource(JobConfig config, String tableName) {
-        this.config = config;
-        this.tableName = tableName;
-    }
-
     /**
-     * The operator uid: a new {@code bootstrap.scan.id} is a new operator, without state, that
-     * scans again.
+     * The scan as configured. The pipeline adds it to the job with {@link #idle()} watermarks and
+     * its uid (a new {@code bootstrap.scan.id} is a new operator, without state, that scans again).
      */
-    public static String uid(JobConfig c) {
-        return "1".equals(c.bootstrapScanId)
-                ? OperatorIds.BOOTSTRAP_SCAN.uid()
-                : OperatorIds.BOOTSTRAP_SCAN.uid() + "-" + c.bootstrapScanId;
-    }
-
-    @Override
-    public DataStream<RawRecord> create(StreamExecutionEnvironment env) {
-        return env.fromSource(
-                        this,
-                        idle(),
-                        OperatorIds.BOOTSTRAP_SCAN.displayName(),
-                        Types.POJO(RawRecord.class))
-                .uid(uid(config))
-                .name(OperatorIds.BOOTSTRAP_SCAN.displayName());
+    public TableScanSource(TableScanSettings config) {
+        this.config = config;
+        this.tableName = config.tableName;
     }
 
     /**
@@ -67,7 +44,7 @@ public final class TableScanSource
      * from the first periodic emission on, so the change stream's watermark is not held back while
      * the scan runs.
      */
-    static WatermarkStrategy<RawRecord> idle() {
+    public static WatermarkStrategy<RawRecord> idle() {
         return WatermarkStrategy.forGenerator(
                 context ->
                         new org.apache.flink.api.common.eventtime.WatermarkGenerator<RawRecord>() {
