@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.deadletter.DeadLetter;
-import io.streamsync.pipeline.OperatorIds;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,13 +27,20 @@ final class EventTimeWindows {
     private final long size;
     private final long allowedLateness;
     private final boolean ttlExpiryRemoves;
+    private final String stage;
     private final AggregatorMetrics metrics;
 
+    /** {@code stage}: what the dead letters of late and timeless changes name as their stage. */
     EventTimeWindows(
-            long size, long allowedLateness, boolean ttlExpiryRemoves, AggregatorMetrics metrics) {
+            long size,
+            long allowedLateness,
+            boolean ttlExpiryRemoves,
+            String stage,
+            AggregatorMetrics metrics) {
         this.size = size;
         this.allowedLateness = allowedLateness;
         this.ttlExpiryRemoves = ttlExpiryRemoves;
+        this.stage = stage;
         this.metrics = metrics;
     }
 
@@ -204,7 +210,7 @@ final class EventTimeWindows {
         return letter(e, reason, now, maxBytes);
     }
 
-    private static DeadLetter letter(ChangeEvent e, String reason, long now, int maxBytes) {
+    private DeadLetter letter(ChangeEvent e, String reason, long now, int maxBytes) {
         ObjectNode r = JsonNodeFactory.instance.objectNode();
         r.put("eventID", e.eventId);
         r.put("eventName", e.type.name());
@@ -219,12 +225,6 @@ final class EventTimeWindows {
         r.put("newImage", e.newImageJson);
         r.put("oldImage", e.oldImageJson);
         return DeadLetter.of(
-                reason,
-                OperatorIds.AGGREGATE.uid(),
-                e.shardId,
-                e.sequenceNumber,
-                now,
-                r.toString(),
-                maxBytes);
+                reason, stage, e.shardId, e.sequenceNumber, now, r.toString(), maxBytes);
     }
 }

@@ -69,6 +69,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private final boolean emitItemUpdates;
     private final boolean ttlExpiryRemoves;
     private final int deadLetterMaxBytes;
+    private final String stage;
 
     private transient ValueState<ListMeta> metaState;
     private transient MapState<String, String> items;
@@ -83,44 +84,16 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient ItemMarks marks;
     private transient WindowStore windowStore;
 
-    public ListAggregator(
-            Duration windowSize,
-            Duration tombstoneRetention,
-            Duration emptyListRetention,
-            boolean emitItemUpdates) {
-        this(
-                windowSize,
-                Duration.ZERO,
-                tombstoneRetention,
-                emptyListRetention,
-                emitItemUpdates,
-                true,
-                64 * 1024);
-    }
-
-    /**
-     * @param allowedLateness how long after the watermark passes a window's end the window still
-     *     takes changes; it is final (published) then
-     * @param ttlExpiryRemoves true: a TTL expiry removes the item like any delete; false: the item
-     *     stays counted and indexed (archives). Either way the expiry is counted in the window's
-     *     {@code expired}.
-     * @param deadLetterMaxBytes most bytes of a late change's record in its dead letter
-     */
-    public ListAggregator(
-            Duration windowSize,
-            Duration allowedLateness,
-            Duration tombstoneRetention,
-            Duration emptyListRetention,
-            boolean emitItemUpdates,
-            boolean ttlExpiryRemoves,
-            int deadLetterMaxBytes) {
-        this.ttlExpiryRemoves = ttlExpiryRemoves;
-        this.windowSize = windowSize.toMillis();
-        this.allowedLateness = allowedLateness.toMillis();
-        this.tombstoneRetention = tombstoneRetention;
-        this.emptyListRetention = emptyListRetention.toMillis();
-        this.emitItemUpdates = emitItemUpdates;
-        this.deadLetterMaxBytes = deadLetterMaxBytes;
+    /** The operator with its settings (see {@link AggregationSettings}). */
+    public ListAggregator(AggregationSettings settings) {
+        this.ttlExpiryRemoves = settings.ttlExpiryRemoves;
+        this.windowSize = settings.windowSize.toMillis();
+        this.allowedLateness = settings.allowedLateness.toMillis();
+        this.tombstoneRetention = settings.tombstoneRetention;
+        this.emptyListRetention = settings.emptyListRetention.toMillis();
+        this.emitItemUpdates = settings.emitItemUpdates;
+        this.deadLetterMaxBytes = settings.deadLetterMaxBytes;
+        this.stage = settings.stage;
     }
 
     @Override
@@ -132,7 +105,8 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         windowChanges = getRuntimeContext().getMapState(AggregateState.windowChanges());
         metrics = new AggregatorMetrics(CloudWatchMetrics.of(getRuntimeContext().getMetricGroup()));
         liveCount = new LiveCount(ttlExpiryRemoves, tombstoneRetention.toMillis(), metrics);
-        windows = new EventTimeWindows(windowSize, allowedLateness, ttlExpiryRemoves, metrics);
+        windows =
+                new EventTimeWindows(windowSize, allowedLateness, ttlExpiryRemoves, stage, metrics);
         retention = new Retention(windowSize, tombstoneRetention.toMillis(), emptyListRetention);
         marks = new StateItemMarks();
         windowStore = new StateWindowStore();

@@ -143,8 +143,12 @@ public final class JobConfig implements Serializable {
 
     public final KeySchema keySchema;
 
-    /** The event filter, or null when every record counts. */
-    public final io.streamsync.filter.EventFilter eventFilter;
+    /**
+     * The event filter's patterns ({@code filter.patterns}), or null when every record counts. The
+     * filter stage parses them ({@code EventFilter.fromConfig}); the start fails on an invalid one,
+     * naming this key.
+     */
+    public final String filterPatterns;
 
     public final Duration windowSize;
 
@@ -336,18 +340,7 @@ public final class JobConfig implements Serializable {
                             + " reader starts could be missed by both the stream and the scan)");
         }
         String patterns = r.raw(ConfigKey.FILTER_PATTERNS);
-        io.streamsync.filter.EventFilter filter = null;
-        if (!patterns.isEmpty()) {
-            try {
-                filter = io.streamsync.filter.EventFilter.parse(patterns);
-            } catch (io.streamsync.filter.PatternException e) {
-                r.require(
-                        false,
-                        ConfigKey.FILTER_PATTERNS,
-                        "is not a valid filter: " + e.getMessage());
-            }
-        }
-        eventFilter = filter;
+        filterPatterns = patterns.isEmpty() ? null : patterns;
         keySchema =
                 new KeySchema(
                         r.nonEmpty(ConfigKey.TABLE_PARTITION_KEY), r.raw(ConfigKey.TABLE_SORT_KEY));

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamsync.config.ConfigException;
+import io.streamsync.config.ConfigKey;
+import io.streamsync.config.JobConfig;
 import java.io.IOException;
 import java.io.Serializable;
 import java.math.BigDecimal;
@@ -45,6 +48,26 @@ public final class EventFilter implements Serializable {
     private EventFilter(List<Pattern> patterns, String source) {
         this.patterns = patterns;
         this.source = source;
+    }
+
+    /**
+     * The filter of {@code filter.patterns}, or null when none is configured (every record counts).
+     * An invalid filter fails with a {@link ConfigException} naming the key, the pattern's number,
+     * line and column.
+     */
+    public static EventFilter fromConfig(JobConfig c) {
+        if (c.filterPatterns == null) {
+            return null;
+        }
+        try {
+            return parse(c.filterPatterns);
+        } catch (PatternException e) {
+            throw new ConfigException(
+                    "config key '"
+                            + ConfigKey.FILTER_PATTERNS.key()
+                            + "' is not a valid filter: "
+                            + e.getMessage());
+        }
     }
 
     /** Parses one pattern object or an array of them. */

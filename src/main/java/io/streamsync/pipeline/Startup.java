@@ -25,6 +25,7 @@ public final class Startup {
      * created.
      */
     public static String prepare(JobConfig c) {
+        io.streamsync.filter.EventFilter.fromConfig(c); // an invalid filter refuses the start first
         if (c.dynamoSinkEnabled) {
             checkAggregateTable(c);
         }

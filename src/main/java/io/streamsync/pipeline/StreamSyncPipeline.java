@@ -1,6 +1,7 @@
 package io.streamsync.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamsync.aggregate.AggregationSettings;
 import io.streamsync.aggregate.ItemUpdate;
 import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aggregate.ListAggregator;
@@ -8,6 +9,7 @@ import io.streamsync.aggregate.WindowAggregate;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.config.JobConfig;
 import io.streamsync.deadletter.DeadLetter;
+import io.streamsync.filter.EventFilter;
 import io.streamsync.sink.search.SearchAction;
 import io.streamsync.sink.search.SearchDocuments;
 import io.streamsync.source.RawRecord;
@@ -116,7 +118,7 @@ public final class StreamSyncPipeline {
                                                 c.keySchema,
                                                 c.maxRecordBytes,
                                                 c.deadLetterMaxRecordBytes,
-                                                c.eventFilter,
+                                                EventFilter.fromConfig(c),
                                                 c.isKinesis(),
                                                 c.isKinesis() ? c.sourceTableName : null)
                                         .renderNewImage(indexItems))
@@ -128,13 +130,8 @@ public final class StreamSyncPipeline {
                 events.keyBy(e -> e.partitionKey, Types.STRING)
                         .process(
                                 new ListAggregator(
-                                        c.windowSize,
-                                        c.allowedLateness,
-                                        c.tombstoneRetention,
-                                        c.emptyListRetention,
-                                        indexItems,
-                                        c.ttlExpiryRemoves,
-                                        c.deadLetterMaxRecordBytes))
+                                        AggregationSettings.fromConfig(
+                                                c, indexItems, OperatorIds.AGGREGATE.uid())))
                         .returns(Types.POJO(ListAggregate.class))
                         .uid(OperatorIds.AGGREGATE.uid())
                         .name(OperatorIds.AGGREGATE.displayName());

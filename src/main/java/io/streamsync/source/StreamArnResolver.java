@@ -4,6 +4,7 @@ import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.ConfigException;
 import io.streamsync.config.ConfigKey;
 import io.streamsync.config.JobConfig;
+import io.streamsync.filter.EventFilter;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
@@ -175,10 +176,11 @@ public final class StreamArnResolver {
 
     /** A filter on an image the stream does not carry would never match: refused at start-up. */
     static void checkFilterImages(JobConfig c, StreamViewType view, String stream) {
-        if (c.eventFilter == null || view == StreamViewType.NEW_AND_OLD_IMAGES) {
+        EventFilter filter = EventFilter.fromConfig(c);
+        if (filter == null || view == StreamViewType.NEW_AND_OLD_IMAGES) {
             return;
         }
-        java.util.Set<String> paths = c.eventFilter.referencedPaths();
+        java.util.Set<String> paths = filter.referencedPaths();
         if (paths.contains("dynamodb.NewImage") && view != StreamViewType.NEW_IMAGE) {
             throw new ConfigException(
                     "config key '"

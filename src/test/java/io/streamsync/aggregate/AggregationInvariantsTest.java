@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeType;
 import io.streamsync.change.ItemKeys;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -260,14 +259,11 @@ class AggregationInvariantsTest {
             harness =
                     new KeyedOneInputStreamOperatorTestHarness<>(
                             new KeyedProcessOperator<>(
-                                    new ListAggregator(
-                                            Duration.ofMillis(WINDOW),
-                                            Duration.ZERO,
-                                            Duration.ofMillis(TOMBSTONES),
-                                            Duration.ofMillis(EMPTY_LIST),
-                                            true,
-                                            true,
-                                            4096)),
+                                    TestAggregators.with(WINDOW, TOMBSTONES, EMPTY_LIST, true)
+                                            .lateness(0)
+                                            .ttlExpiryRemoves(true)
+                                            .deadLetterMaxBytes(4096)
+                                            .build()),
                             e -> e.partitionKey,
                             Types.STRING);
             harness.setup();

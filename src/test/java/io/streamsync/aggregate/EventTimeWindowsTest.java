@@ -14,7 +14,8 @@ class EventTimeWindowsTest {
     private final AggregatorMetrics metrics = PartsFixtures.metrics();
     private final PartsFixtures.Windows store = new PartsFixtures.Windows();
     private final ListMeta meta = new ListMeta();
-    private final EventTimeWindows windows = new EventTimeWindows(W, 0, true, metrics);
+    private final EventTimeWindows windows =
+            new EventTimeWindows(W, 0, true, "list-aggregator", metrics);
 
     private EventTimeWindows.Counted count(ChangeEvent e, long watermark) throws Exception {
         return windows.count(e, e.approximateCreationTimeMillis, true, meta, watermark, store);

@@ -21,7 +21,8 @@ class LegacySavepointsTest {
         open.modified = 2;
         store.put(T0, open);
         PartsFixtures.RecordingTimers timers = new PartsFixtures.RecordingTimers();
-        EventTimeWindows windows = new EventTimeWindows(W, 0, true, PartsFixtures.metrics());
+        EventTimeWindows windows =
+                new EventTimeWindows(W, 0, true, "list-aggregator", PartsFixtures.metrics());
 
         assertThat(LegacySavepoints.hasPendingWindow(meta)).isTrue();
         LegacySavepoints.adoptPendingWindow(meta, store, windows, timers);

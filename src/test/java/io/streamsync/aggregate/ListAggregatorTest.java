@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeType;
 import io.streamsync.change.ItemKeys;
-import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -33,11 +32,7 @@ class ListAggregatorTest {
         harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(
-                                new ListAggregator(
-                                        Duration.ofMillis(WINDOW),
-                                        Duration.ofMillis(TOMBSTONES),
-                                        Duration.ofMillis(EMPTY_LIST),
-                                        true)),
+                                TestAggregators.with(WINDOW, TOMBSTONES, EMPTY_LIST, true).build()),
                         e -> e.partitionKey,
                         Types.STRING);
         harness.setup();
@@ -61,11 +56,7 @@ class ListAggregatorTest {
         harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(
-                                new ListAggregator(
-                                        Duration.ofMillis(WINDOW),
-                                        Duration.ofMillis(TOMBSTONES),
-                                        Duration.ofMillis(EMPTY_LIST),
-                                        true)),
+                                TestAggregators.with(WINDOW, TOMBSTONES, EMPTY_LIST, true).build()),
                         e -> e.partitionKey,
                         Types.STRING);
         harness.setup();
@@ -305,14 +296,11 @@ class ListAggregatorTest {
         harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(
-                                new ListAggregator(
-                                        Duration.ofMillis(WINDOW),
-                                        Duration.ofMillis(lateness),
-                                        Duration.ofMillis(TOMBSTONES),
-                                        Duration.ofMillis(EMPTY_LIST),
-                                        true,
-                                        true,
-                                        4096)),
+                                TestAggregators.with(WINDOW, TOMBSTONES, EMPTY_LIST, true)
+                                        .lateness(lateness)
+                                        .ttlExpiryRemoves(true)
+                                        .deadLetterMaxBytes(4096)
+                                        .build()),
                         e -> e.partitionKey,
                         Types.STRING);
         harness.setup();
@@ -861,14 +849,11 @@ class ListAggregatorTest {
         harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(
-                                new ListAggregator(
-                                        Duration.ofMillis(WINDOW),
-                                        Duration.ZERO,
-                                        Duration.ofMillis(TOMBSTONES),
-                                        Duration.ofMillis(EMPTY_LIST),
-                                        true,
-                                        false,
-                                        4096)),
+                                TestAggregators.with(WINDOW, TOMBSTONES, EMPTY_LIST, true)
+                                        .lateness(0)
+                                        .ttlExpiryRemoves(false)
+                                        .deadLetterMaxBytes(4096)
+                                        .build()),
                         e -> e.partitionKey,
                         Types.STRING);
         harness.setup();

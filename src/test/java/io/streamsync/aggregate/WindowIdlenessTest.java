@@ -56,11 +56,12 @@ class WindowIdlenessTest {
     void anIdleInputHoldsNoWindowBackAndAnActiveOneThatIsBehindDoes() throws Exception {
         KeyedProcessOperator<String, ChangeEvent, ListAggregate> op =
                 new KeyedProcessOperator<>(
-                        new ListAggregator(
-                                Duration.ofMillis(WINDOW),
-                                Duration.ofMinutes(1),
-                                Duration.ofMinutes(2),
-                                false));
+                        TestAggregators.with(
+                                        WINDOW,
+                                        Duration.ofMinutes(1).toMillis(),
+                                        Duration.ofMinutes(2).toMillis(),
+                                        false)
+                                .build());
         try (StreamTaskMailboxTestHarness<ListAggregate> h =
                 new StreamTaskMailboxTestHarnessBuilder<>(
                                 OneInputStreamTask::new, Types.POJO(ListAggregate.class))

@@ -116,24 +116,6 @@ class JobConfigTest {
     }
 
     @Test
-    void anInvalidFilterFailsTheStartWithItsPosition() {
-        assertThatThrownBy(
-                        () ->
-                                JobConfig.from(
-                                        Map.of(
-                                                "filter.patterns",
-                                                "{\"eventName\":[{\"prefx\":\"I\"}]}")))
-                .hasMessageContaining("config key 'filter.patterns'")
-                .hasMessageContaining("filter pattern 1, line 1, column")
-                .hasMessageContaining("unknown operator 'prefx'");
-        assertThat(
-                        JobConfig.from(Map.of("filter.patterns", "{\"eventName\":[\"INSERT\"]}"))
-                                .eventFilter)
-                .isNotNull();
-        assertThat(JobConfig.from(Map.of()).eventFilter).isNull();
-    }
-
-    @Test
     void anUnknownKeyIsAnErrorWithASuggestion() {
         assertThatThrownBy(() -> JobConfig.from(Map.of("agregate.window.ms", "1000")))
                 .hasMessageContaining(

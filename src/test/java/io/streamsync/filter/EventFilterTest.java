@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamsync.config.ConfigException;
+import io.streamsync.config.JobConfig;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -331,5 +334,26 @@ class EventFilterTest {
             }
         }
         return sb.toString();
+    }
+
+    @Test
+    void anInvalidFilterInTheConfigurationFailsTheStartWithTheKeyAndItsPosition() {
+        assertThatThrownBy(
+                        () ->
+                                EventFilter.fromConfig(
+                                        JobConfig.from(
+                                                Map.of(
+                                                        "filter.patterns",
+                                                        "{\"eventName\":[{\"prefx\":\"I\"}]}"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("config key 'filter.patterns'")
+                .hasMessageContaining("filter pattern 1, line 1, column")
+                .hasMessageContaining("unknown operator 'prefx'");
+        assertThat(
+                        EventFilter.fromConfig(
+                                JobConfig.from(
+                                        Map.of("filter.patterns", "{\"eventName\":[\"INSERT\"]}"))))
+                .isNotNull();
+        assertThat(EventFilter.fromConfig(JobConfig.from(Map.of()))).isNull();
     }
 }

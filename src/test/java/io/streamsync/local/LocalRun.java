@@ -373,7 +373,7 @@ public final class LocalRun {
                             c.itemIndex);
             if (problem != null
                     || c.windowsIndex == null
-                    || c.eventFilter != null
+                    || c.filterPatterns != null
                     || c.isKinesis()) {
                 return problem;
             }
