@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * What the change-stream source needs of a stream, for DynamoDB Streams and Kinesis alike. The
  * enumerator lists shards (DescribeStream is limited to 10 calls/s per account); readers get
- * iterators and records, and list only to confirm a shard's end ({@link #listedClosed}, once per
- * shard end). Every failure is a {@link StreamApiException} that says what to do about it.
+ * iterators and records, and list only to confirm a shard's end (at most once a second per reader).
+ * Every failure is a {@link StreamApiException} that says what to do about it.
  */
 public interface ShardStream extends AutoCloseable {
     /** All shards of the stream, every page. */
@@ -21,25 +21,6 @@ public interface ShardStream extends AutoCloseable {
      */
     default List<ListedShard> childShards(String shardId) throws StreamApiException {
         return null;
-    }
-
-    /**
-     * Whether the service's listing shows the shard closed: it has children (the {@link
-     * #childShards} query, where there is one), or the full listing shows it with an ending
-     * sequence number or as a parent. A GetRecords answer without a next iterator ends a shard only
-     * if this confirms it, so that a broken answer cannot end a shard that is still open.
-     */
-    default boolean listedClosed(String shardId) throws StreamApiException {
-        List<ListedShard> children = childShards(shardId);
-        if (children != null && !children.isEmpty()) {
-            return true;
-        }
-        for (ListedShard s : listShards()) {
-            if ((s.closed && s.id.equals(shardId)) || s.parents.contains(shardId)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
