@@ -26,10 +26,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -39,10 +37,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
-import org.apache.flink.metrics.MetricConfig;
-import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.metrics.reporter.MetricReporter;
-import org.apache.flink.metrics.reporter.MetricReporterFactory;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -191,47 +186,29 @@ public final class SourceRollover {
         }
     }
 
-    // ------------------------------------------------------------------ the reporter
+    // ------------------------------------------------------------------ the metrics
 
-    /** Every source reader's {@code shards} gauge and {@code shardsFinished} counter. */
-    static final Map<Integer, Gauge<?>> SHARDS = new ConcurrentHashMap<>();
-
-    static final Map<Integer, Counter> FINISHED = new ConcurrentHashMap<>();
-
-    /** Keeps the source readers' shard gauges for the driver to sample. */
-    public static final class ShardsReporter implements MetricReporter {
-        @Override
-        public void open(MetricConfig config) {}
-
-        @Override
-        public void close() {}
-
-        @Override
-        public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
-            String subtask = group.getAllVariables().get("<subtask_index>");
-            boolean ours =
-                    Arrays.asList(group.getScopeComponents())
-                            .contains(io.streamsync.metrics.CloudWatchMetrics.GROUP);
-            if (subtask == null || !ours) {
-                return;
-            }
-            if (name.equals("shards") && metric instanceof Gauge) {
-                SHARDS.put(Integer.parseInt(subtask), (Gauge<?>) metric);
-            } else if (name.equals("shardsFinished") && metric instanceof Counter) {
-                FINISHED.put(Integer.parseInt(subtask), (Counter) metric);
-            }
-        }
-
-        @Override
-        public void notifyOfRemovedMetric(Metric metric, String name, MetricGroup group) {}
-    }
-
-    /** Flink makes the reporter from its factory class (metrics.reporter.bench.factory.class). */
-    public static final class ShardsReporterFactory implements MetricReporterFactory {
-        @Override
-        public MetricReporter createMetricReporter(Properties properties) {
-            return new ShardsReporter();
-        }
+    /**
+     * Every source reader's metric of this name ({@code shards} gauge, {@code shardsFinished}
+     * counter), by subtask index, from Flink's in-memory reporter.
+     */
+    static Map<Integer, Metric> sourceMetrics(InMemoryReporter reporter, String name) {
+        Map<Integer, Metric> out = new TreeMap<>();
+        reporter.getMetricsByGroup()
+                .forEach(
+                        (group, metrics) -> {
+                            String subtask = group.getAllVariables().get("<subtask_index>");
+                            Metric m = metrics.get(name);
+                            if (subtask != null
+                                    && m != null
+                                    && Arrays.asList(group.getScopeComponents())
+                                            .contains(
+                                                    io.streamsync.metrics.CloudWatchMetrics
+                                                            .GROUP)) {
+                                out.put(Integer.parseInt(subtask), m);
+                            }
+                        });
+        return out;
     }
 
     // ------------------------------------------------------------------ the driver
@@ -348,8 +325,6 @@ public final class SourceRollover {
     static Run run(Case c, long n, long fill, long fillRate, long steadyRate, int lists)
             throws Exception {
         Run run = new Run();
-        SHARDS.clear();
-        FINISHED.clear();
         try (ServerProcess server = new ServerProcess(c, fill, fillRate, steadyRate, lists)) {
             run.statsBefore = server.stats();
             JobConfig jc = config(server.endpoint, c);
@@ -363,8 +338,8 @@ public final class SourceRollover {
                                     .name("count");
             Configuration conf = new Configuration();
             conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(512));
-            conf.setString(
-                    "metrics.reporter.bench.factory.class", ShardsReporterFactory.class.getName());
+            InMemoryReporter reporter = InMemoryReporter.create();
+            reporter.addToConfiguration(conf);
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironment(c.parallelism, conf);
             StreamSyncPipeline.configureEnvironment(env, jc);
@@ -396,9 +371,13 @@ public final class SourceRollover {
                     if (now >= nextSample) {
                         double[] s = new double[c.parallelism + 2];
                         s[0] = (now - t0) / 1e9;
+                        Map<Integer, Metric> shards = sourceMetrics(reporter, "shards");
                         for (int i = 0; i < c.parallelism; i++) {
-                            Gauge<?> g = SHARDS.get(i);
-                            s[i + 1] = g == null ? -1 : ((Number) g.getValue()).doubleValue();
+                            Metric g = shards.get(i);
+                            s[i + 1] =
+                                    g instanceof Gauge
+                                            ? ((Number) ((Gauge<?>) g).getValue()).doubleValue()
+                                            : -1;
                         }
                         s[c.parallelism + 1] = SourceThroughput.COUNTED.get() - c0;
                         run.samples.add(s);
@@ -411,7 +390,8 @@ public final class SourceRollover {
                 run.seconds = (t1 - t0) / 1e9;
                 run.jobCpuSeconds = (SourceThroughput.processCpuNanos() - cpu0) / 1e9;
                 run.serverCpuSeconds = server.cpuSeconds() - scpu0;
-                FINISHED.forEach((k, v) -> run.finished.put(k, v.getCount()));
+                sourceMetrics(reporter, "shardsFinished")
+                        .forEach((k, v) -> run.finished.put(k, ((Counter) v).getCount()));
                 run.statsAfter = server.stats();
             } finally {
                 job.cancel().get();
@@ -582,7 +562,6 @@ public final class SourceRollover {
                         steadyRate,
                         lists,
                         n,
-                        n / 10,
                         repeats));
         md.append(
                 "| case | parallelism | rollover | poll interval | events/s | events per job CPU-second"

@@ -59,6 +59,13 @@ class ShardSplitReaderTest {
 
         int listings;
 
+        /**
+         * Like kinesalite (actions/getRecords.js): a new iterator at the end of a closed shard
+         * whose end came after its last record first answers an empty page with a next iterator;
+         * only that next iterator's answer lacks NextShardIterator.
+         */
+        final java.util.Set<String> kinesaliteLike = new java.util.HashSet<>();
+
         @Override
         public boolean supportsAtTimestamp() {
             return !noAtTimestamp;
@@ -96,7 +103,10 @@ class ShardSplitReaderTest {
                 case TRIM_HORIZON:
                     return shardId + "@" + firstAvailable;
                 case AFTER_SEQUENCE_NUMBER:
-                    return shardId + "@" + (Integer.parseInt(position.sequenceNumber) + 1);
+                    return shardId
+                            + "@"
+                            + (Integer.parseInt(position.sequenceNumber) + 1)
+                            + (kinesaliteLike.contains(shardId) ? "!" : "");
                 default:
                     return shardId + "@" + sizes.get(shardId);
             }
@@ -114,8 +124,16 @@ class ShardSplitReaderTest {
             if (!brokenAnswers.isEmpty()) {
                 return brokenAnswers.poll();
             }
-            int from = Integer.parseInt(iterator.substring(iterator.indexOf('@') + 1));
+            boolean fresh = iterator.endsWith("!");
+            int from =
+                    Integer.parseInt(
+                            iterator.substring(
+                                    iterator.indexOf('@') + 1,
+                                    iterator.length() - (fresh ? 1 : 0)));
             int size = sizes.get(shardId);
+            if (fresh && closed.contains(shardId) && from >= size) {
+                return new RecordBatch(List.of(), shardId + "@" + from, -1);
+            }
             int hole = holes.getOrDefault(shardId, 0);
             if (hole > 0 && from < size) {
                 holes.put(shardId, hole - 1);
@@ -695,6 +713,30 @@ class ShardSplitReaderTest {
         assertThat(finished).containsExactly("s");
         assertThat(stream.iteratorRequests)
                 .containsExactly("s TRIM_HORIZON", "s AFTER_SEQUENCE_NUMBER(2)");
+    }
+
+    /**
+     * The case that made the earlier fix (an end confirmed by a second answer from a new iterator)
+     * fail RescaleITCase: a shard split while the job was down, read again from after its last
+     * record. On kinesalite the new iterator first answers an empty page with a next iterator, so
+     * such a confirmation never came and the children were never read. The listing confirms the end
+     * at the first answer without a next iterator.
+     */
+    @Test
+    void aShardSplitWhileTheJobWasDownIsFinishedOnKinesalitesAnswers() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 3);
+        stream.closed.add("s");
+        stream.kinesaliteLike.add("s");
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(
+                new SplitsAddition<>(
+                        List.of(new ShardSplit("s", StartPosition.afterSequenceNumber("2")))));
+        List<String> finished = new ArrayList<>();
+        assertThat(fetch(r, 1, finished)).isEmpty();
+        assertThat(finished).containsExactly("s");
+        assertThat(stream.iteratorRequests).containsExactly("s AFTER_SEQUENCE_NUMBER(2)");
+        assertThat(stream.getRecordsCalls).as("the empty page, then the end").isEqualTo(2);
     }
 
     /** A metric group that keeps its gauges by path ("shardId/s/millisBehindLatest"). */
