@@ -12,10 +12,11 @@ import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 /**
  * The source's metrics, per source subtask (in CloudWatch's group) and per shard ({@code shardId}
  * group): records read, GetRecords calls, throttles, expired iterators, finished shards,
- * trimmed-data gaps, and millisBehindLatest (Kinesis: as the service reports it; DynamoDB Streams:
- * 0 only when the head rule of {@link ShardSplitReader} holds, else now minus the last record's
- * ApproximateCreationDateTime). A shard's group is closed (its metrics unregistered) when the shard
- * is done.
+ * trimmed-data gaps, unconfirmed shard ends (an answer without a next iterator from a shard the
+ * listing shows open), and millisBehindLatest (Kinesis: as the service reports it; DynamoDB
+ * Streams: 0 only when the head rule of {@link ShardSplitReader} holds, else now minus the last
+ * record's ApproximateCreationDateTime). A shard's group is closed (its metrics unregistered) when
+ * the shard is done.
  */
 final class ShardReaderMetrics {
     final Counter recordsRead;
@@ -25,6 +26,10 @@ final class ShardReaderMetrics {
     final Counter shardsFinished;
     final Counter trimmedDataGaps;
     final Counter retries;
+
+    /** Answers without a next iterator from a shard the listing did not show closed (retried). */
+    final Counter unconfirmedShardEnds;
+
     private final MetricGroup perShard;
     private final Map<String, AtomicLong> behind = new ConcurrentHashMap<>();
 
@@ -46,6 +51,7 @@ final class ShardReaderMetrics {
         shardsFinished = group.counter("shardsFinished", new ThreadSafeSimpleCounter());
         trimmedDataGaps = group.counter("trimmedDataGaps", new ThreadSafeSimpleCounter());
         retries = group.counter("retries", new ThreadSafeSimpleCounter());
+        unconfirmedShardEnds = group.counter("unconfirmedShardEnds", new ThreadSafeSimpleCounter());
         group.gauge(
                 "millisBehindLatest",
                 () -> behind.values().stream().mapToLong(AtomicLong::get).max().orElse(0L));

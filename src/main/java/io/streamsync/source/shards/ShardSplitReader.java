@@ -42,7 +42,15 @@ import org.slf4j.LoggerFactory;
  *   <li>a shard that is gone ("not found"), wherever the reader stood in it: the same policy (its
  *       unread changes are lost);
  *   <li>the shard's end (no next iterator in an answer that has its Records): it is reported
- *       finished.
+ *       finished once the listing confirms that the shard is closed ({@link #endConfirmed}:
+ *       children, or an ending sequence number). Otherwise (a broken answer, or a listing that
+ *       lags) the answer's records are kept and the shard is asked again from a new iterator after
+ *       its last record, with backoff (1-15 s); each such answer counts in {@code
+ *       unconfirmedShardEnds} and is logged, so a shard that keeps answering that way is reported
+ *       and never silently ended. Not a second GetRecords answer: on Kinesis (kinesalite) a new
+ *       iterator after the last record of a closed shard first answers an empty page with a next
+ *       iterator, so "confirmed by a second answer" never came for a shard split while the job was
+ *       down.
  * </ul>
  *
  * <p>Positions: a split never starts at LATEST here (the lineage gives AT_TIMESTAMP of the first
@@ -63,6 +71,12 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(ShardSplitReader.class);
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 10_000;
+
+    /** First pause after an answer without a next iterator that the listing did not confirm. */
+    private static final long UNCONFIRMED_END_BACKOFF_MS = 1_000;
+
+    /** Least time between two full listings of one reader to confirm shard ends. */
+    static final long LISTING_MIN_INTERVAL_MS = 1_000;
 
     /** How long an idle fetch waits at most, so that new splits and wake-ups are seen. */
     private static final long MAX_IDLE_WAIT_MS = 500;
@@ -113,6 +127,9 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         /** Expired iterators in a row. */
         int expiredInRow;
 
+        /** Answers without a next iterator in a row whose end the listing did not confirm. */
+        int unconfirmedEnds;
+
         /**
          * A gap to report before the shard's records (its parent was lost), null if none or
          * reported.
@@ -135,6 +152,11 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
     private final Object wake = new Object();
     private boolean wakeUp;
     private final int limit;
+
+    /** Shards the last full listing showed closed (or as parents); see {@link #endConfirmed}. */
+    private final Set<String> listedClosed = new java.util.HashSet<>();
+
+    private long lastListingAt = Long.MIN_VALUE / 2;
 
     ShardSplitReader(ShardSourceSettings settings, ShardReaderMetrics metrics) {
         this(settings, metrics, settings.endpoint.open(4));
@@ -235,8 +257,36 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
         }
         shard.nextCallAt = now + settings.pollInterval.toMillis();
         if (batch.nextIterator == null) {
-            return finish(shard, records);
+            if (endConfirmed(shard)) {
+                return finish(shard, records);
+            }
+            // not confirmed: keep the records (the position is after them) and ask again from a
+            // new iterator there
+            shard.unconfirmedEnds++;
+            metrics.unconfirmedShardEnds.inc();
+            long backoff =
+                    Math.min(
+                            MAX_BACKOFF_MS,
+                            UNCONFIRMED_END_BACKOFF_MS << Math.min(shard.unconfirmedEnds - 1, 10));
+            // at least a second: a listing that lags behind gets the time to catch up, and the
+            // next full listing is allowed (LISTING_MIN_INTERVAL_MS)
+            shard.nextCallAt =
+                    now + backoff + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+            if (shard.unconfirmedEnds == 1 || shard.unconfirmedEnds % 10 == 0) {
+                LOG.warn(
+                        "Shard {} of {}: GetRecords answered without a next iterator, but the"
+                                + " listing does not show the shard closed ({} such answers in a"
+                                + " row); not ending it: asking again {} in {} ms",
+                        shard.id,
+                        settings.endpoint,
+                        shard.unconfirmedEnds,
+                        shard.position,
+                        shard.nextCallAt - now);
+            }
+            return new RecordsBySplits<>(
+                    records.isEmpty() ? Map.of() : Map.of(shard.id, records), Set.of());
         }
+        shard.unconfirmedEnds = 0;
         if (headAsOf >= 0) {
             List<RawRecord> withHeartbeat = new java.util.ArrayList<>(records.size() + 1);
             withHeartbeat.addAll(records);
@@ -244,6 +294,46 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
             records = withHeartbeat;
         }
         return new RecordsBySplits<>(Map.of(shard.id, records), Set.of());
+    }
+
+    /**
+     * Whether the listing confirms the end of a shard that answered without a next iterator: it has
+     * children (the {@link ShardStream#childShards} query, where the service has one), or the full
+     * listing shows it with an ending sequence number or as a parent. Closed is for good, so the
+     * closed shards of the last full listing are kept, and a full listing is asked for at most once
+     * per {@value #LISTING_MIN_INTERVAL_MS} ms (on a stream whose shards all close at once, e.g. a
+     * disabled one, not once per shard). A failing listing confirms nothing: the shard is asked
+     * again (the answer's records are kept either way).
+     */
+    private boolean endConfirmed(Shard shard) {
+        if (listedClosed.contains(shard.id)) {
+            return true;
+        }
+        try {
+            List<ListedShard> children = stream.childShards(shard.id);
+            if (children != null && !children.isEmpty()) {
+                return true;
+            }
+            long now = System.currentTimeMillis();
+            if (now - lastListingAt < LISTING_MIN_INTERVAL_MS) {
+                return false;
+            }
+            lastListingAt = now;
+            listedClosed.clear();
+            for (ListedShard s : stream.listShards()) {
+                if (s.closed) {
+                    listedClosed.add(s.id);
+                }
+                listedClosed.addAll(s.parents);
+            }
+            return listedClosed.contains(shard.id);
+        } catch (StreamApiException e) {
+            LOG.warn(
+                    "Shard {}: the listing to confirm its end failed ({}); asking the shard again",
+                    shard.id,
+                    e.getMessage());
+            return false;
+        }
     }
 
     RecordsWithSplitIds<RawRecord> finish(Shard shard, List<RawRecord> records) {
@@ -455,6 +545,12 @@ final class ShardSplitReader implements SplitReader<RawRecord, ShardSplit> {
     public void close() {
         new ArrayList<>(shards.keySet()).forEach(metrics::shardRemoved);
         stream.close();
+    }
+
+    /** Answers without a next iterator in a row that the listing did not confirm; 0 if none. */
+    int unconfirmedEnds(String shardId) {
+        Shard s = shards.get(shardId);
+        return s == null ? 0 : s.unconfirmedEnds;
     }
 
     Collection<String> shardIds() {

@@ -3,10 +3,10 @@ package io.streamsync.source.stream;
 import java.util.List;
 
 /**
- * What the change-stream source needs of a stream, for DynamoDB Streams and Kinesis alike. Only the
+ * What the change-stream source needs of a stream, for DynamoDB Streams and Kinesis alike. The
  * enumerator lists shards (DescribeStream is limited to 10 calls/s per account); readers get
- * iterators and records. Every failure is a {@link StreamApiException} that says what to do about
- * it.
+ * iterators and records, and list only to confirm a shard's end (at most once a second per reader).
+ * Every failure is a {@link StreamApiException} that says what to do about it.
  */
 public interface ShardStream extends AutoCloseable {
     /** All shards of the stream, every page. */

@@ -50,6 +50,24 @@ class ShardSplitReaderTest {
         /** Like DynamoDB Streams: no AT_TIMESTAMP iterators. */
         boolean noAtTimestamp;
 
+        /**
+         * Answers given once each before the scripted ones, e.g. a 200 answer with its Records but
+         * without NextShardIterator from a shard that is still open.
+         */
+        final Deque<RecordBatch> brokenAnswers = new ArrayDeque<>();
+
+        /** Closed shards the listing still shows open (the listing lags behind GetRecords). */
+        final java.util.Set<String> listedOpen = new java.util.HashSet<>();
+
+        int listings;
+
+        /**
+         * Like kinesalite (actions/getRecords.js): a new iterator at the end of a closed shard
+         * whose end came after its last record first answers an empty page with a next iterator;
+         * only that next iterator's answer lacks NextShardIterator.
+         */
+        final java.util.Set<String> kinesaliteLike = new java.util.HashSet<>();
+
         @Override
         public boolean supportsAtTimestamp() {
             return !noAtTimestamp;
@@ -57,7 +75,14 @@ class ShardSplitReaderTest {
 
         @Override
         public List<ListedShard> listShards() throws StreamApiException {
-            return List.of();
+            listings++;
+            List<ListedShard> out = new ArrayList<>();
+            for (String id : new java.util.TreeSet<>(sizes.keySet())) {
+                out.add(
+                        new ListedShard(
+                                id, List.of(), closed.contains(id) && !listedOpen.contains(id)));
+            }
+            return out;
         }
 
         @Override
@@ -80,7 +105,10 @@ class ShardSplitReaderTest {
                 case TRIM_HORIZON:
                     return shardId + "@" + firstAvailable;
                 case AFTER_SEQUENCE_NUMBER:
-                    return shardId + "@" + (Integer.parseInt(position.sequenceNumber) + 1);
+                    return shardId
+                            + "@"
+                            + (Integer.parseInt(position.sequenceNumber) + 1)
+                            + (kinesaliteLike.contains(shardId) ? "!" : "");
                 default:
                     return shardId + "@" + sizes.get(shardId);
             }
@@ -95,8 +123,19 @@ class ShardSplitReaderTest {
             if (!getRecordsErrors.isEmpty()) {
                 throw getRecordsErrors.poll();
             }
-            int from = Integer.parseInt(iterator.substring(iterator.indexOf('@') + 1));
+            if (!brokenAnswers.isEmpty()) {
+                return brokenAnswers.poll();
+            }
+            boolean fresh = iterator.endsWith("!");
+            int from =
+                    Integer.parseInt(
+                            iterator.substring(
+                                    iterator.indexOf('@') + 1,
+                                    iterator.length() - (fresh ? 1 : 0)));
             int size = sizes.get(shardId);
+            if (fresh && closed.contains(shardId) && from >= size) {
+                return new RecordBatch(List.of(), shardId + "@" + from, -1);
+            }
             int hole = holes.getOrDefault(shardId, 0);
             if (hole > 0 && from < size) {
                 holes.put(shardId, hole - 1);
@@ -612,6 +651,94 @@ class ShardSplitReaderTest {
                                 .isClosed())
                 .as("its metrics are unregistered")
                 .isTrue();
+    }
+
+    /**
+     * Issue 27, item 7: a 200 answer that has its Records but no NextShardIterator (a proxy's or a
+     * faulty answer) must not end a shard that the listing shows open: its later records would
+     * never be read and its children would start at once.
+     */
+    @Test
+    void anAnswerWithoutANextIteratorDoesNotEndAShardTheListingShowsOpen() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 6);
+        ShardReaderMetrics metrics = new ShardReaderMetrics(new UnregisteredMetricsGroup(), null);
+        ShardSplitReader r =
+                new ShardSplitReader(settings(false, Duration.ofMinutes(1)), metrics, stream);
+        r.handleSplitsChanges(
+                new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        List<String> finished = new ArrayList<>();
+        List<String> first = fetch(r, 3, finished);
+        // {"Records":[]} as the parser reads it: an answer, but without a next iterator
+        stream.brokenAnswers.add(new RecordBatch(List.of(), null, -1));
+        stream.brokenAnswers.add(new RecordBatch(List.of(), null, -1));
+        List<String> rest = fetch(r, 3, finished);
+
+        assertThat(finished).as("the shard is still open: not finished").isEmpty();
+        assertThat(first).containsExactly("s/0", "s/1", "s/2");
+        assertThat(rest).as("nothing skipped, nothing twice").containsExactly("s/3", "s/4", "s/5");
+        assertThat(stream.iteratorRequests)
+                .as("each time a new iterator after the last record read")
+                .containsExactly(
+                        "s TRIM_HORIZON",
+                        "s AFTER_SEQUENCE_NUMBER(2)",
+                        "s AFTER_SEQUENCE_NUMBER(2)");
+        assertThat(metrics.unconfirmedShardEnds.getCount()).as("reported, not silent").isEqualTo(2);
+        assertThat(r.unconfirmedEnds("s")).as("records came again: no longer in a row").isZero();
+
+        stream.closed.add("s"); // now it ends for real, and the listing says so
+        fetch(r, 1, finished);
+        assertThat(finished).containsExactly("s");
+    }
+
+    /**
+     * The listing may show a shard closed a little after GetRecords ended it: the shard is asked
+     * again (with backoff) until the listing agrees, then finished; no record is lost or repeated.
+     */
+    @Test
+    void aShardEndIsTakenOnceTheListingShowsTheShardClosed() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 3);
+        stream.closed.add("s");
+        stream.listedOpen.add("s");
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(
+                new SplitsAddition<>(List.of(new ShardSplit("s", StartPosition.TRIM_HORIZON))));
+        List<String> finished = new ArrayList<>();
+        List<String> records = fetch(r, 3, finished);
+        assertThat(records).containsExactly("s/0", "s/1", "s/2");
+        assertThat(finished).as("the listing still shows it open").isEmpty();
+        assertThat(r.unconfirmedEnds("s")).isEqualTo(1);
+
+        stream.listedOpen.clear();
+        assertThat(fetch(r, 1, finished)).isEmpty();
+        assertThat(finished).containsExactly("s");
+        assertThat(stream.iteratorRequests)
+                .containsExactly("s TRIM_HORIZON", "s AFTER_SEQUENCE_NUMBER(2)");
+    }
+
+    /**
+     * The case that made the earlier fix (an end confirmed by a second answer from a new iterator)
+     * fail RescaleITCase: a shard split while the job was down, read again from after its last
+     * record. On kinesalite the new iterator first answers an empty page with a next iterator, so
+     * such a confirmation never came and the children were never read. The listing confirms the end
+     * at the first answer without a next iterator.
+     */
+    @Test
+    void aShardSplitWhileTheJobWasDownIsFinishedOnKinesalitesAnswers() throws Exception {
+        ScriptedStream stream = new ScriptedStream();
+        stream.sizes.put("s", 3);
+        stream.closed.add("s");
+        stream.kinesaliteLike.add("s");
+        ShardSplitReader r = reader(stream, false, Duration.ofMinutes(1));
+        r.handleSplitsChanges(
+                new SplitsAddition<>(
+                        List.of(new ShardSplit("s", StartPosition.afterSequenceNumber("2")))));
+        List<String> finished = new ArrayList<>();
+        assertThat(fetch(r, 1, finished)).isEmpty();
+        assertThat(finished).containsExactly("s");
+        assertThat(stream.iteratorRequests).containsExactly("s AFTER_SEQUENCE_NUMBER(2)");
+        assertThat(stream.getRecordsCalls).as("the empty page, then the end").isEqualTo(2);
     }
 
     /** A metric group that keeps its gauges by path ("shardId/s/millisBehindLatest"). */
