@@ -60,6 +60,7 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -134,6 +135,33 @@ class SeededFaultITCase {
      * output at Long.MIN_VALUE (fixed in ShardReader).
      */
     static final long[] KNOWN_FAILING_SEEDS = {1, 2, 3, 4, 5, 6};
+
+    /**
+     * Issue 28's directed scenarios, scripted on the same harness (same model, witnesses and
+     * checks); the model's timings come from the scenario's seed ({@code -Dscenario.seed=N}).
+     */
+    enum Scenario {
+        /**
+         * A list emptied (its clean-up due after {@link #CLEANUP_RETENTION_MS} of event time) when
+         * a savepoint is taken; inserts into it after, published; then a rollback to that savepoint
+         * after a stop, so that processing time and the replay's event time pass the clean-up.
+         */
+        CLEANUP_ROLLBACK,
+        /**
+         * A job started with the bootstrap scan on a table filled before its stream; a savepoint
+         * taken while the scan is under way; changes (updates, deletes of scanned items) after it;
+         * then a rollback to that savepoint.
+         */
+        SCAN_ROLLBACK
+    }
+
+    /** The list {@link Scenario#CLEANUP_ROLLBACK} empties. */
+    static final String CLEANUP_LIST = "cleanup-list";
+
+    static final long CLEANUP_RETENTION_MS = 5_000;
+
+    /** Items in the table before its stream, for {@link Scenario#SCAN_ROLLBACK}. */
+    static final int PRELOADED = 600;
 
     enum Fault {
         TM_KILL,
@@ -260,33 +288,68 @@ class SeededFaultITCase {
     @MethodSource("seeds")
     void keepsItsPromisesThroughSeededFaultsWhileShardsRollOver(
             long seed, @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        run(seed, null, dir, cluster);
+    }
+
+    /**
+     * Issue 28, end to end: a rollback to a savepoint that holds an empty list whose clean-up is
+     * due, past inserts published since, takes no version-guarded reader back, and every accepted
+     * write is the list's state at its version.
+     */
+    @Test
+    void aRollbackPastADueCleanUpTakesNoGuardedReaderBack(
+            @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        run(Long.getLong("scenario.seed", 2801), Scenario.CLEANUP_ROLLBACK, dir, cluster);
+    }
+
+    /**
+     * Issue 28, end to end: a rollback to a savepoint taken during the bootstrap scan freezes no
+     * item (the item documents end equal to the table) and takes no version-guarded reader back.
+     */
+    @Test
+    void aRollbackToASavepointTakenDuringTheBootstrapScanFreezesNoItem(
+            @TempDir Path dir, @InjectMiniCluster MiniCluster cluster) throws Exception {
+        run(Long.getLong("scenario.seed", 2802), Scenario.SCAN_ROLLBACK, dir, cluster);
+    }
+
+    static void run(long seed, Scenario scenario, Path dir, MiniCluster cluster) throws Exception {
         Plan plan = new Plan(seed);
+        String replay =
+                scenario == null ? "-Dseed=" + seed : "-Dscenario.seed=" + seed + ", " + scenario;
         List<String> problems;
         List<String> log = new ArrayList<>();
         try {
-            problems = new Run(seed, plan, dir, cluster, log).execute();
+            problems = new Run(seed, scenario, plan, dir, cluster, log).execute();
         } catch (Exception | AssertionError e) {
             throw new AssertionError(
                     "seed "
                             + seed
-                            + " failed (replay with -Dseed="
-                            + seed
-                            + "), faults "
-                            + plan
+                            + " failed (replay with "
+                            + replay
+                            + "), "
+                            + (scenario == null ? "faults " + plan : "model " + plan.model)
                             + "\nsteps: "
                             + log
                             + "\n"
                             + e,
                     e);
         }
+        System.out.println(
+                "[harness] seed "
+                        + seed
+                        + (scenario == null ? "" : " " + scenario)
+                        + ": "
+                        + problems.size()
+                        + " problems; steps: "
+                        + log);
         assertThat(problems)
                 .as(
                         "seed "
                                 + seed
-                                + " (replay with -Dseed="
-                                + seed
-                                + "), faults "
-                                + plan
+                                + " (replay with "
+                                + replay
+                                + "), "
+                                + (scenario == null ? "faults " + plan : "model " + plan.model)
                                 + "\nsteps: "
                                 + log)
                 .isEmpty();
@@ -295,6 +358,7 @@ class SeededFaultITCase {
     /** One seed's run: services, job, workload, faults, checks. */
     static final class Run {
         final long seed;
+        final Scenario scenario;
         final Plan plan;
         final Path dir;
         final MiniCluster cluster;
@@ -310,14 +374,28 @@ class SeededFaultITCase {
         final List<String> savepoints = new ArrayList<>();
         int parallelism = 2;
         JobClient job;
+        TaskWorkload workload;
 
-        Run(long seed, Plan plan, Path dir, MiniCluster cluster, List<String> log) {
+        /** The table before its stream was turned on ({@link Scenario#SCAN_ROLLBACK}). */
+        List<Map<String, AttributeValue>> before = List.of();
+
+        /** What a directed scenario found did not happen as scripted. */
+        final List<String> unmet = new ArrayList<>();
+
+        Run(
+                long seed,
+                Scenario scenario,
+                Plan plan,
+                Path dir,
+                MiniCluster cluster,
+                List<String> log) {
             this.seed = seed;
+            this.scenario = scenario;
             this.plan = plan;
             this.dir = dir;
             this.cluster = cluster;
             this.log = log;
-            this.name = "sf" + seed;
+            this.name = (scenario == null ? "sf" : "sc") + seed;
             this.source = name + "Tasks";
             this.counts = name + "Counts";
             this.countIndex = name + "-counts";
@@ -329,9 +407,21 @@ class SeededFaultITCase {
 
         List<String> execute() throws Exception {
             cancelAll(cluster); // a seed that failed hard may have left its job
-            String arn =
-                    TodoTables.createSourceTable(
-                            SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+            String arn;
+            if (scenario == Scenario.SCAN_ROLLBACK) {
+                TodoTables.createSourceTableWithoutStream(SERVICES.ddb(), source);
+                workload = new TaskWorkload(SERVICES.ddb(), source, 12, seed);
+                workload.preload(PRELOADED);
+                before = TodoTables.scan(SERVICES.ddb(), source);
+                arn =
+                        TodoTables.enableStream(
+                                SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+            } else {
+                arn =
+                        TodoTables.createSourceTable(
+                                SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
+                workload = new TaskWorkload(SERVICES.ddb(), source, 12, seed);
+            }
             TodoTables.createAggregateTable(SERVICES.ddb(), counts);
             String countsArn =
                     TodoTables.enableStream(SERVICES.ddb(), counts, StreamViewType.NEW_IMAGE);
@@ -348,33 +438,36 @@ class SeededFaultITCase {
                 props.put("checkpoint.interval.ms", Long.toString(plan.checkpointMillis));
                 props.put("checkpoint.timeout.ms", "5000");
                 control.holdMillis = 6_500;
+                if (scenario == Scenario.CLEANUP_ROLLBACK) {
+                    props.put(
+                            "aggregate.empty.list.retention.ms",
+                            Long.toString(CLEANUP_RETENTION_MS));
+                    // the clean-up's retention may not be shorter than the tombstones'
+                    props.put(
+                            "aggregate.tombstone.retention.ms",
+                            Long.toString(CLEANUP_RETENTION_MS));
+                    // a slower replay: the watermark moves in small steps, so that it passes the
+                    // clean-up before the list's inserts come again
+                    props.put("source.getrecords.max.records", "10");
+                }
+                if (scenario == Scenario.SCAN_ROLLBACK) {
+                    props.put("bootstrap.mode", "scan");
+                    props.put("bootstrap.scan.segments", "8");
+                    props.put("bootstrap.scan.page.size", "10");
+                    props.put("bootstrap.scan.read.units.per.second", "2");
+                }
 
-                Thread traffic =
-                        new Thread(
-                                () ->
-                                        new TaskWorkload(SERVICES.ddb(), source, 12, seed)
-                                                .runAtRate(25),
-                                name + "-traffic");
+                Thread traffic = new Thread(() -> workload.runAtRate(25), name + "-traffic");
                 try {
                     job = start(null);
                     traffic.start();
                     try {
-                        awaitRecords(model, 40);
-                        savepoints.add(
-                                retrying(
-                                        () ->
-                                                job.triggerSavepoint(
-                                                                dir.resolve("sp-first")
-                                                                        .toUri()
-                                                                        .toString(),
-                                                                SavepointFormatType.CANONICAL)
-                                                        .get(2, TimeUnit.MINUTES)));
-                        log.add("savepoint taken");
-                        for (int i = 0; i < plan.faults.size(); i++) {
-                            if (plan.pauses.get(i) > 0) {
-                                awaitRecords(model, plan.pauses.get(i));
-                            }
-                            inject(plan.faults.get(i), plan.rescales.get(i), table, model, i);
+                        if (scenario == Scenario.CLEANUP_ROLLBACK) {
+                            cleanUpThenRollBack(model);
+                        } else if (scenario == Scenario.SCAN_ROLLBACK) {
+                            savepointDuringTheScanThenRollBack(model, table);
+                        } else {
+                            seededFaults(model, table);
                         }
                         awaitRecords(model, 40);
                     } finally {
@@ -393,6 +486,7 @@ class SeededFaultITCase {
                                             itemIndex));
                     log.add("outputs equal the table");
                     List<String> problems = check(model, arn, countsArn, search);
+                    problems.addAll(unmet);
                     log.add("model: " + model.summary());
                     return problems;
                 } finally {
@@ -401,6 +495,161 @@ class SeededFaultITCase {
                     CONTROLS.remove(name);
                 }
             }
+        }
+
+        void seededFaults(StreamsModel model, FaultyDynamoDbProxy table) throws Exception {
+            awaitRecords(model, 40);
+            savepoints.add(
+                    retrying(
+                            () ->
+                                    job.triggerSavepoint(
+                                                    dir.resolve("sp-first").toUri().toString(),
+                                                    SavepointFormatType.CANONICAL)
+                                            .get(2, TimeUnit.MINUTES)));
+            log.add("savepoint taken");
+            for (int i = 0; i < plan.faults.size(); i++) {
+                if (plan.pauses.get(i) > 0) {
+                    awaitRecords(model, plan.pauses.get(i));
+                }
+                inject(plan.faults.get(i), plan.rescales.get(i), table, model, i);
+            }
+        }
+
+        /** {@link Scenario#CLEANUP_ROLLBACK}. */
+        void cleanUpThenRollBack(StreamsModel model) throws Exception {
+            awaitRecords(model, 40);
+            for (int i = 0; i < 3; i++) {
+                putCleanUpItem("first-" + i);
+            }
+            awaitRow(CLEANUP_LIST, 3);
+            for (int i = 0; i < 3; i++) {
+                String task = "first-" + i;
+                SERVICES.ddb()
+                        .deleteItem(
+                                b ->
+                                        b.tableName(source)
+                                                .key(
+                                                        Map.of(
+                                                                "listId",
+                                                                AttributeValue.fromS(CLEANUP_LIST),
+                                                                "taskId",
+                                                                AttributeValue.fromS(task))));
+            }
+            long emptied = System.currentTimeMillis();
+            awaitRow(CLEANUP_LIST, 0);
+            String empty =
+                    retrying(
+                            () ->
+                                    job.triggerSavepoint(
+                                                    dir.resolve("sp-empty").toUri().toString(),
+                                                    SavepointFormatType.CANONICAL)
+                                            .get(2, TimeUnit.MINUTES));
+            long held = System.currentTimeMillis() - emptied;
+            log.add(
+                    "savepoint with "
+                            + CLEANUP_LIST
+                            + " empty, taken "
+                            + held
+                            + " ms after its last delete");
+            if (held >= CLEANUP_RETENTION_MS) {
+                unmet.add(
+                        "the savepoint came "
+                                + held
+                                + " ms after the list emptied: its clean-up may have run before it");
+            }
+            // the first run's event time passes the clean-up before the list is written again
+            long again = emptied + CLEANUP_RETENTION_MS + 6_000;
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () -> System.currentTimeMillis() >= again ? null : "before the clean-up");
+            for (int i = 0; i < 5; i++) {
+                putCleanUpItem("again-" + i);
+                awaitRecords(model, 4);
+            }
+            awaitRow(CLEANUP_LIST, 5);
+            log.add(CLEANUP_LIST + " shows 5 after the savepoint");
+            String latest = stop("sp-latest");
+            savepoints.add(latest);
+            awaitRecords(model, 30); // processing time goes on while no job runs
+            job = start(empty);
+            log.add("rolled back to the savepoint with the empty list");
+            awaitRecords(model, 40);
+            putCleanUpItem("after-rollback");
+            awaitRow(CLEANUP_LIST, 6);
+        }
+
+        void putCleanUpItem(String task) {
+            SERVICES.ddb()
+                    .putItem(
+                            b ->
+                                    b.tableName(source)
+                                            .item(
+                                                    Map.of(
+                                                            "listId",
+                                                            AttributeValue.fromS(CLEANUP_LIST),
+                                                            "taskId",
+                                                            AttributeValue.fromS(task),
+                                                            "title",
+                                                            AttributeValue.fromS("Task " + task),
+                                                            "done",
+                                                            AttributeValue.fromBool(false))));
+        }
+
+        void awaitRow(String list, long count) throws Exception {
+            Poll.until(
+                    Duration.ofSeconds(90),
+                    () -> {
+                        Long now = TodoTables.aggregateCounts(SERVICES.ddb(), counts).get(list);
+                        return now != null && now == count
+                                ? null
+                                : list + "'s row shows " + now + ", waiting for " + count;
+                    });
+        }
+
+        /** {@link Scenario#SCAN_ROLLBACK}. */
+        void savepointDuringTheScanThenRollBack(StreamsModel model, FaultyDynamoDbProxy table)
+                throws Exception {
+            Poll.until(
+                    Duration.ofSeconds(90),
+                    () ->
+                            table.scannedItems.get() >= PRELOADED / 4
+                                    ? null
+                                    : "the scan has returned "
+                                            + table.scannedItems.get()
+                                            + " items");
+            String during =
+                    retrying(
+                            () ->
+                                    job.triggerSavepoint(
+                                                    dir.resolve("sp-scan").toUri().toString(),
+                                                    SavepointFormatType.CANONICAL)
+                                            .get(2, TimeUnit.MINUTES));
+            long scanned = table.scannedItems.get();
+            log.add(
+                    "savepoint during the scan, after "
+                            + scanned
+                            + " of "
+                            + PRELOADED
+                            + "+ items returned by Scan");
+            if (scanned >= PRELOADED) {
+                unmet.add("the scan had returned every item before the savepoint completed");
+            }
+            savepoints.add(during);
+            awaitRecords(model, 60); // changes of scanned and unscanned items
+            String latest = stop("sp-latest");
+            savepoints.add(latest);
+            long scans = table.scans.get();
+            awaitRecords(model, 20);
+            job = start(during);
+            log.add("rolled back to the savepoint taken during the scan");
+            awaitRecords(model, 40);
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () ->
+                            table.scans.get() > scans
+                                    ? null
+                                    : "the restored job has not resumed the scan");
+            log.add("Scan calls: " + table.scans.get() + ", items " + table.scannedItems.get());
         }
 
         /**
@@ -630,7 +879,12 @@ class SeededFaultITCase {
                 throws Exception {
             List<String> problems = new ArrayList<>();
             StreamHistory history =
-                    StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), arn);
+                    StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), arn, before);
+            // a bootstrap scan adds states no stream change names (a scanned item, a list's count
+            // with part of the table scanned): its run is checked by invariants, not version by
+            // version
+            boolean scanned = scenario == Scenario.SCAN_ROLLBACK;
+            Invariants invariants = new Invariants(history, !scanned);
             if (model.appended() != history.changes()) {
                 problems.add(
                         "the model holds "
@@ -648,9 +902,16 @@ class SeededFaultITCase {
                         Map<String, AttributeValue> row = r.dynamodb().newImage();
                         String list = row.get("listId").s();
                         long version = Long.parseLong(row.get("version").n());
-                        String p =
-                                history.checkAggregate(
-                                        list, version, Long.parseLong(row.get("taskCount").n()));
+                        long count = Long.parseLong(row.get("taskCount").n());
+                        invariants.list(
+                                "aggregate table",
+                                list,
+                                version,
+                                count,
+                                row.containsKey("windowStart")
+                                        ? Long.parseLong(row.get("windowStart").n())
+                                        : Long.MIN_VALUE);
+                        String p = scanned ? null : history.checkAggregate(list, version, count);
                         if (p != null) {
                             problems.add("aggregate table accepted " + p);
                         }
@@ -686,19 +947,46 @@ class SeededFaultITCase {
                                         + Arrays.toString(windows.get(doc.getKey())));
                     }
                 } else if (w.index.equals(countIndex) || w.index.equals(itemIndex)) {
+                    boolean count = w.index.equals(countIndex);
+                    if (count) {
+                        invariants.list(
+                                w.index,
+                                w.id,
+                                w.version,
+                                w.source.get("taskCount").asLong(),
+                                w.source.hasNonNull("windowStart")
+                                        ? java.time.Instant.parse(
+                                                        w.source.get("windowStart").asText())
+                                                .toEpochMilli()
+                                        : Long.MIN_VALUE);
+                    } else {
+                        invariants.item(w.id, w.version, w.source);
+                    }
                     String p =
-                            w.index.equals(countIndex)
-                                    ? history.checkAggregate(
-                                            w.id, w.version, w.source.get("taskCount").asLong())
-                                    : history.checkItem(
-                                            VisibilityAuditor.listOf(w.id),
-                                            w.id,
-                                            w.version,
-                                            w.source);
+                            scanned
+                                    ? null
+                                    : count
+                                            ? history.checkAggregate(
+                                                    w.id,
+                                                    w.version,
+                                                    w.source.get("taskCount").asLong())
+                                            : history.checkItem(
+                                                    VisibilityAuditor.listOf(w.id),
+                                                    w.id,
+                                                    w.version,
+                                                    w.source);
                     if (p != null) {
                         problems.add(w.index + " accepted " + p);
                     }
                 }
+            }
+            problems.addAll(invariants.problems());
+            log.add(invariants.summary());
+            if (scenario == Scenario.CLEANUP_ROLLBACK) {
+                log.add(
+                        CLEANUP_LIST
+                                + " rows accepted (version: count): "
+                                + invariants.rows(CLEANUP_LIST));
             }
             if (checkWindowsIndex()) {
                 compareWindowsIndex(search, windows, problems);
@@ -789,6 +1077,218 @@ class SeededFaultITCase {
     }
 
     /**
+     * Issue 28's two invariants over every write an output accepted, in any run of the job: (1) a
+     * version stands for one state: no two accepted writes of a list (its row or its aggregate
+     * document) carry one version with two counts, nor two of an item's document one version with
+     * two documents; (2) a version-guarded reader never goes back: taken in version order (the
+     * guards accept only higher versions, so that is the order a reader saw them in), an item's
+     * accepted documents walk forward through the item's states as the stream (and the table before
+     * it) had them, never back to an earlier one. (2) for lists is the rising row versions plus,
+     * where no scan runs, each version's count being the stream's state after the change it names.
+     */
+    static final class Invariants {
+        private final StreamHistory history;
+        private final Map<String, String> listStates = new HashMap<>();
+        private final Map<String, com.fasterxml.jackson.databind.JsonNode> itemStates =
+                new HashMap<>();
+        private final Map<String, TreeMap<Long, com.fasterxml.jackson.databind.JsonNode>> items =
+                new HashMap<>();
+        private final Map<String, TreeMap<Long, Long>> rows = new HashMap<>();
+        private final Map<String, TreeMap<Long, Long>> windows = new HashMap<>();
+        private final List<String> problems = new ArrayList<>();
+        private final boolean walkLists;
+        private long listWrites;
+        private long itemWrites;
+
+        /**
+         * {@code walkLists}: also walk each list's accepted counts, in version order, through the
+         * counts the stream gave it (only where every count a list shows is one of them: no scan).
+         */
+        Invariants(StreamHistory history, boolean walkLists) {
+            this.history = history;
+            this.walkLists = walkLists;
+        }
+
+        /**
+         * A list's row or aggregate document: its count and the start of its latest final window
+         * (Long.MIN_VALUE: none yet).
+         */
+        void list(String where, String list, long version, long count, long windowStart) {
+            listWrites++;
+            rows.computeIfAbsent(list, l -> new TreeMap<>()).put(version, count);
+            windows.computeIfAbsent(list, l -> new TreeMap<>()).put(version, windowStart);
+            String state =
+                    "count "
+                            + count
+                            + ", window "
+                            + (windowStart == Long.MIN_VALUE
+                                    ? "none"
+                                    : java.time.Instant.ofEpochMilli(windowStart));
+            String before = listStates.putIfAbsent(list + " v" + version, state);
+            if (before != null && !before.equals(state)) {
+                problems.add(
+                        "one version, two states: "
+                                + list
+                                + " v"
+                                + version
+                                + " was accepted with "
+                                + before
+                                + " and ("
+                                + where
+                                + ") with "
+                                + state);
+            }
+        }
+
+        void item(String id, long version, com.fasterxml.jackson.databind.JsonNode source) {
+            itemWrites++;
+            com.fasterxml.jackson.databind.JsonNode state =
+                    source == null
+                            ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+                            : source;
+            String key = id + " v" + version;
+            com.fasterxml.jackson.databind.JsonNode before = itemStates.putIfAbsent(key, state);
+            if (before != null && !io.streamsync.testing.JsonCompare.same(before, state)) {
+                problems.add(
+                        "one version, two states: item "
+                                + key
+                                + " was accepted as "
+                                + before
+                                + " and as "
+                                + state);
+            }
+            items.computeIfAbsent(id, i -> new TreeMap<>()).put(version, state);
+        }
+
+        /** Check (2) for items (and lists), then every problem found. */
+        List<String> problems() {
+            List<String> out = new ArrayList<>(problems);
+            // a list's latest final window, once shown, is never followed by an older one (a list
+            // that comes back after its clean-up starts with none: not a window going back)
+            for (Map.Entry<String, TreeMap<Long, Long>> e : windows.entrySet()) {
+                long shown = Long.MIN_VALUE;
+                long shownAt = 0;
+                for (Map.Entry<Long, Long> w : e.getValue().entrySet()) {
+                    if (w.getValue() == Long.MIN_VALUE) {
+                        continue;
+                    }
+                    if (w.getValue() < shown) {
+                        out.add(
+                                "list "
+                                        + e.getKey()
+                                        + " v"
+                                        + w.getKey()
+                                        + " shows the final window of "
+                                        + java.time.Instant.ofEpochMilli(w.getValue())
+                                        + " after v"
+                                        + shownAt
+                                        + " showed the one of "
+                                        + java.time.Instant.ofEpochMilli(shown));
+                    } else {
+                        shown = w.getValue();
+                        shownAt = w.getKey();
+                    }
+                }
+            }
+            for (Map.Entry<String, TreeMap<Long, Long>> e :
+                    walkLists
+                            ? rows.entrySet()
+                            : List.<Map.Entry<String, TreeMap<Long, Long>>>of()) {
+                List<Long> counts = history.listCounts(e.getKey());
+                int at = 0;
+                for (Map.Entry<Long, Long> w : e.getValue().entrySet()) {
+                    int found = counts.subList(at, counts.size()).indexOf(w.getValue());
+                    if (found < 0) {
+                        out.add(
+                                "list "
+                                        + e.getKey()
+                                        + " v"
+                                        + w.getKey()
+                                        + " shows count "
+                                        + w.getValue()
+                                        + (counts.contains(w.getValue())
+                                                ? ", which it had only before the count "
+                                                        + counts.get(at)
+                                                        + " of its change "
+                                                        + at
+                                                        + " shown at a lower version"
+                                                : ", which it never had")
+                                        + " (accepted, by version: "
+                                        + e.getValue()
+                                        + ")");
+                        break;
+                    }
+                    at += found;
+                }
+            }
+            for (Map.Entry<String, TreeMap<Long, com.fasterxml.jackson.databind.JsonNode>> e :
+                    items.entrySet()) {
+                List<com.fasterxml.jackson.databind.JsonNode> states =
+                        history.itemStates(e.getKey());
+                int at = 0;
+                for (Map.Entry<Long, com.fasterxml.jackson.databind.JsonNode> w :
+                        e.getValue().entrySet()) {
+                    int found = find(states, w.getValue(), at);
+                    if (found < 0) {
+                        int earlier = find(states, w.getValue(), 0);
+                        out.add(
+                                "item "
+                                        + e.getKey()
+                                        + " v"
+                                        + w.getKey()
+                                        + (earlier < 0
+                                                ? " shows a state the item never had: "
+                                                : " goes back to its state "
+                                                        + earlier
+                                                        + " after state "
+                                                        + at
+                                                        + " of "
+                                                        + (states.size() - 1)
+                                                        + ": ")
+                                        + w.getValue());
+                    } else {
+                        at = found;
+                    }
+                }
+            }
+            return out;
+        }
+
+        private static int find(
+                List<com.fasterxml.jackson.databind.JsonNode> states,
+                com.fasterxml.jackson.databind.JsonNode state,
+                int from) {
+            for (int i = from; i < states.size(); i++) {
+                com.fasterxml.jackson.databind.JsonNode s = states.get(i);
+                boolean removed = state.isNull();
+                if (s == null
+                        ? removed
+                        : !removed && io.streamsync.testing.JsonCompare.same(s, state)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** A list's accepted rows and documents, by version. */
+        String rows(String list) {
+            return String.valueOf(rows.get(list));
+        }
+
+        String summary() {
+            return "invariants checked on "
+                    + listWrites
+                    + " accepted list writes ("
+                    + rows.size()
+                    + " lists) and "
+                    + itemWrites
+                    + " accepted item documents ("
+                    + items.size()
+                    + " items)";
+        }
+    }
+
+    /**
      * Right after the source: keeps every record's (shard, sequence number) in checkpointed
      * operator state (so what it holds after a checkpoint is what that checkpoint's state has
      * applied) and publishes it to the test on each completed checkpoint; throws once when told (a
@@ -830,7 +1330,9 @@ class SeededFaultITCase {
                 if (c != null) {
                     c.gaps.incrementAndGet();
                 }
-            } else if (!r.isHeartbeat() && r.sequenceNumber != null) {
+            } else if (!r.isHeartbeat()
+                    && r.sequenceNumber != null
+                    && !r.shardId.startsWith("table-scan/")) {
                 applied.add(r.shardId + "|" + r.sequenceNumber);
             }
             return r;

@@ -60,6 +60,9 @@ public final class StreamHistory {
     }
 
     private final Map<String, List<Change>> byList = new HashMap<>();
+    private final Map<String, List<Change>> byItem = new HashMap<>();
+    private final Map<String, JsonNode> initial = new HashMap<>();
+    private final Map<String, Long> initialCounts = new HashMap<>();
     private final Map<String, Long> base = new HashMap<>();
     private final Map<String, Long> clocks = new HashMap<>();
     private long changes;
@@ -68,10 +71,56 @@ public final class StreamHistory {
 
     /** Reads the whole stream of a table keyed {@code listId} / {@code taskId}. */
     public static StreamHistory read(DynamoDbStreamsClient streams, String streamArn) {
+        return read(streams, streamArn, List.of());
+    }
+
+    /**
+     * Reads the whole stream of a table that already held {@code before} (a scan taken before its
+     * stream was turned on): the counts after each change include those items, and each item's
+     * states ({@link #itemStates}) start with its image in {@code before}.
+     */
+    public static StreamHistory read(
+            DynamoDbStreamsClient streams,
+            String streamArn,
+            List<Map<String, AttributeValue>> before) {
         StreamHistory h = new StreamHistory();
         Map<String, Set<String>> live = new HashMap<>();
+        for (Map<String, AttributeValue> item : before) {
+            String list = item.get("listId").s();
+            String id = ItemKeys.itemKey(list, item.get("taskId").s());
+            live.computeIfAbsent(list, l -> new HashSet<>()).add(id);
+            h.initial.put(id, TodoTables.plain(item));
+            h.initialCounts.merge(list, 1L, Long::sum);
+        }
         StreamCapture.records(streams, streamArn, (shard, r) -> h.add(r, live));
         return h;
+    }
+
+    /**
+     * Every count list {@code list} had, in order: before the stream, then after each of its
+     * changes. A version-guarded reader of the list's count may only move forward in this list.
+     */
+    public List<Long> listCounts(String list) {
+        List<Long> counts = new ArrayList<>();
+        counts.add(initialCounts.getOrDefault(list, 0L));
+        for (Change c : byList.getOrDefault(list, List.of())) {
+            counts.add(c.countAfter);
+        }
+        return counts;
+    }
+
+    /**
+     * Every state item {@code id} had, in order: its image before the stream (null when it did not
+     * exist), then after each of its changes (null after a removal). A version-guarded reader of
+     * the item may only move forward in this list.
+     */
+    public List<JsonNode> itemStates(String id) {
+        List<JsonNode> states = new ArrayList<>();
+        states.add(initial.get(id));
+        for (Change c : byItem.getOrDefault(id, List.of())) {
+            states.add(c.remove ? null : c.newImage);
+        }
+        return states;
     }
 
     private void add(Record r, Map<String, Set<String>> live) {
@@ -91,15 +140,16 @@ public final class StreamHistory {
         long itemClock =
                 clocks.merge(
                         " item " + item, micros + 1, (before, now) -> Math.max(before + 1, now));
-        byList.computeIfAbsent(list, l -> new ArrayList<>())
-                .add(
-                        new Change(
-                                item,
-                                remove,
-                                remove ? null : TodoTables.plain(r.dynamodb().newImage()),
-                                items.size(),
-                                listClock,
-                                itemClock));
+        Change change =
+                new Change(
+                        item,
+                        remove,
+                        remove ? null : TodoTables.plain(r.dynamodb().newImage()),
+                        items.size(),
+                        listClock,
+                        itemClock);
+        byList.computeIfAbsent(list, l -> new ArrayList<>()).add(change);
+        byItem.computeIfAbsent(item, i -> new ArrayList<>()).add(change);
         changes++;
     }
 
