@@ -6,6 +6,7 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSources;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
 import io.streamsync.testing.TaskWorkload;
@@ -17,10 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,13 +34,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * its head, moves the watermark on with the clock.
  */
 class SourceWatermarksITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
