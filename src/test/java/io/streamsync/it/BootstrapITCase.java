@@ -175,7 +175,8 @@ class BootstrapITCase {
                 // a failure after the scan ended: the job recovers and goes on, but never scans
                 // again
                 long scansBefore = proxy.scans.get();
-                Thread.sleep(3000); // a checkpoint or two after the scan's end
+                // two checkpoints completed from now on: at least one began after the scan's end
+                FLINK.awaitCheckpoints(job.getJobID(), 2, Duration.ofSeconds(60));
                 cluster.terminateTaskManager(0).get();
                 cluster.startTaskManager();
                 s.workload.run(300);

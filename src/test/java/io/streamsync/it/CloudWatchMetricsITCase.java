@@ -124,8 +124,30 @@ class CloudWatchMetricsITCase {
             assertThat(m.sum("shardsReading")).isEqualTo(1);
             assertThat(m.sum("deadLetters")).isZero();
             assertThat(m.sum("searchDocumentsRejected")).isZero();
-            assertThat(m.sum("statesPublished")).isPositive();
-            assertThat(m.sum("getRecordsCalls")).isPositive();
+            // values, not presence: what this workload on moto must give
+            long rows = TodoTables.scan(SERVICES.ddb(), name + "Counts").size();
+            long items = TodoTables.scan(SERVICES.ddb(), source).size();
+            assertThat(m.sum("aggregateWrites"))
+                    .as("aggregate rows written, at least each of the %d rows once", rows)
+                    .isGreaterThanOrEqualTo(rows);
+            assertThat(m.sum("searchDocumentsWritten"))
+                    .as("documents written: at least the %d items and %d aggregates", items, rows)
+                    .isGreaterThanOrEqualTo(items + rows);
+            assertThat(m.sum("aggregatesEmitted")).isGreaterThanOrEqualTo(rows);
+            assertThat(m.sum("statesPublished"))
+                    .as("states published: each row and document at least once")
+                    .isGreaterThanOrEqualTo(items + 2 * rows);
+            assertThat(m.sum("getRecordsCalls")).isGreaterThanOrEqualTo(1);
+            assertThat(m.sum("shards")).as("moto: one shard per table").isEqualTo(1);
+            for (String none :
+                    List.of(
+                            "throttles",
+                            "expiredIterators",
+                            "trimmedDataGaps",
+                            "lateChanges",
+                            "removeOfUnknownItem")) {
+                assertThat(m.sum(none)).as(none).isZero();
+            }
             assertThat(m.perShardPublished())
                     .as("per-shard metrics in the published group")
                     .isZero();

@@ -130,7 +130,6 @@ class RescaleITCase {
                 assertThat(FaultToleranceITCase.lines(dir, "dead-letters"))
                         .as("no change was late")
                         .isEmpty();
-                assertThat(workload.operations()).isEqualTo(2000);
             } finally {
                 job.cancel().get(1, TimeUnit.MINUTES);
             }
