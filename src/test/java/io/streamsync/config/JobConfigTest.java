@@ -549,4 +549,73 @@ class JobConfigTest {
                 .hasMessageContaining(
                         "'aws.credentials.secret.access.key' is a secret, and secrets do not travel with the job");
     }
+
+    /**
+     * Docs to code: every configuration key that README.md or a page under src/site/markdown names
+     * is a key of {@link ConfigKey}, or one the job refuses as retired (with what replaced it), or
+     * a wildcard over ConfigKey's keys. (Code to docs is ConfigurationReferenceTest: the reference
+     * page's table is generated from ConfigKey.) A mention is a dotted name whose first part is the
+     * first part of some ConfigKey key ({@code sink.}, {@code source.}, ...); file names are not
+     * mentions.
+     */
+    @Test
+    void everyKeyTheDocsNameIsOneTheJobTakesOrRefusesAsRetired() throws Exception {
+        java.util.Set<String> groups = new java.util.TreeSet<>();
+        ConfigKey.byKey().keySet().forEach(k -> groups.add(k.substring(0, k.indexOf('.'))));
+        java.util.regex.Pattern mention =
+                java.util.regex.Pattern.compile(
+                        "(?<![A-Za-z0-9_.$/-])(?:"
+                                + String.join("|", groups)
+                                + ")\\.[a-z0-9][a-z0-9.*-]*[a-z0-9*]");
+        // mentions that are not keys, each with the reason
+        Map<String, String> notKeys =
+                Map.of(
+                        "table.name",
+                        "configuration.md: a key inside the property group source, as MSF's"
+                                + " groups write source.table.name");
+        java.util.List<Path> pages = new java.util.ArrayList<>();
+        pages.add(Path.of("README.md"));
+        try (java.util.stream.Stream<Path> site = Files.list(Path.of("src/site/markdown"))) {
+            site.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        java.util.List<String> wrong = new java.util.ArrayList<>();
+        int mentions = 0;
+        for (Path page : pages) {
+            java.util.regex.Matcher m =
+                    mention.matcher(Files.readString(page, StandardCharsets.UTF_8));
+            while (m.find()) {
+                String key = m.group();
+                if (key.matches(".*\\.(md|json|properties|ya?ml|sh|java|txt|html)")
+                        || notKeys.containsKey(key)) {
+                    continue;
+                }
+                mentions++;
+                if (!isKeyRetiredKeyOrWildcard(key)) {
+                    wrong.add(page + ": " + key);
+                }
+            }
+        }
+        assertThat(wrong)
+                .as(
+                        "keys the docs name that ConfigKey does not have (nor does the job refuse them"
+                                + " as retired)")
+                .isEmpty();
+        assertThat(mentions).as("key mentions found in %s", pages).isGreaterThan(100);
+    }
+
+    private static boolean isKeyRetiredKeyOrWildcard(String key) {
+        if (ConfigKey.byKey().containsKey(key)) {
+            return true;
+        }
+        if (key.endsWith(".*")) {
+            String prefix = key.substring(0, key.length() - 1);
+            return ConfigKey.byKey().keySet().stream().anyMatch(k -> k.startsWith(prefix));
+        }
+        try {
+            JobConfig.from(Map.of(key, "1"));
+            return false;
+        } catch (ConfigException e) {
+            return e.getMessage().contains("'" + key + "' is no longer used");
+        }
+    }
 }

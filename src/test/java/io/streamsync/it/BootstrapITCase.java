@@ -10,6 +10,7 @@ import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
 import io.streamsync.testing.FaultyDynamoDbProxy;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -27,10 +28,8 @@ import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,13 +47,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * counts that leave out every pre-loaded task the traffic never touched: the comparison can fail.
  */
 class BootstrapITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
@@ -182,7 +175,8 @@ class BootstrapITCase {
                 // a failure after the scan ended: the job recovers and goes on, but never scans
                 // again
                 long scansBefore = proxy.scans.get();
-                Thread.sleep(3000); // a checkpoint or two after the scan's end
+                // two checkpoints completed from now on: at least one began after the scan's end
+                FLINK.awaitCheckpoints(job.getJobID(), 2, Duration.ofSeconds(60));
                 cluster.terminateTaskManager(0).get();
                 cluster.startTaskManager();
                 s.workload.run(300);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.RecordSources;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GoldenReplay;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -20,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,9 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * scan.
  */
 class ChangeStreamSavepointITCase {
-    private static final InMemoryReporter METRICS = InMemoryReporter.create();
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
@@ -104,7 +101,7 @@ class ChangeStreamSavepointITCase {
                                                     world.windowsIndex,
                                                     "listId")));
                 }
-                ReportedMetrics reported = new ReportedMetrics(METRICS, restored.getJobID());
+                ReportedMetrics reported = FLINK.reported(restored.getJobID());
                 assertThat(reported.sum("duplicateOrOutdatedIgnored"))
                         .as(
                                 "%s: the source went on from its position (from TRIM_HORIZON it would ignore >= %s)",

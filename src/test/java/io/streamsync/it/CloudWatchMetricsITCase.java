@@ -2,6 +2,7 @@ package io.streamsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -16,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,9 +31,7 @@ import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
  * of that group.
  */
 class CloudWatchMetricsITCase {
-    private static final InMemoryReporter METRICS = InMemoryReporter.create();
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
@@ -112,7 +109,7 @@ class CloudWatchMetricsITCase {
             Poll.until(
                     Duration.ofSeconds(30),
                     () -> {
-                        ReportedMetrics m = new ReportedMetrics(METRICS, job.getJobID());
+                        ReportedMetrics m = FLINK.reported(job.getJobID());
                         List<String> missing =
                                 PUBLISHED.stream()
                                         .filter(n -> m.published(n).isEmpty())
@@ -121,14 +118,36 @@ class CloudWatchMetricsITCase {
                                 ? null
                                 : "not in the kinesisanalytics group: " + missing;
                     });
-            ReportedMetrics m = new ReportedMetrics(METRICS, job.getJobID());
+            ReportedMetrics m = FLINK.reported(job.getJobID());
             assertThat(m.sum("recordsRead")).isEqualTo(streamRecords);
             assertThat(m.sum("shardsAssigned")).isEqualTo(1); // moto: one shard per table
             assertThat(m.sum("shardsReading")).isEqualTo(1);
             assertThat(m.sum("deadLetters")).isZero();
             assertThat(m.sum("searchDocumentsRejected")).isZero();
-            assertThat(m.sum("statesPublished")).isPositive();
-            assertThat(m.sum("getRecordsCalls")).isPositive();
+            // values, not presence: what this workload on moto must give
+            long rows = TodoTables.scan(SERVICES.ddb(), name + "Counts").size();
+            long items = TodoTables.scan(SERVICES.ddb(), source).size();
+            assertThat(m.sum("aggregateWrites"))
+                    .as("aggregate rows written, at least each of the %d rows once", rows)
+                    .isGreaterThanOrEqualTo(rows);
+            assertThat(m.sum("searchDocumentsWritten"))
+                    .as("documents written: at least the %d items and %d aggregates", items, rows)
+                    .isGreaterThanOrEqualTo(items + rows);
+            assertThat(m.sum("aggregatesEmitted")).isGreaterThanOrEqualTo(rows);
+            assertThat(m.sum("statesPublished"))
+                    .as("states published: each row and document at least once")
+                    .isGreaterThanOrEqualTo(items + 2 * rows);
+            assertThat(m.sum("getRecordsCalls")).isGreaterThanOrEqualTo(1);
+            assertThat(m.sum("shards")).as("moto: one shard per table").isEqualTo(1);
+            for (String none :
+                    List.of(
+                            "throttles",
+                            "expiredIterators",
+                            "trimmedDataGaps",
+                            "lateChanges",
+                            "removeOfUnknownItem")) {
+                assertThat(m.sum(none)).as(none).isZero();
+            }
             assertThat(m.perShardPublished())
                     .as("per-shard metrics in the published group")
                     .isZero();

@@ -10,8 +10,8 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.sink.deadletter.DeadLetterSinks;
 import io.streamsync.source.RawRecord;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.ReportedMetrics;
-import io.streamsync.testing.TestJobs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,9 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * normally.
  */
 class DeadLetterITCase {
-    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.retainingMetrics();
 
     private static String good(String list, String task, int seq) {
         return "{\"eventID\":\""
@@ -155,7 +151,7 @@ class DeadLetterITCase {
         assertThat(letters).hasSize(poison.length + 1);
         // the counter operators alarm on, in the group MSF sends to CloudWatch, one per parse
         // subtask
-        ReportedMetrics reported = new ReportedMetrics(METRICS, job);
+        ReportedMetrics reported = FLINK.reported(job);
         assertThat(reported.published("deadLetters")).hasSize(2);
         assertThat(reported.sum("deadLetters")).isEqualTo(letters.size());
         JsonNode badBytes =

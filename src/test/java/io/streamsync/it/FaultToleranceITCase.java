@@ -12,6 +12,7 @@ import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
 import io.streamsync.testing.FaultyDynamoDbProxy;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -41,10 +43,8 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,18 +60,21 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * ({@link VisibilityAuditor}).
  */
 class FaultToleranceITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
     /** Failures injected by {@link FailOnce}, by test: each fires once, across restarts. */
     private static final Map<String, AtomicBoolean> FIRED = new ConcurrentHashMap<>();
+
+    /** Records each {@link FailOnce} has seen, over its subtasks and restarts. */
+    private static final Map<String, AtomicLong> SEEN = new ConcurrentHashMap<>();
+
+    /**
+     * Observations the reader must have made of each output (table rows, aggregate documents, item
+     * documents): a check that saw none of an output cannot say it never rolled back.
+     */
+    private static final long MIN_OBSERVATIONS_PER_OUTPUT = 100;
 
     private static final Duration CONVERGE = Duration.ofSeconds(180);
 
@@ -131,8 +134,8 @@ class FaultToleranceITCase {
             reader.close();
             StreamHistory history =
                     StreamHistory.read(SERVICES.services().dynamoDb.streamsClient(), streamArn);
-            assertThat(reader.seen()).hasSizeGreaterThan(100);
-            assertThat(reader.problems(history)).isEmpty();
+            System.out.println(name + ": the reader's observations " + reader.observations());
+            assertThat(reader.problems(history, MIN_OBSERVATIONS_PER_OUTPUT)).isEmpty();
         }
 
         String check() throws Exception {
@@ -178,20 +181,21 @@ class FaultToleranceITCase {
                                                 .returns(Types.POJO(RawRecord.class))
                                                 .uid("fail-once-b"),
                         new Configuration());
-        int faults = 2; // the two FailOnce operators
         try (VisibilityAuditor watcher = run.watch()) {
             Thread traffic = run.traffic(3000, 1L);
             for (long rows : new long[] {150, 450}) {
                 awaitOperations(run, rows);
                 cluster.terminateTaskManager(0).get();
                 cluster.startTaskManager();
-                faults++;
             }
             traffic.join();
             Poll.until(CONVERGE, run::check);
             assertThat(FIRED.get(key + "-a").get()).isTrue();
             assertThat(FIRED.get(key + "-b").get()).isTrue();
-            assertThat(faults).isEqualTo(4);
+            // each TaskManager loss and each injected failure failed the job over at least once
+            assertThat(FLINK.jobMetric(job.getJobID(), "numRestarts"))
+                    .as("restarts of the job")
+                    .isGreaterThanOrEqualTo(4);
             run.assertNothingRolledBack(watcher);
         } finally {
             job.cancel().get();
@@ -239,7 +243,6 @@ class FaultToleranceITCase {
                 Poll.until(CONVERGE, run::check);
                 proxy.throttle(0);
                 assertThat(proxy.throttled.get()).isGreaterThan(10);
-                assertThat(proxy.refused.get()).isGreaterThan(0);
                 run.assertNothingRolledBack(watcher);
             } finally {
                 job.cancel().get();
@@ -465,12 +468,15 @@ class FaultToleranceITCase {
         return out;
     }
 
-    /** Throws once, at the n-th record it sees in its subtask 0, across all restarts of the job. */
+    /**
+     * Throws once, at the n-th record its subtasks have seen together since the test began (replays
+     * after a restart count again), in the subtask that sees it; never again, across all restarts
+     * of the job.
+     */
     static final class FailOnce extends RichMapFunction<RawRecord, RawRecord> {
         private static final long serialVersionUID = 1L;
         private final String key;
         private final long at;
-        private long seen;
 
         FailOnce(String key, long at) {
             this.key = key;
@@ -480,7 +486,8 @@ class FaultToleranceITCase {
         @Override
         public RawRecord map(RawRecord r) {
             AtomicBoolean fired = FIRED.computeIfAbsent(key, k -> new AtomicBoolean());
-            if (++seen >= at / 2 && !fired.get() && fired.compareAndSet(false, true)) {
+            long seen = SEEN.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+            if (seen >= at && fired.compareAndSet(false, true)) {
                 throw new IllegalStateException("injected failure " + key);
             }
             return r;

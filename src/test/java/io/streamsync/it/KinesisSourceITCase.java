@@ -10,6 +10,7 @@ import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.scan.ScannedItems;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.Kinesalite;
 import io.streamsync.testing.LocalServicesExtension;
@@ -27,9 +28,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,13 +51,7 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
  * table, the aggregate documents and the item index must equal a scan of the table.
  */
 class KinesisSourceITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 

@@ -7,6 +7,8 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.source.RecordSources;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -16,9 +18,7 @@ import io.streamsync.testing.TodoTables;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
@@ -29,13 +29,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * item index must equal what a scan of the source table says.
  */
 class PipelineEndToEndITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 

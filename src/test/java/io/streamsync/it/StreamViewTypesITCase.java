@@ -9,6 +9,8 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
+import io.streamsync.source.RecordSources;
+import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;
@@ -19,9 +21,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,13 +34,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * naming the view type, with KEYS_ONLY and OLD_IMAGE, where the job then runs with counts only.
  */
 class StreamViewTypesITCase {
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final FlinkCluster FLINK = FlinkCluster.create();
 
     @RegisterExtension static final LocalServicesExtension SERVICES = new LocalServicesExtension();
 

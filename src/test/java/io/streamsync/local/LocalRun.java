@@ -193,7 +193,12 @@ public final class LocalRun {
                                                     + services.dynamoDb.pid()
                                                     + ", Elasticsearch pid "
                                                     + services.search.pid());
-                                    traffic.interrupt();
+                                    workload.stop();
+                                    try {
+                                        traffic.join(5_000); // its last call, before moto stops
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
                                     if (releaseJob != null) {
                                         releaseJob.destroy();
                                     }
@@ -298,7 +303,7 @@ public final class LocalRun {
             }
         }
 
-        traffic.interrupt();
+        workload.stop(); // not an interrupt: that aborts the SDK call in flight with a stack trace
         traffic.join(10_000);
         say(
                 "traffic stopped after "

@@ -28,7 +28,10 @@ public final class Kinesalite implements AutoCloseable {
                             + "/node_modules/kinesalite is missing: run the build"
                             + " (mvn test-compile) first; it runs npm ci there (Node.js and npm needed)");
         }
-        int port = ManagedProcess.freePort();
+        return ManagedProcess.retryOnPortConflict(() -> start(dir, ManagedProcess.freePort()));
+    }
+
+    private static Kinesalite start(Path dir, int port) throws Exception {
         ManagedProcess p =
                 new ManagedProcess(
                         "kinesalite",

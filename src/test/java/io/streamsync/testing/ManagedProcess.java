@@ -32,7 +32,11 @@ public class ManagedProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** A port free on 127.0.0.1 right now. */
+    /**
+     * A port free on 127.0.0.1 right now. Another process may take it before the service binds it:
+     * start services with {@link #retryOnPortConflict}, which takes new ports when that happens,
+     * and wait with {@link #awaitPort}, which accepts only the service's own socket.
+     */
     public static int freePort() {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
@@ -55,6 +59,90 @@ public class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The service could not have its port: it exited on a bind error, or another process listens
+     * there.
+     */
+    public static final class PortConflict extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PortConflict(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Starts a service with {@code start}, which takes its ports from {@link #freePort}, again with
+     * new ports after a {@link PortConflict} (up to 5 attempts).
+     */
+    public static <T> T retryOnPortConflict(java.util.concurrent.Callable<T> start)
+            throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return start.call();
+            } catch (PortConflict e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+                System.err.println(e.getMessage() + "; trying other ports");
+            }
+        }
+    }
+
+    /**
+     * Whether this process (or a process it started) has a socket listening on {@code port}: read
+     * from /proc on Linux, so a port another process holds is never taken for the service's; where
+     * there is no /proc, whether the port answers.
+     */
+    public boolean listensOn(int port) {
+        Path[] tables = {Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6")};
+        if (!Files.isReadable(tables[0])) {
+            return portOpen(port);
+        }
+        java.util.Set<String> sockets = new java.util.HashSet<>();
+        for (Path table : tables) {
+            try {
+                for (String line : Files.readAllLines(table)) {
+                    String[] f = line.trim().split("\\s+");
+                    // sl local_address rem_address st ... inode; st 0A is LISTEN
+                    if (f.length > 9
+                            && f[1].contains(":")
+                            && f[3].equals("0A")
+                            && Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16)
+                                    == port) {
+                        sockets.add("socket:[" + f[9] + "]");
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // no IPv6 table: nothing listens there
+            }
+        }
+        if (sockets.isEmpty() || process == null) {
+            return false;
+        }
+        List<ProcessHandle> tree = new ArrayList<>();
+        tree.add(process.toHandle());
+        process.descendants().forEach(tree::add);
+        for (ProcessHandle h : tree) {
+            try (java.util.stream.Stream<Path> fds =
+                    Files.list(Path.of("/proc", Long.toString(h.pid()), "fd"))) {
+                if (fds.anyMatch(
+                        fd -> {
+                            try {
+                                return sockets.contains(Files.readSymbolicLink(fd).toString());
+                            } catch (IOException e) {
+                                return false; // closed meanwhile
+                            }
+                        })) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // ended meanwhile
+            }
+        }
+        return false;
+    }
+
     public synchronized void start() throws IOException {
         Files.createDirectories(logFile.getParent());
         ProcessBuilder pb =
@@ -69,13 +157,25 @@ public class ManagedProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until the port accepts connections; fails with the log's tail if the process dies
-     * first.
+     * Waits until the process itself listens on the port; fails with the log's tail if the process
+     * dies first, with a {@link PortConflict} if it died on a bind error or another process listens
+     * there.
      */
     public void awaitPort(int port, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
+                String tail = tail();
+                if (tail.matches("(?s).*(Address already in use|EADDRINUSE|BindException).*")) {
+                    throw new PortConflict(
+                            name
+                                    + " could not bind port "
+                                    + port
+                                    + "; log "
+                                    + logFile
+                                    + ":\n"
+                                    + tail);
+                }
                 throw new IllegalStateException(
                         name
                                 + " exited with "
@@ -87,10 +187,14 @@ public class ManagedProcess implements AutoCloseable {
                                 + ":\n"
                                 + tail());
             }
-            if (portOpen(port)) {
+            if (portOpen(port) && listensOn(port)) {
                 return;
             }
             Thread.sleep(100);
+        }
+        if (portOpen(port)) {
+            throw new PortConflict(
+                    "another process listens on " + port + ", not " + name + "; log " + logFile);
         }
         throw new IllegalStateException(
                 name

@@ -36,8 +36,9 @@ public final class Moto implements AutoCloseable {
         this.process = process;
     }
 
+    /** moto on a free port, other ports if another process takes the first (see freePort). */
     public static Moto start() throws Exception {
-        return start(ManagedProcess.freePort());
+        return ManagedProcess.retryOnPortConflict(() -> start(ManagedProcess.freePort()));
     }
 
     public static Moto start(int port) throws Exception {

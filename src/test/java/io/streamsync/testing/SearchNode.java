@@ -29,6 +29,10 @@ public final class SearchNode implements AutoCloseable {
 
     /** A real OpenSearch 2.13 node on a free port. */
     public static SearchNode startOpenSearch() throws Exception {
+        return ManagedProcess.retryOnPortConflict(SearchNode::startOpenSearchOnce);
+    }
+
+    private static SearchNode startOpenSearchOnce() throws Exception {
         int port = ManagedProcess.freePort();
         Path dir = ManagedProcess.servicesDir().resolve("opensearch-" + port);
         deleteRecursively(dir);
@@ -66,8 +70,12 @@ public final class SearchNode implements AutoCloseable {
         return classes + java.io.File.pathSeparator + cp;
     }
 
+    /**
+     * An Elasticsearch node on free ports, other ports if another process takes one first (see
+     * freePort).
+     */
     public static SearchNode start() throws Exception {
-        return start(ManagedProcess.freePort());
+        return ManagedProcess.retryOnPortConflict(() -> start(ManagedProcess.freePort()));
     }
 
     /** Starts a node with an empty data directory (what an earlier run left there is removed). */

@@ -60,6 +60,7 @@ public final class TaskWorkload {
     private long created;
     private long nextTask;
     private long operations;
+    private volatile boolean stopped;
 
     public TaskWorkload(DynamoDbClient ddb, String table, int lists, long seed) {
         this.ddb = ddb;
@@ -75,12 +76,25 @@ public final class TaskWorkload {
         }
     }
 
-    /** Runs at about {@code perSecond} operations per second until the thread is interrupted. */
+    /**
+     * Runs at about {@code perSecond} operations per second until {@link #stop} is called or the
+     * thread is interrupted. After {@link #stop} the call in flight completes, so {@link
+     * #operations} counts every change the table took; an interrupt may abort the call in flight,
+     * and this returns quietly then too.
+     */
     public void runAtRate(double perSecond) {
         long intervalNanos = (long) (1e9 / perSecond);
         long next = System.nanoTime();
-        while (!Thread.currentThread().isInterrupted()) {
-            step();
+        while (!stopped && !Thread.currentThread().isInterrupted()) {
+            try {
+                step();
+            } catch (software.amazon.awssdk.core.exception.AbortedException e) {
+                if (Thread.currentThread().isInterrupted()
+                        || e.getCause() instanceof InterruptedException) {
+                    return; // interrupted in the middle of a call: the caller asked us to stop
+                }
+                throw e;
+            }
             next += intervalNanos;
             long wait = next - System.nanoTime();
             if (wait > 0) {
@@ -91,6 +105,11 @@ public final class TaskWorkload {
                 }
             }
         }
+    }
+
+    /** Ends {@link #runAtRate} after the call in flight. */
+    public void stop() {
+        stopped = true;
     }
 
     /**

@@ -21,24 +21,6 @@ public final class TestJobs {
     private TestJobs() {}
 
     /**
-     * The tests' MiniCluster (one TaskManager, two slots), reporting its metrics to {@code metrics}
-     * (null: none).
-     */
-    public static org.apache.flink.test.junit5.MiniClusterExtension miniCluster(
-            org.apache.flink.runtime.testutils.InMemoryReporter metrics) {
-        Configuration conf =
-                metrics == null
-                        ? new Configuration()
-                        : metrics.addToConfiguration(new Configuration());
-        return new org.apache.flink.test.junit5.MiniClusterExtension(
-                new org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration.Builder()
-                        .setConfiguration(conf)
-                        .setNumberTaskManagers(1)
-                        .setNumberSlotsPerTaskManager(2)
-                        .build());
-    }
-
-    /**
      * The job with {@code source} and the configured sinks; {@code savepoint} null for a fresh
      * start.
      */
