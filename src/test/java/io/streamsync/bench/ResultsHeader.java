@@ -267,6 +267,12 @@ public final class ResultsHeader {
 
     /** The commit of the working directory and whether code differed from it. */
     public static String gitState() {
+        String given = System.getProperty("streamsync.bench.commit", "");
+        if (!given.isEmpty()) { // a tree extracted with git archive: no .git to ask
+            return "`"
+                    + given
+                    + "` (given by the script that extracted this tree with git archive)";
+        }
         String head = run("git", "rev-parse", "HEAD");
         String status = run("git", "status", "--porcelain");
         if (head.startsWith("(")) {
@@ -279,7 +285,14 @@ public final class ResultsHeader {
                 continue;
             }
             String path = line.substring(3).trim();
-            (path.startsWith("src/bench/") ? results : code).add(path);
+            if (path.startsWith("src/bench/") && path.endsWith(".md")) {
+                results.add(path);
+            } else if (path.startsWith("src/main/")
+                    || path.startsWith("src/test/")
+                    || path.startsWith("src/bench/")
+                    || path.equals("pom.xml")) {
+                code.add(path); // what the run compiles or runs; docs do not count
+            }
         }
         String subject = run("git", "log", "-1", "--format=%cI %s");
         if (subject.length() > 100) {
