@@ -1,10 +1,8 @@
 package io.streamsync.bench;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,114 +14,187 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * {@code mvn -Pbench}: runs the benchmarks, prints each figure with its baseline from the same run
- * and their ratio, and writes the Markdown results to the file given as the first argument.
+ * {@code mvn -Pbench}: runs the benchmarks and writes every results file under {@code src/bench}
+ * (see {@link #FILES}), each with its generated header ({@link ResultsHeader}: versions, commit,
+ * machine, the command and parameters used), its figures next to their baselines from the same run,
+ * and the raw number of every repetition.
+ *
+ * <p>{@code -Dstreamsync.bench.only=a,b} runs those parts only; without {@code
+ * -Dstreamsync.bench.out} they must make up whole results files (a published file is never
+ * rewritten with part of its figures); with it, they go to that file. {@code only=charts} redraws
+ * the charts from the git-tracked results files.
  */
 public final class Benchmarks {
     private Benchmarks() {}
 
-    public static void main(String[] args) throws Exception {
-        Path out = Path.of(args.length > 0 ? args[0] : "target/bench-results.md");
-        long records = Long.getLong("streamsync.bench.records", 400_000L);
-        int repeats = Integer.getInteger("streamsync.bench.repeats", 3);
-        List<String> md = new ArrayList<>();
-        md.add("# Benchmark results");
-        md.add("");
-        String only = System.getProperty("streamsync.bench.only", "");
-        // a comma-separated list, e.g. conversion,pipeline; empty: everything but the profile
-        java.util.Set<String> parts = new java.util.HashSet<>(Arrays.asList(only.split(",")));
-        md.add(
-                "Produced by `mvn -Pbench -Dstreamsync.bench.records="
-                        + records
-                        + " -Dstreamsync.bench.repeats="
-                        + repeats
-                        + (only.isEmpty()
-                                ? ""
-                                : " -Dstreamsync.bench.only="
-                                        + only
-                                        + " -Dstreamsync.bench.out="
-                                        + out.getFileName())
-                        + "` on "
-                        + Instant.now()
-                        + ", "
-                        + machine()
-                        + ".");
-        md.add("");
+    /** The published results files and the parts each one holds, in the order they run. */
+    static final Map<String, List<String>> FILES = new java.util.LinkedHashMap<>();
 
-        if (only.isEmpty() || parts.contains("conversion")) {
-            conversion(md);
+    static {
+        FILES.put("RESULTS.md", List.of("conversion", "pipeline"));
+        FILES.put("SOURCE.md", List.of("source"));
+        FILES.put("SCAN.md", List.of("scan"));
+        FILES.put("WRITE-COST.md", List.of("writecost"));
+        FILES.put("LATENCY-RECOVERY.md", List.of("latency", "recovery"));
+        FILES.put("PROFILE.md", List.of("profile"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args.length > 0 ? args[0] : "src/bench");
+        String only = System.getProperty("streamsync.bench.only", "").trim();
+        String out = System.getProperty("streamsync.bench.out", "").trim();
+        if (only.equals("charts")) {
+            Charts.draw(dir);
+            System.exit(0);
         }
-        if (only.isEmpty() || parts.contains("pipeline")) {
-            pipeline(md, records, repeats);
-        }
-        if (only.isEmpty() || parts.contains("source")) {
-            source(
-                    md,
-                    Long.getLong("streamsync.bench.source.records", 200_000L),
-                    repeats,
-                    Integer.getInteger("streamsync.bench.source.shards", 4));
-        }
-        if (only.isEmpty() || parts.contains("scan")) {
-            scan(md, Integer.getInteger("streamsync.bench.scan.items", 50_000), repeats);
-        }
-        if (only.isEmpty() || parts.contains("writecost")) {
-            writeCost(md, Integer.getInteger("streamsync.bench.writecost.changes", 10_000));
-        }
-        if (parts.contains(
-                "profile")) { // not part of the full run: it measures the profiler as much as the
-            // job
-            md.add("## Profile of the pipeline benchmark");
-            md.add("");
-            md.addAll(Profile.run(records, Path.of("target/pipeline.jfr")));
-        }
-        if (only.isEmpty() || parts.contains("latency")) {
-            for (String checkpointMs :
-                    System.getProperty("streamsync.bench.latency.checkpoints", "1000,5000,60000")
-                            .split(",")) {
-                latency(
-                        md,
-                        Integer.getInteger("streamsync.bench.latency.rate", 50),
-                        Integer.getInteger("streamsync.bench.latency.seconds", 70),
-                        repeats,
-                        Long.parseLong(checkpointMs.trim()));
+        java.util.Set<String> parts = new java.util.LinkedHashSet<>();
+        for (String part : only.split(",")) {
+            if (!part.isBlank()) {
+                parts.add(part.trim());
             }
         }
-        if (only.isEmpty() || parts.contains("recovery")) {
-            recovery(
-                    md,
-                    System.getProperty("streamsync.bench.recovery.backlogs", "10000,100000"),
-                    repeats);
+        java.util.Set<String> known = new java.util.HashSet<>();
+        FILES.values().forEach(known::addAll);
+        for (String part : parts) {
+            if (!known.contains(part)) {
+                throw new IllegalArgumentException(
+                        "unknown part " + part + " in -Dstreamsync.bench.only; known: " + FILES);
+            }
         }
-
-        if (!only.equals("charts")) {
-            Files.createDirectories(out.toAbsolutePath().getParent());
-            Files.write(out, md, StandardCharsets.UTF_8);
-            System.out.println("\nwritten to " + out.toAbsolutePath());
+        Map<String, List<String>> plan = new java.util.LinkedHashMap<>();
+        if (out.isEmpty()) {
+            for (Map.Entry<String, List<String>> f : FILES.entrySet()) {
+                List<String> chosen = new ArrayList<>();
+                for (String part : f.getValue()) {
+                    if (parts.isEmpty() || parts.contains(part)) {
+                        chosen.add(part);
+                    }
+                }
+                if (!chosen.isEmpty() && !chosen.equals(f.getValue())) {
+                    throw new IllegalArgumentException(
+                            f.getKey()
+                                    + " holds "
+                                    + String.join(",", f.getValue())
+                                    + ": run them all, or write "
+                                    + String.join(",", chosen)
+                                    + " elsewhere with -Dstreamsync.bench.out=FILE.md");
+                }
+                if (!chosen.isEmpty()) {
+                    plan.put(f.getKey(), chosen);
+                }
+            }
+        } else {
+            List<String> chosen = new ArrayList<>();
+            for (List<String> f : FILES.values()) {
+                for (String part : f) {
+                    if (parts.isEmpty() || parts.contains(part)) {
+                        chosen.add(part);
+                    }
+                }
+            }
+            plan.put(out, chosen);
         }
-        Charts.draw(
-                out.toAbsolutePath()
-                        .getParent()); // from every results file there, this one included
+        long t0 = System.nanoTime();
+        boolean tracked = false;
+        for (Map.Entry<String, List<String>> f : plan.entrySet()) {
+            Path file = dir.resolve(f.getKey());
+            write(file, f.getKey(), f.getValue(), !out.isEmpty());
+            tracked |= Charts.isTracked(file);
+        }
+        System.out.printf(
+                "%nall results files written in %.1f min%n", (System.nanoTime() - t0) / 6e10);
+        if (tracked) {
+            Charts.draw(dir); // from the git-tracked results files only
+        }
         System.exit(0);
     }
 
-    private static String machine() throws IOException {
-        String cpu =
-                Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                        .filter(l -> l.startsWith("model name"))
-                        .findFirst()
-                        .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                        .orElse("unknown CPU");
-        return Runtime.getRuntime().availableProcessors()
-                + " cores ("
-                + cpu
-                + "), "
-                + Runtime.getRuntime().maxMemory() / (1024 * 1024)
-                + " MB heap, Java "
-                + System.getProperty("java.version")
-                + ", Flink 1.20.5";
+    /** Runs {@code parts} and writes their results file with its header and raw numbers. */
+    static void write(Path file, String name, List<String> parts, boolean namedOut)
+            throws Exception {
+        ResultsHeader h = ResultsHeader.begin(name);
+        h.param("streamsync.bench.only", String.join(",", parts));
+        if (namedOut) {
+            h.param("streamsync.bench.out", name);
+        }
+        int repeats = Integer.getInteger("streamsync.bench.repeats", 3);
+        long records = Long.getLong("streamsync.bench.records", 150_000L);
+        List<String> md = new ArrayList<>();
+        for (String part : parts) {
+            switch (part) {
+                case "conversion":
+                    conversion(md, h);
+                    break;
+                case "pipeline":
+                    h.param("streamsync.bench.records", records);
+                    h.param("streamsync.bench.repeats", repeats);
+                    pipeline(md, h, records, repeats);
+                    break;
+                case "source":
+                    long sourceRecords = Long.getLong("streamsync.bench.source.records", 200_000L);
+                    int shards = Integer.getInteger("streamsync.bench.source.shards", 4);
+                    h.param("streamsync.bench.source.records", sourceRecords);
+                    h.param("streamsync.bench.source.shards", shards);
+                    h.param("streamsync.bench.repeats", repeats);
+                    source(md, h, sourceRecords, repeats, shards);
+                    break;
+                case "scan":
+                    int items = Integer.getInteger("streamsync.bench.scan.items", 50_000);
+                    h.param("streamsync.bench.scan.items", items);
+                    h.param("streamsync.bench.repeats", repeats);
+                    scan(md, h, items, repeats);
+                    break;
+                case "writecost":
+                    writeCost(
+                            md,
+                            h,
+                            Integer.getInteger("streamsync.bench.writecost.changes", 10_000));
+                    break;
+                case "profile":
+                    long profiled = Long.getLong("streamsync.bench.profile.records", 200_000L);
+                    h.param("streamsync.bench.profile.records", profiled);
+                    md.add("## Profile of the pipeline benchmark");
+                    md.add("");
+                    md.addAll(Profile.run(profiled, Path.of("target/pipeline.jfr")));
+                    break;
+                case "latency":
+                    String checkpoints =
+                            System.getProperty(
+                                    "streamsync.bench.latency.checkpoints", "1000,5000,60000");
+                    int rate = Integer.getInteger("streamsync.bench.latency.rate", 50);
+                    int seconds = Integer.getInteger("streamsync.bench.latency.seconds", 70);
+                    h.param("streamsync.bench.latency.checkpoints", checkpoints);
+                    h.param("streamsync.bench.latency.rate", rate);
+                    h.param("streamsync.bench.latency.seconds", seconds);
+                    h.param("streamsync.bench.repeats", repeats);
+                    for (String checkpointMs : checkpoints.split(",")) {
+                        latency(md, h, rate, seconds, repeats, Long.parseLong(checkpointMs.trim()));
+                    }
+                    break;
+                case "recovery":
+                    String backlogs =
+                            System.getProperty(
+                                    "streamsync.bench.recovery.backlogs", "10000,100000");
+                    h.param("streamsync.bench.recovery.backlogs", backlogs);
+                    h.param("streamsync.bench.repeats", repeats);
+                    recovery(md, h, backlogs, repeats);
+                    break;
+                default:
+                    throw new IllegalArgumentException(part);
+            }
+        }
+        List<String> all = new ArrayList<>();
+        all.add("# Benchmark results: " + String.join(", ", parts));
+        all.add("");
+        all.addAll(h.header());
+        all.addAll(md);
+        all.addAll(h.rawSection());
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.write(file, all, StandardCharsets.UTF_8);
+        System.out.println("\nwritten to " + file.toAbsolutePath());
     }
 
-    private static void conversion(List<String> md) throws Exception {
+    private static void conversion(List<String> md, ResultsHeader h) throws Exception {
         Options opt =
                 new OptionsBuilder()
                         .include(ConversionBenchmark.class.getName())
@@ -144,6 +215,18 @@ public final class Benchmarks {
                     new double[] {
                         r.getPrimaryResult().getScore(), r.getPrimaryResult().getScoreError()
                     });
+            List<Double> iterations = new ArrayList<>();
+            for (org.openjdk.jmh.results.BenchmarkResult fork : r.getBenchmarkResults()) {
+                for (org.openjdk.jmh.results.IterationResult it : fork.getIterationResults()) {
+                    iterations.add(it.getPrimaryResult().getScore());
+                }
+            }
+            h.raw(
+                    "conversion "
+                            + name.substring(name.lastIndexOf('.') + 1)
+                            + " (JMH iterations, fork by fork)",
+                    "records/s",
+                    iterations.stream().mapToDouble(Double::doubleValue).toArray());
         }
         double tokens = score.get("tokenizerBytes")[0];
         double tree = score.get("treeBytes")[0];
@@ -198,7 +281,8 @@ public final class Benchmarks {
         md.add("");
     }
 
-    private static void source(List<String> md, long n, int repeats, int shards) throws Exception {
+    private static void source(List<String> md, ResultsHeader h, long n, int repeats, int shards)
+            throws Exception {
         int keys = 10_000;
         md.add(
                 "## Source throughput (MiniCluster, parallelism 1, the full job with discarding sinks)");
@@ -236,6 +320,10 @@ public final class Benchmarks {
                 cpu[k][i] = r[k].perCpuSecond;
                 System.out.println("[source] " + names[k] + ": " + r[k]);
             }
+        }
+        for (int k = 0; k < names.length; k++) {
+            h.raw("source " + names[k], "events/s", wall[k]);
+            h.raw("source " + names[k], "events per CPU-second", cpu[k]);
         }
         for (int k = 0; k < names.length; k++) {
             String row =
@@ -283,26 +371,27 @@ public final class Benchmarks {
      */
     static final String[][] SOURCE_RECORDED = {
         {
-            "(b) legacy flink-connector-kinesis 4.3 consumer -> full job (recorded)",
+            "(b) legacy flink-connector-kinesis 4.3 consumer -> full job (recorded on 2026-12-02, commit 70825d2, not re-runnable)",
             "11,933 (10,070-12,251)",
             "6,273 (5,260-6,393)",
             "6273"
         },
         {
-            "(e) official DynamoDbStreamsSource (flink-connector-aws v5.1.0) -> record JSON -> full job (recorded)",
+            "(e) official DynamoDbStreamsSource (flink-connector-aws v5.1.0) -> record JSON -> full job (recorded on 2026-12-02, commit b53016a, not re-runnable: its harness was never committed)",
             "14,559 (12,962-19,248)",
             "8,278 (7,276-10,542)",
             "8278"
         },
         {
-            "(e0) the same official source alone, records only counted (recorded)",
+            "(e0) the same official source alone, records only counted (recorded on 2026-12-02, commit b53016a, not re-runnable: its harness was never committed)",
             "26,022 (20,411-28,482)",
             "22,085 (16,830-25,849)",
             "22085"
         },
     };
 
-    private static void pipeline(List<String> md, long n, int repeats) throws Exception {
+    private static void pipeline(List<String> md, ResultsHeader h, long n, int repeats)
+            throws Exception {
         md.add(
                 "## Pipeline throughput (MiniCluster, bounded source -> parse -> key -> aggregate -> discarding sinks)");
         md.add("");
@@ -335,7 +424,8 @@ public final class Benchmarks {
             {2, "rocksdb", 1_000_000}
         };
         String chosen = System.getProperty("streamsync.bench.pipeline.cases", "");
-        if (!chosen.isEmpty()) { // e.g. 1:hashmap:10,2:rocksdb:10000
+        if (!chosen.isEmpty()) {
+            h.param("streamsync.bench.pipeline.cases", chosen); // e.g. 1:hashmap:10,2:rocksdb:10000
             cases =
                     java.util.Arrays.stream(chosen.split(","))
                             .map(c -> c.split(":"))
@@ -356,6 +446,9 @@ public final class Benchmarks {
                 floor[i] = n / PipelineThroughput.run(true, p, backend, keys, n);
                 job[i] = n / PipelineThroughput.run(false, p, backend, keys, n);
             }
+            String label = String.format("pipeline p=%d %s %,d lists", p, backend, keys);
+            h.raw(label + ": floor", "events/s", floor);
+            h.raw(label + ": pipeline", "events/s", job);
             String row =
                     String.format(
                             "| %d | %s | %,d | %s | %s | %.2f |",
@@ -386,6 +479,8 @@ public final class Benchmarks {
                 with[i] = n / PipelineThroughput.run(false, p, "hashmap", 10, n, true);
                 without[i] = n / PipelineThroughput.run(false, p, "hashmap", 10, n, false);
             }
+            h.raw("pipeline p=" + p + " hashmap 10 lists, item index: yes", "events/s", with);
+            h.raw("pipeline p=" + p + " hashmap 10 lists, item index: no", "events/s", without);
             for (String row :
                     new String[] {
                         String.format("| %d | yes | %s | 1.00 |", p, spread(with)),
@@ -400,10 +495,14 @@ public final class Benchmarks {
         md.add("");
     }
 
-    private static void writeCost(List<String> md, int changes) throws Exception {
+    private static void writeCost(List<String> md, ResultsHeader h, int changes) throws Exception {
         int lists = 100;
         int batched = Integer.getInteger("streamsync.bench.writecost.batched", 50_000);
-        md.add("## Write cost (moto 5.2.1 behind a counting proxy, a fresh server per case)");
+        String baseline = System.getProperty("streamsync.bench.writecost.baseline", "performed");
+        h.param("streamsync.bench.writecost.changes", changes);
+        h.param("streamsync.bench.writecost.batched", batched);
+        h.param("streamsync.bench.writecost.baseline", baseline);
+        md.add("## Write cost (moto behind a counting proxy, a fresh server per case)");
         md.add("");
         md.add(
                 String.format(
@@ -441,13 +540,18 @@ public final class Benchmarks {
             // the job
             // runs' own streams (one per INSERT or REMOVE event) instead of being performed and
             // checked
-            boolean perform =
-                    !"counted".equals(System.getProperty("streamsync.bench.writecost.baseline"));
+            boolean perform = !"counted".equals(baseline);
             WriteCost.Result base = null;
             if (perform) {
                 try (io.streamsync.testing.Moto ddb = io.streamsync.testing.Moto.start()) {
+                    h.moto(ddb.endpoint());
                     base = WriteCost.perEventBaseline(ddb, workload, tag + "Baseline");
                 }
+                h.raw(
+                        label + ", per-event baseline: stream events, writes (one run)",
+                        "count",
+                        base.events,
+                        base.writes);
             }
             String baseRow =
                     base == null
@@ -462,8 +566,19 @@ public final class Benchmarks {
             for (long window : new long[] {1_000, 10_000, 60_000}) {
                 WriteCost.Result job;
                 try (io.streamsync.testing.Moto ddb = io.streamsync.testing.Moto.start()) {
+                    h.moto(ddb.endpoint());
                     job = WriteCost.job(ddb, window, workload, tag + "Job" + window);
                 }
+                h.raw(
+                        label
+                                + ", streamsync "
+                                + window / 1000
+                                + " s window: stream events, counting events, writes, seconds of writing (one run)",
+                        "count, count, count, s",
+                        job.events,
+                        job.countingEvents,
+                        job.writes,
+                        job.writeSeconds);
                 if (base == null) {
                     base = new WriteCost.Result(job.events, job.countingEvents);
                     baseRow =
@@ -494,7 +609,12 @@ public final class Benchmarks {
     }
 
     private static void latency(
-            List<String> md, int rate, int minSeconds, int repeats, long checkpointMs)
+            List<String> md,
+            ResultsHeader h,
+            int rate,
+            int minSeconds,
+            int repeats,
+            long checkpointMs)
             throws Exception {
         int lists = 20;
         int warmup = 10;
@@ -503,6 +623,8 @@ public final class Benchmarks {
         List<EndToEndLatency.Result> runs = new ArrayList<>();
         try (io.streamsync.testing.LocalServices services =
                 io.streamsync.testing.LocalServices.start()) {
+            h.moto(services.dynamoDb.endpoint());
+            h.search(services.search.uri());
             for (int i = 0; i < repeats; i++) {
                 EndToEndLatency.Result r =
                         EndToEndLatency.run(
@@ -515,7 +637,7 @@ public final class Benchmarks {
         EndToEndLatency.Result first = runs.get(0);
         md.add(
                 String.format(
-                        "## End-to-end latency, checkpoints every %,d ms (moto 5.2.1 + Elasticsearch 7.10.2, MiniCluster parallelism 2)",
+                        "## End-to-end latency, checkpoints every %,d ms (moto + Elasticsearch, MiniCluster parallelism 2)",
                         checkpointMs));
         md.add("");
         md.add(
@@ -549,6 +671,11 @@ public final class Benchmarks {
                 q[2][i] = EndToEndLatency.percentile(v, 0.99);
                 q[3][i] = v[v.length - 1];
             }
+            String series = "latency, checkpoints " + checkpointMs + " ms, " + output;
+            h.raw(series + ": p50", "ms", q[0]);
+            h.raw(series + ": p95", "ms", q[1]);
+            h.raw(series + ": p99", "ms", q[2]);
+            h.raw(series + ": max", "ms", q[3]);
             if (floor50 == 0) {
                 floor50 = median(q[0]);
             }
@@ -582,8 +709,9 @@ public final class Benchmarks {
                 : String.format("%,.0f (%,.0f-%,.0f)", median(s), s[0], s[s.length - 1]);
     }
 
-    private static void recovery(List<String> md, String backlogs, int repeats) throws Exception {
-        md.add("## Recovery time (moto 5.2.1 + Elasticsearch 7.10.2, MiniCluster parallelism 2)");
+    private static void recovery(List<String> md, ResultsHeader h, String backlogs, int repeats)
+            throws Exception {
+        md.add("## Recovery time (moto + Elasticsearch, MiniCluster parallelism 2)");
         md.add("");
         md.add(
                 String.format(
@@ -605,10 +733,14 @@ public final class Benchmarks {
             double[] all = new double[repeats];
             double[] floor = new double[repeats];
             double[] ratio = new double[repeats];
+            double[] check = new double[repeats];
+            double[] written = new double[repeats];
             long records = 0;
             for (int i = 0; i < repeats; i++) {
                 try (io.streamsync.testing.LocalServices services =
                         io.streamsync.testing.LocalServices.start()) {
+                    h.moto(services.dynamoDb.endpoint());
+                    h.search(services.search.uri());
                     RecoveryTime.Result r = RecoveryTime.run(services, n, "rec" + n);
                     System.out.printf(
                             "recovery %,d run %d: counts %.1f s, items %.1f s (check %.1f s), floor %.1f s, "
@@ -625,8 +757,16 @@ public final class Benchmarks {
                     floor[i] = r.floorReadSeconds;
                     ratio[i] = r.countsExactSeconds / r.floorReadSeconds;
                     records = r.streamRecords;
+                    check[i] = r.checkSeconds;
+                    written[i] = r.writeSeconds;
                 }
             }
+            String series = "recovery, backlog " + n;
+            h.raw(series + ": counts exact", "s", counts);
+            h.raw(series + ": item index exact", "s", all);
+            h.raw(series + ": the item-index check itself", "s", check);
+            h.raw(series + ": floor, read the stream", "s", floor);
+            h.raw(series + ": backlog written in", "s", written);
             String row =
                     String.format(
                             "| %,d | %,d | %s | %s | %s | %s |",
@@ -651,8 +791,9 @@ public final class Benchmarks {
                 : String.format("%.1f (%.1f-%.1f)", median(s), s[0], s[s.length - 1]);
     }
 
-    private static void scan(List<String> md, int items, int repeats) throws Exception {
-        md.add("## Bootstrap scan throughput (moto 5.2.1)");
+    private static void scan(List<String> md, ResultsHeader h, int items, int repeats)
+            throws Exception {
+        md.add("## Bootstrap scan throughput (moto)");
         md.add("");
         md.add(
                 String.format(
@@ -666,6 +807,7 @@ public final class Benchmarks {
         md.add("|---|---|---|");
         try (io.streamsync.testing.Moto ddb = io.streamsync.testing.Moto.start();
                 software.amazon.awssdk.services.dynamodb.DynamoDbClient client = ddb.client()) {
+            h.moto(ddb.endpoint());
             long t0 = System.nanoTime();
             String table = ScanThroughput.preload(client, items);
             System.out.printf(
@@ -681,6 +823,10 @@ public final class Benchmarks {
                 job1[i] = items / ScanThroughput.jobScan(ddb, table, 1);
                 job2[i] = items / ScanThroughput.jobScan(ddb, table, 2);
             }
+            h.raw("scan, SDK Scan 1 thread sequential", "items/s", seq);
+            h.raw("scan, SDK Scan 2 threads 8 segments", "items/s", par);
+            h.raw("scan, job scan source p=1", "items/s", job1);
+            h.raw("scan, job scan source p=2", "items/s", job2);
             String[][] rows = {
                 {"SDK Scan, 1 thread, sequential (baseline)", spread(seq), "1.00"},
                 {

@@ -96,10 +96,7 @@ public final class Charts {
      * starts with {@code header}.
      */
     static List<List<String>> findTable(Path dir, String header) throws IOException {
-        List<Path> files = new ArrayList<>();
-        try (var s = Files.list(dir)) {
-            s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
-        }
+        List<Path> files = trackedResults(dir);
         for (Path f : files) {
             List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
             for (int i = 0; i < lines.size(); i++) {
@@ -120,6 +117,45 @@ public final class Charts {
             }
         }
         return List.of();
+    }
+
+    /**
+     * The .md files of {@code dir} that git tracks, sorted: a results file a stray run left
+     * untracked (e.g. with {@code -Dstreamsync.bench.out=try.md}) never reaches a chart. Outside a
+     * git checkout (or without git) there are none, and no chart is drawn.
+     */
+    static List<Path> trackedResults(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (var s = Files.list(dir)) {
+            s.filter(p -> p.toString().endsWith(".md"))
+                    .filter(Charts::isTracked)
+                    .sorted()
+                    .forEach(files::add);
+        }
+        return files;
+    }
+
+    /** Whether git tracks {@code file} (it was committed, or added to the index). */
+    static boolean isTracked(Path file) {
+        Path abs = file.toAbsolutePath();
+        try {
+            Process p =
+                    new ProcessBuilder(
+                                    "git",
+                                    "ls-files",
+                                    "--error-unmatch",
+                                    abs.getFileName().toString())
+                            .directory(abs.getParent().toFile())
+                            .redirectErrorStream(true)
+                            .start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** "19,106 (18,388-19,156)" -> 19106. */
