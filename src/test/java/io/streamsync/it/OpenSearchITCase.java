@@ -10,7 +10,6 @@ import io.streamsync.pipeline.PipelineSinks;
 import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.GroundTruth;
 import io.streamsync.testing.LocalServicesExtension;

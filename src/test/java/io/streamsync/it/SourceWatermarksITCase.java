@@ -6,7 +6,6 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.pipeline.RecordSources;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;

@@ -10,7 +10,6 @@ import io.streamsync.pipeline.Startup;
 import io.streamsync.pipeline.StreamSyncPipeline;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
-import io.streamsync.source.RecordSources;
 import io.streamsync.testing.FlinkCluster;
 import io.streamsync.testing.LocalServicesExtension;
 import io.streamsync.testing.Poll;

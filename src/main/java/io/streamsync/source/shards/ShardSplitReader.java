@@ -2,6 +2,7 @@ package io.streamsync.source.shards;
 
 import io.streamsync.config.ConfigKey;
 import io.streamsync.source.RawRecord;
+import io.streamsync.source.stream.ListedShard;
 import io.streamsync.source.stream.RecordBatch;
 import io.streamsync.source.stream.ShardStream;
 import io.streamsync.source.stream.StartPosition;
