@@ -42,12 +42,33 @@ public final class ReconcileJob {
 
     private ReconcileJob() {}
 
+    /**
+     * The job's arguments ({@code --config FILE}, or none on Managed Service for Apache Flink),
+     * then optionally {@code key=value} pairs that override the file's (a local run's report
+     * settings).
+     */
     public static void main(String[] args) throws Exception {
+        if (args.length > 2 && "--config".equals(args[0])) {
+            java.nio.file.Path file = java.nio.file.Path.of(args[1]);
+            java.util.Map<String, String> p =
+                    new java.util.LinkedHashMap<>(ConfigLoader.fromFile(file));
+            for (int i = 2; i < args.length; i++) {
+                int eq = args[i].indexOf('=');
+                if (eq <= 0) {
+                    throw new io.streamsync.config.ConfigException(
+                            "expected key=value after the config file, got '" + args[i] + "'");
+                }
+                p.put(args[i].substring(0, eq), args[i].substring(eq + 1));
+            }
+            run(JobConfig.from(p, io.streamsync.config.Secret.Origin.file(file)));
+            return;
+        }
         run(ConfigLoader.fromArguments(args));
     }
 
     /** Runs the report job to its end. */
-    public static void run(JobConfig config) throws Exception {
+    public static org.apache.flink.api.common.JobExecutionResult run(JobConfig config)
+            throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);
         env.setParallelism(1);
@@ -61,7 +82,7 @@ public final class ReconcileJob {
                 .sinkTo(new DiscardingSink<>())
                 .uid(SINK_UID)
                 .name("reconcile: done");
-        env.execute(config.jobName + "-reconcile");
+        return env.execute(config.jobName + "-reconcile");
     }
 
     /** Runs the report once, without Flink (tests, and the task below). */

@@ -102,7 +102,8 @@ class ComparisonTest {
                 .isEqualTo(ImageDigest.of("{\"b\":[1,\"x\"],\"a\":1}"));
         // numbers compare by value, exactly (a number's rendering is no drift; its value is)
         assertThat(ImageDigest.of("{\"a\":0.10}")).isEqualTo(ImageDigest.of("{\"a\":0.1}"));
-        assertThat(ImageDigest.of("{\"a\":0.1}")).isNotEqualTo(ImageDigest.of("{\"a\":0.10000001}"));
+        assertThat(ImageDigest.of("{\"a\":0.1}"))
+                .isNotEqualTo(ImageDigest.of("{\"a\":0.10000001}"));
         assertThat(ImageDigest.of("{\"a\":12345678901234567890.123456789}"))
                 .isNotEqualTo(ImageDigest.of("{\"a\":12345678901234567890.123456788}"));
         assertThat(ImageDigest.of("{\"a\":\"1\"}")).isNotEqualTo(ImageDigest.of("{\"a\":1}"));
