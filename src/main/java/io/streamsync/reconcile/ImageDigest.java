@@ -13,8 +13,9 @@ import java.util.Base64;
 /**
  * A short digest of an item's image as plain JSON, the same for the source table's item (rendered
  * by the job's own parser) and for the item document's {@code _source}: both are read as trees with
- * exact decimals, so an image equals a document exactly when the trees are equal (attribute order
- * aside, as the job writes both in the same order).
+ * exact decimals and written with their keys sorted, so an image and a document have the same
+ * digest exactly when they hold the same attributes with the same values (numbers by value: 0.10 is
+ * 0.1).
  */
 final class ImageDigest {
     static final ObjectMapper MAPPER =
