@@ -24,6 +24,11 @@ public final class StreamSyncJob {
     public static void main(String[] args) throws Exception {
         JobConfig config = ConfigLoader.fromArguments(args);
         LOG.info("streamsync configuration: {}", config.describe());
+        if (io.streamsync.reconcile.ReconcileSettings.of(config).mode
+                == io.streamsync.reconcile.ReconcileSettings.Mode.REPORT) {
+            io.streamsync.reconcile.ReconcileJob.run(config); // the report, a bounded job
+            return;
+        }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);

@@ -279,6 +279,35 @@ public enum ConfigKey {
             "300000",
             "How long the writes of a completed checkpoint's outputs may keep failing (throttled, 5xx answers, unreachable target) without any of them going through before the job fails over (it is published again after the restore); any progress starts the period again, so a long publication is never cut short by it (ms)."),
 
+    RECONCILE_MODE(
+            "reconcile.mode",
+            "none",
+            "none: run the job; report: run the read-only reconciliation report (source table against the aggregate table, the aggregate documents and the item index) as a bounded job, then stop (see the docs, reconciliation.md)."),
+    RECONCILE_READ_UNITS_PER_SECOND(
+            "reconcile.read.units.per.second",
+            "0",
+            "Read capacity units per second the report may use on the source and aggregate tables (its Scan, Query and GetItem calls together); 0: no limit."),
+    RECONCILE_SCAN_SEGMENTS(
+            "reconcile.scan.segments",
+            "8",
+            "Parallel Scan segments (and threads) of the report's table scan (1-1000)."),
+    RECONCILE_MARGIN_MS(
+            "reconcile.margin.ms",
+            "30000",
+            "Margin of the drift-or-lag rule (ms): at least the job's stream lag plus the time it takes to publish a checkpoint's outputs."),
+    RECONCILE_SETTLE_MS(
+            "reconcile.settle.ms",
+            "0",
+            "How long after the first look the second look comes (ms); 0: aggregate.window.ms + checkpoint.interval.ms + reconcile.margin.ms. A difference is drift only if it is still there and the outputs did not move."),
+    RECONCILE_OUTPUT_PATH(
+            "reconcile.output.path",
+            "",
+            "Where the report is written (a file: local path, file:// or s3://): one JSON line per list with a difference, then the summary line; empty: the log."),
+    RECONCILE_METRICS_HOLD_MS(
+            "reconcile.metrics.hold.ms",
+            "0",
+            "How long the report job stays up after the report, so that its metrics are sent (Managed Service for Apache Flink sends them every minute: 120000 there) (ms)."),
+
     DEADLETTER_PATH(
             "deadletter.path",
             "",

@@ -323,6 +323,7 @@ class DeploymentTemplateTest {
                         "aws.credentials.secret.access.key",
                         "source.stream.arn",
                         "deadletter.path",
+                        "reconcile.output.path",
                         "checkpoint.dir",
                         "sink.search.username",
                         "sink.search.password.env",
