@@ -1,0 +1,411 @@
+package io.streamsync.sink.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamsync.aggregate.ListAggregate;
+import io.streamsync.sink.rejections.RejectionLog;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+
+/**
+ * The aggregate table's publisher against a scripted table, in milliseconds and without services:
+ * the fast twin of {@link AggregateTablePublisherTest} (which runs the same publisher against moto
+ * through the real SDK) for the mutation check of issue 32, which runs only fast unit tests.
+ *
+ * <p>The scripted table evaluates the condition the publisher sends, in the one shape {@code
+ * attribute_not_exists(#k) OR #v <op> :v} with any comparison operator, as DynamoDB would; any
+ * other condition fails the test. So the mutation "{@code #v < :v} turned into {@code #v <> :v}"
+ * fails {@link #aRowIsReplacedOnlyByAStrictlyHigherVersion} here too (PIT does not mutate string
+ * constants; that mutation was applied by hand, see the testing page). Errors are answered as the
+ * SDK answers them: the future fails with a {@link CompletionException} around the service's
+ * exception.
+ */
+class AggregateTablePublisherUnitTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern CONDITION =
+            Pattern.compile("attribute_not_exists\\(#k\\) OR #v (<|<=|<>|=|>=|>) :v");
+
+    @TempDir Path dir;
+
+    /** Counters a test can read back. */
+    private static final class Metrics extends UnregisteredMetricsGroup {
+        final Map<String, Counter> counters = new HashMap<>();
+
+        @Override
+        public Counter counter(String name) {
+            return counters.computeIfAbsent(name, n -> super.counter(n));
+        }
+
+        long count(String name) {
+            Counter c = counters.get(name);
+            return c == null ? 0 : c.getCount();
+        }
+    }
+
+    /** What the table answers to one attempt of a list's write: an error, or null to apply it. */
+    private interface Script {
+        Throwable answer(String listId, int attempt, long elapsedMillis);
+    }
+
+    /** A table of rows keyed by the key attribute, written by conditional puts only. */
+    private static final class ScriptedTable implements DynamoDbAsyncClient {
+        final Map<String, Map<String, AttributeValue>> rows = new HashMap<>();
+        final Map<String, Integer> attempts = new HashMap<>();
+        final List<PutItemRequest> requests = new ArrayList<>();
+        final long start = System.nanoTime();
+        final Script script;
+        boolean closed;
+
+        ScriptedTable(Script script) {
+            this.script = script;
+        }
+
+        @Override
+        public synchronized CompletableFuture<PutItemResponse> putItem(PutItemRequest r) {
+            requests.add(r);
+            String keyName = r.expressionAttributeNames().get("#k");
+            String id = r.item().get(keyName).s();
+            int attempt = attempts.merge(id, 1, Integer::sum);
+            Throwable error = script.answer(id, attempt, (System.nanoTime() - start) / 1_000_000);
+            if (error != null) {
+                return CompletableFuture.failedFuture(new CompletionException(error));
+            }
+            Matcher m = CONDITION.matcher(r.conditionExpression());
+            assertThat(m.matches()).as(r.conditionExpression()).isTrue();
+            Map<String, AttributeValue> old = rows.get(id);
+            long v = Long.parseLong(r.expressionAttributeValues().get(":v").n());
+            boolean holds =
+                    old == null
+                            || compare(
+                                    Long.parseLong(
+                                            old.get(r.expressionAttributeNames().get("#v")).n()),
+                                    m.group(1),
+                                    v);
+            if (!holds) {
+                return CompletableFuture.failedFuture(
+                        new CompletionException(
+                                ConditionalCheckFailedException.builder()
+                                        .statusCode(400)
+                                        .message("The conditional request failed")
+                                        .build()));
+            }
+            rows.put(id, r.item());
+            return CompletableFuture.completedFuture(PutItemResponse.builder().build());
+        }
+
+        private static boolean compare(long stored, String op, long v) {
+            switch (op) {
+                case "<":
+                    return stored < v;
+                case "<=":
+                    return stored <= v;
+                case "<>":
+                    return stored != v;
+                case "=":
+                    return stored == v;
+                case ">=":
+                    return stored >= v;
+                default:
+                    return stored > v;
+            }
+        }
+
+        long number(String list, String attribute) {
+            return Long.parseLong(rows.get(list).get(attribute).n());
+        }
+
+        @Override
+        public String serviceName() {
+            return "dynamodb";
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    private static DynamoDbException error(int status, String code, String message) {
+        return (DynamoDbException)
+                DynamoDbException.builder()
+                        .statusCode(status)
+                        .message(message)
+                        .awsErrorDetails(
+                                AwsErrorDetails.builder()
+                                        .errorCode(code)
+                                        .errorMessage(message)
+                                        .build())
+                        .build();
+    }
+
+    private static final Throwable THROTTLED =
+            error(400, "ProvisionedThroughputExceededException", "rate exceeded");
+
+    private static ListAggregate agg(String list, long count, long version) {
+        return new ListAggregate(list, count, version, -1, -1, 0, 0, 0, 0, 1_700_000_000_000L);
+    }
+
+    private AggregateTablePublisher publisher(
+            ScriptedTable table, long retryTimeoutMs, int concurrency, Metrics m) {
+        return new AggregateTablePublisher(
+                table,
+                "aggregates",
+                "listId",
+                concurrency,
+                Duration.ofMillis(retryTimeoutMs),
+                new RejectionLog(dir.toString(), "aggregate-table-sink", 0),
+                m);
+    }
+
+    private List<JsonNode> deadLetters() throws IOException {
+        Path sinkDir = dir.resolve("aggregate-table-sink");
+        if (!Files.isDirectory(sinkDir)) {
+            return List.of();
+        }
+        List<JsonNode> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(sinkDir)) {
+            for (Path f : files.collect(Collectors.toList())) {
+                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                    out.add(MAPPER.readTree(line));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void theRequestIsAConditionalPutOfTheItemAtItsVersion() {
+        ScriptedTable t = new ScriptedTable((id, n, ms) -> null);
+        PutItemRequest r = publisher(t, 1000, 1, new Metrics()).request(agg("l1", 3, 42));
+        assertThat(r.tableName()).isEqualTo("aggregates");
+        assertThat(r.conditionExpression()).isEqualTo("attribute_not_exists(#k) OR #v < :v");
+        assertThat(r.expressionAttributeNames()).isEqualTo(Map.of("#k", "listId", "#v", "version"));
+        assertThat(r.expressionAttributeValues())
+                .isEqualTo(Map.of(":v", AttributeValue.fromN("42")));
+        assertThat(r.item().get("listId")).isEqualTo(AttributeValue.fromS("l1"));
+        assertThat(r.item().get("version")).isEqualTo(AttributeValue.fromN("42"));
+        assertThat(r.item().get("taskCount")).isEqualTo(AttributeValue.fromN("3"));
+    }
+
+    @Test
+    void aRowIsReplacedOnlyByAStrictlyHigherVersion() throws Exception {
+        ScriptedTable t = new ScriptedTable((id, n, ms) -> null);
+        Metrics m = new Metrics();
+        AggregateTablePublisher p = publisher(t, 10_000, 4, m);
+        p.publish(List.of(agg("a", 5, 50), agg("b", 1, 10)));
+        assertThat(t.number("a", "taskCount")).isEqualTo(5);
+        assertThat(m.count("aggregateWrites")).isEqualTo(2);
+
+        p.publish(List.of(agg("a", 4, 40))); // older, published again after a restore: refused
+        assertThat(t.number("a", "version")).isEqualTo(50);
+        assertThat(t.number("a", "taskCount")).isEqualTo(5);
+
+        p.publish(List.of(agg("a", 7, 50))); // the same version: refused too
+        assertThat(t.number("a", "taskCount")).isEqualTo(5);
+        assertThat(m.count("aggregateWritesAlreadyNewer")).isEqualTo(2);
+        assertThat(m.count("aggregateWritesRetried")).isZero();
+
+        p.publish(List.of(agg("a", 6, 51), agg("c", 2, 20)));
+        assertThat(t.number("a", "version")).isEqualTo(51);
+        assertThat(t.number("a", "taskCount")).isEqualTo(6);
+        assertThat(t.number("c", "taskCount")).isEqualTo(2);
+        assertThat(m.count("aggregateWrites")).isEqualTo(4);
+        assertThat(t.requests).hasSize(6); // a refused write is not retried
+    }
+
+    @Test
+    void throttlingFiveHundredsAndNoAnswerAreRetriedUntilTheyGoThrough() throws Exception {
+        ScriptedTable t =
+                new ScriptedTable(
+                        (id, n, ms) -> {
+                            switch (id) {
+                                case "throttled":
+                                    return n <= 2 ? THROTTLED : null;
+                                case "five-hundred":
+                                    return n == 1
+                                            ? error(503, "ServiceUnavailable", "try later")
+                                            : null;
+                                case "no-answer":
+                                    return n == 1
+                                            ? SdkClientException.create("connection refused")
+                                            : null;
+                                default:
+                                    return null;
+                            }
+                        });
+        Metrics m = new Metrics();
+        // concurrency 1: every permit must come back for the next write to start
+        publisher(t, 10_000, 1, m)
+                .publish(
+                        List.of(
+                                agg("throttled", 1, 10),
+                                agg("five-hundred", 2, 20),
+                                agg("no-answer", 3, 30),
+                                agg("fine", 4, 40)));
+        assertThat(t.rows).containsOnlyKeys("throttled", "five-hundred", "no-answer", "fine");
+        assertThat(t.number("no-answer", "taskCount")).isEqualTo(3);
+        assertThat(m.count("aggregateWrites")).isEqualTo(4);
+        assertThat(m.count("aggregateWritesRetried")).isEqualTo(4); // 3, then "throttled" again
+        assertThat(t.attempts)
+                .isEqualTo(Map.of("throttled", 3, "five-hundred", 2, "no-answer", 2, "fine", 1));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aRefusalOfTheRequestAsSuchFailsTheJobOverNamingTheTableAndTheList() {
+        String longId = "L".repeat(100);
+        ScriptedTable t =
+                new ScriptedTable(
+                        (id, n, ms) ->
+                                id.equals(longId)
+                                        ? error(
+                                                400,
+                                                "ResourceNotFoundException",
+                                                "Requested resource not found")
+                                        : null);
+        Metrics m = new Metrics();
+        assertThatThrownBy(
+                        () ->
+                                publisher(t, 10_000, 4, m)
+                                        .publish(List.of(agg("ok", 1, 10), agg(longId, 2, 20))))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith(
+                        "the aggregate table aggregates refused the write of list "
+                                + "L".repeat(64)
+                                + "... (100 characters): Requested resource not found")
+                .hasCauseInstanceOf(DynamoDbException.class);
+        assertThat(m.count("aggregateWritesRejected")).isZero();
+        assertThat(m.count("aggregateWritesRetried")).isZero();
+        assertThat(t.attempts.get(longId)).isEqualTo(1);
+
+        ScriptedTable denied =
+                new ScriptedTable(
+                        (id, n, ms) -> error(400, "ValidationException", "Missing the key listId"));
+        assertThatThrownBy(() -> publisher(denied, 10_000, 4, m).publish(List.of(agg("x", 1, 1))))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith(
+                        "the aggregate table aggregates refused the write of list x: Missing the key listId");
+    }
+
+    @Test
+    void aRowRefusedForGoodIsADeadLetterWithItsReasonAndTheOthersArePublished() throws Exception {
+        String tooLong = "L".repeat(5000);
+        String limit = "Size of hashkey has exceeded the maximum size limit of 2048 bytes";
+        ScriptedTable t =
+                new ScriptedTable(
+                        (id, n, ms) ->
+                                id.length() > 2048
+                                        ? error(400, "ValidationException", limit)
+                                        : null);
+        Metrics m = new Metrics();
+        publisher(t, 10_000, 4, m)
+                .publish(List.of(agg("ok-1", 1, 10), agg(tooLong, 3, 30), agg("ok-2", 2, 20)));
+        assertThat(t.rows).containsOnlyKeys("ok-1", "ok-2");
+        assertThat(m.count("aggregateWrites")).isEqualTo(2);
+        assertThat(m.count("aggregateWritesRejected")).isEqualTo(1);
+        assertThat(m.count("aggregateWritesRetried")).isZero();
+        List<JsonNode> letters = deadLetters(); // flushed by the publication: a complete file
+        assertThat(letters).hasSize(1);
+        JsonNode l = letters.get(0);
+        assertThat(l.get("stage").asText()).isEqualTo("aggregate-table-sink");
+        assertThat(l.get("reason").asText()).isEqualTo("400 ValidationException: " + limit);
+        assertThat(l.get("table").asText()).isEqualTo("aggregates");
+        assertThat(l.get("listId").asText()).isEqualTo("L".repeat(4096));
+        assertThat(l.get("truncated").asBoolean()).isTrue();
+        assertThat(l.get("listIdLength").asInt()).isEqualTo(5000);
+        assertThat(l.get("version").asLong()).isEqualTo(30);
+        assertThat(l.get("taskCount").asLong()).isEqualTo(3);
+        assertThat(l.has("time")).isTrue();
+    }
+
+    @Test
+    void aRowJustUnderTheDeadLetterCutIsWrittenWhole() throws Exception {
+        String id = "K".repeat(4096);
+        ScriptedTable t =
+                new ScriptedTable(
+                        (k, n, ms) ->
+                                error(
+                                        400,
+                                        "ItemCollectionSizeLimitExceededException",
+                                        "Collection size exceeded."));
+        Metrics m = new Metrics();
+        publisher(t, 10_000, 4, m).publish(List.of(agg(id, 1, 1)));
+        JsonNode l = deadLetters().get(0);
+        assertThat(l.get("listId").asText()).isEqualTo(id);
+        assertThat(l.get("truncated").asBoolean()).isFalse();
+    }
+
+    @Test
+    void writesFailingWithoutProgressAreGivenUpAfterTheTimeout() {
+        ScriptedTable t = new ScriptedTable((id, n, ms) -> THROTTLED);
+        Metrics m = new Metrics();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> publisher(t, 300, 4, m).publish(List.of(agg("a", 1, 1))))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith(
+                        "gave up after 300 ms of failures without progress"
+                                + " (sink.commit.retry.timeout.ms): 1 aggregate writes still failing");
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(300);
+        assertThat(t.attempts.get("a")).isGreaterThan(1);
+        assertThat(m.count("aggregateWritesRetried")).isEqualTo((long) t.attempts.get("a"));
+        assertThat(t.rows).isEmpty();
+    }
+
+    /**
+     * The timeout bounds a failing period, not the publication: "slow" goes through after 700 ms,
+     * within the first period of 1 s, which restarts the period; "slower" goes through after 1.4 s,
+     * within the second. Without the restart (the publisher not reporting the progress to its
+     * backoff) the publication gives up at 1 s. Slowness of the machine only moves the attempts
+     * later, which cannot make this fail.
+     */
+    @Test
+    void progressStartsANewFailingPeriod() throws Exception {
+        ScriptedTable t =
+                new ScriptedTable(
+                        (id, n, ms) -> {
+                            if (id.equals("slow") && ms < 700) {
+                                return THROTTLED;
+                            }
+                            return id.equals("slower") && ms < 1400 ? THROTTLED : null;
+                        });
+        Metrics m = new Metrics();
+        publisher(t, 1000, 4, m).publish(List.of(agg("slow", 1, 1), agg("slower", 2, 2)));
+        assertThat(t.rows).containsOnlyKeys("slow", "slower");
+        assertThat(m.count("aggregateWrites")).isEqualTo(2);
+    }
+
+    @Test
+    void closingClosesTheClient() throws Exception {
+        ScriptedTable t = new ScriptedTable((id, n, ms) -> null);
+        publisher(t, 1000, 1, new Metrics()).close();
+        assertThat(t.closed).isTrue();
+    }
+}
