@@ -7,6 +7,7 @@ import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.ItemKeys;
 import io.streamsync.config.JobConfig;
+import io.streamsync.filter.EventFilter;
 import io.streamsync.sink.search.SearchResponse;
 import io.streamsync.sink.search.SearchTransport;
 import io.streamsync.source.scan.ScannedItems;
@@ -58,6 +59,7 @@ public final class Reconciler {
     private final Sleeper sleeper;
     private final ReadBudget budget;
     private final ChangeRecordParser parser;
+    private final EventFilter filter; // null: every record counts
     private final AtomicLong itemsScanned = new AtomicLong();
     private final AtomicLong itemsUnreadable = new AtomicLong();
     private final AtomicLong itemsFilteredOut = new AtomicLong();
@@ -70,6 +72,7 @@ public final class Reconciler {
             LongSupplier clock,
             Sleeper sleeper) {
         this.config = config;
+        this.filter = EventFilter.fromConfig(config);
         this.settings = settings;
         this.ddb = ddb;
         this.search = search;
@@ -436,7 +439,7 @@ public final class Reconciler {
             } // the job makes it a dead letter: not in the outputs
             return;
         }
-        if (config.eventFilter != null && !config.eventFilter.matches(parser.readTree(record))) {
+        if (filter != null && !filter.matches(parser.readTree(record))) {
             if (firstLook) {
                 itemsFilteredOut.incrementAndGet();
             }
