@@ -101,24 +101,9 @@ public final class AwsSettings implements Serializable {
         return b.build();
     }
 
-    public static AwsCredentialsProvider credentials(JobConfig c) {
-        return of(c).credentials();
-    }
-
-    /**
-     * The asynchronous DynamoDB client of the aggregate-table writer (SDK retries throttling with
-     * backoff).
-     */
-    public static DynamoDbAsyncClient dynamoDbAsync(JobConfig c) {
-        return of(c).dynamoDbAsync();
-    }
-
-    /**
-     * A synchronous DynamoDB client, with the SDK's default retries (start-up checks, the scan's
-     * enumerator).
-     */
+    /** A synchronous DynamoDB client, with the SDK's default retries (the start-up checks). */
     public static DynamoDbClient dynamoDb(JobConfig c) {
-        return dynamoDb(c, null);
+        return of(c).dynamoDb();
     }
 
     /**
@@ -129,17 +114,11 @@ public final class AwsSettings implements Serializable {
         DynamoDbStreamsClientBuilder b =
                 DynamoDbStreamsClient.builder()
                         .region(Region.of(c.awsRegion))
-                        .credentialsProvider(credentials(c));
+                        .credentialsProvider(of(c).credentials());
         if (c.awsStreamsEndpoint != null) {
             b.endpointOverride(c.awsStreamsEndpoint);
         }
         return b.build();
-    }
-
-    /** A synchronous DynamoDB client with the given retry strategy (null: the SDK's default). */
-    public static DynamoDbClient dynamoDb(
-            JobConfig c, software.amazon.awssdk.retries.api.RetryStrategy retries) {
-        return of(c).dynamoDb(retries);
     }
 
     @Override

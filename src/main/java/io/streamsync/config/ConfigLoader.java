@@ -1,7 +1,6 @@
 package io.streamsync.config;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,12 +64,6 @@ public final class ConfigLoader {
             throw new ConfigException(
                     "cannot read config file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-        return toMap(p);
-    }
-
-    public static Map<String, String> fromStream(InputStream in) throws IOException {
-        Properties p = new Properties();
-        p.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
         return toMap(p);
     }
 

@@ -586,7 +586,6 @@ public final class JobConfig implements Serializable {
         return new TreeMap<>(values);
     }
 
-    /** Keys of earlier releases that this one no longer reads, with what replaces them. */
     /** An ISO-8601 instant or epoch milliseconds; null if neither. */
     private static java.time.Instant parseInstant(String text) {
         try {
@@ -598,6 +597,7 @@ public final class JobConfig implements Serializable {
         }
     }
 
+    /** Keys of earlier releases that this one no longer reads, with what replaces them. */
     private static final Map<String, String> RETIRED =
             Map.of(
                     "source.kinesis.reader",

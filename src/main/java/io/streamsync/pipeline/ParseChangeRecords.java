@@ -95,23 +95,9 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
     private transient Counter deadLetters;
     private transient Counter filteredOut;
 
-    public ParseChangeRecords(KeySchema keySchema, int maxRecordBytes, int maxDeadLetterBytes) {
-        this(keySchema, maxRecordBytes, maxDeadLetterBytes, null, false, null);
-    }
-
     /**
-     * With an event filter (null: none): records that do not match it are marked {@link
-     * ChangeEvent#filteredOut}.
-     */
-    public ParseChangeRecords(
-            KeySchema keySchema,
-            int maxRecordBytes,
-            int maxDeadLetterBytes,
-            io.streamsync.filter.EventFilter filter) {
-        this(keySchema, maxRecordBytes, maxDeadLetterBytes, filter, false, null);
-    }
-
-    /**
+     * @param filter the event filter (null: none): records that do not match it are marked {@link
+     *     ChangeEvent#filteredOut}
      * @param kinesisRecords the records come from Kinesis Data Streams for DynamoDB: ordered by
      *     {@link io.streamsync.change.KinesisOrdering}, and records of another table than {@code
      *     expectedTable} (when given) are dead letters

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.KeySchema;
+import io.streamsync.config.JobConfig;
 import io.streamsync.deadletter.DeadLetter;
 import io.streamsync.source.RawRecord;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -72,8 +74,27 @@ class ParseChangeRecordsTest {
         }
     }
 
+    /** The configuration's defaults (source.max.record.bytes, deadletter.max.record.bytes). */
+    private static final JobConfig DEFAULTS = JobConfig.from(Map.of());
+
     private static ParseChangeRecords kinesis() {
-        return new ParseChangeRecords(TODO, 1 << 20, 16_384, null, true, "todoListTask");
+        return new ParseChangeRecords(
+                TODO,
+                DEFAULTS.maxRecordBytes,
+                DEFAULTS.deadLetterMaxRecordBytes,
+                null,
+                true,
+                "todoListTask");
+    }
+
+    private static ParseChangeRecords dynamoDbStreams() {
+        return new ParseChangeRecords(
+                TODO,
+                DEFAULTS.maxRecordBytes,
+                DEFAULTS.deadLetterMaxRecordBytes,
+                null,
+                false,
+                null);
     }
 
     @Test
@@ -121,10 +142,7 @@ class ParseChangeRecordsTest {
                         + ChangeRecordParser.SCAN_EVENT_SOURCE
                         + "\",\"tableName\":\"todoListTask\",\"dynamodb\":{\"Keys\":{\"listId\":{\"S\":\"l\"},\"taskId\":{\"S\":\"t\"}},"
                         + "\"NewImage\":{\"listId\":{\"S\":\"l\"},\"taskId\":{\"S\":\"t\"}},\"SequenceNumber\":\"0\",\"StreamViewType\":\"NEW_IMAGE\"}}";
-        for (ParseChangeRecords fn :
-                new ParseChangeRecords[] {
-                    kinesis(), new ParseChangeRecords(TODO, 1 << 20, 16_384)
-                }) {
+        for (ParseChangeRecords fn : new ParseChangeRecords[] {kinesis(), dynamoDbStreams()}) {
             try (Run run = new Run(fn)) {
                 run.add(
                         new RawRecord(
@@ -151,7 +169,13 @@ class ParseChangeRecordsTest {
         private final Error error;
 
         FailingParse(Error error) {
-            super(TODO, 1 << 20, 16_384);
+            super(
+                    TODO,
+                    DEFAULTS.maxRecordBytes,
+                    DEFAULTS.deadLetterMaxRecordBytes,
+                    null,
+                    false,
+                    null);
             this.error = error;
         }
 
@@ -292,10 +316,7 @@ class ParseChangeRecordsTest {
                                 + ",\"ApproximateCreationDateTimePrecision\":\"MICROSECOND\",",
                         "");
         assertThat(noTime).doesNotContain("ApproximateCreationDateTime");
-        for (ParseChangeRecords fn :
-                new ParseChangeRecords[] {
-                    kinesis(), new ParseChangeRecords(TODO, 1 << 20, 16_384)
-                }) {
+        for (ParseChangeRecords fn : new ParseChangeRecords[] {kinesis(), dynamoDbStreams()}) {
             try (Run run = new Run(fn)) {
                 run.add(new RawRecord(kinesisWithSeq, "shardId-000000000000", "4970", ARRIVAL));
                 run.add(new RawRecord(noTime, "shardId-000000000000", "4971", ARRIVAL));

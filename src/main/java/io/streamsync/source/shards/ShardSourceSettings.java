@@ -45,26 +45,6 @@ public final class ShardSourceSettings implements Serializable {
             Duration pollInterval,
             int maxRecordsPerCall,
             boolean continueOnTrimmedData,
-            Duration retryTimeout) {
-        this(
-                endpoint,
-                initial,
-                discoveryInterval,
-                pollInterval,
-                maxRecordsPerCall,
-                continueOnTrimmedData,
-                retryTimeout,
-                Duration.ofMillis(2000),
-                Duration.ofMillis(3000));
-    }
-
-    public ShardSourceSettings(
-            StreamEndpoint endpoint,
-            StartPosition initial,
-            Duration discoveryInterval,
-            Duration pollInterval,
-            int maxRecordsPerCall,
-            boolean continueOnTrimmedData,
             Duration retryTimeout,
             Duration watermarkOutOfOrderness,
             Duration watermarkHeadDelay) {

@@ -15,7 +15,7 @@ final class TestPublishers {
 
     static AggregateTablePublisher aggregateTable(JobConfig config, MetricGroup metrics) {
         return new AggregateTablePublisher(
-                AwsSettings.dynamoDbAsync(config),
+                AwsSettings.of(config).dynamoDbAsync(),
                 config.aggregateTable,
                 config.aggregateTableKey,
                 config.dynamoMaxBatchSize * config.dynamoMaxInFlight,

@@ -156,7 +156,7 @@ class ChildDiscoveryGapMeasurementTest {
     private static List<Long> run(boolean childQuery) throws Exception {
         RollingStream stream = new RollingStream(childQuery);
         ShardSourceSettings settings =
-                new ShardSourceSettings(
+                TestShardSettings.of(
                         null,
                         StartPosition.TRIM_HORIZON,
                         Duration.ofSeconds(10),

@@ -161,7 +161,7 @@ class ShardEnumeratorTest {
     }
 
     private static ShardSourceSettings settings() {
-        return new ShardSourceSettings(
+        return TestShardSettings.of(
                 null,
                 StartPosition.TRIM_HORIZON,
                 Duration.ofSeconds(10),
@@ -335,7 +335,7 @@ class ShardEnumeratorTest {
     }
 
     private static ShardSourceSettings settings(boolean continueOnTrimmed, Duration retryTimeout) {
-        return new ShardSourceSettings(
+        return TestShardSettings.of(
                 null,
                 StartPosition.TRIM_HORIZON,
                 Duration.ofSeconds(10),

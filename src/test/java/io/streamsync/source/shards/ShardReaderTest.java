@@ -108,7 +108,7 @@ class ShardReaderTest {
 
     private ShardReader reader(ShardSplitReaderTest.ScriptedStream stream) {
         ShardSourceSettings settings =
-                new ShardSourceSettings(
+                TestShardSettings.of(
                         null,
                         StartPosition.TRIM_HORIZON,
                         Duration.ofSeconds(10),

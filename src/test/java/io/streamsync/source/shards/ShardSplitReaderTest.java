@@ -171,7 +171,7 @@ class ShardSplitReaderTest {
     }
 
     private static ShardSourceSettings settings(boolean continueOnTrimmed, Duration retryTimeout) {
-        return new ShardSourceSettings(
+        return TestShardSettings.of(
                 null,
                 StartPosition.TRIM_HORIZON,
                 Duration.ofSeconds(10),
