@@ -164,7 +164,10 @@ class ReaderVisibilityITCase {
             } finally {
                 job.cancel().get(3, TimeUnit.MINUTES);
             }
-            Thread.sleep(500); // the reader's last rounds
+            long round = reader.rounds(); // two more rounds of the reader over the final state
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () -> reader.rounds() >= round + 2 ? null : "the reader's last rounds");
             reader.close();
 
             StreamHistory history =
