@@ -157,7 +157,7 @@ class FaultToleranceITCase {
 
     private static void awaitOperations(Run run, long rows) throws Exception {
         Poll.until(
-                Duration.ofSeconds(60),
+                Duration.ofSeconds(120), // 60 s was short on a machine shared by several builds
                 () ->
                         TodoTables.scan(SERVICES.ddb(), run.source).size() >= rows
                                 ? null
@@ -255,6 +255,7 @@ class FaultToleranceITCase {
         Run run = new Run("savepoint", dir);
         JobClient first = run.start();
         JobClient second = null;
+        boolean stopped = false;
         try (VisibilityAuditor watcher = run.watch()) {
             Thread traffic = run.traffic(2500, 4L);
             awaitOperations(run, 400);
@@ -264,6 +265,7 @@ class FaultToleranceITCase {
                                     dir.resolve("savepoints").toUri().toString(),
                                     SavepointFormatType.CANONICAL)
                             .get();
+            stopped = true;
             awaitOperations(run, 700); // traffic goes on while no job runs
             Configuration restore = new Configuration();
             restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
@@ -272,6 +274,11 @@ class FaultToleranceITCase {
             Poll.until(CONVERGE, run::check);
             run.assertNothingRolledBack(watcher);
         } finally {
+            // a failure before the stop would leave the first job holding the slots of the next
+            // test
+            if (!stopped) {
+                first.cancel().get();
+            }
             if (second != null) {
                 second.cancel().get();
             }

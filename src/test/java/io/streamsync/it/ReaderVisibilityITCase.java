@@ -164,7 +164,10 @@ class ReaderVisibilityITCase {
             } finally {
                 job.cancel().get(3, TimeUnit.MINUTES);
             }
-            Thread.sleep(500); // the reader's last rounds
+            long round = reader.rounds(); // two more rounds of the reader over the final state
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () -> reader.rounds() >= round + 2 ? null : "the reader's last rounds");
             reader.close();
 
             StreamHistory history =
@@ -320,24 +323,28 @@ class ReaderVisibilityITCase {
                         .map(i -> i.get("listId").s())
                         .distinct()
                         .count();
-        // evidence, not a sleep: the source read every change, and the sinks' writers received at
-        // least one state per list (each list's aggregate, for the table and its document)
+        // evidence, not a sleep: the source read every change, the aggregator emitted at least one
+        // aggregate per list, and the sinks' writers (chained to it) received states
         Poll.until(
                 Duration.ofSeconds(90),
                 () -> {
                     io.streamsync.testing.ReportedMetrics m = FLINK.reported(job.getJobID());
                     long read = m.sum("recordsRead");
+                    long emitted = m.sum("aggregatesEmitted");
                     long received = m.sum("statesReceived");
-                    return read >= changes && received >= 2 * lists
+                    return read >= changes && emitted >= lists && received >= 2 * lists
                             ? null
                             : "the job read "
                                     + read
                                     + " of "
                                     + changes
-                                    + " changes; its sinks received "
+                                    + " changes, emitted "
+                                    + emitted
+                                    + " aggregates for "
+                                    + lists
+                                    + " lists; its sinks received "
                                     + received
-                                    + " states, waiting for "
-                                    + 2 * lists;
+                                    + " states";
                 });
         assertThat(FLINK.completedCheckpoints(job.getJobID())).as("checkpoints completed").isZero();
         assertThat(TodoTables.scan(SERVICES.ddb(), counts))

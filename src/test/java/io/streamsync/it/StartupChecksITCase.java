@@ -24,6 +24,9 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * loop.
  */
 class StartupChecksITCase {
+    /** A port held bound without listening: nothing answers there, nothing else can bind it. */
+    private static final ManagedProcess.NoListener NOWHERE = ManagedProcess.portNobodyListensOn();
+
     private static Moto dynamo;
     private static DynamoDbClient ddb;
 
@@ -131,7 +134,7 @@ class StartupChecksITCase {
                         "sink.search.enabled",
                         "true",
                         "sink.search.hosts",
-                        "http://127.0.0.1:" + ManagedProcess.freePort());
+                        NOWHERE.url());
         // the source is checked before anything is created in the search cluster (here: none is
         // reachable)
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(p)))
@@ -155,7 +158,7 @@ class StartupChecksITCase {
                         "sink.search.enabled",
                         "true",
                         "sink.search.hosts",
-                        "http://127.0.0.1:" + ManagedProcess.freePort());
+                        NOWHERE.url());
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(p)))
                 .hasMessageContaining("'sink.search.item.index' asks for item documents")
                 .hasMessageContaining(
@@ -200,7 +203,7 @@ class StartupChecksITCase {
 
     @Test
     void anUnreachableDynamoDbIsReportedWithTheEndpointAndItsKey() {
-        String nowhere = "http://127.0.0.1:" + ManagedProcess.freePort();
+        String nowhere = NOWHERE.url();
         assertThatThrownBy(() -> Startup.prepare(JobConfig.from(props("aws.endpoint", nowhere))))
                 .hasMessageContaining(
                         "cannot reach DynamoDB at " + nowhere + " (config key 'aws.endpoint')");

@@ -135,9 +135,52 @@ public final class FlinkCluster
         flink.beforeEach(context);
     }
 
+    /**
+     * Cancels every job a test left running (a test that failed before its own cancel, for one) and
+     * waits until none runs: Flink's extension, registered per class, leaves them holding the
+     * slots, and the next tests' jobs then never start.
+     */
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
-        flink.afterEach(context);
+        try (org.apache.flink.client.program.rest.RestClusterClient<
+                        org.apache.flink.client.deployment.StandaloneClusterId>
+                client =
+                        new org.apache.flink.client.program.rest.RestClusterClient<>(
+                                flink.getClientConfiguration(),
+                                org.apache.flink.client.deployment.StandaloneClusterId
+                                        .getInstance())) {
+            for (var job : client.listJobs().get()) {
+                if (!job.getJobState().isGloballyTerminalState()
+                        && job.getJobState() != org.apache.flink.api.common.JobStatus.CANCELLING) {
+                    System.err.println(
+                            "FlinkCluster: cancelling job "
+                                    + job.getJobId()
+                                    + " ("
+                                    + job.getJobName()
+                                    + ") that "
+                                    + context.getDisplayName()
+                                    + " left "
+                                    + job.getJobState());
+                    try {
+                        client.cancel(job.getJobId()).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // it ended meanwhile: the poll below checks that none runs
+                    }
+                }
+            }
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () -> {
+                        for (var job : client.listJobs().get()) {
+                            if (!job.getJobState().isGloballyTerminalState()) {
+                                return "job " + job.getJobId() + " " + job.getJobState();
+                            }
+                        }
+                        return null;
+                    });
+        } finally {
+            flink.afterEach(context);
+        }
     }
 
     @Override

@@ -47,6 +47,41 @@ public class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A port on 127.0.0.1 that nothing answers on until {@link NoListener#close}: it is bound here
+     * without listening, so no other process can take it and a connection is refused.
+     */
+    public static NoListener portNobodyListensOn() {
+        return new NoListener();
+    }
+
+    /** See {@link #portNobodyListensOn}. */
+    public static final class NoListener implements AutoCloseable {
+        private final Socket socket = new Socket();
+
+        NoListener() {
+            try {
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+            } catch (IOException e) {
+                throw new IllegalStateException("no port to bind", e);
+            }
+        }
+
+        public int port() {
+            return socket.getLocalPort();
+        }
+
+        /** http://127.0.0.1:port */
+        public String url() {
+            return "http://127.0.0.1:" + port();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
     public static boolean portOpen(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -47,6 +47,8 @@ public final class VisibilityAuditor implements AutoCloseable {
     private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicLong rounds =
+            new java.util.concurrent.atomic.AtomicLong();
 
     public VisibilityAuditor(
             DynamoDbClient ddb,
@@ -71,6 +73,7 @@ public final class VisibilityAuditor implements AutoCloseable {
                                 }
                                 read(search, aggregateIndex, "aggregate document");
                                 read(search, itemIndex, "item document");
+                                rounds.incrementAndGet();
                                 try {
                                     Thread.sleep(50);
                                 } catch (InterruptedException e) {
@@ -181,6 +184,11 @@ public final class VisibilityAuditor implements AutoCloseable {
                 errors.add("... and more");
             }
         }
+    }
+
+    /** Rounds over the three outputs completed so far. */
+    public long rounds() {
+        return rounds.get();
     }
 
     /** The auditor's own errors (at most 20 and an ellipsis). */
