@@ -25,6 +25,16 @@ class NumberBoundsTest {
         assertThatThrownBy(() -> render(longest + "0")).isInstanceOf(InvalidRecordException.class);
     }
 
+    /** Kills {@code i < n} as {@code i <= n} before the sign (an empty text read past its end). */
+    @Test
+    void anEmptyNumberIsNotANumber() {
+        assertThatThrownBy(() -> render(""))
+                .isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("is not a number");
+        assertThatThrownBy(() -> DynamoJson.checkNumber("", new DynamoJson.Path("N")))
+                .isInstanceOf(InvalidRecordException.class);
+    }
+
     @Test
     void aZeroTakesAnExponentOfNineDigitsAndNoMore() {
         assertThat(render("0E999999999")).isEqualTo(new BigDecimal("0E999999999").toString());
