@@ -76,7 +76,7 @@ class AggregateTablePublisherUnitTest {
     }
 
     /** A table of rows keyed by the key attribute, written by conditional puts only. */
-    private static final class ScriptedTable implements DynamoDbAsyncClient {
+    private static class ScriptedTable implements DynamoDbAsyncClient {
         final Map<String, Map<String, AttributeValue>> rows = new HashMap<>();
         final Map<String, Integer> attempts = new HashMap<>();
         final List<PutItemRequest> requests = new ArrayList<>();
@@ -253,6 +253,10 @@ class AggregateTablePublisherUnitTest {
                                     return n == 1
                                             ? error(503, "ServiceUnavailable", "try later")
                                             : null;
+                                case "internal":
+                                    return n == 1
+                                            ? error(500, "InternalServerError", "oops")
+                                            : null;
                                 case "no-answer":
                                     return n == 1
                                             ? SdkClientException.create("connection refused")
@@ -269,13 +273,26 @@ class AggregateTablePublisherUnitTest {
                                 agg("throttled", 1, 10),
                                 agg("five-hundred", 2, 20),
                                 agg("no-answer", 3, 30),
+                                agg("internal", 5, 50),
                                 agg("fine", 4, 40)));
-        assertThat(t.rows).containsOnlyKeys("throttled", "five-hundred", "no-answer", "fine");
+        assertThat(t.rows)
+                .containsOnlyKeys("throttled", "five-hundred", "no-answer", "internal", "fine");
         assertThat(t.number("no-answer", "taskCount")).isEqualTo(3);
-        assertThat(m.count("aggregateWrites")).isEqualTo(4);
-        assertThat(m.count("aggregateWritesRetried")).isEqualTo(4); // 3, then "throttled" again
+        assertThat(m.count("aggregateWrites")).isEqualTo(5);
+        assertThat(m.count("aggregateWritesRetried")).isEqualTo(5); // 4, then "throttled" again
         assertThat(t.attempts)
-                .isEqualTo(Map.of("throttled", 3, "five-hundred", 2, "no-answer", 2, "fine", 1));
+                .isEqualTo(
+                        Map.of(
+                                "throttled",
+                                3,
+                                "five-hundred",
+                                2,
+                                "no-answer",
+                                2,
+                                "internal",
+                                2,
+                                "fine",
+                                1));
         assertThat(deadLetters()).isEmpty();
     }
 
@@ -400,6 +417,112 @@ class AggregateTablePublisherUnitTest {
         publisher(t, 1000, 4, m).publish(List.of(agg("slow", 1, 1), agg("slower", 2, 2)));
         assertThat(t.rows).containsOnlyKeys("slow", "slower");
         assertThat(m.count("aggregateWrites")).isEqualTo(2);
+    }
+
+    /**
+     * Kills: retryable() returning true for an exception that is neither the service's nor the
+     * SDK's.
+     */
+    @Test
+    void anUnexpectedErrorOfTheClientFailsAtOnce() {
+        ScriptedTable t = new ScriptedTable((id, n, ms) -> new IllegalStateException("bug"));
+        assertThatThrownBy(
+                        () ->
+                                publisher(t, 10_000, 4, new Metrics())
+                                        .publish(List.of(agg("x", 1, 1))))
+                .isInstanceOf(IOException.class)
+                .hasMessage("the aggregate table aggregates refused the write of list x: bug");
+        assertThat(t.attempts.get("x")).isEqualTo(1);
+    }
+
+    /** Kills: shortId's {@code <= 64} as {@code < 64} (a 64-character id is named whole). */
+    @Test
+    void aListIdOf64CharactersIsNamedWhole() {
+        String id = "M".repeat(64);
+        ScriptedTable t =
+                new ScriptedTable((k, n, ms) -> error(403, "AccessDeniedException", "denied"));
+        assertThatThrownBy(
+                        () ->
+                                publisher(t, 10_000, 4, new Metrics())
+                                        .publish(List.of(agg(id, 1, 1))))
+                .hasMessageStartingWith(
+                        "the aggregate table aggregates refused the write of list "
+                                + id
+                                + ": denied");
+    }
+
+    /**
+     * Kills: the semaphore's acquire removed (every write of a batch in flight at once). The table
+     * answers each write 20 ms later, from another thread.
+     */
+    @Test
+    void noMoreThanTheConcurrencyAreInFlight() throws Exception {
+        java.util.concurrent.ScheduledExecutorService later =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        java.util.concurrent.atomic.AtomicInteger inFlight =
+                new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most =
+                new java.util.concurrent.atomic.AtomicInteger();
+        ScriptedTable answersLater =
+                new ScriptedTable((id, n, ms) -> null) {
+                    @Override
+                    public synchronized CompletableFuture<PutItemResponse> putItem(
+                            PutItemRequest r) {
+                        most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                        CompletableFuture<PutItemResponse> now = super.putItem(r);
+                        CompletableFuture<PutItemResponse> answer = new CompletableFuture<>();
+                        later.schedule(
+                                () -> {
+                                    inFlight.decrementAndGet();
+                                    now.whenComplete(
+                                            (ok, e) -> {
+                                                if (e != null) {
+                                                    answer.completeExceptionally(e);
+                                                } else {
+                                                    answer.complete(ok);
+                                                }
+                                            });
+                                },
+                                20,
+                                java.util.concurrent.TimeUnit.MILLISECONDS);
+                        return answer;
+                    }
+                };
+        try {
+            List<ListAggregate> batch = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                batch.add(agg("l" + i, i, 10 + i));
+            }
+            publisher(answersLater, 10_000, 2, new Metrics()).publish(batch);
+            assertThat(answersLater.rows).hasSize(8);
+            assertThat(most.get()).isEqualTo(2);
+        } finally {
+            later.shutdownNow();
+        }
+    }
+
+    /**
+     * Kills: the rejection log's flush at the end of a publication removed: each publication (one
+     * commit, one checkpoint) completes its own dead-letter file.
+     */
+    @Test
+    void eachPublicationCompletesItsOwnDeadLetterFile() throws Exception {
+        ScriptedTable t =
+                new ScriptedTable(
+                        (id, n, ms) ->
+                                id.startsWith("big")
+                                        ? error(
+                                                400,
+                                                "ValidationException",
+                                                "Item size has exceeded the maximum allowed size")
+                                        : null);
+        AggregateTablePublisher p = publisher(t, 10_000, 4, new Metrics());
+        p.publish(List.of(agg("big-1", 1, 1)));
+        p.publish(List.of(agg("big-2", 1, 1)));
+        try (Stream<Path> files = Files.list(dir.resolve("aggregate-table-sink"))) {
+            assertThat(files.count()).isEqualTo(2);
+        }
+        assertThat(deadLetters()).hasSize(2);
     }
 
     @Test
