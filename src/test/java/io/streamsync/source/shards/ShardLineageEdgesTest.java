@@ -2,6 +2,7 @@ package io.streamsync.source.shards;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamsync.source.stream.ListedShard;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
