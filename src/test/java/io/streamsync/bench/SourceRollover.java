@@ -612,9 +612,13 @@ public final class SourceRollover {
                         + " Cases: P2 is the source as users run it (parallelism 2, the default poll"
                         + " interval of 200 ms: at most 5 GetRecords calls per second per shard, as AWS"
                         + " allows); P1 the same at parallelism 1 (baseline); P2-fixed the same 8 shards"
-                        + " without rollover (baseline); P2-fast and P1-fast poll without pause"
-                        + " (`source.poll.interval.ms=1`), which AWS would throttle: the source's own"
-                        + " ceiling.\n");
+                        + " without rollover (baseline)"
+                        + (runs.containsKey("P2-fast") || runs.containsKey("P1-fast")
+                                ? "; P2-fast and P1-fast poll without pause"
+                                        + " (`source.poll.interval.ms=1`), which AWS would throttle:"
+                                        + " the source's own ceiling"
+                                : "")
+                        + ".\n");
         Case main = cases.isEmpty() ? null : cases.get(0);
         if (main != null && runs.containsKey(main.name)) {
             Run r = runs.get(main.name).get(runs.get(main.name).size() - 1);
