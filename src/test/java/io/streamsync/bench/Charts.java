@@ -28,7 +28,8 @@ public final class Charts {
     public static List<Path> draw(Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Path> written = new ArrayList<>();
-        List<List<String>> pipeline = findTable(dir, "| parallelism | state | lists |");
+        List<List<String>> pipeline =
+                findTable(dir, "RESULTS.md", "| parallelism | state | lists | floor events/s |");
         if (!pipeline.isEmpty()) {
             DefaultCategoryDataset data = new DefaultCategoryDataset();
             for (List<String> row : pipeline) {
@@ -55,7 +56,8 @@ public final class Charts {
                                     false),
                             dir.resolve("throughput-vs-lists.png")));
         }
-        List<List<String>> latency = findTable(dir, "| output | p50 ms | p95 ms | p99 ms |");
+        List<List<String>> latency =
+                findTable(dir, "LATENCY-RECOVERY.md", "| output | p50 ms | p95 ms | p99 ms |");
         if (!latency.isEmpty()) {
             DefaultCategoryDataset data = new DefaultCategoryDataset();
             for (List<String> row : latency) {
@@ -92,11 +94,17 @@ public final class Charts {
     }
 
     /**
-     * The body rows (cells trimmed) of the first table in {@code dir}'s .md files whose header
-     * starts with {@code header}.
+     * The body rows (cells trimmed) of the first table in {@code dir}'s results file {@code file},
+     * if git tracks it, whose header starts with {@code header}.
      */
-    static List<List<String>> findTable(Path dir, String header) throws IOException {
-        List<Path> files = trackedResults(dir);
+    static List<List<String>> findTable(Path dir, String file, String header) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Path f : trackedResults(dir)) {
+            if (f.getFileName().toString().equals(file)) {
+                files.add(f); // a table of the same shape in another file (FLINK22.md) is not this
+                // one
+            }
+        }
         for (Path f : files) {
             List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
             for (int i = 0; i < lines.size(); i++) {
