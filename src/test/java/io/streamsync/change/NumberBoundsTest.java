@@ -40,8 +40,9 @@ class NumberBoundsTest {
     }
 
     /**
-     * Zeros after the point decide between copying and BigDecimal's exponent form: kills {@code
-     * leadingFractionZeros++} as {@code --} in {@code isCanonical}.
+     * Zeros after the point decide between copying and BigDecimal's exponent form (seven and more:
+     * exponent form). Kills no mutant of the final run on its own (the property test kills the
+     * boundary mutants here too); it states the rule where a reader finds it.
      */
     @Test
     void sevenZerosAfterThePointGoToExponentForm() {
