@@ -25,6 +25,32 @@ class NumberBoundsTest {
         assertThatThrownBy(() -> render(longest + "0")).isInstanceOf(InvalidRecordException.class);
     }
 
+    /**
+     * DynamoDB's range, reached through leading zeros of the mantissa: kills {@code - firstNonZero}
+     * as {@code + firstNonZero} in the exponent of the first significant digit.
+     */
+    @Test
+    void theRangeCountsTheLeadingZerosOfTheMantissa() {
+        assertThat(render("0.01E-128")).isEqualTo(new BigDecimal("0.01E-128").toString()); // 1E-130
+        assertThatThrownBy(() -> render("0.01E-129")) // 1E-131
+                .isInstanceOf(InvalidRecordException.class);
+        assertThat(render("0.0999E+127")).isEqualTo(new BigDecimal("0.0999E+127").toString());
+        assertThatThrownBy(() -> render("0.01E+128")) // 1E+126
+                .isInstanceOf(InvalidRecordException.class);
+    }
+
+    /**
+     * Zeros after the point decide between copying and BigDecimal's exponent form (seven and more:
+     * exponent form). Kills no mutant of the final run on its own (the property test kills the
+     * boundary mutants here too); it states the rule where a reader finds it.
+     */
+    @Test
+    void sevenZerosAfterThePointGoToExponentForm() {
+        assertThat(render("0.0000000")).isEqualTo("0E-7");
+        assertThat(render("0.0000001")).isEqualTo("1E-7");
+        assertThat(render("0.000001")).isEqualTo("0.000001");
+    }
+
     /** Kills {@code i < n} as {@code i <= n} before the sign (an empty text read past its end). */
     @Test
     void anEmptyNumberIsNotANumber() {
