@@ -165,6 +165,7 @@ class ReconcileITCase {
             for (String l : Files.readAllLines(out)) {
                 lines.add(JSON.readTree(l));
             }
+            lines.forEach(l -> System.out.println("reconcile report: " + l)); // for the record
             JsonNode summary = lines.get(lines.size() - 1);
             Map<String, JsonNode> drift = new TreeMap<>();
             for (JsonNode l : lines.subList(0, lines.size() - 1)) {
