@@ -58,8 +58,12 @@ public final class Reconciler {
     private final LongSupplier clock;
     private final Sleeper sleeper;
     private final ReadBudget budget;
-    private final ChangeRecordParser parser;
     private final EventFilter filter; // null: every record counts
+
+    /** One per thread: a parser keeps state while it reads a record. */
+    private final ThreadLocal<ChangeRecordParser> parsers;
+
+    private final AtomicLong unreadableLogged = new AtomicLong();
     private final AtomicLong itemsScanned = new AtomicLong();
     private final AtomicLong itemsUnreadable = new AtomicLong();
     private final AtomicLong itemsFilteredOut = new AtomicLong();
@@ -79,7 +83,9 @@ public final class Reconciler {
         this.clock = clock;
         this.sleeper = sleeper;
         this.budget = new ReadBudget(settings.readUnitsPerSecond);
-        this.parser = new ChangeRecordParser(config.keySchema).renderOldImage(false);
+        this.parsers =
+                ThreadLocal.withInitial(
+                        () -> new ChangeRecordParser(config.keySchema).renderOldImage(false));
     }
 
     /** With the system clock and {@link Thread#sleep}. */
@@ -430,10 +436,16 @@ public final class Reconciler {
         byte[] record =
                 ScannedItems.changeRecord(item, config.keySchema, config.sourceTableName, 0)
                         .getBytes(StandardCharsets.UTF_8);
+        ChangeRecordParser parser = parsers.get();
         ChangeEvent e;
         try {
             e = parser.parse(record, ChangeRecordParser.Origin.TABLE_SCAN);
         } catch (RuntimeException ex) {
+            if (unreadableLogged.getAndIncrement() < 5) {
+                LOG.warn(
+                        "reconcile: a table item the job cannot read (a dead letter there): {}",
+                        ex.toString());
+            }
             if (firstLook) {
                 itemsUnreadable.incrementAndGet();
             } // the job makes it a dead letter: not in the outputs

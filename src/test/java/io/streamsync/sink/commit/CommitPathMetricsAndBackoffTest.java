@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * sleeps and their doubling). Each test names the PIT mutants it kills.
  */
 class CommitPathMetricsAndBackoffTest {
+    private static final CommitKeys<ListAggregate> KEYS =
+            CommitKeys.of(ListAggregate::commitKey, ListAggregate::commitVersion);
+
     private static ListAggregate agg(String list, long count, long version) {
         return new ListAggregate(list, count, version, 0, 10, 0, 0, 0, 0, 0);
     }
@@ -62,7 +65,7 @@ class CommitPathMetricsAndBackoffTest {
     void theWriterCountsWhatItReceivesAndWhatItHandsToTheCommit() throws Exception {
         Metrics m = new Metrics();
         CheckpointCommittingSink.Writer<ListAggregate> w =
-                new CheckpointCommittingSink.Writer<>(List.of(), m);
+                new CheckpointCommittingSink.Writer<>(KEYS, List.of(), m);
         w.write(agg("a", 1, 11), null);
         w.write(agg("a", 2, 12), null);
         w.write(agg("b", 1, 20), null);
@@ -97,7 +100,7 @@ class CommitPathMetricsAndBackoffTest {
                 };
         Metrics m = new Metrics();
         CheckpointCommittingSink.PublishingCommitter<ListAggregate> c =
-                new CheckpointCommittingSink.PublishingCommitter<>(slow, m);
+                new CheckpointCommittingSink.PublishingCommitter<>(KEYS, slow, m);
         assertThat(m.value("lastCommitDurationMs")).isEqualTo(0L);
         c.commit(List.of(request(List.of(agg("a", 1, 11), agg("b", 1, 12)))));
         assertThat(published).hasSize(1);
@@ -113,7 +116,7 @@ class CommitPathMetricsAndBackoffTest {
     /** Kills: LatestPerKey's {@code >=} as {@code >} (the first state of a version kept). */
     @Test
     void aLaterStateOfTheSameVersionReplacesTheOneHeld() {
-        LatestPerKey<ListAggregate> l = new LatestPerKey<>();
+        LatestPerKey<ListAggregate> l = new LatestPerKey<>(KEYS);
         l.add(agg("a", 1, 11));
         l.add(agg("a", 2, 11));
         l.add(agg("a", 3, 10));

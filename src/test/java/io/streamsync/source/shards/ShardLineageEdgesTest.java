@@ -3,6 +3,7 @@ package io.streamsync.source.shards;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.source.stream.ListedShard;
+import io.streamsync.source.stream.StartPosition;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
