@@ -82,6 +82,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient Retention retention;
     private transient ItemMarks marks;
     private transient WindowStore windowStore;
+    private transient PendingEmissions pending;
 
     public ListAggregator(
             Duration windowSize,
@@ -136,6 +137,14 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         retention = new Retention(windowSize, tombstoneRetention.toMillis(), emptyListRetention);
         marks = new StateItemMarks();
         windowStore = new StateWindowStore();
+        pending = new PendingEmissions();
+    }
+
+    /**
+     * The lists with changes applied but not emitted yet (see {@link WatermarkHoldingOperator}).
+     */
+    PendingEmissions pendingEmissions() {
+        return pending;
     }
 
     @Override
@@ -217,6 +226,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                     Long.MIN_VALUE + 1); // dated at the first watermark, see onTimer
         }
         retention.changeApplied(meta, now, timers);
+        pending.applied(ctx.getCurrentKey(), eventTime);
         metaState.update(meta);
         if (e.type == ChangeType.REMOVE || e.filteredOut) {
             retention.armPrune(
@@ -263,6 +273,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 meta.version = Versions.listChanged(meta.version, watermark);
                 meta.lastChangeTime = watermark;
                 retention.changeApplied(meta, ctx.timerService().currentProcessingTime(), timers);
+                pending.applied(ctx.getCurrentKey(), watermark);
             }
             List<WindowAggregate> finished =
                     windows.finish(ctx.getCurrentKey(), watermark, meta, windowStore);
@@ -283,6 +294,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 tombstones.clear();
                 windowChanges.clear();
                 metrics.listsCleanedUp.inc();
+                pending.emitted(ctx.getCurrentKey());
                 return;
             }
             metaState.update(meta);
@@ -315,6 +327,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                         meta.finalExpired,
                         Versions.known(meta.lastChangeTime) ? meta.lastChangeTime : 0L));
         metrics.aggregatesEmitted.inc();
+        pending.emitted(listId);
         long listNow = listNow(meta, ctx.timerService().currentWatermark());
         if (retention.emitted(
                         meta, ctx.timerService().currentProcessingTime(), listNow, timers(ctx))

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamsync.aggregate.ItemUpdate;
 import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aggregate.ListAggregator;
+import io.streamsync.aggregate.WatermarkHoldingOperator;
 import io.streamsync.aggregate.WindowAggregate;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.config.JobConfig;
@@ -126,16 +127,18 @@ public final class StreamSyncPipeline {
 
         SingleOutputStreamOperator<ListAggregate> aggregates =
                 events.keyBy(e -> e.partitionKey, Types.STRING)
-                        .process(
-                                new ListAggregator(
-                                        c.windowSize,
-                                        c.allowedLateness,
-                                        c.tombstoneRetention,
-                                        c.emptyListRetention,
-                                        indexItems,
-                                        c.ttlExpiryRemoves,
-                                        c.deadLetterMaxRecordBytes))
-                        .returns(Types.POJO(ListAggregate.class))
+                        .transform( // KeyedProcessOperator, its output watermark held: freshness.md
+                                OperatorIds.AGGREGATE.displayName(),
+                                Types.POJO(ListAggregate.class),
+                                new WatermarkHoldingOperator(
+                                        new ListAggregator(
+                                                c.windowSize,
+                                                c.allowedLateness,
+                                                c.tombstoneRetention,
+                                                c.emptyListRetention,
+                                                indexItems,
+                                                c.ttlExpiryRemoves,
+                                                c.deadLetterMaxRecordBytes)))
                         .uid(OperatorIds.AGGREGATE.uid())
                         .name(OperatorIds.AGGREGATE.displayName());
 

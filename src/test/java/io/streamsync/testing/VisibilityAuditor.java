@@ -111,6 +111,9 @@ public final class VisibilityAuditor implements AutoCloseable {
         // external version)
         JsonNode r = search.post("/" + index + "/_search", "{\"size\":10000,\"version\":true}");
         for (JsonNode hit : r.path("hits").path("hits")) {
+            if (io.streamsync.sink.commit.CaughtUp.isStatus(hit.get("_id").asText())) {
+                continue; // the job's status document is no list
+            }
             each.accept(hit.get("_id").asText(), hit);
         }
     }

@@ -7,6 +7,9 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
@@ -20,6 +23,12 @@ import org.apache.flink.connector.base.sink.writer.RequestEntryWrapper;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
+import org.apache.flink.streaming.api.connector.sink2.CommittableWithLineage;
+import org.apache.flink.streaming.api.connector.sink2.SupportsPostCommitTopology;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
 
 /**
  * A sink whose output becomes visible only for completed checkpoints, so that no reader ever sees a
@@ -41,26 +50,66 @@ import org.apache.flink.metrics.MetricGroup;
 public final class CheckpointCommittingSink<T extends Versioned>
         implements Sink<T>,
                 SupportsCommitter<CommitBatch<T>>,
-                SupportsWriterState<T, BufferedRequestState<T>> {
+                SupportsWriterState<T, BufferedRequestState<T>>,
+                SupportsPostCommitTopology<CommitBatch<T>> {
     private static final long serialVersionUID = 1L;
 
     private final ElementCodec<T> codec;
     private final PublisherFactory<T> publishers;
+    private final StatusPublisherFactory status;
+    private final String statusUid;
+    private final String statusName;
 
     public CheckpointCommittingSink(ElementCodec<T> codec, PublisherFactory<T> publishers) {
+        this(codec, publishers, null, null, null);
+    }
+
+    /**
+     * With a status step: once the batches of every writer subtask of a checkpoint are published,
+     * it publishes how far the output has caught up ({@link CaughtUp}) with {@code status}, in an
+     * operator of parallelism 1 with the given uid and name.
+     */
+    public CheckpointCommittingSink(
+            ElementCodec<T> codec,
+            PublisherFactory<T> publishers,
+            StatusPublisherFactory status,
+            String statusUid,
+            String statusName) {
         this.codec = codec;
         this.publishers = publishers;
+        this.status = status;
+        this.statusUid = statusUid;
+        this.statusName = statusName;
     }
 
     @Override
     public Writer<T> createWriter(WriterInitContext context) {
-        return new Writer<>(Collections.emptyList(), CloudWatchMetrics.of(context.metricGroup()));
+        return restoreWriter(context, Collections.emptyList());
     }
 
     @Override
     public Writer<T> restoreWriter(
             WriterInitContext context, Collection<BufferedRequestState<T>> recovered) {
-        return new Writer<>(recovered, CloudWatchMetrics.of(context.metricGroup()));
+        return new Writer<>(
+                recovered,
+                CloudWatchMetrics.of(context.metricGroup()),
+                context.getTaskInfo().getIndexOfThisSubtask(),
+                context.getTaskInfo().getNumberOfParallelSubtasks());
+    }
+
+    @Override
+    public void addPostCommitTopology(DataStream<CommittableMessage<CommitBatch<T>>> committed) {
+        if (status == null) {
+            return;
+        }
+        committed
+                .global()
+                .process(new StatusStep<T>(status))
+                .returns(Types.VOID)
+                .setParallelism(1)
+                .setMaxParallelism(1)
+                .uid(statusUid)
+                .name(statusName);
     }
 
     @Override
@@ -88,8 +137,21 @@ public final class CheckpointCommittingSink<T extends Versioned>
         private final LatestPerKey<T> pending = new LatestPerKey<>();
         private final Counter received;
         private final Counter handedToCommit;
+        private final int subtask;
+        private final int subtasks;
+        private long watermark = CommitBatch.NO_WATERMARK;
 
         Writer(Collection<BufferedRequestState<T>> recovered, MetricGroup metrics) {
+            this(recovered, metrics, -1, 0);
+        }
+
+        Writer(
+                Collection<BufferedRequestState<T>> recovered,
+                MetricGroup metrics,
+                int subtask,
+                int subtasks) {
+            this.subtask = subtask;
+            this.subtasks = subtasks;
             for (BufferedRequestState<T> state : recovered) {
                 for (RequestEntryWrapper<T> entry : state.getBufferedRequestEntries()) {
                     pending.add(entry.getRequestEntry());
@@ -106,6 +168,18 @@ public final class CheckpointCommittingSink<T extends Versioned>
             pending.add(state);
         }
 
+        /**
+         * Every state of a change created before {@code mark} reached this writer before it (the
+         * aggregation holds its watermark until it has emitted them). The end of the input ({@code
+         * Long.MAX_VALUE}) is no event time: the writer keeps the watermark it had.
+         */
+        @Override
+        public void writeWatermark(Watermark mark) {
+            if (mark.getTimestamp() != Long.MAX_VALUE) {
+                watermark = Math.max(watermark, mark.getTimestamp());
+            }
+        }
+
         @Override
         public void flush(boolean endOfInput) {
             // nothing is sent from here: the committer publishes once the checkpoint is complete
@@ -113,12 +187,15 @@ public final class CheckpointCommittingSink<T extends Versioned>
 
         @Override
         public Collection<CommitBatch<T>> prepareCommit() {
-            if (pending.isEmpty()) {
+            if (pending.isEmpty() && watermark == CommitBatch.NO_WATERMARK) {
                 return Collections.emptyList();
             }
+            // a batch at every barrier once the writer has a watermark, states or not: the status
+            // step needs every subtask's batch of a checkpoint to publish how far it caught up
             List<T> states = pending.drain();
             handedToCommit.inc(states.size());
-            return Collections.singletonList(new CommitBatch<>(states));
+            return Collections.singletonList(
+                    new CommitBatch<>(states, watermark, subtask, subtasks));
         }
 
         @Override
@@ -136,6 +213,60 @@ public final class CheckpointCommittingSink<T extends Versioned>
 
         @Override
         public void close() {}
+    }
+
+    /**
+     * The status step (parallelism 1): takes the batches the committers have published, with their
+     * checkpoint, and publishes how far the output has caught up once every writer subtask's batch
+     * of a checkpoint is published ({@link CaughtUp}). Metric {@code caughtUpLagMs}: the clock
+     * minus the last caught-up time published (0 before any).
+     */
+    static final class StatusStep<T>
+            extends ProcessFunction<CommittableMessage<CommitBatch<T>>, Void> {
+        private static final long serialVersionUID = 1L;
+        private final StatusPublisherFactory factory;
+        private transient StatusPublisher publisher;
+        private transient CaughtUp caughtUp;
+
+        StatusStep(StatusPublisherFactory factory) {
+            this.factory = factory;
+        }
+
+        @Override
+        public void open(OpenContext openContext) throws Exception {
+            MetricGroup metrics = CloudWatchMetrics.of(getRuntimeContext().getMetricGroup());
+            publisher = factory.create(metrics);
+            caughtUp = new CaughtUp();
+            metrics.gauge(
+                    "caughtUpLagMs",
+                    () -> {
+                        long t = caughtUp.published();
+                        return t == CaughtUp.NONE ? 0L : System.currentTimeMillis() - t;
+                    });
+        }
+
+        @Override
+        public void processElement(
+                CommittableMessage<CommitBatch<T>> message, Context ctx, Collector<Void> out)
+                throws Exception {
+            if (!(message instanceof CommittableWithLineage)) {
+                return; // a summary: the batches themselves say which writer made them
+            }
+            CommittableWithLineage<CommitBatch<T>> c =
+                    (CommittableWithLineage<CommitBatch<T>>) message;
+            CommitBatch<T> b = c.getCommittable();
+            long t = caughtUp.published(c.getCheckpointId(), b.subtask, b.subtasks, b.watermark);
+            if (t != CaughtUp.NONE) {
+                publisher.publish(t, c.getCheckpointId());
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (publisher != null) {
+                publisher.close();
+            }
+        }
     }
 
     /**

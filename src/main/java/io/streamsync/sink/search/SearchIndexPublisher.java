@@ -95,6 +95,7 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
         long maxBytes = config.bulkMaxBytes;
         int inFlight = config.searchMaxInFlight;
         Duration timeout = config.commitRetryTimeout;
+        String aggregateIndex = config.aggregateIndex;
         return new CheckpointCommittingSink<>(
                 new SearchActionCodec(),
                 (metrics, subtask) ->
@@ -106,7 +107,21 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                                 maxBytes,
                                 inFlight,
                                 timeout,
-                                metrics));
+                                metrics),
+                metrics ->
+                        new SearchIndexStatus(
+                                new SearchIndexPublisher(
+                                        settings.newTransport(),
+                                        new RejectionLog(
+                                                deadLetters, OperatorIds.SEARCH_STATUS.uid(), 0),
+                                        1,
+                                        maxBytes,
+                                        1,
+                                        timeout,
+                                        metrics),
+                                aggregateIndex),
+                OperatorIds.SEARCH_STATUS.uid(),
+                OperatorIds.SEARCH_STATUS.displayName());
     }
 
     /** One bulk request to one index: its actions and their NDJSON lines. */
