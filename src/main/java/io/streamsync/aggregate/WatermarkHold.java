@@ -1,10 +1,10 @@
 package io.streamsync.aggregate;
 
 /**
- * The aggregation's output watermark: the input watermark, held at the earliest creation time of a
- * change applied but not emitted yet ({@link PendingEmissions#earliest}). It never goes back, and
- * an idle signal is held back while something is pending (an idle input would let a downstream
- * operator with several inputs pass the held watermark). The end of the input ({@code
+ * The aggregation's output watermark: the input watermark, held just below the earliest creation
+ * time of a change applied but not emitted yet ({@link PendingEmissions#earliest}). It never goes
+ * back, and an idle signal is held back while something is pending (an idle input would let a
+ * downstream operator with several inputs pass the held watermark). The end of the input ({@code
  * Long.MAX_VALUE}) is passed on as it is: it is no event time. Plain Java: {@link
  * WatermarkHoldingOperator} calls it and emits what it returns.
  */
@@ -25,7 +25,15 @@ public final class WatermarkHold {
 
     /** Pending changes were emitted (or added); returns the watermark to emit, or {@link #NONE}. */
     public long next(long earliestPending) {
-        long held = input == Long.MAX_VALUE ? Long.MAX_VALUE : Math.min(input, earliestPending);
+        // a watermark W says "no more changes created at or before W": held below the earliest
+        long held =
+                input == Long.MAX_VALUE
+                        ? Long.MAX_VALUE
+                        : Math.min(
+                                input,
+                                earliestPending == Long.MIN_VALUE
+                                        ? Long.MIN_VALUE
+                                        : earliestPending - 1);
         if (held > emitted) {
             emitted = held;
             return held;
