@@ -123,8 +123,11 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                                         OperatorIds.AGGREGATE_TABLE_SINK.uid(),
                                         subtask),
                                 metrics),
-                metrics ->
-                        new AggregateTableStatus(aws.dynamoDbAsync(), table, key, timeout, metrics),
+                config.caughtUpStatus // evaluated here: the factory captures no config
+                        ? metrics ->
+                                new AggregateTableStatus(
+                                        aws.dynamoDbAsync(), table, key, timeout, metrics)
+                        : null,
                 OperatorIds.AGGREGATE_TABLE_STATUS.uid(),
                 OperatorIds.AGGREGATE_TABLE_STATUS.displayName());
     }

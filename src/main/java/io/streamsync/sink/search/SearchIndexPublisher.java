@@ -108,18 +108,22 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                                 inFlight,
                                 timeout,
                                 metrics),
-                metrics ->
-                        new SearchIndexStatus(
-                                new SearchIndexPublisher(
-                                        settings.newTransport(),
-                                        new RejectionLog(
-                                                deadLetters, OperatorIds.SEARCH_STATUS.uid(), 0),
-                                        1,
-                                        maxBytes,
-                                        1,
-                                        timeout,
-                                        metrics),
-                                aggregateIndex),
+                !config.caughtUpStatus // evaluated here: the factory captures no config
+                        ? null
+                        : metrics ->
+                                new SearchIndexStatus(
+                                        new SearchIndexPublisher(
+                                                settings.newTransport(),
+                                                new RejectionLog(
+                                                        deadLetters,
+                                                        OperatorIds.SEARCH_STATUS.uid(),
+                                                        0),
+                                                1,
+                                                maxBytes,
+                                                1,
+                                                timeout,
+                                                metrics),
+                                        aggregateIndex),
                 OperatorIds.SEARCH_STATUS.uid(),
                 OperatorIds.SEARCH_STATUS.displayName());
     }
