@@ -44,7 +44,7 @@ import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
  * real Elasticsearch node: a client that waits until the status row (and the status document) says
  * the job caught up past its write finds the write in the count; and, while a reader audits the
  * status against the rows and documents under traffic, with live aggregates emitted 8 s after their
- * first change (longer than the watermark's lag) and one list's row refused for 10 s (one sink
+ * first change (longer than the watermark's lag) and one list's row refused for 12 s (one sink
  * subtask held back), the status never claims a change that is not published.
  */
 class FreshnessITCase {
@@ -190,13 +190,13 @@ class FreshnessITCase {
                 Poll.until(
                         Duration.ofSeconds(90),
                         () -> tableStatuses.size() >= 3 ? null : "status moved " + tableStatuses);
-                // one list's row is refused for 10 s: the sink subtask that owns it cannot publish,
+                // one list's row is refused for 12 s: the sink subtask that owns it cannot publish,
                 // the other one can
                 proxy.outageFor("{\"S\":\"l3\"}");
                 long outageStart = System.currentTimeMillis();
                 Poll.until(
                         Duration.ofSeconds(60),
-                        () -> System.currentTimeMillis() - outageStart > 10_000 ? null : "outage");
+                        () -> System.currentTimeMillis() - outageStart > 12_000 ? null : "outage");
                 long refused = proxy.refused.get();
                 proxy.outageFor(null);
                 assertThat(refused).as("rows of l3 refused during the outage").isPositive();
