@@ -46,6 +46,13 @@ import org.apache.flink.util.Collector;
  * <p>The writer's own state is empty at every checkpoint (its states went into the batch); its
  * format is that of Flink's async sink base, so that the unwritten states of a savepoint of release
  * 0.1.0 (whose sinks were built on that base) are adopted and committed with the first checkpoint.
+ *
+ * <p><b>How far it has caught up.</b> Each batch also carries the watermark its writer had at the
+ * barrier (the aggregation holds its watermark until the states of the changes before it are
+ * emitted, see {@code aggregate.WatermarkHoldingOperator}). With a {@link StatusPublisherFactory},
+ * the committers pass the batches they published to a status step of parallelism 1, which publishes
+ * the least watermark of a checkpoint once every writer subtask's batch of it is published ({@link
+ * CaughtUp}).
  */
 public final class CheckpointCommittingSink<T extends Versioned>
         implements Sink<T>,
