@@ -83,6 +83,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient Retention retention;
     private transient ItemMarks marks;
     private transient WindowStore windowStore;
+    private transient PendingEmissions pending;
 
     /** The operator with its settings (see {@link AggregationSettings}). */
     public ListAggregator(AggregationSettings settings) {
@@ -110,6 +111,14 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         retention = new Retention(windowSize, tombstoneRetention.toMillis(), emptyListRetention);
         marks = new StateItemMarks();
         windowStore = new StateWindowStore();
+        pending = new PendingEmissions();
+    }
+
+    /**
+     * The lists with changes applied but not emitted yet (see {@link WatermarkHoldingOperator}).
+     */
+    PendingEmissions pendingEmissions() {
+        return pending;
     }
 
     @Override
@@ -191,6 +200,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                     Long.MIN_VALUE + 1); // dated at the first watermark, see onTimer
         }
         retention.changeApplied(meta, now, timers);
+        pending.applied(ctx.getCurrentKey(), eventTime);
         metaState.update(meta);
         if (e.type == ChangeType.REMOVE || e.filteredOut) {
             retention.armPrune(
@@ -237,6 +247,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 meta.version = Versions.listChanged(meta.version, watermark);
                 meta.lastChangeTime = watermark;
                 retention.changeApplied(meta, ctx.timerService().currentProcessingTime(), timers);
+                pending.applied(ctx.getCurrentKey(), watermark);
             }
             List<WindowAggregate> finished =
                     windows.finish(ctx.getCurrentKey(), watermark, meta, windowStore);
@@ -257,6 +268,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 tombstones.clear();
                 windowChanges.clear();
                 metrics.listsCleanedUp.inc();
+                pending.emitted(ctx.getCurrentKey());
                 return;
             }
             metaState.update(meta);
@@ -289,6 +301,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                         meta.finalExpired,
                         Versions.known(meta.lastChangeTime) ? meta.lastChangeTime : 0L));
         metrics.aggregatesEmitted.inc();
+        pending.emitted(listId);
         long listNow = listNow(meta, ctx.timerService().currentWatermark());
         if (retention.emitted(
                         meta, ctx.timerService().currentProcessingTime(), listNow, timers(ctx))

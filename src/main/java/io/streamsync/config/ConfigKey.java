@@ -274,6 +274,11 @@ public enum ConfigKey {
             "4",
             "Concurrent bulk requests per committer subtask (order does not matter: writes are version-guarded)."),
 
+    SINK_CAUGHT_UP_STATUS(
+            "sink.caught.up.status",
+            "true",
+            "true: publish how far each output has caught up, as the row '|streamsync:caught-up' of the aggregate table and the document of that id in the aggregate index, after each checkpoint's publication (freshness.md); false: neither (readers that cannot skip a row that is no list)."),
+
     SINK_COMMIT_RETRY_TIMEOUT_MS(
             "sink.commit.retry.timeout.ms",
             "300000",

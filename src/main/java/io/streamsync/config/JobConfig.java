@@ -162,6 +162,10 @@ public final class JobConfig implements Serializable {
     public final boolean ttlExpiryRemoves;
 
     public final boolean dynamoSinkEnabled;
+
+    /** Publish the caught-up status row and document (freshness.md). */
+    public final boolean caughtUpStatus;
+
     public final String aggregateTable;
     public final String aggregateTableKey;
     public final int dynamoMaxBatchSize;
@@ -363,6 +367,7 @@ public final class JobConfig implements Serializable {
                         + ")");
 
         dynamoSinkEnabled = r.bool(ConfigKey.SINK_DYNAMODB_ENABLED);
+        caughtUpStatus = r.bool(ConfigKey.SINK_CAUGHT_UP_STATUS);
         aggregateTable = r.nonEmpty(ConfigKey.SINK_DYNAMODB_TABLE);
         aggregateTableKey = r.nonEmpty(ConfigKey.SINK_DYNAMODB_KEY);
         dynamoMaxBatchSize = r.integer(ConfigKey.SINK_DYNAMODB_MAX_BATCH_SIZE, 1, 100);

@@ -21,10 +21,14 @@ public enum OperatorIds {
     PARSE("parse-change-records", "Parse change records"),
     AGGREGATE("list-aggregator", "Per-list aggregates"),
     AGGREGATE_TABLE_SINK("aggregate-table-sink", "DynamoDB aggregate table"),
+    /** Publishes the aggregate table's caught-up status row (no state; freshness.md). */
+    AGGREGATE_TABLE_STATUS("aggregate-table-caught-up", "Aggregate table caught-up status"),
     AGGREGATE_DOCUMENTS("aggregate-documents", "Aggregate documents"),
     ITEM_DOCUMENTS("item-documents", "Item documents"),
     WINDOW_DOCUMENTS("window-documents", "Window documents"),
     SEARCH_SINK("search-index-sink", "Search index"),
+    /** Publishes the aggregate index's caught-up status document (no state; freshness.md). */
+    SEARCH_STATUS("search-index-caught-up", "Search index caught-up status"),
     DEAD_LETTER_LINES("dead-letter-lines", "Dead-letter lines"),
     DEAD_LETTER_SINK("dead-letter-sink", "Dead letters");
 

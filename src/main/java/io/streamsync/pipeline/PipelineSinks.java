@@ -26,11 +26,17 @@ public final class PipelineSinks {
         return new PipelineSinks(
                 c.dynamoSinkEnabled
                         ? io.streamsync.sink.dynamodb.AggregateTablePublisher.sink(
-                                c, OperatorIds.AGGREGATE_TABLE_SINK.uid())
+                                c,
+                                OperatorIds.AGGREGATE_TABLE_SINK.uid(),
+                                OperatorIds.AGGREGATE_TABLE_STATUS.uid(),
+                                OperatorIds.AGGREGATE_TABLE_STATUS.displayName())
                         : null,
                 c.searchSinkEnabled
                         ? io.streamsync.sink.search.SearchIndexPublisher.sink(
-                                c, OperatorIds.SEARCH_SINK.uid())
+                                c,
+                                OperatorIds.SEARCH_SINK.uid(),
+                                OperatorIds.SEARCH_STATUS.uid(),
+                                OperatorIds.SEARCH_STATUS.displayName())
                         : null,
                 c.deadLetterPath != null
                         ? io.streamsync.sink.deadletter.DeadLetterSinks.files(c.deadLetterPath)

@@ -5,6 +5,7 @@ import io.streamsync.aggregate.AggregationSettings;
 import io.streamsync.aggregate.ItemUpdate;
 import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aggregate.ListAggregator;
+import io.streamsync.aggregate.WatermarkHoldingOperator;
 import io.streamsync.aggregate.WindowAggregate;
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.config.JobConfig;
@@ -128,11 +129,15 @@ public final class StreamSyncPipeline {
 
         SingleOutputStreamOperator<ListAggregate> aggregates =
                 events.keyBy(e -> e.partitionKey, Types.STRING)
-                        .process(
-                                new ListAggregator(
-                                        AggregationSettings.fromConfig(
-                                                c, indexItems, OperatorIds.AGGREGATE.uid())))
-                        .returns(Types.POJO(ListAggregate.class))
+                        .transform( // KeyedProcessOperator, its output watermark held: freshness.md
+                                OperatorIds.AGGREGATE.displayName(),
+                                Types.POJO(ListAggregate.class),
+                                new WatermarkHoldingOperator(
+                                        new ListAggregator(
+                                                AggregationSettings.fromConfig(
+                                                        c,
+                                                        indexItems,
+                                                        OperatorIds.AGGREGATE.uid()))))
                         .uid(OperatorIds.AGGREGATE.uid())
                         .name(OperatorIds.AGGREGATE.displayName());
 

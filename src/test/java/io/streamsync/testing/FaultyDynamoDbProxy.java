@@ -54,12 +54,24 @@ public final class FaultyDynamoDbProxy extends ForwardingProxy {
         this.outage = on;
     }
 
+    private volatile String outageFor;
+
+    /**
+     * An outage of the PutItems whose body holds {@code text} (one list's row), 503 like {@link
+     * #outage}; null ends it. The other writes go through.
+     */
+    public void outageFor(String text) {
+        this.outageFor = text;
+    }
+
     @Override
     protected boolean intercept(HttpExchange ex, byte[] body) throws IOException {
         String operation = ex.getRequestHeaders().getFirst("X-Amz-Target");
         if (operation != null && operation.endsWith(".PutItem")) {
             putItems.incrementAndGet();
-            if (outage) {
+            String only = outageFor;
+            if (outage
+                    || (only != null && new String(body, StandardCharsets.UTF_8).contains(only))) {
                 refused.incrementAndGet();
                 reply(
                         ex,

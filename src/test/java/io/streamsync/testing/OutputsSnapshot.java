@@ -44,6 +44,9 @@ public final class OutputsSnapshot {
                             "{\"size\":10000,\"version\":true,\"sort\":[\"_doc\"]}");
             ArrayNode list = docs.putArray(index);
             for (JsonNode hit : page.path("hits").path("hits")) {
+                if (io.streamsync.sink.commit.CaughtUp.isStatus(hit.get("_id").asText())) {
+                    continue; // the job's status document is no list
+                }
                 list.addObject()
                         .put("id", hit.get("_id").asText())
                         .put("version", hit.get("_version").asLong())

@@ -108,6 +108,9 @@ public final class SearchHttp {
                     break;
                 }
                 for (JsonNode hit : hits) {
+                    if (io.streamsync.sink.commit.CaughtUp.isStatus(hit.get("_id").asText())) {
+                        continue; // the job's status document is no list
+                    }
                     out.put(hit.get("_id").asText(), hit.get("_source"));
                 }
                 page =

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.change.ItemKeys;
+import io.streamsync.sink.commit.CaughtUp;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Base64;
@@ -160,7 +161,13 @@ public final class TodoTables {
                 req.exclusiveStartKey(start);
             }
             ScanResponse r = ddb.scan(req.build());
-            items.addAll(r.items());
+            for (Map<String, AttributeValue> item : r.items()) {
+                AttributeValue list = item.get("listId");
+                if (list == null
+                        || !CaughtUp.isStatus(list.s())) { // the job's status row is no list
+                    items.add(item);
+                }
+            }
             start =
                     r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty()
                             ? r.lastEvaluatedKey()

@@ -150,6 +150,9 @@ public final class VisibilityAuditor implements AutoCloseable {
             return;
         }
         for (JsonNode hit : hits) {
+            if (io.streamsync.sink.commit.CaughtUp.isStatus(hit.path("_id").asText())) {
+                continue; // the job's status document is no list
+            }
             observe(() -> document(output, hit));
         }
     }

@@ -6,6 +6,7 @@ import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aws.AwsSettings;
 import io.streamsync.config.JobConfig;
 import io.streamsync.sink.commit.Backoff;
+import io.streamsync.sink.commit.CaughtUp;
 import io.streamsync.sink.commit.CheckpointCommittingSink;
 import io.streamsync.sink.commit.CommitKeys;
 import io.streamsync.sink.commit.Publisher;
@@ -91,7 +92,8 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
      * AwsSettings}), the table and the limits. {@code stage} names the sink in its rejection log
      * (the pipeline gives its operator uid).
      */
-    public static CheckpointCommittingSink<ListAggregate> sink(JobConfig config, String stage) {
+    public static CheckpointCommittingSink<ListAggregate> sink(
+            JobConfig config, String stage, String statusStage, String statusName) {
         AwsSettings aws = AwsSettings.of(config);
         String table = config.aggregateTable;
         String key = config.aggregateTableKey;
@@ -109,7 +111,14 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                                 concurrency,
                                 timeout,
                                 new RejectionLog(deadLetters, stage, subtask),
-                                metrics));
+                                metrics),
+                config.caughtUpStatus // evaluated here: the factory captures no config
+                        ? metrics ->
+                                new AggregateTableStatus(
+                                        aws.dynamoDbAsync(), table, key, timeout, metrics)
+                        : null,
+                statusStage,
+                statusName);
     }
 
     PutItemRequest request(ListAggregate a) {
@@ -131,6 +140,9 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
             Semaphore permits = new Semaphore(concurrency);
             List<CompletableFuture<Throwable>> calls = new ArrayList<>(todo.size());
             for (ListAggregate a : todo) {
+                if (CaughtUp.isStatus(a.listId)) {
+                    continue; // the status row's key: refused below
+                }
                 permits.acquire();
                 calls.add(
                         client.putItem(request(a))
@@ -143,8 +155,14 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
             List<ListAggregate> retry = new ArrayList<>();
             Throwable lastRetryable = null;
             boolean progress = false;
+            int call = 0;
             for (int i = 0; i < todo.size(); i++) {
-                Throwable e = unwrap(calls.get(i).join());
+                if (CaughtUp.isStatus(todo.get(i).listId)) {
+                    rejectReserved(todo.get(i));
+                    progress = true;
+                    continue;
+                }
+                Throwable e = unwrap(calls.get(call++).join());
                 if (e == null) {
                     written.inc();
                     progress = true;
@@ -216,6 +234,35 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         String message = d.awsErrorDetails().errorMessage();
         String m = message == null ? "" : message.toLowerCase(java.util.Locale.ROOT);
         return m.contains("size") && (m.contains("exceeded") || m.contains("limit"));
+    }
+
+    /** A list whose id is the status row's key: its row would overwrite the status. */
+    private void rejectReserved(ListAggregate a) throws IOException {
+        rejected.inc();
+        LOG.warn(
+                "a list has the id of the status row ({}); its row is not written",
+                CaughtUp.STATUS_ID);
+        rejections.write(
+                line(
+                                a,
+                                "the list id is the key of the job's status row ("
+                                        + CaughtUp.STATUS_ID
+                                        + ", see freshness.md); the list is not written")
+                        .toString());
+    }
+
+    private ObjectNode line(ListAggregate a, String reason) {
+        ObjectNode line = mapper.createObjectNode();
+        line.put("time", Instant.now().toString());
+        line.put("stage", rejections.sinkName());
+        line.put("reason", reason);
+        line.put("table", table);
+        line.put("listId", cut(a.listId));
+        line.put("truncated", a.listId.length() > MAX_REJECTED_ID_CHARS);
+        line.put("listIdLength", a.listId.length());
+        line.put("version", a.version);
+        line.put("taskCount", a.taskCount);
+        return line;
     }
 
     private void reject(ListAggregate a, DynamoDbException e) throws IOException {

@@ -91,13 +91,15 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
      * The job's search sink: aggregate and item documents. {@code stage} names the sink in its
      * rejection log (the pipeline gives its operator uid).
      */
-    public static CheckpointCommittingSink<SearchAction> sink(JobConfig config, String stage) {
+    public static CheckpointCommittingSink<SearchAction> sink(
+            JobConfig config, String stage, String statusStage, String statusName) {
         SearchClientSettings settings = SearchClientSettings.from(config);
         String deadLetters = config.deadLetterPath;
         int maxActions = config.bulkMaxActions;
         long maxBytes = config.bulkMaxBytes;
         int inFlight = config.searchMaxInFlight;
         Duration timeout = config.commitRetryTimeout;
+        String aggregateIndex = config.aggregateIndex;
         return new CheckpointCommittingSink<>(
                 new SearchActionCodec(),
                 CommitKeys.of(SearchAction::commitKey, SearchAction::commitVersion),
@@ -109,7 +111,22 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                                 maxBytes,
                                 inFlight,
                                 timeout,
-                                metrics));
+                                metrics),
+                !config.caughtUpStatus // evaluated here: the factory captures no config
+                        ? null
+                        : metrics ->
+                                new SearchIndexStatus(
+                                        new SearchIndexPublisher(
+                                                settings.newTransport(),
+                                                new RejectionLog(deadLetters, statusStage, 0),
+                                                1,
+                                                maxBytes,
+                                                1,
+                                                timeout,
+                                                metrics),
+                                        aggregateIndex),
+                statusStage,
+                statusName);
     }
 
     /** One bulk request to one index: its actions and their NDJSON lines. */
