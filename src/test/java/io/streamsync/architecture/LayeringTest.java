@@ -45,6 +45,7 @@ class LayeringTest {
     private static final String[] AGGREGATION = {"io.streamsync.aggregate.."};
     private static final String[] SINKS = {"io.streamsync.sink.."};
     private static final String[] SETTINGS = {"io.streamsync.config..", "io.streamsync.aws.."};
+    private static final String[] RECONCILIATION = {"io.streamsync.reconcile.."};
     private static final String[] FOUNDATION = {
         "io.streamsync.change..",
         "io.streamsync.deadletter..",
@@ -58,6 +59,8 @@ class LayeringTest {
                     .consideringOnlyDependenciesInLayers()
                     .layer("Job")
                     .definedBy(JOB)
+                    .layer("Reconciliation")
+                    .definedBy(RECONCILIATION)
                     .layer("Pipeline")
                     .definedBy(PIPELINE)
                     .layer("Sources")
@@ -74,16 +77,18 @@ class LayeringTest {
                     .definedBy(FOUNDATION)
                     .whereLayer("Job")
                     .mayNotBeAccessedByAnyLayer()
-                    .whereLayer("Pipeline")
+                    .whereLayer("Reconciliation")
                     .mayOnlyBeAccessedByLayers("Job")
+                    .whereLayer("Pipeline")
+                    .mayOnlyBeAccessedByLayers("Job", "Reconciliation")
                     .whereLayer("Sources")
-                    .mayOnlyBeAccessedByLayers("Pipeline")
+                    .mayOnlyBeAccessedByLayers("Pipeline", "Reconciliation")
                     .whereLayer("Filter")
-                    .mayOnlyBeAccessedByLayers("Pipeline", "Sources")
+                    .mayOnlyBeAccessedByLayers("Pipeline", "Sources", "Reconciliation")
                     .whereLayer("Aggregation")
                     .mayOnlyBeAccessedByLayers("Pipeline", "Sinks")
                     .whereLayer("Sinks")
-                    .mayOnlyBeAccessedByLayers("Pipeline")
+                    .mayOnlyBeAccessedByLayers("Pipeline", "Reconciliation")
                     .whereLayer("Settings")
                     .mayOnlyAccessLayers("Foundation")
                     .whereLayer("Foundation")
@@ -102,6 +107,7 @@ class LayeringTest {
                     .resideInAnyPackage(
                             concat(
                                     new String[] {JOB},
+                                    RECONCILIATION,
                                     PIPELINE,
                                     SOURCES,
                                     FILTER,
@@ -158,7 +164,15 @@ class LayeringTest {
                     .that()
                     .areDeclaredInClassesThat()
                     .resideInAnyPackage(
-                            concat(PIPELINE, SOURCES, FILTER, AGGREGATION, SINKS, FOUNDATION))
+                            concat(
+                                    RECONCILIATION,
+                                    PIPELINE,
+                                    SOURCES,
+                                    FILTER,
+                                    AGGREGATION,
+                                    SINKS,
+                                    FOUNDATION,
+                                    new String[] {"io.streamsync.aws.."}))
                     .and()
                     .areNotStatic()
                     .and()
@@ -169,6 +183,35 @@ class LayeringTest {
                     .because(
                             "each operator and sink carries its own settings object, not the whole"
                                     + " configuration (issue 29 §4)");
+
+    /**
+     * Only the pipeline names operators: a source or sink that set its own uid could change it
+     * without the pipeline's list of uids (OperatorIds) knowing. The committing sink's status step
+     * applies the uid the pipeline hands it. The reconciliation is a job graph of its own (a
+     * bounded job) and names its own operators.
+     */
+    @ArchTest
+    static final ArchRule onlyThePipelineSetsUids =
+            noClasses()
+                    .that()
+                    .resideOutsideOfPackages(concat(PIPELINE, RECONCILIATION))
+                    .and()
+                    .doNotHaveFullyQualifiedName(
+                            "io.streamsync.sink.commit.CheckpointCommittingSink")
+                    .should()
+                    .callMethodWhere(
+                            com.tngtech.archunit.core.domain.JavaCall.Predicates.target(
+                                    com.tngtech.archunit.base.DescribedPredicate.describe(
+                                            "uid(String) of a stream or sink",
+                                            t ->
+                                                    (t.getName().equals("uid")
+                                                                    || t.getName()
+                                                                            .equals("setUidHash"))
+                                                            && t.getOwner()
+                                                                    .getPackageName()
+                                                                    .startsWith(
+                                                                            "org.apache.flink"))))
+                    .because("the pipeline assigns every uid (issue 29 §3)");
 
     private static String[] concat(String[]... parts) {
         return java.util.Arrays.stream(parts)
