@@ -155,7 +155,7 @@ wait_operation() {
         detail="$(aws kinesisanalyticsv2 describe-application-operation --application-name "$app" --operation-id "$op" \
           --query 'ApplicationOperationInfoDetails.[OperationFailureDetails.ErrorInfo.ErrorString, OperationFailureDetails.RollbackOperationId, ApplicationVersionChangeDetails.ApplicationVersionUpdatedFrom]' \
           --output text)"
-        [ -n "$hint" ] || hint="With a system rollback the application runs its previous version again: put the stack back in step with rollback.sh STACK $app; without one it is READY (README, runbook)"
+        [ -n "$hint" ] || hint="With a system rollback the application runs its previous version again: put the stack back in step with rollback.sh STACK $app; without one it is READY (src/site/markdown/operations.md, Runbook)"
         die "$what: operation $op $status: $detail (error, system rollback operation, version before). $hint" ;;
     esac
     pause
@@ -194,7 +194,7 @@ watch_healthy() {
       pause
       continue
     fi
-    [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op succeeded; see its logs and the runbook (README)"
+    [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op succeeded; see its logs and the runbook (src/site/markdown/operations.md)"
     upto="$now"
     if [ -n "$rescaled" ] && [ "$rescaled" -lt "$now" ]; then upto="$rescaled"; fi
     if [ "$upto" -gt "$from" ]; then
@@ -203,7 +203,7 @@ watch_healthy() {
         --start-time "$from" --end-time "$upto" --query 'max(Datapoints[].Maximum)' --output text)"
       [ "$restarts" = None ] && restarts=""
       if [ -n "$restarts" ] && [ "${restarts%.*}" -gt 0 ]; then
-        die "$app's new job restarted (numRestarts ${restarts%.*} since operation $op ended): a crash loop; see its logs and the runbook (README), roll back with rollback.sh"
+        die "$app's new job restarted (numRestarts ${restarts%.*} since operation $op ended): a crash loop; see its logs and the runbook (src/site/markdown/operations.md), roll back with rollback.sh"
       fi
     fi
     polls=$((polls + 1))

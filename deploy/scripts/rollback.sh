@@ -53,12 +53,12 @@ stack_in_step() {
   if [ "$after" != "$before" ]; then
     op="$(stack_update_operation "$app" "$after")"
     wait_operation "$app" "$op" "update of $app by the stack (version $after)" \
-      "The stack's update after the rollback failed: see its error; the stack may name the jar the application no longer runs (README, runbook)"
+      "The stack's update after the rollback failed: see its error; the stack may name the jar the application no longer runs (src/site/markdown/operations.md, Runbook)"
   else
     say "the stack already said so: no update of $app (version $after)"
   fi
   status="$(app_status "$app")"
-  [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op: the rollback is not done; see its logs and the runbook (README)"
+  [ "$status" = RUNNING ] || die "$app is $status, not RUNNING, after operation $op: the rollback is not done; see its logs and the runbook (src/site/markdown/operations.md)"
   watch_healthy "$app" "$op"
   say "rolled back $app (the stack says CodeKey=$key; its other parameters are unchanged)"
 }
@@ -77,7 +77,7 @@ if { [ "$last_status" = FAILED ] || $service; } && [ $# -eq 2 ]; then
   status="$(app_status "$app")"
   case "$status" in
     UPDATING|AUTOSCALING|RUNNING) ;;
-    *) die "$app is $status: the service allows rollback-application only in UPDATING, AUTOSCALING or RUNNING. After a failed update without a system rollback it is READY: start it (start.sh), or set the stack back to the previous jar (create-or-update.sh STACK CodeKey=...) and start it (README, runbook)" ;;
+    *) die "$app is $status: the service allows rollback-application only in UPDATING, AUTOSCALING or RUNNING. After a failed update without a system rollback it is READY: start it (start.sh), or set the stack back to the previous jar (create-or-update.sh STACK CodeKey=...) and start it (src/site/markdown/operations.md, Runbook)" ;;
   esac
   version="$(app_version "$app")"
   op="$(run aws kinesisanalyticsv2 rollback-application --application-name "$app" --current-application-version-id "$version" \

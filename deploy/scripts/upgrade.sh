@@ -7,7 +7,7 @@
 # snapshot), waits for the update operation, watches that the new job runs without restarting for 10 minutes,
 # and prints the rollback command. Fails, changing nothing, when this build is the one deployed; fails when the
 # stack update deployed nothing. --allow-non-restored-state: for the one update that drops an operator's state
-# (README, Upgrade through savepoints); without it the update sets it back to false.
+# (src/site/markdown/upgrades.md); without it the update sets it back to false.
 # --flink-upgrade: required when the template's Flink runtime differs from the application's (1.20 -> 2.2):
 # an in-place version upgrade, one way. An application without system rollback is first opted in with an
 # update of its own (whether an opt-in covers the update that carries it is not documented); the snapshot
@@ -52,7 +52,7 @@ fi
 from_runtime="$(app_runtime "$app")"
 to_runtime="$(template_runtime)"
 if [ "$from_runtime" != "$to_runtime" ]; then
-  $flink_upgrade || die "this update moves $app from $from_runtime to $to_runtime: an in-place Flink version upgrade, one way (state written on $to_runtime cannot go back to $from_runtime). Nothing was changed. Re-run with --flink-upgrade (README, Upgrade: from Flink 1.20 to 2.2)"
+  $flink_upgrade || die "this update moves $app from $from_runtime to $to_runtime: an in-place Flink version upgrade, one way (state written on $to_runtime cannot go back to $from_runtime). Nothing was changed. Re-run with --flink-upgrade (src/site/markdown/upgrades.md)"
   say "in-place Flink upgrade of $app: $from_runtime -> $to_runtime (one way; the snapshot taken now is the way back)"
   if [ "$(app_rollback_enabled "$app")" != True ]; then
     say "$app has no system rollback: opting in with an update of its own, before the update that changes the runtime"

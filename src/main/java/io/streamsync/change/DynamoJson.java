@@ -799,11 +799,6 @@ public final class DynamoJson {
             return true;
         }
 
-        /** Whether the set has moved to its fallback (for tests). */
-        boolean inFallback() {
-            return inFallback;
-        }
-
         void clear() {
             if (slots.length > KEEP_SLOTS) {
                 // a very large map: do not keep its table for the parser's life (up to 2 x 131,072

@@ -84,6 +84,44 @@ class DocsLinksTest {
                 .containsAll(pages().stream().map(Path::normalize).collect(Collectors.toList()));
     }
 
+    /**
+     * Every test the docs cite as evidence ({@code SomeTest.someMethod}, {@code SomeITCase.method})
+     * exists: a renamed test leaves no claim pointing at nothing.
+     */
+    @Test
+    void everyTestTheDocsCiteExists() throws java.io.IOException {
+        Pattern cited =
+                Pattern.compile("\\b([A-Z][A-Za-z0-9]+(?:Test|ITCase))\\.([a-z][A-Za-z0-9]+)");
+        java.util.List<Path> pages = new java.util.ArrayList<>(java.util.List.of(README));
+        try (java.util.stream.Stream<Path> s = Files.list(DOCS)) {
+            s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        java.util.Map<String, String> sources = new java.util.HashMap<>();
+        try (java.util.stream.Stream<Path> s = Files.walk(ROOT.resolve("src/test/java"))) {
+            s.filter(p -> p.toString().endsWith(".java"))
+                    .forEach(
+                            p ->
+                                    sources.put(
+                                            p.getFileName().toString().replace(".java", ""),
+                                            read(p)));
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        int citations = 0;
+        for (Path page : pages) {
+            java.util.regex.Matcher m = cited.matcher(read(page));
+            while (m.find()) {
+                citations++;
+                String source = sources.get(m.group(1));
+                if (source == null
+                        || !Pattern.compile("\\b" + m.group(2) + "\\b").matcher(source).find()) {
+                    missing.add(ROOT.relativize(page) + ": " + m.group());
+                }
+            }
+        }
+        assertThat(missing).as("tests the docs cite that do not exist").isEmpty();
+        assertThat(citations).as("test citations found").isGreaterThan(10);
+    }
+
     @Test
     void theCheckerFindsBrokenLinksAndAnchorsAndSkipsCode() {
         Path page = DOCS.resolve("index.md");
