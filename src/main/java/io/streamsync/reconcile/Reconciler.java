@@ -8,6 +8,7 @@ import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.ItemKeys;
 import io.streamsync.config.JobConfig;
 import io.streamsync.filter.EventFilter;
+import io.streamsync.sink.commit.CaughtUp;
 import io.streamsync.sink.search.SearchResponse;
 import io.streamsync.sink.search.SearchTransport;
 import io.streamsync.source.scan.ScannedItems;
@@ -191,8 +192,8 @@ public final class Reconciler {
                 budget.consumed(units(page.consumedCapacity()));
                 for (Map<String, AttributeValue> item : page.items()) {
                     AttributeValue key = item.get(config.aggregateTableKey);
-                    if (key != null && key.s() != null) {
-                        o.rows.put(key.s(), row(item));
+                    if (key != null && key.s() != null && !CaughtUp.isStatus(key.s())) {
+                        o.rows.put(key.s(), row(item)); // the job's status row is no list
                     }
                 }
                 start = page.hasLastEvaluatedKey() ? page.lastEvaluatedKey() : null;
