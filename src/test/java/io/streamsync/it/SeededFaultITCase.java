@@ -198,6 +198,10 @@ class SeededFaultITCase {
 
     static final Map<String, Control> CONTROLS = new ConcurrentHashMap<>();
 
+    /** Index of the live TaskManager in the class's MiniCluster (one at a time). */
+    static final java.util.concurrent.atomic.AtomicInteger LIVE_TASK_MANAGER =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     /**
      * Whether check 3 compares the windows index at the end with the bare read: always, unless
      * {@code -Dharness.windows=false}. It was off for the default seeds until the defect it found
@@ -762,7 +766,10 @@ class SeededFaultITCase {
                 throws Exception {
             switch (fault) {
                 case TM_KILL:
-                    cluster.terminateTaskManager(0).get(2, TimeUnit.MINUTES);
+                    // MiniCluster.terminateTaskManager(i) closes the i-th TaskManager ever started
+                    // and keeps it in its list; startTaskManager appends: the live one is the last
+                    cluster.terminateTaskManager(LIVE_TASK_MANAGER.getAndIncrement())
+                            .get(2, TimeUnit.MINUTES);
                     cluster.startTaskManager();
                     break;
                 case TASK_EXCEPTION:
