@@ -173,7 +173,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 meta.lastChangeTime = time;
                 retention.armCleanUp(meta, timers);
             }
-            retention.tombstoneWritten(meta, listNow, itemTime, timers);
+            retention.tombstoneWritten(meta, listNow(meta, watermark), itemTime, timers);
             metaState.update(meta);
             return;
         }
@@ -193,7 +193,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         retention.changeApplied(meta, now, timers);
         if (e.type == ChangeType.REMOVE || e.filteredOut) {
             // a removed item's mark: walked at a later emission, and out of memory by event time
-            retention.tombstoneWritten(meta, listNow, itemTime, timers);
+            retention.tombstoneWritten(meta, listNow(meta, watermark), itemTime, timers);
         }
         metaState.update(meta);
 
