@@ -20,4 +20,10 @@ interface ItemMarks {
     void putRemoved(String itemKey, String mark) throws Exception;
 
     void removeRemoved(String itemKey) throws Exception;
+
+    /** Every removed item's mark: a walk (in the operator, a RocksDB iterator over the list's). */
+    Iterable<java.util.Map.Entry<String, String>> removedEntries() throws Exception;
+
+    /** Forgets every removed item's mark. */
+    void clearRemoved() throws Exception;
 }

@@ -30,10 +30,11 @@ final class LegacySavepoints {
 
     private LegacySavepoints() {}
 
-    /** A new list's state: its version in the scaled form. */
+    /** A new list's state: its version in the scaled form, no tombstone to walk. */
     static ListMeta newList() {
         ListMeta meta = new ListMeta();
         meta.lastEmittedWindowStart = VERSION_SCALED;
+        meta.tombstonesPrunedAt = Retention.NO_TOMBSTONES;
         return meta;
     }
 

@@ -181,9 +181,9 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 meta = LegacySavepoints.newList();
                 meta.lastChangeTime = time;
                 retention.armCleanUp(meta, timers);
-                metaState.update(meta);
             }
-            retention.armPrune(itemTime, timers);
+            retention.tombstoneWritten(meta, listNow(meta, watermark), itemTime, timers);
+            metaState.update(meta);
             return;
         }
         if (meta == null) {
@@ -201,11 +201,11 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         }
         retention.changeApplied(meta, now, timers);
         pending.applied(ctx.getCurrentKey(), eventTime);
-        metaState.update(meta);
         if (e.type == ChangeType.REMOVE || e.filteredOut) {
-            retention.armPrune(
-                    itemTime, timers); // a removed item's mark leaves memory by event time
+            // a removed item's mark: walked at a later emission, and out of memory by event time
+            retention.tombstoneWritten(meta, listNow(meta, watermark), itemTime, timers);
         }
+        metaState.update(meta);
 
         if (emitItemUpdates && applied.output != LiveCount.ItemOutput.NONE) {
             boolean delete = applied.output == LiveCount.ItemOutput.DELETE;
@@ -257,10 +257,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             if (!finished.isEmpty()) {
                 emitLive(ctx.getCurrentKey(), meta, ctx, out);
             }
-            if (retention.isPruneTime(timestamp)
-                    && liveCount.prune(tombstones.entries(), marks, listNow(meta, watermark))) {
-                tombstones.clear();
-            }
+            retention.pruneTimer(meta, timestamp, listNow(meta, watermark), liveCount, marks);
             if (retention.cleanUp(
                     meta, ctx.timerService().currentWatermark(), !openWindows.isEmpty())) {
                 metaState.clear();
@@ -303,11 +300,13 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         metrics.aggregatesEmitted.inc();
         pending.emitted(listId);
         long listNow = listNow(meta, ctx.timerService().currentWatermark());
-        if (retention.emitted(
-                        meta, ctx.timerService().currentProcessingTime(), listNow, timers(ctx))
-                && liveCount.prune(tombstones.entries(), marks, listNow)) {
-            tombstones.clear();
-        }
+        retention.emitted(
+                meta,
+                ctx.timerService().currentProcessingTime(),
+                listNow,
+                timers(ctx),
+                liveCount,
+                marks);
     }
 
     private static Timers timers(Context ctx) {
@@ -365,6 +364,16 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         @Override
         public void removeRemoved(String itemKey) throws Exception {
             tombstones.remove(itemKey);
+        }
+
+        @Override
+        public Iterable<Map.Entry<String, String>> removedEntries() throws Exception {
+            return tombstones.entries();
+        }
+
+        @Override
+        public void clearRemoved() throws Exception {
+            tombstones.clear();
         }
     }
 

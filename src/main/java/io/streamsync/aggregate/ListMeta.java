@@ -70,7 +70,9 @@ public class ListMeta {
     public long finalExpired;
 
     /**
-     * The list's event time at the last walk over its expired tombstones (0.2.0: processing time).
+     * The list's event time at the last walk over its expired tombstones (0.2.0: processing time);
+     * {@code Long.MAX_VALUE} ({@link Retention#NO_TOMBSTONES}): no tombstone since the last walk;
+     * Long.MIN_VALUE (the default, so in a restored state of a release before it): walk once.
      */
     public long tombstonesPrunedAt = Long.MIN_VALUE;
 

@@ -19,7 +19,9 @@ package io.streamsync.aggregate;
  * <p><b>Tombstones.</b> A removed item's mark expires once the list's event time passes the removal
  * by {@code tombstoneRetention} ({@link LiveCount}); a list's expired marks are walked out of
  * memory when it emits in a later retention period (of event time) than its last walk, and when the
- * watermark passes them ({@link #armPrune}).
+ * watermark passes them ({@link #armPrune}). A list with no tombstone since its last walk (every
+ * new list) is never walked ({@link #NO_TOMBSTONES}): a walk opens the tombstone state's iterator,
+ * a RocksDB seek.
  */
 final class Retention {
     private final long windowSize;
@@ -67,13 +69,23 @@ final class Retention {
     }
 
     /**
+     * {@link ListMeta#tombstonesPrunedAt} of a list with no tombstone since its last walk (a new
+     * list, or one whose walk left none): its emissions open no walk. No event time ({@link
+     * Versions#known}), and never written by a release before it; a restored {@code Long.MIN_VALUE}
+     * (unknown) still means one walk at the next emission.
+     */
+    static final long NO_TOMBSTONES = Long.MAX_VALUE;
+
+    /**
      * After the live aggregate was emitted at processing time {@code now}, the list's event time
      * being {@code listNow}: disarms the emission and, for an empty list, arms its clean-up (an
-     * event-time timer). True when the list's tombstones are due for a walk.
+     * event-time timer). True when the list's tombstones are due for a walk: never for a list with
+     * none since its last walk ({@link #NO_TOMBSTONES}).
      */
     boolean emitted(ListMeta meta, long now, long listNow, Timers timers) {
         boolean prune =
                 Versions.known(listNow)
+                        && meta.tombstonesPrunedAt != NO_TOMBSTONES
                         && (meta.tombstonesPrunedAt == Long.MIN_VALUE
                                 || Math.floorDiv(listNow, tombstoneRetention)
                                         != Math.floorDiv(
@@ -89,6 +101,57 @@ final class Retention {
             armCleanUp(meta, timers);
         }
         return prune;
+    }
+
+    /**
+     * After the live aggregate was emitted: {@link #emitted}, then the walk over the list's
+     * tombstones when it is due. True when it walked.
+     */
+    boolean emitted(
+            ListMeta meta, long now, long listNow, Timers timers, LiveCount count, ItemMarks marks)
+            throws Exception {
+        if (!emitted(meta, now, listNow, timers)) {
+            return false;
+        }
+        walk(meta, listNow, count, marks);
+        return true;
+    }
+
+    /**
+     * At an event-time timer at {@code timestamp}, the list's event time being {@code listNow}:
+     * walks the list's tombstones when the timer may be one of {@link #armPrune}'s and the list has
+     * tombstones. True when it walked.
+     */
+    boolean pruneTimer(
+            ListMeta meta, long timestamp, long listNow, LiveCount count, ItemMarks marks)
+            throws Exception {
+        if (!isPruneTime(timestamp) || meta.tombstonesPrunedAt == NO_TOMBSTONES) {
+            return false;
+        }
+        walk(meta, listNow, count, marks);
+        return true;
+    }
+
+    /** Forgets the list's expired tombstones; when none is left, no walk is due until the next. */
+    private static void walk(ListMeta meta, long listNow, LiveCount count, ItemMarks marks)
+            throws Exception {
+        if (count.prune(marks.removedEntries(), marks, listNow)) {
+            marks.clearRemoved();
+            meta.tombstonesPrunedAt = NO_TOMBSTONES;
+        }
+    }
+
+    /**
+     * After a removed item's mark was written at event time {@code removedAt}, the list's event
+     * time being {@code listNow}: a list that had no tombstone has a walk due at its first emission
+     * in a later retention period (at its next one when its time is unknown), and the prune timer
+     * is armed ({@link #armPrune}).
+     */
+    void tombstoneWritten(ListMeta meta, long listNow, long removedAt, Timers timers) {
+        if (meta.tombstonesPrunedAt == NO_TOMBSTONES) {
+            meta.tombstonesPrunedAt = Versions.known(listNow) ? listNow : Long.MIN_VALUE;
+        }
+        armPrune(removedAt, timers);
     }
 
     /**

@@ -608,6 +608,22 @@ class ListAggregatorTest {
     }
 
     @Test
+    void aTombstoneOfAnItemThatStaysOutOfAKnownListIsWalkedOutAtALaterEmission() throws Exception {
+        send(change(ChangeType.INSERT, "a", "1", T0));
+        quiet();
+        assertThat(harness.numKeyedStateEntries()).as("a: meta, items").isEqualTo(2);
+        send(filteredOut(change(ChangeType.INSERT, "a", "2", T0))); // a mark only
+        quiet();
+        assertThat(harness.numKeyedStateEntries()).as("a: meta, items, tombstones").isEqualTo(3);
+        send(change(ChangeType.MODIFY, "a", "1", T0 + TOMBSTONES));
+        quiet();
+        assertThat(last("a").taskCount).isEqualTo(1);
+        assertThat(harness.numKeyedStateEntries())
+                .as("the expired mark is gone: meta, items")
+                .isEqualTo(2);
+    }
+
+    @Test
     void expiredTombstonesOfAListThatNeverChangesAgainLeaveMemoryWhenTheWatermarkPassesThem()
             throws Exception {
         send(change(ChangeType.INSERT, "a", "1", T0), change(ChangeType.INSERT, "a", "2", T0));

@@ -68,6 +68,23 @@ final class PartsFixtures {
         public void removeRemoved(String itemKey) {
             removed.remove(itemKey);
         }
+
+        /** Walks over the removed marks and clears of them, as the operator's would cost. */
+        int walks;
+
+        int clears;
+
+        @Override
+        public Iterable<Map.Entry<String, String>> removedEntries() {
+            walks++;
+            return new java.util.ArrayList<>(removed.entrySet());
+        }
+
+        @Override
+        public void clearRemoved() {
+            clears++;
+            removed.clear();
+        }
     }
 
     /** Windows of one list in two maps. */
