@@ -177,8 +177,7 @@ class BootstrapITCase {
                 long scansBefore = proxy.scans.get();
                 // two checkpoints completed from now on: at least one began after the scan's end
                 FLINK.awaitCheckpoints(job.getJobID(), 2, Duration.ofSeconds(60));
-                cluster.terminateTaskManager(0).get();
-                cluster.startTaskManager();
+                FLINK.loseTaskManager(cluster);
                 s.workload.run(300);
                 Poll.until(CONVERGE, s::check);
                 assertThat(proxy.scans.get())

@@ -185,8 +185,7 @@ class FaultToleranceITCase {
             Thread traffic = run.traffic(3000, 1L);
             for (long rows : new long[] {150, 450}) {
                 awaitOperations(run, rows);
-                cluster.terminateTaskManager(0).get();
-                cluster.startTaskManager();
+                FLINK.loseTaskManager(cluster);
             }
             traffic.join();
             Poll.until(CONVERGE, run::check);

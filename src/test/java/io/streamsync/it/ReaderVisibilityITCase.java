@@ -100,13 +100,11 @@ class ReaderVisibilityITCase {
                 steps.add("savepoint taken, job goes on");
 
                 awaitRows(source, 140);
-                cluster.terminateTaskManager(0).get(3, TimeUnit.MINUTES);
-                cluster.startTaskManager();
+                FLINK.loseTaskManager(cluster);
                 steps.add("TaskManager lost");
 
                 awaitRows(source, 220);
-                cluster.terminateTaskManager(0).get(3, TimeUnit.MINUTES);
-                cluster.startTaskManager();
+                FLINK.loseTaskManager(cluster);
                 steps.add("TaskManager lost again");
 
                 awaitRows(source, 300);

@@ -170,8 +170,7 @@ class WindowsITCase {
             Thread traffic = new Thread(() -> workload.run(2400), "traffic");
             traffic.start();
             awaitRows(source, 150);
-            cluster.terminateTaskManager(0).get();
-            cluster.startTaskManager();
+            FLINK.loseTaskManager(cluster);
             awaitRows(source, 400);
             String savepoint = stopWithSavepoint(job, dir.resolve("savepoints"));
             awaitRows(source, 550); // traffic goes on while no job runs

@@ -35,6 +35,10 @@ public final class FlinkCluster
     private final InMemoryReporter metrics;
     private final MiniClusterExtension flink;
 
+    /** Index of the live TaskManager: the cluster starts with one, each loss starts the next. */
+    private final java.util.concurrent.atomic.AtomicInteger liveTaskManager =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     private FlinkCluster(int slots, boolean retainMetrics) {
         this.metrics =
                 retainMetrics
@@ -198,5 +202,18 @@ public final class FlinkCluster
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context)
             throws ParameterResolutionException {
         return flink.resolveParameter(parameter, context);
+    }
+
+    /**
+     * A TaskManager lost: kills the live TaskManager and starts a new one. Not {@code
+     * terminateTaskManager(0)}: Flink's MiniCluster closes the i-th TaskManager it ever started and
+     * keeps it in its list, and {@code startTaskManager} appends, so index 0 kills only once per
+     * cluster; every later call was a no-op that added a TaskManager (found by the seeded harness).
+     */
+    public void loseTaskManager(org.apache.flink.runtime.minicluster.MiniCluster cluster)
+            throws Exception {
+        cluster.terminateTaskManager(liveTaskManager.getAndIncrement())
+                .get(3, java.util.concurrent.TimeUnit.MINUTES);
+        cluster.startTaskManager();
     }
 }
