@@ -112,6 +112,9 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         marks = new StateItemMarks();
         windowStore = new StateWindowStore();
         pending = new PendingEmissions();
+        // lists with a change applied and not emitted yet: 0 once every change is in an aggregate
+        CloudWatchMetrics.of(getRuntimeContext().getMetricGroup())
+                .gauge("listsAwaitingEmission", () -> pending.size());
     }
 
     /**

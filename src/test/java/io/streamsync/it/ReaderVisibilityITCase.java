@@ -329,7 +329,8 @@ class ReaderVisibilityITCase {
                         .distinct()
                         .count();
         // evidence, not a sleep: the source read every change, the aggregator emitted at least one
-        // aggregate per list, and the sinks' writers (chained to it) received states
+        // aggregate per list and has no change left to emit, and the sinks' writers (chained to it)
+        // received states
         Poll.until(
                 Duration.ofSeconds(90),
                 () -> {
@@ -337,7 +338,11 @@ class ReaderVisibilityITCase {
                     long read = m.sum("recordsRead");
                     long emitted = m.sum("aggregatesEmitted");
                     long received = m.sum("statesReceived");
-                    return read >= changes && emitted >= lists && received >= 2 * lists
+                    long awaiting = m.sum("listsAwaitingEmission");
+                    return read >= changes
+                                    && emitted >= lists
+                                    && received >= 2 * lists
+                                    && awaiting == 0
                             ? null
                             : "the job read "
                                     + read
@@ -349,7 +354,8 @@ class ReaderVisibilityITCase {
                                     + lists
                                     + " lists; its sinks received "
                                     + received
-                                    + " states";
+                                    + " states; lists awaiting emission: "
+                                    + awaiting;
                 });
         assertThat(FLINK.completedCheckpoints(job.getJobID())).as("checkpoints completed").isZero();
         assertThat(TodoTables.scan(SERVICES.ddb(), counts))
