@@ -137,6 +137,14 @@ public final class Reconciler {
         List<ReconcileReport.ListResult> results = new ArrayList<>();
         long secondLook = tableRead;
         if (!first.isEmpty()) {
+            // the differing lists' outputs once more, read in real time (GetItem, _mget): the bulk
+            // read of the indices went through search, which shows a document only after a
+            // refresh, so a version read there can be older than the one a real-time read gives a
+            // moment later; "an output moved" compares real-time reads only
+            Map<String, Outputs> baseline = new java.util.HashMap<>();
+            for (ListDifference d : first.values()) {
+                baseline.put(d.listId, readOutputsOf(d));
+            }
             long at = tableRead + settings.settle.toMillis();
             LOG.info("reconcile: second look of {} lists in {} ms", first.size(), at - tableRead);
             sleeper.sleepUntil(at);
@@ -149,7 +157,7 @@ public final class Reconciler {
                 DriftRule.Judgement j =
                         DriftRule.judge(
                                 d,
-                                o1,
+                                baseline.get(d.listId),
                                 t1.get(d.listId),
                                 tableRead,
                                 o2,
