@@ -269,16 +269,7 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         rejected.inc();
         String code = e.awsErrorDetails().errorCode();
         String reason = e.statusCode() + " " + code + ": " + e.awsErrorDetails().errorMessage();
-        ObjectNode line = mapper.createObjectNode();
-        line.put("time", Instant.now().toString());
-        line.put("stage", rejections.sinkName());
-        line.put("reason", reason);
-        line.put("table", table);
-        line.put("listId", cut(a.listId));
-        line.put("truncated", a.listId.length() > MAX_REJECTED_ID_CHARS);
-        line.put("listIdLength", a.listId.length());
-        line.put("version", a.version);
-        line.put("taskCount", a.taskCount);
+        ObjectNode line = line(a, reason);
         LOG.warn(
                 "the aggregate table {} refused the row of a list ({} characters) v{} for good: {} {}",
                 table,
