@@ -71,15 +71,17 @@ public final class ReconcileJob {
             throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         StreamSyncPipeline.configureEnvironment(env, config);
-        env.setParallelism(1);
         env.fromSequence(1, 1)
+                .setParallelism(1) // per operator: MSF refuses parallelism set on the environment
                 .uid(SOURCE_UID)
                 .name("reconcile: start")
                 .map(new ReportFunction(config))
                 .returns(Types.STRING)
+                .setParallelism(1)
                 .uid(REPORT_UID)
                 .name("reconcile: report")
                 .sinkTo(new DiscardingSink<>())
+                .setParallelism(1)
                 .uid(SINK_UID)
                 .name("reconcile: done");
         return env.execute(config.jobName + "-reconcile");
