@@ -46,6 +46,7 @@ public final class VisibilityAuditor implements AutoCloseable {
     private final Thread thread;
     private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Long> newest = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running = true;
     private final java.util.concurrent.atomic.AtomicLong rounds =
             new java.util.concurrent.atomic.AtomicLong();
@@ -120,11 +121,15 @@ public final class VisibilityAuditor implements AutoCloseable {
      * is retried in silence.
      */
     private void observe(java.util.function.Supplier<Seen> observation) {
+        Seen s;
         try {
-            seen.add(observation.get());
+            s = observation.get();
         } catch (RuntimeException e) {
             error("cannot read an observation: " + e);
+            return;
         }
+        seen.add(s);
+        newest.merge(s.output, s.version, Math::max);
     }
 
     private void read(SearchHttp search, String index, String output) {
@@ -187,6 +192,16 @@ public final class VisibilityAuditor implements AutoCloseable {
                 errors.add("... and more");
             }
         }
+    }
+
+    /**
+     * The highest version {@code output} (one of {@link #OUTPUTS}) has shown so far, of any key; -1
+     * before it showed any. The outputs keep what was published while the job is down, so a test
+     * that wants to see the job publish again (after a fault) waits for this to pass what it was
+     * before, not for more observations.
+     */
+    public long newest(String output) {
+        return newest.getOrDefault(output, -1L);
     }
 
     /** Rounds over the three outputs completed so far. */
