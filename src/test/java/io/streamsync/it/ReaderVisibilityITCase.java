@@ -100,11 +100,11 @@ class ReaderVisibilityITCase {
                 steps.add("savepoint taken, job goes on");
 
                 awaitRows(source, 140);
-                FLINK.loseTaskManager(cluster);
+                loseTaskManagerAndAwaitRestart(cluster, job);
                 steps.add("TaskManager lost");
 
                 awaitRows(source, 220);
-                FLINK.loseTaskManager(cluster);
+                loseTaskManagerAndAwaitRestart(cluster, job);
                 steps.add("TaskManager lost again");
 
                 awaitRows(source, 300);
@@ -377,6 +377,31 @@ class ReaderVisibilityITCase {
                                 name + "-tasks"))
                 .as("the outputs once the stop returned")
                 .isNull();
+    }
+
+    /**
+     * Kills the live TaskManager and waits until the job's {@code numRestarts} has gone up: a kill
+     * that hits a TaskManager no longer in the cluster (as {@code terminateTaskManager(0)} did on a
+     * second kill) restarts nothing and fails here, instead of passing as a fault that never
+     * happened.
+     */
+    private static void loseTaskManagerAndAwaitRestart(MiniCluster cluster, JobClient job)
+            throws Exception {
+        long before = FLINK.jobMetric(job.getJobID(), "numRestarts");
+        assertThat(before).as("numRestarts registered before the kill").isNotNegative();
+        FLINK.loseTaskManager(cluster);
+        Poll.until(
+                Duration.ofSeconds(60),
+                () -> {
+                    long now = FLINK.jobMetric(job.getJobID(), "numRestarts");
+                    return now > before
+                            ? null
+                            : "numRestarts "
+                                    + now
+                                    + " after the TaskManager loss, "
+                                    + before
+                                    + " before it: the kill restarted nothing";
+                });
     }
 
     private static JobClient start(Map<String, String> props, int parallelism, String savepoint)
