@@ -39,8 +39,7 @@ class ItemSizeTest {
                         ReconcileCost.ItemSize.value(
                                 AttributeValue.fromM(Map.of("x", AttributeValue.fromBool(true)))))
                 .isEqualTo(3 + 1 + 1 + 1);
-        assertThat(ReconcileCost.ItemSize.value(AttributeValue.fromL(List.of())))
-                .isEqualTo(3);
+        assertThat(ReconcileCost.ItemSize.value(AttributeValue.fromL(List.of()))).isEqualTo(3);
         assertThat(
                         ReconcileCost.ItemSize.value(
                                 AttributeValue.fromL(List.of(AttributeValue.fromS("ab")))))
