@@ -5,7 +5,7 @@
 #   src/bench/regenerate.sh [FILE ...]      # default: every file, in the order below
 #   BENCH_LOCK=/tmp/it.lock src/bench/regenerate.sh RESULTS.md SCAN.md
 #
-# FILE is one of RESULTS.md SOURCE.md SCAN.md WRITE-COST.md LATENCY-RECOVERY.md PROFILE.md (Benchmarks.FILES)
+# FILE is one of RESULTS.md SOURCE.md SCAN.md WRITE-COST.md LATENCY-RECOVERY.md PROFILE.md RECONCILE.md (Benchmarks.FILES)
 # or FLINK22.md (src/bench/baseline.sh: this build against release 0.2.0 on Flink 1.20). With BENCH_LOCK set,
 # each file's run holds that lock (flock) while it runs and lets go between files, so a shared machine's
 # other service-starting runs interleave instead of disturbing a measurement. Extra Maven arguments go in
@@ -14,10 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 declare -A PARTS=(
   [RESULTS.md]=conversion,pipeline [SOURCE.md]=source [SCAN.md]=scan [WRITE-COST.md]=writecost
-  [LATENCY-RECOVERY.md]=latency,recovery [PROFILE.md]=profile [FLINK22.md]=baseline
+  [LATENCY-RECOVERY.md]=latency,recovery [PROFILE.md]=profile [RECONCILE.md]=reconcile [FLINK22.md]=baseline
 )
 files=("$@")
-[ ${#files[@]} -eq 0 ] && files=(RESULTS.md SOURCE.md SCAN.md WRITE-COST.md LATENCY-RECOVERY.md PROFILE.md FLINK22.md)
+[ ${#files[@]} -eq 0 ] && files=(RESULTS.md SOURCE.md SCAN.md WRITE-COST.md LATENCY-RECOVERY.md PROFILE.md RECONCILE.md FLINK22.md)
 lock=()
 [ -n "${BENCH_LOCK:-}" ] && lock=(flock "$BENCH_LOCK")
 mkdir -p target

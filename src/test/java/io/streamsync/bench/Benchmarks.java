@@ -37,6 +37,7 @@ public final class Benchmarks {
         FILES.put("WRITE-COST.md", List.of("writecost"));
         FILES.put("LATENCY-RECOVERY.md", List.of("latency", "recovery"));
         FILES.put("PROFILE.md", List.of("profile"));
+        FILES.put("RECONCILE.md", List.of("reconcile"));
     }
 
     public static void main(String[] args) throws Exception {
@@ -178,6 +179,20 @@ public final class Benchmarks {
                     h.param("streamsync.bench.recovery.backlogs", backlogs);
                     h.param("streamsync.bench.repeats", repeats);
                     recovery(md, h, backlogs, repeats);
+                    break;
+                case "reconcile":
+                    int reconcileItems =
+                            Integer.getInteger("streamsync.bench.reconcile.items", 100_000);
+                    int reconcileLists =
+                            Integer.getInteger("streamsync.bench.reconcile.lists", 10_000);
+                    int reconcileWriters =
+                            Integer.getInteger("streamsync.bench.reconcile.writers", 4);
+                    h.param("streamsync.bench.reconcile.items", reconcileItems);
+                    h.param("streamsync.bench.reconcile.lists", reconcileLists);
+                    h.param("streamsync.bench.reconcile.writers", reconcileWriters);
+                    h.param("streamsync.bench.repeats", repeats);
+                    ReconcileCost.run(
+                            md, h, reconcileItems, reconcileLists, repeats, reconcileWriters);
                     break;
                 default:
                     throw new IllegalArgumentException(part);

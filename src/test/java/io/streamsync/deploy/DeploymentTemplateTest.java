@@ -455,34 +455,26 @@ class DeploymentTemplateTest {
 
     @Test
     void alarmsWatchTheJobsHealthWithFlink22MetricsAndNotifyTheTopic() {
-        Map<String, String> expected =
-                Map.of(
-                        "NotRunningAlarm",
-                        "runningTime",
-                        "RestartsAlarm",
-                        "numRestarts",
-                        "FailedCheckpointsAlarm",
-                        "numberOfFailedCheckpoints",
-                        "NoCheckpointAlarm",
-                        "numberOfCompletedCheckpoints",
-                        "LagAlarm",
-                        "millisBehindLatest",
-                        "DeadLettersAlarm",
-                        "deadLetters",
-                        "RejectedDocumentsAlarm",
-                        "searchDocumentsRejected",
-                        "BootstrapAtRiskAlarm",
-                        "scanEtaSeconds",
-                        "LateChangesAlarm",
-                        "lateChanges",
-                        "KinesisIteratorAgeAlarm",
-                        "GetRecords.IteratorAgeMilliseconds");
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("NotRunningAlarm", "runningTime");
+        expected.put("RestartsAlarm", "numRestarts");
+        expected.put("FailedCheckpointsAlarm", "numberOfFailedCheckpoints");
+        expected.put("NoCheckpointAlarm", "numberOfCompletedCheckpoints");
+        expected.put("LagAlarm", "millisBehindLatest");
+        expected.put("DeadLettersAlarm", "deadLetters");
+        expected.put("RejectedDocumentsAlarm", "searchDocumentsRejected");
+        expected.put("BootstrapAtRiskAlarm", "scanEtaSeconds");
+        expected.put("LateChangesAlarm", "lateChanges");
+        expected.put("KinesisIteratorAgeAlarm", "GetRecords.IteratorAgeMilliseconds");
+        expected.put("DriftAlarm", "reconcileListsDrifted");
         Map<String, String> conditions =
                 Map.of(
                         "BootstrapAtRiskAlarm",
                         "BootstrapAlarms",
                         "KinesisIteratorAgeAlarm",
-                        "KinesisAlarms");
+                        "KinesisAlarms",
+                        "DriftAlarm",
+                        "ReconcileAlarms");
         // an application that left RUNNING reports nothing: these alarms must fire on missing data
         Set<String> breachOnMissingData =
                 Set.of("NotRunningAlarm", "NoCheckpointAlarm", "KinesisIteratorAgeAlarm");
@@ -510,6 +502,14 @@ class DeploymentTemplateTest {
                                         "MetricName=" + metric,
                                         "Namespace=AWS/Kinesis,",
                                         "{Name=StreamName, Value={Ref=KinesisStreamName}}");
+                    } else if (alarm.equals("DriftAlarm")) {
+                        // the report's own application
+                        // (theDriftAlarmWatchesTheFigureTheReportPublishes)
+                        assertThat(text)
+                                .contains(
+                                        "MetricName=" + metric,
+                                        "Namespace=AWS/KinesisAnalytics",
+                                        "{Name=Application, Value={Ref=ReconcileApplicationName}}");
                     } else {
                         assertThat(text)
                                 .as(alarm)
@@ -523,7 +523,9 @@ class DeploymentTemplateTest {
                             .isEqualTo(
                                     breachOnMissingData.contains(alarm)
                                             ? "breaching"
-                                            : "notBreaching");
+                                            : alarm.equals("DriftAlarm")
+                                                    ? "ignore"
+                                                    : "notBreaching");
                     assertThat(p.get("AlarmActions"))
                             .as(alarm)
                             .isEqualTo(
@@ -582,7 +584,59 @@ class DeploymentTemplateTest {
                                         "BootstrapMode",
                                         "scan")))
                 .isEqualTo(10);
+        assertThat(alarmsDeployed(Map.of("ReconcileApplicationName", "streamsync-reconcile")))
+                .isEqualTo(9);
         assertThat(alarmsDeployed(Map.of("CreateAlarms", "false"))).isZero();
+        assertThat(
+                        alarmsDeployed(
+                                Map.of(
+                                        "CreateAlarms",
+                                        "false",
+                                        "ReconcileApplicationName",
+                                        "streamsync-reconcile")))
+                .isZero();
+    }
+
+    /**
+     * The drift alarm watches a figure the report really publishes: its metric is one of the gauges
+     * {@code ReconcileJob} registers in the {@code kinesisanalytics} group (read from the code;
+     * ReconcileITCase checks, on the running report, that the metric the template names is
+     * published in that group with the report's count of drifted lists), under the report's
+     * application, and fires on any drifted list.
+     */
+    @Test
+    void theDriftAlarmWatchesTheFigureTheReportPublishes() throws Exception {
+        Map<String, Object> p = map(template, "Resources", "DriftAlarm", "Properties");
+        Class<?> report = Class.forName("io.streamsync.reconcile.ReconcileJob$ReportFunction");
+        java.lang.reflect.Field names = report.getDeclaredField("NAMES");
+        names.setAccessible(true);
+        List<String> published = List.of((String[]) names.get(null));
+        assertThat(published).contains((String) p.get("MetricName"));
+        assertThat(p.get("MetricName")).isEqualTo("reconcileListsDrifted");
+        assertThat(p)
+                .containsEntry("Namespace", "AWS/KinesisAnalytics")
+                .containsEntry(
+                        "Dimensions",
+                        List.of(
+                                Map.of(
+                                        "Name",
+                                        "Application",
+                                        "Value",
+                                        Map.of("Ref", "ReconcileApplicationName"))))
+                .containsEntry("ComparisonOperator", "GreaterThanThreshold")
+                .containsEntry("Threshold", 0)
+                .containsEntry("Statistic", "Maximum")
+                .containsEntry("Period", 60)
+                .containsEntry("EvaluationPeriods", 1);
+        // the report holds its gauges up for MSF's one-minute reporting: the default hold covers a
+        // period and more
+        assertThat(Long.parseLong(propertyGroupsAsConfig().get("reconcile.metrics.hold.ms")))
+                .isGreaterThanOrEqualTo(60_000L);
+        Map<String, Object> name = map(template, "Parameters", "ReconcileApplicationName");
+        assertThat(name.get("Default")).isEqualTo("none");
+        assertThat(alarmsDeployed(Map.of()))
+                .as("no report application, no drift alarm")
+                .isEqualTo(8);
     }
 
     private static long alarmsDeployed(Map<String, String> parameters) {
