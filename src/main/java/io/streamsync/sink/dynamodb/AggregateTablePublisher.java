@@ -29,7 +29,6 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * Publishes aggregates to the aggregate table with conditional {@code PutItem}s: a row is only
@@ -161,32 +160,30 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     }
 
     /**
-     * The write of a newer state when the row shows a later final window: everything but the window
-     * fields, if the version is newer.
+     * The write of a newer state when the row shows a later final window: the state with the row's
+     * window fields ({@code refused}: the row as the refused put found it), if the version is newer
+     * and the row's window is still that one.
      */
-    UpdateItemRequest keepingWindow(ListAggregate a) {
-        Map<String, AttributeValue> item = items.item(a);
-        return UpdateItemRequest.builder()
+    PutItemRequest keepingWindow(ListAggregate a, Map<String, AttributeValue> refused) {
+        Map<String, AttributeValue> item = new java.util.LinkedHashMap<>(items.item(a));
+        for (String field : AggregateItemConverter.WINDOW_FIELDS) {
+            item.remove(field);
+            if (refused.containsKey(field)) {
+                item.put(field, refused.get(field));
+            }
+        }
+        return PutItemRequest.builder()
                 .tableName(table)
-                .key(Map.of(key, item.get(key)))
-                .updateExpression("SET #c = :c, #v = :v, #u = :u, #ui = :ui")
-                .conditionExpression("#v < :v")
-                .expressionAttributeNames(
-                        Map.of(
-                                "#c",
-                                "taskCount",
-                                "#v",
-                                "version",
-                                "#u",
-                                "updatedAt",
-                                "#ui",
-                                "updatedAtIso"))
+                .item(item)
+                .conditionExpression("#v < :v AND #ws = :ws")
+                .expressionAttributeNames(Map.of("#v", "version", "#ws", "windowStart"))
                 .expressionAttributeValues(
                         Map.of(
-                                ":c", item.get("taskCount"),
-                                ":v", item.get("version"),
-                                ":u", item.get("updatedAt"),
-                                ":ui", item.get("updatedAtIso")))
+                                ":v",
+                                AttributeValue.fromN(Long.toString(a.version)),
+                                ":ws",
+                                refused.get("windowStart")))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                 .build();
     }
 
@@ -203,48 +200,72 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         }
     }
 
+    /** Rounds of a write that keeps a row's window while other writers move that window on. */
+    private static final int KEEPING_ROUNDS = 4;
+
     /**
-     * The put, then, if only its window part failed, the update that keeps the row's window fields.
-     * A put refused without the row (a table that does not return it) tries the update: its
-     * condition decides.
+     * The put; then, while a refusal was for the row's later window only (its version is older),
+     * the put that keeps the row's window fields. A refusal that is not (the row is already this
+     * version or newer) is the outcome. If the row's window moves on between the two puts (another
+     * committer), the second is refused and tried again against the new row, a few times, then the
+     * write is retried from the start like a throttled one.
      */
     private CompletableFuture<Outcome> write(ListAggregate a) {
         return client.putItem(request(a))
                 .handle((ok, error) -> unwrap(error))
-                .thenCompose(
-                        error -> {
-                            if (error == null) {
-                                return CompletableFuture.completedFuture(Outcome.WRITTEN);
-                            }
-                            if (!(error instanceof ConditionalCheckFailedException)
-                                    || !laterWindowOnly(
-                                            a, (ConditionalCheckFailedException) error)) {
-                                return CompletableFuture.completedFuture(new Outcome(error, false));
-                            }
-                            return client.updateItem(keepingWindow(a))
-                                    .handle(
-                                            (ok, e) ->
-                                                    e == null
-                                                            ? Outcome.WINDOW_KEPT
-                                                            : new Outcome(unwrap(e), false));
-                        });
+                .thenCompose(error -> afterPut(a, error, KEEPING_ROUNDS));
     }
 
-    /** Whether a refused put was refused for the row's later window only (its version is older). */
-    static boolean laterWindowOnly(ListAggregate a, ConditionalCheckFailedException refused) {
-        if (!refused.hasItem() || refused.item().isEmpty()) {
-            return true;
+    private CompletableFuture<Outcome> afterPut(ListAggregate a, Throwable error, int rounds) {
+        boolean kept = rounds < KEEPING_ROUNDS;
+        if (error == null) {
+            return CompletableFuture.completedFuture(kept ? Outcome.WINDOW_KEPT : Outcome.WRITTEN);
         }
-        AttributeValue stored = refused.item().get("version");
-        if (stored == null || stored.n() == null) {
-            return true;
+        if (!(error instanceof ConditionalCheckFailedException)) {
+            return CompletableFuture.completedFuture(new Outcome(error, false));
+        }
+        Map<String, AttributeValue> row =
+                laterWindowOnly(a, (ConditionalCheckFailedException) error);
+        if (row == null) {
+            return CompletableFuture.completedFuture(new Outcome(error, false));
+        }
+        if (rounds == 0) {
+            return CompletableFuture.completedFuture(
+                    new Outcome(
+                            SdkClientException.create(
+                                    "the row's window moved on while its window fields were kept"),
+                            false));
+        }
+        return client.putItem(keepingWindow(a, row))
+                .handle((ok, e) -> unwrap(e))
+                .thenCompose(e -> afterPut(a, e, rounds - 1));
+    }
+
+    /**
+     * The row a put was refused against, when it was refused for the row's later window only (the
+     * row's version is older and it has a window); null when the row is already this version or
+     * newer, or the table did not return it (DynamoDB always does when asked: then the refusal
+     * counts as "already newer").
+     */
+    static Map<String, AttributeValue> laterWindowOnly(
+            ListAggregate a, ConditionalCheckFailedException refused) {
+        if (!refused.hasItem() || refused.item().isEmpty()) {
+            return null;
+        }
+        Map<String, AttributeValue> row = refused.item();
+        AttributeValue stored = row.get("version");
+        AttributeValue window = row.get("windowStart");
+        if (stored == null || stored.n() == null || window == null || window.n() == null) {
+            return null;
         }
         try {
             return new java.math.BigDecimal(stored.n())
-                            .compareTo(java.math.BigDecimal.valueOf(a.version))
-                    < 0;
+                                    .compareTo(java.math.BigDecimal.valueOf(a.version))
+                            < 0
+                    ? row
+                    : null;
         } catch (NumberFormatException e) {
-            return true;
+            return null;
         }
     }
 

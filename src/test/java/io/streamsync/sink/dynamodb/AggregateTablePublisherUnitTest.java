@@ -35,8 +35,6 @@ import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
 /**
  * The aggregate table's publisher against a scripted table, in milliseconds and without services:
@@ -45,13 +43,13 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  *
  * <p>The scripted table evaluates the condition the publisher sends, in the shapes {@code
  * attribute_not_exists(#k) OR #v <op> :v} and {@code attribute_not_exists(#k) OR (#v <op> :v AND
- * (attribute_not_exists(#ws) OR #ws <op> :ws))} (puts) and {@code #v <op> :v} (updates of the count
- * that keep the window fields) with any comparison operators, as DynamoDB would, and returns the
- * row a put was refused against when asked to ({@code ReturnValuesOnConditionCheckFailure}); any
- * other condition fails the test. So the mutation "{@code #v < :v} turned into {@code #v <> :v}"
- * fails {@link #aRowIsReplacedOnlyByAStrictlyHigherVersion} here too (PIT does not mutate string
- * constants; that mutation was applied by hand, see the testing page). Errors are answered as the
- * SDK answers them: the future fails with a {@link CompletionException} around the service's
+ * (attribute_not_exists(#ws) OR #ws <op> :ws))} and {@code #v <op> :v AND #ws <op> :ws} (the put
+ * that keeps a row's window fields) with any comparison operators, as DynamoDB would, and returns
+ * the row a put was refused against when asked to ({@code ReturnValuesOnConditionCheckFailure});
+ * any other condition fails the test. So the mutation "{@code #v < :v} turned into {@code #v <>
+ * :v}" fails {@link #aRowIsReplacedOnlyByAStrictlyHigherVersion} here too (PIT does not mutate
+ * string constants; that mutation was applied by hand, see the testing page). Errors are answered
+ * as the SDK answers them: the future fails with a {@link CompletionException} around the service's
  * exception.
  */
 class AggregateTablePublisherUnitTest {
@@ -63,8 +61,8 @@ class AggregateTablePublisherUnitTest {
                     "attribute_not_exists\\(#k\\) OR \\(#v (<|<=|<>|=|>=|>) :v AND"
                             + " \\(attribute_not_exists\\(#ws\\) OR #ws (<|<=|<>|=|>=|>)"
                             + " :ws\\)\\)");
-    private static final Pattern UPDATE_CONDITION = Pattern.compile("#v (<|<=|<>|=|>=|>) :v");
-    private static final Pattern SET = Pattern.compile("(#\\w+) = (:\\w+)");
+    private static final Pattern KEEP_CONDITION =
+            Pattern.compile("#v (<|<=|<>|=|>=|>) :v AND #ws (<|<=|<>|=|>=|>) :ws");
 
     @TempDir Path dir;
 
@@ -93,7 +91,6 @@ class AggregateTablePublisherUnitTest {
         final Map<String, Map<String, AttributeValue>> rows = new HashMap<>();
         final Map<String, Integer> attempts = new HashMap<>();
         final List<PutItemRequest> requests = new ArrayList<>();
-        final List<UpdateItemRequest> updates = new ArrayList<>();
         final long start = System.nanoTime();
         final Script script;
         boolean closed;
@@ -105,8 +102,7 @@ class AggregateTablePublisherUnitTest {
         @Override
         public synchronized CompletableFuture<PutItemResponse> putItem(PutItemRequest r) {
             requests.add(r);
-            String keyName = r.expressionAttributeNames().get("#k");
-            String id = r.item().get(keyName).s();
+            String id = r.item().get("listId").s();
             int attempt = attempts.merge(id, 1, Integer::sum);
             Throwable error = script.answer(id, attempt, (System.nanoTime() - start) / 1_000_000);
             if (error != null) {
@@ -114,12 +110,28 @@ class AggregateTablePublisherUnitTest {
             }
             Matcher m = CONDITION.matcher(r.conditionExpression());
             Matcher w = WINDOW_CONDITION.matcher(r.conditionExpression());
-            assertThat(m.matches() || w.matches()).as(r.conditionExpression()).isTrue();
+            Matcher k = KEEP_CONDITION.matcher(r.conditionExpression());
+            assertThat(m.matches() || w.matches() || k.matches())
+                    .as(r.conditionExpression())
+                    .isTrue();
             Map<String, AttributeValue> old = rows.get(id);
             long v = Long.parseLong(r.expressionAttributeValues().get(":v").n());
             boolean holds;
             if (old == null) {
                 holds = true;
+            } else if (k.matches()) {
+                AttributeValue ws = old.get(r.expressionAttributeNames().get("#ws"));
+                holds =
+                        ws != null
+                                && compare(
+                                        stored(old, r.expressionAttributeNames().get("#v")),
+                                        k.group(1),
+                                        v)
+                                && compare(
+                                        Long.parseLong(ws.n()),
+                                        k.group(2),
+                                        Long.parseLong(
+                                                r.expressionAttributeValues().get(":ws").n()));
             } else if (m.matches()) {
                 holds = compare(stored(old, r.expressionAttributeNames().get("#v")), m.group(1), v);
             } else {
@@ -144,32 +156,6 @@ class AggregateTablePublisherUnitTest {
             }
             rows.put(id, r.item());
             return CompletableFuture.completedFuture(PutItemResponse.builder().build());
-        }
-
-        @Override
-        public synchronized CompletableFuture<UpdateItemResponse> updateItem(UpdateItemRequest r) {
-            updates.add(r);
-            String id = r.key().values().iterator().next().s();
-            Matcher m = UPDATE_CONDITION.matcher(r.conditionExpression());
-            assertThat(m.matches()).as(r.conditionExpression()).isTrue();
-            Map<String, AttributeValue> old = rows.get(id);
-            Map<String, String> names = r.expressionAttributeNames();
-            Map<String, AttributeValue> values = r.expressionAttributeValues();
-            if (old == null
-                    || !compare(
-                            stored(old, names.get("#v")),
-                            m.group(1),
-                            Long.parseLong(values.get(":v").n()))) {
-                return refused(null);
-            }
-            Map<String, AttributeValue> row = new HashMap<>(old);
-            assertThat(r.updateExpression()).startsWith("SET ");
-            Matcher set = SET.matcher(r.updateExpression());
-            while (set.find()) {
-                row.put(names.get(set.group(1)), values.get(set.group(2)));
-            }
-            rows.put(id, row);
-            return CompletableFuture.completedFuture(UpdateItemResponse.builder().build());
         }
 
         private static long stored(Map<String, AttributeValue> row, String attribute) {
@@ -376,6 +362,41 @@ class AggregateTablePublisherUnitTest {
         assertThat(m.count("aggregateWindowFieldsKept")).isEqualTo(2);
         assertThat(m.count("aggregateWrites")).isEqualTo(5);
         assertThat(m.count("aggregateWritesRetried")).isZero();
+    }
+
+    /**
+     * Another committer moves the row's window on between the refused put and the put that keeps
+     * the window fields: the second put is refused too and made again against the new row.
+     */
+    @Test
+    void aRowWhoseWindowMovesOnMeanwhileIsKeptAtItsNewWindow() throws Exception {
+        ScriptedTable t =
+                new ScriptedTable((id, n, ms) -> null) {
+                    boolean moved;
+
+                    @Override
+                    public synchronized CompletableFuture<PutItemResponse> putItem(
+                            PutItemRequest r) {
+                        if (!moved && r.conditionExpression().startsWith("#v")) {
+                            moved = true;
+                            rows.put(
+                                    "a",
+                                    new AggregateItemConverter("listId")
+                                            .item(withWindow("a", 6, 55, 45_000, 4)));
+                        }
+                        return super.putItem(r);
+                    }
+                };
+        Metrics m = new Metrics();
+        AggregateTablePublisher p = publisher(t, 10_000, 4, m);
+        p.publish(List.of(withWindow("a", 5, 50, 40_000, 3)));
+        p.publish(List.of(withWindow("a", 9, 60, 33_000, 1)));
+        assertThat(t.number("a", "version")).isEqualTo(60);
+        assertThat(t.number("a", "taskCount")).isEqualTo(9);
+        assertThat(t.number("a", "windowStart")).isEqualTo(45_000);
+        assertThat(t.number("a", "inserted")).isEqualTo(4);
+        assertThat(t.requests).hasSize(4);
+        assertThat(m.count("aggregateWindowFieldsKept")).isEqualTo(1);
     }
 
     @Test
