@@ -43,18 +43,19 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
  * state can be above the row's version and carry an earlier final window (or none, like a list that
  * comes back after its clean-up). So the put also requires the row's {@code windowStart} to be at
  * most the new one; when only that part fails (DynamoDB returns the row it refused against, {@code
- * ReturnValuesOnConditionCheckFailure=ALL_OLD}), an {@code UpdateItem} conditioned on the version
- * alone sets the count, the version and {@code updatedAt} and keeps the row's window fields (metric
- * {@code aggregateWindowFieldsKept}). A window's figures are the same in every run, so the row
- * always shows the latest final window any run published, with its own figures. Throttling, 5xx
- * answers and an unreachable endpoint are retried with backoff until they have failed without
- * progress for {@code sink.commit.retry.timeout.ms}. A refusal of one row for good (a {@code
- * ValidationException} about a size limit: a list id over DynamoDB's 2,048-byte key limit, an item
- * over 400 KB) is a rejection: the row goes to the {@link RejectionLog} with the reason and the
- * others are published, as the search sink does with the documents it refuses. Any other refusal (a
- * missing table, no permission, bad credentials) concerns every row alike and fails the job over:
- * nothing is dropped. Flink's {@code DynamoDbSink} cannot do this: it uses BatchWriteItem, which
- * has no conditions.
+ * ReturnValuesOnConditionCheckFailure=ALL_OLD}), a second {@code PutItem} writes the new count,
+ * version and {@code updatedAt} with the row's window fields, on condition that the version is
+ * newer and the row's window is still that one (metric {@code aggregateWindowFieldsKept}). Only
+ * {@code PutItem}: the job's role needs no other write permission. A window's figures are the same
+ * in every run, so the row always shows the latest final window any run published, with its own
+ * figures. Throttling, 5xx answers and an unreachable endpoint are retried with backoff until they
+ * have failed without progress for {@code sink.commit.retry.timeout.ms}. A refusal of one row for
+ * good (a {@code ValidationException} about a size limit: a list id over DynamoDB's 2,048-byte key
+ * limit, an item over 400 KB) is a rejection: the row goes to the {@link RejectionLog} with the
+ * reason and the others are published, as the search sink does with the documents it refuses. Any
+ * other refusal (a missing table, no permission, bad credentials) concerns every row alike and
+ * fails the job over: nothing is dropped. Flink's {@code DynamoDbSink} cannot do this: it uses
+ * BatchWriteItem, which has no conditions.
  */
 public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     private static final org.slf4j.Logger LOG =
