@@ -273,6 +273,7 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     @Override
     public void publish(List<ListAggregate> states) throws IOException, InterruptedException {
         Backoff backoff = new Backoff(retryTimeout);
+        long keptBefore = windowKept.getCount();
         List<ListAggregate> todo = states;
         while (!todo.isEmpty()) {
             Semaphore permits = new Semaphore(concurrency);
@@ -345,6 +346,14 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                         retry.size() + " aggregate writes still failing, last: " + lastRetryable);
             }
             todo = retry;
+        }
+        if (windowKept.getCount() > keptBefore) {
+            LOG.info(
+                    "{} of {} aggregate rows kept their later window fields (a newer state with an"
+                            + " earlier final window, or none: a replay after a rollback, a list back"
+                            + " after its clean-up)",
+                    windowKept.getCount() - keptBefore,
+                    states.size());
         }
     }
 

@@ -276,6 +276,7 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                             ids.subList(from, Math.min(ids.size(), from + maxActions)), backoff));
         }
         List<SearchAction> out = new ArrayList<>(actions.size());
+        int keptHere = 0;
         for (SearchAction a : actions) {
             JsonNode s =
                     !a.isDelete() && windowGuardedIndex.equals(a.index) ? stored.get(a.id) : null;
@@ -287,8 +288,17 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                 out.add(a);
             } else {
                 windowKept.inc();
+                keptHere++;
                 out.add(new SearchAction(a.index, a.id, kept, a.version));
             }
+        }
+        if (keptHere > 0) {
+            LOG.info(
+                    "{} of {} aggregate documents keep their stored, later window fields (a newer"
+                            + " state with an earlier final window, or none: a replay after a"
+                            + " rollback, a list back after its clean-up)",
+                    keptHere,
+                    ids.size());
         }
         return out;
     }
