@@ -7,8 +7,14 @@ import java.util.Objects;
  * window (see {@link ListAggregator}) and a version. A Flink POJO.
  *
  * <p>{@link #version} strictly increases with every new state of the list (a change applied, a
- * window made final), and a given version always comes with the same state: sinks refuse anything
- * not above what they hold (see {@link ListAggregator}).
+ * window made final), and a given version always comes with the same state within a run: sinks
+ * refuse anything not above what they hold (see {@link ListAggregator}). Across runs, {@code
+ * version / Versions.SCALE} names the list's last change, so the count and {@link #updatedAt} are
+ * the same; the window fields are not: whether a window is final when a change is applied depends
+ * on the watermark, which a replay after a rollback meets in another order, so a replayed state can
+ * carry an earlier final window above a version already published with a later one. The sinks
+ * therefore guard the window fields on their own and never move them to an earlier window (issue
+ * 28; {@code AggregateTablePublisher}, {@code SearchIndexPublisher}).
  */
 public class ListAggregate implements java.io.Serializable {
     private static final long serialVersionUID = 1L;

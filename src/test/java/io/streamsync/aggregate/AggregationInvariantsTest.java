@@ -32,7 +32,9 @@ import org.junit.jupiter.api.Test;
  *   <li><b>A version-guarded reader's view never goes back</b>: a model of the sinks (publish on a
  *       completed checkpoint, take a write only above the stored version) is fed what each run
  *       published; the states it takes come from ever later points of the list's (the item's)
- *       history.
+ *       history, and the window fields it shows never move to an earlier window (the model includes
+ *       the sinks' second guard, which keeps a row's or document's window fields when a newer
+ *       version carries an earlier final window or none: {@code windowGuarded}).
  * </ol>
  *
  * In every run, a list's version divided by {@code Versions.SCALE} names its last change: the same
@@ -62,7 +64,9 @@ class AggregationInvariantsTest {
      * first run's (it starts anew after a restore and another shard sets its pace: here, each of
      * the replay's watermarks is skipped at random). A version then stands for one state within
      * each run; across runs the version still names the list's last change, so a guarded reader's
-     * view of the list's changes (count, updatedAt) never goes back.
+     * view of the list's changes (count, updatedAt) never goes back; the window fields, which a
+     * replay can carry at a higher version with an earlier final window (issue 28, harness seeds
+     * 111 and 116), never go back either, by the sinks' window guard.
      */
     @Test
     void aGuardedReaderNeverGoesBackWhenAReplaysWatermarkMeetsTheChangesInAnotherOrder()
@@ -278,6 +282,56 @@ class AggregationInvariantsTest {
             itemsSeen = 0;
             pendingAggregates.clear();
             pendingItems.clear();
+            checkWindowsNeverGoBack();
+        }
+
+        /**
+         * The sinks' second guard (the aggregate table's and the aggregate documents' publishers):
+         * a write taken for its version keeps the stored window fields when they show a later final
+         * window than the write's (or the write has none), so the window fields never go back.
+         */
+        static Emitted<ListAggregate> windowGuarded(
+                Emitted<ListAggregate> next, Emitted<ListAggregate> stored) {
+            if (stored == null || stored.value.windowStart <= next.value.windowStart) {
+                return next;
+            }
+            ListAggregate n = next.value;
+            ListAggregate s = stored.value;
+            return new Emitted<>(
+                    new ListAggregate(
+                            n.listId,
+                            n.taskCount,
+                            n.version,
+                            s.windowStart,
+                            s.windowEnd,
+                            s.inserted,
+                            s.modified,
+                            s.removed,
+                            s.expired,
+                            n.updatedAt),
+                    next.position);
+        }
+
+        /**
+         * What a guarded reader of each list has seen of its latest final window (the row's window
+         * fields): never an earlier window than it saw before, in any mode (with other watermarks
+         * too: a replay can reach a change before the window the first run had made final, issue
+         * 28; seed 116 of the harness).
+         */
+        void checkWindowsNeverGoBack() {
+            for (String list : lists) {
+                long latest = Long.MIN_VALUE;
+                ListAggregate latestRow = null;
+                for (Emitted<ListAggregate> seen : rows.seen(list)) {
+                    assertThat(seen.value.windowStart)
+                            .as(
+                                    "a guarded reader of list %s saw the final window fields of %s after %s",
+                                    list, seen.value, latestRow)
+                            .isGreaterThanOrEqualTo(latest);
+                    latest = seen.value.windowStart;
+                    latestRow = seen.value;
+                }
+            }
         }
 
         /**
@@ -347,8 +401,9 @@ class AggregationInvariantsTest {
          * on it).
          */
         void publish() {
-            for (Emitted<ListAggregate> a : pendingAggregates) {
-                Emitted<ListAggregate> before = rows.current(a.value.listId);
+            for (Emitted<ListAggregate> emitted : pendingAggregates) {
+                Emitted<ListAggregate> before = rows.current(emitted.value.listId);
+                Emitted<ListAggregate> a = windowGuarded(emitted, before);
                 // with other watermarks, a replay can show the same change with its window made
                 // final at another
                 // point: the view of the list's changes is checked by the change clock above

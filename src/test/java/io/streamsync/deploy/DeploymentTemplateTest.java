@@ -1002,6 +1002,7 @@ class DeploymentTemplateTest {
                             domain + "/" + index + "/_settings",
                             domain + "/" + index + "-000001"));
         }
+        expected.add(domain + "/todo-task-count/_mget"); // the aggregate documents' window guard
         assertThat(resources)
                 .containsExactlyInAnyOrderElementsOf(expected)
                 .doesNotContain(domain + "/_bulk", domain + "/*")

@@ -13,6 +13,11 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 public class AggregateItemConverter implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** The attributes of the list's latest final window (absent before the first one). */
+    public static final java.util.List<String> WINDOW_FIELDS =
+            java.util.List.of(
+                    "windowStart", "windowEnd", "inserted", "modified", "removed", "expired");
+
     private final String keyAttribute;
 
     public AggregateItemConverter(String keyAttribute) {

@@ -28,20 +28,34 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
 /**
  * Publishes aggregates to the aggregate table with conditional {@code PutItem}s: a row is only
  * replaced by a row with a higher {@code version} ({@code attribute_not_exists(key) OR version <
  * :v}), so publishing a batch again (after a failure during its commit, or after a restore from an
  * older savepoint) never moves a row back. A failed condition means "already this version or newer"
- * and is counted, not an error. Throttling, 5xx answers and an unreachable endpoint are retried
- * with backoff until they have failed without progress for {@code sink.commit.retry.timeout.ms}. A
- * refusal of one row for good (a {@code ValidationException} about a size limit: a list id over
- * DynamoDB's 2,048-byte key limit, an item over 400 KB) is a rejection: the row goes to the {@link
- * RejectionLog} with the reason and the others are published, as the search sink does with the
- * documents it refuses. Any other refusal (a missing table, no permission, bad credentials)
- * concerns every row alike and fails the job over: nothing is dropped. Flink's {@code DynamoDbSink}
- * cannot do this: it uses BatchWriteItem, which has no conditions.
+ * and is counted, not an error.
+ *
+ * <p>The window fields (the list's latest final window) are guarded on their own: they never move
+ * to an earlier window. Whether a window is final when a change is applied depends on the
+ * watermark, which a replay after a rollback meets in another order than the first run: a replayed
+ * state can be above the row's version and carry an earlier final window (or none, like a list that
+ * comes back after its clean-up). So the put also requires the row's {@code windowStart} to be at
+ * most the new one; when only that part fails (DynamoDB returns the row it refused against, {@code
+ * ReturnValuesOnConditionCheckFailure=ALL_OLD}), a second {@code PutItem} writes the new count,
+ * version and {@code updatedAt} with the row's window fields, on condition that the version is
+ * newer and the row's window is still that one (metric {@code aggregateWindowFieldsKept}). Only
+ * {@code PutItem}: the job's role needs no other write permission. A window's figures are the same
+ * in every run, so the row always shows the latest final window any run published, with its own
+ * figures. Throttling, 5xx answers and an unreachable endpoint are retried with backoff until they
+ * have failed without progress for {@code sink.commit.retry.timeout.ms}. A refusal of one row for
+ * good (a {@code ValidationException} about a size limit: a list id over DynamoDB's 2,048-byte key
+ * limit, an item over 400 KB) is a rejection: the row goes to the {@link RejectionLog} with the
+ * reason and the others are published, as the search sink does with the documents it refuses. Any
+ * other refusal (a missing table, no permission, bad credentials) concerns every row alike and
+ * fails the job over: nothing is dropped. Flink's {@code DynamoDbSink} cannot do this: it uses
+ * BatchWriteItem, which has no conditions.
  */
 public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     private static final org.slf4j.Logger LOG =
@@ -64,6 +78,7 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
     private final Counter alreadyNewer;
     private final Counter retried;
     private final Counter rejected;
+    private final Counter windowKept;
 
     AggregateTablePublisher(
             DynamoDbAsyncClient client,
@@ -84,6 +99,7 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
         this.alreadyNewer = metrics.counter("aggregateWritesAlreadyNewer");
         this.retried = metrics.counter("aggregateWritesRetried");
         this.rejected = metrics.counter("aggregateWritesRejected");
+        this.windowKept = metrics.counter("aggregateWindowFieldsKept");
     }
 
     /**
@@ -121,35 +137,159 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                 statusName);
     }
 
+    /**
+     * The write of a state: the row as a whole, if its version is newer and its window is not an
+     * earlier one ({@code :ws} is Long.MIN_VALUE for a state without a final window: it replaces
+     * only a row without one).
+     */
     PutItemRequest request(ListAggregate a) {
         return PutItemRequest.builder()
                 .tableName(table)
                 .item(items.item(a))
-                .conditionExpression("attribute_not_exists(#k) OR #v < :v")
-                .expressionAttributeNames(Map.of("#k", key, "#v", "version"))
+                .conditionExpression(
+                        "attribute_not_exists(#k) OR (#v < :v AND (attribute_not_exists(#ws) OR #ws"
+                                + " <= :ws))")
+                .expressionAttributeNames(Map.of("#k", key, "#v", "version", "#ws", "windowStart"))
                 .expressionAttributeValues(
-                        Map.of(":v", AttributeValue.fromN(Long.toString(a.version))))
+                        Map.of(
+                                ":v",
+                                AttributeValue.fromN(Long.toString(a.version)),
+                                ":ws",
+                                AttributeValue.fromN(Long.toString(a.windowStart))))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                 .build();
+    }
+
+    /**
+     * The write of a newer state when the row shows a later final window: the state with the row's
+     * window fields ({@code refused}: the row as the refused put found it), if the version is newer
+     * and the row's window is still that one.
+     */
+    PutItemRequest keepingWindow(ListAggregate a, Map<String, AttributeValue> refused) {
+        Map<String, AttributeValue> item = new java.util.LinkedHashMap<>(items.item(a));
+        for (String field : AggregateItemConverter.WINDOW_FIELDS) {
+            item.remove(field);
+            if (refused.containsKey(field)) {
+                item.put(field, refused.get(field));
+            }
+        }
+        return PutItemRequest.builder()
+                .tableName(table)
+                .item(item)
+                .conditionExpression("#v < :v AND #ws = :ws")
+                .expressionAttributeNames(Map.of("#v", "version", "#ws", "windowStart"))
+                .expressionAttributeValues(
+                        Map.of(
+                                ":v",
+                                AttributeValue.fromN(Long.toString(a.version)),
+                                ":ws",
+                                refused.get("windowStart")))
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .build();
+    }
+
+    /** What became of one state's write. */
+    private static final class Outcome {
+        static final Outcome WRITTEN = new Outcome(null, false);
+        static final Outcome WINDOW_KEPT = new Outcome(null, true);
+        final Throwable error;
+        final boolean windowKept;
+
+        Outcome(Throwable error, boolean windowKept) {
+            this.error = error;
+            this.windowKept = windowKept;
+        }
+    }
+
+    /** Rounds of a write that keeps a row's window while other writers move that window on. */
+    private static final int KEEPING_ROUNDS = 4;
+
+    /**
+     * The put; then, while a refusal was for the row's later window only (its version is older),
+     * the put that keeps the row's window fields. A refusal that is not (the row is already this
+     * version or newer) is the outcome. If the row's window moves on between the two puts (another
+     * committer), the second is refused and tried again against the new row, a few times, then the
+     * write is retried from the start like a throttled one.
+     */
+    private CompletableFuture<Outcome> write(ListAggregate a) {
+        return client.putItem(request(a))
+                .handle((ok, error) -> unwrap(error))
+                .thenCompose(error -> afterPut(a, error, KEEPING_ROUNDS));
+    }
+
+    private CompletableFuture<Outcome> afterPut(ListAggregate a, Throwable error, int rounds) {
+        boolean kept = rounds < KEEPING_ROUNDS;
+        if (error == null) {
+            return CompletableFuture.completedFuture(kept ? Outcome.WINDOW_KEPT : Outcome.WRITTEN);
+        }
+        if (!(error instanceof ConditionalCheckFailedException)) {
+            return CompletableFuture.completedFuture(new Outcome(error, false));
+        }
+        Map<String, AttributeValue> row =
+                laterWindowOnly(a, (ConditionalCheckFailedException) error);
+        if (row == null) {
+            return CompletableFuture.completedFuture(new Outcome(error, false));
+        }
+        if (rounds == 0) {
+            return CompletableFuture.completedFuture(
+                    new Outcome(
+                            SdkClientException.create(
+                                    "the row's window moved on while its window fields were kept"),
+                            false));
+        }
+        return client.putItem(keepingWindow(a, row))
+                .handle((ok, e) -> unwrap(e))
+                .thenCompose(e -> afterPut(a, e, rounds - 1));
+    }
+
+    /**
+     * The row a put was refused against, when it was refused for the row's later window only (the
+     * row's version is older and it has a window); null when the row is already this version or
+     * newer, or the table did not return it (DynamoDB always does when asked: then the refusal
+     * counts as "already newer").
+     */
+    static Map<String, AttributeValue> laterWindowOnly(
+            ListAggregate a, ConditionalCheckFailedException refused) {
+        if (!refused.hasItem() || refused.item().isEmpty()) {
+            return null;
+        }
+        Map<String, AttributeValue> row = refused.item();
+        AttributeValue stored = row.get("version");
+        AttributeValue window = row.get("windowStart");
+        if (stored == null || stored.n() == null || window == null || window.n() == null) {
+            return null;
+        }
+        try {
+            return new java.math.BigDecimal(stored.n())
+                                    .compareTo(java.math.BigDecimal.valueOf(a.version))
+                            < 0
+                    ? row
+                    : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     @Override
     public void publish(List<ListAggregate> states) throws IOException, InterruptedException {
         Backoff backoff = new Backoff(retryTimeout);
+        long keptBefore = windowKept.getCount();
         List<ListAggregate> todo = states;
         while (!todo.isEmpty()) {
             Semaphore permits = new Semaphore(concurrency);
-            List<CompletableFuture<Throwable>> calls = new ArrayList<>(todo.size());
+            List<CompletableFuture<Outcome>> calls = new ArrayList<>(todo.size());
             for (ListAggregate a : todo) {
                 if (CaughtUp.isStatus(a.listId)) {
                     continue; // the status row's key: refused below
                 }
                 permits.acquire();
                 calls.add(
-                        client.putItem(request(a))
-                                .handle(
-                                        (ok, error) -> {
+                        write(a).handle(
+                                        (outcome, error) -> {
                                             permits.release();
-                                            return error;
+                                            return error != null
+                                                    ? new Outcome(unwrap(error), false)
+                                                    : outcome;
                                         }));
             }
             List<ListAggregate> retry = new ArrayList<>();
@@ -162,9 +302,13 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                     progress = true;
                     continue;
                 }
-                Throwable e = unwrap(calls.get(call++).join());
+                Outcome outcome = calls.get(call++).join();
+                Throwable e = outcome.error;
                 if (e == null) {
                     written.inc();
+                    if (outcome.windowKept) {
+                        windowKept.inc();
+                    }
                     progress = true;
                 } else if (e instanceof ConditionalCheckFailedException) {
                     alreadyNewer.inc(); // the row already holds this version or a newer one
@@ -202,6 +346,14 @@ public final class AggregateTablePublisher implements Publisher<ListAggregate> {
                         retry.size() + " aggregate writes still failing, last: " + lastRetryable);
             }
             todo = retry;
+        }
+        if (windowKept.getCount() > keptBefore) {
+            LOG.info(
+                    "{} of {} aggregate rows kept their later window fields (a newer state with an"
+                            + " earlier final window, or none: a replay after a rollback, a list back"
+                            + " after its clean-up)",
+                    windowKept.getCount() - keptBefore,
+                    states.size());
         }
     }
 

@@ -1,18 +1,71 @@
 package io.streamsync.sink.search;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.aggregate.ItemUpdate;
 import io.streamsync.aggregate.ListAggregate;
 import io.streamsync.aggregate.WindowAggregate;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /**
  * Builds the search documents. Ids come from the data only (the list id; the item's primary key),
  * so a replayed write overwrites the same document instead of adding one.
  */
 public final class SearchDocuments {
+    /** The fields of an aggregate document that carry the list's latest final window. */
+    static final List<String> WINDOW_FIELDS =
+            List.of("windowStart", "windowEnd", "inserted", "modified", "removed", "expired");
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
     private SearchDocuments() {}
+
+    /**
+     * The aggregate document {@code sourceJson} with the window fields of {@code stored} (the
+     * document the index holds) when those show a later final window than its own, or it has none:
+     * the window fields never go back (issue 28: a replay after a rollback can reach a newer state
+     * before the window the first run had made final). Null when {@code sourceJson} stands as it
+     * is.
+     */
+    static String keepingLaterWindow(String sourceJson, JsonNode stored) {
+        long storedStart = windowStart(stored);
+        if (storedStart == Long.MIN_VALUE) {
+            return null;
+        }
+        ObjectNode doc;
+        try {
+            doc = (ObjectNode) MAPPER.readTree(sourceJson);
+        } catch (java.io.IOException | ClassCastException e) {
+            return null; // not a document this job wrote: the index decides
+        }
+        if (windowStart(doc) >= storedStart) {
+            return null;
+        }
+        for (String field : WINDOW_FIELDS) {
+            doc.remove(field);
+            if (stored.has(field)) {
+                doc.set(field, stored.get(field));
+            }
+        }
+        return doc.toString();
+    }
+
+    /** A document's {@code windowStart} in epoch ms, Long.MIN_VALUE when it has none. */
+    private static long windowStart(JsonNode doc) {
+        JsonNode start = doc == null ? null : doc.get("windowStart");
+        if (start == null || !start.isTextual()) {
+            return Long.MIN_VALUE;
+        }
+        try {
+            return Instant.parse(start.asText()).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            return Long.MIN_VALUE;
+        }
+    }
 
     /**
      * One document per list; its id is the list id, escaped and hashed by the rule of item ids

@@ -43,6 +43,14 @@ import org.slf4j.LoggerFactory;
  * backoff until {@code sink.commit.retry.timeout.ms}; 413 splits the request in two; any other
  * refusal (authentication, authorization) fails the job over.
  *
+ * <p>The aggregate documents' window fields (the list's latest final window) are guarded on their
+ * own, as the aggregate table's are: before writing a batch's aggregate documents, the publisher
+ * reads the stored ones ({@code _mget}, real time) and a document whose stored version is older but
+ * whose stored window is a later one keeps the stored window fields (metric {@code
+ * searchWindowFieldsKept}); the external version still decides whether the write is taken. So a
+ * replay after a rollback, which can reach a newer state before the window the first run had made
+ * final, never moves the window fields back (see {@link SearchDocuments#keepingLaterWindow}).
+ *
  * <p>Requests hold at most {@code sink.search.bulk.max.actions} actions and {@code
  * sink.search.bulk.max.bytes} bytes; a single action larger than that is a rejection. The JSON of
  * each document is sent as it is (a high-level client would re-encode it and round decimals to
@@ -65,6 +73,10 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
     private final Counter rejected;
     private final Counter retried;
     private final Counter splits;
+    private final Counter windowKept;
+
+    /** The aggregate index, whose documents' window fields are guarded; null: none. */
+    private final String windowGuardedIndex;
 
     SearchIndexPublisher(
             SearchTransport transport,
@@ -74,6 +86,20 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
             int maxInFlight,
             Duration retryTimeout,
             MetricGroup metrics) {
+        this(transport, rejections, maxActions, maxBytes, maxInFlight, retryTimeout, metrics, null);
+    }
+
+    SearchIndexPublisher(
+            SearchTransport transport,
+            RejectionLog rejections,
+            int maxActions,
+            long maxBytes,
+            int maxInFlight,
+            Duration retryTimeout,
+            MetricGroup metrics,
+            String windowGuardedIndex) {
+        this.windowGuardedIndex = windowGuardedIndex;
+        this.windowKept = metrics.counter("searchWindowFieldsKept");
         this.transport = transport;
         this.rejections = rejections;
         this.maxActions = maxActions;
@@ -111,7 +137,8 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                                 maxBytes,
                                 inFlight,
                                 timeout,
-                                metrics),
+                                metrics,
+                                aggregateIndex),
                 !config.caughtUpStatus // evaluated here: the factory captures no config
                         ? null
                         : metrics ->
@@ -155,7 +182,7 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
     @Override
     public void publish(List<SearchAction> actions) throws IOException, InterruptedException {
         Backoff backoff = new Backoff(retryTimeout);
-        List<Request> todo = pack(actions);
+        List<Request> todo = pack(keepingLaterWindows(actions, backoff));
         while (!todo.isEmpty()) {
             Semaphore permits = new Semaphore(maxInFlight);
             List<CompletableFuture<SearchResponse>> answers = new ArrayList<>(todo.size());
@@ -220,6 +247,112 @@ public final class SearchIndexPublisher implements Publisher<SearchAction> {
                 next.addAll(pack(retry));
             }
             todo = next;
+        }
+    }
+
+    /**
+     * The actions, with the aggregate documents that would move their window fields back given the
+     * stored window fields (see the class comment). Reads the stored documents in real time; no
+     * answer, 429 and 5xx are retried like the bulk requests.
+     */
+    List<SearchAction> keepingLaterWindows(List<SearchAction> actions, Backoff backoff)
+            throws IOException, InterruptedException {
+        if (windowGuardedIndex == null) {
+            return actions;
+        }
+        List<String> ids = new ArrayList<>();
+        for (SearchAction a : actions) {
+            if (!a.isDelete() && windowGuardedIndex.equals(a.index)) {
+                ids.add(a.id);
+            }
+        }
+        if (ids.isEmpty()) {
+            return actions;
+        }
+        java.util.Map<String, JsonNode> stored = new java.util.HashMap<>();
+        for (int from = 0; from < ids.size(); from += maxActions) {
+            stored.putAll(
+                    storedDocuments(
+                            ids.subList(from, Math.min(ids.size(), from + maxActions)), backoff));
+        }
+        List<SearchAction> out = new ArrayList<>(actions.size());
+        int keptHere = 0;
+        for (SearchAction a : actions) {
+            JsonNode s =
+                    !a.isDelete() && windowGuardedIndex.equals(a.index) ? stored.get(a.id) : null;
+            String kept =
+                    s == null || s.path("_version").asLong(Long.MAX_VALUE) >= a.version
+                            ? null // none stored, or the write is refused anyway
+                            : SearchDocuments.keepingLaterWindow(a.sourceJson, s.path("_source"));
+            if (kept == null) {
+                out.add(a);
+            } else {
+                windowKept.inc();
+                keptHere++;
+                out.add(new SearchAction(a.index, a.id, kept, a.version));
+            }
+        }
+        if (keptHere > 0) {
+            LOG.info(
+                    "{} of {} aggregate documents keep their stored, later window fields (a newer"
+                            + " state with an earlier final window, or none: a replay after a"
+                            + " rollback, a list back after its clean-up)",
+                    keptHere,
+                    ids.size());
+        }
+        return out;
+    }
+
+    /** The stored aggregate documents among {@code ids}, by id: their version and window fields. */
+    private java.util.Map<String, JsonNode> storedDocuments(List<String> ids, Backoff backoff)
+            throws IOException, InterruptedException {
+        StringWriter body = new StringWriter(64 + ids.size() * 32);
+        try (JsonGenerator g = json.createGenerator(body)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("ids");
+            for (String id : ids) {
+                g.writeString(id);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        String path =
+                "/"
+                        + pathSegment(windowGuardedIndex)
+                        + "/_mget?realtime=true&_source_includes="
+                        + String.join(",", SearchDocuments.WINDOW_FIELDS);
+        while (true) {
+            String problem;
+            try {
+                SearchResponse answer =
+                        transport.send("POST", path, body.toString(), SearchTransport.JSON).join();
+                if (answer.ok()) {
+                    java.util.Map<String, JsonNode> found = new java.util.HashMap<>();
+                    for (JsonNode doc : mapper.readTree(answer.body).path("docs")) {
+                        if (doc.path("found").asBoolean(false)) {
+                            found.put(doc.path("_id").asText(), doc);
+                        }
+                    }
+                    return found;
+                }
+                if (answer.status == 404) {
+                    return java.util.Map.of(); // no index: the bulk request answers for it
+                }
+                if (!retryable(answer.status)) {
+                    throw new IOException(
+                            "reading the stored aggregate documents was refused: " + answer);
+                }
+                problem = "_mget answered " + answer.status;
+            } catch (java.util.concurrent.CompletionException noAnswer) {
+                problem =
+                        String.valueOf(
+                                noAnswer.getCause() != null ? noAnswer.getCause() : noAnswer);
+            }
+            LOG.warn(
+                    "reading {} stored aggregate documents failed, retried: {}",
+                    ids.size(),
+                    problem);
+            backoff.pause("reading the stored aggregate documents, last: " + problem);
         }
     }
 

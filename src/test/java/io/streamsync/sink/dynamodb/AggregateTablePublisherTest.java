@@ -182,6 +182,64 @@ class AggregateTablePublisherTest {
         }
     }
 
+    private static ListAggregate withWindow(
+            String list, long count, long version, long windowStart, long inserted) {
+        return new ListAggregate(
+                list,
+                count,
+                version,
+                windowStart,
+                windowStart == Long.MIN_VALUE ? Long.MIN_VALUE : windowStart + 1_000,
+                inserted,
+                0,
+                0,
+                0,
+                1_700_000_000_000L + version);
+    }
+
+    /**
+     * Issue 28 against moto: a newer state with an earlier final window (a replay after a rollback)
+     * or none takes the row's count and version and keeps its window fields (the put's window
+     * condition, then the update with ALL_OLD's row); an older state is refused whatever its
+     * window; a later window replaces.
+     */
+    @Test
+    void aNewerStateWithAnEarlierFinalWindowKeepsTheRowsWindowFields() throws Exception {
+        String table = newTable();
+        Metrics m = new Metrics();
+        try (AggregateTablePublisher p =
+                TestPublishers.aggregateTable(config(moto.endpoint(), table, 10_000, 4), m)) {
+            p.publish(List.of(withWindow("a", 5, 50, 40_000, 3)));
+            p.publish(List.of(withWindow("a", 9, 60, 33_000, 1)));
+            Map<String, AttributeValue> r = row(table, "a");
+            assertThat(number(r, "version")).isEqualTo(60);
+            assertThat(number(r, "taskCount")).isEqualTo(9);
+            assertThat(number(r, "updatedAt")).isEqualTo(1_700_000_000_060L);
+            assertThat(number(r, "windowStart")).isEqualTo(40_000);
+            assertThat(number(r, "windowEnd")).isEqualTo(41_000);
+            assertThat(number(r, "inserted")).isEqualTo(3);
+
+            p.publish(List.of(withWindow("a", 8, 70, Long.MIN_VALUE, 0)));
+            r = row(table, "a");
+            assertThat(number(r, "version")).isEqualTo(70);
+            assertThat(number(r, "taskCount")).isEqualTo(8);
+            assertThat(number(r, "windowStart")).isEqualTo(40_000);
+
+            p.publish(List.of(withWindow("a", 1, 65, 90_000, 7)));
+            r = row(table, "a");
+            assertThat(number(r, "version")).isEqualTo(70);
+            assertThat(number(r, "windowStart")).isEqualTo(40_000);
+
+            p.publish(List.of(withWindow("a", 8, 72, 50_000, 2)));
+            r = row(table, "a");
+            assertThat(number(r, "version")).isEqualTo(72);
+            assertThat(number(r, "windowStart")).isEqualTo(50_000);
+            assertThat(number(r, "inserted")).isEqualTo(2);
+            assertThat(m.count("aggregateWindowFieldsKept")).isEqualTo(2);
+            assertThat(m.count("aggregateWritesAlreadyNewer")).isEqualTo(1);
+        }
+    }
+
     @Test
     void aRowTheTableRefusesForGoodIsADeadLetterWithItsReasonAndTheOthersArePublished()
             throws Exception {

@@ -34,24 +34,35 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
 /**
  * The aggregate table's publisher against a scripted table, in milliseconds and without services:
  * the fast twin of {@link AggregateTablePublisherTest} (which runs the same publisher against moto
  * through the real SDK) for the mutation check of issue 32, which runs only fast unit tests.
  *
- * <p>The scripted table evaluates the condition the publisher sends, in the one shape {@code
- * attribute_not_exists(#k) OR #v <op> :v} with any comparison operator, as DynamoDB would; any
- * other condition fails the test. So the mutation "{@code #v < :v} turned into {@code #v <> :v}"
- * fails {@link #aRowIsReplacedOnlyByAStrictlyHigherVersion} here too (PIT does not mutate string
- * constants; that mutation was applied by hand, see the testing page). Errors are answered as the
- * SDK answers them: the future fails with a {@link CompletionException} around the service's
+ * <p>The scripted table evaluates the condition the publisher sends, in the shapes {@code
+ * attribute_not_exists(#k) OR #v <op> :v} and {@code attribute_not_exists(#k) OR (#v <op> :v AND
+ * (attribute_not_exists(#ws) OR #ws <op> :ws))} and {@code #v <op> :v AND #ws <op> :ws} (the put
+ * that keeps a row's window fields) with any comparison operators, as DynamoDB would, and returns
+ * the row a put was refused against when asked to ({@code ReturnValuesOnConditionCheckFailure});
+ * any other condition fails the test. So the mutation "{@code #v < :v} turned into {@code #v <>
+ * :v}" fails {@link #aRowIsReplacedOnlyByAStrictlyHigherVersion} here too (PIT does not mutate
+ * string constants; that mutation was applied by hand, see the testing page). Errors are answered
+ * as the SDK answers them: the future fails with a {@link CompletionException} around the service's
  * exception.
  */
 class AggregateTablePublisherUnitTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern CONDITION =
             Pattern.compile("attribute_not_exists\\(#k\\) OR #v (<|<=|<>|=|>=|>) :v");
+    private static final Pattern WINDOW_CONDITION =
+            Pattern.compile(
+                    "attribute_not_exists\\(#k\\) OR \\(#v (<|<=|<>|=|>=|>) :v AND"
+                            + " \\(attribute_not_exists\\(#ws\\) OR #ws (<|<=|<>|=|>=|>)"
+                            + " :ws\\)\\)");
+    private static final Pattern KEEP_CONDITION =
+            Pattern.compile("#v (<|<=|<>|=|>=|>) :v AND #ws (<|<=|<>|=|>=|>) :ws");
 
     @TempDir Path dir;
 
@@ -91,34 +102,75 @@ class AggregateTablePublisherUnitTest {
         @Override
         public synchronized CompletableFuture<PutItemResponse> putItem(PutItemRequest r) {
             requests.add(r);
-            String keyName = r.expressionAttributeNames().get("#k");
-            String id = r.item().get(keyName).s();
+            String id = r.item().get("listId").s();
             int attempt = attempts.merge(id, 1, Integer::sum);
             Throwable error = script.answer(id, attempt, (System.nanoTime() - start) / 1_000_000);
             if (error != null) {
                 return CompletableFuture.failedFuture(new CompletionException(error));
             }
             Matcher m = CONDITION.matcher(r.conditionExpression());
-            assertThat(m.matches()).as(r.conditionExpression()).isTrue();
+            Matcher w = WINDOW_CONDITION.matcher(r.conditionExpression());
+            Matcher k = KEEP_CONDITION.matcher(r.conditionExpression());
+            assertThat(m.matches() || w.matches() || k.matches())
+                    .as(r.conditionExpression())
+                    .isTrue();
             Map<String, AttributeValue> old = rows.get(id);
             long v = Long.parseLong(r.expressionAttributeValues().get(":v").n());
-            boolean holds =
-                    old == null
-                            || compare(
-                                    Long.parseLong(
-                                            old.get(r.expressionAttributeNames().get("#v")).n()),
-                                    m.group(1),
-                                    v);
+            boolean holds;
+            if (old == null) {
+                holds = true;
+            } else if (k.matches()) {
+                AttributeValue ws = old.get(r.expressionAttributeNames().get("#ws"));
+                holds =
+                        ws != null
+                                && compare(
+                                        stored(old, r.expressionAttributeNames().get("#v")),
+                                        k.group(1),
+                                        v)
+                                && compare(
+                                        Long.parseLong(ws.n()),
+                                        k.group(2),
+                                        Long.parseLong(
+                                                r.expressionAttributeValues().get(":ws").n()));
+            } else if (m.matches()) {
+                holds = compare(stored(old, r.expressionAttributeNames().get("#v")), m.group(1), v);
+            } else {
+                AttributeValue ws = old.get(r.expressionAttributeNames().get("#ws"));
+                holds =
+                        compare(stored(old, r.expressionAttributeNames().get("#v")), w.group(1), v)
+                                && (ws == null
+                                        || compare(
+                                                Long.parseLong(ws.n()),
+                                                w.group(2),
+                                                Long.parseLong(
+                                                        r.expressionAttributeValues()
+                                                                .get(":ws")
+                                                                .n())));
+            }
             if (!holds) {
-                return CompletableFuture.failedFuture(
-                        new CompletionException(
-                                ConditionalCheckFailedException.builder()
-                                        .statusCode(400)
-                                        .message("The conditional request failed")
-                                        .build()));
+                return refused(
+                        r.returnValuesOnConditionCheckFailure()
+                                        == ReturnValuesOnConditionCheckFailure.ALL_OLD
+                                ? old
+                                : null);
             }
             rows.put(id, r.item());
             return CompletableFuture.completedFuture(PutItemResponse.builder().build());
+        }
+
+        private static long stored(Map<String, AttributeValue> row, String attribute) {
+            return Long.parseLong(row.get(attribute).n());
+        }
+
+        private static <T> CompletableFuture<T> refused(Map<String, AttributeValue> old) {
+            ConditionalCheckFailedException.Builder b =
+                    ConditionalCheckFailedException.builder()
+                            .statusCode(400)
+                            .message("The conditional request failed");
+            if (old != null) {
+                b.item(old);
+            }
+            return CompletableFuture.failedFuture(new CompletionException(b.build()));
         }
 
         private static boolean compare(long stored, String op, long v) {
@@ -206,10 +258,21 @@ class AggregateTablePublisherUnitTest {
         ScriptedTable t = new ScriptedTable((id, n, ms) -> null);
         PutItemRequest r = publisher(t, 1000, 1, new Metrics()).request(agg("l1", 3, 42));
         assertThat(r.tableName()).isEqualTo("aggregates");
-        assertThat(r.conditionExpression()).isEqualTo("attribute_not_exists(#k) OR #v < :v");
-        assertThat(r.expressionAttributeNames()).isEqualTo(Map.of("#k", "listId", "#v", "version"));
+        assertThat(r.conditionExpression())
+                .isEqualTo(
+                        "attribute_not_exists(#k) OR (#v < :v AND (attribute_not_exists(#ws) OR"
+                                + " #ws <= :ws))");
+        assertThat(r.expressionAttributeNames())
+                .isEqualTo(Map.of("#k", "listId", "#v", "version", "#ws", "windowStart"));
         assertThat(r.expressionAttributeValues())
-                .isEqualTo(Map.of(":v", AttributeValue.fromN("42")));
+                .isEqualTo(
+                        Map.of(
+                                ":v",
+                                AttributeValue.fromN("42"),
+                                ":ws",
+                                AttributeValue.fromN("-1")));
+        assertThat(r.returnValuesOnConditionCheckFailure())
+                .isEqualTo(ReturnValuesOnConditionCheckFailure.ALL_OLD);
         assertThat(r.item().get("listId")).isEqualTo(AttributeValue.fromS("l1"));
         assertThat(r.item().get("version")).isEqualTo(AttributeValue.fromN("42"));
         assertThat(r.item().get("taskCount")).isEqualTo(AttributeValue.fromN("3"));
@@ -239,6 +302,101 @@ class AggregateTablePublisherUnitTest {
         assertThat(t.number("c", "taskCount")).isEqualTo(2);
         assertThat(m.count("aggregateWrites")).isEqualTo(4);
         assertThat(t.requests).hasSize(6); // a refused write is not retried
+    }
+
+    private static ListAggregate withWindow(
+            String list, long count, long version, long windowStart, long inserted) {
+        return new ListAggregate(
+                list,
+                count,
+                version,
+                windowStart,
+                windowStart == Long.MIN_VALUE ? Long.MIN_VALUE : windowStart + 1_000,
+                inserted,
+                0,
+                0,
+                0,
+                1_700_000_000_000L + version);
+    }
+
+    /**
+     * Issue 28: after a rollback, a replay can reach a change before the window the first run had
+     * made final (its watermark meets the changes in another order): a newer version with an
+     * earlier final window, or none. The row takes its count, version and updatedAt and keeps its
+     * window fields; an older version is refused whatever its window; a later window replaces.
+     */
+    @Test
+    void aNewerStateWithAnEarlierFinalWindowKeepsTheRowsWindowFields() throws Exception {
+        ScriptedTable t = new ScriptedTable((id, n, ms) -> null);
+        Metrics m = new Metrics();
+        AggregateTablePublisher p = publisher(t, 10_000, 4, m);
+        p.publish(List.of(withWindow("a", 5, 50, 40_000, 3)));
+
+        p.publish(List.of(withWindow("a", 9, 60, 33_000, 1))); // the replay: earlier window
+        assertThat(t.number("a", "version")).isEqualTo(60);
+        assertThat(t.number("a", "taskCount")).isEqualTo(9);
+        assertThat(t.number("a", "updatedAt")).isEqualTo(1_700_000_000_060L);
+        assertThat(t.rows.get("a").get("updatedAtIso").s())
+                .isEqualTo(java.time.Instant.ofEpochMilli(1_700_000_000_060L).toString());
+        assertThat(t.number("a", "windowStart")).isEqualTo(40_000);
+        assertThat(t.number("a", "windowEnd")).isEqualTo(41_000);
+        assertThat(t.number("a", "inserted")).isEqualTo(3);
+        assertThat(m.count("aggregateWindowFieldsKept")).isEqualTo(1);
+
+        p.publish(List.of(withWindow("a", 8, 70, Long.MIN_VALUE, 0))); // no final window at all
+        assertThat(t.number("a", "version")).isEqualTo(70);
+        assertThat(t.number("a", "taskCount")).isEqualTo(8);
+        assertThat(t.number("a", "windowStart")).isEqualTo(40_000);
+        assertThat(t.number("a", "inserted")).isEqualTo(3);
+
+        p.publish(List.of(withWindow("a", 1, 65, 90_000, 7))); // older version: refused whole
+        assertThat(t.number("a", "version")).isEqualTo(70);
+        assertThat(t.number("a", "windowStart")).isEqualTo(40_000);
+        assertThat(m.count("aggregateWritesAlreadyNewer")).isEqualTo(1);
+
+        p.publish(List.of(withWindow("a", 8, 71, 40_000, 3))); // the same window: replaces
+        p.publish(List.of(withWindow("a", 8, 72, 50_000, 2))); // a later window: replaces
+        assertThat(t.number("a", "version")).isEqualTo(72);
+        assertThat(t.number("a", "windowStart")).isEqualTo(50_000);
+        assertThat(t.number("a", "inserted")).isEqualTo(2);
+        assertThat(m.count("aggregateWindowFieldsKept")).isEqualTo(2);
+        assertThat(m.count("aggregateWrites")).isEqualTo(5);
+        assertThat(m.count("aggregateWritesRetried")).isZero();
+    }
+
+    /**
+     * Another committer moves the row's window on between the refused put and the put that keeps
+     * the window fields: the second put is refused too and made again against the new row.
+     */
+    @Test
+    void aRowWhoseWindowMovesOnMeanwhileIsKeptAtItsNewWindow() throws Exception {
+        ScriptedTable t =
+                new ScriptedTable((id, n, ms) -> null) {
+                    boolean moved;
+
+                    @Override
+                    public synchronized CompletableFuture<PutItemResponse> putItem(
+                            PutItemRequest r) {
+                        if (!moved && r.conditionExpression().startsWith("#v")) {
+                            moved = true;
+                            rows.put(
+                                    "a",
+                                    new AggregateItemConverter("listId")
+                                            .item(withWindow("a", 6, 55, 45_000, 4)));
+                        }
+                        return super.putItem(r);
+                    }
+                };
+        Metrics m = new Metrics();
+        AggregateTablePublisher p = publisher(t, 10_000, 4, m);
+        p.publish(List.of(withWindow("a", 5, 50, 40_000, 3)));
+        p.publish(List.of(withWindow("a", 9, 60, 33_000, 1)));
+        assertThat(t.number("a", "version")).isEqualTo(60);
+        assertThat(t.number("a", "taskCount")).isEqualTo(9);
+        assertThat(t.number("a", "windowStart")).isEqualTo(45_000);
+        assertThat(t.number("a", "inserted")).isEqualTo(4);
+        assertThat(t.requests).hasSize(4);
+        assertThat(m.count("aggregateWindowFieldsKept")).isEqualTo(1);
     }
 
     @Test
