@@ -89,4 +89,17 @@ public final class AggregateState {
     public static MapStateDescriptor<String, Long> windowChanges() {
         return new MapStateDescriptor<>(WINDOW_CHANGES, Types.STRING, Types.LONG);
     }
+
+    /** Since the repair (issue 30). */
+    public static final String HELD_REPAIR = "held-repair";
+
+    public static final TypeInformation<HeldRepair> HELD_REPAIR_TYPE = Types.POJO(HeldRepair.class);
+
+    /**
+     * A list's repair waiting for the watermark, and the last repair merged ({@link HeldRepair}).
+     * New state: a savepoint of a release before it restores without it.
+     */
+    public static ValueStateDescriptor<HeldRepair> heldRepair() {
+        return new ValueStateDescriptor<>(HELD_REPAIR, HELD_REPAIR_TYPE);
+    }
 }

@@ -76,6 +76,9 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient MapState<String, String> tombstones;
     private transient MapState<Long, WindowCounts> openWindows;
     private transient MapState<String, Long> windowChanges;
+    private transient ValueState<HeldRepair> heldRepair;
+    private transient RepairMerge repairMerge;
+    private transient org.apache.flink.metrics.Counter listsRepaired;
 
     private transient AggregatorMetrics metrics;
     private transient LiveCount liveCount;
@@ -112,6 +115,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         marks = new StateItemMarks();
         windowStore = new StateWindowStore();
         pending = new PendingEmissions();
+        openRepair();
         // lists with a change applied and not emitted yet: 0 once every change is in an aggregate
         CloudWatchMetrics.of(getRuntimeContext().getMetricGroup())
                 .gauge("listsAwaitingEmission", () -> pending.size());
@@ -127,6 +131,10 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     @Override
     public void processElement(ChangeEvent e, Context ctx, Collector<ListAggregate> out)
             throws Exception {
+        if (e.type == ChangeType.REPAIR) {
+            holdRepair(e, ctx);
+            return;
+        }
         metrics.countByType(e);
         Timers timers = timers(ctx);
         long now = ctx.timerService().currentProcessingTime();
@@ -233,6 +241,9 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<ListAggregate> out)
             throws Exception {
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            mergeHeldRepair(ctx, Math.max(timestamp, ctx.timerService().currentWatermark()));
+        }
         ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
         if (meta == null) {
             return;
@@ -310,6 +321,86 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
                 timers(ctx),
                 liveCount,
                 marks);
+    }
+
+    // ---- repair (issue 30): the list brought back to the table's state at a read time
+
+    private void openRepair() {
+        heldRepair = getRuntimeContext().getState(AggregateState.heldRepair());
+        repairMerge = new RepairMerge(tombstoneRetention.toMillis());
+        listsRepaired =
+                CloudWatchMetrics.of(getRuntimeContext().getMetricGroup()).counter("listsRepaired");
+    }
+
+    /**
+     * Holds a repair record until the watermark passes its read time (every change created up to it
+     * applied first), then merges it ({@link RepairMerge}). A request met again is dropped; of two
+     * requests, the later read is kept (it includes the earlier one's).
+     */
+    private void holdRepair(ChangeEvent e, Context ctx) throws Exception {
+        HeldRepair h = heldRepair.value();
+        if (h == null) {
+            h = new HeldRepair();
+        }
+        long readTime = e.approximateCreationTimeMillis;
+        if (e.eventId == null
+                || !Versions.known(readTime)
+                || e.eventId.equals(h.mergedRequestId)
+                || e.eventId.equals(h.requestId)
+                || (h.holds() && h.readTime >= readTime)) {
+            return;
+        }
+        h.requestId = e.eventId;
+        h.readTime = readTime;
+        h.payloadJson = e.newImageJson;
+        heldRepair.update(h);
+        long watermark = ctx.timerService().currentWatermark();
+        if (watermark >= readTime) {
+            mergeHeldRepair(ctx, watermark);
+        } else {
+            ctx.timerService().registerEventTimeTimer(readTime);
+        }
+    }
+
+    /** Merges the list's held repair when the watermark {@code watermark} has passed its read. */
+    private void mergeHeldRepair(Context ctx, long watermark) throws Exception {
+        HeldRepair h = heldRepair.value();
+        if (h == null || !h.holds() || watermark < h.readTime) {
+            return;
+        }
+        String listId = ctx.getCurrentKey();
+        Timers timers = timers(ctx);
+        ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
+        if (meta == null) {
+            meta = LegacySavepoints.newList();
+        }
+        retention.startsAgain(meta, h.readTime);
+        RepairMerge.Merged merged =
+                repairMerge.merge(
+                        listId,
+                        h.readTime,
+                        io.streamsync.change.RepairPayload.fromJson(h.payloadJson),
+                        meta,
+                        marks,
+                        RepairMerge.copyKeys(items.entries()),
+                        listNow(meta, watermark));
+        retention.changeApplied(meta, ctx.timerService().currentProcessingTime(), timers);
+        pending.applied(listId, watermark);
+        if (merged.tombstoneWritten) {
+            retention.tombstoneWritten(meta, listNow(meta, watermark), h.readTime, timers);
+        }
+        metaState.update(meta);
+        if (emitItemUpdates) {
+            for (ItemUpdate u : merged.updates) {
+                ctx.output(ITEM_UPDATES, u);
+            }
+        }
+        h.mergedRequestId = h.requestId;
+        h.requestId = null;
+        h.payloadJson = null;
+        h.readTime = 0;
+        heldRepair.update(h);
+        listsRepaired.inc();
     }
 
     private static Timers timers(Context ctx) {

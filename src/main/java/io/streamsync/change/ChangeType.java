@@ -12,5 +12,11 @@ public enum ChangeType {
      * The item exists, as read by a scan; any change record of the item from the stream takes
      * precedence.
      */
-    SNAPSHOT
+    SNAPSHOT,
+    /**
+     * Not a change: a list as the source table held it at a read time, to bring the job's outputs
+     * back to it (see {@link RepairPayload}). Only the repair source makes it; it goes straight to
+     * the aggregation.
+     */
+    REPAIR
 }

@@ -312,6 +312,14 @@ public enum ConfigKey {
             "reconcile.metrics.hold.ms",
             "0",
             "How long the report job stays up after the report, so that its metrics are sent (Managed Service for Apache Flink sends them every minute: 120000 there) (ms)."),
+    REPAIR_REQUEST(
+            "repair.request",
+            "none",
+            "none, or a repair request the running job carries out once: ID=LIST[,LIST...] (the lists named) or ID=drifted:PATH (the drifted lists of a reconciliation report); a new repair needs a new ID (see the docs, reconciliation.md)."),
+    REPAIR_READ_MARGIN_MS(
+            "repair.read.margin.ms",
+            "2000",
+            "Subtracted from the time a repair's read of a list starts to give its read time (ms): at least the rounding of the stream's creation times (1 s on DynamoDB Streams) plus the clock skew."),
 
     DEADLETTER_PATH(
             "deadletter.path",

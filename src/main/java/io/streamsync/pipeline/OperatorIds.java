@@ -18,6 +18,11 @@ public enum OperatorIds {
     LEGACY_SOURCE("dynamodb-stream-source", "DynamoDB stream source (legacy connector)"),
     LEGACY_KINESIS_SOURCE("kinesis-stream-source", "Kinesis stream source (legacy connector)"),
     BOOTSTRAP_SCAN("bootstrap-table-scan", "Bootstrap table scan"),
+    /**
+     * Carries out the configured repair request once (since issue 30; in the job only while {@code
+     * repair.request} is set; its state: the request ids taken on).
+     */
+    REPAIR_SOURCE("repair-requests", "Repair requests"),
     PARSE("parse-change-records", "Parse change records"),
     AGGREGATE("list-aggregator", "Per-list aggregates"),
     AGGREGATE_TABLE_SINK("aggregate-table-sink", "DynamoDB aggregate table"),

@@ -12,9 +12,13 @@ import io.streamsync.config.JobConfig;
 import io.streamsync.deadletter.DeadLetter;
 import io.streamsync.filter.EventFilter;
 import io.streamsync.sink.search.SearchAction;
+import io.streamsync.sink.search.SearchClientSettings;
 import io.streamsync.sink.search.SearchDocuments;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.RecordSource;
+import io.streamsync.source.repair.ListDocuments;
+import io.streamsync.source.repair.RepairSettings;
+import io.streamsync.source.repair.RepairSource;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -128,7 +132,8 @@ public final class StreamSyncPipeline {
                         .name(OperatorIds.PARSE.displayName());
 
         SingleOutputStreamOperator<ListAggregate> aggregates =
-                events.keyBy(e -> e.partitionKey, Types.STRING)
+                withRepairs(env, c, events, indexItems)
+                        .keyBy(e -> e.partitionKey, Types.STRING)
                         .transform( // KeyedProcessOperator, its output watermark held: freshness.md
                                 OperatorIds.AGGREGATE.displayName(),
                                 Types.POJO(ListAggregate.class),
@@ -207,6 +212,38 @@ public final class StreamSyncPipeline {
                     .uid(OperatorIds.DEAD_LETTER_SINK.uid())
                     .name(OperatorIds.DEAD_LETTER_SINK.displayName());
         }
+    }
+
+    /**
+     * The parsed changes, united with the repair source's records when {@code repair.request} is
+     * set (see reconciliation.md, "Repair through the running job"): one source of parallelism 1,
+     * uid {@code repair-requests}, whose state is the request ids it has taken on.
+     */
+    static DataStream<ChangeEvent> withRepairs(
+            StreamExecutionEnvironment env,
+            JobConfig c,
+            DataStream<ChangeEvent> events,
+            boolean indexItems) {
+        RepairSettings repair = RepairSettings.fromConfig(c);
+        if (!repair.requested()) {
+            return events;
+        }
+        ListDocuments documents =
+                indexItems
+                        ? new SearchListDocuments(
+                                SearchClientSettings.from(c),
+                                c.itemIndex,
+                                c.keySchema.partitionKey())
+                        : ListDocuments.none();
+        return events.union(
+                env.fromSource(
+                                new RepairSource(repair, documents),
+                                RepairSource.idle(),
+                                OperatorIds.REPAIR_SOURCE.displayName(),
+                                Types.POJO(ChangeEvent.class))
+                        .setParallelism(1)
+                        .uid(OperatorIds.REPAIR_SOURCE.uid())
+                        .name(OperatorIds.REPAIR_SOURCE.displayName()));
     }
 
     /** Renders dead letters as JSON lines; one ObjectMapper per operator instance. */

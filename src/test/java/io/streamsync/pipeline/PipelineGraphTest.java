@@ -55,6 +55,7 @@ class PipelineGraphTest {
                 Set.of(
                         OperatorIds.KINESIS_SOURCE,
                         OperatorIds.BOOTSTRAP_SCAN,
+                        OperatorIds.REPAIR_SOURCE, // only with repair.request: RepairPipelineTest
                         OperatorIds.LEGACY_SOURCE,
                         OperatorIds.LEGACY_KINESIS_SOURCE);
         Set<String> uids =

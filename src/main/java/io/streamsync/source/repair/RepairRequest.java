@@ -1,0 +1,106 @@
+package io.streamsync.source.repair;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A repair request, the value of {@code repair.request}: {@code none}; {@code ID=LIST[,LIST...]}
+ * (the lists named, by partition-key value as the job renders it); or {@code ID=drifted:PATH}
+ * (every list a reconciliation report at PATH names as drifted, its summary line's {@code
+ * drifted}). The id names the request: the job carries out a request once (the repair source keeps
+ * the ids it has done in its state), so a new repair needs a new id. Plain Java.
+ */
+public final class RepairRequest implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final String DRIFTED = "drifted:";
+
+    /** The request's id. */
+    public final String id;
+
+    /** The lists named (empty when {@link #reportPath} is set). */
+    public final List<String> lists;
+
+    /** The report whose drifted lists are to be repaired; null: {@link #lists}. */
+    public final String reportPath;
+
+    private RepairRequest(String id, List<String> lists, String reportPath) {
+        this.id = id;
+        this.lists = Collections.unmodifiableList(new ArrayList<>(lists));
+        this.reportPath = reportPath;
+    }
+
+    /**
+     * The request {@code value} says; null for {@code none} (or empty).
+     *
+     * @throws IllegalArgumentException with what is wrong, for a value of another form
+     */
+    public static RepairRequest parse(String value) {
+        String v = value == null ? "" : value.trim();
+        if (v.isEmpty() || v.equals("none")) {
+            return null;
+        }
+        int eq = v.indexOf('=');
+        if (eq < 0) {
+            throw new IllegalArgumentException(
+                    "expected none, ID=LIST[,LIST...] or ID=drifted:PATH, got '" + v + "'");
+        }
+        String id = v.substring(0, eq).trim();
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException(
+                    "the request id '" + id + "' is not 1-64 of A-Z a-z 0-9 _ . -");
+        }
+        String rest = v.substring(eq + 1).trim();
+        if (rest.startsWith(DRIFTED)) {
+            String path = rest.substring(DRIFTED.length()).trim();
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException("drifted: needs the report's path");
+            }
+            return new RepairRequest(id, List.of(), path);
+        }
+        LinkedHashSet<String> lists = new LinkedHashSet<>();
+        for (String l : rest.split(",")) {
+            if (!l.trim().isEmpty()) {
+                lists.add(l.trim());
+            }
+        }
+        if (lists.isEmpty()) {
+            throw new IllegalArgumentException("request '" + id + "' names no list");
+        }
+        return new RepairRequest(id, new ArrayList<>(lists), null);
+    }
+
+    /**
+     * The lists a reconciliation report names as drifted: the {@code drifted} array of its summary
+     * line (the line with {@code "summary":true}).
+     *
+     * @throws IOException when the text has no summary line
+     */
+    public static List<String> driftedLists(String reportText) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        for (String line : reportText.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n = mapper.readTree(line);
+            if (n.path("summary").asBoolean(false)) {
+                List<String> lists = new ArrayList<>();
+                n.path("drifted").forEach(d -> lists.add(d.asText()));
+                return lists;
+            }
+        }
+        throw new IOException("no summary line in the report");
+    }
+
+    @Override
+    public String toString() {
+        return id + "=" + (reportPath != null ? DRIFTED + reportPath : String.join(",", lists));
+    }
+}

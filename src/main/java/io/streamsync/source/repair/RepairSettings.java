@@ -1,0 +1,74 @@
+package io.streamsync.source.repair;
+
+import io.streamsync.aws.AwsSettings;
+import io.streamsync.change.KeySchema;
+import io.streamsync.config.ConfigException;
+import io.streamsync.config.ConfigKey;
+import io.streamsync.config.JobConfig;
+import io.streamsync.filter.EventFilter;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * The settings of the repair source, narrowed from the {@link JobConfig} ({@code repair.*}, the
+ * source table, the key schema, the event filter): what its enumerator and reader carry to the
+ * cluster.
+ */
+public final class RepairSettings implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public final AwsSettings aws;
+    public final String tableName;
+    public final KeySchema keySchema;
+
+    /** The job's event filter, or null: items it leaves out are expected in no output. */
+    public final EventFilter filter;
+
+    /** The configured request, or null ({@code none}). */
+    public final RepairRequest request;
+
+    /**
+     * Subtracted from the time the Query of a list starts to give the read time r (ms): the
+     * DynamoDB Streams creation time is rounded down to the second, and clocks differ.
+     */
+    public final long readMarginMs;
+
+    private RepairSettings(JobConfig c) {
+        Map<String, String> v = c.describe();
+        this.aws = AwsSettings.of(c);
+        this.tableName = c.sourceTableName;
+        this.keySchema = c.keySchema;
+        this.filter = EventFilter.fromConfig(c);
+        String value = v.get(ConfigKey.REPAIR_REQUEST.key());
+        try {
+            this.request = RepairRequest.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(
+                    ConfigKey.REPAIR_REQUEST.key() + "=" + value + ": " + e.getMessage());
+        }
+        String margin = v.get(ConfigKey.REPAIR_READ_MARGIN_MS.key());
+        long m;
+        try {
+            m = Long.parseLong(margin.trim());
+        } catch (NumberFormatException e) {
+            m = -1;
+        }
+        if (m < 0) {
+            throw new ConfigException(
+                    ConfigKey.REPAIR_READ_MARGIN_MS.key()
+                            + "="
+                            + margin
+                            + ": expected a whole number of ms, 0 or more");
+        }
+        this.readMarginMs = m;
+    }
+
+    public static RepairSettings fromConfig(JobConfig c) {
+        return new RepairSettings(c);
+    }
+
+    /** True when a repair is requested: the pipeline adds the repair source. */
+    public boolean requested() {
+        return request != null;
+    }
+}
