@@ -399,7 +399,7 @@ class ShardReaderTest {
     }
 
     @Test
-    void aRestoredFinishedShardReleasesTheSplitOutputFlinkMadeForItOnceItsChildrenAreSettled()
+    void aRestoredFinishedShardReleasesTheSplitOutputFlinkMadeForItSoTheReaderWatermarkMovesOn()
             throws Exception {
         ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
         stream.sizes.put("parent", 3);
