@@ -118,6 +118,13 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     private long lastCompletedCheckpoint = -1;
 
     /**
+     * Per reader, the finished shards it reported whose split output it keeps, at the shard's last
+     * watermark, until told {@link ShardEvents.ChildrenSettled} (with when each was reported). Not
+     * checkpointed: a restored reader reports its finished shards again, and holds them again.
+     */
+    private final Map<Integer, Map<String, Long>> holding = new HashMap<>();
+
+    /**
      * Readers told {@link ShardEvents.NoShards} since they last got a shard, finished one or
      * registered.
      */
@@ -370,8 +377,68 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
                         context.assignSplits(
                                 new org.apache.flink.api.connector.source.SplitsAssignment<>(
                                         Map.of(reader, splits))));
+        settleChildren(readers, clock.getAsLong());
         tellIdleReaders(readers, clock.getAsLong());
         refreshCounts();
+    }
+
+    /**
+     * Tells each registered reader which of the finished shards it holds may go: those with a child
+     * handed out (the assignment above went first, so the reader has the child's output before it
+     * drops the parent's), those the lineage no longer knows, and those with no child known three
+     * discovery intervals after the report, while listings work (the same wait as for idleness,
+     * {@link #tellIdleReaders}). A merged child waiting for its other parent settles the parent
+     * that finished first: the child goes to the other parent's reader ({@link #readerFor}), which
+     * that parent holds back until the child is handed out; the child's records come after both
+     * parents' ends.
+     */
+    private void settleChildren(Set<Integer> readers, long now) {
+        long childrenDeadline = now - 3 * settings.discoveryInterval.toMillis();
+        for (Map.Entry<Integer, Map<String, Long>> h : holding.entrySet()) {
+            if (!readers.contains(h.getKey())) {
+                continue; // a restored reader reports before it registers: told once registered
+            }
+            List<String> settled = new ArrayList<>();
+            h.getValue()
+                    .entrySet()
+                    .removeIf(
+                            e -> {
+                                if (childrenSettled(e.getKey(), e.getValue(), childrenDeadline)) {
+                                    settled.add(e.getKey());
+                                    return true;
+                                }
+                                return false;
+                            });
+            if (!settled.isEmpty()) {
+                context.sendEventToSourceReader(
+                        h.getKey(), new ShardEvents.ChildrenSettled(settled));
+            }
+        }
+        holding.values().removeIf(Map::isEmpty);
+    }
+
+    private boolean childrenSettled(String shardId, long reportedAt, long childrenDeadline) {
+        if (!lineage.knows(shardId) || lineage.status(shardId) != ShardLineage.Status.FINISHED) {
+            return true; // forgotten, or being read again (returned or reopened): nothing to hold
+        }
+        boolean childKnown = false;
+        for (ShardLineage.Tracked t : lineage.tracked()) {
+            if (t.parents.contains(shardId)) {
+                childKnown = true;
+                if (t.status != ShardLineage.Status.WAITING) {
+                    return true; // handed out
+                }
+                for (String other : t.parents) {
+                    if (lineage.status(other) != null
+                            && lineage.status(other) != ShardLineage.Status.FINISHED) {
+                        // a merged child waiting for its other parent: it goes to that parent's
+                        // reader (readerFor), which holds it back until then
+                        return true;
+                    }
+                }
+            }
+        }
+        return !childKnown && listingFailures == 0 && reportedAt <= childrenDeadline;
     }
 
     private void refreshCounts() {
@@ -461,6 +528,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
         for (String id : ids) {
             finished(subtaskId, id, now);
             suspended.getOrDefault(subtaskId, new HashSet<>()).remove(id);
+            holding.computeIfAbsent(subtaskId, r -> new LinkedHashMap<>()).putIfAbsent(id, now);
         }
         context.sendEventToSourceReader(subtaskId, new ShardEvents.FinishedRecorded(ids));
         toldIdle.remove(subtaskId);
@@ -570,6 +638,7 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
     public void addSplitsBack(List<ShardSplit> splits, int subtaskId) {
         // a regional failover of this reader: it restarts from its last completed checkpoint
         owned.remove(subtaskId);
+        holding.remove(subtaskId); // the failed reader's outputs are gone; the restored one reports
         for (ShardSplit s : splits) {
             lineage.returned(s.shardId);
             finishes.remove(s.shardId);

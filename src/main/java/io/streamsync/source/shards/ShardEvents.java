@@ -79,6 +79,27 @@ public final class ShardEvents {
     }
 
     /**
+     * Enumerator to reader: the children of these shards, which the reader finished, are handed out
+     * (to it, in an assignment sent before this event, or to another reader), or none is expected
+     * any more. Until then the reader keeps each such shard's split output, at the shard's last
+     * watermark, so that its watermark waits for the children: another shard of the reader running
+     * ahead (a catch-up) would otherwise make the children's first records late.
+     */
+    public static final class ChildrenSettled implements SourceEvent {
+        private static final long serialVersionUID = 1L;
+        public final List<String> shardIds;
+
+        public ChildrenSettled(List<String> shardIds) {
+            this.shardIds = List.copyOf(shardIds);
+        }
+
+        @Override
+        public String toString() {
+            return "ChildrenSettled" + shardIds;
+        }
+    }
+
+    /**
      * Enumerator to reader: the enumerator has recorded these shards as finished. The reader drops
      * them from its state after the next checkpoint completes (the enumerator's part of that
      * checkpoint has them).

@@ -72,21 +72,104 @@ final class ShardReader
     @Override
     public org.apache.flink.core.io.InputStatus pollNext(
             org.apache.flink.api.connector.source.ReaderOutput<RawRecord> output) throws Exception {
-        if (!outputsToRelease.isEmpty()) {
-            for (String id : outputsToRelease) {
-                output.createOutputForSplit(
-                        id); // the operator made one for every restored split; idempotent
-                output.releaseOutputForSplit(id);
+        if (!settled.isEmpty()) {
+            for (String id : settled) {
+                if (holding.remove(id)) {
+                    release(output, id);
+                }
             }
-            outputsToRelease.clear();
+            settled.clear();
         }
         if (idleRequested) {
             idleRequested = false;
             if (getNumberOfCurrentlyAssignedSplits() == 0) {
+                // no children are expected for any shard it finished: nothing left to wait for
+                holding.forEach(id -> release(output, id));
+                holding.clear();
                 output.markIdle(); // a shard's first watermark makes the reader active again
             }
         }
-        return super.pollNext(output);
+        if (holdingOutput == null || holdingOutput.main != output) {
+            holdingOutput = new HoldingOutput(output);
+        }
+        return super.pollNext(holdingOutput);
+    }
+
+    private static void release(
+            org.apache.flink.api.connector.source.ReaderOutput<RawRecord> output, String id) {
+        output.createOutputForSplit(id); // the operator made one for every restored split; no-op
+        output.releaseOutputForSplit(id);
+    }
+
+    /**
+     * Finished shards whose split output this reader keeps, at the shard's last watermark, until
+     * the enumerator says their children are handed out or none is expected ({@link
+     * ShardEvents.ChildrenSettled}): a shard finished here, whose output Flink's reader base would
+     * release at its end, and a finished shard restored from a checkpoint (its output, made by the
+     * source operator at restore, has no watermark yet and holds the reader back entirely).
+     *
+     * <p>Why: the children of a shard come to the reader that finished it. While they are not
+     * handed out yet, the reader's watermark must not pass the parent's: released, the parent would
+     * hold no one back, and another shard of the same reader (another lineage: at parallelism 1 one
+     * reader holds them all) could move the watermark on, seconds ahead during a catch-up, so the
+     * children's first records would come late. A child's output is made by the source operator
+     * when the child is added, before the enumerator's event arrives, so the parent is released
+     * only when the child holds the reader back itself. The same rule keeps a reader left without
+     * shards from being told idle (see {@link ShardEnumerator}).
+     */
+    private final java.util.Set<String> holding = new java.util.LinkedHashSet<>();
+
+    /** Of the shards held, those the enumerator said may go (released at the next poll). */
+    private final java.util.Set<String> settled = new java.util.LinkedHashSet<>();
+
+    private HoldingOutput holdingOutput;
+
+    /**
+     * The output given to Flink's reader base: as the operator's, except that a finished shard's
+     * output is kept ({@link #holding}) instead of released.
+     */
+    private final class HoldingOutput
+            implements org.apache.flink.api.connector.source.ReaderOutput<RawRecord> {
+        final org.apache.flink.api.connector.source.ReaderOutput<RawRecord> main;
+
+        HoldingOutput(org.apache.flink.api.connector.source.ReaderOutput<RawRecord> main) {
+            this.main = main;
+        }
+
+        @Override
+        public void collect(RawRecord record) {
+            main.collect(record);
+        }
+
+        @Override
+        public void collect(RawRecord record, long timestamp) {
+            main.collect(record, timestamp);
+        }
+
+        @Override
+        public void emitWatermark(org.apache.flink.api.common.eventtime.Watermark watermark) {
+            main.emitWatermark(watermark);
+        }
+
+        @Override
+        public void markIdle() {
+            main.markIdle();
+        }
+
+        @Override
+        public void markActive() {
+            main.markActive();
+        }
+
+        @Override
+        public SourceOutput<RawRecord> createOutputForSplit(String splitId) {
+            return main.createOutputForSplit(splitId);
+        }
+
+        @Override
+        public void releaseOutputForSplit(String splitId) {
+            holding.add(splitId); // see onSplitFinished: reported, released when settled
+        }
     }
 
     @Override
@@ -124,12 +207,6 @@ final class ShardReader
      */
     private final java.util.Set<String> reading = new java.util.LinkedHashSet<>();
 
-    /**
-     * Restored finished shards: Flink's source operator made a split output for each; released at
-     * the next poll.
-     */
-    private final java.util.Set<String> outputsToRelease = new java.util.LinkedHashSet<>();
-
     private boolean started;
 
     @Override
@@ -162,9 +239,11 @@ final class ShardReader
             if (s.finished) {
                 finishedUnconfirmed.put(s.shardId, s);
                 alreadyFinished.add(s.shardId);
-                outputsToRelease.add(s.shardId);
+                holding.add(s.shardId); // Flink's source operator made a split output for it
             } else {
-                outputsToRelease.remove(s.shardId);
+                // read again (its output is the new split's now, never to be released for the old)
+                holding.remove(s.shardId);
+                settled.remove(s.shardId);
                 toRead.add(s);
                 if (!started) {
                     reading.add(s.shardId);
@@ -199,6 +278,8 @@ final class ShardReader
                     confirmedDropAt.putIfAbsent(id, Long.MAX_VALUE);
                 }
             }
+        } else if (event instanceof ShardEvents.ChildrenSettled) {
+            settled.addAll(((ShardEvents.ChildrenSettled) event).shardIds);
         } else if (event instanceof ShardEvents.ShardsSuperseded) {
             emitter.superseded.addAll(((ShardEvents.ShardsSuperseded) event).shardIds);
         } else if (event instanceof ShardEvents.NoShards) {
@@ -255,7 +336,8 @@ final class ShardReader
      * minus the out-of-orderness, moved on to now minus the head delay (and the out-of-orderness)
      * when the shard is at its head (a {@link RawRecord#heartbeat}, never emitted). Each shard has
      * its own output, so the reader's watermark is the least of its shards'; a finished shard's
-     * output is released and holds no one back.
+     * output is kept, at its last watermark, until its children are handed out (see {@code
+     * ShardReader.holding}), and then released.
      */
     static final class Emitter implements RecordEmitter<RawRecord, RawRecord, ShardSplitState> {
         /**

@@ -34,6 +34,10 @@ class ShardEnumeratorTest {
         final List<String> assigned = new ArrayList<>();
         final List<ShardSplit> splits = new ArrayList<>();
         final List<String> events = new ArrayList<>();
+
+        /** Assignments and events together, in the order they were sent. */
+        final List<String> sent = new ArrayList<>();
+
         Callable<Object> listing;
         BiConsumer<Object, Throwable> onListing;
 
@@ -48,6 +52,7 @@ class ShardEnumeratorTest {
         @Override
         public void sendEventToSourceReader(int subtaskId, SourceEvent event) {
             events.add(subtaskId + ":" + event);
+            sent.add(subtaskId + ":" + event);
         }
 
         @Override
@@ -69,6 +74,7 @@ class ShardEnumeratorTest {
                                     list.forEach(
                                             s -> {
                                                 assigned.add(s.shardId + "->" + reader);
+                                                sent.add(s.shardId + "->" + reader);
                                                 splits.add(s);
                                             }));
         }
@@ -202,7 +208,7 @@ class ShardEnumeratorTest {
         assertThat(ctx.assigned).containsExactly("a->0", "b->1");
 
         e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
-        assertThat(ctx.events).containsExactly("0:FinishedRecorded[a]");
+        assertThat(ctx.events).containsExactly("0:FinishedRecorded[a]", "0:ChildrenSettled[a]");
         assertThat(ctx.assigned)
                 .as("both children to the parent's reader")
                 .containsExactly("a->0", "b->1", "a1->0", "a2->0");
@@ -316,8 +322,10 @@ class ShardEnumeratorTest {
         ctx.discover();
         assertThat(ctx.assigned).containsExactly("a->0", "b->1", "a1->0");
         assertThat(ctx.events)
-                .as("told once: an event a failed reader cannot take fails it over")
-                .isEmpty();
+                .as(
+                        "told once (an event a failed reader cannot take fails it over); a's output may go now")
+                .containsExactly("0:ChildrenSettled[a]");
+        ctx.events.clear();
 
         long[] now = {System.currentTimeMillis()};
         e.clock = () -> now[0];
@@ -785,5 +793,134 @@ class ShardEnumeratorTest {
         e.clock = () -> System.currentTimeMillis() + 60_000;
         ctx.tick();
         assertThat(ctx.assigned).containsExactly("a->0", "b->0", "a1->0", "b1->0");
+    }
+
+    private ShardEnumerator twoReaders(Context ctx, Listing listing, long[] now) {
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        ctx.readers.put(1, new ReaderInfo(1, "h"));
+        ShardEnumerator e =
+                new ShardEnumerator(
+                        ctx,
+                        settings(),
+                        new ShardLineage(StartPosition.TRIM_HORIZON),
+                        () -> listing);
+        e.clock = () -> now[0];
+        e.start();
+        return e;
+    }
+
+    /**
+     * A reader keeps a shard it finished holding its watermark until the enumerator says the
+     * shard's children are settled (ShardReaderTest shows why): right after a child is handed out
+     * (the assignment first, so the child holds the reader back before the parent stops), and after
+     * three discovery intervals when no child is known, not while listings fail.
+     */
+    @Test
+    void aFinishedShardsReaderIsToldItsChildrenAreSettledOnlyAfterTheyAreHandedOut() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        long[] now = {1_000_000};
+        ShardEnumerator e = twoReaders(ctx, listing, now);
+        listing.shards = List.of(shard("a", true), shard("b", false));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("a->0", "b->1");
+
+        ctx.sent.clear();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
+        assertThat(ctx.sent)
+                .as("a's child is not listed yet: reader 0 keeps holding")
+                .containsExactly("0:FinishedRecorded[a]");
+
+        listing.shards = List.of(shard("a", true), shard("b", false), shard("a1", false, "a"));
+        now[0] += 10_000;
+        ctx.discover();
+        assertThat(ctx.sent)
+                .as("the child first, then the parent may go")
+                .containsExactly("0:FinishedRecorded[a]", "a1->0", "0:ChildrenSettled[a]");
+
+        ctx.sent.clear();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
+        assertThat(ctx.sent)
+                .as("reported again (a restored reader holds it again): its child is out, at once")
+                .containsExactly("0:FinishedRecorded[a]", "0:ChildrenSettled[a]");
+
+        ctx.sent.clear();
+        e.handleSourceEvent(1, new ShardEvents.ShardsFinished(List.of("b")));
+        assertThat(ctx.sent).containsExactly("1:FinishedRecorded[b]");
+        now[0] += 20_000;
+        ctx.discover();
+        assertThat(ctx.sent)
+                .as("no child known yet, within three discovery intervals")
+                .containsExactly("1:FinishedRecorded[b]");
+        listing.failure =
+                new StreamApiException(
+                        StreamApiException.Kind.THROTTLED, "slow down", null, 400, null);
+        now[0] += 20_000;
+        ctx.discover();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a1")));
+        assertThat(ctx.sent)
+                .as("listings failing: children may still come to reader 1")
+                .doesNotContain("1:ChildrenSettled[b]");
+        listing.failure = null;
+        now[0] += 10_000;
+        ctx.discover();
+        assertThat(ctx.sent)
+                .as("no child three discovery intervals after the report: the wait is over")
+                .contains("1:ChildrenSettled[b]");
+    }
+
+    @Test
+    void aMergedChildsFirstParentIsSettledAtOnceAndTheOtherWhenTheChildIsHandedOut() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        long[] now = {1_000_000};
+        ShardEnumerator e = twoReaders(ctx, listing, now);
+        listing.shards = List.of(shard("p", true), shard("q", true), shard("m", false, "p", "q"));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("p->0", "q->1");
+        ctx.sent.clear();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.sent)
+                .as(
+                        "m waits for q and will go to q's reader, which q holds back until then; "
+                                + "reader 0 has nothing left to wait for")
+                .containsExactly("0:FinishedRecorded[p]", "0:ChildrenSettled[p]", "0:NoShards");
+        e.handleSourceEvent(1, new ShardEvents.ShardsFinished(List.of("q")));
+        assertThat(ctx.sent)
+                .containsExactly(
+                        "0:FinishedRecorded[p]",
+                        "0:ChildrenSettled[p]",
+                        "0:NoShards",
+                        "1:FinishedRecorded[q]",
+                        "m->1",
+                        "1:ChildrenSettled[q]");
+    }
+
+    @Test
+    void aFailedReadersHoldsAreDroppedAndARestoredReaderIsToldOnceItRegisters() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        long[] now = {1_000_000};
+        ShardEnumerator e = twoReaders(ctx, listing, now);
+        listing.shards = List.of(shard("a", true), shard("b", true), shard("b1", false, "b"));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("a->0", "b->1");
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a")));
+        e.addSplitsBack(List.of(), 0); // reader 0 fails over
+        ctx.readers.remove(0);
+        now[0] += 60_000;
+        ctx.sent.clear();
+        ctx.discover();
+        assertThat(ctx.sent).as("reader 0's outputs went with it").isEmpty();
+
+        // a restored reader reports its restored finished shards before it registers
+        ctx.readers.remove(1);
+        e.addSplitsBack(List.of(), 1);
+        e.handleSourceEvent(1, new ShardEvents.ShardsFinished(List.of("b")));
+        assertThat(ctx.sent).containsExactly("1:FinishedRecorded[b]");
+        ctx.readers.put(1, new ReaderInfo(1, "h"));
+        e.addReader(1);
+        assertThat(ctx.sent)
+                .containsExactly("1:FinishedRecorded[b]", "b1->1", "1:ChildrenSettled[b]");
     }
 }

@@ -422,12 +422,151 @@ class ShardReaderTest {
             Thread.sleep(1);
         }
         assertThat(out.records).containsExactly("child/0", "child/1", "child/2");
+        assertThat(finishedReports()).containsExactly("parent");
+        assertThat(out.readerWatermark())
+                .as(
+                        "until the enumerator says parent's children are handed out, it holds the reader")
+                .isEqualTo(Long.MIN_VALUE);
+
+        reader.handleSourceEvents(new ShardEvents.ChildrenSettled(List.of("parent")));
+        reader.pollNext(out);
         assertThat(out.live)
                 .as("no output is left for the finished shard")
                 .doesNotContainKey("parent");
         assertThat(out.readerWatermark())
                 .as("the child's records move the reader's watermark")
                 .isGreaterThan(Long.MIN_VALUE);
+        reader.close();
+    }
+
+    /**
+     * Per-split outputs and the reader's combined watermark as Flink 2.2 keeps them
+     * (ProgressiveTimestampsAndWatermarks over a WatermarkOutputMultiplexer): the least watermark
+     * of the live split outputs (an output that has emitted none counts as the lowest), never going
+     * back; a record at or behind it is late downstream.
+     */
+    static class CombinedOutputs extends Collecting {
+        final java.util.Map<String, Long> live = new java.util.LinkedHashMap<>();
+        long combined = Long.MIN_VALUE;
+        final List<String> late = new ArrayList<>();
+
+        private void update() {
+            if (!live.isEmpty()) {
+                long least = live.values().stream().mapToLong(Long::longValue).min().getAsLong();
+                combined = Math.max(combined, least);
+            }
+        }
+
+        @Override
+        public SourceOutput<RawRecord> createOutputForSplit(String splitId) {
+            live.putIfAbsent(splitId, Long.MIN_VALUE);
+            CombinedOutputs main = this;
+            return new SourceOutput<RawRecord>() {
+                public void collect(RawRecord r) {
+                    main.collect(r);
+                }
+
+                public void collect(RawRecord r, long t) {
+                    if (t <= combined) {
+                        late.add(r.shardId + "/" + r.sequenceNumber + "@" + t);
+                    }
+                    main.collect(r);
+                }
+
+                public void emitWatermark(Watermark w) {
+                    live.computeIfPresent(splitId, (id, old) -> Math.max(old, w.getTimestamp()));
+                    update();
+                }
+
+                public void markIdle() {}
+
+                public void markActive() {}
+            };
+        }
+
+        @Override
+        public void releaseOutputForSplit(String splitId) {
+            live.remove(splitId);
+            update();
+        }
+    }
+
+    /** Adds splits as Flink 2.2.1's SourceOperator does: their outputs first, then the reader. */
+    private static void assign(ShardReader reader, CombinedOutputs out, ShardSplit... splits) {
+        for (ShardSplit s : splits) {
+            out.createOutputForSplit(s.shardId);
+        }
+        reader.addSplits(List.of(splits));
+    }
+
+    private void pollUntil(
+            ShardReader reader,
+            ReaderOutput<RawRecord> out,
+            java.util.function.BooleanSupplier done)
+            throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!done.getAsBoolean() && System.currentTimeMillis() < deadline) {
+            reader.pollNext(out);
+            Thread.sleep(1);
+        }
+        assertThat(done.getAsBoolean()).as("reached within 10 s").isTrue();
+    }
+
+    /**
+     * Seed 105 of the seeded fault harness: at parallelism 1 one reader holds both lineages. After
+     * a restore it catches up; lineage a's shard ends before its child is handed out, while lineage
+     * b's shard is read seconds ahead. Releasing a1's output at its end made the reader's watermark
+     * b1's alone, so a2's first records came behind it: late, dropped from their windows.
+     */
+    @Test
+    void aFinishedShardsOutputHoldsTheReaderBackUntilItsChildrenAreSettled() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("a1", 3); // records at 1000..1002 ms, then its end
+        stream.closed.add("a1");
+        stream.sizes.put("b1", 3000); // records at 1000..3999 ms: read ahead
+        stream.sizes.put("a2", 3); // a1's child
+        ShardReader reader = reader(stream);
+        reader.start();
+        CombinedOutputs out = new CombinedOutputs();
+        assign(
+                reader,
+                out,
+                new ShardSplit("a1", StartPosition.TRIM_HORIZON),
+                new ShardSplit("b1", StartPosition.TRIM_HORIZON));
+        pollUntil(
+                reader, out, () -> finishedReports().contains("a1") && out.records.size() == 3003);
+        assertThat(out.combined)
+                .as(
+                        "a1's children may still come to this reader: a1's last watermark (1002 - 2000 ms) holds it back")
+                .isEqualTo(1002 - 2000);
+
+        assign(reader, out, new ShardSplit("a2", StartPosition.TRIM_HORIZON));
+        reader.handleSourceEvents(new ShardEvents.ChildrenSettled(List.of("a1")));
+        pollUntil(reader, out, () -> out.records.size() == 3006);
+        assertThat(out.late).as("no record of the child comes behind the watermark").isEmpty();
+        assertThat(out.live.keySet())
+                .as("a1's output is released once its child has its own")
+                .containsExactlyInAnyOrder("b1", "a2");
+        reader.close();
+    }
+
+    @Test
+    void aFinishedShardsOutputGoesWhenTheReaderIsToldItHasNothingToWaitFor() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("a1", 3);
+        stream.closed.add("a1");
+        ShardReader reader = reader(stream);
+        reader.start();
+        CombinedOutputs out = new CombinedOutputs();
+        assign(reader, out, new ShardSplit("a1", StartPosition.TRIM_HORIZON));
+        pollUntil(reader, out, () -> finishedReports().contains("a1"));
+        assertThat(out.live).as("held at its last watermark").containsEntry("a1", 1002L - 2000);
+        assertThat(out.idleMarks).isZero();
+
+        reader.handleSourceEvents(new ShardEvents.NoShards()); // no child will come to it
+        reader.pollNext(out);
+        assertThat(out.live).as("released, then the reader is idle").isEmpty();
+        assertThat(out.idleMarks).isEqualTo(1);
         reader.close();
     }
 }
