@@ -923,4 +923,25 @@ class ShardEnumeratorTest {
         assertThat(ctx.sent)
                 .containsExactly("1:FinishedRecorded[b]", "b1->1", "1:ChildrenSettled[b]");
     }
+
+    /** A merged child must go to the reader that still holds a parent back. */
+    @Test
+    void aMergedChildGoesToTheReaderThatStillHoldsAParent() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        long[] now = {1_000_000};
+        ShardEnumerator e = twoReaders(ctx, listing, now);
+        // Kinesis lists ParentShardId then AdjacentParentShardId: here p is the second one
+        listing.shards = List.of(shard("p", true), shard("q", true), shard("m", false, "q", "p"));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("p->0", "q->1");
+        ctx.sent.clear();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.sent).as("reader 0 lets p's watermark go").contains("0:ChildrenSettled[p]");
+        e.handleSourceEvent(1, new ShardEvents.ShardsFinished(List.of("q")));
+        assertThat(ctx.sent)
+                .as(
+                        "m must go to q's reader (q still holds it back), not to reader 0, which let p go")
+                .contains("m->1");
+    }
 }
