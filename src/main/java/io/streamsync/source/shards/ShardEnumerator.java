@@ -469,14 +469,18 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
                             < settings.discoveryInterval.toMillis()) {
                 continue;
             }
+            // a shard it still holds (settled ones are gone: settleChildren runs first) waits for
+            // children, also a restored one reported again (no Finish recorded for it)
             boolean childrenMayCome =
-                    finishes.entrySet().stream()
-                            .anyMatch(
-                                    e ->
-                                            e.getValue().reader == r
-                                                    && !hasKnownChild(e.getKey())
-                                                    && (listingFailures > 0
-                                                            || e.getValue().at > childrenDeadline));
+                    !holding.getOrDefault(r, Map.of()).isEmpty()
+                            || finishes.entrySet().stream()
+                                    .anyMatch(
+                                            e ->
+                                                    e.getValue().reader == r
+                                                            && !hasKnownChild(e.getKey())
+                                                            && (listingFailures > 0
+                                                                    || e.getValue().at
+                                                                            > childrenDeadline));
             if (!childrenMayCome) {
                 toldIdle.add(r);
                 context.sendEventToSourceReader(r, new ShardEvents.NoShards());

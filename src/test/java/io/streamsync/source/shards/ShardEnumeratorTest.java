@@ -944,4 +944,35 @@ class ShardEnumeratorTest {
                         "m must go to q's reader (q still holds it back), not to reader 0, which let p go")
                 .contains("m->1");
     }
+
+    /**
+     * After a global failover the restored lineage already has a FINISHED; the restored reader
+     * reports it again and holds it (no child known yet). The enumerator keeps holding it (no
+     * ChildrenSettled) but tells the same reader NoShards, which makes the reader let a go and mark
+     * itself idle while a's child may still come to it.
+     */
+    @Test
+    void aRestoredFinishedShardStillHeldIsNotToldIdleBeforeItsChildrenSettle() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        long[] now = {1_000_000};
+        ShardLineage restored = new ShardLineage(StartPosition.TRIM_HORIZON);
+        restored.listed(List.of(shard("a", true)), now[0] - 5_000);
+        restored.takeReady();
+        restored.finished("a", now[0] - 1_000);
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), restored, () -> listing);
+        e.clock = () -> now[0];
+        e.start();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a"))); // before it registers
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        e.addReader(0);
+        listing.shards = List.of(shard("a", true)); // its child is not listed yet
+        now[0] += 15_000; // 1.5 discovery intervals: still within the children's wait
+        ctx.discover();
+        assertThat(ctx.sent).doesNotContain("0:ChildrenSettled[a]");
+        assertThat(ctx.sent)
+                .as(
+                        "a is still held for its children: the reader must not be told it has nothing to wait for")
+                .doesNotContain("0:NoShards");
+    }
 }
