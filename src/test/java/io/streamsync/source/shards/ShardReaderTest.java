@@ -636,7 +636,7 @@ class ShardReaderTest {
                 .as("a1 holds the reader at 5000 - 2000 ms until its children are settled")
                 .containsEntry("a1", 3_000L);
         assertThat(out.live)
-                .as("a split of an earlier version keeps no last record time: held at the lowest")
+                .as("no record was read from it: no last record time, held at the lowest")
                 .containsEntry("old", Long.MIN_VALUE);
         reader.close();
     }
