@@ -469,14 +469,18 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
                             < settings.discoveryInterval.toMillis()) {
                 continue;
             }
+            // a shard it still holds (settled ones are gone: settleChildren runs first) waits for
+            // children, also a restored one reported again (no Finish recorded for it)
             boolean childrenMayCome =
-                    finishes.entrySet().stream()
-                            .anyMatch(
-                                    e ->
-                                            e.getValue().reader == r
-                                                    && !hasKnownChild(e.getKey())
-                                                    && (listingFailures > 0
-                                                            || e.getValue().at > childrenDeadline));
+                    !holding.getOrDefault(r, Map.of()).isEmpty()
+                            || finishes.entrySet().stream()
+                                    .anyMatch(
+                                            e ->
+                                                    e.getValue().reader == r
+                                                            && !hasKnownChild(e.getKey())
+                                                            && (listingFailures > 0
+                                                                    || e.getValue().at
+                                                                            > childrenDeadline));
             if (!childrenMayCome) {
                 toldIdle.add(r);
                 context.sendEventToSourceReader(r, new ShardEvents.NoShards());
@@ -495,11 +499,32 @@ final class ShardEnumerator implements SplitEnumerator<ShardSplit, ShardLineage>
 
     private int readerFor(String shardId, Set<Integer> readers) {
         List<String> parents = lineage.parentsOf(shardId);
+        // the reader that still holds a parent back (its children not settled), the latest held:
+        // a merged child's first-finished parent may have been let go already
+        int holder = -1;
+        long heldAt = Long.MIN_VALUE;
+        for (String parent : parents) {
+            for (Map.Entry<Integer, Map<String, Long>> h : holding.entrySet()) {
+                Long at = h.getValue().get(parent);
+                if (at != null && at >= heldAt && readers.contains(h.getKey())) {
+                    holder = h.getKey();
+                    heldAt = at;
+                }
+            }
+        }
+        if (holder >= 0) {
+            return holder;
+        }
+        // else the reader of the parent that finished last
+        Finish latest = null;
         for (int i = parents.size() - 1; i >= 0; i--) {
             Finish f = finishes.get(parents.get(i));
-            if (f != null && readers.contains(f.reader)) {
-                return f.reader;
+            if (f != null && readers.contains(f.reader) && (latest == null || f.at > latest.at)) {
+                latest = f;
             }
+        }
+        if (latest != null) {
+            return latest.reader;
         }
         int best = -1;
         int fewest = Integer.MAX_VALUE;

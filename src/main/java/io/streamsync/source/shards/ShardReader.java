@@ -76,6 +76,7 @@ final class ShardReader
             for (String id : settled) {
                 if (holding.remove(id)) {
                     release(output, id);
+                    released(id);
                 }
             }
             settled.clear();
@@ -84,15 +85,41 @@ final class ShardReader
             idleRequested = false;
             if (getNumberOfCurrentlyAssignedSplits() == 0) {
                 // no children are expected for any shard it finished: nothing left to wait for
-                holding.forEach(id -> release(output, id));
+                holding.forEach(
+                        id -> {
+                            release(output, id);
+                            released(id);
+                        });
                 holding.clear();
                 output.markIdle(); // a shard's first watermark makes the reader active again
             }
+        }
+        if (!restoredWatermarks.isEmpty()) {
+            restoredWatermarks.forEach(
+                    (id, watermark) -> {
+                        if (holding.contains(id)) {
+                            output.createOutputForSplit(id)
+                                    .emitWatermark(
+                                            new org.apache.flink.api.common.eventtime.Watermark(
+                                                    watermark));
+                        }
+                    });
+            restoredWatermarks.clear();
         }
         if (holdingOutput == null || holdingOutput.main != output) {
             holdingOutput = new HoldingOutput(output);
         }
         return super.pollNext(holdingOutput);
+    }
+
+    /**
+     * A held shard let go: if confirmed, it leaves the checkpoints once a checkpoint taken after
+     * this (so after its children's assignment, which came first) is complete.
+     */
+    private void released(String id) {
+        if (confirmedDropAt.containsKey(id)) {
+            confirmedDropAt.put(id, Long.MAX_VALUE);
+        }
     }
 
     private static void release(
@@ -106,7 +133,9 @@ final class ShardReader
      * the enumerator says their children are handed out or none is expected ({@link
      * ShardEvents.ChildrenSettled}): a shard finished here, whose output Flink's reader base would
      * release at its end, and a finished shard restored from a checkpoint (its output, made by the
-     * source operator at restore, has no watermark yet and holds the reader back entirely).
+     * source operator at restore, is held at the shard's last record's event time minus the
+     * out-of-orderness, see {@link #restoredWatermarks}). A held shard stays in this reader's
+     * checkpoints, even once confirmed, until it is let go.
      *
      * <p>Why: the children of a shard come to the reader that finished it. While they are not
      * handed out yet, the reader's watermark must not pass the parent's: released, the parent would
@@ -118,6 +147,13 @@ final class ShardReader
      * shards from being told idle (see {@link ShardEnumerator}).
      */
     private final java.util.Set<String> holding = new java.util.LinkedHashSet<>();
+
+    /**
+     * Restored finished shards and the watermark their outputs hold the reader at until settled:
+     * the last record's event time minus the out-of-orderness (the split keeps no more; a split
+     * without a last record time stays at the lowest). Emitted at the first poll.
+     */
+    private final Map<String, Long> restoredWatermarks = new LinkedHashMap<>();
 
     /** Of the shards held, those the enumerator said may go (released at the next poll). */
     private final java.util.Set<String> settled = new java.util.LinkedHashSet<>();
@@ -240,10 +276,15 @@ final class ShardReader
                 finishedUnconfirmed.put(s.shardId, s);
                 alreadyFinished.add(s.shardId);
                 holding.add(s.shardId); // Flink's source operator made a split output for it
+                long watermark = emitter.restoredWatermark(s.lastRecordMillis);
+                if (watermark > Long.MIN_VALUE) {
+                    restoredWatermarks.put(s.shardId, watermark);
+                }
             } else {
                 // read again (its output is the new split's now, never to be released for the old)
                 holding.remove(s.shardId);
                 settled.remove(s.shardId);
+                restoredWatermarks.remove(s.shardId);
                 toRead.add(s);
                 if (!started) {
                     reading.add(s.shardId);
@@ -311,7 +352,10 @@ final class ShardReader
                 .entrySet()
                 .removeIf(
                         e -> {
-                            if (e.getValue() < checkpointId) {
+                            // a shard still held stays: a reader restored from a later
+                            // checkpoint must hold it again (the enumerator's holds are not
+                            // checkpointed, and a failover drops them)
+                            if (e.getValue() < checkpointId && !holding.contains(e.getKey())) {
                                 finishedUnconfirmed.remove(e.getKey());
                                 return true;
                             }
@@ -363,6 +407,17 @@ final class ShardReader
             this.latency = latency;
             this.outOfOrderness = outOfOrdernessMillis;
             this.headDelay = headDelayMillis;
+        }
+
+        /**
+         * The watermark a restored finished shard's output holds: its last record's event time
+         * (kept in the split) minus the out-of-orderness; the lowest if the split has none.
+         */
+        long restoredWatermark(long lastRecordMillis) {
+            if (lastRecordMillis <= 0) {
+                return Long.MIN_VALUE;
+            }
+            return Math.min(lastRecordMillis, clock.getAsLong() + MAX_FUTURE_MS) - outOfOrderness;
         }
 
         private void advance(

@@ -923,4 +923,56 @@ class ShardEnumeratorTest {
         assertThat(ctx.sent)
                 .containsExactly("1:FinishedRecorded[b]", "b1->1", "1:ChildrenSettled[b]");
     }
+
+    /** A merged child must go to the reader that still holds a parent back. */
+    @Test
+    void aMergedChildGoesToTheReaderThatStillHoldsAParent() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        long[] now = {1_000_000};
+        ShardEnumerator e = twoReaders(ctx, listing, now);
+        // Kinesis lists ParentShardId then AdjacentParentShardId: here p is the second one
+        listing.shards = List.of(shard("p", true), shard("q", true), shard("m", false, "q", "p"));
+        ctx.discover();
+        assertThat(ctx.assigned).containsExactly("p->0", "q->1");
+        ctx.sent.clear();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("p")));
+        assertThat(ctx.sent).as("reader 0 lets p's watermark go").contains("0:ChildrenSettled[p]");
+        e.handleSourceEvent(1, new ShardEvents.ShardsFinished(List.of("q")));
+        assertThat(ctx.sent)
+                .as(
+                        "m must go to q's reader (q still holds it back), not to reader 0, which let p go")
+                .contains("m->1");
+    }
+
+    /**
+     * After a global failover the restored lineage already has a FINISHED; the restored reader
+     * reports it again and holds it (no child known yet). The enumerator keeps holding it (no
+     * ChildrenSettled) but tells the same reader NoShards, which makes the reader let a go and mark
+     * itself idle while a's child may still come to it.
+     */
+    @Test
+    void aRestoredFinishedShardStillHeldIsNotToldIdleBeforeItsChildrenSettle() {
+        Context ctx = new Context();
+        Listing listing = new Listing();
+        long[] now = {1_000_000};
+        ShardLineage restored = new ShardLineage(StartPosition.TRIM_HORIZON);
+        restored.listed(List.of(shard("a", true)), now[0] - 5_000);
+        restored.takeReady();
+        restored.finished("a", now[0] - 1_000);
+        ShardEnumerator e = new ShardEnumerator(ctx, settings(), restored, () -> listing);
+        e.clock = () -> now[0];
+        e.start();
+        e.handleSourceEvent(0, new ShardEvents.ShardsFinished(List.of("a"))); // before it registers
+        ctx.readers.put(0, new ReaderInfo(0, "h"));
+        e.addReader(0);
+        listing.shards = List.of(shard("a", true)); // its child is not listed yet
+        now[0] += 15_000; // 1.5 discovery intervals: still within the children's wait
+        ctx.discover();
+        assertThat(ctx.sent).doesNotContain("0:ChildrenSettled[a]");
+        assertThat(ctx.sent)
+                .as(
+                        "a is still held for its children: the reader must not be told it has nothing to wait for")
+                .doesNotContain("0:NoShards");
+    }
 }

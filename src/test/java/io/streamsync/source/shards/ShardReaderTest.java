@@ -175,7 +175,20 @@ class ShardReaderTest {
         assertThat(reader.snapshotState(4)).contains(finished);
         reader.notifyCheckpointComplete(4);
         assertThat(reader.snapshotState(5))
-                .as("a checkpoint after the confirmation completed")
+                .as("a checkpoint after the confirmation completed, but the shard is still held")
+                .contains(finished);
+        reader.notifyCheckpointComplete(5);
+
+        reader.handleSourceEvents(new ShardEvents.ChildrenSettled(List.of("parent")));
+        reader.pollNext(out); // let go
+        assertThat(reader.snapshotState(6))
+                .as("let go, but this checkpoint's enumerator part may predate the children")
+                .contains(finished);
+        reader.notifyCheckpointComplete(6);
+        assertThat(reader.snapshotState(7)).contains(finished);
+        reader.notifyCheckpointComplete(7);
+        assertThat(reader.snapshotState(8))
+                .as("a checkpoint after it was let go completed")
                 .containsExactly(other);
         reader.close();
     }
@@ -567,6 +580,64 @@ class ShardReaderTest {
         reader.pollNext(out);
         assertThat(out.live).as("released, then the reader is idle").isEmpty();
         assertThat(out.idleMarks).isEqualTo(1);
+        reader.close();
+    }
+
+    /** A finished shard the reader still holds must be in its checkpoint. */
+    @Test
+    void aHeldFinishedShardStaysInTheCheckpointUntilItsChildrenAreSettled() throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("a1", 3);
+        stream.closed.add("a1");
+        stream.sizes.put("b1", 5);
+        ShardReader reader = reader(stream);
+        reader.start();
+        CombinedOutputs out = new CombinedOutputs();
+        assign(
+                reader,
+                out,
+                new ShardSplit("a1", StartPosition.TRIM_HORIZON),
+                new ShardSplit("b1", StartPosition.TRIM_HORIZON));
+        pollUntil(reader, out, () -> finishedReports().contains("a1") && out.records.size() == 8);
+        reader.handleSourceEvents(new ShardEvents.FinishedRecorded(List.of("a1")));
+        reader.snapshotState(1);
+        reader.notifyCheckpointComplete(1);
+        reader.snapshotState(2);
+        reader.notifyCheckpointComplete(2);
+        assertThat(out.live)
+                .as("no ChildrenSettled yet: a1 still holds this reader")
+                .containsKey("a1");
+        assertThat(reader.snapshotState(3))
+                .as("so a reader restored from this checkpoint must hold a1 again")
+                .anyMatch(s -> s.shardId.equals("a1"));
+        reader.close();
+    }
+
+    /**
+     * A finished shard restored from a checkpoint holds the reader at its last record's event time
+     * minus the out-of-orderness (what the split keeps), not at the lowest watermark.
+     */
+    @Test
+    void aRestoredFinishedShardHoldsTheReaderAtItsLastRecordsWatermarkNotAtTheLowest()
+            throws Exception {
+        ShardSplitReaderTest.ScriptedStream stream = new ShardSplitReaderTest.ScriptedStream();
+        stream.sizes.put("b1", 0);
+        ShardReader reader = reader(stream);
+        List<ShardSplit> restored =
+                List.of(
+                        new ShardSplit("a1", StartPosition.afterSequenceNumber("2"), true, 5_000L),
+                        new ShardSplit("old", StartPosition.afterSequenceNumber("1"), true));
+        CombinedOutputs out = new CombinedOutputs();
+        reader.addSplits(restored);
+        reader.start();
+        restored.forEach(s -> out.createOutputForSplit(s.shardId));
+        reader.pollNext(out);
+        assertThat(out.live)
+                .as("a1 holds the reader at 5000 - 2000 ms until its children are settled")
+                .containsEntry("a1", 3_000L);
+        assertThat(out.live)
+                .as("no record was read from it: no last record time, held at the lowest")
+                .containsEntry("old", Long.MIN_VALUE);
         reader.close();
     }
 }
