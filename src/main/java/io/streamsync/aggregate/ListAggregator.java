@@ -79,6 +79,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
     private transient ValueState<HeldRepair> heldRepair;
     private transient RepairMerge repairMerge;
     private transient org.apache.flink.metrics.Counter listsRepaired;
+    private transient org.apache.flink.metrics.Counter repairsDropped;
 
     private transient AggregatorMetrics metrics;
     private transient LiveCount liveCount;
@@ -330,6 +331,9 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         repairMerge = new RepairMerge(tombstoneRetention.toMillis());
         listsRepaired =
                 CloudWatchMetrics.of(getRuntimeContext().getMetricGroup()).counter("listsRepaired");
+        repairsDropped =
+                CloudWatchMetrics.of(getRuntimeContext().getMetricGroup())
+                        .counter("repairsDropped");
     }
 
     /**
@@ -373,6 +377,24 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         ListMeta meta = LegacySavepoints.scaleVersion(metaState.value());
         if (meta == null) {
             meta = LegacySavepoints.newList();
+        }
+        if (repairMerge.heldTooLong(h.readTime, listNow(meta, watermark))) {
+            org.slf4j.LoggerFactory.getLogger(ListAggregator.class)
+                    .warn(
+                            "repair: request {}: list {} not repaired, its repair was held past the"
+                                    + " tombstone retention ({}) after its read time {}: run it"
+                                    + " again with a new request id",
+                            h.requestId,
+                            listId,
+                            tombstoneRetention,
+                            h.readTime);
+            h.mergedRequestId = h.requestId;
+            h.requestId = null;
+            h.payloadJson = null;
+            h.readTime = 0;
+            heldRepair.update(h);
+            repairsDropped.inc();
+            return;
         }
         retention.startsAgain(meta, h.readTime);
         RepairMerge.Merged merged =

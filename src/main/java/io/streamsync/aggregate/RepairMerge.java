@@ -57,6 +57,16 @@ final class RepairMerge {
     }
 
     /**
+     * True when a repair read at {@code readTime} has been held so long that the list's own time
+     * {@code now} is a tombstone retention past it: the tombstone of a delete made after the read
+     * may be forgotten, and merging the read would bring that item back for good. Such a repair is
+     * dropped (a WARN, the counter repairsDropped) and has to be run again.
+     */
+    boolean heldTooLong(long readTime, long now) {
+        return Versions.known(now) && now >= Versions.plus(readTime, tombstoneRetention);
+    }
+
+    /**
      * Merges the repair of {@code listId} read at {@code readTime} into {@code meta} and {@code
      * marks}; {@code liveKeys}: the list's live items (a copy, the merge changes the state); {@code
      * now}: the list's event time, for the retention of removed items.

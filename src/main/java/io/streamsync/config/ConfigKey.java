@@ -319,7 +319,7 @@ public enum ConfigKey {
     REPAIR_READ_MARGIN_MS(
             "repair.read.margin.ms",
             "2000",
-            "Subtracted from the time a repair's read of a list starts to give its read time (ms): at least the rounding of the stream's creation times (1 s on DynamoDB Streams) plus the clock skew."),
+            "Subtracted from the time a repair's read of a list starts to give its read time (ms, at least 1000): at least the rounding of the stream's creation times (1 s on DynamoDB Streams) plus the clock skew."),
 
     DEADLETTER_PATH(
             "deadletter.path",

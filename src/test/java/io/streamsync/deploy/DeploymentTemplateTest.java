@@ -948,7 +948,12 @@ class DeploymentTemplateTest {
                 .as("polling only: no enhanced fan-out")
                 .noneMatch(a -> a.contains("Consumer") || a.contains("SubscribeToShard"));
         assertThat(allActions)
-                .contains("dynamodb:GetRecords", "dynamodb:PutItem", "es:ESHttpPost", "kms:Decrypt")
+                .contains(
+                        "dynamodb:GetRecords",
+                        "dynamodb:PutItem",
+                        "dynamodb:Query",
+                        "es:ESHttpPost",
+                        "kms:Decrypt")
                 .doesNotContain(
                         "dynamodb:DeleteItem",
                         "dynamodb:UpdateItem",

@@ -2,6 +2,7 @@ package io.streamsync.source.repair;
 
 import io.streamsync.change.ChangeEvent;
 import io.streamsync.metrics.CloudWatchMetrics;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,18 +12,27 @@ import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.core.io.InputStatus;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * Reads the lists of its repair splits one at a time ({@link ListReads}) and emits one repair
  * record per list. A list's read (a Query and one search) runs in the task's thread: a repair reads
- * a few lists, rarely, and the source does nothing else. A failed read fails the task: the restored
- * reader goes on from its checkpointed position.
+ * a few lists, rarely, and the source does nothing else. A transient failure of a list's read
+ * (throttled, a 5xx, no answer, an I/O error of the search) is tried again with a bounded backoff
+ * ({@value #ATTEMPTS} attempts); a list that still cannot be read, or whose read fails for good
+ * (AccessDenied, ValidationException, ...), is skipped with an ERROR log naming it and the reason
+ * and the counter {@code repairListsSkipped}, and the request goes on with its other lists. A read
+ * error never fails the task: the restored reader would hold the same list and fail again forever.
  */
 final class RepairReader implements SourceReader<ChangeEvent, RepairSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(RepairReader.class);
+    static final int ATTEMPTS = 3;
+    static final long BACKOFF_MS = 500;
 
     private final SourceReaderContext context;
     private final RepairSettings settings;
@@ -34,16 +44,32 @@ final class RepairReader implements SourceReader<ChangeEvent, RepairSplit> {
     private ListDocuments.Reader documentReader;
     private ListReads reads;
     private Counter listsRead;
+    private Counter listsSkipped;
+    private final int attempts;
+    private final long backoffMs;
 
     RepairReader(SourceReaderContext context, RepairSettings settings, ListDocuments documents) {
+        this(context, settings, documents, ATTEMPTS, BACKOFF_MS);
+    }
+
+    RepairReader(
+            SourceReaderContext context,
+            RepairSettings settings,
+            ListDocuments documents,
+            int attempts,
+            long backoffMs) {
         this.context = context;
         this.settings = settings;
         this.documents = documents;
+        this.attempts = attempts;
+        this.backoffMs = backoffMs;
     }
 
     @Override
     public void start() {
-        listsRead = CloudWatchMetrics.of(context.metricGroup()).counter("repairListsRead");
+        MetricGroup m = CloudWatchMetrics.of(context.metricGroup());
+        listsRead = m.counter("repairListsRead");
+        listsSkipped = m.counter("repairListsSkipped");
     }
 
     @Override
@@ -59,15 +85,68 @@ final class RepairReader implements SourceReader<ChangeEvent, RepairSplit> {
             current = null;
             return splits.isEmpty() ? InputStatus.NOTHING_AVAILABLE : InputStatus.MORE_AVAILABLE;
         }
-        if (reads == null) {
-            ddb = settings.aws.dynamoDb();
-            documentReader = documents.open();
-            reads = new ListReads(settings, ddb, documentReader, System::currentTimeMillis);
+        String listId = current.lists.get(current.next);
+        ChangeEvent record = readOrSkip(current.requestId, listId);
+        if (record != null) {
+            output.collect(record);
+            listsRead.inc();
         }
-        output.collect(reads.read(current.requestId, current.lists.get(current.next)));
-        listsRead.inc();
         current = current.advanced();
         return InputStatus.MORE_AVAILABLE;
+    }
+
+    /** The list's repair record; null (logged, counted) when it cannot be read. */
+    private ChangeEvent readOrSkip(String requestId, String listId) throws InterruptedException {
+        Exception last = null;
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                if (reads == null) {
+                    ddb = settings.aws.dynamoDb();
+                    documentReader = documents.open();
+                    reads = new ListReads(settings, ddb, documentReader, System::currentTimeMillis);
+                }
+                return reads.read(requestId, listId);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                last = e;
+                if (!transientFailure(e) || attempt == attempts) {
+                    break;
+                }
+                LOG.warn(
+                        "repair: request {}: list {}: read failed (attempt {} of {}), trying again: {}",
+                        requestId,
+                        listId,
+                        attempt,
+                        attempts,
+                        e.toString());
+                Thread.sleep(backoffMs << (attempt - 1));
+            }
+        }
+        LOG.error(
+                "repair: request {}: list {} skipped, it cannot be read ({}): {}",
+                requestId,
+                listId,
+                transientFailure(last)
+                        ? "still failing after " + attempts + " attempts"
+                        : "permanent",
+                String.valueOf(last));
+        listsSkipped.inc();
+        return null;
+    }
+
+    /** Throttled, a 5xx, no answer (client timeouts, connection), or an I/O error. */
+    static boolean transientFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AwsServiceException) {
+                AwsServiceException a = (AwsServiceException) t;
+                return a.isThrottlingException() || a.statusCode() >= 500;
+            }
+            if (t instanceof SdkClientException || t instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -13,9 +13,9 @@ import java.util.regex.Pattern;
 /**
  * A repair request, the value of {@code repair.request}: {@code none}; {@code ID=LIST[,LIST...]}
  * (the lists named, by partition-key value as the job renders it); or {@code ID=drifted:PATH}
- * (every list a reconciliation report at PATH names as drifted, its summary line's {@code
- * drifted}). The id names the request: the job carries out a request once (the repair source keeps
- * the ids it has done in its state), so a new repair needs a new id. Plain Java.
+ * (every list a reconciliation report at PATH names as drifted: its per-list lines with {@code
+ * "verdict":"drift"}). The id names the request: the job carries out a request once (the repair
+ * source keeps the ids it has done in its state), so a new repair needs a new id. Plain Java.
  */
 public final class RepairRequest implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -78,25 +78,32 @@ public final class RepairRequest implements Serializable {
     }
 
     /**
-     * The lists a reconciliation report names as drifted: the {@code drifted} array of its summary
-     * line (the line with {@code "summary":true}).
+     * The lists a reconciliation report names as drifted: every per-list line with {@code
+     * "verdict":"drift"} (not the summary's {@code drifted}, which holds at most the first 100).
+     * The summary line (the line with {@code "summary":true}) must be there: a report without it is
+     * incomplete.
      *
      * @throws IOException when the text has no summary line
      */
     public static List<String> driftedLists(String reportText) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
+        LinkedHashSet<String> lists = new LinkedHashSet<>();
+        boolean summary = false;
         for (String line : reportText.split("\n")) {
             if (line.isBlank()) {
                 continue;
             }
             JsonNode n = mapper.readTree(line);
             if (n.path("summary").asBoolean(false)) {
-                List<String> lists = new ArrayList<>();
-                n.path("drifted").forEach(d -> lists.add(d.asText()));
-                return lists;
+                summary = true;
+            } else if ("drift".equals(n.path("verdict").asText()) && n.hasNonNull("list")) {
+                lists.add(n.path("list").asText());
             }
         }
-        throw new IOException("no summary line in the report");
+        if (!summary) {
+            throw new IOException("no summary line in the report");
+        }
+        return new ArrayList<>(lists);
     }
 
     @Override

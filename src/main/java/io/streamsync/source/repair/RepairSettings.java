@@ -33,6 +33,9 @@ public final class RepairSettings implements Serializable {
      */
     public final long readMarginMs;
 
+    /** The least repair.read.margin.ms: the second DynamoDB Streams rounds creation times to. */
+    static final long MIN_READ_MARGIN_MS = 1000;
+
     private RepairSettings(JobConfig c) {
         Map<String, String> v = c.describe();
         this.aws = AwsSettings.of(c);
@@ -53,12 +56,17 @@ public final class RepairSettings implements Serializable {
         } catch (NumberFormatException e) {
             m = -1;
         }
-        if (m < 0) {
+        if (m < MIN_READ_MARGIN_MS) {
+            // DynamoDB Streams rounds a change's creation time down to the second: under 1 s, a
+            // change committed just after the read could carry a creation time at or before the
+            // read time, and the repair would undo it for good.
             throw new ConfigException(
                     ConfigKey.REPAIR_READ_MARGIN_MS.key()
                             + "="
                             + margin
-                            + ": expected a whole number of ms, 0 or more");
+                            + ": expected a whole number of ms, at least "
+                            + MIN_READ_MARGIN_MS
+                            + " (DynamoDB Streams creation times are rounded down to the second)");
         }
         this.readMarginMs = m;
     }

@@ -21,9 +21,10 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * aggregation, which merges it when the watermark has passed the read (see {@code RepairMerge}). It
  * only reads: the job's sinks stay the only writers.
  *
- * <p>Always in the job (with no request it only idles), so that its state, the request ids it has
- * taken on, restores whatever the request says, and turning a repair off needs no {@code
- * --allowNonRestoredState}. Unbounded and idle: it holds no event time.
+ * <p>In the job only while {@code repair.request} is set ({@code StreamSyncPipeline.withRepairs}):
+ * leave the last request in place once it is done (the source then idles, its state keeps the ids
+ * taken on); setting the key back to {@code none} removes the source, and a restore then needs
+ * {@code --allowNonRestoredState}. Unbounded and idle: it holds no event time.
  */
 public final class RepairSource implements Source<ChangeEvent, RepairSplit, RepairEnumeratorState> {
     private static final long serialVersionUID = 1L;

@@ -35,7 +35,8 @@ class RepairRequestTest {
         assertThat(r.lists).isEmpty();
         assertThat(r.reportPath).isEqualTo("s3://bucket/reconcile/report.jsonl");
         String report =
-                "{\"list\":\"quiet-1\",\"verdict\":\"drift\",\"reason\":\"confirmed\"}\n"
+                "{\"list\":\"quiet-0\",\"verdict\":\"drift\",\"reason\":\"confirmed\"}\n"
+                        + "{\"list\":\"quiet-1\",\"verdict\":\"drift\",\"reason\":\"confirmed\"}\n"
                         + "{\"list\":\"list-003\",\"verdict\":\"lag\",\"reason\":\"the aggregate row moved\"}\n"
                         + "{\"summary\":true,\"listsChecked\":14,\"listsDrifted\":2,"
                         + "\"drifted\":[\"quiet-0\",\"quiet-1\"]}\n";

@@ -143,6 +143,7 @@ class RepairSourceStateTest {
         Files.writeString(
                 report,
                 "{\"list\":\"q\",\"verdict\":\"drift\"}\n"
+                        + "{\"list\":\"r\",\"verdict\":\"drift\"}\n"
                         + "{\"summary\":true,\"drifted\":[\"q\",\"r\"]}\n",
                 StandardCharsets.UTF_8);
         Context ctx = new Context();
