@@ -1008,6 +1008,9 @@ class DeploymentTemplateTest {
                             domain + "/" + index + "-000001"));
         }
         expected.add(domain + "/todo-task-count/_mget"); // the aggregate documents' window guard
+        // a repair's scroll over the item index (the scroll continues by id, on the domain's path)
+        expected.add(domain + "/todo-list-task/_search");
+        expected.add(domain + "/_search/scroll");
         assertThat(resources)
                 .containsExactlyInAnyOrderElementsOf(expected)
                 .doesNotContain(domain + "/_bulk", domain + "/*")
