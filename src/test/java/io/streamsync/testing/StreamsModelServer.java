@@ -8,8 +8,10 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -77,24 +79,14 @@ public final class StreamsModelServer extends ForwardingProxy {
                                                                             ShardIteratorType
                                                                                     .TRIM_HORIZON))
                                             .shardIterator();
+                            Follower follower = new Follower(model, partitionKey);
                             while (running && iterator != null) {
                                 try {
                                     String it = iterator;
                                     GetRecordsResponse r =
                                             streams.getRecords(
                                                     b -> b.shardIterator(it).limit(1000));
-                                    for (Record record : r.records()) {
-                                        String key =
-                                                record.dynamodb()
-                                                        .keys()
-                                                        .get(partitionKey)
-                                                        .toString();
-                                        model.append(
-                                                key,
-                                                record.dynamodb().sequenceNumber(),
-                                                StreamCapture.render(record)
-                                                        .getBytes(StandardCharsets.UTF_8));
-                                    }
+                                    follower.accept(r.records());
                                     iterator = r.nextShardIterator();
                                     if (r.records().isEmpty()) {
                                         Thread.sleep(20); // moto at its head: poll again soon
@@ -119,6 +111,59 @@ public final class StreamsModelServer extends ForwardingProxy {
         t.setDaemon(true);
         tailers.put(model.streamArn, t);
         t.start();
+    }
+
+    /**
+     * Appends the records of moto's shard to a model, a page at a time, each once and with a
+     * sequence number that grows. Moto's {@code StreamShard.add} reads {@code len(items)} for a
+     * record's number before it appends the record, so two writes at one moment can share a number,
+     * which a shard of AWS never holds; the later record takes the next number (in its JSON too). A
+     * page is read again from the same iterator after a failure in its middle: the records of it
+     * already appended are not appended again.
+     */
+    static final class Follower {
+        private final StreamsModel model;
+        private final String partitionKey;
+        private BigInteger last = BigInteger.valueOf(-1);
+
+        /** Records of moto's shard before the page being read, and appended so far. */
+        private long pageStart;
+
+        private long taken;
+
+        Follower(StreamsModel model, String partitionKey) {
+            this.model = model;
+            this.partitionKey = partitionKey;
+        }
+
+        /** The page moto answered at the iterator after the last page accepted. */
+        void accept(List<Record> page) {
+            for (int i = 0; i < page.size(); i++) {
+                if (pageStart + i < taken) {
+                    continue;
+                }
+                Record record = page.get(i);
+                String key = record.dynamodb().keys().get(partitionKey).toString();
+                BigInteger seq = new BigInteger(record.dynamodb().sequenceNumber());
+                if (seq.compareTo(last) <= 0) {
+                    seq = last.add(BigInteger.ONE);
+                    record =
+                            record.toBuilder()
+                                    .dynamodb(
+                                            record.dynamodb().toBuilder()
+                                                    .sequenceNumber(seq.toString())
+                                                    .build())
+                                    .build();
+                }
+                model.append(
+                        key,
+                        seq.toString(),
+                        StreamCapture.render(record).getBytes(StandardCharsets.UTF_8));
+                last = seq;
+                taken++;
+            }
+            pageStart += page.size();
+        }
     }
 
     @Override
