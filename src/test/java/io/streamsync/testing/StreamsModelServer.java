@@ -11,8 +11,10 @@ import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
@@ -114,35 +116,35 @@ public final class StreamsModelServer extends ForwardingProxy {
     }
 
     /**
-     * Appends the records of moto's shard to a model, a page at a time, each once and with a
-     * sequence number that grows. Moto's {@code StreamShard.add} reads {@code len(items)} for a
-     * record's number before it appends the record, so two writes at one moment can share a number,
-     * which a shard of AWS never holds; the later record takes the next number (in its JSON too). A
-     * page is read again from the same iterator after a failure in its middle: the records of it
-     * already appended are not appended again.
+     * Appends the records of moto's shard to a model, each once and with a sequence number that
+     * grows. Moto's {@code StreamShard.add} reads {@code len(items)} for a record's number before
+     * it appends the record, so two writes at one moment can share a number, which a shard of AWS
+     * never holds: the later record takes the next number (in its JSON too). Moto's next iterator
+     * after a page is "after the page's highest number", so after a shared number it gives the
+     * later record again, and a page is read again from the same iterator after a failure in its
+     * middle: a record already appended (by its eventID, which moto draws at random for each
+     * record) is not appended again.
      */
     static final class Follower {
+        /** More than any page holds: a record can come again only in the page after its own. */
+        private static final int REMEMBERED = 10_000;
+
         private final StreamsModel model;
         private final String partitionKey;
+        private final Set<String> appended = new LinkedHashSet<>();
         private BigInteger last = BigInteger.valueOf(-1);
-
-        /** Records of moto's shard before the page being read, and appended so far. */
-        private long pageStart;
-
-        private long taken;
 
         Follower(StreamsModel model, String partitionKey) {
             this.model = model;
             this.partitionKey = partitionKey;
         }
 
-        /** The page moto answered at the iterator after the last page accepted. */
+        /** A page moto answered, in order. */
         void accept(List<Record> page) {
-            for (int i = 0; i < page.size(); i++) {
-                if (pageStart + i < taken) {
+            for (Record record : page) {
+                if (appended.contains(record.eventID())) {
                     continue;
                 }
-                Record record = page.get(i);
                 String key = record.dynamodb().keys().get(partitionKey).toString();
                 BigInteger seq = new BigInteger(record.dynamodb().sequenceNumber());
                 if (seq.compareTo(last) <= 0) {
@@ -160,9 +162,11 @@ public final class StreamsModelServer extends ForwardingProxy {
                         seq.toString(),
                         StreamCapture.render(record).getBytes(StandardCharsets.UTF_8));
                 last = seq;
-                taken++;
+                appended.add(record.eventID());
+                if (appended.size() > REMEMBERED) {
+                    appended.remove(appended.iterator().next());
+                }
             }
-            pageStart += page.size();
         }
     }
 
