@@ -36,6 +36,15 @@ public final class RepairSettings implements Serializable {
     /** The least repair.read.margin.ms: the second DynamoDB Streams rounds creation times to. */
     static final long MIN_READ_MARGIN_MS = 1000;
 
+    /**
+     * How often a {@code drifted:} report that cannot be read is read again (ms, {@value
+     * #MIN_REPORT_RETRY_MS} to {@value #MAX_REPORT_RETRY_MS}).
+     */
+    public final long reportRetryMs;
+
+    static final long MIN_REPORT_RETRY_MS = 1000;
+    static final long MAX_REPORT_RETRY_MS = 86_400_000;
+
     private RepairSettings(JobConfig c) {
         Map<String, String> v = c.describe();
         this.aws = AwsSettings.of(c);
@@ -69,6 +78,24 @@ public final class RepairSettings implements Serializable {
                             + " (DynamoDB Streams creation times are rounded down to the second)");
         }
         this.readMarginMs = m;
+        String retry = v.get(ConfigKey.REPAIR_REPORT_RETRY_MS.key());
+        long every;
+        try {
+            every = Long.parseLong(retry.trim());
+        } catch (NumberFormatException e) {
+            every = -1;
+        }
+        if (every < MIN_REPORT_RETRY_MS || every > MAX_REPORT_RETRY_MS) {
+            throw new ConfigException(
+                    ConfigKey.REPAIR_REPORT_RETRY_MS.key()
+                            + "="
+                            + retry
+                            + ": expected a whole number of ms between "
+                            + MIN_REPORT_RETRY_MS
+                            + " and "
+                            + MAX_REPORT_RETRY_MS);
+        }
+        this.reportRetryMs = every;
     }
 
     public static RepairSettings fromConfig(JobConfig c) {

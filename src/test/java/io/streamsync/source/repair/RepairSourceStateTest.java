@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RepairSourceStateTest {
     /** Records the splits assigned. */
-    static final class Context implements SplitEnumeratorContext<RepairSplit> {
+    static class Context implements SplitEnumeratorContext<RepairSplit> {
         final Map<Integer, ReaderInfo> readers = new TreeMap<>();
         final List<RepairSplit> assigned = new ArrayList<>();
 
