@@ -21,6 +21,12 @@ public final class RepairSettings implements Serializable {
     public final String tableName;
     public final KeySchema keySchema;
 
+    /**
+     * {@code source.max.record.bytes}: an item whose change record is larger is a dead letter in
+     * the job, and in no repair.
+     */
+    public final int maxRecordBytes;
+
     /** The job's event filter, or null: items it leaves out are expected in no output. */
     public final EventFilter filter;
 
@@ -50,6 +56,7 @@ public final class RepairSettings implements Serializable {
         this.aws = AwsSettings.of(c);
         this.tableName = c.sourceTableName;
         this.keySchema = c.keySchema;
+        this.maxRecordBytes = c.maxRecordBytes;
         this.filter = EventFilter.fromConfig(c);
         String value = v.get(ConfigKey.REPAIR_REQUEST.key());
         try {
