@@ -120,6 +120,10 @@ class LocalRunRepairITCase {
                             + URLEncoder.encode(ghost, StandardCharsets.UTF_8)
                             + "?version=1&version_type=external&refresh=true",
                     "{\"listId\":\"" + list + "\",\"taskId\":\"ghost\"}");
+            String ghostDoc = index + "/_doc/" + URLEncoder.encode(ghost, StandardCharsets.UTF_8);
+            assertThat(search.get(ghostDoc).path("found").asBoolean())
+                    .as("the phantom, in the index")
+                    .isTrue();
             Files.writeString(repairFile, "r-1=" + list + "\n", StandardCharsets.UTF_8);
 
             Poll.until(
@@ -134,6 +138,17 @@ class LocalRunRepairITCase {
                                     ? null
                                     : "the job not restarted with the request yet: " + tail(out));
             assertThat(Files.exists(repairFile)).as("the request file, taken").isFalse();
+            // the repair deletes the phantom while the job and the traffic go on
+            Poll.until(
+                    Duration.ofSeconds(60),
+                    () -> {
+                        try {
+                            search.get(ghostDoc);
+                            return "the phantom " + ghost + " is still in the index";
+                        } catch (java.io.IOException e) {
+                            return e.getMessage().contains("HTTP 404") ? null : e.getMessage();
+                        }
+                    });
             assertThat(run.waitFor(4, TimeUnit.MINUTES)).as("the local run ends").isTrue();
             assertThat(String.join("\n", out))
                     .contains("stopped with savepoint")

@@ -3,12 +3,12 @@ package io.streamsync.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamsync.config.JobConfig;
+import io.streamsync.testing.OverLimitItems;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
@@ -23,20 +23,7 @@ class AnItemOverTheMaxRecordBytesIsExpectedInNoOutputTest {
         @Override
         public ScanResponse scan(ScanRequest r) {
             return ScanResponse.builder()
-                    .items(
-                            r.segment() != 0
-                                    ? List.of()
-                                    : List.of(
-                                            Map.of(
-                                                    "listId", AttributeValue.fromS("L"),
-                                                    "taskId", AttributeValue.fromS("small"),
-                                                    "note", AttributeValue.fromS("x")),
-                                            Map.of(
-                                                    "listId", AttributeValue.fromS("L"),
-                                                    "taskId", AttributeValue.fromS("big"),
-                                                    "note",
-                                                            AttributeValue.fromS(
-                                                                    "y".repeat(2000)))))
+                    .items(r.segment() != 0 ? List.of() : OverLimitItems.of("L"))
                     .build();
         }
 
@@ -55,15 +42,7 @@ class AnItemOverTheMaxRecordBytesIsExpectedInNoOutputTest {
         p.put("table.partition.key", "listId");
         p.put("table.sort.key", "taskId");
         p.put("source.max.record.bytes", "1024");
-        JobConfig c = JobConfig.from(p);
-        Reconciler r =
-                new Reconciler(
-                        c,
-                        ReconcileSettings.of(c),
-                        new Table(),
-                        null,
-                        System::currentTimeMillis,
-                        until -> {});
+        Reconciler r = ReconcilerScanTest.reconciler(JobConfig.from(p), new Table());
         Map<String, ListTruth> lists = r.scanTable();
         assertThat(lists.get("L").items)
                 .as("the table as the job reads it: the big item is a dead letter")

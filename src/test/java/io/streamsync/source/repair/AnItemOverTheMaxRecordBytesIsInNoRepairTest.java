@@ -10,22 +10,17 @@ import io.streamsync.pipeline.ParseChangeRecords;
 import io.streamsync.source.RawRecord;
 import io.streamsync.source.scan.ScannedItemReader;
 import io.streamsync.source.scan.ScannedItems;
+import io.streamsync.testing.OverLimitItems;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
-import software.amazon.awssdk.services.dynamodb.model.DescribeTableResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
 /**
  * Review item 8: the job makes a change record larger than {@code source.max.record.bytes} a dead
@@ -35,45 +30,13 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
  */
 class AnItemOverTheMaxRecordBytesIsInNoRepairTest {
     /** One list: a small item and one whose change record is over 1 KiB. */
-    static final class Table implements DynamoDbClient {
-        @Override
-        public DescribeTableResponse describeTable(DescribeTableRequest r) {
-            return DescribeTableResponse.builder()
-                    .table(
-                            TableDescription.builder()
-                                    .attributeDefinitions(
-                                            AttributeDefinition.builder()
-                                                    .attributeName("listId")
-                                                    .attributeType("S")
-                                                    .build())
-                                    .build())
-                    .build();
-        }
-
+    static final class Table extends ListReadsTest.MemoryTable {
         @Override
         public QueryResponse query(QueryRequest r) {
-            String list = r.expressionAttributeValues().get(":v").s();
             return QueryResponse.builder()
-                    .items(
-                            List.of(
-                                    Map.of(
-                                            "listId", AttributeValue.fromS(list),
-                                            "taskId", AttributeValue.fromS("small"),
-                                            "note", AttributeValue.fromS("x")),
-                                    Map.of(
-                                            "listId", AttributeValue.fromS(list),
-                                            "taskId", AttributeValue.fromS("big"),
-                                            "note", AttributeValue.fromS("y".repeat(2000)))))
+                    .items(OverLimitItems.of(r.expressionAttributeValues().get(":v").s()))
                     .build();
         }
-
-        @Override
-        public String serviceName() {
-            return "dynamodb";
-        }
-
-        @Override
-        public void close() {}
     }
 
     @Test
@@ -103,11 +66,7 @@ class AnItemOverTheMaxRecordBytesIsInNoRepairTest {
     @Test
     void theReasonIsTheJobsDeadLetterReason() throws Exception {
         ScannedItemReader reader = new ScannedItemReader(keys(), "tasks", 1024, null);
-        Map<String, AttributeValue> big =
-                Map.of(
-                        "listId", AttributeValue.fromS("L"),
-                        "taskId", AttributeValue.fromS("big"),
-                        "note", AttributeValue.fromS("y".repeat(2000)));
+        Map<String, AttributeValue> big = OverLimitItems.big("L");
         assertThat(reader.read(big)).isEqualTo(ScannedItemReader.Verdict.UNREADABLE);
         assertThat(reader.reason())
                 .matches(".*record of \\d+ bytes exceeds source.max.record.bytes \\(1024\\)");
