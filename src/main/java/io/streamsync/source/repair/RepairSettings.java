@@ -66,12 +66,7 @@ public final class RepairSettings implements Serializable {
                     ConfigKey.REPAIR_REQUEST.key() + "=" + value + ": " + e.getMessage());
         }
         String margin = v.get(ConfigKey.REPAIR_READ_MARGIN_MS.key());
-        long m;
-        try {
-            m = Long.parseLong(margin.trim());
-        } catch (NumberFormatException e) {
-            m = -1;
-        }
+        long m = wholeMs(margin);
         if (m < MIN_READ_MARGIN_MS) {
             // DynamoDB Streams rounds a change's creation time down to the second: under 1 s, a
             // change committed just after the read could carry a creation time at or before the
@@ -86,12 +81,7 @@ public final class RepairSettings implements Serializable {
         }
         this.readMarginMs = m;
         String retry = v.get(ConfigKey.REPAIR_REPORT_RETRY_MS.key());
-        long every;
-        try {
-            every = Long.parseLong(retry.trim());
-        } catch (NumberFormatException e) {
-            every = -1;
-        }
+        long every = wholeMs(retry);
         if (every < MIN_REPORT_RETRY_MS || every > MAX_REPORT_RETRY_MS) {
             throw new ConfigException(
                     ConfigKey.REPAIR_REPORT_RETRY_MS.key()
@@ -103,6 +93,15 @@ public final class RepairSettings implements Serializable {
                             + MAX_REPORT_RETRY_MS);
         }
         this.reportRetryMs = every;
+    }
+
+    /** {@code value} as a whole number of ms; -1 when it is not one. */
+    private static long wholeMs(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     public static RepairSettings fromConfig(JobConfig c) {

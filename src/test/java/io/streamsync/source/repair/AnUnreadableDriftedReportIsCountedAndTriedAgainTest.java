@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.BiConsumer;
 import org.apache.flink.metrics.Counter;
@@ -113,10 +112,6 @@ class AnUnreadableDriftedReportIsCountedAndTriedAgainTest {
         }
     }
 
-    private static RepairSettings settings(String request) {
-        return RepairSettings.fromConfig(JobConfig.from(Map.of("repair.request", request)));
-    }
-
     private static final String REPORT =
             "{\"list\":\"q\",\"verdict\":\"drift\"}\n"
                     + "{\"list\":\"l\",\"verdict\":\"lag\"}\n"
@@ -129,11 +124,7 @@ class AnUnreadableDriftedReportIsCountedAndTriedAgainTest {
         Path report = dir.resolve("report.jsonl");
         Context ctx = new Context();
         ctx.register();
-        RepairEnumerator e =
-                new RepairEnumerator(
-                        ctx,
-                        settings("r-1=drifted:" + report.toUri()),
-                        new RepairEnumeratorState(Set.of(), List.of()));
+        RepairEnumerator e = RepairSourceStateTest.fresh(ctx, "r-1=drifted:" + report.toUri());
         e.start();
         assertThat(ctx.assigned).isEmpty();
         assertThat(e.snapshotState(1).done).as("not taken on yet").isEmpty();
@@ -176,11 +167,7 @@ class AnUnreadableDriftedReportIsCountedAndTriedAgainTest {
                 .hasMessageContaining("line 2");
         Context ctx = new Context();
         ctx.register();
-        RepairEnumerator e =
-                new RepairEnumerator(
-                        ctx,
-                        settings("r-2=drifted:" + report.toUri()),
-                        new RepairEnumeratorState(Set.of(), List.of()));
+        RepairEnumerator e = RepairSourceStateTest.fresh(ctx, "r-2=drifted:" + report.toUri());
         e.start();
         assertThat(ctx.assigned).isEmpty();
         assertThat(ctx.count("repairReportsUnreadable")).isEqualTo(1);
@@ -196,11 +183,7 @@ class AnUnreadableDriftedReportIsCountedAndTriedAgainTest {
         Files.writeString(report, REPORT, StandardCharsets.UTF_8);
         Context ctx = new Context();
         ctx.register();
-        new RepairEnumerator(
-                        ctx,
-                        settings("r-3=drifted:" + report.toUri()),
-                        new RepairEnumeratorState(Set.of(), List.of()))
-                .start();
+        RepairSourceStateTest.fresh(ctx, "r-3=drifted:" + report.toUri()).start();
         assertThat(ctx.assigned).hasSize(1);
         assertThat(ctx.scheduled).isEmpty();
         assertThat(ctx.count("repairReportsUnreadable")).isEqualTo(0);

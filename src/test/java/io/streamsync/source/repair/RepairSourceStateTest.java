@@ -82,6 +82,12 @@ class RepairSourceStateTest {
         return RepairSettings.fromConfig(JobConfig.from(Map.of("repair.request", request)));
     }
 
+    /** An enumerator of {@code request} with no state. */
+    static RepairEnumerator fresh(Context ctx, String request) {
+        return new RepairEnumerator(
+                ctx, settings(request), new RepairEnumeratorState(Set.of(), List.of()));
+    }
+
     private static RepairEnumeratorState roundTrip(RepairEnumeratorState s) throws Exception {
         RepairSerializers.EnumeratorState ser = new RepairSerializers.EnumeratorState();
         return ser.deserialize(ser.getVersion(), ser.serialize(s));
