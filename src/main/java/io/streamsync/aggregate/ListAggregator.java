@@ -425,7 +425,7 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
         listsRepaired.inc();
     }
 
-    private static Timers timers(Context ctx) {
+    private Timers timers(Context ctx) {
         TimerService s = ctx.timerService();
         return new Timers() {
             @Override
@@ -446,8 +446,27 @@ public class ListAggregator extends KeyedProcessFunction<String, ChangeEvent, Li
             @Override
             public void deleteEventTime(long time) {
                 s.deleteEventTimeTimer(time);
+                keepRepairTimer(s, time);
             }
         };
+    }
+
+    /**
+     * Flink keeps one timer per list and timestamp: a timer deleted at {@code time} (the clean-up
+     * moving its own) was the held repair's too when the repair's read time is {@code time}. It is
+     * armed again, so the repair is merged when the watermark passes its read time, not at the
+     * list's next timer (review item 7). Only the clean-up deletes event-time timers, and only when
+     * an empty list's clean-up time moves.
+     */
+    private void keepRepairTimer(TimerService s, long time) {
+        try {
+            HeldRepair h = heldRepair.value();
+            if (h != null && h.holds() && h.readTime == time) {
+                s.registerEventTimeTimer(time);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The items of the current list in keyed state. */

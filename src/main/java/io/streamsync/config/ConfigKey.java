@@ -320,6 +320,10 @@ public enum ConfigKey {
             "repair.read.margin.ms",
             "2000",
             "Subtracted from the time a repair's read of a list starts to give its read time (ms, at least 1000): at least the rounding of the stream's creation times (1 s on DynamoDB Streams) plus the clock skew."),
+    REPAIR_REPORT_RETRY_MS(
+            "repair.report.retry.ms",
+            "60000",
+            "How often the report of a drifted: request that cannot be read (missing, unreadable, a malformed line) is read again until it reads (ms, 1000 to 86400000); each failed read counts in repairReportsUnreadable."),
 
     DEADLETTER_PATH(
             "deadletter.path",

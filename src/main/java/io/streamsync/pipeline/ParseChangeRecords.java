@@ -203,14 +203,7 @@ public class ParseChangeRecords extends ProcessFunction<RawRecord, ChangeEvent> 
         if (raw.data == null) {
             throw new InvalidRecordException("empty record");
         }
-        if (raw.data.length > maxRecordBytes) {
-            throw new InvalidRecordException(
-                    "record of "
-                            + raw.data.length
-                            + " bytes exceeds source.max.record.bytes ("
-                            + maxRecordBytes
-                            + ")");
-        }
+        io.streamsync.change.RecordSizeLimit.check(raw.data, maxRecordBytes);
         boolean fromScan = raw.shardId != null && raw.shardId.startsWith(TABLE_SCAN_SHARD_PREFIX);
         ChangeEvent e = parse(raw);
         if (!fromScan && kinesisRecords) { // the scan reads the configured table itself

@@ -4,14 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamsync.change.ChangeEvent;
-import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.ItemKeys;
 import io.streamsync.config.JobConfig;
 import io.streamsync.filter.EventFilter;
 import io.streamsync.sink.commit.CaughtUp;
 import io.streamsync.sink.search.SearchResponse;
 import io.streamsync.sink.search.SearchTransport;
-import io.streamsync.source.scan.ScannedItems;
+import io.streamsync.source.scan.ScannedItemReader;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -61,8 +60,8 @@ public final class Reconciler {
     private final ReadBudget budget;
     private final EventFilter filter; // null: every record counts
 
-    /** One per thread: a parser keeps state while it reads a record. */
-    private final ThreadLocal<ChangeRecordParser> parsers;
+    /** One per thread: its parser keeps state while it reads a record. */
+    private final ThreadLocal<ScannedItemReader> readers;
 
     private final AtomicLong unreadableLogged = new AtomicLong();
     private final AtomicLong itemsScanned = new AtomicLong();
@@ -84,9 +83,14 @@ public final class Reconciler {
         this.clock = clock;
         this.sleeper = sleeper;
         this.budget = new ReadBudget(settings.readUnitsPerSecond);
-        this.parsers =
+        this.readers =
                 ThreadLocal.withInitial(
-                        () -> new ChangeRecordParser(config.keySchema).renderOldImage(false));
+                        () ->
+                                new ScannedItemReader(
+                                        config.keySchema,
+                                        config.sourceTableName,
+                                        config.maxRecordBytes,
+                                        filter));
     }
 
     /** With the system clock and {@link Thread#sleep}. */
@@ -433,7 +437,10 @@ public final class Reconciler {
         return null;
     }
 
-    /** Reads one table item as the job's parser and filter see it. */
+    /**
+     * Reads one table item as the job's bootstrap does ({@link ScannedItemReader}: the size rule,
+     * parser and filter).
+     */
     private void add(
             Map<String, AttributeValue> item,
             long readAt,
@@ -442,34 +449,35 @@ public final class Reconciler {
         if (firstLook) {
             itemsScanned.incrementAndGet();
         }
-        byte[] record =
-                ScannedItems.changeRecord(item, config.keySchema, config.sourceTableName, 0)
-                        .getBytes(StandardCharsets.UTF_8);
-        ChangeRecordParser parser = parsers.get();
-        ChangeEvent e;
-        try {
-            e = parser.parse(record, ChangeRecordParser.Origin.TABLE_SCAN);
-        } catch (RuntimeException ex) {
-            if (unreadableLogged.getAndIncrement() < 5) {
-                LOG.warn(
-                        "reconcile: a table item the job cannot read (a dead letter there): {}",
-                        ex.toString());
-            }
-            if (firstLook) {
-                itemsUnreadable.incrementAndGet();
-            } // the job makes it a dead letter: not in the outputs
-            return;
+        ScannedItemReader reader = readers.get();
+        switch (reader.read(item)) {
+            case UNREADABLE:
+                if (unreadableLogged.getAndIncrement() < 5) {
+                    LOG.warn(
+                            "reconcile: a table item the job cannot read (a dead letter there): {}",
+                            reader.reason());
+                }
+                if (firstLook) {
+                    itemsUnreadable.incrementAndGet();
+                } // the job makes it a dead letter: not in the outputs
+                return;
+            case FILTERED_OUT:
+                if (firstLook) {
+                    itemsFilteredOut.incrementAndGet();
+                }
+                return;
+            default:
+                ChangeEvent e = reader.event();
+                ListTruth list = lists.computeIfAbsent(e.partitionKey, k -> new ListTruth());
+                synchronized (list) {
+                    list.add(e.itemKey, ImageDigest.of(e.newImageJson), readAt);
+                }
         }
-        if (filter != null && !filter.matches(parser.readTree(record))) {
-            if (firstLook) {
-                itemsFilteredOut.incrementAndGet();
-            }
-            return;
-        }
-        ListTruth list = lists.computeIfAbsent(e.partitionKey, k -> new ListTruth());
-        synchronized (list) {
-            list.add(e.itemKey, ImageDigest.of(e.newImageJson), readAt);
-        }
+    }
+
+    /** Items of the first look the job makes dead letters (so far). */
+    long itemsUnreadable() {
+        return itemsUnreadable.get();
     }
 
     private String partitionKeyType() {

@@ -290,6 +290,34 @@ class ListAggregatorRepairTest {
         assertThat(a.version).isGreaterThan(R * 1000L * Versions.SCALE);
     }
 
+    /**
+     * Review item 7: a held repair waits for an event-time timer at r. Flink keeps one timer per
+     * list and timestamp, and an empty list's clean-up moves its timer by deleting the old one by
+     * timestamp: when that was r, the repair's timer went with it, and the repair waited for the
+     * list's next timer (up to the empty-list retention). Here the watermark passes r with no other
+     * timer of the list due.
+     */
+    @Test
+    void aHeldRepairIsMergedWhenTheCleanUpTimerAtItsReadTimeMovesAway() throws Exception {
+        long last = R - EMPTY_LIST; // the list's last change: its clean-up timer at exactly R
+        send(ChangeType.INSERT, "x", last - 1);
+        send(ChangeType.REMOVE, "x", last);
+        harness.processWatermark(last);
+        emitNow();
+        repair("r-1", Map.of("t", "table"), Map.of()); // held: a timer at R, the clean-up's too
+        send(ChangeType.INSERT, "y", last + 1_000); // empty again: the clean-up moves to R + 1000
+        send(ChangeType.REMOVE, "y", last + 1_000);
+        emitNow();
+        harness.processWatermark(T0 + 1); // the timers before R (prune, windows) fire
+        assertThat(lastUpdates()).as("held: the watermark is before R").doesNotContainKey("t");
+
+        harness.processWatermark(R + 500); // no other timer of the list is due up to here
+        assertThat(lastUpdates())
+                .as("merged once the watermark passed the read time R")
+                .containsEntry("t", "indexed table");
+        assertThat(emitNow().taskCount).isEqualTo(1);
+    }
+
     @Test
     void theHeldRepairStateIsAFlinkPojoNeverKryo() {
         org.apache.flink.api.common.typeinfo.TypeInformation<HeldRepair> info =

@@ -64,6 +64,13 @@ public final class LocalRun {
         int lists = Integer.getInteger("streamsync.local.lists", 30);
         int uiPort = Integer.getInteger("streamsync.local.ui.port", 8081);
         boolean drill = Boolean.getBoolean("streamsync.local.drill");
+        Path repairFile =
+                Path.of(
+                                System.getProperty(
+                                        "streamsync.local.repair.file",
+                                        LocalRepair.FILE.toString()))
+                        .toAbsolutePath();
+        java.nio.file.Files.deleteIfExists(repairFile); // only a request written during this run
         long seconds = Long.getLong("streamsync.local.seconds", 0L);
         if (drill && seconds <= 0) {
             seconds = 90;
@@ -245,6 +252,11 @@ public final class LocalRun {
                 "  dead letters      "
                         + (config.deadLetterPath == null ? "the log" : config.deadLetterPath));
         say("traffic: " + rate + " changes/s over " + lists + " lists. Ctrl-C stops everything.");
+        say(
+                "repair: echo 'ID=LIST[,LIST...]' (or 'ID=drifted:REPORT') > "
+                        + repairFile
+                        + " stops the job with a savepoint and starts it again from it with that"
+                        + " repair.request");
 
         SearchHttp search = new SearchHttp(es);
         long start = System.nanoTime();
@@ -274,6 +286,22 @@ public final class LocalRun {
                             + " s window and one "
                             + config.checkpointInterval.toSeconds()
                             + " s checkpoint interval)");
+            if (job.get() != null) {
+                JobClient repairing =
+                        LocalRepair.takeRequest(
+                                repairFile,
+                                properties,
+                                job.get(),
+                                (c, savepoint) -> {
+                                    // the stopped job's MiniCluster lets its web UI's port go
+                                    LocalRepair.awaitFree(uiPort, Duration.ofSeconds(60));
+                                    return startJob(c, streamArn, uiPort, savepoint);
+                                },
+                                LocalRun::say);
+                if (repairing != null) {
+                    job.set(repairing);
+                }
+            }
             if (drill && !upgraded && !releaseJob.isAlive()) {
                 upgraded = true;
                 String savepoint = releaseSavepoint.get();
@@ -411,7 +439,7 @@ public final class LocalRun {
         return uri.getPort();
     }
 
-    private static void say(String line) {
+    static void say(String line) {
         System.out.println(
                 "[streamsync " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + "] " + line);
     }

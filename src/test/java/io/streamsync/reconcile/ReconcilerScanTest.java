@@ -61,21 +61,19 @@ class ReconcilerScanTest {
         public void close() {}
     }
 
+    /** A report of {@code table} with no search outputs, the system clock, and no sleep. */
+    static Reconciler reconciler(JobConfig c, DynamoDbClient table) {
+        return new Reconciler(
+                c, ReconcileSettings.of(c), table, null, System::currentTimeMillis, until -> {});
+    }
+
     @Test
     void everyItemOfEverySegmentIsReadWithTheJobsParserWhateverTheThreads() throws Exception {
         Map<String, String> p = new HashMap<>();
         p.put("table.partition.key", "listId");
         p.put("table.sort.key", "taskId");
         p.put("reconcile.scan.segments", Integer.toString(SEGMENTS));
-        JobConfig c = JobConfig.from(p);
-        Reconciler r =
-                new Reconciler(
-                        c,
-                        ReconcileSettings.of(c),
-                        new MemoryTable(),
-                        null,
-                        System::currentTimeMillis,
-                        until -> {});
+        Reconciler r = reconciler(JobConfig.from(p), new MemoryTable());
         Map<String, ListTruth> lists = r.scanTable();
         assertThat(lists).hasSize(SEGMENTS);
         for (int s = 0; s < SEGMENTS; s++) {

@@ -1,14 +1,14 @@
 package io.streamsync.source.repair;
 
 import io.streamsync.change.ChangeEvent;
-import io.streamsync.change.ChangeRecordParser;
 import io.streamsync.change.RepairPayload;
-import io.streamsync.source.scan.ScannedItems;
-import java.nio.charset.StandardCharsets;
+import io.streamsync.source.scan.ScannedItemReader;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.SimpleCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.SdkBytes;
@@ -20,11 +20,12 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
  * Reads one list for a repair: its items by a strongly consistent Query of the source table, each
- * read as the job reads it (the bootstrap scan's change record through the job's own parser and
- * event filter, so the item key and the image are the job's, and an item the filter leaves out or
- * the job cannot read is not in the list), then its documents in the item index. The read time r is
- * the time the Query started, less the read margin: every change created up to r was committed
- * before the Query, so the strongly consistent read shows it.
+ * read as the job reads it ({@link ScannedItemReader}: the bootstrap scan's change record, the size
+ * rule of {@code source.max.record.bytes}, the job's own parser and event filter; so the item key
+ * and the image are the job's, and an item the filter leaves out or the job makes a dead letter is
+ * not in the list, the latter counted in {@code repairItemsUnreadable}), then its documents in the
+ * item index. The read time r is the time the Query started, less the read margin: every change
+ * created up to r was committed before the Query, so the strongly consistent read shows it.
  */
 final class ListReads {
     private static final Logger LOG = LoggerFactory.getLogger(ListReads.class);
@@ -33,7 +34,8 @@ final class ListReads {
     private final DynamoDbClient ddb;
     private final ListDocuments.Reader documents;
     private final LongSupplier clock;
-    private final ChangeRecordParser parser;
+    private final ScannedItemReader items;
+    private final Counter itemsUnreadable;
     private String keyType;
 
     ListReads(
@@ -41,11 +43,29 @@ final class ListReads {
             DynamoDbClient ddb,
             ListDocuments.Reader documents,
             LongSupplier clock) {
+        this(settings, ddb, documents, clock, new SimpleCounter());
+    }
+
+    /**
+     * @param itemsUnreadable counts the items the job makes dead letters (left out of the list)
+     */
+    ListReads(
+            RepairSettings settings,
+            DynamoDbClient ddb,
+            ListDocuments.Reader documents,
+            LongSupplier clock,
+            Counter itemsUnreadable) {
         this.settings = settings;
         this.ddb = ddb;
         this.documents = documents;
         this.clock = clock;
-        this.parser = new ChangeRecordParser(settings.keySchema).renderOldImage(false);
+        this.itemsUnreadable = itemsUnreadable;
+        this.items =
+                new ScannedItemReader(
+                        settings.keySchema,
+                        settings.tableName,
+                        settings.maxRecordBytes,
+                        settings.filter);
     }
 
     /** The repair record of {@code listId} for request {@code requestId}. */
@@ -77,21 +97,21 @@ final class ListReads {
     }
 
     private void add(Map<String, AttributeValue> item, String listId, RepairPayload p) {
-        byte[] record =
-                ScannedItems.changeRecord(item, settings.keySchema, settings.tableName, 0)
-                        .getBytes(StandardCharsets.UTF_8);
-        ChangeEvent e;
-        try {
-            e = parser.parse(record, ChangeRecordParser.Origin.TABLE_SCAN);
-        } catch (RuntimeException ex) {
-            LOG.warn("repair: an item of list {} the job cannot read: {}", listId, ex.toString());
-            return; // a dead letter in the job: in no output
-        }
-        if (settings.filter != null && !settings.filter.matches(parser.readTree(record))) {
-            return;
-        }
-        if (listId.equals(e.partitionKey)) {
-            p.items.put(e.itemKey, e.newImageJson);
+        switch (items.read(item)) {
+            case UNREADABLE:
+                itemsUnreadable.inc();
+                LOG.warn(
+                        "repair: an item of list {} the job makes a dead letter, left out: {}",
+                        listId,
+                        items.reason());
+                return; // a dead letter in the job: in no output
+            case FILTERED_OUT:
+                return;
+            default:
+                ChangeEvent e = items.event();
+                if (listId.equals(e.partitionKey)) {
+                    p.items.put(e.itemKey, e.newImageJson);
+                }
         }
     }
 

@@ -45,6 +45,7 @@ final class RepairReader implements SourceReader<ChangeEvent, RepairSplit> {
     private ListReads reads;
     private Counter listsRead;
     private Counter listsSkipped;
+    private Counter itemsUnreadable;
     private final int attempts;
     private final long backoffMs;
 
@@ -70,6 +71,7 @@ final class RepairReader implements SourceReader<ChangeEvent, RepairSplit> {
         MetricGroup m = CloudWatchMetrics.of(context.metricGroup());
         listsRead = m.counter("repairListsRead");
         listsSkipped = m.counter("repairListsSkipped");
+        itemsUnreadable = m.counter("repairItemsUnreadable");
     }
 
     @Override
@@ -103,7 +105,13 @@ final class RepairReader implements SourceReader<ChangeEvent, RepairSplit> {
                 if (reads == null) {
                     ddb = settings.aws.dynamoDb();
                     documentReader = documents.open();
-                    reads = new ListReads(settings, ddb, documentReader, System::currentTimeMillis);
+                    reads =
+                            new ListReads(
+                                    settings,
+                                    ddb,
+                                    documentReader,
+                                    System::currentTimeMillis,
+                                    itemsUnreadable);
                 }
                 return reads.read(requestId, listId);
             } catch (InterruptedException e) {

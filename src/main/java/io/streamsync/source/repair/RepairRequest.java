@@ -1,9 +1,13 @@
 package io.streamsync.source.repair;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.io.Serializable;
+import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -77,33 +81,71 @@ public final class RepairRequest implements Serializable {
         return new RepairRequest(id, new ArrayList<>(lists), null);
     }
 
+    /** The longest line of a report that is read (a report's lines are far shorter). */
+    static final int MAX_LINE_CHARS = 4 << 20;
+
+    /** {@link #driftedLists(Reader)} of a report's text. */
+    public static List<String> driftedLists(String reportText) throws IOException {
+        return driftedLists(new StringReader(reportText));
+    }
+
     /**
      * The lists a reconciliation report names as drifted: every per-list line with {@code
      * "verdict":"drift"} (not the summary's {@code drifted}, which holds at most the first 100).
-     * The summary line (the line with {@code "summary":true}) must be there: a report without it is
-     * incomplete.
+     * Read line by line: only the drifted list ids are kept, and one line at a time (at most
+     * {@value #MAX_LINE_CHARS} characters). The summary line (the line with {@code "summary":true})
+     * must be there: a report without it is incomplete.
      *
-     * @throws IOException when the text has no summary line
+     * @throws IOException when the report cannot be read, a line is not a JSON object (naming the
+     *     line), or it has no summary line
      */
-    public static List<String> driftedLists(String reportText) throws IOException {
+    public static List<String> driftedLists(Reader report) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         LinkedHashSet<String> lists = new LinkedHashSet<>();
         boolean summary = false;
-        for (String line : reportText.split("\n")) {
-            if (line.isBlank()) {
+        BufferedReader in =
+                report instanceof BufferedReader
+                        ? (BufferedReader) report
+                        : new BufferedReader(report);
+        StringBuilder line = new StringBuilder();
+        for (long n = 1; readLine(in, line, n); n++) {
+            if (line.toString().isBlank()) {
                 continue;
             }
-            JsonNode n = mapper.readTree(line);
-            if (n.path("summary").asBoolean(false)) {
+            JsonNode node;
+            try {
+                node = mapper.readTree(line.toString());
+            } catch (JsonProcessingException e) {
+                throw new IOException("line " + n + " is not JSON: " + e.getOriginalMessage());
+            }
+            if (node == null || !node.isObject()) {
+                throw new IOException("line " + n + " is not a JSON object");
+            }
+            if (node.path("summary").asBoolean(false)) {
                 summary = true;
-            } else if ("drift".equals(n.path("verdict").asText()) && n.hasNonNull("list")) {
-                lists.add(n.path("list").asText());
+            } else if ("drift".equals(node.path("verdict").asText()) && node.hasNonNull("list")) {
+                lists.add(node.path("list").asText());
             }
         }
         if (!summary) {
             throw new IOException("no summary line in the report");
         }
         return new ArrayList<>(lists);
+    }
+
+    /** Reads the next line into {@code line}; false at the end of the report. */
+    private static boolean readLine(BufferedReader in, StringBuilder line, long n)
+            throws IOException {
+        line.setLength(0);
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (line.length() == MAX_LINE_CHARS) {
+                throw new IOException(
+                        "line " + n + " is longer than " + MAX_LINE_CHARS + " characters");
+            }
+            line.append((char) c);
+        }
+        return c != -1 || line.length() > 0;
     }
 
     @Override

@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
  */
 class ListReadsTest {
     /** One list of 5 items, served 2 per page; records the Query requests. */
-    static final class MemoryTable implements DynamoDbClient {
+    static class MemoryTable implements DynamoDbClient {
         final List<QueryRequest> queries = new ArrayList<>();
 
         @Override

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RepairSourceStateTest {
     /** Records the splits assigned. */
-    static final class Context implements SplitEnumeratorContext<RepairSplit> {
+    static class Context implements SplitEnumeratorContext<RepairSplit> {
         final Map<Integer, ReaderInfo> readers = new TreeMap<>();
         final List<RepairSplit> assigned = new ArrayList<>();
 
@@ -80,6 +80,12 @@ class RepairSourceStateTest {
 
     private static RepairSettings settings(String request) {
         return RepairSettings.fromConfig(JobConfig.from(Map.of("repair.request", request)));
+    }
+
+    /** An enumerator of {@code request} with no state. */
+    static RepairEnumerator fresh(Context ctx, String request) {
+        return new RepairEnumerator(
+                ctx, settings(request), new RepairEnumeratorState(Set.of(), List.of()));
     }
 
     private static RepairEnumeratorState roundTrip(RepairEnumeratorState s) throws Exception {
