@@ -65,7 +65,13 @@ final class LocalRepair {
         JobConfig config;
         try {
             config = JobConfig.from(next);
-            RepairSettings.fromConfig(config); // the request's own checks
+            // the request's own checks
+            if (RepairSettings.fromConfig(config).request == null) {
+                throw new IllegalArgumentException(
+                        "'none' asks for no repair (and a restore without the repair source would"
+                                + " need --allowNonRestoredState): write ID=LIST[,LIST...] or"
+                                + " ID=drifted:REPORT");
+            }
         } catch (ConfigException | IllegalArgumentException e) {
             Path refused = file.resolveSibling(file.getFileName() + ".refused");
             Files.move(file, refused, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -78,21 +84,34 @@ final class LocalRepair {
                             + e.getMessage());
             return null;
         }
-        Files.delete(file);
         say.accept(
                 "repair: request '"
                         + request
-                        + "' taken from "
+                        + "' read from "
                         + file
                         + "; stopping job "
                         + job.getJobID()
                         + " with a savepoint ...");
-        String savepoint =
-                job.stopWithSavepoint(
-                                false,
-                                SAVEPOINTS.toAbsolutePath().toUri().toString(),
-                                SavepointFormatType.CANONICAL)
-                        .get();
+        String savepoint;
+        try {
+            savepoint =
+                    job.stopWithSavepoint(
+                                    false,
+                                    SAVEPOINTS.toAbsolutePath().toUri().toString(),
+                                    SavepointFormatType.CANONICAL)
+                            .get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // the job goes on; the request stays in its file and is tried again at the next look
+            say.accept(
+                    "repair: the stop with a savepoint failed, the job goes on and the request stays"
+                            + " in "
+                            + file
+                            + ": "
+                            + e.getCause());
+            return null;
+        }
+        // taken only once the job stopped: a failed stop keeps the request
+        Files.delete(file);
         say.accept("repair: job " + job.getJobID() + " stopped with savepoint " + savepoint);
         JobClient restarted = starter.start(config, savepoint);
         properties.put("repair.request", request);

@@ -68,7 +68,9 @@ final class RepairEnumerator implements SplitEnumerator<RepairSplit, RepairEnume
             lists = read(r.reportPath);
         } catch (IOException | RuntimeException e) {
             unreadable(r, e);
-            // not taken on: read again on a schedule (off this thread) until it reads
+            // not taken on: read again on a schedule (off this thread) until it reads. Flink's
+            // periodic callAsync cannot be cancelled: once the request is taken on, each later
+            // run returns at once (takenOn is checked before any read) for the life of the job
             context.callAsync(
                     () -> takenOn ? null : read(r.reportPath),
                     (read, failure) -> readAgain(r, read, failure),
