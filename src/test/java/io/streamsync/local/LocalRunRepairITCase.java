@@ -31,9 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
  * that check fails on the phantom.
  */
 class LocalRunRepairITCase {
+    /**
+     * About 2 minutes (its own moto, Elasticsearch and MiniCluster, a stop and a start): it runs
+     * with {@code -Dharness.all=true}, so the default verify stays under 20 minutes on 2 cores. The
+     * command's parts run in every build: {@code LocalRepairTest}, and the repair itself in {@code
+     * RepairITCase}.
+     */
     @Test
     void aRequestWrittenToTheRepairFileRepairsTheRunningLocalJob(@TempDir Path dir)
             throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Boolean.getBoolean("harness.all"), "runs with -Dharness.all=true");
         int ddbPort = ManagedProcess.freePort();
         int esPort = ManagedProcess.freePort();
         int uiPort = ManagedProcess.freePort();
