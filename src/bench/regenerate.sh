@@ -21,7 +21,7 @@ files=("$@")
 lock=()
 [ -n "${BENCH_LOCK:-}" ] && lock=(flock "$BENCH_LOCK")
 mkdir -p target
-mvn -o -B -q test-compile
+"${lock[@]}" mvn -o -B -q test-compile   # under the lock too: a compile disturbs a running benchmark
 total=0
 for f in "${files[@]}"; do
   parts=${PARTS[$f]:?"unknown results file $f"}
