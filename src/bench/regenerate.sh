@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 declare -A PARTS=(
-  [RESULTS.md]=conversion,pipeline [SOURCE.md]=source [SCAN.md]=scan [WRITE-COST.md]=writecost
+  [RESULTS.md]=conversion,pipeline [SOURCE.md]=source,rollover [SCAN.md]=scan [WRITE-COST.md]=writecost
   [LATENCY-RECOVERY.md]=latency,recovery [PROFILE.md]=profile [RECONCILE.md]=reconcile [FLINK22.md]=baseline
 )
 files=("$@")
