@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 declare -A PARTS=(
-  [RESULTS.md]=conversion,pipeline [SOURCE.md]=source [SCAN.md]=scan [WRITE-COST.md]=writecost
+  [RESULTS.md]=conversion,pipeline [SOURCE.md]=source,rollover [SCAN.md]=scan [WRITE-COST.md]=writecost
   [LATENCY-RECOVERY.md]=latency,recovery [PROFILE.md]=profile [RECONCILE.md]=reconcile [FLINK22.md]=baseline
 )
 files=("$@")
@@ -21,7 +21,7 @@ files=("$@")
 lock=()
 [ -n "${BENCH_LOCK:-}" ] && lock=(flock "$BENCH_LOCK")
 mkdir -p target
-mvn -o -B -q test-compile
+"${lock[@]}" mvn -o -B -q test-compile   # under the lock too: a compile disturbs a running benchmark
 total=0
 for f in "${files[@]}"; do
   parts=${PARTS[$f]:?"unknown results file $f"}

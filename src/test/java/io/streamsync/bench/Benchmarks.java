@@ -32,7 +32,7 @@ public final class Benchmarks {
 
     static {
         FILES.put("RESULTS.md", List.of("conversion", "pipeline"));
-        FILES.put("SOURCE.md", List.of("source"));
+        FILES.put("SOURCE.md", List.of("source", "rollover"));
         FILES.put("SCAN.md", List.of("scan"));
         FILES.put("WRITE-COST.md", List.of("writecost"));
         FILES.put("LATENCY-RECOVERY.md", List.of("latency", "recovery"));
@@ -138,6 +138,20 @@ public final class Benchmarks {
                     h.param("streamsync.bench.source.shards", shards);
                     h.param("streamsync.bench.repeats", repeats);
                     source(md, h, sourceRecords, repeats, shards);
+                    break;
+                case "rollover": // the source as users run it (bench/SourceRollover)
+                    long rolloverRecords =
+                            Long.getLong("streamsync.bench.rollover.records", 120_000L);
+                    int rolloverRepeats =
+                            Integer.getInteger("streamsync.bench.rollover.repeats", 2);
+                    String rolloverCases =
+                            System.getProperty(
+                                    "streamsync.bench.rollover.cases",
+                                    "P2,P1,P2-fixed,P2-fast,P1-fast");
+                    h.param("streamsync.bench.rollover.records", rolloverRecords);
+                    h.param("streamsync.bench.rollover.repeats", rolloverRepeats);
+                    h.param("streamsync.bench.rollover.cases", rolloverCases);
+                    SourceRollover.measure(md, h, rolloverRecords, rolloverRepeats, rolloverCases);
                     break;
                 case "scan":
                     int items = Integer.getInteger("streamsync.bench.scan.items", 50_000);

@@ -16,10 +16,8 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -38,7 +36,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
-import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 
@@ -57,10 +54,11 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  * {@code shards} gauge of every source reader (the shards its split reader holds) sampled every 500
  * ms through a metric reporter.
  *
- * <p>Run: {@code mvn -o -B test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test
- * -Dexec.args="-Xmx3g -classpath %classpath io.streamsync.bench.SourceRollover
- * src/bench/SOURCE.md"} (under {@code flock /tmp/it.lock}). It rewrites only its own section of the
- * results file.
+ * <p>It is the {@code rollover} part of {@code SOURCE.md} ({@link Benchmarks#FILES}), so the one
+ * command that regenerates that file runs it too: {@code src/bench/regenerate.sh SOURCE.md} or
+ * {@code mvn -Pbench -Dstreamsync.bench.only=source,rollover}; the file's generated header gives
+ * the versions, commit and machine, and its raw section every run. Parameters: {@code
+ * -Dstreamsync.bench.rollover.records} (records counted per run), {@code .repeats}, {@code .cases}.
  */
 public final class SourceRollover {
     private SourceRollover() {}
@@ -444,30 +442,52 @@ public final class SourceRollover {
         return k == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f (%.0f-%.0f)", sum / k, min, max);
     }
 
-    public static void main(String[] args) throws Exception {
-        Path out = Path.of(args.length > 0 ? args[0] : "src/bench/SOURCE.md");
-        long n = Long.getLong("streamsync.bench.rollover.records", 120_000L);
-        int repeats = Integer.getInteger("streamsync.bench.rollover.repeats", 2);
-        long fill = Long.getLong("streamsync.bench.rollover.fill", 160_000L);
-        long fillRate = Long.getLong("streamsync.bench.rollover.fillrate", 16_000L);
-        long steadyRate = Long.getLong("streamsync.bench.rollover.steadyrate", 1_000L);
-        long rollover = Long.getLong("streamsync.bench.rollover.ms", 3_000L);
-        int lists = 10_000;
-        String only = System.getProperty("streamsync.bench.rollover.cases", "");
-        List<Case> cases = new ArrayList<>();
-        cases.add(new Case("P2", 2, 8, rollover, 200));
-        cases.add(new Case("P1", 1, 8, rollover, 200));
-        cases.add(new Case("P2-fixed", 2, 8, 3_600_000L, 200));
-        cases.add(new Case("P2-fast", 2, 8, rollover, 1));
-        cases.add(new Case("P1-fast", 1, 8, rollover, 1));
-        if (!only.isEmpty()) {
-            List<String> keep = Arrays.asList(only.split(","));
-            cases.removeIf(c -> !keep.contains(c.name));
+    /** The cases, by name: P2 is the source as users run it; the others are its baselines. */
+    static List<Case> cases(String names) {
+        List<Case> all = new ArrayList<>();
+        all.add(new Case("P2", 2, 8, ROLLOVER_MS, 200));
+        all.add(new Case("P1", 1, 8, ROLLOVER_MS, 200));
+        all.add(new Case("P2-fixed", 2, 8, 3_600_000L, 200));
+        all.add(new Case("P2-fast", 2, 8, ROLLOVER_MS, 1));
+        all.add(new Case("P1-fast", 1, 8, ROLLOVER_MS, 1));
+        List<Case> chosen = new ArrayList<>();
+        for (String name : names.split(",")) {
+            Case c =
+                    all.stream()
+                            .filter(k -> k.name.equals(name.trim()))
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalArgumentException(
+                                                    "unknown rollover case "
+                                                            + name
+                                                            + " (P2, P1, P2-fixed, P2-fast,"
+                                                            + " P1-fast)"));
+            chosen.add(c);
         }
+        return chosen;
+    }
+
+    /** Records the model's writer puts in the backlog before the job starts, and its paces. */
+    static final long FILL = 160_000L;
+
+    static final long FILL_RATE = 16_000L;
+    static final long STEADY_RATE = 1_000L;
+    static final long ROLLOVER_MS = 3_000L;
+    static final int LISTS = 10_000;
+
+    /**
+     * The {@code rollover} part of {@code SOURCE.md} ({@link Benchmarks}): runs each case {@code
+     * repeats} times, the cases alternating so that a busy spell of the machine hits all, and adds
+     * its section to {@code md} and every run's figures to the header's raw numbers.
+     */
+    static void measure(List<String> md, ResultsHeader h, long n, int repeats, String names)
+            throws Exception {
+        List<Case> cases = cases(names);
         Map<String, List<Run>> runs = new java.util.LinkedHashMap<>();
         for (int r = 0; r < repeats; r++) {
-            for (Case c : cases) { // cases alternate, so that a busy spell of the machine hits all
-                Run run = run(c, n, fill, fillRate, steadyRate, lists);
+            for (Case c : cases) {
+                Run run = run(c, n, FILL, FILL_RATE, STEADY_RATE, LISTS);
                 System.out.printf(
                         Locale.ROOT,
                         "[rollover %s #%d] %,.0f events/s, %,.0f per job CPU-s, job %.2f cores,"
@@ -487,51 +507,31 @@ public final class SourceRollover {
                 runs.computeIfAbsent(c.name, k -> new ArrayList<>()).add(run);
             }
         }
-        String section =
-                section(cases, runs, n, repeats, fill, fillRate, steadyRate, rollover, lists, args);
-        String old = Files.exists(out) ? Files.readString(out) : "";
-        int at = old.indexOf(SECTION);
-        String text;
-        if (at < 0) {
-            text = old + (old.endsWith("\n") ? "\n" : "\n\n") + section;
-        } else {
-            int next = old.indexOf("\n## ", at + SECTION.length());
-            text = old.substring(0, at) + section + (next < 0 ? "" : old.substring(next + 1));
+        for (Case c : cases) {
+            List<Run> rs = runs.get(c.name);
+            String series = "rollover " + c.name;
+            h.raw(series, "events/s", rs.stream().mapToDouble(Run::perSecond).toArray());
+            h.raw(
+                    series,
+                    "events per job CPU-second",
+                    rs.stream().mapToDouble(Run::perCpuSecond).toArray());
+            h.raw(
+                    series + ": job CPU",
+                    "cores",
+                    rs.stream().mapToDouble(x -> x.jobCpuSeconds / x.seconds).toArray());
+            h.raw(
+                    series + ": model server CPU",
+                    "cores",
+                    rs.stream().mapToDouble(x -> x.serverCpuSeconds / x.seconds).toArray());
         }
-        Files.writeString(out, text);
-        System.out.println(section);
-        System.exit(0);
+        for (String line : section(cases, runs, n, repeats).split("\n", -1)) {
+            md.add(line);
+        }
     }
 
-    static String section(
-            List<Case> cases,
-            Map<String, List<Run>> runs,
-            long n,
-            int repeats,
-            long fill,
-            long fillRate,
-            long steadyRate,
-            long rollover,
-            int lists,
-            String[] args)
-            throws IOException {
+    static String section(List<Case> cases, Map<String, List<Run>> runs, long n, int repeats) {
         StringBuilder md = new StringBuilder();
         md.append(SECTION).append("\n\n");
-        md.append(
-                String.format(
-                        Locale.ROOT,
-                        "Made by `bench/SourceRollover` on %s: %d cores (%s), %d MB heap, Java %s,"
-                                + " Flink %s, commit %s. The machine was shared: other helpers' builds and"
-                                + " tests ran at the same time (benchmarks and integration tests took"
-                                + " turns under `flock /tmp/it.lock`, builds did not), so absolute figures"
-                                + " are low and noisy; compare rows of the same run.\n\n",
-                        Instant.now(),
-                        Runtime.getRuntime().availableProcessors(),
-                        cpuModel(),
-                        Runtime.getRuntime().maxMemory() >> 20,
-                        System.getProperty("java.version"),
-                        EnvironmentInformation.getVersion(),
-                        commit()));
         md.append(
                 String.format(
                         Locale.ROOT,
@@ -556,11 +556,11 @@ public final class SourceRollover {
                                 + " (min-max) over the window. %d runs per case, the cases alternating;"
                                 + " median (min-max).\n\n",
                         cases.isEmpty() ? 8 : cases.get(0).lineages,
-                        rollover,
-                        fill,
-                        fillRate,
-                        steadyRate,
-                        lists,
+                        ROLLOVER_MS,
+                        FILL,
+                        FILL_RATE,
+                        STEADY_RATE,
+                        LISTS,
                         n,
                         repeats));
         md.append(
@@ -651,32 +651,8 @@ public final class SourceRollover {
             md.append("\nThe model after that run: ").append(r.statsAfter).append(".\n");
         }
         md.append(
-                "\nThis section replaces nothing above it: the section above is the earlier"
-                        + " single-shard-set benchmark (4 open shards, no rollover, parallelism 1).\n");
+                "\nThe section above is the loopback benchmark of the same run (4 open shards, no"
+                        + " rollover, parallelism 1, polling without pause).\n");
         return md.toString();
-    }
-
-    static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst()
-                    .orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    static String commit() {
-        try {
-            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").start();
-            String c = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            Process d = new ProcessBuilder("git", "status", "--porcelain", "--", "src").start();
-            boolean dirty = d.getInputStream().readAllBytes().length > 0;
-            return c + (dirty ? " (with uncommitted changes)" : "");
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 }
