@@ -84,7 +84,8 @@ class ReconcileITCase {
             // quiet lists (only the drift touches them) and lists under traffic
             for (int l = 0; l < 6; l++) {
                 for (int t = 0; t < 4; t++) {
-                    put(source, "quiet-" + l, "t" + t, "seed " + l + "/" + t);
+                    TodoTables.putTask(
+                            SERVICES.ddb(), source, "quiet-" + l, "t" + t, "seed " + l + "/" + t);
                 }
             }
             TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), source, 8, 30L);
@@ -149,14 +150,18 @@ class ReconcileITCase {
                                     .item());
             row.put("taskCount", AttributeValue.fromN("99"));
             SERVICES.ddb().putItem(b -> b.tableName(counts).item(row));
-            SERVICES.search().delete("/" + itemIndex + "/_doc/" + encoded("quiet-1", "t1"));
+            SERVICES.search()
+                    .delete("/" + itemIndex + "/_doc/" + TodoTables.encodedItemId("quiet-1", "t1"));
             SERVICES.search()
                     .put(
-                            "/" + itemIndex + "/_doc/" + encoded("quiet-2", "t2"),
+                            "/" + itemIndex + "/_doc/" + TodoTables.encodedItemId("quiet-2", "t2"),
                             "{\"listId\":\"quiet-2\",\"taskId\":\"t2\",\"title\":\"edited by hand\"}");
             SERVICES.search()
                     .put(
-                            "/" + itemIndex + "/_doc/" + encoded("quiet-3", "ghost"),
+                            "/"
+                                    + itemIndex
+                                    + "/_doc/"
+                                    + TodoTables.encodedItemId("quiet-3", "ghost"),
                             "{\"listId\":\"quiet-3\",\"taskId\":\"ghost\",\"title\":\"never in the table\"}");
             SERVICES.search().post("/" + itemIndex + "/_refresh", "{}");
 
@@ -283,12 +288,18 @@ class ReconcileITCase {
             try {
                 for (int l = 0; l < 4; l++) {
                     for (int t = 0; t < 4; t++) {
-                        put(source, "gap-" + l, "t" + t, "seed " + l + "/" + t);
+                        TodoTables.putTask(
+                                SERVICES.ddb(), source, "gap-" + l, "t" + t, "seed " + l + "/" + t);
                     }
                 }
                 for (int l = 0; l < 2; l++) {
                     for (int t = 0; t < 4; t++) {
-                        put(source, "quiet-" + l, "t" + t, "seed " + l + "/" + t);
+                        TodoTables.putTask(
+                                SERVICES.ddb(),
+                                source,
+                                "quiet-" + l,
+                                "t" + t,
+                                "seed " + l + "/" + t);
                     }
                 }
                 new TaskWorkload(SERVICES.ddb(), source, 6, 41L).run(200);
@@ -318,19 +329,10 @@ class ReconcileITCase {
             }
 
             // while the job is down: one change each to gap-0..3, then the stream trims them
-            put(source, "gap-0", "t9", "inserted in the gap");
-            SERVICES.ddb()
-                    .deleteItem(
-                            b ->
-                                    b.tableName(source)
-                                            .key(
-                                                    Map.of(
-                                                            "listId",
-                                                            AttributeValue.fromS("gap-1"),
-                                                            "taskId",
-                                                            AttributeValue.fromS("t1"))));
-            put(source, "gap-2", "t2", "updated in the gap");
-            put(source, "gap-3", "t0", "updated in the gap");
+            TodoTables.putTask(SERVICES.ddb(), source, "gap-0", "t9", "inserted in the gap");
+            TodoTables.deleteTask(SERVICES.ddb(), source, "gap-1", "t1");
+            TodoTables.putTask(SERVICES.ddb(), source, "gap-2", "t2", "updated in the gap");
+            TodoTables.putTask(SERVICES.ddb(), source, "gap-3", "t0", "updated in the gap");
             long written = recordsInMotosStream(arn);
             Poll.until(
                     Duration.ofSeconds(30),
@@ -344,7 +346,7 @@ class ReconcileITCase {
                                             + " records");
             clockOffset.addAndGet(90_000L);
             // gap-3's lost update is superseded by a later one, which the job reads
-            put(source, "gap-3", "t0", "updated after the gap");
+            TodoTables.putTask(SERVICES.ddb(), source, "gap-3", "t0", "updated after the gap");
 
             JobClient restored = TestJobs.start(props, 0, savepoint, "reconcile-gap-it");
             TaskWorkload traffic = new TaskWorkload(SERVICES.ddb(), source, 6, 43L);
@@ -359,7 +361,8 @@ class ReconcileITCase {
                                                     "/"
                                                             + itemIndex
                                                             + "/_doc/"
-                                                            + encoded("gap-3", "t0"));
+                                                            + TodoTables.encodedItemId(
+                                                                    "gap-3", "t0"));
                             return d.path("_source")
                                             .path("title")
                                             .asText()
@@ -536,26 +539,7 @@ class ReconcileITCase {
         return out;
     }
 
-    private static String encoded(String list, String task) {
-        return java.net.URLEncoder.encode(id(list, task), java.nio.charset.StandardCharsets.UTF_8);
-    }
-
     private static String id(String list, String task) {
         return ItemKeys.itemKey(list, task);
-    }
-
-    private static void put(String table, String list, String task, String title) {
-        SERVICES.ddb()
-                .putItem(
-                        b ->
-                                b.tableName(table)
-                                        .item(
-                                                Map.of(
-                                                        "listId",
-                                                        AttributeValue.fromS(list),
-                                                        "taskId",
-                                                        AttributeValue.fromS(task),
-                                                        "title",
-                                                        AttributeValue.fromS(title))));
     }
 }

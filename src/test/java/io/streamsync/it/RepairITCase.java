@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.streamsync.change.ItemKeys;
 import io.streamsync.config.JobConfig;
 import io.streamsync.reconcile.ReconcileJob;
 import io.streamsync.testing.GroundTruth;
@@ -78,7 +77,8 @@ class RepairITCase {
         try {
             for (int l = 0; l < 6; l++) {
                 for (int t = 0; t < 4; t++) {
-                    put(source, "quiet-" + l, "t" + t, "seed " + l + "/" + t);
+                    TodoTables.putTask(
+                            SERVICES.ddb(), source, "quiet-" + l, "t" + t, "seed " + l + "/" + t);
                 }
             }
             TaskWorkload workload = new TaskWorkload(SERVICES.ddb(), source, 8, 30L);
@@ -120,14 +120,18 @@ class RepairITCase {
                                     .item());
             row.put("taskCount", AttributeValue.fromN("99"));
             SERVICES.ddb().putItem(b -> b.tableName(counts).item(row));
-            SERVICES.search().delete("/" + itemIndex + "/_doc/" + encoded("quiet-1", "t1"));
+            SERVICES.search()
+                    .delete("/" + itemIndex + "/_doc/" + TodoTables.encodedItemId("quiet-1", "t1"));
             SERVICES.search()
                     .put(
-                            "/" + itemIndex + "/_doc/" + encoded("quiet-2", "t2"),
+                            "/" + itemIndex + "/_doc/" + TodoTables.encodedItemId("quiet-2", "t2"),
                             "{\"listId\":\"quiet-2\",\"taskId\":\"t2\",\"title\":\"edited by hand\"}");
             SERVICES.search()
                     .put(
-                            "/" + itemIndex + "/_doc/" + encoded("quiet-3", "ghost"),
+                            "/"
+                                    + itemIndex
+                                    + "/_doc/"
+                                    + TodoTables.encodedItemId("quiet-3", "ghost"),
                             "{\"listId\":\"quiet-3\",\"taskId\":\"ghost\",\"title\":\"never in the table\"}");
             SERVICES.search().post("/" + itemIndex + "/_refresh", "{}");
 
@@ -148,18 +152,11 @@ class RepairITCase {
             repairing.put("repair.request", "r-1=drifted:" + first.toUri());
             job = TestJobs.start(repairing, 0, savepoint, "repair-it-repairing");
             // the drifted lists change while the repair reads and merges them
-            put(source, "quiet-1", "t9", "inserted during the repair");
-            SERVICES.ddb()
-                    .deleteItem(
-                            b ->
-                                    b.tableName(source)
-                                            .key(
-                                                    Map.of(
-                                                            "listId",
-                                                            AttributeValue.fromS("quiet-3"),
-                                                            "taskId",
-                                                            AttributeValue.fromS("t0"))));
-            put(source, "quiet-2", "t3", "modified during the repair");
+            TodoTables.putTask(
+                    SERVICES.ddb(), source, "quiet-1", "t9", "inserted during the repair");
+            TodoTables.deleteTask(SERVICES.ddb(), source, "quiet-3", "t0");
+            TodoTables.putTask(
+                    SERVICES.ddb(), source, "quiet-2", "t3", "modified during the repair");
             JobClient repairJob = job;
             Poll.until(
                     Duration.ofSeconds(90),
@@ -253,25 +250,5 @@ class RepairITCase {
 
     private static Map<String, AttributeValue> listKey(String list) {
         return Map.of("listId", AttributeValue.fromS(list));
-    }
-
-    private static String encoded(String list, String task) {
-        return java.net.URLEncoder.encode(
-                ItemKeys.itemKey(list, task), java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    private static void put(String table, String list, String task, String title) {
-        SERVICES.ddb()
-                .putItem(
-                        b ->
-                                b.tableName(table)
-                                        .item(
-                                                Map.of(
-                                                        "listId",
-                                                        AttributeValue.fromS(list),
-                                                        "taskId",
-                                                        AttributeValue.fromS(task),
-                                                        "title",
-                                                        AttributeValue.fromS(title))));
     }
 }

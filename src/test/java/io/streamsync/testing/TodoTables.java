@@ -266,4 +266,39 @@ public final class TodoTables {
                 throw new IllegalArgumentException("unknown attribute type " + v.type());
         }
     }
+
+    /** Writes task {@code task} of list {@code list} with a title (a whole new item). */
+    public static void putTask(
+            DynamoDbClient ddb, String table, String list, String task, String title) {
+        ddb.putItem(
+                b ->
+                        b.tableName(table)
+                                .item(
+                                        Map.of(
+                                                "listId",
+                                                AttributeValue.fromS(list),
+                                                "taskId",
+                                                AttributeValue.fromS(task),
+                                                "title",
+                                                AttributeValue.fromS(title))));
+    }
+
+    /** Deletes task {@code task} of list {@code list}. */
+    public static void deleteTask(DynamoDbClient ddb, String table, String list, String task) {
+        ddb.deleteItem(
+                b ->
+                        b.tableName(table)
+                                .key(
+                                        Map.of(
+                                                "listId",
+                                                AttributeValue.fromS(list),
+                                                "taskId",
+                                                AttributeValue.fromS(task))));
+    }
+
+    /** The item document id of a task, URL-encoded for a document's path. */
+    public static String encodedItemId(String list, String task) {
+        return java.net.URLEncoder.encode(
+                ItemKeys.itemKey(list, task), java.nio.charset.StandardCharsets.UTF_8);
+    }
 }
